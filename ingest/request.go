@@ -1,0 +1,65 @@
+// Package ingest is Spindle's one way in: every door (Slack, Telegram, webhooks, feeds, the
+// REST API, the CLI) builds a Request, and the Service validates it against Threads' rules and
+// commits it to the durable queue before the door answers anyone.
+package ingest
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Door names the front-end a request came through. It is stored with the post so the result
+// can be reported back through the same door.
+type Door string
+
+// The doors Spindle has.
+const (
+	DoorSlack    Door = "slack"
+	DoorTelegram Door = "telegram"
+	DoorWebhook  Door = "webhook"
+	DoorFeed     Door = "feed"
+	DoorAPI      Door = "api"
+	DoorCLI      Door = "cli"
+)
+
+// Origin says where a request came from and where its result goes. Ref is opaque to everyone
+// but the door that wrote it (a Slack response_url and channel, a Telegram chat and message id,
+// a webhook callback URL); it is stored verbatim as JSON.
+type Origin struct {
+	Door Door            `json:"door"`
+	Ref  json.RawMessage `json:"ref,omitempty"`
+}
+
+// MediaKind is the kind of one media attachment.
+type MediaKind string
+
+// Media kinds Threads accepts.
+const (
+	MediaImage MediaKind = "image"
+	MediaVideo MediaKind = "video"
+)
+
+// Media is one image or video, fetched by Meta from a public URL.
+type Media struct {
+	Kind    MediaKind `json:"kind"`
+	URL     string    `json:"url"`
+	AltText string    `json:"alt_text,omitempty"`
+}
+
+// Request is the normalized post request every door builds.
+type Request struct {
+	Origin    Origin
+	AccountID int64 // the linked Threads account to publish as (storage id)
+
+	Text           string
+	Media          []Media // none: text post; one: image/video; 2–20: carousel
+	ReplyToID      string  // Threads media id to reply to
+	QuoteID        string  // Threads media id to quote
+	LinkAttachment string  // URL shown as the link preview (text posts only)
+	TopicTag       string
+	Thread         bool // text over 500 may be split into a reply chain
+
+	ScheduledAt    time.Time // zero: as soon as possible
+	IdempotencyKey string    // same key within the same door returns the existing post
+	RequestID      string    // follows the post through the logs
+}
