@@ -1,0 +1,217 @@
+package bot
+
+import (
+	"strings"
+)
+
+// VerbInfo describes one verb for a door's command menu (Telegram's setMyCommands): Name is
+// lower case [a-z0-9_] of 1–32 characters, Summary at most 256 characters. Door is "" when
+// both doors offer the verb, else "slack" or "telegram".
+type VerbInfo struct {
+	Name    string
+	Summary string
+	Usage   string // the argument syntax after the verb, e.g. "<when> <text>"
+	Door    string
+}
+
+// verbDoc is the help for one verb. Usage lines and examples are written without the door's
+// prefix, which Help adds.
+type verbDoc struct {
+	VerbInfo
+	usages   []string // full command lines, one per form
+	examples []string
+	detail   string
+}
+
+// verbDocs is the help table, in the order the overview lists it. It is a function rather
+// than a package variable so nothing can change it.
+func verbDocs() []verbDoc {
+	return []verbDoc{
+		{VerbInfo{VerbPost, "Publish a post now", "[--account @name] <text>", ""},
+			[]string{"post [--account @name] <text>"},
+			[]string{"post Shipping v1.2 today!", "post --account @acme Line one\nLine two"},
+			"Publishes the text as it is, line breaks included. Text over 500 characters is split into a thread. Start the text with “--” if it begins with two dashes itself."},
+		{VerbInfo{VerbSchedule, "Publish a post later", "[--account @name] <when> <text>", ""},
+			[]string{"schedule [--account @name] <when> <text>"},
+			[]string{"schedule tomorrow 09:00 Good morning!", "schedule in 2h Release notes are up", "schedule 2026-12-01 09:00 Advent starts"},
+			"<when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow 09:00, monday 9am; 2026-12-01 09:00; 09:00 (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood."},
+		{VerbInfo{VerbPreview, "Show what a post would look like, without posting", "[--account @name] <text>", ""},
+			[]string{"preview [--account @name] <text>"},
+			[]string{"preview Is this too long for one post?"},
+			"A dry run: shows the character count as Threads counts it, the links found and how a long text would be split. Nothing is queued."},
+		{VerbInfo{VerbList, "List your queued and scheduled posts", "[@account]", ""},
+			[]string{"list [@account]"},
+			[]string{"list", "list @acme"},
+			"Shows each post's id, time, first words and state. Use the id with cancel or status."},
+		{VerbInfo{VerbStatus, "Show what happened to a post", "<id>", ""},
+			[]string{"status <id>"},
+			[]string{"status p7k2m9"},
+			"Shows the post's state, its link once published, or why it failed and what to do."},
+		{VerbInfo{VerbCancel, "Cancel a post that is not published yet", "<id>", ""},
+			[]string{"cancel <id>"},
+			[]string{"cancel p7k2m9"},
+			"Ids look like p7k2m9; “list” shows them. A published post cannot be cancelled; use delete."},
+		{VerbInfo{VerbDelete, "Delete a published post from Threads", "<id or link>", ""},
+			[]string{"delete <id>", "delete <threads link>"},
+			[]string{"delete p7k2m9", "delete https://www.threads.net/@acme/post/C8xYz12AbCd"},
+			"Removes the post from Threads. Deletions count against a daily limit of their own."},
+		{VerbInfo{VerbQuota, "Show how many posts are left today", "[@account]", ""},
+			[]string{"quota [@account]"},
+			[]string{"quota", "quota @acme"},
+			"Shows posts used out of the 24-hour limit and when the next slot frees up."},
+		{VerbInfo{VerbConnect, "Link a Threads account", "", ""},
+			[]string{"connect"},
+			[]string{"connect"},
+			"Answers with a private link to sign in to Threads and allow Spindle to post."},
+		{VerbInfo{VerbDisconnect, "Unlink a Threads account", "[@account]", ""},
+			[]string{"disconnect [@account]"},
+			[]string{"disconnect", "disconnect @acme"},
+			"Forgets the account's access; queued posts for it wait until it is connected again."},
+		{VerbInfo{VerbFeed, "Post new items from an RSS, Atom or JSON feed", "add|list|remove|pause …", ""},
+			[]string{"feed add [--account @name] [--backfill N] <url> [template]", "feed list", "feed remove <id>", "feed pause <id>"},
+			[]string{"feed add https://example.com/blog.xml", "feed add --backfill 3 https://example.com/feed {{.Title}} {{.Link}}", "feed pause f12"},
+			"New items are posted as they appear. --backfill N also posts the N latest existing items (0–50). The optional template is a Go text/template for the post text."},
+		{VerbInfo{VerbWebhook, "Create a signed webhook for CI or a CMS", "add <name>", ""},
+			[]string{"webhook add [--account @name] <name>"},
+			[]string{"webhook add github-releases"},
+			"Answers privately with the webhook's URL and signing secret. Names use letters, digits, - and _."},
+		{VerbInfo{VerbGrant, "Allow someone to post to an account", "<user> [--account @name]", ""},
+			[]string{"grant <user> [--account @name]"},
+			[]string{"grant @maria", "grant 123456789 --account @acme"},
+			"<user> is @name, a mention, or a Telegram user id."},
+		{VerbInfo{VerbRevoke, "Take back someone's right to post", "<user> [--account @name]", ""},
+			[]string{"revoke <user> [--account @name]"},
+			[]string{"revoke @maria"},
+			"<user> is @name, a mention, or a Telegram user id."},
+		{VerbInfo{VerbRoute, "Make this channel post to an account by default", "@account|off", "slack"},
+			[]string{"route @account", "route off"},
+			[]string{"route @acme", "route off"},
+			"Workspace admins only. After it, post in this channel goes to that account without --account; posting still needs the right to the account. “route off” removes the binding."},
+		{VerbInfo{VerbToken, "Get an API token for the REST API", "", ""},
+			[]string{"token"},
+			[]string{"token"},
+			"The token is sent to you privately. Keep it secret: it can post as you."},
+		{VerbInfo{VerbHelp, "Show the commands, or help for one", "[command]", ""},
+			[]string{"help [command]"},
+			[]string{"help", "help schedule"},
+			"Without a command, lists them all."},
+		{VerbInfo{VerbStart, "Welcome and first steps", "", "telegram"},
+			[]string{"start"},
+			[]string{"start"},
+			"Says hello and suggests connect and help."},
+	}
+}
+
+// lookupVerb finds the help of a verb; "feed add" finds feed.
+func lookupVerb(topic string) *verbDoc {
+	name, _ := cutWord(strings.ToLower(topic))
+	name = normalizeVerb(name)
+	for _, d := range verbDocs() {
+		if d.Name == name {
+			return &d
+		}
+	}
+	return nil
+}
+
+// Verbs lists every verb with a one-line summary, in the order of the help overview.
+func Verbs() []VerbInfo {
+	docs := verbDocs()
+	out := make([]VerbInfo, len(docs))
+	for i, d := range docs {
+		out[i] = d.VerbInfo
+	}
+	return out
+}
+
+// Help returns the help text: the overview of every verb when topic is empty or unknown, or
+// the detailed help of one verb. prefix is what the door puts before a verb, "/threads " in
+// Slack and "/" in Telegram, so the examples can be typed as shown. The text is plain (no
+// markup) so either door can send it as it is.
+func Help(prefix, topic string) string {
+	if topic != "" {
+		if d := lookupVerb(topic); d != nil {
+			return verbHelp(prefix, d)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("Commands:\n")
+	for _, d := range verbDocs() {
+		b.WriteString(prefix + d.Name)
+		if d.Usage != "" {
+			b.WriteString(" " + d.Usage)
+		}
+		b.WriteString(" — " + d.Summary)
+		if d.Door != "" {
+			b.WriteString(" (" + doorName(d.Door) + " only)")
+		}
+		if len(d.examples) > 0 && d.examples[0] != d.Name {
+			b.WriteString(", e.g. " + prefix + firstLine(d.examples[0]))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("More about one command: " + prefix + "help <command>")
+	return b.String()
+}
+
+func verbHelp(prefix string, d *verbDoc) string {
+	var b strings.Builder
+	b.WriteString(d.Summary + ".\n\nUsage:\n")
+	for _, u := range d.usages {
+		b.WriteString("  " + prefix + u + "\n")
+	}
+	b.WriteString("\n" + d.detail + "\n\nExamples:\n")
+	for _, e := range d.examples {
+		b.WriteString("  " + prefix + strings.ReplaceAll(e, "\n", "\n  ") + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func doorName(door string) string {
+	if door == "slack" {
+		return "Slack"
+	}
+	return "Telegram"
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// closestVerb suggests the verb a mistyped word was probably meant to be (at most two edits
+// away), or "".
+func closestVerb(w string) string {
+	best, bestDist := "", 3
+	for _, d := range verbDocs() {
+		if dist := editDistance(w, d.Name); dist < bestDist {
+			best, bestDist = d.Name, dist
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes; words longer than 32
+// bytes are never close to a verb, so they are not compared.
+func editDistance(a, b string) int {
+	if len(a) > 32 || len(b) > 32 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

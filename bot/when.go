@@ -1,0 +1,455 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sentinels a time error wraps, so a door can tell a syntax problem from a bad instant with
+// errors.Is (the message itself is already written for a person).
+var (
+	ErrTimeSyntax = errors.New("bot: time not understood")
+	ErrTimePast   = errors.New("bot: time is in the past")
+	ErrTimeTooFar = errors.New("bot: time is too far ahead")
+)
+
+// maxYearsAhead bounds how far ahead a post may be scheduled: further is almost always a typo
+// (2027 for 2026), and a year keeps a forgotten post from surfacing long after it matters.
+const maxYearsAhead = 1
+
+// timeError carries a message for a person and the sentinel it is an instance of.
+type timeError struct {
+	kind error
+	msg  string
+}
+
+func (e *timeError) Error() string { return e.msg }
+func (e *timeError) Unwrap() error { return e.kind }
+
+const whenExamples = "“in 2h”, “in 1h30m”, “tomorrow 09:00”, “2026-12-01 09:00” or “2026-12-01T09:00:00Z”"
+
+// ParseWhen reads the longest time expression at the start of s and returns the instant it
+// names and the text after it (leading white space removed; rest is always a suffix of s).
+//
+// Accepted forms (keywords are case insensitive):
+//
+//	2026-12-01T09:00:00Z, 2026-12-01T09:00+01:00      RFC 3339 (seconds optional), an instant
+//	2026-12-01T09:00, 2026-12-01 09:00[:ss]            a date and a clock time
+//	today 17:30, tomorrow 09:00, monday 9am            a day word and a clock time
+//	09:00, 9:30pm, 9 pm                                the next time the clock shows that
+//	in 2h, in 45m, in 1d, in 1h30m, in 90 minutes, in 1 day 2 hours, in 2w
+//
+// A clock time may be followed by a zone: UTC, GMT, an offset (+01:00, -0500) or an IANA
+// name (Europe/Paris). Without one, it is read in loc: the chat user's zone where the door
+// knows it, else SPINDLE_TIMEZONE (nil means UTC). "in" adds days and weeks on the calendar
+// (in 1d is the same clock time tomorrow, even across a DST change) and hours and minutes as
+// elapsed time.
+//
+// Daylight saving time is resolved as RFC 5545 (iCalendar) does, so the answer never depends
+// on the Go runtime: a clock time that does not exist because the clocks jump forward is read
+// with the offset in force before the jump, which moves it forward by the gap (02:30 on the
+// spring-forward night in Europe/Paris is 03:30 CEST); a clock time that happens twice
+// because the clocks go back is the first of the two (02:30 CEST, not 02:30 CET). The door
+// echoes the result with FormatWhen, so the person sees which instant was chosen.
+//
+// The instant must be after now and at most a year ahead; otherwise the error wraps
+// ErrTimePast or ErrTimeTooFar, and any other failure wraps ErrTimeSyntax. Every message says
+// what to type instead.
+func ParseWhen(s string, now time.Time, loc *time.Location) (at time.Time, rest string, err error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	toks := tokenize(s, 8)
+	if len(toks) == 0 {
+		return time.Time{}, s, &timeError{ErrTimeSyntax, "give a time, such as " + whenExamples}
+	}
+	at, n, err := parseWhenTokens(toks, now, loc)
+	if err != nil {
+		return time.Time{}, s, err
+	}
+	rest = strings.TrimLeftFunc(s[toks[n-1].end:], unicode.IsSpace)
+	if !at.After(now) {
+		return time.Time{}, s, &timeError{ErrTimePast, fmt.Sprintf(
+			"that time (%s) is already past; give a future time such as “in 2h” or “tomorrow 09:00”",
+			shortWhen(at, loc))}
+	}
+	if at.After(now.AddDate(maxYearsAhead, 0, 0)) {
+		return time.Time{}, s, &timeError{ErrTimeTooFar, fmt.Sprintf(
+			"that time (%s) is more than a year ahead; give a time within the next year",
+			shortWhen(at, loc))}
+	}
+	return at, rest, nil
+}
+
+// token is one white-space separated word of the input and where it ends (a byte offset).
+type token struct {
+	text string
+	end  int
+}
+
+// tokenize splits off at most max leading words of s.
+func tokenize(s string, max int) []token {
+	var toks []token
+	i := 0
+	for len(toks) < max {
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		if i >= len(s) {
+			break
+		}
+		start := i
+		for i < len(s) {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
+		toks = append(toks, token{text: s[start:i], end: i})
+	}
+	return toks
+}
+
+// parseWhenTokens picks the form by the first word and returns the instant and how many
+// tokens it used.
+func parseWhenTokens(toks []token, now time.Time, loc *time.Location) (time.Time, int, error) {
+	first := strings.ToLower(toks[0].text)
+	if first == "in" {
+		return parseIn(toks[1:], now, loc)
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, strings.ToUpper(toks[0].text)); err == nil {
+			return t, 1, nil
+		}
+	}
+	if y, mo, d, ok := parseDate(toks[0].text); ok {
+		if h, mi, sec, ok := parseClock(toks[0].text[len("2006-01-02"):], "T"); ok {
+			return atZone(toks, 1, loc, func(l *time.Location) time.Time {
+				return resolveLocal(y, mo, d, h, mi, sec, l)
+			})
+		}
+		if len(toks[0].text) != len("2006-01-02") {
+			return time.Time{}, 0, syntaxError(toks[0].text)
+		}
+		h, mi, sec, n, ok := clockTokens(toks[1:])
+		if !ok {
+			return time.Time{}, 0, &timeError{ErrTimeSyntax, fmt.Sprintf(
+				"“%s” needs a clock time after it, such as “%s 09:00”", toks[0].text, toks[0].text)}
+		}
+		return atZone(toks, 1+n, loc, func(l *time.Location) time.Time {
+			return resolveLocal(y, mo, d, h, mi, sec, l)
+		})
+	}
+	if day, ok := dayWord(first); ok {
+		h, mi, sec, n, ok := clockTokens(toks[1:])
+		if !ok {
+			return time.Time{}, 0, &timeError{ErrTimeSyntax, fmt.Sprintf(
+				"“%s” needs a clock time after it, such as “%s 09:00”", toks[0].text, first)}
+		}
+		return atZone(toks, 1+n, loc, func(l *time.Location) time.Time {
+			return onDay(day, h, mi, sec, now, l)
+		})
+	}
+	if h, mi, sec, n, ok := clockTokens(toks); ok {
+		return atZone(toks, n, loc, func(l *time.Location) time.Time {
+			return nextClock(h, mi, sec, now, l)
+		})
+	}
+	return time.Time{}, 0, syntaxError(toks[0].text)
+}
+
+func syntaxError(word string) error {
+	return &timeError{ErrTimeSyntax, fmt.Sprintf("“%s” is not a time I understand; use %s", short(word), whenExamples)}
+}
+
+// atZone reads an optional zone word after the n tokens already used and builds the time in
+// that zone, or in loc.
+func atZone(toks []token, n int, loc *time.Location, build func(*time.Location) time.Time) (time.Time, int, error) {
+	if n < len(toks) {
+		if z, ok := parseZone(toks[n].text); ok {
+			return build(z), n + 1, nil
+		}
+	}
+	return build(loc), n, nil
+}
+
+var dateRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})`)
+
+// parseDate reads a YYYY-MM-DD prefix of s, checking the day exists.
+func parseDate(s string) (int, time.Month, int, bool) {
+	m := dateRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, 0, false
+	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || int(t.Month()) != mo || t.Day() != d {
+		return 0, 0, 0, false
+	}
+	return y, time.Month(mo), d, true
+}
+
+var clockRE = regexp.MustCompile(`^(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?(am|pm|a\.m\.|p\.m\.)?$`)
+
+// parseClock reads a whole clock word: 9:30, 09:30:15, 9am, 9:30pm. A leading sep ("T" after
+// a date) is required when given. A bare number without a colon or am/pm is not a clock.
+func parseClock(s, sep string) (h, m, sec int, ok bool) {
+	if sep != "" {
+		if !strings.HasPrefix(strings.ToUpper(s), sep) {
+			return 0, 0, 0, false
+		}
+		s = s[len(sep):]
+	}
+	g := clockRE.FindStringSubmatch(strings.ToLower(s))
+	if g == nil || (g[2] == "" && g[4] == "") {
+		return 0, 0, 0, false
+	}
+	h, _ = strconv.Atoi(g[1])
+	m, _ = strconv.Atoi(g[2])
+	sec, _ = strconv.Atoi(g[3])
+	if m > 59 || sec > 59 {
+		return 0, 0, 0, false
+	}
+	h, ok = applyMeridiem(h, g[4])
+	return h, m, sec, ok
+}
+
+// applyMeridiem turns a 12-hour clock into a 24-hour one; without am/pm h must be 0–23.
+func applyMeridiem(h int, mer string) (int, bool) {
+	switch {
+	case mer == "":
+		return h, h <= 23
+	case h < 1 || h > 12:
+		return 0, false
+	case mer[0] == 'a':
+		return h % 12, true
+	default:
+		return h%12 + 12, true
+	}
+}
+
+// clockTokens reads a clock time from the first one or two tokens ("9:30", "9:30 pm", "9 pm").
+func clockTokens(toks []token) (h, m, sec, n int, ok bool) {
+	if len(toks) == 0 {
+		return 0, 0, 0, 0, false
+	}
+	if len(toks) > 1 {
+		mer := strings.ToLower(toks[1].text)
+		if mer == "am" || mer == "pm" || mer == "a.m." || mer == "p.m." {
+			if h, m, sec, ok := parseClock(toks[0].text+mer, ""); ok {
+				return h, m, sec, 2, true
+			}
+		}
+	}
+	h, m, sec, ok = parseClock(toks[0].text, "")
+	return h, m, sec, 1, ok
+}
+
+var offsetRE = regexp.MustCompile(`^([+-])(\d{2}):?(\d{2})?$`)
+var ianaRE = regexp.MustCompile(`^[A-Za-z_]+(/[A-Za-z0-9_+-]+)+$`)
+
+// parseZone reads a zone word: UTC, GMT, +01:00, -0500, +01, or an IANA name. A lone "Z"
+// is not one: it is more likely the first word of the post than a zone.
+func parseZone(s string) (*time.Location, bool) {
+	switch strings.ToUpper(s) {
+	case "UTC", "GMT":
+		return time.UTC, true
+	}
+	if g := offsetRE.FindStringSubmatch(s); g != nil {
+		h, _ := strconv.Atoi(g[2])
+		m, _ := strconv.Atoi(g[3])
+		if h > 14 || m > 59 {
+			return nil, false
+		}
+		off := h*3600 + m*60
+		if g[1] == "-" {
+			off = -off
+		}
+		return time.FixedZone(s, off), true
+	}
+	if ianaRE.MatchString(s) && len(s) <= 64 {
+		if l, err := time.LoadLocation(s); err == nil {
+			return l, true
+		}
+	}
+	return nil, false
+}
+
+// dayWord maps today, tomorrow and weekday names to a day: 0 today, 1 tomorrow, or
+// 10+weekday for a named weekday.
+func dayWord(w string) (int, bool) {
+	switch w {
+	case "today":
+		return 0, true
+	case "tomorrow", "tmrw":
+		return 1, true
+	}
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		name := strings.ToLower(d.String())
+		if w == name || w == name[:3] {
+			return 10 + int(d), true
+		}
+	}
+	return 0, false
+}
+
+// onDay builds the clock time on today, tomorrow, or the next named weekday whose clock time
+// is still ahead (monday 09:00 said on a Monday at 08:00 is today).
+func onDay(day, h, m, sec int, now time.Time, loc *time.Location) time.Time {
+	n := now.In(loc)
+	y, mo, d := n.Date()
+	if day < 10 {
+		return resolveLocal(y, mo, d+day, h, m, sec, loc)
+	}
+	ahead := (day - 10 - int(n.Weekday()) + 7) % 7
+	t := resolveLocal(y, mo, d+ahead, h, m, sec, loc)
+	if !t.After(now) {
+		t = resolveLocal(y, mo, d+ahead+7, h, m, sec, loc)
+	}
+	return t
+}
+
+// nextClock is the first instant after now at which the clock in loc shows h:m:sec.
+func nextClock(h, m, sec int, now time.Time, loc *time.Location) time.Time {
+	n := now.In(loc)
+	y, mo, d := n.Date()
+	t := resolveLocal(y, mo, d, h, m, sec, loc)
+	if !t.After(now) {
+		t = resolveLocal(y, mo, d+1, h, m, sec, loc)
+	}
+	return t
+}
+
+// resolveLocal is time.Date with a documented answer for clock times that DST skips or
+// repeats (time.Date leaves that choice unspecified): a skipped time uses the offset before
+// the gap, a repeated time is the earlier instant. It assumes at most one transition within a
+// day of the given time, which holds for every zone in the tz database.
+func resolveLocal(y int, mo time.Month, d, h, m, sec int, loc *time.Location) time.Time {
+	wall := time.Date(y, mo, d, h, m, sec, 0, time.UTC)
+	offsetAt := func(t time.Time) int { _, off := t.In(loc).Zone(); return off }
+	before := offsetAt(wall.Add(-24 * time.Hour))
+	after := offsetAt(wall.Add(24 * time.Hour))
+	t1 := wall.Add(-time.Duration(before) * time.Second)
+	t2 := wall.Add(-time.Duration(after) * time.Second)
+	ok1, ok2 := offsetAt(t1) == before, offsetAt(t2) == after
+	switch {
+	case ok1 && ok2 && t2.Before(t1):
+		return t2.In(loc)
+	case ok1 || !ok2:
+		return t1.In(loc) // the only reading, the earlier of two, or a gap (offset before it)
+	default:
+		return t2.In(loc)
+	}
+}
+
+// parseIn reads the duration after "in": compact words (2h, 1h30m, 1d) or a number and a unit
+// word (90 minutes, an hour), one or more in a row. It returns the tokens used, counting "in".
+func parseIn(toks []token, now time.Time, loc *time.Location) (time.Time, int, error) {
+	var days int
+	var dur time.Duration
+	n := 0
+	for n < len(toks) {
+		d, du, used, ok := durationComponent(toks[n:])
+		if !ok {
+			break
+		}
+		days, dur, n = days+d, dur+du, n+used
+	}
+	if n == 0 {
+		return time.Time{}, 0, &timeError{ErrTimeSyntax,
+			"after “in” give a duration such as 2h, 45m, 1d, 1h30m or “90 minutes”"}
+	}
+	at := now
+	if days > 0 {
+		l := now.In(loc)
+		y, mo, d := l.Date()
+		at = resolveLocal(y, mo, d+days, l.Hour(), l.Minute(), l.Second(), loc).
+			Add(time.Duration(l.Nanosecond()))
+	}
+	return at.Add(dur), n + 1, nil
+}
+
+var compactRE = regexp.MustCompile(`^(?:\d{1,6}[a-z]+)+$`)
+var compactPartRE = regexp.MustCompile(`(\d{1,6})([a-z]+)`)
+
+// durationComponent reads one duration from the front of toks: a compact word such as 1h30m
+// (one token) or a number and a unit word such as "90 minutes" (two tokens).
+func durationComponent(toks []token) (days int, dur time.Duration, used int, ok bool) {
+	w := strings.ToLower(toks[0].text)
+	if compactRE.MatchString(w) {
+		for _, p := range compactPartRE.FindAllStringSubmatch(w, -1) {
+			num, _ := strconv.Atoi(p[1])
+			d, du, ok := unitAmount(num, p[2])
+			if !ok {
+				return 0, 0, 0, false
+			}
+			days, dur = days+d, dur+du
+		}
+		return days, dur, 1, true
+	}
+	if len(toks) < 2 {
+		return 0, 0, 0, false
+	}
+	num, err := strconv.Atoi(w)
+	if w == "a" || w == "an" {
+		num, err = 1, nil
+	}
+	if err != nil || num < 0 || len(w) > 6 {
+		return 0, 0, 0, false
+	}
+	days, dur, ok = unitAmount(num, strings.ToLower(toks[1].text))
+	return days, dur, 2, ok
+}
+
+// unitAmount turns num of a unit into calendar days (days, weeks) or elapsed time.
+func unitAmount(num int, unit string) (int, time.Duration, bool) {
+	switch unit {
+	case "m", "min", "mins", "minute", "minutes":
+		return 0, time.Duration(num) * time.Minute, true
+	case "h", "hr", "hrs", "hour", "hours":
+		return 0, time.Duration(num) * time.Hour, true
+	case "d", "day", "days":
+		return num, 0, true
+	case "w", "wk", "wks", "week", "weeks":
+		return 7 * num, 0, true
+	}
+	return 0, 0, false
+}
+
+// FormatWhen renders t for the echo a person gets after scheduling: the absolute time in loc
+// with its zone, and the same instant in UTC so people in other zones can check it, e.g.
+// "Tue 1 Dec 2026 09:00 CET (08:00 UTC)". The UTC part names the day when it differs, and is
+// left out when loc is UTC. A nil loc means UTC.
+func FormatWhen(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	l := t.In(loc)
+	s := l.Format("Mon 2 Jan 2006 15:04 MST")
+	if name, off := l.Zone(); name == "UTC" && off == 0 {
+		return s
+	}
+	u := t.UTC()
+	if u.YearDay() == l.YearDay() && u.Year() == l.Year() {
+		return s + u.Format(" (15:04 UTC)")
+	}
+	return s + u.Format(" (Mon 2 Jan 15:04 UTC)")
+}
+
+// shortWhen is the compact form used inside error messages: "Mon 1 Dec 09:00 CET".
+func shortWhen(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 15:04 MST")
+}

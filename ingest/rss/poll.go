@@ -1,0 +1,284 @@
+package rss
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher/threads"
+)
+
+// DefaultDailyCap is how many posts a feed makes per day unless it says otherwise.
+const DefaultDailyCap = 10
+
+// Seen remembers which items of a feed were already handled. The storage layer backs it
+// with a table keyed (feed_id, item_id).
+type Seen interface {
+	// Filter returns those of ids not yet recorded for the feed, in the order given.
+	Filter(ctx context.Context, feedID int64, ids []string) (fresh []string, err error)
+	// Mark records ids for the feed. Recording an id again is not an error.
+	Mark(ctx context.Context, feedID int64, ids []string) error
+}
+
+// Enqueuer commits a post request to the durable queue and returns the post's id. The same
+// IdempotencyKey must return the existing post instead of a second one.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, r ingest.Request) (postID int64, err error)
+}
+
+// EnqueuerFunc adapts a function to Enqueuer.
+type EnqueuerFunc func(ctx context.Context, r ingest.Request) (int64, error)
+
+// Enqueue calls f.
+func (f EnqueuerFunc) Enqueue(ctx context.Context, r ingest.Request) (int64, error) { return f(ctx, r) }
+
+// Feed is what one poll needs to know about a feed; the caller loads it from storage.
+type Feed struct {
+	ID        int64
+	URL       string
+	AccountID int64           // the Threads account that posts
+	Ref       json.RawMessage // Origin.Ref: the chat or callback that hears the results
+	Template  *Template       // nil means DefaultTemplate
+	Filter    *Filter         // nil passes everything
+	Images    bool            // attach each item's first image
+
+	// FirstPoll is true until the feed has been polled successfully once: its items are then
+	// recorded as seen and only the newest Backfill of them are posted.
+	FirstPoll bool
+	Backfill  int
+	// DailyCap is the most posts per day (0 means DefaultDailyCap); PostedToday how many
+	// the feed already made today.
+	DailyCap    int
+	PostedToday int
+
+	Validators Validators // from the last successful fetch
+}
+
+// PostedItem is an item that was committed to the queue.
+type PostedItem struct {
+	Item
+	PostID int64
+}
+
+// PollResult is what a poll learned, for the caller to store and report.
+type PollResult struct {
+	Title    string // the feed's title, plain text
+	SiteURL  string // the feed's site link
+	Items    int    // entries in the document
+	NewItems int    // entries not seen before
+	Baseline int    // first poll: new entries recorded as seen without posting
+	Filtered []Item // new entries refused by the filters, or empty (recorded as seen)
+	Posted   []PostedItem
+	Skipped  []Item // new entries over the daily cap, recorded as seen and never posted
+
+	NotModified bool       // the server answered 304
+	Validators  Validators // store these only when Poll returns a nil error
+	// NextPollAfter is the server's lower bound on the next poll (Retry-After,
+	// Cache-Control max-age, RSS <ttl>); pass it to NextAttempt as the hint.
+	NextPollAfter     time.Duration
+	PermanentRedirect string // store as the feed's new URL
+	Gone              bool   // 410: pause the feed
+}
+
+// PollerOptions configures a Poller.
+type PollerOptions struct {
+	Fetcher  *Fetcher // required
+	Seen     Seen     // required
+	Enqueuer Enqueuer // required
+	Logger   *slog.Logger
+}
+
+// Poller polls feeds. It keeps no state between polls and is safe for concurrent use.
+type Poller struct {
+	fetcher  *Fetcher
+	seen     Seen
+	enqueuer Enqueuer
+	parser   *gofeed.Parser
+	logger   *slog.Logger
+	def      *Template
+}
+
+// NewPoller builds a Poller. A missing required dependency is a programming error and panics.
+func NewPoller(opts PollerOptions) *Poller {
+	if opts.Fetcher == nil || opts.Seen == nil || opts.Enqueuer == nil {
+		panic("rss: NewPoller needs a Fetcher, a Seen and an Enqueuer")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	def, err := CompileTemplate(DefaultTemplate)
+	if err != nil {
+		panic("rss: default template: " + err.Error())
+	}
+	return &Poller{fetcher: opts.Fetcher, seen: opts.Seen, enqueuer: opts.Enqueuer,
+		parser: NewParser(), logger: opts.Logger, def: def}
+}
+
+// Poll fetches one feed, finds its new items and enqueues those to post. A 304 returns a
+// result with NotModified and a nil error; a 410 sets Gone and returns an error matching
+// ErrGone. On an error the result still carries what the caller should store (hints, a
+// permanent redirect), and items that were not enqueued are not marked seen, so the next
+// poll retries them; the idempotency key keeps a retry from posting twice.
+func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
+	res := PollResult{Validators: f.Validators}
+	fr, err := p.fetcher.Fetch(ctx, f.URL, f.Validators)
+	if fr != nil {
+		res.PermanentRedirect = fr.PermanentRedirect
+		res.NextPollAfter = fr.MinInterval
+	}
+	switch {
+	case errors.Is(err, ErrNotModified):
+		res.NotModified = true
+		return res, nil
+	case errors.Is(err, ErrGone):
+		res.Gone = true
+		return res, err
+	case err != nil:
+		return res, err
+	}
+	doc, err := ParseFeed(p.parser, fr.Body, fr.ContentType)
+	if err != nil {
+		return res, fmt.Errorf("feed %s: %w", fr.FinalURL, err)
+	}
+	res.Title, res.SiteURL = PlainText(doc.Title), doc.Link
+	res.NextPollAfter = max(res.NextPollAfter, ttlOf(doc))
+	items := Items(doc, fr.FinalURL, f.Images)
+	res.Items = len(items)
+
+	fresh, err := p.fresh(ctx, f.ID, items)
+	if err != nil {
+		return res, err
+	}
+	res.NewItems = len(fresh)
+	toPost, done := p.plan(f, fresh, &res)
+	posted, err := p.enqueue(ctx, f, res.Title, toPost)
+	res.Posted = posted
+	for _, pi := range posted {
+		done = append(done, pi.ID)
+	}
+	if len(done) > 0 {
+		if merr := p.seen.Mark(ctx, f.ID, done); merr != nil {
+			return res, errors.Join(err, fmt.Errorf("record seen items of feed %d: %w", f.ID, merr))
+		}
+	}
+	if err != nil {
+		return res, err
+	}
+	res.Validators = fr.Validators
+	p.logger.DebugContext(ctx, "feed polled", slog.Int64("feed_id", f.ID), slog.Int("items", res.Items),
+		slog.Int("new", res.NewItems), slog.Int("posted", len(res.Posted)), slog.Int("skipped", len(res.Skipped)))
+	return res, nil
+}
+
+// fresh returns the items not seen before, oldest first.
+func (p *Poller) fresh(ctx context.Context, feedID int64, items []Item) ([]Item, error) {
+	ids := make([]string, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	newIDs, err := p.seen.Filter(ctx, feedID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up seen items of feed %d: %w", feedID, err)
+	}
+	isNew := make(map[string]bool, len(newIDs))
+	for _, id := range newIDs {
+		isNew[id] = true
+	}
+	out := make([]Item, 0, len(newIDs))
+	for _, it := range items {
+		if isNew[it.ID] {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+// plan splits new items (oldest first) into those to post and the ids to record as seen
+// without posting: the first poll's baseline, filtered items and items over the cap.
+func (p *Poller) plan(f Feed, fresh []Item, res *PollResult) (toPost []Item, done []string) {
+	var pass []Item
+	for _, it := range fresh {
+		// An entry with neither text nor link has nothing to post; it counts as filtered.
+		if (it.Title != "" || it.Link != "") && f.Filter.Match(it) {
+			pass = append(pass, it)
+		} else {
+			res.Filtered = append(res.Filtered, it)
+			done = append(done, it.ID)
+		}
+	}
+	if f.FirstPoll {
+		keep := min(max(f.Backfill, 0), len(pass))
+		for _, it := range pass[:len(pass)-keep] {
+			done = append(done, it.ID)
+		}
+		res.Baseline = len(pass) - keep
+		pass = pass[len(pass)-keep:]
+	}
+	limit := f.DailyCap
+	if limit <= 0 {
+		limit = DefaultDailyCap
+	}
+	room := min(max(limit-f.PostedToday, 0), len(pass))
+	res.Skipped = pass[room:]
+	for _, it := range res.Skipped {
+		done = append(done, it.ID)
+	}
+	return pass[:room], done
+}
+
+// enqueue builds and commits one request per item, oldest first, and stops at the first
+// failure so the rest are retried by the next poll.
+func (p *Poller) enqueue(ctx context.Context, f Feed, feedTitle string, items []Item) ([]PostedItem, error) {
+	var posted []PostedItem
+	for _, it := range items {
+		req, err := p.Request(f, feedTitle, it)
+		if err != nil {
+			return posted, err
+		}
+		id, err := p.enqueuer.Enqueue(ctx, req)
+		if err != nil {
+			return posted, fmt.Errorf("enqueue item %q of feed %d: %w", it.Title, f.ID, err)
+		}
+		posted = append(posted, PostedItem{Item: it, PostID: id})
+	}
+	return posted, nil
+}
+
+// Request builds the post request for one item of a feed.
+func (p *Poller) Request(f Feed, feedTitle string, it Item) (ingest.Request, error) {
+	tmpl := f.Template
+	if tmpl == nil {
+		tmpl = p.def
+	}
+	text, err := tmpl.Fit(TemplateData{Title: it.Title, Link: it.Link, Summary: it.Summary,
+		Author: it.Author, FeedTitle: feedTitle, Published: it.Published})
+	if err != nil {
+		return ingest.Request{}, fmt.Errorf("feed %d, item %q: %w", f.ID, it.Title, err)
+	}
+	req := ingest.Request{
+		Origin:         ingest.Origin{Door: ingest.DoorFeed, Ref: f.Ref},
+		AccountID:      f.AccountID,
+		Text:           text,
+		IdempotencyKey: IdempotencyKey(f.ID, it.ID),
+	}
+	switch {
+	case it.Image != "":
+		req.Media = []ingest.Media{{Kind: ingest.MediaImage, URL: it.Image, AltText: preTrim(it.Title)}}
+	case it.Link != "" && !strings.Contains(text, it.Link) && len(threads.Links(text)) < threads.MaxLinks:
+		req.LinkAttachment = it.Link // the link did not fit in the text, or the template omits it
+	}
+	return req, nil
+}
+
+// IdempotencyKey is the key of an item's post: the same item of the same feed never
+// posts twice, even when the feed re-publishes it or a poll is retried.
+func IdempotencyKey(feedID int64, itemID string) string {
+	return fmt.Sprintf("feed:%d:%s", feedID, itemID)
+}

@@ -1,0 +1,126 @@
+package webhook
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"slices"
+
+	"github.com/spindle-threads/spindle/ingest"
+)
+
+// build turns a verified delivery into a request, or decides to ignore or pong it.
+func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body []byte, ver Verified) (ingest.Request, Decision, error) {
+	event := cmp.Or(hdr.Get(headerGitHubEvent), hdr.Get(headerGitLabEvent))
+	if hdr.Get(headerGitHubEvent) == "ping" {
+		return ingest.Request{}, Decision{Action: ActionPong}, nil // answered whatever the source takes
+	}
+	if err := CheckIdempotencyKey(ver.DeliveryID); err != nil {
+		return ingest.Request{}, Decision{}, &FieldError{Field: "delivery id header", Reason: err.Error()}
+	}
+	var (
+		req       ingest.Request
+		dec       = Decision{Action: ActionPost}
+		bodyKey   string
+		callback  string
+		generic   = src.Preset == "" && src.Template == ""
+		takeEvent = func(ev string) bool { return len(src.Events) == 0 || slices.Contains(src.Events, ev) }
+	)
+	if generic {
+		if !takeEvent(event) {
+			return req, ignore("event %q is not one this source takes", event), nil
+		}
+		b, err := ParseBody(body)
+		if err != nil {
+			return req, dec, err
+		}
+		if !h.allowPriv && b.CallbackURL != "" && privateHost(b.CallbackURL) {
+			return req, dec, &FieldError{Field: "callback_url", Reason: ErrPrivateAddress.Error()}
+		}
+		req, bodyKey, callback = b.Request(), b.IdempotencyKey, b.CallbackURL
+	} else {
+		payload, err := DecodePayload(body)
+		if err != nil {
+			return req, dec, err
+		}
+		event = cmp.Or(event, get(payload, "type"), get(payload, "event"))
+		if !takeEvent(event) {
+			return req, ignore("event %q is not one this source takes", event), nil
+		}
+		text, d, err := h.render(ctx, src, event, payload)
+		if err != nil || d.Action != ActionPost {
+			return req, d, err
+		}
+		dec, req.Text = d, text
+	}
+	ref, _ := json.Marshal(Ref{Source: src.Name, CallbackURL: callback, DeliveryID: ver.DeliveryID, Event: event})
+	req.Origin = ingest.Origin{Door: ingest.DoorWebhook, Ref: ref}
+	req.AccountID = src.AccountID
+	req.IdempotencyKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
+	req.RequestID = cmp.Or(ver.DeliveryID, newRequestID())
+	return req, dec, nil
+}
+
+// render applies the source's preset and template to a foreign payload.
+func (h *Handler) render(ctx context.Context, src Source, event string, payload map[string]any) (string, Decision, error) {
+	dec := Decision{Action: ActionPost}
+	var tmpl *Template
+	if src.Preset != "" {
+		p, ok := h.presets[src.Preset]
+		if !ok {
+			return "", dec, &configError{source: src.Name, err: CheckPreset(src.Preset)}
+		}
+		dec = p.Decide(Event{Name: event, Payload: payload, Branch: src.Branch})
+		if dec.Action != ActionPost {
+			return "", dec, nil
+		}
+		tmpl = p.Template
+	}
+	if src.Template != "" {
+		t, err := h.template(src.Template)
+		if err != nil {
+			return "", dec, &configError{source: src.Name, err: err}
+		}
+		tmpl = t
+	}
+	text, err := tmpl.Render(ctx, payload)
+	if err != nil {
+		return "", dec, err
+	}
+	if text == "" {
+		return "", ignore("the source's template produced no text for this delivery"), nil
+	}
+	return text, dec, nil
+}
+
+// template returns the compiled form of a source template, compiling it on first use. Sources
+// are read from storage on every delivery; caching by text keeps compilation off the hot path
+// and picks up an edited template at once.
+func (h *Handler) template(src string) (*Template, error) {
+	h.mu.RLock()
+	t, ok := h.templates[src]
+	h.mu.RUnlock()
+	if ok {
+		return t, nil
+	}
+	t, err := CompileTemplate(src)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	if len(h.templates) >= maxCachedTemplates {
+		clear(h.templates)
+	}
+	h.templates[src] = t
+	h.mu.Unlock()
+	return t, nil
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

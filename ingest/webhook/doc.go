@@ -1,0 +1,23 @@
+// Package webhook is Spindle's door for signed inbound webhooks: CI systems, GitHub, GitLab and
+// content management systems POST a JSON body to /hooks/{source}, and the handler turns it into
+// an ingest.Request once the signature has been checked.
+//
+// The package holds the pure core of that door — signature schemes (verify.go, sign.go), the
+// generic body (body.go), per-source templates and ready-made presets over foreign payloads
+// (template.go, funcs.go, presets.go), the HTTP handler (handler.go, build.go, errors.go) and
+// the sender of signed result callbacks (callback.go). Storage is reached only through the
+// small interfaces the handler declares (Sources, Enqueuer in source.go), so cmd/spindle plugs
+// the SQLite stores in and tests plug fakes in.
+//
+// The handler verifies before it parses: the raw body is read once under a 1 MiB cap, the
+// signature is checked over those exact bytes, and only then is JSON decoded. Every rejection
+// happens before Enqueue is called, so a rejected request changes nothing.
+//
+// Replays are folded into the idempotency key rather than kept in a separate table: the key of
+// every request is, in order of preference, the body's idempotency_key, the key a preset derives
+// from the payload (a release id, a commit sha), or the delivery id of the scheme (webhook-id,
+// X-GitHub-Delivery, Idempotency-Key). The key is namespaced by source, and the queue's unique
+// key makes "seen before" and "enqueue" one atomic step: a replayed delivery answers the same
+// post id and is never enqueued twice. Standard Webhooks deliveries additionally carry a signed
+// timestamp and are refused outside a five-minute window.
+package webhook

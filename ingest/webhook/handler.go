@@ -1,0 +1,191 @@
+package webhook
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MaxBody is the largest body the handler reads. Posts are at most 500 characters plus a few
+// URLs; GitHub's biggest common payloads (a push with many commits) stay well under it.
+const MaxBody = 1 << 20
+
+// maxCachedTemplates bounds the compiled-template cache; past it the cache starts over.
+const maxCachedTemplates = 1024
+
+// Options configures a Handler. Sources and Enqueuer are required; the rest have defaults.
+type Options struct {
+	Sources  Sources
+	Enqueuer Enqueuer
+	// StatusURL builds the status_url of an answer from a post id; nil leaves it out.
+	StatusURL func(postID string) string
+	// SourceName extracts the source name from the request. Default: r.PathValue("source")
+	// (net/http patterns); with gorilla/mux pass func(r) string { return mux.Vars(r)["source"] }.
+	SourceName func(r *http.Request) string
+	// AllowPrivateCallbacks accepts callback_url hosts that are loopback or private IP
+	// literals or "localhost" (SPINDLE_ALLOW_PRIVATE_URLS). Names that resolve to private
+	// addresses are caught later, when CallbackSender dials.
+	AllowPrivateCallbacks bool
+	Logger                *slog.Logger     // default: discard
+	Now                   func() time.Time // default: time.Now
+}
+
+// Handler serves POST /hooks/{source}.
+type Handler struct {
+	sources    Sources
+	enq        Enqueuer
+	statusURL  func(string) string
+	sourceName func(*http.Request) string
+	log        *slog.Logger
+	now        func() time.Time
+	presets    map[string]*Preset
+	allowPriv  bool
+
+	mu        sync.RWMutex
+	templates map[string]*Template // compiled source templates by their text
+}
+
+// NewHandler builds the handler. A nil Sources or Enqueuer is a programming error and panics.
+func NewHandler(o Options) *Handler {
+	if o.Sources == nil || o.Enqueuer == nil {
+		panic("webhook: NewHandler needs Sources and Enqueuer")
+	}
+	h := &Handler{
+		sources: o.Sources, enq: o.Enqueuer, statusURL: o.StatusURL, sourceName: o.SourceName,
+		log: o.Logger, now: o.Now, presets: compilePresets(), templates: make(map[string]*Template),
+		allowPriv: o.AllowPrivateCallbacks,
+	}
+	if h.sourceName == nil {
+		h.sourceName = func(r *http.Request) string { return r.PathValue("source") }
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
+}
+
+// ServeHTTP answers one delivery. The order of the checks is the contract: size (413), content
+// type (415), source (404), signature (401), body or template (400), preflight (400), and only
+// then the durable enqueue and 202. Every rejection returns before Enqueue, so it changes nothing.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	res, err := h.serve(r.Context(), w, r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.log.DebugContext(r.Context(), "webhook answered", slog.String("source", res.source),
+		slog.String("delivery_id", res.delivery), slog.Int("status", res.status))
+	writeJSON(w, res.status, res.body)
+}
+
+type response struct {
+	status           int
+	body             map[string]string
+	source, delivery string
+}
+
+func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Request) (response, error) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		return response{}, errMethod
+	}
+	body, err := readBody(w, r)
+	if err != nil {
+		return response{}, err
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		return response{}, err
+	}
+	name := h.sourceName(r)
+	src, err := h.sources.Source(ctx, name)
+	if err == nil && !src.Enabled {
+		err = ErrSourceNotFound
+	}
+	if err != nil {
+		return response{}, sourceError(name, err)
+	}
+	ver, err := Verify(src.Scheme, src.Secrets, r.Header, body, h.now())
+	if err != nil {
+		return response{}, err
+	}
+	res := response{source: src.Name, delivery: ver.DeliveryID}
+	req, dec, err := h.build(ctx, src, r.Header, body, ver)
+	if err != nil {
+		return res, err
+	}
+	switch dec.Action {
+	case ActionPong:
+		res.status, res.body = http.StatusOK, map[string]string{"status": "pong"}
+		return res, nil
+	case ActionIgnore:
+		res.status, res.body = http.StatusAccepted, map[string]string{"status": "ignored", "reason": dec.Reason}
+		return res, nil
+	}
+	acc, err := h.enq.Enqueue(ctx, req)
+	if err != nil {
+		return res, fmt.Errorf("webhook: enqueue for source %s: %w", src.Name, err)
+	}
+	if acc.Existed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	res.status = http.StatusAccepted
+	res.body = map[string]string{"id": acc.ID, "status": cmp.Or(acc.Status, "queued")}
+	if h.statusURL != nil {
+		res.body["status_url"] = h.statusURL(acc.ID)
+	}
+	return res, nil
+}
+
+// readBody reads the raw body once, under MaxBody. The signature is computed over exactly these
+// bytes; nothing is decoded before it has been verified.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > MaxBody {
+		return nil, &http.MaxBytesError{Limit: MaxBody}
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	var (
+		buf []byte
+		err error
+	)
+	if r.ContentLength >= 0 {
+		// The length is known: one exact allocation instead of ReadAll's doublings.
+		buf = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(body, buf)
+	} else {
+		buf, err = io.ReadAll(body)
+	}
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return nil, err
+		}
+		return nil, &FieldError{Reason: "could not read the request body: " + err.Error()}
+	}
+	return buf, nil
+}
+
+func checkContentType(ct string) error {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return errContentType
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,132 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AccountStatus says whether Spindle can publish as an account.
+type AccountStatus string
+
+// Account statuses.
+const (
+	AccountActive         AccountStatus = "active"
+	AccountNeedsReconnect AccountStatus = "needs_reconnect" // token expired or revoked: posts wait
+	AccountDisconnected   AccountStatus = "disconnected"
+)
+
+// Account is one linked Threads account. TokenSealed is the access token encrypted by the
+// caller; storage never sees it in clear.
+type Account struct {
+	ID               int64
+	ThreadsUserID    string
+	Username         string
+	TokenSealed      []byte
+	TokenExpiresAt   time.Time
+	TokenRefreshedAt time.Time
+	Status           AccountStatus
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+const accountColumns = `id, threads_user_id, username, token_sealed, token_expires_at,
+	token_refreshed_at, status, created_at, updated_at`
+
+func scanAccount(s scanner) (Account, error) {
+	var (
+		a                                    Account
+		expires, refreshed, created, updated int64
+	)
+	err := s.Scan(&a.ID, &a.ThreadsUserID, &a.Username, &a.TokenSealed, &expires, &refreshed,
+		&a.Status, &created, &updated)
+	a.TokenExpiresAt, a.TokenRefreshedAt = fromMS(expires), fromMS(refreshed)
+	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
+	return a, err
+}
+
+// SaveAccount inserts the account, or updates the one with the same Threads user id (a
+// reconnect): username, sealed token, expiry and status active.
+func (db *DB) SaveAccount(ctx context.Context, a Account) (Account, error) {
+	now := ms(db.now())
+	var out Account
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, `INSERT INTO accounts (threads_user_id, username, token_sealed,
+			token_expires_at, token_refreshed_at, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
+			ON CONFLICT (threads_user_id) DO UPDATE SET username = excluded.username,
+				token_sealed = excluded.token_sealed, token_expires_at = excluded.token_expires_at,
+				token_refreshed_at = excluded.token_refreshed_at, status = 'active',
+				updated_at = excluded.updated_at
+			RETURNING `+accountColumns,
+			a.ThreadsUserID, strings.TrimPrefix(a.Username, "@"), a.TokenSealed, ms(a.TokenExpiresAt),
+			ms(a.TokenRefreshedAt), now, now)
+		var err error
+		out, err = scanAccount(row)
+		return err
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("storage: save account @%s: %w", a.Username, err)
+	}
+	return out, nil
+}
+
+// Account reads an account by id.
+func (db *DB) Account(ctx context.Context, id int64) (Account, error) {
+	return db.account(ctx, `id = ?`, id)
+}
+
+// AccountByUsername reads an account by its Threads username, with or without the @.
+func (db *DB) AccountByUsername(ctx context.Context, username string) (Account, error) {
+	return db.account(ctx, `username = ?`, strings.TrimPrefix(username, "@"))
+}
+
+func (db *DB) account(ctx context.Context, where string, arg any) (Account, error) {
+	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("storage: account %v: %w", arg, ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("storage: account %v: %w", arg, err)
+	}
+	return a, nil
+}
+
+// Accounts lists every account, by username.
+func (db *DB) Accounts(ctx context.Context) ([]Account, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list accounts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SetAccountStatus changes an account's status; disconnecting also drops its token.
+func (db *DB) SetAccountStatus(ctx context.Context, id int64, s AccountStatus) error {
+	q := `UPDATE accounts SET status = ?, updated_at = ? WHERE id = ?`
+	if s == AccountDisconnected {
+		q = `UPDATE accounts SET status = ?, token_sealed = NULL, updated_at = ? WHERE id = ?`
+	}
+	return db.batch.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q, string(s), ms(db.now()), id)
+		if err != nil {
+			return fmt.Errorf("storage: set account %d status: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("storage: account %d: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,8 @@
+package storage
+
+import "context"
+
+// Exec lets tests outside the package run raw SQL against the writer.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (any, error) {
+	return db.w.ExecContext(ctx, q, args...)
+}

@@ -1,0 +1,192 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Lease atomically claims up to n due posts for ttl: posts in flight whose lease expired first
+// (their worker died), then each idle account's oldest due queued post. An account that has a
+// post in flight under a live lease gets nothing, so one account is never published in
+// parallel. Every claim bumps attempts, the fencing token the other calls take.
+//
+// Lease runs as one write of the group committer: the writer is one connection running
+// immediate transactions, so the select and the update see the same snapshot and no other
+// leaser can interleave: no post is leased twice.
+func (db *DB) Lease(ctx context.Context, now time.Time, n int, ttl time.Duration) ([]Post, error) {
+	if n <= 0 {
+		return nil, nil
+	}
+	var leased []Post
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		ids, err := leaseCandidates(ctx, tx, ms(now), n)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := []any{ms(now.Add(ttl)), ms(now)}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE posts
+			SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
+			WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+			RETURNING `+postColumns, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPost(rows)
+			if err != nil {
+				return err
+			}
+			leased = append(leased, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: lease: %w", err)
+	}
+	return leased, nil
+}
+
+// leaseCandidates picks the ids Lease claims. Posts in flight are few (at most one per account
+// plus crashed ones), so they are read whole; then one indexed probe per idle account finds its
+// oldest due post.
+func leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, lease_expires_at FROM posts
+		WHERE state = 'publishing' ORDER BY lease_expires_at`)
+	if err != nil {
+		return nil, err
+	}
+	busy := map[int64]bool{}
+	var ids []string
+	for rows.Next() {
+		var (
+			id      string
+			account int64
+			expires int64
+		)
+		if err := rows.Scan(&id, &account, &expires); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if busy[account] {
+			continue
+		}
+		busy[account] = true
+		if expires <= now && len(ids) < n {
+			ids = append(ids, id) // reclaim: its worker is gone
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) >= n {
+		return ids, err
+	}
+
+	rows, err = tx.QueryContext(ctx, `SELECT p.account_id, p.id
+		FROM accounts a
+		JOIN posts p ON p.seq = (
+			SELECT q.seq FROM posts q
+			WHERE q.account_id = a.id AND q.state = 'queued' AND q.next_attempt_at <= ?
+			ORDER BY q.next_attempt_at, q.seq LIMIT 1)
+		ORDER BY p.next_attempt_at, p.seq`, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() && len(ids) < n {
+		var (
+			account int64
+			id      string
+		)
+		if err := rows.Scan(&account, &id); err != nil {
+			return nil, err
+		}
+		if !busy[account] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, rows.Err()
+}
+
+// Lease holds the fencing token of one claim: the post id and the attempt it was leased at.
+type Lease struct {
+	ID      string
+	Attempt int
+}
+
+// LeaseOf is the lease a leased post carries.
+func LeaseOf(p Post) Lease { return Lease{ID: p.ID, Attempt: p.Attempts} }
+
+// Extend pushes a held lease out to now+ttl, for work that runs longer than the first lease.
+func (db *DB) Extend(ctx context.Context, l Lease, ttl time.Duration) error {
+	now := db.now()
+	return db.fenced(ctx, "extend", l, extendLease, ms(now.Add(ttl)), ms(now))
+}
+
+// SetContainer records the Threads container id of a leased post. It is its own durable write
+// because it must be on disk before threads_publish is called: after a crash, the container's
+// status decides whether the post was published, never a blind retry.
+func (db *DB) SetContainer(ctx context.Context, l Lease, containerID string) error {
+	return db.fenced(ctx, "set container", l, setContainer, containerID, ms(db.now()))
+}
+
+// Complete marks a leased post posted with the Threads media id and permalink.
+func (db *DB) Complete(ctx context.Context, l Lease, mediaID, permalink string) error {
+	return db.fenced(ctx, "complete", l, completePost, mediaID, permalink, ms(db.now()))
+}
+
+// Retry puts a leased post back in the queue, due at next, remembering why.
+func (db *DB) Retry(ctx context.Context, l Lease, next time.Time, reason string) error {
+	return db.fenced(ctx, "retry", l, retryPost, ms(next), reason, ms(db.now()))
+}
+
+// Fail marks a leased post failed for good with a reason a person can act on.
+func (db *DB) Fail(ctx context.Context, l Lease, reason string) error {
+	return db.fenced(ctx, "fail", l, failPost, reason, ms(db.now()))
+}
+
+// fenced runs one update guarded by a lease: the statement's last two placeholders are the post
+// id and attempt. No row changed means the lease was lost.
+func (db *DB) fenced(ctx context.Context, op string, l Lease, q string, args ...any) error {
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		st, err := db.txStmt(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		res, err := st.ExecContext(ctx, append(args, l.ID, l.Attempt)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrLeaseLost
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: %s %s: %w", op, l.ID, err)
+	}
+	return nil
+}
+
+// The fenced updates. Each ends in "WHERE id = ? AND state = 'publishing' AND attempts = ?".
+const (
+	extendLease = `UPDATE posts SET lease_expires_at = ?, updated_at = ?
+		WHERE id = ? AND state = 'publishing' AND attempts = ?`
+	setContainer = `UPDATE posts SET container_id = ?, updated_at = ?
+		WHERE id = ? AND state = 'publishing' AND attempts = ?`
+	completePost = `UPDATE posts SET state = 'posted', media_id = ?, permalink = ?, last_error = '',
+		lease_expires_at = 0, updated_at = ?
+		WHERE id = ? AND state = 'publishing' AND attempts = ?`
+	retryPost = `UPDATE posts SET state = 'queued', next_attempt_at = ?, last_error = ?, lease_expires_at = 0,
+		updated_at = ?
+		WHERE id = ? AND state = 'publishing' AND attempts = ?`
+	failPost = `UPDATE posts SET state = 'failed', last_error = ?, lease_expires_at = 0, updated_at = ?
+		WHERE id = ? AND state = 'publishing' AND attempts = ?`
+)

@@ -1,0 +1,161 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+func lease(t *testing.T, db *storage.DB, now time.Time, n int) []storage.Post {
+	t.Helper()
+	ps, err := db.Lease(context.Background(), now, n, time.Minute)
+	if err != nil {
+		t.Fatalf("lease: %v", err)
+	}
+	return ps
+}
+
+func TestLeaseOnePerAccountInOrder(t *testing.T) {
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	a := storagetest.Account(t, db, "alice")
+	b := storagetest.Account(t, db, "bob")
+	var aIDs []string
+	for i := 0; i < 3; i++ {
+		aIDs = append(aIDs, enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: fmt.Sprint(i)}).ID)
+		clock.Advance(time.Second)
+	}
+	enqueue(t, db, storage.NewPost{AccountID: b.ID, Door: "cli", Text: "b"})
+
+	got := lease(t, db, clock.Now(), 10)
+	if len(got) != 2 {
+		t.Fatalf("leased %d posts, want one per account (2)", len(got))
+	}
+	byAccount := map[int64]storage.Post{}
+	for _, p := range got {
+		byAccount[p.AccountID] = p
+	}
+	if byAccount[a.ID].ID != aIDs[0] {
+		t.Fatalf("alice's oldest post must go first: got %s want %s", byAccount[a.ID].ID, aIDs[0])
+	}
+	if more := lease(t, db, clock.Now(), 10); len(more) != 0 {
+		t.Fatalf("accounts with a post in flight got another: %v", more)
+	}
+	if err := db.Complete(context.Background(), storage.LeaseOf(byAccount[a.ID]), "m", "p"); err != nil {
+		t.Fatal(err)
+	}
+	next := lease(t, db, clock.Now(), 10)
+	if len(next) != 1 || next[0].ID != aIDs[1] {
+		t.Fatalf("after completing, alice's next post must follow: %v", next)
+	}
+}
+
+func TestLeaseExpiredIsReclaimed(t *testing.T) {
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	a := storagetest.Account(t, db, "alice")
+	p := enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "x"})
+	enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "y"})
+
+	first := lease(t, db, clock.Now(), 1)
+	if err := db.SetContainer(context.Background(), storage.LeaseOf(first[0]), "c-77"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(59 * time.Second)
+	if got := lease(t, db, clock.Now(), 5); len(got) != 0 {
+		t.Fatalf("a live lease was reclaimed: %v", got)
+	}
+	clock.Advance(2 * time.Second) // the worker died; its lease ran out
+	got := lease(t, db, clock.Now(), 5)
+	if len(got) != 1 || got[0].ID != p.ID || got[0].Attempts != 2 || got[0].ContainerID != "c-77" {
+		t.Fatalf("expired lease must be reclaimed first, container kept: %+v", got)
+	}
+	if err := db.Extend(context.Background(), storage.LeaseOf(first[0]), time.Hour); err == nil {
+		t.Fatal("the dead worker could still extend its lease")
+	}
+}
+
+// TestLeaseExclusiveUnderConcurrency runs many leasers against a queue of many accounts over
+// thousands of rounds; no post may be handed to two of them, and no account may ever have two
+// posts in flight.
+func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
+	db := storagetest.Open(t, nil)
+	ctx := context.Background()
+	const accounts, perAccount, leasers = 20, 100, 8
+	var ids []int64
+	for i := 0; i < accounts; i++ {
+		ids = append(ids, storagetest.Account(t, db, fmt.Sprintf("acct%d", i)).ID)
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < perAccount; j++ {
+				if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: id, Door: "cli", Text: "x"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	var (
+		mu       sync.Mutex
+		seen     = map[string]bool{}
+		inFlight = map[int64]bool{}
+		dup      []string
+		rounds   int
+	)
+	for w := 0; w < leasers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				ps, err := db.Lease(ctx, time.Now(), 3, time.Hour)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				rounds++
+				done := len(seen) == accounts*perAccount
+				for _, p := range ps {
+					if seen[p.ID] {
+						dup = append(dup, p.ID)
+					}
+					if inFlight[p.AccountID] {
+						dup = append(dup, fmt.Sprintf("account %d twice in flight", p.AccountID))
+					}
+					seen[p.ID], inFlight[p.AccountID] = true, true
+				}
+				mu.Unlock()
+				if done {
+					return
+				}
+				for _, p := range ps {
+					mu.Lock()
+					inFlight[p.AccountID] = false // cleared before completing: the lease still holds
+					mu.Unlock()
+					if err := db.Complete(ctx, storage.LeaseOf(p), "m", "l"); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(dup) > 0 {
+		t.Fatalf("exclusivity broken: %v", dup)
+	}
+	if len(seen) != accounts*perAccount {
+		t.Fatalf("leased %d distinct posts, want %d", len(seen), accounts*perAccount)
+	}
+	t.Logf("%d lease rounds", rounds)
+}

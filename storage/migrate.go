@@ -1,0 +1,114 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Migrations are numbered .sql files applied in order, each in its own transaction, and
+// recorded in schema_migrations. A shipped migration is never edited: add a new one.
+//
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// ErrDatabaseNewer means the database was migrated by a newer Spindle than this binary.
+var ErrDatabaseNewer = fmt.Errorf("database schema is newer than this spindle binary")
+
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
+		}
+		body, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// LatestVersion is the schema version this binary knows.
+func LatestVersion() int {
+	all, err := loadMigrations()
+	if err != nil || len(all) == 0 {
+		return 0
+	}
+	return all[len(all)-1].version
+}
+
+// SchemaVersion is the version the database is at (0 for a new database).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	if err != nil && strings.Contains(err.Error(), "no such table") {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storage: read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Migrate applies every migration the database lacks and returns the names applied. A database
+// newer than the binary is refused, never touched.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	all, err := loadMigrations()
+	if err != nil {
+		return nil, fmt.Errorf("storage: load migrations: %w", err)
+	}
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return nil, fmt.Errorf("storage: create schema_migrations: %w", err)
+	}
+	current, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if latest := all[len(all)-1].version; current > latest {
+		return nil, fmt.Errorf("storage: %w: the database is at version %d, this binary knows up to %d; "+
+			"run the newer spindle, or restore a backup taken before the upgrade", ErrDatabaseNewer, current, latest)
+	}
+	var applied []string
+	for _, m := range all {
+		if m.version <= current {
+			continue
+		}
+		err := db.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, ms(db.now()))
+			return err
+		})
+		if err != nil {
+			return applied, fmt.Errorf("storage: apply migration %s: %w", m.name, err)
+		}
+		applied = append(applied, m.name)
+	}
+	return applied, db.prepareHot(ctx)
+}

@@ -1,0 +1,327 @@
+package storage
+
+// The post queue is one table, posts, and the statements in this file and lease.go.
+//
+// States:
+//
+//	queued ──Lease──► publishing ──Complete──► posted
+//	  ▲                   │ │
+//	  └──────Retry────────┘ └──────Fail──────► failed
+//	queued ──Cancel──► cancelled
+//
+// A scheduled post is a queued post whose next_attempt_at is in the future. Lease claims due
+// posts: queued ones whose next_attempt_at has come, and publishing ones whose lease expired
+// (their worker died; the publisher resumes them from the container id it committed, so an
+// expired lease never means a blind second publish). At most one post per account is in flight,
+// and an account's posts are leased oldest-due first.
+//
+// Every lease bumps attempts, and attempts is the fencing token: Complete, Retry, Fail and
+// SetContainer name the attempt they hold and change nothing (ErrLeaseLost) if the post was
+// reclaimed since. Cancel applies only to queued posts.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// State is a post's place in the state machine above.
+type State string
+
+// The states of a post.
+const (
+	StateQueued     State = "queued"
+	StatePublishing State = "publishing"
+	StatePosted     State = "posted"
+	StateFailed     State = "failed"
+	StateCancelled  State = "cancelled"
+)
+
+// Media is one attachment as stored.
+type Media struct {
+	Kind    string `json:"kind"`
+	URL     string `json:"url"`
+	AltText string `json:"alt_text,omitempty"`
+}
+
+// NewPost is what Enqueue stores. Validation is the ingest service's job; storage only keeps it.
+type NewPost struct {
+	AccountID      int64
+	Door           string
+	OriginRef      []byte // JSON or empty
+	Text           string
+	Media          []Media
+	ReplyToID      string
+	QuoteID        string
+	LinkAttachment string
+	TopicTag       string
+	Thread         bool
+	ScheduledAt    time.Time // zero: now
+	IdempotencyKey string    // empty: none
+	RequestID      string
+}
+
+// Post is one row of the queue.
+type Post struct {
+	ID             string
+	AccountID      int64
+	Door           string
+	OriginRef      []byte
+	Text           string
+	Media          []Media
+	ReplyToID      string
+	QuoteID        string
+	LinkAttachment string
+	TopicTag       string
+	Thread         bool
+	ScheduledAt    time.Time
+	State          State
+	Attempts       int
+	NextAttemptAt  time.Time
+	LeaseExpiresAt time.Time
+	ContainerID    string
+	MediaID        string
+	Permalink      string
+	LastError      string
+	IdempotencyKey string
+	RequestID      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// postColumns is the column list every post scan reads, in scanPost's order.
+const postColumns = `id, account_id, door, origin_ref, text, media, reply_to_id, quote_id,
+	link_attachment, topic_tag, thread, scheduled_at, state, attempts, next_attempt_at,
+	lease_expires_at, container_id, media_id, permalink, last_error,
+	COALESCE(idempotency_key, ''), request_id, created_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPost(s scanner) (Post, error) {
+	var (
+		p                                        Post
+		originRef, media                         string
+		scheduled, next, lease, created, updated int64
+		thread                                   int
+	)
+	err := s.Scan(&p.ID, &p.AccountID, &p.Door, &originRef, &p.Text, &media, &p.ReplyToID, &p.QuoteID,
+		&p.LinkAttachment, &p.TopicTag, &thread, &scheduled, &p.State, &p.Attempts, &next,
+		&lease, &p.ContainerID, &p.MediaID, &p.Permalink, &p.LastError,
+		&p.IdempotencyKey, &p.RequestID, &created, &updated)
+	if err != nil {
+		return Post{}, err
+	}
+	if originRef != "" {
+		p.OriginRef = []byte(originRef)
+	}
+	if media != "" {
+		if err := json.Unmarshal([]byte(media), &p.Media); err != nil {
+			return Post{}, fmt.Errorf("post %s: decode media: %w", p.ID, err)
+		}
+	}
+	p.Thread = thread != 0
+	p.ScheduledAt, p.NextAttemptAt, p.LeaseExpiresAt = fromMS(scheduled), fromMS(next), fromMS(lease)
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	return p, nil
+}
+
+// Enqueue stores a new post durably: it returns only after the transaction holding the row has
+// been committed and synced. If the door already enqueued a post with the same idempotency key,
+// that post is returned with existed true and nothing is written. Concurrent calls share
+// transactions (group commit), so throughput grows with concurrency.
+func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
+	err = db.batch.do(ctx, func(tx *sql.Tx) error {
+		p, existed, err = db.EnqueueTx(ctx, tx, np)
+		return err
+	})
+	if err != nil {
+		return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
+	}
+	return p, existed, nil
+}
+
+// EnqueueTx is like Enqueue, but inside the caller's transaction, so a door can commit its own
+// rows (a webhook delivery, a feed item) and the post together.
+func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool, error) {
+	if np.IdempotencyKey != "" {
+		st, err := db.txStmt(ctx, tx, selectByIdempotencyKey)
+		if err != nil {
+			return Post{}, false, err
+		}
+		switch p, err := scanPost(st.QueryRowContext(ctx, np.Door, np.IdempotencyKey)); {
+		case err == nil:
+			return p, true, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return Post{}, false, err
+		}
+	}
+	now := db.now()
+	at := np.ScheduledAt
+	if at.IsZero() || at.Before(now) {
+		at = now
+	}
+	media := ""
+	if len(np.Media) > 0 {
+		b, err := json.Marshal(np.Media)
+		if err != nil {
+			return Post{}, false, err
+		}
+		media = string(b)
+	}
+	var key any
+	if np.IdempotencyKey != "" {
+		key = np.IdempotencyKey
+	}
+	// A fresh random id collides with an existing one very rarely; ON CONFLICT turns that into
+	// no row, and we draw again. (The idempotency index cannot conflict here: we checked it in
+	// this same immediate transaction.)
+	insert, err := db.txStmt(ctx, tx, insertPost)
+	if err != nil {
+		return Post{}, false, err
+	}
+	for range 8 {
+		id := newPostID()
+		res, err := insert.ExecContext(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
+			np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), ms(at),
+			ms(at), key, np.RequestID, ms(now), ms(now))
+		if err != nil {
+			return Post{}, false, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return Post{
+				ID: id, AccountID: np.AccountID, Door: np.Door, OriginRef: np.OriginRef, Text: np.Text,
+				Media: np.Media, ReplyToID: np.ReplyToID, QuoteID: np.QuoteID,
+				LinkAttachment: np.LinkAttachment, TopicTag: np.TopicTag, Thread: np.Thread,
+				ScheduledAt: fromMS(ms(at)), State: StateQueued, NextAttemptAt: fromMS(ms(at)),
+				IdempotencyKey: np.IdempotencyKey, RequestID: np.RequestID,
+				CreatedAt: fromMS(ms(now)), UpdatedAt: fromMS(ms(now)),
+			}, false, nil
+		}
+	}
+	return Post{}, false, errors.New("could not draw a free post id")
+}
+
+// hotStatements are prepared once, after migrating; see txStmt.
+var hotStatements = []string{insertPost, selectByIdempotencyKey, extendLease, setContainer, completePost, retryPost, failPost}
+
+const selectByIdempotencyKey = `SELECT ` + postColumns + ` FROM posts WHERE door = ? AND idempotency_key = ?`
+
+const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
+	reply_to_id, quote_id, link_attachment, topic_tag, thread, scheduled_at, state,
+	next_attempt_at, idempotency_key, request_id, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+	ON CONFLICT (id) DO NOTHING`
+
+// Get reads one post by its id.
+func (db *DB) Get(ctx context.Context, id string) (Post, error) {
+	row := db.r.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, strings.ToLower(id))
+	p, err := scanPost(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Post{}, fmt.Errorf("storage: post %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Post{}, fmt.Errorf("storage: get post %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// ListFilter selects posts for List. Zero fields do not filter.
+type ListFilter struct {
+	AccountID int64
+	Door      string
+	States    []State
+	Limit     int // zero: 50; capped at 1000
+}
+
+// List returns posts matching f, newest first.
+func (db *DB) List(ctx context.Context, f ListFilter) ([]Post, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.AccountID != 0 {
+		where, args = append(where, "account_id = ?"), append(args, f.AccountID)
+	}
+	if f.Door != "" {
+		where, args = append(where, "door = ?"), append(args, f.Door)
+	}
+	if len(f.States) > 0 {
+		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
+		for _, s := range f.States {
+			args = append(args, string(s))
+		}
+	}
+	q := `SELECT ` + postColumns + ` FROM posts`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	q += ` ORDER BY seq DESC LIMIT ?`
+	args = append(args, min(limit, 1000))
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: list posts: %w", err)
+	}
+	defer rows.Close()
+	var out []Post
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list posts: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// StateError says an operation does not apply to a post in its current state.
+type StateError struct {
+	ID    string
+	State State
+	Op    string
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("post %s is %s, so it cannot be %s", e.ID, e.State, e.Op)
+}
+
+// Cancel cancels a queued post (scheduled or waiting). A post in any other state is left alone
+// and a *StateError says which state it is in.
+func (db *DB) Cancel(ctx context.Context, id string) (Post, error) {
+	var p Post
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		row := tx.QueryRowContext(ctx, `UPDATE posts SET state = 'cancelled', updated_at = ?
+			WHERE id = ? AND state = 'queued' RETURNING `+postColumns, ms(db.now()), strings.ToLower(id))
+		var err error
+		p, err = scanPost(row)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var state State
+		switch err := tx.QueryRowContext(ctx, `SELECT state FROM posts WHERE id = ?`, strings.ToLower(id)).Scan(&state); {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("post %s: %w", id, ErrNotFound)
+		case err != nil:
+			return err
+		}
+		return &StateError{ID: id, State: state, Op: "cancelled"}
+	})
+	if err != nil {
+		return Post{}, fmt.Errorf("storage: cancel: %w", err)
+	}
+	return p, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,57 @@
+// Package storagetest opens real SQLite databases for tests, with the production settings,
+// in a temporary directory that is removed when the test ends.
+package storagetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Open returns a migrated database in t.TempDir(), closed at cleanup. now may be nil.
+func Open(t testing.TB, now func() time.Time) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(t.TempDir(), storage.Options{Now: now})
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}
+
+// Account stores a linked account named username with a placeholder sealed token.
+func Account(t testing.TB, db *storage.DB, username string) storage.Account {
+	t.Helper()
+	a, err := db.SaveAccount(context.Background(), storage.Account{
+		ThreadsUserID:  "1784" + username,
+		Username:       username,
+		TokenSealed:    []byte("sealed:" + username),
+		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour),
+	})
+	if err != nil {
+		t.Fatalf("save account %s: %v", username, err)
+	}
+	return a
+}
+
+// Clock is a settable clock for tests; its zero value starts at 2026-11-23 09:00 UTC.
+type Clock struct{ t time.Time }
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now reads the clock. Clock is not safe for concurrent Set/Advance; tests move it between steps.
+func (c *Clock) Now() time.Time {
+	if c.t.IsZero() {
+		c.t = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	}
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) { c.t = c.Now().Add(d) }
