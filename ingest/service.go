@@ -1,0 +1,166 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Queue is the storage the service commits to.
+type Queue interface {
+	Enqueue(ctx context.Context, p storage.NewPost) (storage.Post, bool, error)
+}
+
+// Options configure a Service. Queue is required.
+type Options struct {
+	Queue  Queue
+	Now    func() time.Time // nil: time.Now
+	Logger *slog.Logger     // nil: discard
+	// Wake is called after a post that is due now was committed, so the publisher does not wait
+	// for its next tick. nil: nobody is woken.
+	Wake func()
+	// MaxAhead bounds how far ahead a post may be scheduled; zero means one year.
+	MaxAhead time.Duration
+}
+
+// Service validates requests from every door and commits them to the queue.
+type Service struct {
+	queue    Queue
+	now      func() time.Time
+	log      *slog.Logger
+	wake     func()
+	maxAhead time.Duration
+}
+
+// NewService returns a Service. It panics without a Queue: that is a wiring bug, not input.
+func NewService(o Options) *Service {
+	if o.Queue == nil {
+		panic("ingest: NewService needs a Queue")
+	}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxAhead == 0 {
+		s.maxAhead = 365 * 24 * time.Hour
+	}
+	return s
+}
+
+// Accepted is what a door tells its user: the post id, and whether the request was a repeat
+// of one already accepted (same idempotency key from the same door).
+type Accepted struct {
+	Post    storage.Post
+	Existed bool
+}
+
+// InvalidError says a request breaks one of Threads' rules or Spindle's. Its message is for
+// the person who sent it; Field names what to fix ("text", "media[1].url", "scheduled_at").
+type InvalidError struct {
+	Field  string
+	Reason string
+}
+
+func (e *InvalidError) Error() string { return e.Reason }
+
+// Enqueue validates r and commits it. It returns only once the post is durable. A request that
+// breaks a rule gets an error wrapping *InvalidError (several joined when several rules are
+// broken) and nothing is stored.
+func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
+	if err := s.Validate(r); err != nil {
+		return Accepted{}, err
+	}
+	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
+	if err != nil {
+		return Accepted{}, fmt.Errorf("ingest: could not queue the post, nothing was stored; try again: %w", err)
+	}
+	s.log.InfoContext(ctx, "post accepted",
+		slog.String("post_id", p.ID), slog.String("door", string(r.Origin.Door)),
+		slog.Int64("account_id", r.AccountID), slog.Bool("existed", existed),
+		slog.String("request_id", r.RequestID), slog.Time("scheduled_at", p.ScheduledAt))
+	if !existed && s.wake != nil && !p.NextAttemptAt.After(s.now()) {
+		s.wake()
+	}
+	return Accepted{Post: p, Existed: existed}, nil
+}
+
+// Validate checks r without storing anything: Threads' rules (the same preflight the publisher
+// relies on) and Spindle's own (an account, a known door, a schedule within reach).
+func (s *Service) Validate(r Request) error {
+	var errs []error
+	if r.AccountID == 0 {
+		errs = append(errs, &InvalidError{Field: "account", Reason: "no Threads account chosen; connect one first, or name it with --account"})
+	}
+	if r.Origin.Door == "" {
+		errs = append(errs, &InvalidError{Field: "origin", Reason: "the request has no door"})
+	}
+	if !r.ScheduledAt.IsZero() && r.ScheduledAt.After(s.now().Add(s.maxAhead)) {
+		errs = append(errs, &InvalidError{Field: "scheduled_at", Reason: fmt.Sprintf(
+			"scheduled_at %s is more than %d days ahead; pick an earlier time", r.ScheduledAt.UTC().Format(time.RFC3339), int(s.maxAhead.Hours()/24))})
+	}
+	if len(r.IdempotencyKey) > 200 {
+		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: "idempotency_key is longer than 200 characters"})
+	}
+	if err := threads.Validate(s.threadsPost(r)); err != nil {
+		errs = append(errs, fromThreads(err)...)
+	}
+	return errors.Join(errs...)
+}
+
+// threadsPost is the post Threads will see. A request flagged Thread may run past 500
+// characters: the publisher splits it into a chain, so each part is checked instead.
+func (s *Service) threadsPost(r Request) threads.Post {
+	p := threads.Post{Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID,
+		LinkAttachment: r.LinkAttachment, TopicTag: strings.TrimPrefix(r.TopicTag, "#")}
+	for _, m := range r.Media {
+		p.Media = append(p.Media, threads.Media{Kind: string(m.Kind), URL: m.URL, AltText: m.AltText})
+	}
+	if r.Thread && threads.CountChars(r.Text) > threads.MaxTextChars {
+		p.Text = threads.Split(r.Text, threads.MaxTextChars)[0]
+	}
+	return p
+}
+
+// fromThreads turns the preflight's validation errors into InvalidErrors.
+func fromThreads(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var ve *threads.ValidationError
+		if errors.As(err, &ve) {
+			out = append(out, &InvalidError{Field: ve.Field, Reason: ve.Reason})
+			return
+		}
+		out = append(out, &InvalidError{Reason: err.Error()})
+	}
+	walk(err)
+	return out
+}
+
+func (s *Service) newPost(r Request) storage.NewPost {
+	np := storage.NewPost{
+		AccountID: r.AccountID, Door: string(r.Origin.Door), OriginRef: r.Origin.Ref,
+		Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID, LinkAttachment: r.LinkAttachment,
+		TopicTag: strings.TrimPrefix(r.TopicTag, "#"), Thread: r.Thread, ScheduledAt: r.ScheduledAt,
+		IdempotencyKey: r.IdempotencyKey, RequestID: r.RequestID,
+	}
+	for _, m := range r.Media {
+		np.Media = append(np.Media, storage.Media{Kind: string(m.Kind), URL: m.URL, AltText: m.AltText})
+	}
+	return np
+}

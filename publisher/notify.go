@@ -1,0 +1,52 @@
+// Package publisher drains Spindle's queue to Threads: the gocron scheduler that owns the
+// background jobs, the worker pool, the persisted publishing state machine, the quota gate and
+// token refresh; and it reports every result back through the door the post came from.
+package publisher
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// EventKind says what happened to a post.
+type EventKind string
+
+// The events a door is told about.
+const (
+	EventPosted           EventKind = "posted"            // published; Permalink set
+	EventFailed           EventKind = "failed"            // failed for good; Reason says why and what to do
+	EventDelayed          EventKind = "delayed"           // over quota; Until says when it will go out
+	EventWaitingReconnect EventKind = "waiting_reconnect" // the account's token expired or was revoked
+	EventDeleted          EventKind = "deleted"           // a published post was deleted on request
+)
+
+// Event is one result or notable event about a post, written to the durable outbox in the same
+// transaction as the state change it reports, and handed to the Notifier of its door.
+type Event struct {
+	ID        int64 // outbox id; a Notifier may use it to deduplicate
+	Kind      EventKind
+	PostID    string
+	AccountID int64
+	Door      string
+	OriginRef json.RawMessage // the door's own reply address, stored with the post
+	Permalink string
+	MediaID   string
+	Reason    string    // plain words for a person
+	Until     time.Time // for EventDelayed
+	Text      string    // the post's text, for context in the reply
+	At        time.Time
+}
+
+// Notifier reports events at their origin. Each door implements it for its posts; delivery is
+// at least once (retried with backoff until it returns nil), so a Notifier should tolerate a
+// repeat of the same Event.ID.
+type Notifier interface {
+	Notify(ctx context.Context, e Event) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, e Event) error
+
+// Notify calls f.
+func (f NotifierFunc) Notify(ctx context.Context, e Event) error { return f(ctx, e) }
