@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// runPost is `spindle post <text> --account <username>`: it commits the post to the queue the
+// daemon drains, so it works while the daemon runs.
+func runPost(ctx context.Context, env *cliEnv, args []string) error {
+	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when>] [--thread] [--json]")
+	account := fs.String("account", "", "Threads username to post as (required)")
+	at := fs.String("at", "", "when to publish: RFC 3339, \"in 2h\", \"tomorrow 09:00\" (default: now)")
+	thread := fs.Bool("thread", false, "split text over 500 characters into a reply chain")
+	key := fs.String("idempotency-key", "", "repeat-safe key: the same key returns the same post")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	text := strings.Join(rest, " ")
+	if strings.TrimSpace(text) == "" || *account == "" {
+		return usagef("give the text and the account: spindle post \"Hello\" --account yourname")
+	}
+	cfg, err := env.load(cf)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	acct, err := db.AccountByUsername(ctx, *account)
+	if errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("no linked Threads account @%s; `spindle accounts list` shows the linked ones", strings.TrimPrefix(*account, "@"))
+	} else if err != nil {
+		return err
+	}
+	req := ingest.Request{Origin: ingest.Origin{Door: ingest.DoorCLI}, AccountID: acct.ID, Text: text,
+		Thread: *thread, IdempotencyKey: *key}
+	if *at != "" {
+		when, left, err := bot.ParseWhen(*at, time.Now(), cfg.Timezone)
+		if err != nil {
+			return usagef("--at: %v", err)
+		}
+		if strings.TrimSpace(left) != "" {
+			return usagef("--at: could not read %q as part of a time", left)
+		}
+		req.ScheduledAt = when
+	}
+	acc, err := ingest.NewService(ingest.Options{Queue: db}).Enqueue(ctx, req)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return env.printJSON(map[string]any{"id": acc.Post.ID, "status": acc.Post.State,
+			"scheduled_at": acc.Post.ScheduledAt, "existed": acc.Existed})
+	}
+	verb := "queued"
+	if acc.Existed {
+		verb = "already queued (same idempotency key)"
+	}
+	fmt.Fprintf(env.stdout, "%s %s for @%s at %s\n", acc.Post.ID, verb, acct.Username, bot.FormatWhen(acc.Post.ScheduledAt, cfg.Timezone))
+	return nil
+}
