@@ -21,9 +21,18 @@ import (
 // shutdownGrace bounds how long in-flight work may take to finish after SIGINT/SIGTERM.
 const shutdownGrace = 15 * time.Second
 
-// app is everything serve builds. The wire* functions connect one subsystem each; they run in
-// order, and whatever they start they register in closers, which run in reverse.
+// app is everything serve builds. The wire* functions (wire_*.go, one per subsystem) connect
+// one subsystem each; they run in order, and whatever they start they register in closers,
+// which run in reverse. Each subsystem keeps what later ones need in its own embedded struct,
+// declared in its wire file.
 type app struct {
+	publisherParts
+	accountsParts
+	webhookParts
+	feedParts
+	slackParts
+	telegramParts
+
 	cfg     config.Config
 	log     *slog.Logger
 	db      *storage.DB

@@ -73,3 +73,6 @@ CREATE INDEX api_tokens_identity ON api_tokens (identity_id);
 
 -- The refresh job looks for active accounts whose token expires soon.
 CREATE INDEX accounts_expiry ON accounts (status, token_expires_at);
+
+-- DELETE /api/threads/post/{id} may name a post by its Threads media id.
+CREATE INDEX posts_media_id ON posts (media_id) WHERE media_id != '';
