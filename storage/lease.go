@@ -3,8 +3,8 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -22,30 +22,23 @@ func (db *DB) Lease(ctx context.Context, now time.Time, n int, ttl time.Duration
 	}
 	var leased []Post
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		ids, err := leaseCandidates(ctx, tx, ms(now), n)
+		leased = leased[:0]
+		ids, err := db.leaseCandidates(ctx, tx, ms(now), n)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		args := []any{ms(now.Add(ttl)), ms(now)}
-		for _, id := range ids {
-			args = append(args, id)
-		}
-		rows, err := tx.QueryContext(ctx, `UPDATE posts
-			SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
-			WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
-			RETURNING `+postColumns, args...)
+		claim, err := db.txStmt(ctx, tx, claimPost)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPost(rows)
+		for _, id := range ids {
+			p, err := scanPost(claim.QueryRowContext(ctx, ms(now.Add(ttl)), ms(now), id))
 			if err != nil {
 				return err
 			}
 			leased = append(leased, p)
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: lease: %w", err)
@@ -53,65 +46,106 @@ func (db *DB) Lease(ctx context.Context, now time.Time, n int, ttl time.Duration
 	return leased, nil
 }
 
+// dueScan bounds how many due rows leaseCandidates reads in arrival order before it probes
+// account by account instead (when a few busy accounts fill the head of the queue).
+const dueScan = 512
+
 // leaseCandidates picks the ids Lease claims. Posts in flight are few (at most one per account
-// plus crashed ones), so they are read whole; then one indexed probe per idle account finds its
-// oldest due post.
-func leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, lease_expires_at FROM posts
-		WHERE state = 'publishing' ORDER BY lease_expires_at`)
-	if err != nil {
-		return nil, err
-	}
+// plus crashed ones), so they are read whole; expired ones come first. Then due posts are read
+// in due order: the first one seen of each idle account is that account's oldest. If the head
+// of the queue is all busy accounts, one indexed probe per account finds the rest.
+func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int) ([]string, error) {
 	busy := map[int64]bool{}
 	var ids []string
-	for rows.Next() {
+	err := db.eachRow(ctx, tx, inFlightPosts, nil, func(rows *sql.Rows) error {
+		var (
+			id               string
+			account, expires int64
+		)
+		if err := rows.Scan(&id, &account, &expires); err != nil {
+			return err
+		}
+		if !busy[account] {
+			busy[account] = true
+			if expires <= now && len(ids) < n {
+				ids = append(ids, id) // reclaim: its worker is gone
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ids) >= n {
+		return ids, err
+	}
+	pick := func(rows *sql.Rows) error {
 		var (
 			id      string
 			account int64
-			expires int64
 		)
-		if err := rows.Scan(&id, &account, &expires); err != nil {
-			rows.Close()
-			return nil, err
+		if err := rows.Scan(&id, &account); err != nil {
+			return err
 		}
-		if busy[account] {
-			continue
+		if !busy[account] {
+			busy[account] = true
+			ids = append(ids, id)
 		}
-		busy[account] = true
-		if expires <= now && len(ids) < n {
-			ids = append(ids, id) // reclaim: its worker is gone
+		if len(ids) >= n {
+			return errStop
 		}
+		return nil
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) >= n {
+	scanned := 0
+	err = db.eachRow(ctx, tx, duePosts, []any{now, dueScan}, func(rows *sql.Rows) error {
+		scanned++
+		return pick(rows)
+	})
+	if err != nil || len(ids) >= n || scanned < dueScan {
 		return ids, err
 	}
+	return ids, db.eachRow(ctx, tx, dueHeadPerAccount, []any{now}, pick)
+}
 
-	rows, err = tx.QueryContext(ctx, `SELECT p.account_id, p.id
+// errStop ends an eachRow early without an error.
+var errStop = errors.New("stop")
+
+// eachRow runs the prepared query q in tx and calls fn for every row, until fn returns errStop.
+func (db *DB) eachRow(ctx context.Context, tx *sql.Tx, q string, args []any, fn func(*sql.Rows) error) error {
+	st, err := db.txStmt(ctx, tx, q)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); errors.Is(err, errStop) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// The lease statements.
+const (
+	inFlightPosts = `SELECT id, account_id, lease_expires_at FROM posts
+		WHERE state = 'publishing' ORDER BY lease_expires_at`
+	duePosts = `SELECT id, account_id FROM posts
+		WHERE state = 'queued' AND next_attempt_at <= ?
+		ORDER BY next_attempt_at, seq LIMIT ?`
+	dueHeadPerAccount = `SELECT p.id, p.account_id
 		FROM accounts a
 		JOIN posts p ON p.seq = (
 			SELECT q.seq FROM posts q
 			WHERE q.account_id = a.id AND q.state = 'queued' AND q.next_attempt_at <= ?
 			ORDER BY q.next_attempt_at, q.seq LIMIT 1)
-		ORDER BY p.next_attempt_at, p.seq`, now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() && len(ids) < n {
-		var (
-			account int64
-			id      string
-		)
-		if err := rows.Scan(&account, &id); err != nil {
-			return nil, err
-		}
-		if !busy[account] {
-			ids = append(ids, id)
-		}
-	}
-	return ids, rows.Err()
-}
+		ORDER BY p.next_attempt_at, p.seq`
+	claimPost = `UPDATE posts
+		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
+		WHERE id = ? RETURNING ` + postColumns
+)
 
 // Lease holds the fencing token of one claim: the post id and the attempt it was leased at.
 type Lease struct {

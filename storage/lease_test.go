@@ -159,3 +159,34 @@ func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
 	}
 	t.Logf("%d lease rounds", rounds)
 }
+
+// TestLeaseFindsIdleAccountBehindBusyHead fills the head of the queue with one busy account's
+// posts, more than Lease reads in due order, and checks another account's post still goes out.
+func TestLeaseFindsIdleAccountBehindBusyHead(t *testing.T) {
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	busy := storagetest.Account(t, db, "busy")
+	idle := storagetest.Account(t, db, "idle")
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 80; i++ {
+				if _, _, err := db.Enqueue(context.Background(), storage.NewPost{AccountID: busy.ID, Door: "cli", Text: "x"}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	clock.Advance(time.Second)
+	late := enqueue(t, db, storage.NewPost{AccountID: idle.ID, Door: "cli", Text: "behind the crowd"})
+	if got := lease(t, db, clock.Now(), 1); len(got) != 1 || got[0].AccountID != busy.ID {
+		t.Fatalf("first lease should take the busy account's oldest post: %+v", got)
+	}
+	got := lease(t, db, clock.Now(), 5)
+	if len(got) != 1 || got[0].ID != late.ID {
+		t.Fatalf("the idle account's post was not found behind 639 busy ones: %+v", got)
+	}
+}

@@ -206,7 +206,8 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.
-var hotStatements = []string{insertPost, selectByIdempotencyKey, extendLease, setContainer, completePost, retryPost, failPost}
+var hotStatements = []string{insertPost, selectByIdempotencyKey, extendLease, setContainer, completePost, retryPost, failPost,
+	inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
 
 const selectByIdempotencyKey = `SELECT ` + postColumns + ` FROM posts WHERE door = ? AND idempotency_key = ?`
 

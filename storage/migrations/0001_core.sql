@@ -52,7 +52,9 @@ CREATE TABLE posts (
 CREATE UNIQUE INDEX posts_idempotency ON posts (door, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 
--- Lease finds, per account, the oldest due queued post, and every post in flight.
+-- Lease reads due posts in due order, probes per account when busy accounts fill the head,
+-- and reads every post in flight.
+CREATE INDEX posts_due ON posts (state, next_attempt_at, seq);
 CREATE INDEX posts_account_due ON posts (account_id, state, next_attempt_at, seq);
 CREATE INDEX posts_in_flight ON posts (state, lease_expires_at) WHERE state = 'publishing';
 CREATE INDEX posts_door_created ON posts (door, created_at);

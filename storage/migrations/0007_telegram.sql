@@ -1,0 +1,36 @@
+-- 0007: the Telegram door's media hosting. Meta fetches media from a public URL, and Telegram's
+-- file URLs carry the bot token, so the door downloads each photo or video into
+-- <data dir>/media and serves it at /media/<id> until the post's result is known.
+
+-- telegram_drafts belongs to 0006 (chat state). It is declared here too, IF NOT EXISTS and
+-- with the same columns, only so that this migration stands on its own: on every database
+-- 0006 runs first and this statement does nothing.
+CREATE TABLE IF NOT EXISTS telegram_drafts (
+    id         TEXT    PRIMARY KEY,
+    chat_id    INTEGER NOT NULL,
+    user_id    INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    text       TEXT    NOT NULL DEFAULT '',
+    media      TEXT    NOT NULL DEFAULT '',
+    state      TEXT    NOT NULL DEFAULT 'open'
+               CHECK (state IN ('open', 'published', 'discarded', 'scheduled')),
+    post_id    TEXT    NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE telegram_media (
+    id           TEXT    PRIMARY KEY,           -- unguessable (128 random bits), in the URL
+    draft_id     TEXT    NOT NULL,              -- the draft the file belongs to
+    file_name    TEXT    NOT NULL,              -- inside <data dir>/media
+    content_type TEXT    NOT NULL,
+    size         INTEGER NOT NULL,
+    delete_after INTEGER NOT NULL DEFAULT 0,    -- 0: serve until the post's result is known
+    created_at   INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX telegram_media_draft ON telegram_media (draft_id);
+CREATE INDEX telegram_media_due ON telegram_media (delete_after) WHERE delete_after > 0;
+
+-- A post's result finds its draft, and so the media to let go of.
+CREATE INDEX IF NOT EXISTS telegram_drafts_post ON telegram_drafts (post_id) WHERE post_id <> '';

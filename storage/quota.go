@@ -1,0 +1,143 @@
+package storage
+
+// The local quota ledger: one row per publish or deletion, so the publisher can count an
+// account's use over a moving 24 hours before it calls Threads, and never exceed Meta's limits.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// QuotaKind names one of Threads' per-account moving-window quotas.
+type QuotaKind string
+
+// The quotas.
+const (
+	QuotaPosts   QuotaKind = "posts"
+	QuotaReplies QuotaKind = "replies"
+	QuotaDeletes QuotaKind = "deletes"
+)
+
+// QuotaUse is one publish or deletion counted against a quota.
+type QuotaUse struct {
+	AccountID int64
+	Kind      QuotaKind
+	At        time.Time
+	PostID    string
+}
+
+func insertQuota(ctx context.Context, tx *sql.Tx, q QuotaUse) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO quota_events (account_id, kind, at, post_id) VALUES (?, ?, ?, ?)`,
+		q.AccountID, string(q.Kind), ms(q.At), q.PostID)
+	return err
+}
+
+// QuotaWindow counts the uses of a quota after since, and returns the oldest of them (zero when
+// there are none): the window moves when it leaves.
+func (db *DB) QuotaWindow(ctx context.Context, accountID int64, kind QuotaKind, since time.Time) (int, time.Time, error) {
+	var (
+		n      int
+		oldest sql.NullInt64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT count(*), min(at) FROM quota_events
+		WHERE account_id = ? AND kind = ? AND at > ?`, accountID, string(kind), ms(since)).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("storage: quota window: %w", err)
+	}
+	return n, fromMS(oldest.Int64), nil
+}
+
+// QuotaNth returns the time of the k-th oldest use (k from 1) after since: when that one
+// leaves the window, k uses have left it. Zero when there are fewer.
+func (db *DB) QuotaNth(ctx context.Context, accountID int64, kind QuotaKind, since time.Time, k int) (time.Time, error) {
+	var at int64
+	err := db.r.QueryRowContext(ctx, `SELECT at FROM quota_events WHERE account_id = ? AND kind = ? AND at > ?
+		ORDER BY at LIMIT 1 OFFSET ?`, accountID, string(kind), ms(since), max(k-1, 0)).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("storage: quota window: %w", err)
+	}
+	return fromMS(at), nil
+}
+
+// RemoteQuota is an account's usage of a quota as Threads last reported it.
+type RemoteQuota struct {
+	AccountID int64
+	Kind      QuotaKind
+	Usage     int
+	Total     int
+	CheckedAt time.Time
+}
+
+// SetRemoteQuota stores a reconciled usage.
+func (db *DB) SetRemoteQuota(ctx context.Context, q RemoteQuota) error {
+	return db.batch.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO quota_remote (account_id, kind, usage, total, checked_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, kind) DO UPDATE SET usage = excluded.usage,
+			total = excluded.total, checked_at = excluded.checked_at`,
+			q.AccountID, string(q.Kind), q.Usage, q.Total, ms(q.CheckedAt))
+		if err != nil {
+			return fmt.Errorf("storage: set remote quota: %w", err)
+		}
+		return nil
+	})
+}
+
+// RemoteQuotaOf reads the reconciled usage; ok is false if it was never reconciled.
+func (db *DB) RemoteQuotaOf(ctx context.Context, accountID int64, kind QuotaKind) (q RemoteQuota, ok bool, err error) {
+	var checked int64
+	err = db.r.QueryRowContext(ctx, `SELECT usage, total, checked_at FROM quota_remote WHERE account_id = ? AND kind = ?`,
+		accountID, string(kind)).Scan(&q.Usage, &q.Total, &checked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return RemoteQuota{}, false, nil
+	}
+	if err != nil {
+		return RemoteQuota{}, false, fmt.Errorf("storage: remote quota: %w", err)
+	}
+	q.AccountID, q.Kind, q.CheckedAt = accountID, kind, fromMS(checked)
+	return q, true, nil
+}
+
+// RecordDeletion records that a posted post was deleted from Threads: its quota uses (one per
+// deleted part), its deletion time and its events, in one transaction.
+func (db *DB) RecordDeletion(ctx context.Context, postID string, uses []QuotaUse, events []OutboxEvent) error {
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		now := ms(db.now())
+		for _, q := range uses {
+			if err := insertQuota(ctx, tx, q); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO publish_state (post_id, deleted_at) VALUES (?, ?)
+			ON CONFLICT (post_id) DO UPDATE SET deleted_at = excluded.deleted_at`, postID, now); err != nil {
+			return err
+		}
+		return addOutbox(ctx, tx, now, events)
+	})
+	if err != nil {
+		return fmt.Errorf("storage: record deletion of %s: %w", postID, err)
+	}
+	return nil
+}
+
+// PruneQuota forgets uses older than before (they left every window).
+func (db *DB) PruneQuota(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM quota_events WHERE at < ?`, ms(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: prune quota: %w", err)
+	}
+	return n, nil
+}
