@@ -58,25 +58,25 @@ func (s *memSeen) count(feedID int64) int {
 type memQueue struct {
 	mu      sync.Mutex
 	posts   []ingest.Request
-	byKey   map[string]int64
+	byKey   map[string]string
 	failAt  int // fail the n-th Enqueue call (1-based) when > 0
 	calls   int
 	discard bool // keep no requests (benchmark)
 }
 
-func newMemQueue() *memQueue { return &memQueue{byKey: map[string]int64{}} }
+func newMemQueue() *memQueue { return &memQueue{byKey: map[string]string{}} }
 
-func (q *memQueue) Enqueue(_ context.Context, r ingest.Request) (int64, error) {
+func (q *memQueue) Enqueue(_ context.Context, r ingest.Request) (string, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.calls++
 	if q.failAt > 0 && q.calls == q.failAt {
-		return 0, errors.New("database is locked")
+		return "", errors.New("database is locked")
 	}
 	if id, ok := q.byKey[r.IdempotencyKey]; ok {
 		return id, nil
 	}
-	id := int64(len(q.byKey) + 1)
+	id := fmt.Sprintf("p%d", len(q.byKey)+1)
 	q.byKey[r.IdempotencyKey] = id
 	if !q.discard {
 		q.posts = append(q.posts, r)

@@ -30,14 +30,16 @@ type Seen interface {
 // Enqueuer commits a post request to the durable queue and returns the post's id. The same
 // IdempotencyKey must return the existing post instead of a second one.
 type Enqueuer interface {
-	Enqueue(ctx context.Context, r ingest.Request) (postID int64, err error)
+	Enqueue(ctx context.Context, r ingest.Request) (postID string, err error)
 }
 
 // EnqueuerFunc adapts a function to Enqueuer.
-type EnqueuerFunc func(ctx context.Context, r ingest.Request) (int64, error)
+type EnqueuerFunc func(ctx context.Context, r ingest.Request) (string, error)
 
 // Enqueue calls f.
-func (f EnqueuerFunc) Enqueue(ctx context.Context, r ingest.Request) (int64, error) { return f(ctx, r) }
+func (f EnqueuerFunc) Enqueue(ctx context.Context, r ingest.Request) (string, error) {
+	return f(ctx, r)
+}
 
 // Feed is what one poll needs to know about a feed; the caller loads it from storage.
 type Feed struct {
@@ -57,6 +59,11 @@ type Feed struct {
 	// the feed already made today.
 	DailyCap    int
 	PostedToday int
+	// Pacing spreads the posts of one poll: the first goes at FirstSlot (zero: now) and each
+	// next one Spacing later, so a burst of new items does not flood the account. Spacing
+	// is ignored without a FirstSlot.
+	FirstSlot time.Time
+	Spacing   time.Duration
 
 	Validators Validators // from the last successful fetch
 }
@@ -64,7 +71,9 @@ type Feed struct {
 // PostedItem is an item that was committed to the queue.
 type PostedItem struct {
 	Item
-	PostID int64
+	PostID string
+	// At is when the post is scheduled; zero means as soon as possible.
+	At time.Time
 }
 
 // PollResult is what a poll learned, for the caller to store and report.
@@ -237,18 +246,28 @@ func (p *Poller) plan(f Feed, fresh []Item, res *PollResult) (toPost []Item, don
 // failure so the rest are retried by the next poll.
 func (p *Poller) enqueue(ctx context.Context, f Feed, feedTitle string, items []Item) ([]PostedItem, error) {
 	var posted []PostedItem
-	for _, it := range items {
+	for i, it := range items {
 		req, err := p.Request(f, feedTitle, it)
 		if err != nil {
 			return posted, err
 		}
+		req.ScheduledAt = slot(f, i)
 		id, err := p.enqueuer.Enqueue(ctx, req)
 		if err != nil {
 			return posted, fmt.Errorf("enqueue item %q of feed %d: %w", it.Title, f.ID, err)
 		}
-		posted = append(posted, PostedItem{Item: it, PostID: id})
+		posted = append(posted, PostedItem{Item: it, PostID: id, At: req.ScheduledAt})
 	}
 	return posted, nil
+}
+
+// slot is when the i-th post of a poll goes out. Pacing needs a FirstSlot: the Poller has
+// no clock of its own.
+func slot(f Feed, i int) time.Time {
+	if f.Spacing <= 0 || f.FirstSlot.IsZero() {
+		return f.FirstSlot
+	}
+	return f.FirstSlot.Add(time.Duration(i) * f.Spacing)
 }
 
 // Request builds the post request for one item of a feed.

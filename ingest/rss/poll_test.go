@@ -81,7 +81,7 @@ func TestPollBaselineThenNewItemOnce(t *testing.T) {
 	if err != nil {
 		t.Fatalf("poll with a new item: %v", err)
 	}
-	if res.NewItems != 1 || postedTitles(res.Posted) != "Brand new thing" || res.Posted[0].PostID == 0 {
+	if res.NewItems != 1 || postedTitles(res.Posted) != "Brand new thing" || res.Posted[0].PostID == "" {
 		t.Fatalf("posted %+v (new %d), want the new item", res.Posted, res.NewItems)
 	}
 	reqs := b.queue.requests()

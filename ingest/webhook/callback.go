@@ -158,6 +158,14 @@ func privateHost(rawURL string) bool {
 type permanentError struct{ err error }
 
 func (e *permanentError) Error() string { return e.err.Error() }
+
+// PermanentCallbackError reports whether err, from Deliver, is one no later attempt can fix
+// (a 4xx answer, a redirect, a private address, a bad URL): the caller should drop the
+// callback instead of queueing it again.
+func PermanentCallbackError(err error) bool {
+	_, ok := errors.AsType[*permanentError](err)
+	return ok
+}
 func (e *permanentError) Unwrap() error { return e.err }
 
 // Deliver POSTs cb.Result to cb.URL until it is accepted (2xx), refused for good (a 4xx other

@@ -86,7 +86,7 @@ func classify(err error) problem {
 
 // writeError answers err and logs it. The log gets the full error chain (never a secret: no
 // error in this package carries one); the sender gets only the public message.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) problem {
 	p := classify(err)
 	attrs := []slog.Attr{
 		slog.String("source", h.sourceName(r)), slog.Int("status", p.status), slog.String("error", err.Error()),
@@ -97,4 +97,5 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		body["field"] = p.field
 	}
 	writeJSON(w, p.status, body)
+	return p
 }

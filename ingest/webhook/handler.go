@@ -35,8 +35,11 @@ type Options struct {
 	// literals or "localhost" (SPINDLE_ALLOW_PRIVATE_URLS). Names that resolve to private
 	// addresses are caught later, when CallbackSender dials.
 	AllowPrivateCallbacks bool
-	Logger                *slog.Logger     // default: discard
-	Now                   func() time.Time // default: time.Now
+	// Deliveries, when set, is told the outcome of every delivery to a known, enabled source
+	// (accepted or refused), for the status page. It must not block.
+	Deliveries DeliveryRecorder
+	Logger     *slog.Logger     // default: discard
+	Now        func() time.Time // default: time.Now
 }
 
 // Handler serves POST /hooks/{source}.
@@ -49,6 +52,7 @@ type Handler struct {
 	now        func() time.Time
 	presets    map[string]*Preset
 	allowPriv  bool
+	record     DeliveryRecorder
 
 	mu        sync.RWMutex
 	templates map[string]*Template // compiled source templates by their text
@@ -62,7 +66,7 @@ func NewHandler(o Options) *Handler {
 	h := &Handler{
 		sources: o.Sources, enq: o.Enqueuer, statusURL: o.StatusURL, sourceName: o.SourceName,
 		log: o.Logger, now: o.Now, presets: compilePresets(), templates: make(map[string]*Template),
-		allowPriv: o.AllowPrivateCallbacks,
+		allowPriv: o.AllowPrivateCallbacks, record: o.Deliveries,
 	}
 	if h.sourceName == nil {
 		h.sourceName = func(r *http.Request) string { return r.PathValue("source") }
@@ -82,12 +86,18 @@ func NewHandler(o Options) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	res, err := h.serve(r.Context(), w, r)
 	if err != nil {
-		h.writeError(w, r, err)
+		p := h.writeError(w, r, err)
+		if h.record != nil && res.source != "" {
+			h.record.Record(Delivery{Source: res.source, At: h.now(), Status: p.status, Error: p.msg})
+		}
 		return
 	}
 	h.log.DebugContext(r.Context(), "webhook answered", slog.String("source", res.source),
 		slog.String("delivery_id", res.delivery), slog.Int("status", res.status))
 	writeJSON(w, res.status, res.body)
+	if h.record != nil {
+		h.record.Record(Delivery{Source: res.source, At: h.now(), Status: res.status})
+	}
 }
 
 type response struct {
@@ -116,11 +126,12 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return response{}, sourceError(name, err)
 	}
+	res := response{source: src.Name}
 	ver, err := Verify(src.Scheme, src.Secrets, r.Header, body, h.now())
 	if err != nil {
-		return response{}, err
+		return res, err
 	}
-	res := response{source: src.Name, delivery: ver.DeliveryID}
+	res.delivery = ver.DeliveryID
 	req, dec, err := h.build(ctx, src, r.Header, body, ver)
 	if err != nil {
 		return res, err

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestMain lets tests run this test binary as the spindle command itself: with
+// SPINDLE_TEST_AS_MAIN=1 it is main(), so the process tests below exercise the real signal
+// handling and shutdown.
+func TestMain(m *testing.M) {
+	if os.Getenv("SPINDLE_TEST_AS_MAIN") == "1" {
+		os.Args = append([]string{"spindle"}, os.Args[1:]...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// startSpindle starts `spindle args...` as a child process and returns it with the address it
+// listens on, read from its log. Its log lines are sent to logs.
+func startSpindle(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, addr string, logs chan string) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], args...)
+	cmd.Env = append(env, "SPINDLE_TEST_AS_MAIN=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	logs = make(chan string, 1000)
+	addrc := make(chan string, 1)
+	listening := regexp.MustCompile(`msg="spindle is listening" addr=(\S+)`)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			if m := listening.FindStringSubmatch(line); m != nil {
+				addrc <- m[1]
+			}
+			select {
+			case logs <- line:
+			default:
+			}
+		}
+		close(logs)
+	}()
+	select {
+	case addr = <-addrc:
+	case <-time.After(20 * time.Second):
+		t.Fatal("spindle did not start listening within 20s")
+	}
+	return cmd, addr, logs
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeSandboxAnswersHealthAndStopsCleanlyOnSIGTERM(t *testing.T) {
+	dir := t.TempDir()
+	cmd, addr, logs := startSpindle(t, []string{"SPINDLE_DATA_DIR=" + dir, "SPINDLE_ADDR=127.0.0.1:0"}, "serve", "--sandbox")
+	if code, body := get(t, "http://"+addr+"/healthz"); code != 200 || strings.TrimSpace(body) != "ok" {
+		t.Fatalf("/healthz: %d %q", code, body)
+	}
+	if code, body := get(t, "http://"+addr+"/readyz"); code != 200 {
+		t.Fatalf("/readyz: %d %q", code, body)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("spindle exited with %v after SIGTERM, want 0", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("spindle did not stop within 20s of SIGTERM")
+	}
+	var all []string
+	for l := range logs {
+		all = append(all, l)
+	}
+	text := strings.Join(all, "\n")
+	for _, want := range []string{"shutting down", "stopped"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("log lacks %q:\n%s", want, text)
+		}
+	}
+	if info, err := os.Stat(dir + "/secret.key"); err != nil {
+		t.Errorf("no generated secret key: %v", err)
+	} else if info.Mode().Perm() != 0o600 {
+		t.Errorf("secret key mode %v, want 0600", info.Mode().Perm())
+	}
+}

@@ -1,0 +1,226 @@
+package rss
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Jobs runs background work on a schedule; the publisher's scheduler implements it.
+type Jobs interface {
+	// Every runs fn every interval, first at start, never two runs of one job at once.
+	Every(name string, interval time.Duration, fn func(context.Context) error) error
+}
+
+// DefaultRoundEvery is how often the poll job looks for due feeds.
+const DefaultRoundEvery = 30 * time.Second
+
+// Register adds the poll round (every roundEvery, 0 meaning DefaultRoundEvery) and the
+// pruning of old seen items (every 6 h) to j.
+func (m *Manager) Register(j Jobs, roundEvery time.Duration) error {
+	if roundEvery <= 0 {
+		roundEvery = DefaultRoundEvery
+	}
+	if err := j.Every("feed-poll", roundEvery, m.PollDue); err != nil {
+		return err
+	}
+	return j.Every("feed-prune", 6*time.Hour, m.Prune)
+}
+
+// PollDue is one poll round: it polls every enabled feed whose next poll has come, at most
+// Concurrency at once and PerHost per host, and stores each outcome (validators, the next
+// poll with jitter or backoff, a new URL, a pause). One feed's failure is the feed's, stored
+// with it; the error is for the round itself (the database).
+func (m *Manager) PollDue(ctx context.Context) error {
+	feeds, err := m.store.DueFeeds(ctx, m.now(), dueBatch)
+	if err != nil {
+		return fmt.Errorf("feed poll round: %w", err)
+	}
+	global := make(chan struct{}, m.concurrency)
+	hosts := map[string]chan struct{}{}
+	var wg sync.WaitGroup
+	for _, f := range feeds {
+		h := hostKey(f.URL)
+		perHost, ok := hosts[h]
+		if !ok {
+			perHost = make(chan struct{}, m.perHost)
+			hosts[h] = perHost
+		}
+		wg.Go(func() {
+			// The host slot first, so feeds waiting on a busy host hold no global slot.
+			if !acquire(ctx, perHost) {
+				return
+			}
+			defer func() { <-perHost }()
+			if !acquire(ctx, global) {
+				return
+			}
+			defer func() { <-global }()
+			res, err := m.pollOnce(ctx, f)
+			m.settle(ctx, f, res, err)
+		})
+	}
+	wg.Wait()
+	return nil
+}
+
+func acquire(ctx context.Context, sem chan struct{}) bool {
+	select {
+	case sem <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func hostKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// Prune forgets seen items older than SeenHorizon, keeping each feed's SeenKeep latest.
+func (m *Manager) Prune(ctx context.Context) error {
+	n, err := m.store.PruneFeedItems(ctx, m.now().Add(-SeenHorizon), SeenKeep)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		m.log.InfoContext(ctx, "old seen feed items forgotten", slog.Int64("items", n))
+	}
+	return nil
+}
+
+// pollOnce polls one stored feed: its daily cap counts the posts it enqueued in the last
+// 24 hours, and its new posts are paced one every 24h/cap, after any it still has queued.
+func (m *Manager) pollOnce(ctx context.Context, sf storage.Feed) (PollResult, error) {
+	f, err := m.feedOf(sf)
+	if err != nil {
+		return PollResult{}, err
+	}
+	now := m.now()
+	count, lastQueued, err := m.store.FeedPostStats(ctx, sf.ID, now.Add(-24*time.Hour))
+	if err != nil {
+		return PollResult{}, err
+	}
+	f.PostedToday = count
+	f.Spacing = 24 * time.Hour / time.Duration(f.DailyCap)
+	f.FirstSlot = now
+	if lastQueued.After(now) {
+		f.FirstSlot = lastQueued.Add(f.Spacing)
+	}
+	return m.poller.Poll(ctx, f)
+}
+
+// feedOf builds the Poller's view of a stored feed.
+func (m *Manager) feedOf(sf storage.Feed) (Feed, error) {
+	f := Feed{ID: sf.ID, URL: sf.URL, AccountID: sf.AccountID, Ref: originRef(sf), Images: sf.Images,
+		FirstPoll: !sf.Baselined, Backfill: sf.Backfill, DailyCap: cmp(sf.DailyCap, DefaultDailyCap),
+		Validators: Validators{ETag: sf.ETag, LastModified: sf.LastModified}}
+	if sf.Template != "" {
+		t, err := CompileTemplate(sf.Template)
+		if err != nil {
+			return Feed{}, err
+		}
+		f.Template = t
+	}
+	if len(sf.Include)+len(sf.Exclude) > 0 {
+		flt, err := CompileFilter(sf.Include, sf.Exclude)
+		if err != nil {
+			return Feed{}, err
+		}
+		f.Filter = flt
+	}
+	return f, nil
+}
+
+// settle stores a poll's outcome and tells the feed's chat what it must know: a pause and
+// its reason, items the daily cap skipped. A poll cut short by shutdown is not recorded: it
+// says nothing about the feed.
+func (m *Manager) settle(ctx context.Context, sf storage.Feed, res PollResult, perr error) {
+	if ctx.Err() != nil {
+		return
+	}
+	failures := 0
+	if IsFailure(perr) {
+		failures = sf.Failures + 1
+	}
+	d := m.backoff.Decide(perr, failures, sf.Interval, res.NextPollAfter)
+	rec := storage.FeedPoll{FeedID: sf.ID, OK: perr == nil, Title: res.Title,
+		ETag: res.Validators.ETag, LastModified: res.Validators.LastModified,
+		NewURL: res.PermanentRedirect, Failures: failures, NextPollAt: m.now().Add(d.After),
+		Pause: d.Pause, PauseReason: d.Reason}
+	if perr != nil {
+		rec.LastError = perr.Error()
+	}
+	if err := m.store.RecordFeedPoll(ctx, rec); err != nil {
+		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("err", err))
+	}
+	name := sf.Title
+	if res.Title != "" {
+		name = res.Title
+	}
+	if name == "" {
+		name = sf.URL
+	}
+	attrs := []any{slog.Int64("feed_id", sf.ID), slog.Int("posted", len(res.Posted)), slog.Bool("not_modified", res.NotModified)}
+	switch {
+	case d.Pause:
+		m.log.WarnContext(ctx, "feed paused", append(attrs, slog.String("reason", d.Reason))...)
+		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s) is paused: %s", sf.ID, name, d.Reason))
+	case perr != nil:
+		m.log.InfoContext(ctx, "feed poll failed", append(attrs, slog.Int("failures", failures),
+			slog.Duration("retry_in", d.After), slog.Any("err", perr))...)
+	default:
+		m.log.DebugContext(ctx, "feed polled", attrs...)
+	}
+	if n := len(res.Skipped); n > 0 {
+		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s): %d new %s over its daily cap of %d posts, so %s skipped: %s.",
+			sf.ID, name, n, plural(n, "item was", "items were"), cmp(sf.DailyCap, DefaultDailyCap),
+			plural(n, "it was", "they were"), quoteTitles(res.Skipped, 3)))
+	}
+}
+
+// notify tells the feed's chat, or the log when it has none.
+func (m *Manager) notify(ctx context.Context, sf storage.Feed, text string) {
+	if m.notices == nil || sf.ReportDoor == "" {
+		m.log.InfoContext(ctx, "feed notice", slog.Int64("feed_id", sf.ID), slog.String("text", text))
+		return
+	}
+	if err := m.notices.FeedNotice(ctx, sf.ReportDoor, sf.ReportRef, text); err != nil {
+		m.log.WarnContext(ctx, "could not deliver a feed notice", slog.Int64("feed_id", sf.ID),
+			slog.String("door", sf.ReportDoor), slog.String("text", text), slog.Any("err", err))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// quoteTitles lists up to max titles, then how many more.
+func quoteTitles(items []Item, max int) string {
+	var parts []string
+	for i, it := range items {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("and %d more", len(items)-max))
+			break
+		}
+		title := it.Title
+		if r := []rune(title); len(r) > 80 {
+			title = string(r[:79]) + "…"
+		}
+		parts = append(parts, "“"+title+"”")
+	}
+	return strings.Join(parts, ", ")
+}

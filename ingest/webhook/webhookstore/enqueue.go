@@ -1,0 +1,70 @@
+package webhookstore
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/webhook"
+)
+
+// Ingest is the part of *ingest.Service the door needs.
+type Ingest interface {
+	Enqueue(ctx context.Context, r ingest.Request) (ingest.Accepted, error)
+}
+
+// Enqueuer adapts the ingest service to webhook.Enqueuer: the post is committed before it
+// returns, and a request Threads would refuse comes back as a *webhook.FieldError, which the
+// handler answers 400 with the reason.
+type Enqueuer struct{ Ingest Ingest }
+
+// Enqueue implements webhook.Enqueuer.
+func (e Enqueuer) Enqueue(ctx context.Context, r ingest.Request) (webhook.Accepted, error) {
+	acc, err := e.Ingest.Enqueue(ctx, r)
+	if err != nil {
+		if fe := fieldError(err); fe != nil {
+			return webhook.Accepted{}, fe
+		}
+		return webhook.Accepted{}, err
+	}
+	return webhook.Accepted{ID: acc.Post.ID, Status: string(acc.Post.State), Existed: acc.Existed}, nil
+}
+
+// fieldError folds the preflight's InvalidErrors (several are joined when several rules are
+// broken) into one FieldError naming the first field and every reason; nil when err is not a
+// preflight refusal.
+func fieldError(err error) *webhook.FieldError {
+	var invalid []*ingest.InvalidError
+	var walk func(error)
+	walk = func(err error) {
+		if ie, ok := err.(*ingest.InvalidError); ok {
+			invalid = append(invalid, ie)
+			return
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if e := errors.Unwrap(err); e != nil {
+			walk(e)
+		}
+	}
+	walk(err)
+	if len(invalid) == 0 {
+		return nil
+	}
+	fe := &webhook.FieldError{Field: invalid[0].Field}
+	reasons := []string{invalid[0].Reason}
+	for _, ie := range invalid[1:] {
+		if ie.Field != "" {
+			reasons = append(reasons, ie.Field+": "+ie.Reason)
+		} else {
+			reasons = append(reasons, ie.Reason)
+		}
+	}
+	fe.Reason = strings.Join(reasons, "; ")
+	return fe
+}

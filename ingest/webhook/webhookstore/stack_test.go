@@ -1,0 +1,182 @@
+package webhookstore_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/mux"
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/webhook"
+	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+// clock is a concurrency-safe settable clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// stack is the webhook door as serve wires it: a gorilla/mux router over real HTTP, the
+// handler, the SQLite-backed sources with sealed secrets, the ingest service and the queue.
+type stack struct {
+	db    *storage.DB
+	store *webhookstore.Store
+	acct  storage.Account
+	clock *clock
+	srv   *httptest.Server
+	keys  *accounts.Keys
+}
+
+const publicURL = "https://spindle.example.com"
+
+func newStack(t testing.TB) *stack {
+	t.Helper()
+	c := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	db := storagetest.Open(t, c.Now)
+	key := make([]byte, 32)
+	rand.Read(key)
+	keys, err := accounts.NewKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &stack{db: db, clock: c, keys: keys, acct: storagetest.Account(t, db, "alice")}
+	s.store = webhookstore.New(webhookstore.Options{DB: db, Sealer: keys, Now: c.Now})
+	h := webhook.NewHandler(webhook.Options{
+		Sources:    s.store,
+		Enqueuer:   webhookstore.Enqueuer{Ingest: ingest.NewService(ingest.Options{Queue: db, Now: c.Now})},
+		StatusURL:  func(id string) string { return publicURL + "/api/posts/" + id },
+		SourceName: func(r *http.Request) string { return mux.Vars(r)["source"] },
+		Now:        c.Now,
+	})
+	r := mux.NewRouter()
+	r.Handle("/hooks/{source}", h)
+	s.srv = httptest.NewServer(r)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *stack) add(t testing.TB, sp webhookstore.Spec) string {
+	t.Helper()
+	sp.AccountID = s.acct.ID
+	a, err := s.store.Add(context.Background(), sp)
+	if err != nil {
+		t.Fatalf("add source %s: %v", sp.Name, err)
+	}
+	return a.Secret
+}
+
+// post sends one delivery and decodes the JSON answer.
+func (s *stack) post(t testing.TB, source string, h http.Header, body []byte) (int, map[string]string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.srv.URL+"/hooks/"+source, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	resp, err := s.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out map[string]string
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("answer %d is not JSON: %q", resp.StatusCode, raw)
+	}
+	return resp.StatusCode, out
+}
+
+func sign(t testing.TB, scheme webhook.Scheme, secret string, body []byte, now time.Time, kv ...string) http.Header {
+	t.Helper()
+	h, err := webhook.Sign(scheme, secret, body, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			h.Del(kv[i])
+		} else {
+			h.Set(kv[i], kv[i+1])
+		}
+	}
+	return h
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// watcher notices any commit to the database file by another connection: SQLite's
+// data_version changes, on one and the same connection, whenever someone else commits.
+type watcher struct {
+	conn *sql.Conn
+}
+
+func watch(t testing.TB, db *storage.DB) *watcher {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_query_only=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	conn, err := raw.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &watcher{conn: conn}
+}
+
+func (w *watcher) version(t testing.TB) int64 {
+	t.Helper()
+	var v int64
+	if err := w.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (w *watcher) count(t testing.TB, table string) int {
+	t.Helper()
+	var n int
+	if err := w.conn.QueryRowContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
