@@ -44,6 +44,7 @@ func commands() []command {
 		{"sources", "manage signed webhook sources", "spindle sources add|list|show|rotate|remove [flags]", runSources},
 		{"feeds", "manage RSS/Atom/JSON feeds", "spindle feeds add|list|remove [flags]", runFeeds},
 		{"backup", "write a consistent copy of the database", "spindle backup <file>", runBackup},
+		{"healthcheck", "exit 0 if the daemon on SPINDLE_ADDR is healthy", "spindle healthcheck", runHealthcheck},
 		{"help", "help for a command", "spindle help [command]", nil},
 	}
 }
@@ -91,7 +92,7 @@ func help(env *cliEnv, args []string) int {
 	fmt.Fprintln(env.stdout, "Spindle publishes to Threads from Slack, Telegram, signed webhooks and feeds.")
 	fmt.Fprintln(env.stdout, "\nUsage: spindle <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(env.stdout, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(env.stdout, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(env.stdout, "\nEvery command reads the same configuration (environment or flags); `spindle help <command>` lists them.")
 	return 0

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -83,6 +84,12 @@ func TestServeSandboxAnswersHealthAndStopsCleanlyOnSIGTERM(t *testing.T) {
 	}
 	if code, body := get(t, "http://"+addr+"/readyz"); code != 200 {
 		t.Fatalf("/readyz: %d %q", code, body)
+	}
+	var out, errOut strings.Builder
+	if code := run(context.Background(), []string{"healthcheck"}, func(k string) string {
+		return map[string]string{"SPINDLE_ADDR": addr}[k]
+	}, &out, &errOut); code != 0 {
+		t.Fatalf("spindle healthcheck: %d %s", code, errOut.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
