@@ -19,6 +19,9 @@ const (
 	EventDelayed          EventKind = "delayed"           // over quota; Until says when it will go out
 	EventWaitingReconnect EventKind = "waiting_reconnect" // the account's token expired or was revoked
 	EventDeleted          EventKind = "deleted"           // a published post was deleted on request
+	// EventNeedsReconnect is about an account, not a post (PostID and Door empty): its token
+	// could not be refreshed. It goes to Options.Notifiers[""], the owner's channel.
+	EventNeedsReconnect EventKind = "needs_reconnect"
 )
 
 // Event is one result or notable event about a post, written to the durable outbox in the same

@@ -40,8 +40,9 @@ type Grant struct {
 // LinkAccount stores a for identityID in one transaction: the account is inserted, or updated
 // if it exists (a reconnect: new sealed token, expiry, username, status active), and the
 // identity becomes its owner. If another identity owns it and it is not disconnected, nothing
-// changes and the error wraps ErrOwnedByOther. Taking over a disconnected account keeps its
-// grants and its queued posts.
+// changes and the error wraps ErrOwnedByOther. Another identity may take over a disconnected
+// account: the previous owner's grants are dropped (the new owner grants again), its queued
+// posts are kept and go out once it is active.
 func (db *DB) LinkAccount(ctx context.Context, a Account, identityID int64) (Account, error) {
 	now := ms(db.now())
 	var out Account
@@ -77,8 +78,13 @@ func (db *DB) LinkAccount(ctx context.Context, a Account, identityID int64) (Acc
 		if err != nil {
 			return err
 		}
-		// An owner needs no grant; a stale one would survive a later change of owner.
-		_, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ? AND identity_id = ?`, out.ID, identityID)
+		if owner != 0 && owner != identityID {
+			// A takeover: the grants were the previous owner's to give, not the new one's.
+			_, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, out.ID)
+		} else {
+			// An owner needs no grant of its own.
+			_, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ? AND identity_id = ?`, out.ID, identityID)
+		}
 		return err
 	})
 	if err != nil {

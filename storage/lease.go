@@ -132,15 +132,18 @@ func (db *DB) eachRow(ctx context.Context, tx *sql.Tx, q string, args []any, fn 
 const (
 	inFlightPosts = `SELECT id, account_id, lease_expires_at FROM posts
 		WHERE state = 'publishing' ORDER BY lease_expires_at`
-	duePosts = `SELECT id, account_id FROM posts
-		WHERE state = 'queued' AND next_attempt_at <= ?
-		ORDER BY next_attempt_at, seq LIMIT ?`
+	// Posts of an account that is not active (its token needs reconnecting) wait: they are
+	// not leased until it is linked again.
+	duePosts = `SELECT p.id, p.account_id FROM posts p JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.next_attempt_at <= ? AND a.status = 'active'
+		ORDER BY p.next_attempt_at, p.seq LIMIT ?`
 	dueHeadPerAccount = `SELECT p.id, p.account_id
 		FROM accounts a
 		JOIN posts p ON p.seq = (
 			SELECT q.seq FROM posts q
 			WHERE q.account_id = a.id AND q.state = 'queued' AND q.next_attempt_at <= ?
 			ORDER BY q.next_attempt_at, q.seq LIMIT 1)
+		WHERE a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq`
 	claimPost = `UPDATE posts
 		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?

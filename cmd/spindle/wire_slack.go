@@ -1,9 +1,254 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/bot"
+	slackdoor "github.com/spindle-threads/spindle/bot/slack"
+	"github.com/spindle-threads/spindle/ingest/rss"
+	"github.com/spindle-threads/spindle/ingest/webhook"
+	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/storage"
+)
 
 // slackParts holds what the slack subsystem built that others need.
-type slackParts struct{}
+type slackParts struct {
+	// dispatcher runs chat commands for every door; the Telegram door uses it too. It is
+	// built even when Slack is not configured.
+	dispatcher *bot.Dispatcher
+	// slackNotifier reports results of posts whose door is "slack"; nil when Slack is off.
+	// The publisher's Notifiers map needs it under "slack".
+	slackNotifier publisher.Notifier
+}
 
-// wireSlack mounts POST /slack/commands when Slack is configured (issue 6).
-func (a *app) wireSlack(ctx context.Context) error { return nil }
+// wireSlack builds the shared dispatcher and, when Slack is configured (signing secret and bot
+// token), mounts POST /slack/commands.
+//
+// Dependencies the dispatcher has today: the ingest service, the queue and channel routes
+// (storage), quotas (from storage's ledger with Meta's limits), the feed manager and the
+// webhook sources. Left nil, so their verbs answer "not available", until their subsystems
+// expose them here: Accounts (connect, disconnect, grant, revoke, token and every
+// authorisation — chatAccounts below adapts *accounts.Service once wireAccounts keeps one) and
+// Deleter (the publisher's Delete).
+func (a *app) wireSlack(ctx context.Context) error {
+	opts := bot.DispatcherOptions{
+		Ingest: a.ingest, Queue: a.db, Routes: a.db,
+		Quotas: storeQuotas{db: a.db},
+		Zone:   a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
+	}
+	if a.feeds != nil {
+		opts.Feeds = chatFeeds{m: a.feeds}
+	}
+	if a.webhookSources != nil {
+		opts.Webhooks = chatWebhooks{s: a.webhookSources, publicURL: a.cfg.PublicURL}
+	}
+	a.dispatcher = bot.NewDispatcher(opts)
+	if !a.cfg.SlackEnabled() {
+		return nil
+	}
+	door := slackdoor.New(slackdoor.Options{
+		SigningSecret: a.cfg.Slack.SigningSecret.Reveal(),
+		BotToken:      a.cfg.Slack.BotToken.Reveal(),
+		APIURL:        a.cfg.Slack.APIURL,
+		Dispatcher:    a.dispatcher,
+		Store:         a.db,
+		Zone:          a.cfg.Timezone,
+		HTTPClient:    &http.Client{Timeout: 10 * time.Second},
+		Logger:        a.log.With(slog.String("door", "slack")),
+	})
+	a.router.Handle("/slack/commands", door)
+	a.slackNotifier = door
+	if a.feedNotices != nil {
+		a.feedNotices.register("slack", door)
+	}
+	a.closers = append(a.closers, func(context.Context) error { door.Close(); return nil })
+	a.log.Info("slack door ready", slog.String("route", "/slack/commands"))
+	return nil
+}
+
+// storeQuotas reports quota use from storage's local ledger (what the publisher's gate
+// counts), with Meta's limits.
+type storeQuotas struct{ db *storage.DB }
+
+func (q storeQuotas) Quota(ctx context.Context, accountID int64) (bot.QuotaView, error) {
+	since := time.Now().Add(-24 * time.Hour)
+	var v bot.QuotaView
+	for _, k := range []struct {
+		kind  storage.QuotaKind
+		limit int
+	}{{storage.QuotaPosts, 250}, {storage.QuotaReplies, 1000}, {storage.QuotaDeletes, 100}} {
+		n, oldest, err := q.db.QuotaWindow(ctx, accountID, k.kind, since)
+		if err != nil {
+			return bot.QuotaView{}, err
+		}
+		qk := bot.QuotaKind{Kind: string(k.kind), Used: n, Limit: k.limit}
+		if !oldest.IsZero() {
+			qk.NextFree = oldest.Add(24 * time.Hour)
+		}
+		v.Kinds = append(v.Kinds, qk)
+	}
+	return v, nil
+}
+
+// chatFeeds adapts the feed manager to the dispatcher. The dispatcher has already checked
+// the person's right to the feed's account, so the calls use the operator's scope.
+type chatFeeds struct{ m *rss.Manager }
+
+func (f chatFeeds) AddFeed(ctx context.Context, nf bot.NewFeed) (bot.Feed, error) {
+	res, err := f.m.Add(ctx, rss.AddRequest{Owner: rss.ChatRef{Door: string(nf.Origin.Door), Ref: nf.Origin.Ref},
+		AccountID: nf.AccountID, URL: nf.URL, Template: nf.Template, Backfill: nf.Backfill})
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return bot.Feed{}, err
+		}
+		// The manager's errors say what is wrong with the feed, for the person who added it.
+		return bot.Feed{}, bot.Public(fmt.Sprintf("I could not add that feed: %v.", err))
+	}
+	return feedOf(res.Feed), nil
+}
+
+func (f chatFeeds) Feeds(ctx context.Context, accountIDs []int64) ([]bot.Feed, error) {
+	fs, err := f.m.List(ctx, rss.Accounts(accountIDs...))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.Feed, len(fs))
+	for i, x := range fs {
+		out[i] = feedOf(x)
+	}
+	return out, nil
+}
+
+func (f chatFeeds) Feed(ctx context.Context, id string) (bot.Feed, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return bot.Feed{}, fmt.Errorf("feed %s: %w", id, storage.ErrNotFound)
+	}
+	x, err := f.m.Get(ctx, rss.AllAccounts(), n)
+	if errors.Is(err, rss.ErrNotFound) {
+		return bot.Feed{}, fmt.Errorf("feed %s: %w", id, storage.ErrNotFound)
+	}
+	return feedOf(x), err
+}
+
+func (f chatFeeds) RemoveFeed(ctx context.Context, id string) error {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	_, err := f.m.Remove(ctx, rss.AllAccounts(), n)
+	return err
+}
+
+func (f chatFeeds) PauseFeed(ctx context.Context, id string) error {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	_, err := f.m.Pause(ctx, rss.AllAccounts(), n, "paused from chat")
+	return err
+}
+
+func feedOf(x rss.FeedInfo) bot.Feed {
+	return bot.Feed{ID: strconv.FormatInt(x.ID, 10), AccountID: x.AccountID, URL: x.URL, Template: x.Template,
+		Paused: !x.Enabled, LastError: x.LastError}
+}
+
+// chatAccounts adapts the accounts service to the dispatcher. Every call first identifies the
+// person (creating their identity on first sight), as the accounts service expects of doors.
+// Not wired yet: wireAccounts does not keep its *accounts.Service on app; once it does, set
+// DispatcherOptions.Accounts to chatAccounts{svc} in wireSlack.
+type chatAccounts struct{ svc *accounts.Service }
+
+func (c chatAccounts) identify(ctx context.Context, who bot.Identity) (accounts.Identity, error) {
+	return c.svc.Identify(ctx, accounts.Identity{Door: string(who.Door), Team: who.Team, User: who.User, Name: who.Name})
+}
+
+// forbidden lets the dispatcher recognise the accounts service's refusals.
+func forbidden(err error) error {
+	if errors.Is(err, accounts.ErrForbidden) {
+		return errors.Join(bot.ErrForbidden, err)
+	}
+	return err
+}
+
+func (c chatAccounts) LinkFor(ctx context.Context, who bot.Identity) (string, error) {
+	id, err := c.identify(ctx, who)
+	if err != nil {
+		return "", err
+	}
+	return c.svc.LinkFor(ctx, id)
+}
+
+func (c chatAccounts) AccountsFor(ctx context.Context, who bot.Identity) ([]bot.Account, error) {
+	id, err := c.identify(ctx, who)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := c.svc.AccountsFor(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	def, derr := c.svc.DefaultAccount(ctx, id)
+	out := make([]bot.Account, len(acc))
+	for i, x := range acc {
+		out[i] = bot.Account{ID: x.Account.ID, Username: x.Account.Username, Owner: x.Role == storage.RoleOwner,
+			Default: derr == nil && def.ID == x.Account.ID, Status: string(x.Account.Status)}
+	}
+	return out, nil
+}
+
+func (c chatAccounts) Grant(ctx context.Context, by bot.Identity, accountID int64, to bot.Identity) error {
+	id, err := c.identify(ctx, by)
+	if err != nil {
+		return err
+	}
+	_, err = c.svc.Grant(ctx, id, accountID, accounts.Identity{Door: string(to.Door), Team: to.Team, User: to.User, Name: to.Name})
+	return forbidden(err)
+}
+
+func (c chatAccounts) Revoke(ctx context.Context, by bot.Identity, accountID int64, to bot.Identity) error {
+	id, err := c.identify(ctx, by)
+	if err != nil {
+		return err
+	}
+	return forbidden(c.svc.Revoke(ctx, id, accountID, accounts.Identity{Door: string(to.Door), Team: to.Team, User: to.User, Name: to.Name}))
+}
+
+func (c chatAccounts) Disconnect(ctx context.Context, by bot.Identity, accountID int64) error {
+	id, err := c.identify(ctx, by)
+	if err != nil {
+		return err
+	}
+	_, err = c.svc.Disconnect(ctx, id, accountID)
+	return forbidden(err)
+}
+
+func (c chatAccounts) CreateAPIToken(ctx context.Context, who bot.Identity) (string, error) {
+	id, err := c.identify(ctx, who)
+	if err != nil {
+		return "", err
+	}
+	return c.svc.CreateAPIToken(ctx, id)
+}
+
+// chatWebhooks adapts the webhook sources to the dispatcher's "webhook add": a GitHub-style
+// source (X-Hub-Signature-256), which CI systems and most CMSs can sign.
+type chatWebhooks struct {
+	s         *webhookstore.Store
+	publicURL string
+}
+
+func (w chatWebhooks) AddWebhook(ctx context.Context, name string, accountID int64) (string, string, error) {
+	added, err := w.s.Add(ctx, webhookstore.Spec{Name: name, AccountID: accountID, Scheme: webhook.SchemeGitHub})
+	switch {
+	case errors.Is(err, storage.ErrExists):
+		return "", "", bot.Public(fmt.Sprintf("A webhook named %s exists already; pick another name.", name))
+	case err != nil:
+		return "", "", err
+	}
+	return strings.TrimSuffix(w.publicURL, "/") + "/hooks/" + name, added.Secret, nil
+}

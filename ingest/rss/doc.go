@@ -10,8 +10,14 @@
 // Meta's count, at most 5 links, the link never cut) → Enqueuer, with the idempotency key
 // "feed:<feed id>:<item id>" so that no item is ever posted twice → Seen.Mark.
 //
-// The package keeps no state. Storage (feeds, seen items, validators, failure counts) and
-// scheduling (when each feed is due; NextAttempt and Backoff say how long to wait) belong
-// to the caller, through the small Seen and Enqueuer interfaces and the PollResult it
-// stores.
+// The Poller keeps no state: it sees storage only through the small Seen and Enqueuer
+// interfaces and reports a PollResult. The Manager is the feed door around it: it adds feeds
+// (fetching once to record the existing items as seen, "Watching <title>: 37 existing items
+// skipped"), lists, pauses, resumes and removes them for chat doors and the command line,
+// and runs the poll round as a scheduled job (Register): due feeds polled with bounded
+// concurrency per round and per host, validators and the next poll stored (the interval,
+// with jitter, or exponential backoff on failure, never below the server's hint), a
+// permanent redirect stored as the new URL, a 410 or a run of failures pausing the feed,
+// and a burst of new items paced one every 24h/cap with what the cap skipped told to the
+// feed's chat through Notices. Its Store is *storage.DB.
 package rss

@@ -91,13 +91,13 @@ func NewManager(o ManagerOptions) *Manager {
 	}
 	m := &Manager{store: o.Store, fetcher: o.Fetcher, notices: o.Notices, log: o.Logger, now: o.Now,
 		backoff:     Backoff{MaxFailures: o.MaxFailures, Jitter: o.Jitter},
-		defInterval: cmp(o.DefaultInterval, DefaultInterval), minInterval: cmp(o.MinInterval, DefaultMinInterval),
-		concurrency: cmp(o.Concurrency, DefaultConcurrency), perHost: cmp(o.PerHost, DefaultPerHost)}
+		defInterval: orDefault(o.DefaultInterval, DefaultInterval), minInterval: orDefault(o.MinInterval, DefaultMinInterval),
+		concurrency: orDefault(o.Concurrency, DefaultConcurrency), perHost: orDefault(o.PerHost, DefaultPerHost)}
 	m.poller = NewPoller(PollerOptions{Fetcher: o.Fetcher, Seen: StoreSeen{o.Store}, Enqueuer: o.Enqueuer, Logger: o.Logger})
 	return m
 }
 
-func cmp[T int | time.Duration](v, def T) T {
+func orDefault[T int | time.Duration](v, def T) T {
 	if v <= 0 {
 		return def
 	}

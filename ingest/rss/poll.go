@@ -76,6 +76,12 @@ type PostedItem struct {
 	At time.Time
 }
 
+// RejectedItem is an item that could not be made into a valid post, and why.
+type RejectedItem struct {
+	Item
+	Reason string
+}
+
 // PollResult is what a poll learned, for the caller to store and report.
 type PollResult struct {
 	Title    string // the feed's title, plain text
@@ -86,6 +92,9 @@ type PollResult struct {
 	Filtered []Item // new entries refused by the filters, or empty (recorded as seen)
 	Posted   []PostedItem
 	Skipped  []Item // new entries over the daily cap, recorded as seen and never posted
+	// Rejected are new entries that can never be posted (see Poller.enqueue), recorded as
+	// seen so they do not stall the feed.
+	Rejected []RejectedItem
 
 	NotModified bool       // the server answered 304
 	Validators  Validators // store these only when Poll returns a nil error
@@ -167,10 +176,13 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	}
 	res.NewItems = len(fresh)
 	toPost, done := p.plan(f, fresh, &res)
-	posted, err := p.enqueue(ctx, f, res.Title, toPost)
-	res.Posted = posted
+	posted, rejected, err := p.enqueue(ctx, f, res.Title, toPost)
+	res.Posted, res.Rejected = posted, rejected
 	for _, pi := range posted {
 		done = append(done, pi.ID)
+	}
+	for _, ri := range rejected {
+		done = append(done, ri.ID)
 	}
 	if len(done) > 0 {
 		if merr := p.seen.Mark(ctx, f.ID, done); merr != nil {
@@ -243,22 +255,29 @@ func (p *Poller) plan(f Feed, fresh []Item, res *PollResult) (toPost []Item, don
 }
 
 // enqueue builds and commits one request per item, oldest first, and stops at the first
-// failure so the rest are retried by the next poll.
-func (p *Poller) enqueue(ctx context.Context, f Feed, feedTitle string, items []Item) ([]PostedItem, error) {
-	var posted []PostedItem
-	for i, it := range items {
+// failure of the queue so the rest are retried by the next poll. An item that can never be
+// posted (its template fails on it, or the post it makes breaks Threads' rules: an
+// *ingest.InvalidError) is rejected instead, so that one bad item cannot stall its feed.
+func (p *Poller) enqueue(ctx context.Context, f Feed, feedTitle string, items []Item) (posted []PostedItem, rejected []RejectedItem, err error) {
+	for _, it := range items {
 		req, err := p.Request(f, feedTitle, it)
 		if err != nil {
-			return posted, err
+			rejected = append(rejected, RejectedItem{Item: it, Reason: err.Error()})
+			continue
 		}
-		req.ScheduledAt = slot(f, i)
+		req.ScheduledAt = slot(f, len(posted))
 		id, err := p.enqueuer.Enqueue(ctx, req)
-		if err != nil {
-			return posted, fmt.Errorf("enqueue item %q of feed %d: %w", it.Title, f.ID, err)
+		var invalid *ingest.InvalidError
+		switch {
+		case errors.As(err, &invalid):
+			rejected = append(rejected, RejectedItem{Item: it, Reason: err.Error()})
+			continue
+		case err != nil:
+			return posted, rejected, fmt.Errorf("enqueue item %q of feed %d: %w", it.Title, f.ID, err)
 		}
 		posted = append(posted, PostedItem{Item: it, PostID: id, At: req.ScheduledAt})
 	}
-	return posted, nil
+	return posted, rejected, nil
 }
 
 // slot is when the i-th post of a poll goes out. Pacing needs a FirstSlot: the Poller has

@@ -123,7 +123,7 @@ func (m *Manager) pollOnce(ctx context.Context, sf storage.Feed) (PollResult, er
 // feedOf builds the Poller's view of a stored feed.
 func (m *Manager) feedOf(sf storage.Feed) (Feed, error) {
 	f := Feed{ID: sf.ID, URL: sf.URL, AccountID: sf.AccountID, Ref: originRef(sf), Images: sf.Images,
-		FirstPoll: !sf.Baselined, Backfill: sf.Backfill, DailyCap: cmp(sf.DailyCap, DefaultDailyCap),
+		FirstPoll: !sf.Baselined, Backfill: sf.Backfill, DailyCap: orDefault(sf.DailyCap, DefaultDailyCap),
 		Validators: Validators{ETag: sf.ETag, LastModified: sf.LastModified}}
 	if sf.Template != "" {
 		t, err := CompileTemplate(sf.Template)
@@ -182,9 +182,13 @@ func (m *Manager) settle(ctx context.Context, sf storage.Feed, res PollResult, p
 	default:
 		m.log.DebugContext(ctx, "feed polled", attrs...)
 	}
+	for _, ri := range res.Rejected {
+		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s): “%s” could not be posted and was skipped: %s",
+			sf.ID, name, shortTitle(ri.Title), ri.Reason))
+	}
 	if n := len(res.Skipped); n > 0 {
 		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s): %d new %s over its daily cap of %d posts, so %s skipped: %s.",
-			sf.ID, name, n, plural(n, "item was", "items were"), cmp(sf.DailyCap, DefaultDailyCap),
+			sf.ID, name, n, plural(n, "item was", "items were"), orDefault(sf.DailyCap, DefaultDailyCap),
 			plural(n, "it was", "they were"), quoteTitles(res.Skipped, 3)))
 	}
 }
@@ -216,11 +220,14 @@ func quoteTitles(items []Item, max int) string {
 			parts = append(parts, fmt.Sprintf("and %d more", len(items)-max))
 			break
 		}
-		title := it.Title
-		if r := []rune(title); len(r) > 80 {
-			title = string(r[:79]) + "…"
-		}
-		parts = append(parts, "“"+title+"”")
+		parts = append(parts, "“"+shortTitle(it.Title)+"”")
 	}
 	return strings.Join(parts, ", ")
+}
+
+func shortTitle(title string) string {
+	if r := []rune(title); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return title
 }

@@ -2,22 +2,7 @@
 -- file URLs carry the bot token, so the door downloads each photo or video into
 -- <data dir>/media and serves it at /media/<id> until the post's result is known.
 
--- telegram_drafts belongs to 0006 (chat state). It is declared here too, IF NOT EXISTS and
--- with the same columns, only so that this migration stands on its own: on every database
--- 0006 runs first and this statement does nothing.
-CREATE TABLE IF NOT EXISTS telegram_drafts (
-    id         TEXT    PRIMARY KEY,
-    chat_id    INTEGER NOT NULL,
-    user_id    INTEGER NOT NULL,
-    message_id INTEGER NOT NULL,
-    text       TEXT    NOT NULL DEFAULT '',
-    media      TEXT    NOT NULL DEFAULT '',
-    state      TEXT    NOT NULL DEFAULT 'open'
-               CHECK (state IN ('open', 'published', 'discarded', 'scheduled')),
-    post_id    TEXT    NOT NULL DEFAULT '',
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL
-) STRICT;
+-- Drafts themselves live in telegram_drafts (0006).
 
 CREATE TABLE telegram_media (
     id           TEXT    PRIMARY KEY,           -- unguessable (128 random bits), in the URL

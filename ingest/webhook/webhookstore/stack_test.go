@@ -57,7 +57,7 @@ type stack struct {
 
 const publicURL = "https://spindle.example.com"
 
-func newStack(t testing.TB) *stack {
+func newStack(t testing.TB, opts ...func(*webhook.Options, *webhookstore.Options)) *stack {
 	t.Helper()
 	c := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
 	db := storagetest.Open(t, c.Now)
@@ -68,14 +68,19 @@ func newStack(t testing.TB) *stack {
 		t.Fatal(err)
 	}
 	s := &stack{db: db, clock: c, keys: keys, acct: storagetest.Account(t, db, "alice")}
-	s.store = webhookstore.New(webhookstore.Options{DB: db, Sealer: keys, Now: c.Now})
-	h := webhook.NewHandler(webhook.Options{
-		Sources:    s.store,
+	so := webhookstore.Options{DB: db, Sealer: keys, Now: c.Now}
+	o := webhook.Options{
 		Enqueuer:   webhookstore.Enqueuer{Ingest: ingest.NewService(ingest.Options{Queue: db, Now: c.Now})},
 		StatusURL:  func(id string) string { return publicURL + "/api/posts/" + id },
 		SourceName: func(r *http.Request) string { return mux.Vars(r)["source"] },
 		Now:        c.Now,
-	})
+	}
+	for _, f := range opts {
+		f(&o, &so)
+	}
+	s.store = webhookstore.New(so)
+	o.Sources = s.store
+	h := webhook.NewHandler(o)
 	r := mux.NewRouter()
 	r.Handle("/hooks/{source}", h)
 	s.srv = httptest.NewServer(r)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest/webhook"
@@ -40,6 +41,11 @@ type Options struct {
 	Sealer Sealer
 	Now    func() time.Time // default: time.Now
 	Logger *slog.Logger     // default: discard
+	// CacheTTL, when positive, keeps looked-up sources in memory that long, so a busy source
+	// costs one database read and one unsealing per TTL instead of per delivery. A change made
+	// by another process (`spindle sources rotate|remove` beside the daemon) then takes up to
+	// CacheTTL to be seen. Changes made through this Store are seen at once.
+	CacheTTL time.Duration
 }
 
 // Store keeps webhook sources. It implements webhook.Sources for the handler and the
@@ -49,14 +55,27 @@ type Store struct {
 	seal Sealer
 	now  func() time.Time
 	log  *slog.Logger
+	ttl  time.Duration
+
+	mu    sync.Mutex
+	cache map[string]cached
 }
+
+type cached struct {
+	src     webhook.Source
+	expires time.Time
+}
+
+// maxCached bounds the cache; only existing sources are cached, so it is hit only by
+// installations with that many sources.
+const maxCached = 4096
 
 // New returns a Store; a nil DB or Sealer is a wiring bug and panics.
 func New(o Options) *Store {
 	if o.DB == nil || o.Sealer == nil {
 		panic("webhookstore: New needs DB and Sealer")
 	}
-	s := &Store{db: o.DB, seal: o.Sealer, now: o.Now, log: o.Logger}
+	s := &Store{db: o.DB, seal: o.Sealer, now: o.Now, log: o.Logger, ttl: o.CacheTTL, cache: make(map[string]cached)}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -75,6 +94,15 @@ func aad(name string) string { return "webhook-source\x00" + name }
 // only while its grace period lasts. A secret that does not open (the secret key changed) is
 // left out and logged; with none left the handler answers 401 and asks for a rotation.
 func (s *Store) Source(ctx context.Context, name string) (webhook.Source, error) {
+	now := s.now()
+	if s.ttl > 0 {
+		s.mu.Lock()
+		c, ok := s.cache[name]
+		s.mu.Unlock()
+		if ok && now.Before(c.expires) {
+			return c.src, nil
+		}
+	}
 	row, err := s.db.WebhookSourceByName(ctx, name)
 	if errors.Is(err, storage.ErrNotFound) {
 		return webhook.Source{}, fmt.Errorf("%w: %s", webhook.ErrSourceNotFound, name)
@@ -82,7 +110,28 @@ func (s *Store) Source(ctx context.Context, name string) (webhook.Source, error)
 	if err != nil {
 		return webhook.Source{}, err
 	}
-	return s.toSource(ctx, row), nil
+	src := s.toSource(ctx, row)
+	if s.ttl > 0 {
+		// A previous secret must not outlive its grace period in the cache.
+		exp := now.Add(s.ttl)
+		if row.PrevSecretSealed != nil && now.Before(row.PrevExpiresAt) && row.PrevExpiresAt.Before(exp) {
+			exp = row.PrevExpiresAt
+		}
+		s.mu.Lock()
+		if len(s.cache) >= maxCached {
+			clear(s.cache)
+		}
+		s.cache[name] = cached{src: src, expires: exp}
+		s.mu.Unlock()
+	}
+	return src, nil
+}
+
+// forget drops a source from the cache after this Store changed it.
+func (s *Store) forget(name string) {
+	s.mu.Lock()
+	delete(s.cache, name)
+	s.mu.Unlock()
 }
 
 func (s *Store) toSource(ctx context.Context, row storage.WebhookSource) webhook.Source {
@@ -181,6 +230,7 @@ func (s *Store) Rotate(ctx context.Context, name string, grace time.Duration) (A
 		until = s.now().Add(grace)
 	}
 	row, err = s.db.RotateWebhookSecret(ctx, name, s.seal.Seal(secret, aad(name)), until)
+	s.forget(name)
 	if err != nil {
 		return Added{}, err
 	}
@@ -199,11 +249,13 @@ func (s *Store) List(ctx context.Context, accountID int64) ([]storage.WebhookSou
 
 // Remove deletes a source: its URL answers 404 from then on.
 func (s *Store) Remove(ctx context.Context, name string) error {
+	defer s.forget(name)
 	return s.db.DeleteWebhookSource(ctx, name)
 }
 
 // SetEnabled switches a source on or off.
 func (s *Store) SetEnabled(ctx context.Context, name string, on bool) error {
+	defer s.forget(name)
 	return s.db.SetWebhookSourceEnabled(ctx, name, on)
 }
 

@@ -1,0 +1,220 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Incoming is one command as a door received it.
+type Incoming struct {
+	Identity  Identity
+	Text      string         // the command without the door's prefix: "post hello", "list"
+	Origin    ingest.Origin  // where results of what it queues go
+	Zone      *time.Location // the person's zone if known, else nil (the default zone is used)
+	Channel   string         // Slack channel id (for routes); Telegram chat id as a string
+	RequestID string         // follows the command through the logs
+	// Key, when set, makes post and schedule idempotent: the same Key from the same door
+	// answers the post it already queued (Telegram's update id, a Slack request signature).
+	Key string
+}
+
+// DispatcherOptions connect a Dispatcher to the rest of Spindle. Every dependency may be nil;
+// the verbs that need a missing one say so instead of failing.
+type DispatcherOptions struct {
+	Ingest   Ingest
+	Accounts Accounts
+	Queue    Queue
+	Deleter  Deleter
+	Quotas   Quotas
+	Feeds    Feeds
+	Webhooks Webhooks
+	Routes   Routes
+
+	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
+	Now    func() time.Time // nil: time.Now
+	Logger *slog.Logger     // nil: discard
+}
+
+// Dispatcher runs chat commands for every door: it parses the text with Parse, checks that
+// the person may do what they ask, calls the part of Spindle that does it, and answers with a
+// Reply the door renders. It holds no state of its own and is safe for concurrent use.
+type Dispatcher struct {
+	o   DispatcherOptions
+	now func() time.Time
+	log *slog.Logger
+}
+
+// NewDispatcher returns a Dispatcher.
+func NewDispatcher(o DispatcherOptions) *Dispatcher {
+	d := &Dispatcher{o: o, now: o.Now, log: o.Logger}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.o.Zone == nil {
+		d.o.Zone = time.UTC
+	}
+	return d
+}
+
+// Prefix is what a person types before a verb in a door: "/threads " in Slack, "/" in
+// Telegram, nothing elsewhere.
+func (d *Dispatcher) Prefix(door ingest.Door) string {
+	switch door {
+	case ingest.DoorSlack:
+		return "/threads "
+	case ingest.DoorTelegram:
+		return "/"
+	}
+	return ""
+}
+
+// call is one command being handled.
+type call struct {
+	d      *Dispatcher
+	in     Incoming
+	cmd    Command
+	zone   *time.Location
+	prefix string
+}
+
+// Handle runs one command and returns what to answer. It never panics and never shows an
+// error's internals: failures of Spindle itself are logged with the request id and answered
+// with an apology that says what to do.
+func (d *Dispatcher) Handle(ctx context.Context, in Incoming) (r Reply) {
+	c := &call{d: d, in: in, zone: in.Zone, prefix: d.Prefix(in.Identity.Door)}
+	if c.zone == nil {
+		c.zone = d.o.Zone
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			d.log.ErrorContext(ctx, "chat command panicked", slog.Any("panic", p),
+				slog.String("stack", string(debug.Stack())), slog.String("request_id", in.RequestID))
+			r = Reply{Text: "Something went wrong on Spindle's side and nothing was changed. Please try again; if it keeps happening, tell whoever runs this Spindle (request " + in.RequestID + ").", Private: true}
+		}
+	}()
+	cmd, err := Parse(in.Text, d.now(), c.zone)
+	if err != nil {
+		var ue *UsageError
+		if errors.As(err, &ue) {
+			return Reply{Text: ue.Message(c.prefix), Private: true}
+		}
+		return c.fail(ctx, err)
+	}
+	c.cmd = cmd
+	return c.run(ctx)
+}
+
+func (c *call) run(ctx context.Context) Reply {
+	switch c.cmd.Verb {
+	case VerbHelp:
+		return Reply{Text: Help(c.prefix, c.cmd.Topic), Private: true}
+	case VerbStart:
+		return c.start()
+	case VerbConnect:
+		return c.connect(ctx)
+	case VerbDisconnect:
+		return c.disconnect(ctx)
+	case VerbPost, VerbSchedule:
+		return c.post(ctx)
+	case VerbPreview:
+		return c.preview(ctx)
+	case VerbList:
+		return c.list(ctx)
+	case VerbStatus:
+		return c.status(ctx)
+	case VerbCancel:
+		return c.cancel(ctx)
+	case VerbDelete:
+		return c.delete(ctx)
+	case VerbQuota:
+		return c.quota(ctx)
+	case VerbFeed:
+		return c.feed(ctx)
+	case VerbWebhook:
+		return c.webhook(ctx)
+	case VerbGrant, VerbRevoke:
+		return c.grant(ctx)
+	case VerbRoute:
+		return c.route(ctx)
+	case VerbToken:
+		return c.token(ctx)
+	}
+	return Reply{Text: Help(c.prefix, ""), Private: true}
+}
+
+// unavailable is the answer when a dependency is not wired.
+func (c *call) unavailable(what string) Reply {
+	return Reply{Text: fmt.Sprintf("%s is not available on this Spindle. Ask whoever runs it to enable it.", upperFirst(what)), Private: true}
+}
+
+// say is a plain public reply; sayf formats one.
+func say(s string) Reply { return Reply{Text: s} }
+
+func sayf(format string, args ...any) Reply { return Reply{Text: fmt.Sprintf(format, args...)} }
+
+// refuse is a private refusal.
+func refuse(format string, args ...any) Reply {
+	return Reply{Text: fmt.Sprintf(format, args...), Private: true}
+}
+
+// fail turns a dependency's error into a reply: rule violations and public errors verbatim,
+// anything else logged and answered with an apology (never the error's text, which may name
+// internals).
+func (c *call) fail(ctx context.Context, err error) Reply {
+	var (
+		pub   PublicError
+		inv   *ingest.InvalidError
+		state *storage.StateError
+	)
+	switch {
+	case errors.As(err, &inv):
+		return refuse("%s", invalidText(err))
+	case errors.As(err, &state):
+		return refuse("Post %s is %s, so it cannot be %s.", state.ID, state.State, state.Op)
+	case errors.As(err, &pub):
+		return refuse("%s", pub.UserMessage())
+	case errors.Is(err, ErrForbidden):
+		return refuse("You are not allowed to do that. The account's owner can give you the right with %sgrant.", c.prefix)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		c.d.log.WarnContext(ctx, "chat command timed out", slog.String("verb", c.cmd.Verb),
+			slog.String("request_id", c.in.RequestID), slog.Any("err", err))
+		return refuse("That took too long and may not have happened. Check with %slist or %sstatus before trying again.", c.prefix, c.prefix)
+	}
+	c.d.log.ErrorContext(ctx, "chat command failed", slog.String("verb", c.cmd.Verb),
+		slog.String("door", string(c.in.Identity.Door)), slog.String("request_id", c.in.RequestID), slog.Any("err", err))
+	return refuse("Sorry, Spindle could not do that because of a problem on its side; nothing was changed. Please try again in a minute (request %s).", c.in.RequestID)
+}
+
+// invalidText joins the reasons of every *ingest.InvalidError in err.
+func invalidText(err error) string {
+	var reasons []string
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var inv *ingest.InvalidError
+		if errors.As(e, &inv) {
+			reasons = append(reasons, upperFirst(strings.TrimSuffix(inv.Reason, "."))+".")
+		}
+	}
+	walk(err)
+	if len(reasons) == 1 {
+		return "That cannot be posted: " + reasons[0]
+	}
+	return "That cannot be posted:\n• " + strings.Join(reasons, "\n• ")
+}

@@ -1,0 +1,209 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/ingest"
+)
+
+// ServeHTTP answers POST /slack/commands.
+//
+// Order matters: the body is limited first (413), then the signature headers are checked and
+// the raw body is fed to the verifier while the form is parsed (TeeReader: the HMAC covers the
+// bytes exactly as sent), and nothing happens before Ensure passes (401). A verified request
+// already seen within the 5-minute window is a replay and is refused too. Application errors
+// are answered 200 with an ephemeral message, as Slack asks.
+func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	cmd, status := d.verify(w, r)
+	if status != http.StatusOK {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	if cmd.sslCheck {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
+	defer cancel()
+	in := d.incoming(ctx, cmd)
+	reply := d.dispatch.Handle(ctx, in)
+	d.writeReply(w, reply)
+	d.afterAck(in, cmd, reply)
+}
+
+// command is a verified slash command.
+type command struct {
+	slack.SlashCommand
+	sslCheck  bool
+	signature string
+	received  time.Time
+}
+
+// verify reads and authenticates the request; it returns the HTTP status to answer.
+func (d *Door) verify(w http.ResponseWriter, r *http.Request) (command, int) {
+	r.Body = http.MaxBytesReader(w, r.Body, d.maxBody)
+	sv, err := slack.NewSecretsVerifier(r.Header, d.secret)
+	if err != nil {
+		// Slack's ssl_check pings may come unsigned; they get an empty 200 and do nothing.
+		if isSSLCheck(r) {
+			return command{sslCheck: true}, http.StatusOK
+		}
+		d.log.InfoContext(r.Context(), "slack command refused", slog.String("reason", refusal(err)))
+		return command{}, http.StatusUnauthorized
+	}
+	r.Body = io.NopCloser(io.TeeReader(r.Body, &sv))
+	sc, err := slack.SlashCommandParse(r)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return command{}, http.StatusRequestEntityTooLarge
+		}
+		return command{}, http.StatusBadRequest
+	}
+	// ParseForm stops at the form's end; drain what is left (within the limit) so the HMAC
+	// covers every byte, as Slack computed it.
+	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return command{}, http.StatusRequestEntityTooLarge
+		}
+		return command{}, http.StatusBadRequest
+	}
+	if err := sv.Ensure(); err != nil {
+		d.log.InfoContext(r.Context(), "slack command refused", slog.String("reason", "bad signature"))
+		return command{}, http.StatusUnauthorized
+	}
+	sig := r.Header.Get("X-Slack-Signature")
+	if !d.replays.first(sig) {
+		d.log.WarnContext(r.Context(), "slack command refused", slog.String("reason", "replayed request"))
+		return command{}, http.StatusUnauthorized
+	}
+	c := command{SlashCommand: sc, signature: sig, received: d.now(), sslCheck: r.PostForm.Get("ssl_check") == "1"}
+	if !c.sslCheck && (sc.TeamID == "" || sc.UserID == "") {
+		return command{}, http.StatusBadRequest
+	}
+	return c, http.StatusOK
+}
+
+// isSSLCheck peeks at an unsigned body for ssl_check=1 without trusting anything in it.
+func isSSLCheck(r *http.Request) bool {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return false
+	}
+	v, err := url.ParseQuery(string(body))
+	return err == nil && v.Get("ssl_check") == "1"
+}
+
+// refusal names why slack-go refused the headers, for the log (never the signature).
+func refusal(err error) string {
+	switch {
+	case errors.Is(err, slack.ErrExpiredTimestamp):
+		return "timestamp more than 5 minutes off (replay?)"
+	case errors.Is(err, slack.ErrMissingHeaders):
+		return "missing signature headers"
+	case errors.Is(err, slack.ErrInvalidSignature):
+		return "malformed signature"
+	}
+	return "unverifiable request"
+}
+
+// incoming turns a verified command into the dispatcher's Incoming.
+func (d *Door) incoming(ctx context.Context, c command) bot.Incoming {
+	ref, _ := json.Marshal(Ref{Team: c.TeamID, Channel: c.ChannelID, User: c.UserID,
+		ResponseURL: c.ResponseURL, IssuedAt: c.received.UnixMilli()})
+	zone, fetched := d.zoneOf(ctx, c.TeamID, c.UserID)
+	switch {
+	case zone == nil && firstWord(c.Text) == bot.VerbSchedule:
+		// The time must be read in the person's zone, so this one waits for users.info,
+		// within a budget that still leaves the acknowledgement on time.
+		zctx, cancel := context.WithTimeout(ctx, zoneBudget)
+		zone = d.fetchZone(zctx, c.TeamID, c.UserID)
+		cancel()
+	case zone == nil || d.now().Sub(fetched) > zoneTTL:
+		d.refreshZone(c.TeamID, c.UserID)
+	}
+	return bot.Incoming{
+		Identity:  bot.Identity{Door: ingest.DoorSlack, Team: c.TeamID, User: c.UserID, Name: c.UserName},
+		Text:      c.Text,
+		Origin:    ingest.Origin{Door: ingest.DoorSlack, Ref: ref},
+		Zone:      zone,
+		Channel:   c.ChannelID,
+		RequestID: requestID(c.signature),
+		Key:       c.signature,
+	}
+}
+
+// requestID is a short id for logs, derived from the signature (unique per request).
+func requestID(sig string) string {
+	s := strings.TrimPrefix(sig, "v0=")
+	if len(s) > 12 {
+		s = s[:12]
+	}
+	return "slack-" + s
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return strings.ToLower(f[0])
+}
+
+// writeReply sends the acknowledgement: always ephemeral, always with a top-level text.
+func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply) {
+	msg := render(r)
+	msg.ResponseType = slack.ResponseTypeEphemeral
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(msg); err != nil {
+		msg = slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: escape(r.Text)}
+		buf.Reset()
+		_ = json.NewEncoder(&buf).Encode(msg)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(buf.Bytes())
+}
+
+// afterAck does the work that may not delay the acknowledgement: a scheduled post gets a
+// public confirmation in the channel, whose ts its results will be threaded under.
+func (d *Door) afterAck(in bot.Incoming, c command, r bot.Reply) {
+	if r.Queued == "" || firstWord(c.Text) != bot.VerbSchedule {
+		return
+	}
+	text := "🗓️ <@" + c.UserID + "> " + strings.TrimPrefix(firstLine(r.Text), "🗓️ ")
+	d.background(10*time.Second, func(ctx context.Context) {
+		ch, ts, err := d.api.PostMessageContext(ctx, c.ChannelID, slack.MsgOptionText(escapeKeepMentions(text), false))
+		if err != nil {
+			d.log.InfoContext(ctx, "slack confirmation not posted; results will not be threaded",
+				slog.String("post_id", r.Queued), slog.String("err", slackErr(err)))
+			return
+		}
+		ref, _ := json.Marshal(anchor{Channel: ch, TS: ts})
+		if err := d.store.SetChatAnchor(ctx, r.Queued, string(ingest.DoorSlack), ref); err != nil {
+			d.log.WarnContext(ctx, "store slack confirmation", slog.String("post_id", r.Queued), slog.Any("err", err))
+		}
+	})
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

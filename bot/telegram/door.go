@@ -1,0 +1,263 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Dispatcher runs one chat command (*bot.Dispatcher).
+type Dispatcher interface {
+	Handle(ctx context.Context, in bot.Incoming) bot.Reply
+}
+
+// Accounts tells which Threads accounts a person may post to (the dispatcher's bot.Accounts
+// serves); drafts and media posts go to the person's default or only account.
+type Accounts interface {
+	AccountsFor(ctx context.Context, who bot.Identity) ([]bot.Account, error)
+}
+
+// Ingest commits post requests durably (ingest.Service).
+type Ingest interface {
+	Enqueue(ctx context.Context, r ingest.Request) (ingest.Accepted, error)
+}
+
+// Store keeps drafts and hosted media (storage.DB).
+type Store interface {
+	CreateTelegramDraft(ctx context.Context, d storage.TelegramDraft) (storage.TelegramDraft, error)
+	TelegramDraft(ctx context.Context, id string) (storage.TelegramDraft, error)
+	MoveTelegramDraft(ctx context.Context, id string, from, to storage.DraftState) (bool, error)
+	SetTelegramDraftPost(ctx context.Context, id, postID string) error
+	SaveHostedMedia(ctx context.Context, m storage.HostedMedia) error
+	HostedMediaByID(ctx context.Context, id string) (storage.HostedMedia, error)
+	ReleaseDraftMedia(ctx context.Context, draftID string, t time.Time) error
+	ReleasePostMedia(ctx context.Context, postID string, t time.Time) error
+	DueHostedMedia(ctx context.Context, now time.Time, limit int) ([]storage.HostedMedia, error)
+	DeleteHostedMedia(ctx context.Context, id string) error
+}
+
+// Options configure a Door. Token, Dispatcher, Accounts, Ingest, Store, PublicURL and MediaDir
+// are required.
+type Options struct {
+	Token  string
+	APIURL string // Bot API base without trailing slash; "" is Telegram's
+	// HTTPClient talks to the Bot API; its Timeout must exceed PollTimeout (nil: one that does).
+	HTTPClient  *http.Client
+	PollTimeout time.Duration // long-poll length; 0 is 50 s
+
+	WebhookSecret string  // set: webhook mode (updates at POST /telegram/webhook)
+	AllowedUsers  []int64 // empty: everyone may use the bot
+
+	PublicURL string // SPINDLE_PUBLIC_URL: base of media URLs and the webhook
+	MediaDir  string // where downloaded media is kept, e.g. <data dir>/media
+
+	Dispatcher Dispatcher
+	Accounts   Accounts
+	Ingest     Ingest
+	Store      Store
+
+	Zone        *time.Location   // SPINDLE_TIMEZONE, for schedule times; nil: UTC
+	Now         func() time.Time // nil: time.Now
+	Logger      *slog.Logger     // nil: discard
+	AlbumWindow time.Duration    // how long to collect an album's items; 0 is 1.5 s
+	MediaGrace  time.Duration    // how long media stays after a result; 0 is 1 h
+	MaxFileSize int64            // largest file downloaded; 0 is 20 MB (the Bot API's limit)
+}
+
+// Door is the Telegram door.
+type Door struct {
+	o        Options
+	b        *tg.Bot
+	me       models.User
+	log      *slog.Logger
+	now      func() time.Time
+	zone     *time.Location
+	dl       *http.Client // file downloads
+	allowed  map[int64]bool
+	webhook  bool
+	albums   *albums
+	baseCtx  context.Context
+	cancel   context.CancelFunc
+	bg       sync.WaitGroup
+	mu       sync.Mutex
+	refused  map[int64]bool   // users told once that they may not use the bot (memory only)
+	pending  map[int64]string // chat id → draft id waiting for a typed schedule time
+	notified map[int64]bool   // outbox ids already replied to
+}
+
+// New connects to the Bot API (getMe) and returns a Door ready to Run.
+func New(ctx context.Context, o Options) (*Door, error) {
+	switch {
+	case o.Token == "":
+		return nil, errors.New("telegram: TELEGRAM_BOT_TOKEN is empty; set it to the token @BotFather gave you")
+	case o.Dispatcher == nil || o.Accounts == nil || o.Ingest == nil || o.Store == nil:
+		return nil, errors.New("telegram: Dispatcher, Accounts, Ingest and Store are required")
+	case o.PublicURL == "" || o.MediaDir == "":
+		return nil, errors.New("telegram: PublicURL and MediaDir are required")
+	}
+	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
+	if o.PollTimeout <= 0 {
+		o.PollTimeout = 50 * time.Second
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: o.PollTimeout + 15*time.Second}
+	}
+	if o.AlbumWindow <= 0 {
+		o.AlbumWindow = 1500 * time.Millisecond
+	}
+	if o.MediaGrace <= 0 {
+		o.MediaGrace = time.Hour
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = 20 << 20
+	}
+	d := &Door{o: o, log: o.Logger, now: o.Now, zone: o.Zone, webhook: o.WebhookSecret != "",
+		allowed: map[int64]bool{}, refused: map[int64]bool{}, pending: map[int64]string{}, notified: map[int64]bool{},
+		dl: &http.Client{Timeout: 2 * time.Minute, Transport: o.HTTPClient.Transport}}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.zone == nil {
+		d.zone = time.UTC
+	}
+	for _, id := range o.AllowedUsers {
+		d.allowed[id] = true
+	}
+	d.baseCtx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	d.albums = newAlbums(o.AlbumWindow, d.albumReady)
+	opts := []tg.Option{
+		tg.WithSkipGetMe(), // called below, to learn the bot's username
+		tg.WithHTTPClient(o.PollTimeout, o.HTTPClient),
+		tg.WithMiddlewares(d.recoverMiddleware),
+		tg.WithDefaultHandler(func(ctx context.Context, _ *tg.Bot, u *models.Update) { d.process(ctx, u) }),
+		tg.WithErrorsHandler(func(err error) {
+			d.log.Warn("telegram: bot API error", slog.String("err", d.redact(err.Error())))
+		}),
+		tg.WithNotAsyncHandlers(), // one update at a time, in order ("Schedule…" reads the next message)
+	}
+	if o.APIURL != "" {
+		opts = append(opts, tg.WithServerURL(strings.TrimRight(o.APIURL, "/")))
+	}
+	b, err := tg.New(o.Token, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %s", d.redact(err.Error()))
+	}
+	d.b = b
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	me, err := b.GetMe(cctx)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: getMe failed (is TELEGRAM_BOT_TOKEN right and TELEGRAM_API_URL reachable?): %s", d.redact(err.Error()))
+	}
+	d.me = *me
+	return d, nil
+}
+
+// Username is the bot's @username, from getMe.
+func (d *Door) Username() string { return d.me.Username }
+
+// redact removes the bot token from a text bound for a log line or an error.
+func (d *Door) redact(s string) string {
+	if d.o.Token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, d.o.Token, "<bot-token>")
+}
+
+// Run registers the command menu, then receives updates until ctx ends: by long polling, or in
+// webhook mode by registering <public URL>/telegram/webhook (updates then arrive at
+// WebhookHandler). It also deletes hosted media whose time has come. It returns when ctx ends.
+//
+// Long polling is at most once: the library confirms an update (by asking for the next offset)
+// before its handler finished, so an update in hand when the process dies is lost and the
+// person sends it again. Webhook mode processes before answering, so Telegram redelivers.
+func (d *Door) Run(ctx context.Context) error {
+	if err := d.setCommands(ctx); err != nil {
+		d.log.Warn("telegram: could not register the command menu; commands still work", slog.String("err", d.redact(err.Error())))
+	}
+	d.bg.Add(1)
+	go func() { defer d.bg.Done(); d.sweepLoop(ctx) }()
+	if d.webhook {
+		_, err := d.b.SetWebhook(ctx, &tg.SetWebhookParams{URL: d.o.PublicURL + WebhookPath,
+			SecretToken: d.o.WebhookSecret, AllowedUpdates: []string{"message", "callback_query"}})
+		if err != nil {
+			return fmt.Errorf("telegram: setWebhook for %s failed: %s", d.o.PublicURL+WebhookPath, d.redact(err.Error()))
+		}
+		d.log.Info("telegram: receiving updates by webhook", slog.String("bot", d.me.Username), slog.String("url", d.o.PublicURL+WebhookPath))
+		<-ctx.Done()
+		return nil
+	}
+	// getUpdates does not work while a webhook is set: clear one left by an earlier webhook run.
+	if _, err := d.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
+		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("err", d.redact(err.Error())))
+	}
+	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
+	d.b.Start(ctx)
+	return nil
+}
+
+// Close stops album timers and background work and waits for them.
+func (d *Door) Close() {
+	d.albums.stop()
+	d.cancel()
+	d.bg.Wait()
+}
+
+func (d *Door) setCommands(ctx context.Context) error {
+	var cmds []models.BotCommand
+	for _, v := range bot.Verbs() {
+		if v.Door == "slack" {
+			continue
+		}
+		cmds = append(cmds, models.BotCommand{Command: v.Name, Description: v.Summary})
+	}
+	_, err := d.b.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: cmds, Scope: &models.BotCommandScopeDefault{}})
+	return err
+}
+
+// recoverMiddleware keeps a panicking handler from killing the process (the library has no
+// recovery of its own).
+func (d *Door) recoverMiddleware(next tg.HandlerFunc) tg.HandlerFunc {
+	return func(ctx context.Context, b *tg.Bot, u *models.Update) {
+		defer d.recovered(u)
+		next(ctx, b, u)
+	}
+}
+
+func (d *Door) recovered(u *models.Update) {
+	if p := recover(); p != nil {
+		d.log.Error("telegram: update handler panicked", slog.Int64("update_id", u.ID),
+			slog.String("panic", d.redact(fmt.Sprint(p))), slog.String("stack", string(debug.Stack())))
+	}
+}
+
+// updateTimeout bounds the work on one update.
+const updateTimeout = 60 * time.Second
+
+// process handles one update, whichever way it arrived.
+func (d *Door) process(ctx context.Context, u *models.Update) {
+	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
+	defer cancel()
+	switch {
+	case u.CallbackQuery != nil:
+		d.onCallback(ctx, u.CallbackQuery)
+	case u.Message != nil:
+		d.onMessage(ctx, u.Message)
+	}
+}

@@ -1,0 +1,380 @@
+package telegram_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/bot/telegram"
+	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+const wait = 10 * time.Second
+
+// logBuffer collects log output from every goroutine.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// clock is a settable clock safe for concurrent use.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now()
+	}
+	return c.t
+}
+
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// accounts gives every Telegram user the one account, as owner and default.
+type accounts struct{ acc bot.Account }
+
+func (a accounts) AccountsFor(context.Context, bot.Identity) ([]bot.Account, error) {
+	return []bot.Account{a.acc}, nil
+}
+func (accounts) LinkFor(context.Context, bot.Identity) (string, error) { return "https://link", nil }
+func (accounts) Grant(context.Context, bot.Identity, int64, bot.Identity) error {
+	return errors.New("not in this test")
+}
+func (accounts) Revoke(context.Context, bot.Identity, int64, bot.Identity) error {
+	return errors.New("not in this test")
+}
+func (accounts) Disconnect(context.Context, bot.Identity, int64) error {
+	return errors.New("not in this test")
+}
+func (accounts) CreateAPIToken(context.Context, bot.Identity) (string, error) {
+	return "", errors.New("not in this test")
+}
+
+type mode string
+
+const (
+	polling mode = "polling"
+	webhook mode = "webhook"
+)
+
+const secret = "hook_SECRET-1"
+
+type harness struct {
+	t       testing.TB
+	mode    mode
+	tg      *telegramtest.Server
+	sim     *threadstest.Server
+	db      *storage.DB
+	door    *telegram.Door
+	spindle *httptest.Server
+	logs    *logBuffer
+	clock   *clock
+	api     *threads.Client
+	token   string // the Threads access token
+	simUser *threadstest.User
+	events  int64
+	dir     string
+}
+
+type options struct {
+	allowed    []int64
+	dispatcher telegram.Dispatcher // nil: the real bot.Dispatcher
+}
+
+func newHarness(t testing.TB, m mode, o options) *harness {
+	t.Helper()
+	h := &harness{t: t, mode: m, logs: &logBuffer{}, clock: &clock{}}
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.tg = telegramtest.NewServer("")
+	t.Cleanup(h.tg.Close)
+	h.sim = threadstest.NewServer(threadstest.Options{})
+	t.Cleanup(h.sim.Close)
+	h.simUser = h.sim.AddUser("alice")
+	h.token = h.sim.IssueToken(h.simUser.ID)
+	h.api = threads.New(threads.Options{BaseURL: h.sim.URL, Logger: log})
+
+	h.db = storagetest.Open(t, nil)
+	acc := storagetest.Account(t, h.db, "alice")
+	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log})
+	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: true, Default: true, Status: "active"}}
+	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Logger: log})
+
+	mux := http.NewServeMux()
+	h.spindle = httptest.NewServer(mux)
+	t.Cleanup(h.spindle.Close)
+	h.dir = t.TempDir()
+	opts := telegram.Options{
+		Token: h.tg.Token, APIURL: h.tg.URL, PollTimeout: 2 * time.Second,
+		HTTPClient:   &http.Client{Timeout: 5 * time.Second},
+		AllowedUsers: o.allowed, PublicURL: h.spindle.URL, MediaDir: filepath.Join(h.dir, "media"),
+		Dispatcher: cmpOr[telegram.Dispatcher](o.dispatcher, disp), Accounts: accs, Ingest: svc, Store: h.db,
+		Logger: log, Now: h.clock.Now, AlbumWindow: 300 * time.Millisecond,
+	}
+	if m == webhook {
+		opts.WebhookSecret = secret
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	door, err := telegram.New(ctx, opts)
+	if err != nil {
+		t.Fatalf("new door: %v", err)
+	}
+	h.door = door
+	mux.Handle("/media/", door.MediaHandler())
+	mux.Handle(telegram.WebhookPath, door.WebhookHandler())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = door.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		door.Close()
+		h.checkNoToken()
+	})
+	// Run is up once it registered the menu (and, for webhooks, the URL).
+	first := "deleteWebhook"
+	if m == webhook {
+		first = "setWebhook"
+	}
+	if len(h.tg.WaitCalls(first, 1, wait)) == 0 {
+		t.Fatalf("door did not start: no %s call", first)
+	}
+	return h
+}
+
+// checkNoToken asserts the bot token appears in no log line and no URL handed to Threads.
+func (h *harness) checkNoToken() {
+	h.t.Helper()
+	logs := h.logs.String()
+	if logs == "" {
+		h.t.Error("no log output captured; the token check would prove nothing")
+	}
+	for _, needle := range []string{h.tg.Token, strings.SplitN(h.tg.Token, ":", 2)[1]} {
+		if strings.Contains(logs, needle) {
+			h.t.Errorf("the bot token appears in the logs:\n%s", logs)
+		}
+		for _, f := range h.sim.Fetched() {
+			if strings.Contains(f.URL, needle) {
+				h.t.Errorf("a URL handed to Threads holds the bot token: %s", f.URL)
+			}
+		}
+		for _, p := range h.sim.Ledger() {
+			for _, m := range p.Media {
+				if strings.Contains(m.URL, needle) {
+					h.t.Errorf("published media URL holds the bot token: %s", m.URL)
+				}
+			}
+		}
+	}
+}
+
+// deliver hands updates to the door the way the mode receives them. In webhook mode they are
+// posted one after another unless concurrently is set.
+func (h *harness) deliver(vs ...any) {
+	h.t.Helper()
+	if h.mode == polling {
+		h.tg.Push(vs...)
+		return
+	}
+	for _, v := range vs {
+		resp, err := telegramtest.PostWebhook(h.spindle.Client(), h.spindle.URL+telegram.WebhookPath, secret, h.tg.Update(v))
+		if err != nil {
+			h.t.Fatalf("webhook post: %v", err)
+		}
+		telegramtest.DrainBody(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			h.t.Fatalf("webhook answered %d, want 200", resp.StatusCode)
+		}
+	}
+}
+
+// deliverAtOnce delivers updates concurrently (webhook) or in one poll (polling).
+func (h *harness) deliverAtOnce(vs ...any) {
+	h.t.Helper()
+	if h.mode == polling {
+		h.tg.Push(vs...)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, v := range vs {
+		u := h.tg.Update(v)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := telegramtest.PostWebhook(h.spindle.Client(), h.spindle.URL+telegram.WebhookPath, secret, u)
+			if err != nil {
+				h.t.Errorf("webhook post: %v", err)
+				return
+			}
+			telegramtest.DrainBody(resp.Body)
+			if resp.StatusCode != http.StatusOK {
+				h.t.Errorf("webhook answered %d, want 200", resp.StatusCode)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (h *harness) waitSent(what string, match func(telegramtest.Sent) bool) telegramtest.Sent {
+	h.t.Helper()
+	m, ok := h.tg.WaitSent(wait, match)
+	if !ok {
+		h.t.Fatalf("no message %s; sent: %+v\nlogs:\n%s", what, h.tg.Sent(), h.logs.String())
+	}
+	return m
+}
+
+// publishDue stands in for the publisher (tested in its own package): it leases due posts,
+// publishes each through the Threads client to the simulator, completes it, and reports the
+// result through the door's Notifier as the publisher's outbox would.
+func (h *harness) publishDue() []storage.Post {
+	h.t.Helper()
+	ctx := context.Background()
+	posts, err := h.db.Lease(ctx, time.Now(), 10, time.Minute)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, p := range posts {
+		id := h.publish(ctx, p)
+		m, err := h.api.Media(ctx, h.token, id)
+		if err != nil {
+			h.t.Fatalf("read published media: %v", err)
+		}
+		if err := h.db.Complete(ctx, storage.LeaseOf(p), id, m.Permalink); err != nil {
+			h.t.Fatal(err)
+		}
+		h.events++
+		e := publisher.Event{ID: h.events, Kind: publisher.EventPosted, PostID: p.ID, Door: p.Door,
+			OriginRef: p.OriginRef, Permalink: m.Permalink, MediaID: id, Text: p.Text, At: time.Now()}
+		if err := h.door.Notify(ctx, e); err != nil {
+			h.t.Fatalf("notify: %v", err)
+		}
+	}
+	return posts
+}
+
+func (h *harness) publish(ctx context.Context, p storage.Post) string {
+	h.t.Helper()
+	create := func(c threads.Container) string {
+		id, err := h.api.CreateContainer(ctx, h.token, h.simUser.ID, c)
+		if err != nil {
+			h.t.Fatalf("create container: %v", err)
+		}
+		return id
+	}
+	var container string
+	switch len(p.Media) {
+	case 0:
+		return create(threads.Container{MediaType: threads.MediaTypeText, Text: p.Text, AutoPublishText: true})
+	case 1:
+		container = create(threads.Container{MediaType: mediaType(p.Media[0]), Text: p.Text,
+			ImageURL: imageURL(p.Media[0]), VideoURL: videoURL(p.Media[0])})
+	default:
+		var children []string
+		for _, m := range p.Media {
+			children = append(children, create(threads.Container{MediaType: mediaType(m), IsCarouselItem: true,
+				ImageURL: imageURL(m), VideoURL: videoURL(m)}))
+		}
+		container = create(threads.Container{MediaType: threads.MediaTypeCarousel, Text: p.Text, Children: children})
+	}
+	id, err := h.api.Publish(ctx, h.token, h.simUser.ID, container)
+	if err != nil {
+		h.t.Fatalf("publish: %v", err)
+	}
+	return id
+}
+
+func mediaType(m storage.Media) string {
+	if m.Kind == "video" {
+		return threads.MediaTypeVideo
+	}
+	return threads.MediaTypeImage
+}
+
+func imageURL(m storage.Media) string {
+	if m.Kind == "video" {
+		return ""
+	}
+	return m.URL
+}
+
+func videoURL(m storage.Media) string {
+	if m.Kind == "video" {
+		return m.URL
+	}
+	return ""
+}
+
+func (h *harness) posts() []storage.Post {
+	h.t.Helper()
+	ps, err := h.db.List(context.Background(), storage.ListFilter{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return ps
+}
+
+func button(m telegramtest.Sent, label string) string {
+	for _, b := range m.Buttons {
+		if b.Text == label {
+			return b.CallbackData
+		}
+	}
+	return ""
+}
+
+var (
+	alice   = telegramtest.User(1001, "alice_tg")
+	mallory = telegramtest.User(6666, "mallory")
+)
+
+func both(t *testing.T, f func(t *testing.T, m mode)) {
+	for _, m := range []mode{polling, webhook} {
+		t.Run(string(m), func(t *testing.T) { f(t, m) })
+	}
+}
+
+var _ = models.ChatTypePrivate
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,280 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// post queues a post now (post) or later (schedule) and confirms it; the result comes later
+// through the door's notifier.
+func (c *call) post(ctx context.Context) Reply {
+	if c.d.o.Ingest == nil {
+		return c.unavailable("posting")
+	}
+	acc, r := c.pick(ctx, c.cmd.Account, false)
+	if r != nil {
+		return *r
+	}
+	req := ingest.Request{
+		Origin: c.in.Origin, AccountID: acc.ID, Text: c.cmd.Text, Thread: true,
+		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID,
+	}
+	if req.Origin.Door == "" {
+		req.Origin.Door = c.in.Identity.Door
+	}
+	if c.in.Key != "" {
+		req.IdempotencyKey = c.cmd.Verb + ":" + c.in.Key
+	}
+	acc2, err := c.d.o.Ingest.Enqueue(ctx, req)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	p := acc2.Post
+	var b strings.Builder
+	switch {
+	case acc2.Existed:
+		fmt.Fprintf(&b, "Already queued as %s for @%s (the same request arrived twice).", p.ID, acc.Username)
+	case c.cmd.Verb == VerbSchedule:
+		fmt.Fprintf(&b, "🗓️ Scheduled %s for @%s at %s.", p.ID, acc.Username, FormatWhen(c.cmd.At, c.zone))
+	default:
+		fmt.Fprintf(&b, "📝 Queued %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
+	}
+	if n := len(threads.Split(c.cmd.Text, threads.MaxTextChars)); n > 1 {
+		fmt.Fprintf(&b, " It is %d characters, so it goes out as a thread of %d posts.", threads.CountChars(c.cmd.Text), n)
+	}
+	if acc.Status == "needs_reconnect" || acc.Status == "disconnected" {
+		fmt.Fprintf(&b, " @%s must be connected again first (%sconnect); the post waits until then.", acc.Username, c.prefix)
+	}
+	fmt.Fprintf(&b, " Cancel with %scancel %s.", c.prefix, p.ID)
+	return Reply{Text: b.String(), Queued: p.ID}
+}
+
+// preview is the dry run: what Threads would see, and nothing queued.
+func (c *call) preview(_ context.Context) Reply {
+	text := c.cmd.Text
+	pv := &PreviewView{Chars: threads.CountChars(text), Limit: threads.MaxTextChars, Links: threads.Links(text),
+		Parts: threads.Split(text, threads.MaxTextChars)}
+	for i, part := range pv.Parts {
+		if err := threads.Validate(threads.Post{Text: part}); err != nil {
+			for _, e := range flatten(err) {
+				msg := upperFirst(strings.TrimSuffix(e.Error(), "."))
+				if len(pv.Parts) > 1 {
+					msg = fmt.Sprintf("Part %d: %s", i+1, msg)
+				}
+				pv.Problems = append(pv.Problems, msg+".")
+			}
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Preview (nothing was queued): %d of %d characters as Threads counts them", pv.Chars, pv.Limit)
+	if len(pv.Links) > 0 {
+		fmt.Fprintf(&b, "; %s: %s", plural(len(pv.Links), "link"), strings.Join(pv.Links, " "))
+	} else {
+		b.WriteString("; no links")
+	}
+	b.WriteString(".")
+	if len(pv.Parts) > 1 {
+		fmt.Fprintf(&b, "\nIt would go out as a thread of %d posts:", len(pv.Parts))
+		for i, p := range pv.Parts {
+			fmt.Fprintf(&b, "\n%d/%d (%d): %s", i+1, len(pv.Parts), threads.CountChars(p), firstWords(p))
+		}
+	}
+	for _, p := range pv.Problems {
+		b.WriteString("\n⚠️ " + p)
+	}
+	if len(pv.Problems) == 0 {
+		fmt.Fprintf(&b, "\nLooks good: send it with %spost.", c.prefix)
+	}
+	return Reply{Text: b.String(), Preview: pv, Private: true}
+}
+
+// flatten unwraps joined errors.
+func flatten(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// maxRows bounds a list; chat messages get unreadable beyond it.
+const maxRows = 20
+
+// list shows the posts waiting to go out on the sender's accounts, soonest first.
+func (c *call) list(ctx context.Context) Reply {
+	if c.d.o.Queue == nil {
+		return c.unavailable("the post queue")
+	}
+	accs, r := c.scope(ctx, c.cmd.Account)
+	if r != nil {
+		return *r
+	}
+	var rows []Row
+	for _, a := range accs {
+		ps, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID,
+			States: []storage.State{storage.StateQueued, storage.StatePublishing}, Limit: 200})
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		for _, p := range ps {
+			rows = append(rows, c.row(p, a.Username))
+		}
+	}
+	if len(rows) == 0 {
+		return say(fmt.Sprintf("Nothing is waiting to be posted on %s. Queue something with %spost or %sschedule.", names(accs), c.prefix, c.prefix))
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int { return a.When.Compare(b.When) })
+	total := len(rows)
+	rows = rows[:min(total, maxRows)]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s waiting:", plural(total, "post"))
+	for _, r := range rows {
+		fmt.Fprintf(&b, "\n%s  %s  @%s  %s  %s", r.ID, r.WhenText, r.Account, r.State, r.Words)
+	}
+	if total > len(rows) {
+		fmt.Fprintf(&b, "\n…and %d more.", total-len(rows))
+	}
+	return Reply{Text: b.String(), Rows: rows}
+}
+
+// row renders one post for list.
+func (c *call) row(p storage.Post, account string) Row {
+	when := p.NextAttemptAt
+	state := string(p.State)
+	if p.State == storage.StateQueued && when.After(c.d.now()) {
+		state = "scheduled"
+	}
+	return Row{ID: p.ID, Account: account, When: when, WhenText: shortWhen(when, c.zone),
+		Words: firstWords(p.Text), State: state}
+}
+
+// status tells what became of one post.
+func (c *call) status(ctx context.Context) Reply {
+	p, acc, r := c.readPost(ctx, c.cmd.PostID)
+	if r != nil {
+		return *r
+	}
+	head := fmt.Sprintf("%s for @%s (“%s”): ", p.ID, acc.Username, firstWords(p.Text))
+	switch p.State {
+	case storage.StatePosted:
+		return say(head + "✅ posted " + orDefault(p.Permalink, "to Threads") + ".")
+	case storage.StateFailed:
+		return say(head + "❌ failed: " + orDefault(p.LastError, "Threads refused it.") + " Fix it and post again.")
+	case storage.StateCancelled:
+		return say(head + "cancelled; it was not posted.")
+	case storage.StatePublishing:
+		return say(head + "being published right now.")
+	}
+	if p.NextAttemptAt.After(c.d.now()) {
+		s := head + "scheduled for " + FormatWhen(p.NextAttemptAt, c.zone) + "."
+		if p.LastError != "" {
+			s += " Last attempt: " + p.LastError
+		}
+		return say(s)
+	}
+	return say(head + "queued; it goes out in a moment.")
+}
+
+// cancel stops a post that has not gone out.
+func (c *call) cancel(ctx context.Context) Reply {
+	p, acc, r := c.readPost(ctx, c.cmd.PostID)
+	if r != nil {
+		return *r
+	}
+	if p.State == storage.StatePosted {
+		return refuse("%s is already posted; remove it from Threads with %sdelete %s.", p.ID, c.prefix, p.ID)
+	}
+	if _, err := c.d.o.Queue.Cancel(ctx, p.ID); err != nil {
+		return c.fail(ctx, err)
+	}
+	return sayf("Cancelled %s for @%s; it will not be posted.", p.ID, acc.Username)
+}
+
+// delete removes a published post from Threads, named by id or permalink.
+func (c *call) delete(ctx context.Context) Reply {
+	if c.d.o.Deleter == nil {
+		return c.unavailable("deleting posts")
+	}
+	id := c.cmd.PostID
+	if c.cmd.Shortcode != "" {
+		found, r := c.byPermalink(ctx, c.cmd.Shortcode)
+		if r != nil {
+			return *r
+		}
+		id = found
+	}
+	p, acc, r := c.readPost(ctx, id)
+	if r != nil {
+		return *r
+	}
+	if p.State != storage.StatePosted {
+		return refuse("%s is %s, not posted, so there is nothing to delete from Threads; %scancel %s stops it.", p.ID, p.State, c.prefix, p.ID)
+	}
+	if err := c.d.o.Deleter.Delete(ctx, p.ID); err != nil {
+		return c.fail(ctx, err)
+	}
+	return sayf("🗑️ Deleting %s from @%s on Threads; I will confirm here.", p.ID, acc.Username)
+}
+
+// byPermalink finds the post id of a permalink among the sender's accounts' posts.
+func (c *call) byPermalink(ctx context.Context, code string) (string, *Reply) {
+	if c.d.o.Queue == nil {
+		r := c.unavailable("the post queue")
+		return "", &r
+	}
+	accs, r := c.accounts(ctx)
+	if r != nil {
+		return "", r
+	}
+	for _, a := range accs {
+		ps, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID, States: []storage.State{storage.StatePosted}, Limit: 1000})
+		if err != nil {
+			rr := c.fail(ctx, err)
+			return "", &rr
+		}
+		for _, p := range ps {
+			if strings.Contains(p.Permalink, "/post/"+code) {
+				return p.ID, nil
+			}
+		}
+	}
+	rr := refuse("That link is not a post Spindle published on one of your accounts, so I cannot delete it.")
+	return "", &rr
+}
+
+// quota shows an account's use of its 24-hour quotas.
+func (c *call) quota(ctx context.Context) Reply {
+	if c.d.o.Quotas == nil {
+		return c.unavailable("quota reports")
+	}
+	acc, r := c.pick(ctx, c.cmd.Account, false)
+	if r != nil {
+		return *r
+	}
+	q, err := c.d.o.Quotas.Quota(ctx, acc.ID)
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	q.Account = acc.Username
+	var b strings.Builder
+	fmt.Fprintf(&b, "@%s in the last 24 hours:", acc.Username)
+	for _, k := range q.Kinds {
+		fmt.Fprintf(&b, "\n%s: %d/%d used", k.Kind, k.Used, k.Limit)
+		switch {
+		case k.Used >= k.Limit && !k.NextFree.IsZero():
+			fmt.Fprintf(&b, ", full; the next slot frees at %s", clockOrDay(k.NextFree, c.d.now(), c.zone))
+		case k.Used > 0 && !k.NextFree.IsZero():
+			fmt.Fprintf(&b, "; the oldest leaves the window at %s", clockOrDay(k.NextFree, c.d.now(), c.zone))
+		}
+	}
+	return Reply{Text: b.String(), Quota: &q}
+}

@@ -1,0 +1,137 @@
+// Package api is Spindle's REST API for people who script: the routes of the integration
+// guide (seeds/integration-guide.md) under /api/threads/, and GET /api/posts/{id}. Every
+// request carries a bearer API token (`token` in chat, or `spindle tokens create`), and every
+// action is authorised against the token's identity: its owned and granted accounts.
+//
+// One deliberate deviation from the guide: POST /api/threads/post does not publish before it
+// answers. Spindle commits the post to its durable queue and answers 202 Accepted with the
+// post's id, status and status_url; "data" holds the same id (a Spindle post id, which
+// GET /api/posts/{id} and DELETE /api/threads/post/{id} accept), since the Threads media id
+// and creation id exist only once the publisher has run. Poll status_url for them.
+//
+// Choosing the account: a token pinned to an account (tokens create --account) always uses
+// it; otherwise ?account=@name (or "account" in a JSON body) names one, else the identity's
+// default account.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Accounts is the authorisation and account service; *accounts.Service implements it.
+type Accounts interface {
+	RequireToken(next http.Handler) http.Handler
+	ResolveAccount(ctx context.Context, id accounts.Identity, name string) (storage.Account, error)
+	AccountsFor(ctx context.Context, id accounts.Identity) ([]storage.Access, error)
+	CanPost(ctx context.Context, id accounts.Identity, accountID int64) error
+	CanManage(ctx context.Context, id accounts.Identity, accountID int64) error
+	Disconnect(ctx context.Context, id accounts.Identity, accountID int64) (storage.Account, error)
+	Refresh(ctx context.Context, accountID int64) (storage.Account, error)
+	Profile(ctx context.Context, accountID int64) (threads.Profile, error)
+}
+
+// Posts reads and cancels queued posts; *storage.DB implements it.
+type Posts interface {
+	Get(ctx context.Context, id string) (storage.Post, error)
+	PostByMediaID(ctx context.Context, mediaID string) (storage.Post, error)
+	List(ctx context.Context, f storage.ListFilter) ([]storage.Post, error)
+	Cancel(ctx context.Context, id string) (storage.Post, error)
+	Account(ctx context.Context, id int64) (storage.Account, error)
+}
+
+// Enqueuer commits a post request; *ingest.Service implements it.
+type Enqueuer interface {
+	Enqueue(ctx context.Context, r ingest.Request) (ingest.Accepted, error)
+}
+
+// Deleter deletes a post Spindle published from Threads, by Spindle post id; the publisher
+// implements it (quota, the Graph call, the outbox event). It returns once Threads answered.
+type Deleter interface {
+	Delete(ctx context.Context, postID string) error
+}
+
+// Options configure a Handler. Accounts, Posts and Enqueuer are required.
+type Options struct {
+	Accounts Accounts
+	Posts    Posts
+	Enqueuer Enqueuer
+	// Deleter deletes published posts; nil answers DELETE /api/threads/post/{id} with 501.
+	Deleter Deleter
+	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
+	PublicURL string
+	Now       func() time.Time // nil: time.Now
+	Logger    *slog.Logger     // nil: discard
+}
+
+// Handler serves the REST API. Mount it for every path under /api/threads/ and /api/posts/.
+type Handler struct {
+	acct   Accounts
+	posts  Posts
+	enq    Enqueuer
+	del    Deleter
+	public string
+	now    func() time.Time
+	log    *slog.Logger
+	mux    http.Handler
+}
+
+// Prefixes the Handler serves; the router mounts it at each.
+var Prefixes = []string{"/api/threads/", "/api/posts/"}
+
+// New returns a Handler. It panics without Accounts, Posts or Enqueuer: a wiring bug.
+func New(o Options) *Handler {
+	if o.Accounts == nil || o.Posts == nil || o.Enqueuer == nil {
+		panic("api: New needs Accounts, Posts and Enqueuer")
+	}
+	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter,
+		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	for _, r := range h.routes() {
+		mux.Handle(r.pattern, r.h)
+	}
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "there is no "+r.Method+" "+r.URL.Path+"; the API's routes are listed in the integration guide")
+	})
+	h.mux = o.Accounts.RequireToken(mux)
+	return h
+}
+
+type route struct {
+	pattern string
+	h       http.HandlerFunc
+}
+
+func (h *Handler) routes() []route {
+	return []route{
+		{"GET /api/threads/connection", h.getConnection},
+		{"DELETE /api/threads/connection", h.deleteConnection},
+		{"POST /api/threads/refresh", h.refresh},
+		{"GET /api/threads/me", h.me},
+		{"POST /api/threads/post", h.createPost},
+		{"DELETE /api/threads/post/{id}", h.deletePost},
+		{"POST /api/threads/post/schedule", h.schedulePost},
+		{"GET /api/threads/post/schedule", h.listScheduled},
+		{"DELETE /api/threads/post/schedule/{id}", h.cancelScheduled},
+		{"GET /api/posts/{id}", h.getPost},
+	}
+}
+
+// ServeHTTP authenticates the bearer token and routes the request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) statusURL(id string) string { return h.public + "/api/posts/" + id }

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// errorBody is every error answer: a message a person can act on, and for invalid posts the
+// field at fault and every problem found.
+type errorBody struct {
+	Error  string       `json:"error"`
+	Field  string       `json:"field,omitempty"`
+	Errors []fieldError `json:"errors,omitempty"`
+}
+
+type fieldError struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}
+
+// fail maps an error to its status and answer. Messages of the packages below are written for
+// people and carry no secrets; unexpected errors are logged and answered generically.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		inv *ingest.InvalidError
+		se  *storage.StateError
+		te  *threads.Error
+	)
+	switch {
+	case errors.As(err, &inv):
+		body := errorBody{Error: "the post was not accepted: " + err.Error(), Field: inv.Field}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				if errors.As(e, &inv) {
+					body.Errors = append(body.Errors, fieldError{Field: inv.Field, Message: inv.Reason})
+				}
+			}
+		}
+		writeJSON(w, http.StatusBadRequest, body)
+	case errors.Is(err, accounts.ErrForbidden):
+		writeError(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, accounts.ErrAmbiguousAccount):
+		writeError(w, http.StatusConflict, err.Error()+" (add ?account=@name)")
+	case errors.Is(err, accounts.ErrNoAccount), errors.Is(err, storage.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, accounts.ErrNotConnected), errors.Is(err, accounts.ErrNeedsReconnect), errors.Is(err, accounts.ErrTooYoung):
+		writeError(w, http.StatusConflict, err.Error())
+	case errors.As(err, &se):
+		writeError(w, http.StatusConflict, "can only cancel posts with status queued: "+se.Error())
+	case errors.As(err, &te):
+		status := http.StatusBadGateway
+		if te.Class == threads.ClassRateLimited {
+			status = http.StatusTooManyRequests
+		}
+		writeError(w, status, err.Error())
+	default:
+		h.log.ErrorContext(r.Context(), "api request failed", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		writeError(w, http.StatusInternalServerError, "Spindle could not complete the request; try again in a moment (details are in the server log)")
+	}
+}

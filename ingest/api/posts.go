@@ -1,0 +1,299 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// maxBody bounds a request body: a post is 500 characters and a URL or two.
+const maxBody = 64 << 10
+
+// postRequest is the body of POST /api/threads/post and /post/schedule.
+type postRequest struct {
+	Text        string `json:"text"`
+	MediaURL    string `json:"mediaUrl"`
+	MediaType   string `json:"mediaType"` // IMAGE or VIDEO; guessed from the URL when empty
+	AltText     string `json:"altText"`
+	ScheduledAt string `json:"scheduledAt"`
+	Account     string `json:"account"`
+}
+
+// postJSON is one post as the API shows it.
+type postJSON struct {
+	ID          string    `json:"id"`
+	Status      string    `json:"status"`
+	StatusURL   string    `json:"status_url"`
+	Account     string    `json:"account"`
+	Text        string    `json:"text"`
+	MediaURL    string    `json:"mediaUrl,omitempty"`
+	ScheduledAt time.Time `json:"scheduledAt"`
+	Attempts    int       `json:"attempts"`
+	ThreadsID   string    `json:"threads_id,omitempty"`
+	Permalink   string    `json:"permalink,omitempty"`
+	Error       string    `json:"error,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+func (h *Handler) postJSON(p storage.Post, username string) postJSON {
+	out := postJSON{ID: p.ID, Status: string(p.State), StatusURL: h.statusURL(p.ID), Account: "@" + username,
+		Text: p.Text, ScheduledAt: p.ScheduledAt, Attempts: p.Attempts, ThreadsID: p.MediaID,
+		Permalink: p.Permalink, Error: p.LastError, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+	if len(p.Media) > 0 {
+		out.MediaURL = p.Media[0].URL
+	}
+	return out
+}
+
+// decode reads a JSON post request, answering 415, 413 or 400 itself when it cannot.
+func decode(w http.ResponseWriter, r *http.Request, into *postRequest) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "send the post as JSON with Content-Type: application/json")
+			return false
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d KB; a post is 500 characters and a media URL", maxBody>>10))
+		return false
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "could not read the body: "+err.Error())
+		return false
+	}
+	if err := json.Unmarshal(body, into); err != nil {
+		writeError(w, http.StatusBadRequest, "the body is not the expected JSON ({\"text\": \"…\", \"mediaUrl\": \"…\"}): "+err.Error())
+		return false
+	}
+	return true
+}
+
+// request builds the ingest request for the caller's post.
+func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (ingest.Request, error) {
+	req := ingest.Request{Origin: ingest.Origin{Door: ingest.DoorAPI}, AccountID: accountID, Text: body.Text,
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestID: r.Header.Get("X-Request-Id")}
+	if body.MediaURL != "" {
+		kind := ingest.MediaImage
+		switch strings.ToUpper(body.MediaType) {
+		case "VIDEO":
+			kind = ingest.MediaVideo
+		case "", "IMAGE":
+			if body.MediaType == "" && isVideo(body.MediaURL) {
+				kind = ingest.MediaVideo
+			}
+		default:
+			return req, &ingest.InvalidError{Field: "mediaType", Reason: "mediaType must be IMAGE or VIDEO"}
+		}
+		req.Media = []ingest.Media{{Kind: kind, URL: body.MediaURL, AltText: body.AltText}}
+	}
+	return req, nil
+}
+
+func isVideo(u string) bool {
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	switch strings.ToLower(path.Ext(u)) {
+	case ".mp4", ".mov", ".m4v", ".webm":
+		return true
+	}
+	return false
+}
+
+// createPost is POST /api/threads/post. It answers 202 once the post is committed to the
+// queue (see the package doc for why not 200 after publishing).
+func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
+	var body postRequest
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.ScheduledAt != "" {
+		writeError(w, http.StatusBadRequest, "scheduledAt belongs to POST /api/threads/post/schedule; this route posts now")
+		return
+	}
+	h.enqueue(w, r, body, time.Time{}, http.StatusAccepted)
+}
+
+// schedulePost is POST /api/threads/post/schedule: {text, scheduledAt, mediaUrl} → 201 and
+// the scheduled post.
+func (h *Handler) schedulePost(w http.ResponseWriter, r *http.Request) {
+	var body postRequest
+	if !decode(w, r, &body) {
+		return
+	}
+	if body.ScheduledAt == "" {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: "scheduledAt is required, as RFC 3339 (2025-12-01T12:00:00Z)", Field: "scheduledAt"})
+		return
+	}
+	at, err := time.Parse(time.RFC3339, body.ScheduledAt)
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: fmt.Sprintf("scheduledAt %q is not an RFC 3339 time such as 2025-12-01T12:00:00Z", body.ScheduledAt), Field: "scheduledAt"})
+		return
+	}
+	if !at.After(h.now()) {
+		writeJSON(w, http.StatusBadRequest, errorBody{Error: fmt.Sprintf("scheduledAt %s is in the past; pick a future time, or use POST /api/threads/post to post now", at.UTC().Format(time.RFC3339)), Field: "scheduledAt"})
+		return
+	}
+	h.enqueue(w, r, body, at, http.StatusCreated)
+}
+
+func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postRequest, at time.Time, status int) {
+	a, _, err := h.account(r, body.Account, false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if a.Status == storage.AccountDisconnected {
+		h.fail(w, r, fmt.Errorf("@%s is disconnected; its owner must connect it again before posting: %w", a.Username, accounts.ErrNotConnected))
+		return
+	}
+	req, err := h.request(r, body, a.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	req.ScheduledAt = at
+	acc, err := h.enq.Enqueue(r.Context(), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p := h.postJSON(acc.Post, a.Username)
+	if acc.Existed {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, struct {
+		postJSON
+		Data map[string]string `json:"data"`
+	}{p, map[string]string{"id": p.ID, "status": p.Status, "status_url": p.StatusURL}})
+}
+
+// visiblePost finds a post by Spindle id (or, with byMediaID, by Threads media id) that the
+// caller may act on. A post on an account the caller has no right to is answered as not found,
+// so ids of other people's posts cannot be probed.
+func (h *Handler) visiblePost(r *http.Request, id string, byMediaID bool) (storage.Post, storage.Account, error) {
+	ctx := r.Context()
+	p, err := h.posts.Get(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) && byMediaID {
+		p, err = h.posts.PostByMediaID(ctx, id)
+	}
+	notFound := fmt.Errorf("no post %s that you can see: %w", id, storage.ErrNotFound)
+	if errors.Is(err, storage.ErrNotFound) {
+		return p, storage.Account{}, notFound
+	}
+	if err != nil {
+		return p, storage.Account{}, err
+	}
+	c := caller(r)
+	if c.Token.AccountID != 0 && c.Token.AccountID != p.AccountID {
+		return p, storage.Account{}, notFound
+	}
+	if err := h.acct.CanPost(ctx, c.Identity, p.AccountID); err != nil {
+		return p, storage.Account{}, notFound
+	}
+	a, err := h.posts.Account(ctx, p.AccountID)
+	return p, a, err
+}
+
+// getPost is GET /api/posts/{id}.
+func (h *Handler) getPost(w http.ResponseWriter, r *http.Request) {
+	p, a, err := h.visiblePost(r, r.PathValue("id"), false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, h.postJSON(p, a.Username))
+}
+
+// listScheduled is GET /api/threads/post/schedule: the caller's queued posts, soonest first,
+// on the named or pinned account, else on every account it may post to.
+func (h *Handler) listScheduled(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var accts []storage.Account
+	if c := caller(r); c.Token.AccountID != 0 || r.URL.Query().Get("account") != "" {
+		a, _, err := h.account(r, "", false)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		accts = append(accts, a)
+	} else {
+		access, err := h.acct.AccountsFor(ctx, c.Identity)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, x := range access {
+			accts = append(accts, x.Account)
+		}
+	}
+	out := []postJSON{}
+	for _, a := range accts {
+		ps, err := h.posts.List(ctx, storage.ListFilter{AccountID: a.ID, States: []storage.State{storage.StateQueued}, Limit: 1000})
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, p := range ps {
+			out = append(out, h.postJSON(p, a.Username))
+		}
+	}
+	sortBySchedule(out)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// cancelScheduled is DELETE /api/threads/post/schedule/{id}: only queued posts can be
+// cancelled (409 otherwise).
+func (h *Handler) cancelScheduled(w http.ResponseWriter, r *http.Request) {
+	p, _, err := h.visiblePost(r, r.PathValue("id"), false)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.posts.Cancel(r.Context(), p.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// deletePost is DELETE /api/threads/post/{id}: deletes a post Spindle published, named by its
+// Spindle id or its Threads media id. Posts Spindle did not publish are not found.
+func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
+	p, _, err := h.visiblePost(r, r.PathValue("id"), true)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p.State != storage.StatePosted {
+		writeError(w, http.StatusConflict, fmt.Sprintf("post %s is %s, not published; cancel a queued post with DELETE /api/threads/post/schedule/%s", p.ID, p.State, p.ID))
+		return
+	}
+	if h.del == nil {
+		writeError(w, http.StatusNotImplemented, "deleting posts is not available in this Spindle")
+		return
+	}
+	if err := h.del.Delete(r.Context(), p.ID); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+}
+
+func sortBySchedule(ps []postJSON) {
+	slices.SortStableFunc(ps, func(a, b postJSON) int { return a.ScheduledAt.Compare(b.ScheduledAt) })
+}

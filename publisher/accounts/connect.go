@@ -1,0 +1,132 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Routes of the OAuth flow (design.md, HTTP surface).
+const (
+	StartPath    = "/api/auth/threads"
+	CallbackPath = "/api/auth/threads/callback"
+)
+
+// LinkFor returns a connect link for id: a URL under SPINDLE_PUBLIC_URL, valid for LinkTTL
+// (15 minutes) and good for one use, that sends the browser to Threads' authorize page. id
+// must come from Identify.
+func (s *Service) LinkFor(ctx context.Context, id Identity) (string, error) {
+	if id.ID == 0 {
+		return "", fmt.Errorf("accounts: LinkFor needs an identity from Identify")
+	}
+	token, hash := newLinkToken()
+	if err := s.db.CreateLinkToken(ctx, hash, id.ID, s.now().Add(s.linkTTL)); err != nil {
+		return "", fmt.Errorf("accounts: could not make a connect link, try again: %w", err)
+	}
+	return s.public + StartPath + "?link=" + token, nil
+}
+
+// authorizeURL returns Threads' authorize page for id with a fresh signed state.
+func (s *Service) authorizeURL(id Identity) string {
+	state, _ := s.keys.newState(id.ID, s.now().Add(s.stateTTL))
+	return s.threads.AuthorizeURL(state)
+}
+
+// Handler serves GET /api/auth/threads and GET /api/auth/threads/callback. Mount it at both
+// paths (or under /api/auth/threads).
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+StartPath, s.handleStart)
+	mux.HandleFunc("GET "+CallbackPath, s.handleCallback)
+	return mux
+}
+
+// handleStart is GET /api/auth/threads. The identity comes from ?link= (a connect link from
+// chat) or from a bearer API token (scripts, as in the integration guide). It answers 302 to
+// the authorize page, or {"url": …} with ?mode=json.
+func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	jsonMode := r.URL.Query().Get("mode") == "json"
+	fail := func(status int, msg string) {
+		if jsonMode {
+			writeJSON(w, status, map[string]string{"error": msg})
+			return
+		}
+		s.page(w, status, "Could not start connecting Threads", msg, false)
+	}
+	var id Identity
+	switch link := r.URL.Query().Get("link"); {
+	case link != "":
+		var err error
+		if id, err = s.useLink(ctx, link); err != nil {
+			fail(http.StatusBadRequest, err.Error())
+			return
+		}
+	case r.Header.Get("Authorization") != "":
+		c, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="spindle"`)
+			fail(http.StatusUnauthorized, err.Error())
+			return
+		}
+		id = c.Identity
+	default:
+		fail(http.StatusUnauthorized, "This address needs a connect link: send connect to the Spindle bot in Slack or Telegram and open the link it answers with (or call it with an API token in Authorization: Bearer).")
+		return
+	}
+	u := s.authorizeURL(id)
+	s.log.InfoContext(ctx, "oauth started", slog.Int64("identity_id", id.ID), slog.String("door", id.Door))
+	if jsonMode {
+		writeJSON(w, http.StatusOK, map[string]string{"url": u})
+		return
+	}
+	http.Redirect(w, r, u, http.StatusFound)
+}
+
+// useLink spends a connect link and returns its identity, or an error a person can act on.
+func (s *Service) useLink(ctx context.Context, link string) (Identity, error) {
+	hash, err := parseLinkToken(link)
+	if err != nil {
+		return Identity{}, errors.New("This connect link is not valid (it may have been cut short when copied). Send connect in chat for a new one.")
+	}
+	idID, err := s.db.UseLinkToken(ctx, hash)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return Identity{}, errors.New("This connect link is unknown or too old. Send connect in chat for a new one.")
+	case errors.Is(err, storage.ErrExpired):
+		return Identity{}, fmt.Errorf("This connect link expired (links last %d minutes). Send connect in chat for a new one.", int(s.linkTTL.Minutes()))
+	case errors.Is(err, storage.ErrUsed):
+		return Identity{}, errors.New("This connect link was already used; each link works once. Send connect in chat for a new one.")
+	case err != nil:
+		s.log.ErrorContext(ctx, "connect link lookup failed", slog.String("error", err.Error()))
+		return Identity{}, errors.New("Spindle could not read its database; try the link again in a moment.")
+	}
+	return s.IdentityByID(ctx, idID)
+}
+
+// redirectWith appends params to a configured redirect URI.
+func redirectWith(base string, params url.Values) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return base
+	}
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

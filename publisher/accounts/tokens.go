@@ -1,0 +1,190 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Token returns the access token and Threads user id to publish as accountID; it is the
+// publisher's token source. An account that is disconnected or waiting for a reconnect fails
+// with ErrNotConnected or ErrNeedsReconnect; a token past its expiry, or sealed under another
+// secret key, marks the account for reconnecting and fails with ErrNeedsReconnect (and
+// ErrWrongKey). The token is never logged.
+func (s *Service) Token(ctx context.Context, accountID int64) (token, threadsUserID string, err error) {
+	a, err := s.db.Account(ctx, accountID)
+	if err != nil {
+		return "", "", fmt.Errorf("accounts: %w", err)
+	}
+	switch {
+	case a.Status == storage.AccountDisconnected || len(a.TokenSealed) == 0:
+		return "", "", fmt.Errorf("@%s was disconnected; its owner must send connect again: %w", a.Username, ErrNotConnected)
+	case a.Status == storage.AccountNeedsReconnect:
+		return "", "", fmt.Errorf("@%s must be connected again by its owner (send connect): %w", a.Username, ErrNeedsReconnect)
+	case !a.TokenExpiresAt.IsZero() && !s.now().Before(a.TokenExpiresAt):
+		reason := "its access token expired on " + a.TokenExpiresAt.UTC().Format(time.DateOnly)
+		_ = s.MarkNeedsReconnect(ctx, accountID, reason)
+		return "", "", fmt.Errorf("@%s: %s; its owner must send connect again: %w", a.Username, reason, ErrNeedsReconnect)
+	}
+	tok, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
+	if err != nil {
+		_ = s.MarkNeedsReconnect(ctx, accountID, err.Error())
+		return "", "", fmt.Errorf("@%s: %w: %w", a.Username, ErrNeedsReconnect, err)
+	}
+	return tok, a.ThreadsUserID, nil
+}
+
+// MarkNeedsReconnect records that accountID's token no longer works (expired, revoked at
+// Threads, unreadable) and tells its owner, once: queued posts wait until it is connected
+// again. reason is for a person and must not contain a secret.
+func (s *Service) MarkNeedsReconnect(ctx context.Context, accountID int64, reason string) error {
+	a, err := s.db.Account(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	if a.Status != storage.AccountActive {
+		return nil
+	}
+	if err := s.db.SetAccountStatus(ctx, accountID, storage.AccountNeedsReconnect); err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	s.log.WarnContext(ctx, "threads account needs reconnecting", slog.Int64("account_id", accountID),
+		slog.String("username", a.Username), slog.String("reason", reason))
+	s.notifyOwner(ctx, accountID, fmt.Sprintf("Threads account @%s must be connected again: %s. Send connect; queued posts wait until then.", a.Username, reason))
+	return nil
+}
+
+// Refresh renews accountID's long-lived token for another 60 days and stores it sealed. A
+// token Threads refuses (expired or revoked) marks the account for reconnecting. Threads
+// refuses to refresh tokens younger than 24 hours; that comes back as a *threads.Error too.
+func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account, error) {
+	tok, uid, err := s.Token(ctx, accountID)
+	if err != nil {
+		return storage.Account{}, err
+	}
+	a, err := s.db.Account(ctx, accountID)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("accounts: %w", err)
+	}
+	if age := s.now().Sub(a.TokenRefreshedAt); !a.TokenRefreshedAt.IsZero() && age < 24*time.Hour {
+		return a, fmt.Errorf("@%s: the token is %s old and Threads refreshes tokens only once they are 24 hours old; it is valid until %s: %w",
+			a.Username, age.Round(time.Minute), a.TokenExpiresAt.UTC().Format(time.RFC3339), ErrTooYoung)
+	}
+	nt, err := s.threads.Refresh(ctx, tok)
+	if err != nil {
+		if threads.IsAuth(err) {
+			_ = s.MarkNeedsReconnect(ctx, accountID, "Threads no longer accepts its access token")
+		}
+		return storage.Account{}, fmt.Errorf("@%s: refresh: %w", a.Username, err)
+	}
+	ttl := nt.ExpiresIn
+	if ttl <= 0 {
+		ttl = 60 * 24 * time.Hour
+	}
+	if err := s.db.UpdateAccountToken(ctx, accountID, s.keys.Seal(nt.AccessToken, uid), s.now().Add(ttl)); err != nil {
+		return storage.Account{}, fmt.Errorf("accounts: @%s: %w", a.Username, err)
+	}
+	s.log.InfoContext(ctx, "threads token refreshed", slog.Int64("account_id", accountID), slog.String("username", a.Username))
+	return s.db.Account(ctx, accountID)
+}
+
+// ErrTooYoung means a token was refreshed less than 24 hours ago; Threads would refuse.
+var ErrTooYoung = errors.New("token too young to refresh")
+
+// RefreshDue refreshes every active account whose token expires within `within` (the guide
+// says 7 days) and is old enough to refresh. It returns how many were refreshed and the
+// failures joined; one account's failure does not stop the others.
+func (s *Service) RefreshDue(ctx context.Context, within time.Duration) (int, error) {
+	due, err := s.db.AccountsExpiringBefore(ctx, s.now().Add(within))
+	if err != nil {
+		return 0, fmt.Errorf("accounts: %w", err)
+	}
+	var (
+		n    int
+		errs []error
+	)
+	for _, a := range due {
+		if _, err := s.Refresh(ctx, a.ID); err != nil {
+			if !errors.Is(err, ErrTooYoung) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// Profile reads accountID's Threads profile with its token.
+func (s *Service) Profile(ctx context.Context, accountID int64) (threads.Profile, error) {
+	tok, _, err := s.Token(ctx, accountID)
+	if err != nil {
+		return threads.Profile{}, err
+	}
+	p, err := s.threads.Me(ctx, tok)
+	if err != nil {
+		if threads.IsAuth(err) {
+			_ = s.MarkNeedsReconnect(ctx, accountID, "Threads no longer accepts its access token")
+		}
+		return threads.Profile{}, err
+	}
+	return p, nil
+}
+
+// Disconnect disconnects accountID on id's request; only its owner may.
+func (s *Service) Disconnect(ctx context.Context, id Identity, accountID int64) (storage.Account, error) {
+	if err := s.CanManage(ctx, id, accountID); err != nil {
+		return storage.Account{}, err
+	}
+	return s.DisconnectAccount(ctx, accountID, id.String())
+}
+
+// DisconnectAccount deletes accountID's token and marks it disconnected: its queued posts
+// stay queued, held until it is connected again (the publisher leases only active accounts),
+// and its owner is told. by says who asked, for that message. Ownership and grants are kept,
+// so a reconnect by the owner picks up where it left off; another identity may then connect
+// the same Threads account and become its owner, which drops the old owner's grants.
+func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by string) (storage.Account, error) {
+	a, err := s.db.Account(ctx, accountID)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("accounts: %w", err)
+	}
+	if err := s.db.SetAccountStatus(ctx, accountID, storage.AccountDisconnected); err != nil {
+		return storage.Account{}, fmt.Errorf("accounts: %w", err)
+	}
+	queued, err := s.db.List(ctx, storage.ListFilter{AccountID: accountID, States: []storage.State{storage.StateQueued}, Limit: 1000})
+	if err != nil {
+		s.log.WarnContext(ctx, "could not count held posts", slog.String("error", err.Error()))
+	}
+	s.log.InfoContext(ctx, "threads account disconnected", slog.Int64("account_id", accountID),
+		slog.String("username", a.Username), slog.String("by", by), slog.Int("held_posts", len(queued)))
+	msg := fmt.Sprintf("Threads account @%s was disconnected", a.Username)
+	if by != "" {
+		msg += " by " + by
+	}
+	msg += " and its access token deleted."
+	if len(queued) > 0 {
+		msg += fmt.Sprintf(" %d queued post(s) are held until you connect it again; cancel them with cancel <id> if they should not go out.", len(queued))
+	}
+	s.notifyOwner(ctx, accountID, msg)
+	return s.db.Account(ctx, accountID)
+}
+
+// SaveRefreshed seals and stores a token a refresh obtained elsewhere (the publisher's refresh
+// job), with its expiry, and marks the account active. A disconnected account is left alone:
+// the error wraps storage.ErrNotFound.
+func (s *Service) SaveRefreshed(ctx context.Context, accountID int64, token string, expiresAt time.Time) error {
+	a, err := s.db.Account(ctx, accountID)
+	if err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	if err := s.db.UpdateAccountToken(ctx, accountID, s.keys.Seal(token, a.ThreadsUserID), expiresAt); err != nil {
+		return fmt.Errorf("accounts: @%s: %w", a.Username, err)
+	}
+	return nil
+}

@@ -1,0 +1,115 @@
+package publisher_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+func TestRevokedTokenParksPostsUntilReconnect(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("revoked")
+	other := e.account("fine")
+	e.sim.RevokeTokens(e.users[a.ID])
+	var ids []string
+	for _, text := range []string{"one", "two", "three"} {
+		ids = append(ids, e.enqueue(storage.NewPost{AccountID: a.ID, Text: text}).ID)
+	}
+	ok := e.enqueue(storage.NewPost{AccountID: other.ID, Text: "unaffected"})
+	e.drain(ok.ID)
+	for range 3 {
+		e.drainOnce()
+	}
+	for _, id := range ids {
+		if p := e.get(id); p.State != storage.StateQueued {
+			t.Fatalf("post %s is %s (%s), want queued", id, p.State, p.LastError)
+		}
+	}
+	acct, _ := e.db.Account(context.Background(), a.ID)
+	if acct.Status != storage.AccountNeedsReconnect {
+		t.Fatalf("account status %s", acct.Status)
+	}
+	waiting := 0
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventWaitingReconnect {
+			waiting++
+		}
+	}
+	if waiting != 1 {
+		t.Errorf("%d waiting-for-reconnect events, want 1", waiting)
+	}
+
+	// Reconnect: a new token, status active again.
+	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[a.ID]))
+	if _, err := e.db.SaveAccount(context.Background(), acct); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(ids...)
+	for _, id := range ids {
+		if p := e.get(id); p.State != storage.StatePosted {
+			t.Errorf("post %s is %s after reconnecting", id, p.State)
+		}
+	}
+	if got := ledgerByText(e.sim.Ledger()); got["one"] != 1 || got["two"] != 1 || got["three"] != 1 {
+		t.Errorf("ledger %v", got)
+	}
+}
+
+func TestRefreshTokens(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
+	good := e.account("good")
+	bad := e.account("bad")
+	fresh := e.account("fresh")
+	ctx := context.Background()
+	clock.Advance(55 * 24 * time.Hour) // five days left on the 60-day tokens
+	for _, a := range []storage.Account{good, bad} {
+		a.TokenExpiresAt = clock.Now().Add(5 * 24 * time.Hour)
+		a.TokenRefreshedAt = clock.Now().Add(-55 * 24 * time.Hour)
+		if _, err := e.db.SaveAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh.TokenExpiresAt = clock.Now().Add(50 * 24 * time.Hour)
+	if _, err := e.db.SaveAccount(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.RevokeTokens(e.users[bad.ID])
+	if err := e.pub.RefreshTokens(ctx); err != nil {
+		t.Fatal(err)
+	}
+	g, _ := e.db.Account(ctx, good.ID)
+	if string(g.TokenSealed) == string(good.TokenSealed) || g.TokenExpiresAt.Sub(clock.Now()) < 59*24*time.Hour {
+		t.Errorf("good token not refreshed: expires %v", g.TokenExpiresAt)
+	}
+	if info, ok := e.sim.TokenInfo(string(g.TokenSealed)); !ok || info.UserID != e.users[good.ID] {
+		t.Errorf("refreshed token unknown to Threads: %+v", info)
+	}
+	b, _ := e.db.Account(ctx, bad.ID)
+	if b.Status != storage.AccountNeedsReconnect {
+		t.Errorf("bad account status %s", b.Status)
+	}
+	f, _ := e.db.Account(ctx, fresh.ID)
+	if string(f.TokenSealed) != string(fresh.TokenSealed) {
+		t.Error("a token with 50 days left was refreshed")
+	}
+	if err := e.pub.RefreshTokens(ctx); err != nil { // again: no second notice
+		t.Fatal(err)
+	}
+	if err := e.pub.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventNeedsReconnect && ev.AccountID == bad.ID {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d needs-reconnect notices, want 1", n)
+	}
+}

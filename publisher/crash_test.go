@@ -1,0 +1,153 @@
+package publisher_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// TestCrashPublishesEachPostExactlyOnce drains hundreds of posts in a child process and kills
+// it with SIGKILL at random moments, many times, restarting it each time. The simulator runs
+// here in the parent, so its ledger outlives the children: at the end every post must be
+// published exactly once and none lost.
+func TestCrashPublishesEachPostExactlyOnce(t *testing.T) {
+	posts, rounds := 500, 10
+	if os.Getenv("SPINDLE_SOAK") != "" {
+		posts, rounds = 2000, 40
+	}
+	dir := t.TempDir()
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sim := threadstest.NewServer(threadstest.Options{Seed: 3})
+	t.Cleanup(sim.Close)
+	// Lost answers make the children reconcile through container status and recent threads.
+	sim.Fault(threadstest.EndpointPublish, threadstest.Fault{Kind: threadstest.FaultLostAnswer, Rate: 0.05})
+	sim.Fault(threadstest.EndpointCreateContainer, threadstest.Fault{Kind: threadstest.FaultLostAnswer, Rate: 0.03})
+	media := mediaServer(t)
+	var accounts []storage.Account
+	for i := range 12 {
+		u := sim.AddUser(fmt.Sprintf("crash%d", i))
+		a, err := db.SaveAccount(context.Background(), storage.Account{ThreadsUserID: u.ID, Username: u.Username,
+			TokenSealed: []byte(sim.IssueToken(u.ID)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, a)
+	}
+	var ids []string
+	texts := map[string]string{}
+	for i := range posts {
+		np := storage.NewPost{AccountID: accounts[i%len(accounts)].ID, Door: "slack", Text: fmt.Sprintf("crash post %d", i)}
+		if i%4 == 1 {
+			np.Media = []storage.Media{{Kind: "image", URL: media.URL + "/img.png"}}
+		}
+		p, _, err := db.Enqueue(context.Background(), np)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, p.ID)
+		texts[p.ID] = np.Text
+	}
+	db.Close()
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range rounds {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPublisherCrashChild$")
+		cmd.Env = append(os.Environ(), "SPINDLE_PUB_CRASH_DIR="+dir, "SPINDLE_PUB_CRASH_SIM="+sim.URL)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(300+rng.IntN(600)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+		t.Logf("round %d: killed after %d published", round, len(sim.Ledger()))
+	}
+
+	// Restart one last time, in-process, and finish.
+	db, err = storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	pub := crashPublisher(db, sim.URL)
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		if err := pub.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		done := true
+		for _, id := range ids {
+			p, err := db.Get(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.State != storage.StatePosted {
+				done = false
+				if p.State == storage.StateFailed {
+					t.Fatalf("post %s failed: %s", id, p.LastError)
+				}
+			}
+		}
+		if done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("posts still unpublished after 40 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ledger := ledgerByText(sim.Ledger())
+	for _, id := range ids {
+		if n := ledger[texts[id]]; n != 1 {
+			t.Errorf("post %s %q published %d times", id, texts[id], n)
+		}
+	}
+	if len(sim.Ledger()) != posts {
+		t.Errorf("ledger has %d posts, want %d", len(sim.Ledger()), posts)
+	}
+}
+
+func crashPublisher(db *storage.DB, simURL string) *publisher.Publisher {
+	client := threads.New(threads.Options{BaseURL: simURL, HTTPClient: &http.Client{Timeout: 5 * time.Second}})
+	o := publisher.Options{Store: db, API: client, Tokens: tokens{db}}
+	fastOptions(&o)
+	o.LeaseTTL = 500 * time.Millisecond
+	return publisher.New(o)
+}
+
+// TestPublisherCrashChild is the child side of the crash test; it does nothing unless run by it.
+func TestPublisherCrashChild(t *testing.T) {
+	dir := os.Getenv("SPINDLE_PUB_CRASH_DIR")
+	if dir == "" {
+		return
+	}
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := crashPublisher(db, os.Getenv("SPINDLE_PUB_CRASH_SIM"))
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); { // the parent kills us long before
+		if err := pub.Drain(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

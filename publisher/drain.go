@@ -1,0 +1,163 @@
+package publisher
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Job names, unique in the scheduler.
+const (
+	jobDrain     = "publisher.drain"
+	jobRefresh   = "publisher.refresh-tokens"
+	jobReconcile = "publisher.reconcile-quota"
+	jobDeliver   = "publisher.deliver-results"
+	jobHousekeep = "publisher.housekeeping"
+)
+
+// Register adds the publisher's jobs to s: the drain (every PollInterval, and at once on
+// Wake), token refresh, quota reconciliation, result delivery and housekeeping.
+func (p *Publisher) Register(s *Scheduler) error {
+	jobs := []struct {
+		name  string
+		every time.Duration
+		fn    func(context.Context) error
+	}{
+		{jobDrain, p.opts.PollInterval, p.Drain},
+		{jobDeliver, 2 * time.Second, p.Deliver},
+		{jobRefresh, time.Hour, p.RefreshTokens},
+		{jobReconcile, 15 * time.Minute, p.ReconcileQuotas},
+		{jobHousekeep, time.Hour, p.Housekeep},
+	}
+	for _, j := range jobs {
+		if err := s.Every(j.name, j.every, j.fn); err != nil {
+			return err
+		}
+	}
+	p.schedMu.Lock()
+	p.sched = s
+	p.schedMu.Unlock()
+	return nil
+}
+
+func (p *Publisher) scheduler() *Scheduler {
+	p.schedMu.Lock()
+	defer p.schedMu.Unlock()
+	return p.sched
+}
+
+// Wake runs the drain at once: ingest calls it after committing a post that is due now, so it
+// does not wait for the next interval. A drain in progress notices and goes round again.
+func (p *Publisher) Wake() {
+	p.woken.Store(true)
+	if s := p.scheduler(); s != nil {
+		s.RunNow(jobDrain)
+	}
+}
+
+// wakeAt arranges a Wake at t when that is sooner than the next interval, so a container's
+// first status check happens when planned, not up to PollInterval later.
+func (p *Publisher) wakeAt(t time.Time) {
+	s := p.scheduler()
+	if s == nil {
+		return
+	}
+	d := t.Sub(p.now())
+	if d >= p.opts.PollInterval {
+		return
+	}
+	p.schedMu.Lock()
+	defer p.schedMu.Unlock()
+	if s.ctx.Err() != nil {
+		return
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.timer = time.AfterFunc(max(d, 0), p.Wake)
+}
+
+// Drain publishes every due post: it leases posts (one per account at a time) into a pool of
+// Workers and keeps leasing as workers free up, until nothing is due. It is the drain job;
+// calls do not overlap.
+func (p *Publisher) Drain(ctx context.Context) error {
+	p.drainMu.Lock()
+	defer p.drainMu.Unlock()
+	workers := p.opts.Workers
+	done := make(chan struct{}, workers)
+	inflight := 0
+	defer func() {
+		for ; inflight > 0; inflight-- {
+			<-done
+		}
+	}()
+	for {
+		p.woken.Store(false)
+		var leased []storage.Post
+		if free := workers - inflight; free > 0 && ctx.Err() == nil {
+			var err error
+			leased, err = p.store.Lease(ctx, p.now(), free, p.opts.LeaseTTL)
+			if err != nil {
+				return err
+			}
+			for _, post := range leased {
+				inflight++
+				go func() {
+					defer func() { done <- struct{}{} }()
+					p.process(ctx, post)
+				}()
+			}
+		}
+		if inflight == 0 {
+			if len(leased) == 0 && !p.woken.Load() {
+				p.armNextDue(ctx)
+				return ctx.Err()
+			}
+			continue
+		}
+		if len(leased) > 0 && inflight < workers {
+			continue // more may be due for other accounts
+		}
+		select {
+		case <-done:
+			inflight--
+		case <-ctx.Done():
+		}
+		// Collect whoever else finished meanwhile, so one lease refills them all.
+		for more := true; more && inflight > 0; {
+			select {
+			case <-done:
+				inflight--
+			default:
+				more = false
+			}
+		}
+	}
+}
+
+// armNextDue arranges a wake for the next post that becomes due before the next interval.
+func (p *Publisher) armNextDue(ctx context.Context) {
+	if p.scheduler() == nil {
+		return
+	}
+	at, ok, err := p.store.NextDue(ctx)
+	if err != nil {
+		p.log.Debug("next due", slog.Any("err", err))
+		return
+	}
+	if ok {
+		p.wakeAt(at)
+	}
+}
+
+// Housekeep forgets quota uses that left every window and delivered events older than a week.
+func (p *Publisher) Housekeep(ctx context.Context) error {
+	now := p.now()
+	if _, err := p.store.PruneQuota(ctx, now.Add(-2*quotaWindow)); err != nil {
+		return err
+	}
+	_, err := p.store.PruneOutbox(ctx, now.Add(-7*24*time.Hour))
+	return err
+}

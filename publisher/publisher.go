@@ -1,0 +1,218 @@
+package publisher
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Queue is the part of the store the drain uses: leasing posts and committing their steps.
+type Queue interface {
+	Lease(ctx context.Context, now time.Time, n int, ttl time.Duration) ([]storage.Post, error)
+	Extend(ctx context.Context, l storage.Lease, ttl time.Duration) error
+	Get(ctx context.Context, id string) (storage.Post, error)
+	Advance(ctx context.Context, l storage.Lease, s storage.Step) error
+	Parts(ctx context.Context, postID string) ([]storage.Part, error)
+	PostPublishState(ctx context.Context, postID string) (storage.PublishState, error)
+	MediaIDTaken(ctx context.Context, mediaID string) (bool, error)
+	NextDue(ctx context.Context) (time.Time, bool, error)
+}
+
+// Quotas is the local quota ledger and the usage reconciled with Threads.
+type Quotas interface {
+	QuotaWindow(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (int, time.Time, error)
+	QuotaNth(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time, k int) (time.Time, error)
+	RemoteQuotaOf(ctx context.Context, accountID int64, kind storage.QuotaKind) (storage.RemoteQuota, bool, error)
+	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
+	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
+	PruneQuota(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Outbox is the durable outbox of results.
+type Outbox interface {
+	DueOutbox(ctx context.Context, now time.Time, limit int) ([]storage.OutboxItem, error)
+	OutboxDelivered(ctx context.Context, id int64) error
+	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Accounts lists linked accounts and marks one needs_reconnect (telling its owner once).
+type Accounts interface {
+	Accounts(ctx context.Context) ([]storage.Account, error)
+	MarkNeedsReconnect(ctx context.Context, accountID int64, events []storage.OutboxEvent) (bool, error)
+}
+
+// Store is everything the publisher keeps in the database; *storage.DB implements it.
+type Store interface {
+	Queue
+	Quotas
+	Outbox
+	Accounts
+}
+
+// API is the part of the Threads client the publisher calls; *threads.Client implements it.
+type API interface {
+	CreateContainer(ctx context.Context, token, userID string, c threads.Container) (string, error)
+	ContainerStatus(ctx context.Context, token, containerID string) (threads.Status, error)
+	Publish(ctx context.Context, token, userID, containerID string) (string, error)
+	Media(ctx context.Context, token, mediaID string) (threads.MediaObject, error)
+	RecentThreads(ctx context.Context, token, userID string, since time.Time, limit int) ([]threads.MediaObject, error)
+	Delete(ctx context.Context, token, mediaID string) error
+	PublishingLimit(ctx context.Context, token, userID string) (threads.Limits, error)
+	Refresh(ctx context.Context, token string) (threads.Token, error)
+}
+
+// ErrNeedsReconnect is what a TokenSource returns (wrapped) when an account has no usable
+// token: its posts wait until the account is linked again.
+var ErrNeedsReconnect = errors.New("the Threads account needs to be linked again")
+
+// TokenSource gives the access token of an account in clear, and stores a refreshed one. The
+// accounts package implements it over the sealed tokens in storage.
+type TokenSource interface {
+	// Token returns the account's access token and its Threads user id, or an error wrapping
+	// ErrNeedsReconnect when the account is not active or has no token.
+	Token(ctx context.Context, accountID int64) (token, threadsUserID string, err error)
+	// SaveRefreshed seals and stores a token the refresh job obtained.
+	SaveRefreshed(ctx context.Context, accountID int64, token string, expiresAt time.Time) error
+}
+
+// Limits are the per-account quotas over a moving 24 hours. Zero fields mean Meta's.
+type Limits struct {
+	Posts, Replies, Deletes int
+}
+
+// Delays tune the state machine's waits. Zero fields mean the defaults in brackets.
+type Delays struct {
+	TextCheck    time.Duration // first status check of a text container [2 s]
+	MediaCheck   time.Duration // first status check of an image, video or carousel [30 s, Meta's advice]
+	StatusPoll   time.Duration // later checks while IN_PROGRESS [15 s]
+	NotReadyWait time.Duration // after a 24/4279009 answer [10 s]
+	ContainerMax time.Duration // a container still IN_PROGRESS after this is recreated [15 min]
+	PermalinkMax time.Duration // stop retrying the permalink lookup after this [10 min]
+}
+
+// Retry is the retry budget of transient failures.
+type Retry struct {
+	MaxAttempts int           // transient failures before failing for good [8]
+	MaxTime     time.Duration // or time since the first of them [6 h]
+	Base        time.Duration // first backoff [5 s]
+	Max         time.Duration // backoff cap [10 min]
+	MaxNotReady int           // 24/4279009 answers before recreating the container [3]
+	MaxRecreate int           // containers dropped before failing [3]
+}
+
+// Options configure a Publisher.
+type Options struct {
+	Store  Store
+	API    API
+	Tokens TokenSource
+	// ParkedErrors are further errors (matched with errors.Is) by which Tokens says an account
+	// has no usable token, like ErrNeedsReconnect: its posts wait instead of failing. Wire
+	// accounts.ErrNeedsReconnect and accounts.ErrNotConnected here.
+	ParkedErrors []error
+	// Notifiers deliver events by door ("slack", "telegram", "webhook", "feed", ...).
+	// Notifiers[""] receives account-level events (EventNeedsReconnect) that belong to no post.
+	// An event for a door without a notifier is marked delivered and dropped.
+	Notifiers map[string]Notifier
+
+	Workers      int           // posts published at once, one per account [8]
+	PollInterval time.Duration // the drain job's interval [5 s]
+	LeaseTTL     time.Duration // how long a worker holds a post before it is reclaimed [2 min]
+	Now          func() time.Time
+	Logger       *slog.Logger
+
+	Limits         Limits
+	ReconcileAt    float64       // reconcile with Threads once local use passes this share [0.8]
+	ReconcileEvery time.Duration // at most this often per account [5 min]
+	Delays         Delays
+	Retry          Retry
+	// NoAutoPublish turns off auto_publish_text, making text posts use the container flow too.
+	NoAutoPublish bool
+	// RefreshBefore refreshes long-lived tokens this close to expiry [7 days].
+	RefreshBefore time.Duration
+}
+
+// Publisher drains the queue to Threads. It is safe for concurrent use.
+type Publisher struct {
+	opts  Options
+	store Store
+	api   API
+	toks  TokenSource
+	log   *slog.Logger
+	now   func() time.Time
+
+	woken    atomic.Bool
+	drainMu  sync.Mutex // one drain at a time, whoever calls it
+	schedMu  sync.Mutex
+	sched    *Scheduler
+	timer    *time.Timer
+	deliverM sync.Mutex
+	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+}
+
+// New returns a Publisher; register its jobs with Register, or call Drain yourself.
+func New(o Options) *Publisher {
+	o.Workers = cmp.Or(o.Workers, 8)
+	o.PollInterval = cmp.Or(o.PollInterval, 5*time.Second)
+	o.LeaseTTL = cmp.Or(o.LeaseTTL, 2*time.Minute)
+	o.Limits.Posts = cmp.Or(o.Limits.Posts, 250)
+	o.Limits.Replies = cmp.Or(o.Limits.Replies, 1000)
+	o.Limits.Deletes = cmp.Or(o.Limits.Deletes, 100)
+	o.ReconcileAt = cmp.Or(o.ReconcileAt, 0.8)
+	o.ReconcileEvery = cmp.Or(o.ReconcileEvery, 5*time.Minute)
+	d := &o.Delays
+	d.TextCheck = cmp.Or(d.TextCheck, 2*time.Second)
+	d.MediaCheck = cmp.Or(d.MediaCheck, 30*time.Second)
+	d.StatusPoll = cmp.Or(d.StatusPoll, 15*time.Second)
+	d.NotReadyWait = cmp.Or(d.NotReadyWait, 10*time.Second)
+	d.ContainerMax = cmp.Or(d.ContainerMax, 15*time.Minute)
+	d.PermalinkMax = cmp.Or(d.PermalinkMax, 10*time.Minute)
+	r := &o.Retry
+	r.MaxAttempts = cmp.Or(r.MaxAttempts, 8)
+	r.MaxTime = cmp.Or(r.MaxTime, 6*time.Hour)
+	r.Base = cmp.Or(r.Base, 5*time.Second)
+	r.Max = cmp.Or(r.Max, 10*time.Minute)
+	r.MaxNotReady = cmp.Or(r.MaxNotReady, 3)
+	r.MaxRecreate = cmp.Or(r.MaxRecreate, 3)
+	o.RefreshBefore = cmp.Or(o.RefreshBefore, 7*24*time.Hour)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now}
+}
+
+func (p *Publisher) limit(k storage.QuotaKind) int {
+	switch k {
+	case storage.QuotaReplies:
+		return p.opts.Limits.Replies
+	case storage.QuotaDeletes:
+		return p.opts.Limits.Deletes
+	}
+	return p.opts.Limits.Posts
+}
+
+// parked reports whether a TokenSource error means the account waits for a reconnect.
+func (p *Publisher) parked(err error) bool {
+	if errors.Is(err, ErrNeedsReconnect) {
+		return true
+	}
+	for _, e := range p.opts.ParkedErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// observe is where metrics hook in (issue 10): one call per finished step.
+func (p *Publisher) observe(string, time.Duration) {}

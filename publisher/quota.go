@@ -1,0 +1,159 @@
+package publisher
+
+// The quota gate. Threads allows each account 250 posts, 1,000 replies and 100 deletions in
+// any 24 hours, across every app it uses. Spindle counts its own publishes in a local ledger
+// (committed with each publish) and asks Threads (threads_publishing_limit) once local use
+// passes a threshold or a rate-limit answer arrives; the larger count wins. A post that would
+// exceed a quota waits in the queue until enough uses leave the window: it never fails for it.
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+const quotaWindow = 24 * time.Hour
+
+// room says whether n more uses of kind fit now; if not, until is when they should.
+func (p *Publisher) room(ctx context.Context, accountID int64, kind storage.QuotaKind, n int, token, userID string) (ok bool, until time.Time, err error) {
+	limit := p.limit(kind)
+	for reconciled := false; ; reconciled = true {
+		now := p.now()
+		since := now.Add(-quotaWindow)
+		local, _, err := p.store.QuotaWindow(ctx, accountID, kind, since)
+		if err != nil {
+			return false, time.Time{}, err
+		}
+		used, total := local, limit
+		rq, have, err := p.store.RemoteQuotaOf(ctx, accountID, kind)
+		if err != nil {
+			return false, time.Time{}, err
+		}
+		if have && rq.CheckedAt.After(since) {
+			after, _, err := p.store.QuotaWindow(ctx, accountID, kind, rq.CheckedAt)
+			if err != nil {
+				return false, time.Time{}, err
+			}
+			used = max(used, rq.Usage+after)
+			if rq.Total > 0 {
+				total = min(total, rq.Total)
+			}
+		}
+		stale := !have || now.Sub(rq.CheckedAt) >= p.opts.ReconcileEvery
+		if !reconciled && stale && token != "" && float64(used+n) > p.opts.ReconcileAt*float64(total) {
+			if p.reconcileQuota(ctx, accountID, token, userID) {
+				continue
+			}
+		}
+		if used+n <= total {
+			return true, time.Time{}, nil
+		}
+		// Wait until enough local uses leave the window; if Threads' count (other apps) is what
+		// fills it, look again after the reconcile interval.
+		need := used + n - total
+		if need <= local {
+			at, err := p.store.QuotaNth(ctx, accountID, kind, since, need)
+			if err != nil {
+				return false, time.Time{}, err
+			}
+			if !at.IsZero() {
+				return false, at.Add(quotaWindow + time.Millisecond), nil
+			}
+		}
+		return false, now.Add(p.opts.ReconcileEvery), nil
+	}
+}
+
+// gate holds part i back when its quota is used up: the post is requeued until the window
+// moves, and its owner is told once. It returns nil when the part may go out.
+func (r *run) gate(ctx context.Context, i int) error {
+	kind := r.quotaKind(i)
+	ok, until, err := r.p.room(ctx, r.post.AccountID, kind, 1, r.token, r.userID)
+	if err != nil || ok {
+		return err
+	}
+	pt := r.parts[i]
+	step := storage.Step{Parts: []storage.Part{pt},
+		Retry: &storage.RetryAt{Next: until, Reason: fmt.Sprintf("waiting for the Threads %s quota (%d a day) until %s",
+			kind, r.p.limit(kind), until.UTC().Format(time.RFC3339))}}
+	if r.state.DelayedUntil.IsZero() {
+		r.state.DelayedUntil = until
+		ev := r.event(EventDelayed)
+		ev.Until = until
+		ev.Reason = fmt.Sprintf("the account has used its Threads %s quota (%d in 24 hours); the post will go out at %s",
+			kind, r.p.limit(kind), until.UTC().Format("2006-01-02 15:04 MST"))
+		step.State = &r.state
+		step.Events = []storage.OutboxEvent{r.p.outboxEvent(ev, r.post.ID+":delayed")}
+	}
+	if err := r.p.store.Advance(ctx, r.lease, step); err != nil {
+		return err
+	}
+	r.p.deliverSoon()
+	r.p.wakeAt(until)
+	return errStop
+}
+
+// reconcileQuota asks Threads for the account's usage and stores it; it reports whether that
+// worked. Failures are logged: the local ledger still gates.
+func (p *Publisher) reconcileQuota(ctx context.Context, accountID int64, token, userID string) bool {
+	l, err := p.api.PublishingLimit(ctx, token, userID)
+	if err != nil {
+		p.log.Warn("could not read the Threads publishing limits; the local count still applies",
+			slog.Int64("account", accountID), slog.Any("err", err))
+		return false
+	}
+	now := p.now()
+	for kind, q := range map[storage.QuotaKind]struct {
+		reported     bool
+		usage, total int
+	}{
+		storage.QuotaPosts:   {l.Posts.Reported, l.Posts.Usage, l.Posts.Total},
+		storage.QuotaReplies: {l.Replies.Reported, l.Replies.Usage, l.Replies.Total},
+		storage.QuotaDeletes: {l.Deletes.Reported, l.Deletes.Usage, l.Deletes.Total},
+	} {
+		if !q.reported {
+			continue
+		}
+		if err := p.store.SetRemoteQuota(ctx, storage.RemoteQuota{AccountID: accountID, Kind: kind,
+			Usage: q.usage, Total: q.total, CheckedAt: now}); err != nil {
+			p.log.Warn("could not store reconciled quota", slog.Int64("account", accountID), slog.Any("err", err))
+			return false
+		}
+	}
+	return true
+}
+
+// ReconcileQuotas is the quota job: it reconciles every active account whose local use of a
+// quota passed the threshold, so that another app's posts are noticed before a publish.
+func (p *Publisher) ReconcileQuotas(ctx context.Context) error {
+	accounts, err := p.store.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accounts {
+		if a.Status != storage.AccountActive {
+			continue
+		}
+		since := p.now().Add(-quotaWindow)
+		busy := false
+		for _, k := range []storage.QuotaKind{storage.QuotaPosts, storage.QuotaReplies, storage.QuotaDeletes} {
+			n, _, err := p.store.QuotaWindow(ctx, a.ID, k, since)
+			if err != nil {
+				return err
+			}
+			busy = busy || float64(n) >= p.opts.ReconcileAt*float64(p.limit(k))
+		}
+		if !busy {
+			continue
+		}
+		token, uid, err := p.toks.Token(ctx, a.ID)
+		if err != nil {
+			continue
+		}
+		p.reconcileQuota(ctx, a.ID, token, uid)
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package publisher_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// count tallies the account's posts by state.
+func (e *env) count(accountID int64) map[storage.State]int {
+	e.t.Helper()
+	ps, err := e.db.List(context.Background(), storage.ListFilter{AccountID: accountID, Limit: 1000})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	m := map[storage.State]int{}
+	for _, p := range ps {
+		m[p.State]++
+	}
+	return m
+}
+
+func (e *env) drainOnce() {
+	e.t.Helper()
+	if err := e.pub.Drain(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.pub.Deliver(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestQuotaHoldsPostsUntilTheWindowMoves(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
+	a := e.account("busy")
+	start := clock.Now()
+	for i := range 260 {
+		e.enqueue(storage.NewPost{AccountID: a.ID, Text: fmt.Sprintf("post %d", i)})
+	}
+	e.drainOnce()
+	e.drainOnce() // nothing more is due in the same instant
+	if got := e.count(a.ID); got[storage.StatePosted] != 250 || got[storage.StateQueued] != 10 || got[storage.StateFailed] != 0 {
+		t.Fatalf("after the first drain: %v, want 250 posted and 10 queued", got)
+	}
+	if n := len(e.sim.Ledger()); n != 250 {
+		t.Fatalf("simulator published %d", n)
+	}
+	delayed := 0
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventDelayed {
+			delayed++
+			if want := start.Add(24 * time.Hour); ev.Until.Before(want) || ev.Until.After(want.Add(time.Second)) {
+				t.Errorf("delayed until %v, want just after %v", ev.Until, want)
+			}
+		}
+	}
+	if delayed != 10 {
+		t.Errorf("%d delayed events, want 10 (one per waiting post)", delayed)
+	}
+
+	clock.Advance(23 * time.Hour)
+	e.drainOnce()
+	if got := e.count(a.ID); got[storage.StatePosted] != 250 {
+		t.Fatalf("an hour before the window moves: %v", got)
+	}
+	clock.Advance(time.Hour + time.Second)
+	e.drainOnce()
+	if got := e.count(a.ID); got[storage.StatePosted] != 260 || got[storage.StateFailed] != 0 {
+		t.Fatalf("after the window moved: %v, want all 260 posted", got)
+	}
+	if n := len(e.sim.Ledger()); n != 260 {
+		t.Errorf("simulator published %d", n)
+	}
+	delayed = 0
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventDelayed {
+			delayed++
+		}
+	}
+	if delayed != 10 {
+		t.Errorf("%d delayed events in all, want 10", delayed)
+	}
+}
+
+func TestQuotaUsedByOtherAppsIsReconciled(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
+	a := e.account("shared")
+	e.sim.InjectUsage(e.users[a.ID], threadstest.QuotaPosts, 100) // another app posted 100 today
+	for i := range 200 {
+		e.enqueue(storage.NewPost{AccountID: a.ID, Text: fmt.Sprintf("shared %d", i)})
+	}
+	for range 20 { // backoffs and rechecks pass with the clock
+		e.drainOnce()
+		clock.Advance(time.Minute)
+	}
+	got := e.count(a.ID)
+	if got[storage.StatePosted] != 150 || got[storage.StateFailed] != 0 || got[storage.StateQueued] != 50 {
+		t.Fatalf("got %v, want 150 posted and 50 waiting", got)
+	}
+	clock.Advance(24 * time.Hour)
+	for range 3 {
+		e.drainOnce()
+		clock.Advance(time.Minute)
+	}
+	if got := e.count(a.ID); got[storage.StatePosted] != 200 {
+		t.Fatalf("after a day: %v", got)
+	}
+	if n := len(e.sim.Ledger()); n != 200 {
+		t.Errorf("simulator published %d", n)
+	}
+}

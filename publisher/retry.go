@@ -1,0 +1,198 @@
+package publisher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// failure decides what a failed call means for the post: an expired or revoked token parks
+// it; a transient failure requeues it with backoff within the retry budget; anything else
+// fails it at once with a reason a person can act on. pt, if not nil, is committed with it.
+func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: not the post's fault; resume later
+	}
+	var parts []storage.Part
+	if pt != nil {
+		parts = []storage.Part{*pt}
+	}
+	class := threads.ClassOf(err)
+	var te *threads.Error
+	switch {
+	case !errors.As(err, &te):
+		class = threads.ClassTransient // our own trouble (database, token store): retry
+	case te.MaybePublished, te.HTTPStatus >= 500 && class != threads.ClassAuth:
+		// The outcome is unknown (the post may be live) or Threads itself failed: retry; the
+		// next step reconciles from the committed marker or container before anything else.
+		class = threads.ClassTransient
+	}
+	switch {
+	case class == threads.ClassAuth:
+		return r.park(ctx, pt, reasonOf(err))
+	case class.Retryable():
+		if class == threads.ClassRateLimited {
+			r.p.reconcileQuota(ctx, r.post.AccountID, r.token, r.userID)
+		}
+		now := r.p.now()
+		if r.state.Failures == 0 {
+			r.state.FirstFailureAt = now
+		}
+		r.state.Failures++
+		if r.state.Failures > r.p.opts.Retry.MaxAttempts || now.Sub(r.state.FirstFailureAt) > r.p.opts.Retry.MaxTime {
+			return r.fail(ctx, pt, fmt.Sprintf("gave up after %d attempts over %s: %s",
+				r.state.Failures, now.Sub(r.state.FirstFailureAt).Round(time.Second), reasonOf(err)))
+		}
+		next := now.Add(r.backoff(r.state.Failures, err))
+		if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts, State: &r.state,
+			Retry: &storage.RetryAt{Next: next, Reason: reasonOf(err)}}); err != nil {
+			return err
+		}
+		r.p.wakeAt(next)
+		return errStop
+	}
+	return r.fail(ctx, pt, reasonOf(err))
+}
+
+// backoff is the wait before retry n (from 1): exponential with full jitter in its upper half,
+// capped, and never shorter than a Retry-After Threads gave.
+func (r *run) backoff(n int, err error) time.Duration {
+	o := r.p.opts.Retry
+	d := o.Base << min(n-1, 20)
+	if d > o.Max || d <= 0 {
+		d = o.Max
+	}
+	d = d/2 + rand.N(d/2+1)
+	if ra := threads.RetryAfter(err); ra > d {
+		d = ra
+	}
+	return d
+}
+
+// fail marks the post failed with reason, telling its door.
+func (r *run) fail(ctx context.Context, pt *storage.Part, reason string) error {
+	if done := r.publishedParts(); done > 0 {
+		reason = fmt.Sprintf("%s (the first %d of %d parts of the thread were published)", reason, done, len(r.parts))
+	}
+	var parts []storage.Part
+	if pt != nil {
+		parts = []storage.Part{*pt}
+	}
+	ev := r.event(EventFailed)
+	ev.Reason = reason
+	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts, Fail: reason,
+		Events: []storage.OutboxEvent{r.p.outboxEvent(ev, r.post.ID+":failed")}}); err != nil {
+		return err
+	}
+	r.p.deliverSoon()
+	return errStop
+}
+
+func (r *run) publishedParts() int {
+	n := 0
+	for _, p := range r.parts {
+		if p.Published() {
+			n++
+		}
+	}
+	return n
+}
+
+// park puts the post back in the queue because the account's token is expired or revoked: the
+// account is marked needs_reconnect (the queue does not lease its posts meanwhile) and, the
+// first time, the owner is told how to reconnect. After reconnecting the posts go out.
+func (r *run) park(ctx context.Context, pt *storage.Part, why string) error {
+	var parts []storage.Part
+	if pt != nil {
+		parts = []storage.Part{*pt}
+	}
+	ev := r.event(EventWaitingReconnect)
+	ev.Reason = why + " — link the account again (spindle accounts link, or the web page) and the post will go out"
+	now := r.p.now()
+	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts,
+		NeedsReconnect:  true,
+		ReconnectEvents: []storage.OutboxEvent{r.p.outboxEvent(ev, fmt.Sprintf("%s:reconnect:%d", r.post.ID, now.UnixMilli()))},
+		Retry:           &storage.RetryAt{Next: now, Reason: "waiting for the account to be linked again"}})
+	if err != nil {
+		return err
+	}
+	r.p.deliverSoon()
+	return errStop
+}
+
+// explain turns a Threads error into one a person understands, naming the media URL when
+// Threads could not fetch it. The class is kept (it wraps the *threads.Error).
+func (r *run) explain(err error, url string) error {
+	var te *threads.Error
+	if !errors.As(err, &te) {
+		return err
+	}
+	if url != "" && (te.Subcode == 2207052 || (te.Class == threads.ClassValidation && strings.Contains(te.Reason, "fetch"))) {
+		what := "image"
+		if strings.Contains(te.Op, "video") || isVideo(r.post, url) {
+			what = "video"
+		}
+		return &reasonError{reason: fmt.Sprintf("Threads rejected the %s: it could not be downloaded from %s; make sure the URL is public, answers without a redirect and serves a JPEG, PNG or MP4", what, url), err: err}
+	}
+	return err
+}
+
+func isVideo(p storage.Post, url string) bool {
+	for _, m := range p.Media {
+		if m.URL == url {
+			return m.Kind == "video"
+		}
+	}
+	return false
+}
+
+// reasonError carries a person's reason and keeps the error it explains for errors.As.
+type reasonError struct {
+	reason string
+	err    error
+}
+
+func (e *reasonError) Error() string { return e.reason }
+func (e *reasonError) Unwrap() error { return e.err }
+
+// reasonOf is the sentence a person reads about err: never a token (the client redacts them).
+func reasonOf(err error) string {
+	var re *reasonError
+	if errors.As(err, &re) {
+		return re.reason
+	}
+	var te *threads.Error
+	if errors.As(err, &te) {
+		s := "Threads refused to " + te.Op + ": " + te.Reason
+		if te.Class.Retryable() {
+			s = "Threads could not " + te.Op + ": " + te.Reason
+		}
+		if te.Message != "" {
+			s += fmt.Sprintf(" (Threads said: %q)", te.Message)
+		}
+		return s
+	}
+	return err.Error()
+}
+
+// mediaErrorReason explains a container in status ERROR.
+func mediaErrorReason(msg, url string) string {
+	where := ""
+	if url != "" {
+		where = " from " + url
+	}
+	switch msg {
+	case "FAILED_DOWNLOADING_VIDEO":
+		return "Threads rejected the video: it could not be downloaded" + where + "; make sure the URL is public and serves an MP4"
+	case "INVALID_ASPEC_RATIO", "INVALID_BIT_RATE", "INVALID_DURATION", "INVALID_FRAME_RATE",
+		"INVALID_AUDIO_CHANNELS", "INVALID_AUDIO_CHANNEL_LAYOUT", "FAILED_PROCESSING_VIDEO", "FAILED_PROCESSING_AUDIO":
+		return "Threads could not process the media" + where + " (" + msg + "); check it meets Threads' format limits (MP4/MOV, H.264, at most 5 minutes, aspect ratio between 0.01:1 and 10:1)"
+	}
+	return "Threads could not process the media" + where + " (" + cmpOr(msg, "UNKNOWN") + "); make sure the URL is public and the file is a valid JPEG, PNG or MP4"
+}

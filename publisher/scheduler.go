@@ -1,0 +1,118 @@
+package publisher
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+)
+
+// SchedulerOptions configure NewScheduler.
+type SchedulerOptions struct {
+	Logger *slog.Logger
+	// Clock drives the job timers; nil means the real clock. Tests may pass a
+	// clockwork fake clock (see libraries.md §7.3 for how to advance it reliably).
+	Clock clockwork.Clock
+	// StopTimeout bounds how long Shutdown waits for running jobs [20 s].
+	StopTimeout time.Duration
+}
+
+// Scheduler owns Spindle's background jobs on one gocron scheduler, with the options every
+// job needs and that gocron does not default to: singleton mode (a run still going when the
+// next is due is skipped and rescheduled, never doubled), a panic listener (without one a
+// panicking job crashes the process), an error listener, unique names, and a first run at
+// start rather than one interval later. Other packages (feeds) register their jobs with Every.
+type Scheduler struct {
+	s     gocron.Scheduler
+	log   *slog.Logger
+	mu    sync.Mutex
+	jobs  map[string]gocron.Job
+	ctx   context.Context // cancelled at Shutdown, for work started outside gocron (wake timers)
+	close context.CancelFunc
+}
+
+// NewScheduler returns a scheduler that is not yet running; register jobs, then Start.
+func NewScheduler(o SchedulerOptions) (*Scheduler, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	stop := o.StopTimeout
+	if stop == 0 {
+		stop = 20 * time.Second
+	}
+	opts := []gocron.SchedulerOption{
+		gocron.WithStopTimeout(stop),
+		gocron.WithLocation(time.UTC),
+		gocron.WithGlobalJobOptions(
+			gocron.WithSingletonMode(gocron.LimitModeReschedule),
+			gocron.WithEventListeners(
+				gocron.AfterJobRunsWithPanic(func(_ uuid.UUID, name string, rec any) {
+					log.Error("background job panicked; it will run again at its next interval",
+						slog.String("job", name), slog.Any("panic", rec))
+				}),
+				gocron.AfterJobRunsWithError(func(_ uuid.UUID, name string, err error) {
+					log.Warn("background job failed; it will run again at its next interval",
+						slog.String("job", name), slog.Any("err", err))
+				}),
+			),
+		),
+	}
+	if o.Clock != nil {
+		opts = append(opts, gocron.WithClock(o.Clock))
+	}
+	s, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("publisher: new scheduler: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Scheduler{s: s, log: log, jobs: map[string]gocron.Job{}, ctx: ctx, close: cancel}, nil
+}
+
+// Every registers fn to run every interval, first at Start, under a name unique in the
+// scheduler (it names the job in logs). fn's context is cancelled at Shutdown.
+func (s *Scheduler) Every(name string, interval time.Duration, fn func(context.Context) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.jobs[name]; dup {
+		return fmt.Errorf("publisher: a job named %q is already registered", name)
+	}
+	j, err := s.s.NewJob(gocron.DurationJob(interval), gocron.NewTask(fn),
+		gocron.WithName(name), gocron.WithStartAt(gocron.WithStartImmediately()))
+	if err != nil {
+		return fmt.Errorf("publisher: register job %s: %w", name, err)
+	}
+	s.jobs[name] = j
+	return nil
+}
+
+// RunNow runs a registered job at once, unless a run of it is in progress (singleton mode).
+func (s *Scheduler) RunNow(name string) {
+	s.mu.Lock()
+	j, ok := s.jobs[name]
+	s.mu.Unlock()
+	if !ok || s.ctx.Err() != nil {
+		return
+	}
+	if err := j.RunNow(); err != nil {
+		s.log.Debug("job not run now", slog.String("job", name), slog.Any("err", err))
+	}
+}
+
+// Start starts running the jobs; it does not block.
+func (s *Scheduler) Start() { s.s.Start() }
+
+// Shutdown stops the jobs, cancelling their contexts and waiting up to the stop timeout for
+// running ones to return. A scheduler cannot be started again.
+func (s *Scheduler) Shutdown() error {
+	s.close()
+	if err := s.s.Shutdown(); err != nil {
+		return fmt.Errorf("publisher: shut down scheduler: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,492 @@
+package publisher
+
+// The publishing state machine. Each lease runs one or more steps of it for one post and ends
+// by committing where it got to (storage.Advance), so that no worker ever sleeps on Meta:
+//
+//	(no container) ──create──► container committed, requeued for its first status check
+//	    │  text, top level: auto_publish_text marker committed ──create+publish──► published
+//	container IN_PROGRESS ──► requeued for another check (recreated after Delays.ContainerMax)
+//	container FINISHED ──quota gate──► threads_publish ──► media id + permalink committed
+//	container PUBLISHED (publish answer lost, or crash) ──► media id found in recent threads
+//	container EXPIRED / ERROR / never ready ──► recreated (ERROR twice: failed, media problem)
+//
+// A carousel first creates its item containers, waits for all of them, then creates and waits
+// for its own. A long text flagged thread is a chain of parts, each replying to the previous
+// one; every part's progress is its own row, so each part is published exactly once.
+//
+// The container id is committed before threads_publish, and a publish is committed with its
+// quota use and result event in one transaction: after a crash, a timeout, a 5xx or any answer
+// marked MaybePublished, the container's status decides, never a blind second publish.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// run is one lease of one post.
+type run struct {
+	p        *Publisher
+	post     storage.Post
+	lease    storage.Lease
+	token    string
+	userID   string
+	texts    []string
+	parts    []storage.Part
+	state    storage.PublishState
+	now      time.Time
+	extended time.Time
+}
+
+// errStop ends a run after it committed its step.
+var errStop = errors.New("step committed")
+
+// process runs the state machine for one leased post until it commits a step.
+func (p *Publisher) process(ctx context.Context, post storage.Post) {
+	start := time.Now()
+	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
+	r.extended = r.now
+	err := r.run(ctx)
+	if err != nil && !errors.Is(err, errStop) {
+		if ctx.Err() != nil {
+			// Shutting down: nothing more is written; the lease expires and the post resumes
+			// from its last committed step.
+			return
+		}
+		p.log.Warn("publishing step failed; the post will be retried when its lease expires",
+			slog.String("post", post.ID), slog.Int64("account", post.AccountID), slog.Any("err", err))
+	}
+	p.observe("step", time.Since(start))
+}
+
+func (r *run) run(ctx context.Context) error {
+	p := r.p
+	tok, uid, err := p.toks.Token(ctx, r.post.AccountID)
+	if p.parked(err) {
+		return r.park(ctx, nil, "the Threads account needs to be linked again")
+	}
+	if err != nil {
+		return r.failure(ctx, nil, fmt.Errorf("read the account's token: %w", err))
+	}
+	r.token, r.userID = tok, uid
+	if r.parts, err = p.store.Parts(ctx, r.post.ID); err != nil {
+		return err
+	}
+	if r.state, err = p.store.PostPublishState(ctx, r.post.ID); err != nil {
+		return err
+	}
+	r.texts = partTexts(r.post)
+	byNum := make([]storage.Part, len(r.texts))
+	for i := range byNum {
+		byNum[i] = storage.Part{PostID: r.post.ID, Part: i}
+	}
+	for _, pt := range r.parts {
+		if pt.Part < len(byNum) {
+			byNum[pt.Part] = pt
+		}
+	}
+	r.parts = byNum
+	for i := range r.parts {
+		if r.parts[i].Published() {
+			continue
+		}
+		if err := r.advancePart(ctx, i); err != nil {
+			return err
+		}
+	}
+	return r.finish(ctx, nil)
+}
+
+// partTexts is the text of each part: one, or a chain when a long text is flagged thread.
+func partTexts(post storage.Post) []string {
+	if post.Thread && threads.CountChars(post.Text) > threads.MaxTextChars {
+		if parts := threads.Split(post.Text, threads.MaxTextChars); len(parts) > 1 {
+			return parts
+		}
+	}
+	return []string{post.Text}
+}
+
+func (r *run) quotaKind(i int) storage.QuotaKind {
+	if i == 0 && r.post.ReplyToID == "" {
+		return storage.QuotaPosts
+	}
+	return storage.QuotaReplies
+}
+
+// replyTo is what part i replies to: the previous part, or the post's own reply target.
+func (r *run) replyTo(i int) string {
+	for j := i - 1; j >= 0; j-- {
+		if r.parts[j].MediaID != "" {
+			return r.parts[j].MediaID
+		}
+	}
+	return r.post.ReplyToID
+}
+
+// advancePart moves part i on. It returns nil when the part is published (and committed, for
+// any but the last part), or errStop once it committed a requeue or a failure.
+func (r *run) advancePart(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	if !pt.AutoPublishAt.IsZero() && pt.ContainerID == "" {
+		// An auto-publish began and its outcome was never committed: find it before anything.
+		m, found, err := r.findPublished(ctx, i, pt.AutoPublishAt)
+		if err != nil {
+			return r.failure(ctx, pt, err)
+		}
+		if found {
+			return r.published(ctx, i, m.ID, m.Permalink)
+		}
+		pt.AutoPublishAt = time.Time{}
+	}
+	if pt.ContainerID == "" && len(pt.Children) == 0 {
+		if err := r.gate(ctx, i); err != nil {
+			return err
+		}
+		if r.autoPublish(i) {
+			return r.createAutoPublished(ctx, i)
+		}
+		return r.create(ctx, i)
+	}
+	if pt.ContainerID == "" {
+		return r.checkChildren(ctx, i)
+	}
+	return r.checkAndPublish(ctx, i)
+}
+
+// autoPublish says whether part i may use auto_publish_text: a text-only post at the top
+// level. A reply is left out because a lost answer is reconciled through the user's recent
+// threads, which lists top-level posts only.
+func (r *run) autoPublish(i int) bool {
+	return !r.p.opts.NoAutoPublish && i == 0 && len(r.post.Media) == 0 && r.post.ReplyToID == ""
+}
+
+func (r *run) container(i int) threads.Container {
+	c := threads.Container{MediaType: threads.MediaTypeText, Text: r.texts[i], ReplyToID: r.replyTo(i)}
+	if i == 0 {
+		c.QuoteID, c.TopicTag = r.post.QuoteID, r.post.TopicTag
+		c.LinkAttachment = r.post.LinkAttachment
+		if len(r.post.Media) == 1 {
+			m := r.post.Media[0]
+			c.LinkAttachment = ""
+			c.AltText = m.AltText
+			if m.Kind == "video" {
+				c.MediaType, c.VideoURL = threads.MediaTypeVideo, m.URL
+			} else {
+				c.MediaType, c.ImageURL = threads.MediaTypeImage, m.URL
+			}
+		}
+	}
+	return c
+}
+
+func (r *run) createAutoPublished(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	pt.AutoPublishAt = r.p.now()
+	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: []storage.Part{*pt}}); err != nil {
+		return err
+	}
+	c := r.container(i)
+	c.AutoPublishText = true
+	id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
+	if err != nil {
+		if !threads.MaybePublished(err) {
+			pt.AutoPublishAt = time.Time{} // certainly not published
+		}
+		return r.failure(ctx, pt, r.explain(err, ""))
+	}
+	return r.published(ctx, i, id, "")
+}
+
+// create makes part i's containers and requeues the post for their first status check.
+func (r *run) create(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	now := r.p.now()
+	if i == 0 && len(r.post.Media) > 1 {
+		var kids []string
+		for _, m := range r.post.Media {
+			c := threads.Container{IsCarouselItem: true, AltText: m.AltText}
+			if m.Kind == "video" {
+				c.MediaType, c.VideoURL = threads.MediaTypeVideo, m.URL
+			} else {
+				c.MediaType, c.ImageURL = threads.MediaTypeImage, m.URL
+			}
+			if err := r.keepAlive(ctx); err != nil {
+				return err
+			}
+			id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
+			if err != nil {
+				return r.failure(ctx, pt, r.explain(err, m.URL))
+			}
+			kids = append(kids, id)
+		}
+		pt.Children, pt.ContainerAt, pt.NotReady = kids, now, 0
+		return r.requeue(ctx, pt, now.Add(r.p.opts.Delays.MediaCheck), "waiting for Threads to process the carousel's media")
+	}
+	c := r.container(i)
+	id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
+	if err != nil {
+		return r.failure(ctx, pt, r.explain(err, c.ImageURL+c.VideoURL))
+	}
+	pt.ContainerID, pt.ContainerAt, pt.NotReady = id, now, 0
+	wait := r.p.opts.Delays.TextCheck
+	if c.MediaType != threads.MediaTypeText {
+		wait = r.p.opts.Delays.MediaCheck
+	}
+	return r.requeue(ctx, pt, now.Add(wait), "waiting for Threads to process the post")
+}
+
+// checkChildren waits for a carousel's items, then creates the carousel container.
+func (r *run) checkChildren(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	for k, id := range pt.Children {
+		if err := r.keepAlive(ctx); err != nil {
+			return err
+		}
+		st, err := r.p.api.ContainerStatus(ctx, r.token, id)
+		if err != nil {
+			if threads.ClassOf(err) == threads.ClassNotFound {
+				return r.recreate(ctx, i, "a carousel item's container disappeared")
+			}
+			return r.failure(ctx, pt, r.explain(err, ""))
+		}
+		switch st.Status {
+		case threads.StatusInProgress:
+			return r.stillProcessing(ctx, i)
+		case threads.StatusError:
+			return r.containerError(ctx, i, st.ErrorMessage, r.post.Media[k].URL)
+		case threads.StatusFinished:
+		default: // EXPIRED, or PUBLISHED which an item never is on its own
+			return r.recreate(ctx, i, "a carousel item's container expired")
+		}
+	}
+	c := r.container(i)
+	c.MediaType, c.ImageURL, c.VideoURL, c.AltText, c.Children = threads.MediaTypeCarousel, "", "", "", pt.Children
+	id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
+	if err != nil {
+		return r.failure(ctx, pt, r.explain(err, ""))
+	}
+	now := r.p.now()
+	pt.ContainerID, pt.ContainerAt = id, now
+	return r.requeue(ctx, pt, now.Add(r.p.opts.Delays.TextCheck), "waiting for Threads to process the carousel")
+}
+
+// checkAndPublish looks at the committed container and acts on its status.
+func (r *run) checkAndPublish(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	st, err := r.p.api.ContainerStatus(ctx, r.token, pt.ContainerID)
+	if err != nil {
+		if threads.ClassOf(err) == threads.ClassNotFound {
+			return r.recreate(ctx, i, "the container disappeared")
+		}
+		return r.failure(ctx, pt, r.explain(err, ""))
+	}
+	switch st.Status {
+	case threads.StatusInProgress:
+		return r.stillProcessing(ctx, i)
+	case threads.StatusPublished:
+		return r.reconcile(ctx, i)
+	case threads.StatusExpired:
+		return r.recreate(ctx, i, "the container expired before it was published")
+	case threads.StatusError:
+		url := ""
+		if len(r.post.Media) == 1 && i == 0 {
+			url = r.post.Media[0].URL
+		}
+		return r.containerError(ctx, i, st.ErrorMessage, url)
+	case threads.StatusFinished:
+	default:
+		return r.failure(ctx, pt, fmt.Errorf("Threads reported an unknown container status %q — will check again", st.Status))
+	}
+	if err := r.gate(ctx, i); err != nil {
+		return err
+	}
+	if err := r.keepAlive(ctx); err != nil {
+		return err
+	}
+	id, err := r.p.api.Publish(ctx, r.token, r.userID, pt.ContainerID)
+	switch {
+	case err == nil:
+		return r.published(ctx, i, id, "")
+	case threads.IsMediaNotReady(err):
+		pt.NotReady++
+		if pt.NotReady >= r.p.opts.Retry.MaxNotReady {
+			return r.recreate(ctx, i, "Threads kept answering that the media was not ready")
+		}
+		return r.requeue(ctx, pt, r.p.now().Add(r.p.opts.Delays.NotReadyWait), "Threads had not finished processing the media")
+	case threads.MaybePublished(err):
+		// The post may be live: the container's status decides, now or at the next step.
+		if st, serr := r.p.api.ContainerStatus(ctx, r.token, pt.ContainerID); serr == nil && st.Status == threads.StatusPublished {
+			return r.reconcile(ctx, i)
+		}
+		return r.failure(ctx, pt, r.explain(err, ""))
+	}
+	return r.failure(ctx, pt, r.explain(err, ""))
+}
+
+// reconcile completes a part whose container reports PUBLISHED although the publish answer
+// was lost: it finds the media id among the user's recent threads and never publishes again.
+func (r *run) reconcile(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	m, found, err := r.findPublished(ctx, i, pt.ContainerAt)
+	if err != nil {
+		return r.failure(ctx, pt, err)
+	}
+	if !found {
+		// Published, but not findable (a reply is not listed among recent threads): record it
+		// as published without its id rather than ever publish it twice.
+		r.p.log.Warn("post published but its media id could not be found; recording it without a link",
+			slog.String("post", r.post.ID), slog.Int("part", i))
+	}
+	return r.published(ctx, i, m.ID, m.Permalink)
+}
+
+// findPublished looks for part i among the posts published since (a little before) since: same
+// text, not already recorded by another post; the oldest such wins.
+func (r *run) findPublished(ctx context.Context, i int, since time.Time) (threads.MediaObject, bool, error) {
+	if r.quotaKind(i) != storage.QuotaPosts {
+		return threads.MediaObject{}, false, nil // replies are not listed: see reconcile
+	}
+	recent, err := r.p.api.RecentThreads(ctx, r.token, r.userID, since.Add(-2*time.Minute), 100)
+	if err != nil {
+		return threads.MediaObject{}, false, r.explain(err, "")
+	}
+	want := strings.TrimSpace(r.texts[i])
+	var best threads.MediaObject
+	found := false
+	for _, m := range recent { // newest first
+		if strings.TrimSpace(m.Text) != want {
+			continue
+		}
+		taken, err := r.p.store.MediaIDTaken(ctx, m.ID)
+		if err != nil {
+			return threads.MediaObject{}, false, err
+		}
+		if !taken {
+			best, found = m, true
+		}
+	}
+	return best, found, nil
+}
+
+// published records part i as published with its media id. The last part completes the post
+// in the same transaction, with its quota use and its result event.
+func (r *run) published(ctx context.Context, i int, mediaID, permalink string) error {
+	pt := &r.parts[i]
+	now := r.p.now()
+	pt.MediaID, pt.Permalink, pt.PublishedAt = mediaID, permalink, now
+	use := storage.QuotaUse{AccountID: r.post.AccountID, Kind: r.quotaKind(i), At: now, PostID: r.post.ID}
+	if i < len(r.parts)-1 {
+		return r.p.store.Advance(ctx, r.lease, storage.Step{Parts: []storage.Part{*pt}, Quota: []storage.QuotaUse{use}})
+	}
+	return r.finish(ctx, &use)
+}
+
+// finish completes the post once every part is published, fetching the permalink of its
+// first part (the one a person opens).
+func (r *run) finish(ctx context.Context, use *storage.QuotaUse) error {
+	root := &r.parts[0]
+	var quota []storage.QuotaUse
+	if use != nil {
+		quota = []storage.QuotaUse{*use}
+	}
+	if root.Permalink == "" && root.MediaID != "" {
+		m, err := r.p.api.Media(ctx, r.token, root.MediaID)
+		if err == nil {
+			root.Permalink = m.Permalink
+		} else if r.p.now().Sub(root.PublishedAt) < r.p.opts.Delays.PermalinkMax && threads.IsRetryable(err) {
+			// Published and committed now; the link is fetched at the next step.
+			r.state.Failures++
+			return r.p.store.Advance(ctx, r.lease, storage.Step{Parts: r.parts, Quota: quota,
+				Retry: &storage.RetryAt{Next: r.p.now().Add(r.backoff(r.state.Failures, err)),
+					Reason: "published; looking up its link"}, State: &r.state})
+		}
+	}
+	ev := r.event(EventPosted)
+	ev.MediaID, ev.Permalink = root.MediaID, root.Permalink
+	if len(r.parts) > 1 {
+		ev.Reason = fmt.Sprintf("posted as a thread of %d parts", len(r.parts))
+	}
+	r.state.Failures, r.state.FirstFailureAt = 0, time.Time{}
+	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: r.parts, Quota: quota, State: &r.state,
+		Events:   []storage.OutboxEvent{r.p.outboxEvent(ev, r.post.ID+":posted")},
+		Complete: &storage.Completion{MediaID: root.MediaID, Permalink: root.Permalink}})
+	if err == nil {
+		r.p.deliverSoon()
+		r.p.log.Info("post published", slog.String("post", r.post.ID), slog.Int64("account", r.post.AccountID),
+			slog.String("permalink", root.Permalink))
+	}
+	if err != nil {
+		return err
+	}
+	return errStop
+}
+
+// requeue commits pt and puts the post back in the queue until next. Waiting on Meta is not a
+// failure.
+func (r *run) requeue(ctx context.Context, pt *storage.Part, next time.Time, why string) error {
+	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: []storage.Part{*pt},
+		Retry: &storage.RetryAt{Next: next, Reason: why}}); err != nil {
+		return err
+	}
+	r.p.wakeAt(next)
+	return errStop
+}
+
+func (r *run) stillProcessing(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	if r.p.now().Sub(pt.ContainerAt) > r.p.opts.Delays.ContainerMax {
+		return r.recreate(ctx, i, "Threads did not finish processing the media in time")
+	}
+	return r.requeue(ctx, pt, r.p.now().Add(r.p.opts.Delays.StatusPoll), "waiting for Threads to process the media")
+}
+
+// recreate drops part i's containers so the next step creates new ones, up to a budget.
+func (r *run) recreate(ctx context.Context, i int, why string) error {
+	pt := &r.parts[i]
+	pt.Recreates++
+	if pt.Recreates > r.p.opts.Retry.MaxRecreate {
+		return r.fail(ctx, pt, fmt.Sprintf("Threads could not publish the post: %s, %d times — try again later or with other media", why, pt.Recreates))
+	}
+	pt.ContainerID, pt.Children, pt.ContainerAt, pt.NotReady = "", nil, time.Time{}, 0
+	return r.requeue(ctx, pt, r.p.now(), why+"; creating it again")
+}
+
+// containerError handles a container in status ERROR: the media's problem. It is recreated
+// once (a host may have failed a fetch), then the post fails with what Threads said.
+func (r *run) containerError(ctx context.Context, i int, msg, url string) error {
+	pt := &r.parts[i]
+	if pt.Recreates == 0 {
+		return r.recreate(ctx, i, "Threads could not process the media ("+cmpOr(msg, "UNKNOWN")+")")
+	}
+	return r.fail(ctx, pt, mediaErrorReason(msg, url))
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// keepAlive extends the lease during long steps (a carousel of twenty items).
+func (r *run) keepAlive(ctx context.Context) error {
+	now := r.p.now()
+	if now.Sub(r.extended) < r.p.opts.LeaseTTL/3 {
+		return nil
+	}
+	r.extended = now
+	return r.p.store.Extend(ctx, r.lease, r.p.opts.LeaseTTL)
+}
+
+// event is an event about this post.
+func (r *run) event(k EventKind) Event {
+	return Event{Kind: k, PostID: r.post.ID, AccountID: r.post.AccountID, Door: r.post.Door,
+		OriginRef: r.post.OriginRef, Text: r.post.Text, At: r.p.now()}
+}

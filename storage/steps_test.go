@@ -1,0 +1,96 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+func TestAdvanceIsFencedAndAtomic(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, nil)
+	a := storagetest.Account(t, db, "steps")
+	p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "slack", Text: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leased, err := db.Lease(ctx, time.Now(), 1, time.Minute)
+	if err != nil || len(leased) != 1 {
+		t.Fatalf("lease: %v %d", err, len(leased))
+	}
+	l := storage.LeaseOf(leased[0])
+	stale := storage.Lease{ID: l.ID, Attempt: l.Attempt - 1}
+	ev := storage.OutboxEvent{Key: p.ID + ":posted", Door: "slack", Payload: []byte(`{}`)}
+	if err := db.Advance(ctx, stale, storage.Step{Complete: &storage.Completion{MediaID: "m"}}); !errors.Is(err, storage.ErrLeaseLost) {
+		t.Fatalf("stale lease: %v", err)
+	}
+	step := storage.Step{
+		Parts:    []storage.Part{{Part: 0, ContainerID: "c1", MediaID: "m1", PublishedAt: time.Now()}},
+		Quota:    []storage.QuotaUse{{AccountID: a.ID, Kind: storage.QuotaPosts, At: time.Now(), PostID: p.ID}},
+		Events:   []storage.OutboxEvent{ev, ev}, // deduplicated
+		Complete: &storage.Completion{MediaID: "m1", Permalink: "https://threads.net/p/1"},
+	}
+	if err := db.Advance(ctx, l, step); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Advance(ctx, l, step); !errors.Is(err, storage.ErrLeaseLost) {
+		t.Fatalf("advance after completion: %v", err)
+	}
+	got, _ := db.Get(ctx, p.ID)
+	if got.State != storage.StatePosted || got.MediaID != "m1" {
+		t.Fatalf("post %+v", got)
+	}
+	parts, err := db.Parts(ctx, p.ID)
+	if err != nil || len(parts) != 1 || parts[0].ContainerID != "c1" || !parts[0].Published() {
+		t.Fatalf("parts %+v %v", parts, err)
+	}
+	if taken, _ := db.MediaIDTaken(ctx, "m1"); !taken {
+		t.Error("m1 not taken")
+	}
+	n, oldest, err := db.QuotaWindow(ctx, a.ID, storage.QuotaPosts, time.Now().Add(-time.Hour))
+	if err != nil || n != 1 || oldest.IsZero() {
+		t.Fatalf("quota window %d %v %v", n, oldest, err)
+	}
+	due, err := db.DueOutbox(ctx, time.Now().Add(time.Second), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("outbox %d %v", len(due), err)
+	}
+	if err := db.OutboxDelivered(ctx, due[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := db.DueOutbox(ctx, time.Now().Add(time.Second), 10); len(due) != 0 {
+		t.Errorf("delivered event still due")
+	}
+}
+
+func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, nil)
+	a := storagetest.Account(t, db, "parked")
+	if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "slack", Text: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := db.MarkNeedsReconnect(ctx, a.ID, []storage.OutboxEvent{{Key: "k", Door: "", Payload: []byte(`{}`)}})
+	if err != nil || !changed {
+		t.Fatalf("mark: %v %v", changed, err)
+	}
+	if changed, _ := db.MarkNeedsReconnect(ctx, a.ID, nil); changed {
+		t.Error("marked twice")
+	}
+	if got, err := db.Lease(ctx, time.Now(), 5, time.Minute); err != nil || len(got) != 0 {
+		t.Fatalf("leased %d posts of a parked account (%v)", len(got), err)
+	}
+	if _, ok, _ := db.NextDue(ctx); ok {
+		t.Error("a parked account's post counts as due")
+	}
+	if err := db.SetAccountStatus(ctx, a.ID, storage.AccountActive); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Lease(ctx, time.Now(), 5, time.Minute); err != nil || len(got) != 1 {
+		t.Fatalf("after reconnecting leased %d (%v)", len(got), err)
+	}
+}
