@@ -1,9 +1,74 @@
 package main
 
-import "context"
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/storage"
+)
 
 // publisherParts holds what the publisher subsystem built that others need.
-type publisherParts struct{}
+type publisherParts struct {
+	// publisher drains the queue; chat's `delete` and the REST API call its Delete.
+	publisher *publisher.Publisher
+	// scheduler owns the background jobs.
+	scheduler *publisher.Scheduler
+}
 
-// wirePublisher starts the scheduler and the publisher (issue 4) and sets a.wake.
-func (a *app) wirePublisher(ctx context.Context) error { return nil }
+// wirePublisher builds the scheduler and the publisher (issue 4) and sets a.wake. The doors'
+// notifiers are wired after it, so each door's notifier is looked up when an event is
+// delivered; a door that is not configured has its events logged and dropped.
+func (a *app) wirePublisher(ctx context.Context) error {
+	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log})
+	if err != nil {
+		return err
+	}
+	log := a.log.With(slog.String("component", "publisher"))
+	lazy := func(door string, get func() publisher.Notifier) publisher.Notifier {
+		return publisher.NotifierFunc(func(ctx context.Context, e publisher.Event) error {
+			if n := get(); n != nil {
+				return n.Notify(ctx, e)
+			}
+			log.InfoContext(ctx, "result for a door that is not configured", slog.String("door", door),
+				slog.String("post_id", e.PostID), slog.String("kind", string(e.Kind)))
+			return nil
+		})
+	}
+	a.publisher = publisher.New(publisher.Options{
+		Store: a.db, API: a.threads, Tokens: a.accounts,
+		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
+		Notifiers: map[string]publisher.Notifier{
+			"slack":    lazy("slack", func() publisher.Notifier { return a.slackNotifier }),
+			"telegram": lazy("telegram", func() publisher.Notifier { return a.telegramNotifier }),
+			"webhook":  lazy("webhook", func() publisher.Notifier { return a.webhookNotifier }),
+			"feed":     lazy("feed", func() publisher.Notifier { return a.feedNotifier }),
+			"":         publisher.NotifierFunc(a.notifyOwner),
+		},
+		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Logger: log,
+	})
+	if err := a.publisher.Register(sched); err != nil {
+		return err
+	}
+	a.scheduler = sched
+	a.wake = a.publisher.Wake
+	a.starts = append(a.starts, func(context.Context) error { sched.Start(); return nil })
+	a.closers = append(a.closers, func(context.Context) error { return sched.Shutdown() })
+	return nil
+}
+
+// notifyOwner tells an account's owner about account-level events (the token needs
+// reconnecting) through their chat door.
+func (a *app) notifyOwner(ctx context.Context, e publisher.Event) error {
+	owner, err := a.accounts.Owner(ctx, e.AccountID)
+	if errors.Is(err, storage.ErrNotFound) {
+		a.log.WarnContext(ctx, "account event with no owner to tell", slog.Int64("account_id", e.AccountID), slog.String("reason", e.Reason))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	text := "🔌 Your Threads account needs to be linked again: " + e.Reason + " Send `connect` to relink it; your queued posts wait until then."
+	return a.identityNotifiers.NotifyIdentity(ctx, owner, text)
+}

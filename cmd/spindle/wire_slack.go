@@ -33,17 +33,20 @@ type slackParts struct {
 // wireSlack builds the shared dispatcher and, when Slack is configured (signing secret and bot
 // token), mounts POST /slack/commands.
 //
-// Dependencies the dispatcher has today: the ingest service, the queue and channel routes
-// (storage), quotas (from storage's ledger with Meta's limits), the feed manager and the
-// webhook sources. Left nil, so their verbs answer "not available", until their subsystems
-// expose them here: Accounts (connect, disconnect, grant, revoke, token and every
-// authorisation — chatAccounts below adapts *accounts.Service once wireAccounts keeps one) and
-// Deleter (the publisher's Delete).
+// The dispatcher gets the ingest service, the queue and channel routes (storage), quotas (from
+// storage's ledger with Meta's limits), the accounts service (connect, grant, token and every
+// authorisation), the publisher's Delete, the feed manager and the webhook sources.
 func (a *app) wireSlack(ctx context.Context) error {
 	opts := bot.DispatcherOptions{
 		Ingest: a.ingest, Queue: a.db, Routes: a.db,
 		Quotas: storeQuotas{db: a.db},
 		Zone:   a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
+	}
+	if a.accounts != nil {
+		opts.Accounts = chatAccounts{svc: a.accounts}
+	}
+	if a.publisher != nil {
+		opts.Deleter = a.publisher
 	}
 	if a.feeds != nil {
 		opts.Feeds = chatFeeds{m: a.feeds}
@@ -159,8 +162,6 @@ func feedOf(x rss.FeedInfo) bot.Feed {
 
 // chatAccounts adapts the accounts service to the dispatcher. Every call first identifies the
 // person (creating their identity on first sight), as the accounts service expects of doors.
-// Not wired yet: wireAccounts does not keep its *accounts.Service on app; once it does, set
-// DispatcherOptions.Accounts to chatAccounts{svc} in wireSlack.
 type chatAccounts struct{ svc *accounts.Service }
 
 func (c chatAccounts) identify(ctx context.Context, who bot.Identity) (accounts.Identity, error) {
