@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// TestSandboxPublishesACLIPost is the README's newcomer path: serve --sandbox links a demo
+// account, `spindle post` queues beside the running daemon, and the daemon publishes it to the
+// simulator, restarting cleanly on the same data dir.
+func TestSandboxPublishesACLIPost(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"SPINDLE_DATA_DIR=" + dir, "SPINDLE_ADDR=127.0.0.1:0", "SPINDLE_POLL_INTERVAL=1s"}
+	for round := 0; round < 2; round++ {
+		cmd, _, _ := startSpindle(t, env, "serve", "--sandbox")
+		code, out, errOut := spindle(t, map[string]string{"SPINDLE_DATA_DIR": dir}, "post", "Hello, Threads", "--account", "sandbox")
+		if code != 0 {
+			t.Fatalf("round %d: spindle post: %d %s", round, code, errOut)
+		}
+		id := strings.Fields(out)[0]
+		db, err := storage.Open(dir, storage.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p storage.Post
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			if p, err = db.Get(context.Background(), id); err == nil && p.State == storage.StatePosted {
+				break
+			}
+		}
+		db.Close()
+		if p.State != storage.StatePosted || !strings.HasPrefix(p.Permalink, "https://www.threads.net/@sandbox/post/") {
+			t.Fatalf("round %d: post %s is %s (%q), want posted with a permalink", round, id, p.State, p.LastError)
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+}
