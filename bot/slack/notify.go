@@ -181,3 +181,12 @@ func (d *Door) FeedNotice(ctx context.Context, door string, raw json.RawMessage,
 	}
 	return d.viaChat(ctx, ref, escapeKeepMentions(text), anchor{})
 }
+
+// Tell sends text to a Slack user as a direct message from the bot. The accounts service uses
+// it to say "Connected as @name" and to ask an owner to reconnect.
+func (d *Door) Tell(ctx context.Context, user, text string) error {
+	if _, _, err := d.api.PostMessageContext(ctx, user, slack.MsgOptionText(text, false)); err != nil {
+		return fmt.Errorf("slack: message to %s: %s", user, slackErr(err))
+	}
+	return nil
+}

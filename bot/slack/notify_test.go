@@ -134,3 +134,17 @@ type idleDispatcher struct{}
 func (idleDispatcher) Handle(context.Context, bot.Incoming) bot.Reply {
 	return bot.Reply{Text: "unused"}
 }
+
+func TestTellSendsADirectMessage(t *testing.T) {
+	e := newEnv(t)
+	if err := e.door.Tell(context.Background(), "UALICE", "Connected as @acme"); err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, m := range e.slack.Messages() {
+		found = found || (m.Via == "chat.postMessage" && m.Channel == "UALICE" && m.Text == "Connected as @acme")
+	}
+	if !found {
+		t.Fatalf("no direct message to UALICE: %+v", e.slack.Messages())
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"strconv"
 
 	tg "github.com/go-telegram/bot"
 
@@ -87,6 +89,19 @@ func (d *Door) FeedNotice(ctx context.Context, door string, ref json.RawMessage,
 	}
 	if err != nil {
 		return errors.New("telegram: send feed notice: " + d.redact(err.Error()))
+	}
+	return nil
+}
+
+// Tell sends text to a Telegram user in their private chat with the bot (a private chat's id
+// is the user's id). The accounts service uses it to say "Connected as @name".
+func (d *Door) Tell(ctx context.Context, user, text string) error {
+	id, err := strconv.ParseInt(user, 10, 64)
+	if err != nil {
+		return fmt.Errorf("telegram: %q is not a user id", user)
+	}
+	if _, err := d.send(ctx, id, 0, text, nil); err != nil {
+		return fmt.Errorf("telegram: message to %d: %w", id, err)
 	}
 	return nil
 }

@@ -160,3 +160,16 @@ func TestPhotoAndVideoDrafts(t *testing.T) {
 		}
 	}
 }
+
+func TestTellWritesToThePrivateChat(t *testing.T) {
+	h := newHarness(t, polling, options{})
+	if err := h.door.Tell(context.Background(), "4242", "Connected as @alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.tg.WaitSent(wait, func(s telegramtest.Sent) bool { return s.ChatID == 4242 && s.Text == "Connected as @alice" }); !ok {
+		t.Fatalf("nothing sent to chat 4242: %+v", h.tg.Sent())
+	}
+	if err := h.door.Tell(context.Background(), "not-a-number", "x"); err == nil {
+		t.Fatal("a non-numeric user id was accepted")
+	}
+}

@@ -70,6 +70,9 @@ func (a *app) wireSlack(ctx context.Context) error {
 	})
 	a.router.Handle("/slack/commands", door)
 	a.slackNotifier = door
+	a.identityNotifiers[accounts.DoorSlack] = accounts.IdentityNotifierFunc(func(ctx context.Context, id accounts.Identity, text string) error {
+		return door.Tell(ctx, id.User, text)
+	})
 	if a.feedNotices != nil {
 		a.feedNotices.register("slack", door)
 	}

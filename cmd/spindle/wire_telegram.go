@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	linking "github.com/spindle-threads/spindle/publisher/accounts"
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
@@ -56,6 +57,9 @@ func (a *app) wireTelegram(ctx context.Context) error {
 		return err
 	}
 	a.telegramNotifier = door
+	a.identityNotifiers[linking.DoorTelegram] = linking.IdentityNotifierFunc(func(ctx context.Context, id linking.Identity, text string) error {
+		return door.Tell(ctx, id.User, text)
+	})
 	if a.feedNotices != nil {
 		a.feedNotices.register(string(ingest.DoorTelegram), door)
 	}
