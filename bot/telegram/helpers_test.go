@@ -109,7 +109,6 @@ type harness struct {
 	api     *threads.Client
 	token   string // the Threads access token
 	simUser *threadstest.User
-	events  int64
 	dir     string
 }
 
@@ -259,86 +258,55 @@ func (h *harness) waitSent(what string, match func(telegramtest.Sent) bool) tele
 	return m
 }
 
-// publishDue stands in for the publisher (tested in its own package): it leases due posts,
-// publishes each through the Threads client to the simulator, completes it, and reports the
-// result through the door's Notifier as the publisher's outbox would.
+// publishDue runs the real publisher over the harness's database until every post that is due
+// now has been published (or failed) to the simulator and its result delivered through the
+// door's Notifier, and returns those posts as they ended.
 func (h *harness) publishDue() []storage.Post {
 	h.t.Helper()
 	ctx := context.Background()
-	posts, err := h.db.Lease(ctx, time.Now(), 10, time.Minute)
+	due, err := h.db.List(ctx, storage.ListFilter{States: []storage.State{storage.StateQueued}})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	for _, p := range posts {
-		id := h.publish(ctx, p)
-		m, err := h.api.Media(ctx, h.token, id)
-		if err != nil {
-			h.t.Fatalf("read published media: %v", err)
-		}
-		if err := h.db.Complete(ctx, storage.LeaseOf(p), id, m.Permalink); err != nil {
+	pub := publisher.New(publisher.Options{Store: h.db, API: h.api, Tokens: simTokens{h},
+		Notifiers: map[string]publisher.Notifier{"telegram": h.door},
+		Delays:    publisher.Delays{TextCheck: time.Millisecond, MediaCheck: time.Millisecond, StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
+		Retry:     publisher.Retry{Base: time.Millisecond, Max: 10 * time.Millisecond, MaxAttempts: 20}})
+	var out []storage.Post
+	for deadline := time.Now().Add(wait); ; time.Sleep(5 * time.Millisecond) {
+		if err := pub.Drain(ctx); err != nil {
 			h.t.Fatal(err)
 		}
-		h.events++
-		e := publisher.Event{ID: h.events, Kind: publisher.EventPosted, PostID: p.ID, Door: p.Door,
-			OriginRef: p.OriginRef, Permalink: m.Permalink, MediaID: id, Text: p.Text, At: time.Now()}
-		if err := h.door.Notify(ctx, e); err != nil {
-			h.t.Fatalf("notify: %v", err)
+		if err := pub.Deliver(ctx); err != nil {
+			h.t.Fatal(err)
+		}
+		out = out[:0]
+		for _, p := range due {
+			p, err := h.db.Get(ctx, p.ID)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			if p.State == storage.StatePosted || p.State == storage.StateFailed {
+				out = append(out, p)
+			}
+		}
+		if len(out) == len(due) {
+			return out
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("publisher did not finish %d due posts; logs:\n%s", len(due), h.logs.String())
 		}
 	}
-	return posts
 }
 
-func (h *harness) publish(ctx context.Context, p storage.Post) string {
-	h.t.Helper()
-	create := func(c threads.Container) string {
-		id, err := h.api.CreateContainer(ctx, h.token, h.simUser.ID, c)
-		if err != nil {
-			h.t.Fatalf("create container: %v", err)
-		}
-		return id
-	}
-	var container string
-	switch len(p.Media) {
-	case 0:
-		return create(threads.Container{MediaType: threads.MediaTypeText, Text: p.Text, AutoPublishText: true})
-	case 1:
-		container = create(threads.Container{MediaType: mediaType(p.Media[0]), Text: p.Text,
-			ImageURL: imageURL(p.Media[0]), VideoURL: videoURL(p.Media[0])})
-	default:
-		var children []string
-		for _, m := range p.Media {
-			children = append(children, create(threads.Container{MediaType: mediaType(m), IsCarouselItem: true,
-				ImageURL: imageURL(m), VideoURL: videoURL(m)}))
-		}
-		container = create(threads.Container{MediaType: threads.MediaTypeCarousel, Text: p.Text, Children: children})
-	}
-	id, err := h.api.Publish(ctx, h.token, h.simUser.ID, container)
-	if err != nil {
-		h.t.Fatalf("publish: %v", err)
-	}
-	return id
+// simTokens gives the publisher the simulator user's token for every account.
+type simTokens struct{ h *harness }
+
+func (s simTokens) Token(context.Context, int64) (string, string, error) {
+	return s.h.token, s.h.simUser.ID, nil
 }
 
-func mediaType(m storage.Media) string {
-	if m.Kind == "video" {
-		return threads.MediaTypeVideo
-	}
-	return threads.MediaTypeImage
-}
-
-func imageURL(m storage.Media) string {
-	if m.Kind == "video" {
-		return ""
-	}
-	return m.URL
-}
-
-func videoURL(m storage.Media) string {
-	if m.Kind == "video" {
-		return m.URL
-	}
-	return ""
-}
+func (simTokens) SaveRefreshed(context.Context, int64, string, time.Time) error { return nil }
 
 func (h *harness) posts() []storage.Post {
 	h.t.Helper()
