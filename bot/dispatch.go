@@ -199,20 +199,9 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 // invalidText joins the reasons of every *ingest.InvalidError in err.
 func invalidText(err error) string {
 	var reasons []string
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
-		var inv *ingest.InvalidError
-		if errors.As(e, &inv) {
-			reasons = append(reasons, upperFirst(strings.TrimSuffix(inv.Reason, "."))+".")
-		}
+	for _, inv := range ingest.Problems(err) {
+		reasons = append(reasons, upperFirst(strings.TrimSuffix(inv.Reason, "."))+".")
 	}
-	walk(err)
 	if len(reasons) == 1 {
 		return "That cannot be posted: " + reasons[0]
 	}

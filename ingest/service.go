@@ -133,22 +133,14 @@ func (s *Service) threadsPost(r Request) threads.Post {
 // fromThreads turns the preflight's validation errors into InvalidErrors.
 func fromThreads(err error) []error {
 	var out []error
-	var walk func(error)
-	walk = func(err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
+	for _, leaf := range leaves(err) {
 		var ve *threads.ValidationError
-		if errors.As(err, &ve) {
+		if errors.As(leaf, &ve) {
 			out = append(out, &InvalidError{Field: ve.Field, Reason: ve.Reason})
-			return
+		} else {
+			out = append(out, &InvalidError{Reason: leaf.Error()})
 		}
-		out = append(out, &InvalidError{Reason: err.Error()})
 	}
-	walk(err)
 	return out
 }
 

@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -130,4 +131,27 @@ func hasField(err error, field string) bool {
 		return errors.As(err, &ie) && strings.HasPrefix(ie.Field, field)
 	}
 	return walk(err)
+}
+
+func TestProblemsLooksThroughJoinsAndWrapping(t *testing.T) {
+	a := &ingest.InvalidError{Field: "text", Reason: "too long"}
+	b := &ingest.InvalidError{Field: "media[0].url", Reason: "not absolute"}
+	cases := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"nil", nil, 0},
+		{"plain error", errors.New("disk full"), 0},
+		{"one", a, 1},
+		{"wrapped one", fmt.Errorf("ingest: %w", a), 1},
+		{"joined", errors.Join(a, errors.New("other"), b), 2},
+		{"wrapped join", fmt.Errorf("queue: %w", errors.Join(a, b)), 2},
+		{"nested joins", errors.Join(errors.Join(a), fmt.Errorf("x: %w", b)), 2},
+	}
+	for _, tc := range cases {
+		if got := ingest.Problems(tc.err); len(got) != tc.want {
+			t.Errorf("%s: %d problems, want %d", tc.name, len(got), tc.want)
+		}
+	}
 }

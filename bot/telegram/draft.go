@@ -322,20 +322,9 @@ func (d *Door) account(ctx context.Context, who bot.Identity, name string) (bot.
 // reasons joins the reasons of the *ingest.InvalidErrors in err.
 func reasons(err error) string {
 	var out []string
-	var walk func(error)
-	walk = func(e error) {
-		if j, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range j.Unwrap() {
-				walk(x)
-			}
-			return
-		}
-		var inv *ingest.InvalidError
-		if errors.As(e, &inv) {
-			out = append(out, strings.TrimSuffix(inv.Reason, "."))
-		}
+	for _, inv := range ingest.Problems(err) {
+		out = append(out, strings.TrimSuffix(inv.Reason, "."))
 	}
-	walk(err)
 	return strings.Join(out, "; ") + "."
 }
 

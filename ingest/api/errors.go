@@ -47,11 +47,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &inv):
 		body := errorBody{Error: "the post was not accepted: " + err.Error(), Field: inv.Field}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				if errors.As(e, &inv) {
-					body.Errors = append(body.Errors, fieldError{Field: inv.Field, Message: inv.Reason})
-				}
+		if problems := ingest.Problems(err); len(problems) > 1 {
+			for _, p := range problems {
+				body.Errors = append(body.Errors, fieldError{Field: p.Field, Message: p.Reason})
 			}
 		}
 		writeJSON(w, http.StatusBadRequest, body)

@@ -2,7 +2,6 @@ package webhookstore
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/spindle-threads/spindle/ingest"
@@ -35,24 +34,7 @@ func (e Enqueuer) Enqueue(ctx context.Context, r ingest.Request) (webhook.Accept
 // broken) into one FieldError naming the first field and every reason; nil when err is not a
 // preflight refusal.
 func fieldError(err error) *webhook.FieldError {
-	var invalid []*ingest.InvalidError
-	var walk func(error)
-	walk = func(err error) {
-		if ie, ok := err.(*ingest.InvalidError); ok {
-			invalid = append(invalid, ie)
-			return
-		}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		if e := errors.Unwrap(err); e != nil {
-			walk(e)
-		}
-	}
-	walk(err)
+	invalid := ingest.Problems(err)
 	if len(invalid) == 0 {
 		return nil
 	}
