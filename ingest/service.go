@@ -79,6 +79,9 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
+	if r.RequestID == "" {
+		r.RequestID = RequestIDFrom(ctx)
+	}
 	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
 	if err != nil {
 		return Accepted{}, fmt.Errorf("ingest: could not queue the post, nothing was stored; try again: %w", err)

@@ -155,3 +155,15 @@ func TestProblemsLooksThroughJoinsAndWrapping(t *testing.T) {
 		}
 	}
 }
+
+func TestEnqueueRecordsTheRequestIDFromContext(t *testing.T) {
+	svc, db, acct, _ := newService(t)
+	ctx := ingest.WithRequestID(context.Background(), "req-42")
+	acc, err := svc.Enqueue(ctx, ingest.Request{AccountID: acct, Origin: ingest.Origin{Door: ingest.DoorAPI}, Text: "hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := db.Get(context.Background(), acc.Post.ID); p.RequestID != "req-42" {
+		t.Fatalf("post request id %q, want req-42", p.RequestID)
+	}
+}

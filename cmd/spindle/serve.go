@@ -129,7 +129,7 @@ func (a *app) serve(ctx context.Context) error {
 		return fmt.Errorf("listen on %s (SPINDLE_ADDR): %w", a.cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           a.router,
+		Handler:           a.requestLog(a.router),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -2,7 +2,11 @@ package main
 
 import (
 	"bufio"
+	"log/slog"
+	"net/http/httptest"
+
 	"context"
+	"github.com/spindle-threads/spindle/ingest"
 	"io"
 	"net/http"
 	"os"
@@ -118,5 +122,36 @@ func TestServeSandboxAnswersHealthAndStopsCleanlyOnSIGTERM(t *testing.T) {
 		t.Errorf("no generated secret key: %v", err)
 	} else if info.Mode().Perm() != 0o600 {
 		t.Errorf("secret key mode %v, want 0600", info.Mode().Perm())
+	}
+}
+
+func TestRequestLogCarriesARequestIDAndNoQuery(t *testing.T) {
+	var logs strings.Builder
+	a := &app{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	var seen string
+	h := a.requestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = ingest.RequestIDFrom(r.Context())
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/auth/threads/callback?code=SECRETCODE&state=x", nil))
+	if seen == "" || rec.Header().Get("X-Request-ID") != seen {
+		t.Fatalf("request id %q in context, %q in the answer", seen, rec.Header().Get("X-Request-ID"))
+	}
+	line := logs.String()
+	if !strings.Contains(line, "request_id="+seen) || !strings.Contains(line, "status=202") || strings.Contains(line, "SECRETCODE") {
+		t.Fatalf("log line: %s", line)
+	}
+	rec = httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/x", nil)
+	req.Header.Set("X-Request-ID", "ci-build-881")
+	h.ServeHTTP(rec, req)
+	if seen != "ci-build-881" {
+		t.Fatalf("a caller's sane request id was replaced by %q", seen)
+	}
+	req.Header.Set("X-Request-ID", "bad id with spaces\n")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if seen == "bad id with spaces\n" {
+		t.Fatal("an unsafe request id reached the logs")
 	}
 }
