@@ -16,7 +16,7 @@ func TestSandboxPublishesACLIPost(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{"SPINDLE_DATA_DIR=" + dir, "SPINDLE_ADDR=127.0.0.1:0", "SPINDLE_POLL_INTERVAL=1s"}
 	for round := 0; round < 2; round++ {
-		cmd, _, _ := startSpindle(t, env, "serve", "--sandbox")
+		cmd, addr, _ := startSpindle(t, env, "serve", "--sandbox")
 		code, out, errOut := spindle(t, map[string]string{"SPINDLE_DATA_DIR": dir}, "post", "Hello, Threads", "--account", "sandbox")
 		if code != 0 {
 			t.Fatalf("round %d: spindle post: %d %s", round, code, errOut)
@@ -35,6 +35,12 @@ func TestSandboxPublishesACLIPost(t *testing.T) {
 		db.Close()
 		if p.State != storage.StatePosted || !strings.HasPrefix(p.Permalink, "https://www.threads.net/@sandbox/post/") {
 			t.Fatalf("round %d: post %s is %s (%q), want posted with a permalink", round, id, p.State, p.LastError)
+		}
+		_, metrics := get(t, "http://"+addr+"/metrics")
+		for _, want := range []string{`spindle_posts{door="cli",state="posted"} `, `spindle_threads_api_requests_total{endpoint="threads_create",outcome="ok"}`, "spindle_quota_used{"} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("round %d: /metrics lacks %s", round, want)
+			}
 		}
 		cmd.Process.Kill()
 		cmd.Wait()

@@ -26,6 +26,7 @@ const shutdownGrace = 15 * time.Second
 // which run in reverse. Each subsystem keeps what later ones need in its own embedded struct,
 // declared in its wire file.
 type app struct {
+	metricsParts
 	publisherParts
 	accountsParts
 	webhookParts
@@ -84,11 +85,13 @@ func (a *app) build(ctx context.Context) error {
 	a.closers = append(a.closers, func(context.Context) error { return db.Close() })
 	a.log.Info("database ready", slog.String("path", db.Path()), slog.Int("schema", storage.LatestVersion()))
 
+	a.buildMetrics()
 	a.threads = threads.New(threads.Options{
 		BaseURL: a.cfg.Threads.APIURL, AuthURL: a.cfg.Threads.AuthURL,
 		AppID: a.cfg.Threads.AppID, AppSecret: a.cfg.Threads.AppSecret.Reveal(),
 		RedirectURI: a.cfg.Threads.RedirectURI, Scopes: a.cfg.Threads.DefaultScopes,
-		Logger: a.log,
+		HTTPClient: &http.Client{Timeout: threads.DefaultTimeout, Transport: a.metrics.Transport(nil)},
+		Logger:     a.log,
 	})
 	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, Wake: func() {
 		if a.wake != nil {

@@ -42,7 +42,7 @@ func (a *app) wireWebhooks(ctx context.Context) error {
 		StatusURL:             func(id string) string { return a.cfg.PublicURL + "/api/posts/" + id },
 		SourceName:            func(r *http.Request) string { return mux.Vars(r)["source"] },
 		AllowPrivateCallbacks: a.cfg.AllowPrivateURLs,
-		Deliveries:            deliveries,
+		Deliveries:            a.metrics.WebhookDeliveries(deliveries),
 		Logger:                a.log,
 	})
 	a.router.Handle("/hooks/{source}", h)

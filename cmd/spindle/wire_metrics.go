@@ -1,0 +1,22 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/spindle-threads/spindle/metrics"
+)
+
+// metricsParts holds the metrics, so subsystems can count what happens in them.
+type metricsParts struct {
+	metrics *metrics.Metrics
+}
+
+// buildMetrics creates the Prometheus metrics (issue 10) on a private registry and mounts
+// GET /metrics. The queue, publish latency, quota use and results come from the database at
+// scrape time; Threads API calls are counted by metricsTransport under the Threads client, and
+// webhook deliveries by the webhook door. build calls it before it makes the Threads client.
+func (a *app) buildMetrics() {
+	a.metrics = metrics.New(metrics.Options{Store: a.db, Logger: a.log.With(slog.String("component", "metrics"))})
+	a.router.Handle("/metrics", a.metrics.Handler()).Methods(http.MethodGet, http.MethodHead)
+}
