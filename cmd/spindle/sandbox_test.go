@@ -42,6 +42,9 @@ func TestSandboxPublishesACLIPost(t *testing.T) {
 				t.Errorf("round %d: /metrics lacks %s", round, want)
 			}
 		}
+		if code, page := get(t, "http://"+addr+"/"); code != 200 || !strings.Contains(page, "@sandbox") || !strings.Contains(page, id) {
+			t.Errorf("round %d: status page %d lacks the account or post %s", round, code, id)
+		}
 		cmd.Process.Kill()
 		cmd.Wait()
 	}

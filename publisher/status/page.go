@@ -1,0 +1,164 @@
+package status
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// The moving-window limits Threads applies per account over 24 hours.
+var quotaLimits = []struct {
+	Kind  storage.QuotaKind
+	Label string
+	Limit int
+}{
+	{storage.QuotaPosts, "posts", 250},
+	{storage.QuotaReplies, "replies", 1000},
+	{storage.QuotaDeletes, "deletions", 100},
+}
+
+const (
+	window      = 24 * time.Hour
+	recentPosts = 30
+	chartHours  = 24
+)
+
+type pages struct{ page *template.Template }
+
+func mustPages() *pages {
+	funcs := template.FuncMap{
+		"when": func(t time.Time) string {
+			if t.IsZero() {
+				return "never"
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		},
+	}
+	return &pages{page: template.Must(template.New("page.html").Funcs(funcs).ParseFS(templateFS, "templates/page.html"))}
+}
+
+type gauge struct {
+	Label       string
+	Used, Limit int
+	Percent     int
+	NextFree    time.Time // when the oldest use leaves the window; zero when none
+}
+
+type bar struct {
+	X, Y, H int
+	N       int
+	Hour    string
+}
+
+type accountView struct {
+	Account storage.Account
+	Gauges  []gauge
+	Bars    []bar
+	Total   int
+}
+
+type pageView struct {
+	Flash    string
+	CSRF     string
+	Now      time.Time
+	Accounts []accountView
+	Queue    []storage.PostCount
+	Posts    []storage.Post
+	Feeds    []storage.Feed
+	Sources  []storage.WebhookSource
+}
+
+func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
+	v, err := h.view(r.Context())
+	if err != nil {
+		h.opts.Logger.ErrorContext(r.Context(), "status page", "err", err)
+		http.Error(w, "The status page could not read the database: "+err.Error()+". Check the server log.", http.StatusInternalServerError)
+		return
+	}
+	v.Flash = r.URL.Query().Get("flash")
+	var buf bytes.Buffer
+	if err := h.pages.page.Execute(&buf, v); err != nil {
+		h.opts.Logger.ErrorContext(r.Context(), "status page template", "err", err)
+		http.Error(w, "The status page failed to render; the server log has the details.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = buf.WriteTo(w)
+}
+
+func (h *Handler) view(ctx context.Context) (pageView, error) {
+	now := h.opts.Now()
+	v := pageView{CSRF: h.csrf, Now: now}
+	s := h.opts.Store
+	accounts, err := s.Accounts(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, a := range accounts {
+		av := accountView{Account: a}
+		for _, q := range quotaLimits {
+			n, oldest, err := s.QuotaWindow(ctx, a.ID, q.Kind, now.Add(-window))
+			if err != nil {
+				return v, err
+			}
+			g := gauge{Label: q.Label, Used: n, Limit: q.Limit, Percent: min(100, n*100/q.Limit)}
+			if !oldest.IsZero() {
+				g.NextFree = oldest.Add(window)
+			}
+			av.Gauges = append(av.Gauges, g)
+		}
+		hours, err := s.QuotaHourly(ctx, a.ID, storage.QuotaPosts, now, chartHours)
+		if err != nil {
+			return v, err
+		}
+		replies, err := s.QuotaHourly(ctx, a.ID, storage.QuotaReplies, now, chartHours)
+		if err != nil {
+			return v, err
+		}
+		av.Bars, av.Total = bars(hours, replies, now)
+		v.Accounts = append(v.Accounts, av)
+	}
+	if v.Queue, err = s.PostCounts(ctx); err != nil {
+		return v, err
+	}
+	if v.Posts, err = s.List(ctx, storage.ListFilter{Limit: recentPosts}); err != nil {
+		return v, err
+	}
+	if v.Feeds, err = s.Feeds(ctx, nil); err != nil {
+		return v, err
+	}
+	if v.Sources, err = s.WebhookSources(ctx, 0); err != nil {
+		return v, err
+	}
+	return v, nil
+}
+
+// bars lays out one SVG bar per hour (posts and replies together), scaled to the busiest hour;
+// the chart is 240x40 with 10-unit slots.
+func bars(posts, replies []int, now time.Time) ([]bar, int) {
+	peak, total := 1, 0
+	sums := make([]int, len(posts))
+	for i := range posts {
+		sums[i] = posts[i] + replies[i]
+		peak, total = max(peak, sums[i]), total+sums[i]
+	}
+	out := make([]bar, len(sums))
+	for i, n := range sums {
+		hgt := n * 40 / peak
+		if n > 0 {
+			hgt = max(hgt, 1)
+		}
+		start := now.Add(time.Duration(i-len(sums)) * time.Hour).UTC()
+		out[i] = bar{X: i * 10, Y: 40 - hgt, H: hgt, N: n, Hour: fmt.Sprintf("%s: %d", start.Format("15:04"), n)}
+	}
+	return out, total
+}

@@ -1,0 +1,272 @@
+package status_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/config"
+	"github.com/spindle-threads/spindle/publisher/status"
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+const password = "correct horse battery"
+
+type fixture struct {
+	db     *storage.DB
+	srv    *httptest.Server
+	acct   storage.Account
+	queued storage.Post
+	failed storage.Post
+	feed   storage.Feed
+	woken  int
+	now    time.Time
+}
+
+func newFixture(t *testing.T, opts status.Options) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := &fixture{now: time.Now()}
+	f.db = storagetest.Open(t, nil)
+	f.acct = storagetest.Account(t, f.db, "alice")
+	var err error
+	f.queued, _, err = f.db.Enqueue(ctx, storage.NewPost{AccountID: f.acct.ID, Door: "api", Text: "queued one",
+		ScheduledAt: f.now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toFail, _, err := f.db.Enqueue(ctx, storage.NewPost{AccountID: f.acct.ID, Door: "slack", Text: "will fail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leased, err := f.db.Lease(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	if err != nil || len(leased) != 1 || leased[0].ID != toFail.ID {
+		t.Fatalf("lease: %v %+v", err, leased)
+	}
+	if err := f.db.Fail(ctx, storage.LeaseOf(leased[0]), "media URL answered 404"); err != nil {
+		t.Fatal(err)
+	}
+	f.failed = leased[0]
+	uses := []storage.QuotaUse{
+		{AccountID: f.acct.ID, Kind: storage.QuotaPosts, At: f.now.Add(-2 * time.Hour), PostID: toFail.ID},
+		{AccountID: f.acct.ID, Kind: storage.QuotaPosts, At: f.now.Add(-time.Hour), PostID: toFail.ID},
+		{AccountID: f.acct.ID, Kind: storage.QuotaPosts, At: f.now.Add(-30 * time.Hour), PostID: toFail.ID}, // out of the window
+	}
+	if err := f.db.RecordDeletion(ctx, toFail.ID, uses, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.feed, err = f.db.AddFeed(ctx, storage.Feed{URL: "https://example.org/feed.xml", AccountID: f.acct.ID,
+		Interval: 15 * time.Minute, Enabled: true, NextPollAt: f.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Store = f.db
+	opts.Wake = func() { f.woken++ }
+	f.srv = httptest.NewServer(status.New(opts))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// client returns a client that does not follow redirects, so tests see the flash location.
+func client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func (f *fixture) do(t *testing.T, method, path, pw string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if pw != "" {
+		req.SetBasicAuth("admin", pw)
+	}
+	resp, err := client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+func (f *fixture) csrf(t *testing.T) string {
+	t.Helper()
+	_, body := f.do(t, "GET", "/", password, nil)
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page:\n%s", body)
+	}
+	return m[1]
+}
+
+func (f *fixture) state(t *testing.T, id string) storage.State {
+	t.Helper()
+	p, err := f.db.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.State
+}
+
+func TestAccess(t *testing.T) {
+	off := newFixture(t, status.Options{})
+	if resp, _ := off.do(t, "GET", "/", "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("no password, not sandbox: status %d, want 404", resp.StatusCode)
+	}
+	open := newFixture(t, status.Options{Open: true})
+	if resp, body := open.do(t, "GET", "/", "", nil); resp.StatusCode != http.StatusOK || !strings.Contains(body, "@alice") {
+		t.Errorf("sandbox without password: status %d, want 200 with the account", resp.StatusCode)
+	}
+	on := newFixture(t, status.Options{Password: config.NewSecret(password)})
+	for _, pw := range []string{"", "wrong", password + "x"} {
+		resp, _ := on.do(t, "GET", "/", pw, nil)
+		if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Basic") {
+			t.Errorf("password %q: status %d, want 401 with a Basic challenge", pw, resp.StatusCode)
+		}
+	}
+	resp, body := on.do(t, "GET", "/", password, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("right password: status %d, want 200", resp.StatusCode)
+	}
+	for _, want := range []string{
+		"@alice", "posts: 2 of 250", "replies: 0 of 1000", "deletions: 0 of 100", "next slot frees",
+		on.queued.ID, on.failed.ID, "media URL answered 404", "https://example.org/feed.xml",
+		"(2 in all)", "<svg",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+func TestCancel(t *testing.T) {
+	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
+	token := f.csrf(t)
+
+	resp, _ := f.do(t, "POST", "/status/posts/"+f.queued.ID+"/cancel", password, url.Values{})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cancel without CSRF token: status %d, want 403", resp.StatusCode)
+	}
+	resp, _ = f.do(t, "POST", "/status/posts/"+f.queued.ID+"/cancel", password, url.Values{"csrf": {token + "0"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cancel with a wrong CSRF token: status %d, want 403", resp.StatusCode)
+	}
+	if s := f.state(t, f.queued.ID); s != storage.StateQueued {
+		t.Fatalf("after refused cancels the post is %s, want queued", s)
+	}
+
+	resp, _ = f.do(t, "POST", "/status/posts/"+f.queued.ID+"/cancel", password, url.Values{"csrf": {token}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "cancelled") {
+		t.Errorf("cancel: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if s := f.state(t, f.queued.ID); s != storage.StateCancelled {
+		t.Errorf("after cancel the post is %s, want cancelled", s)
+	}
+	// The flash shows on the page it redirects to.
+	_, body := f.do(t, "GET", resp.Header.Get("Location"), password, nil)
+	if !strings.Contains(body, "Post "+f.queued.ID+" cancelled.") {
+		t.Errorf("the page after cancel does not show the flash")
+	}
+
+	// A failed post cannot be cancelled: a clear message, no change.
+	resp, _ = f.do(t, "POST", "/status/posts/"+f.failed.ID+"/cancel", password, url.Values{"csrf": {token}})
+	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
+	if !strings.Contains(loc, "is failed, so it cannot be cancelled") {
+		t.Errorf("cancel of a failed post: location %q", loc)
+	}
+	if s := f.state(t, f.failed.ID); s != storage.StateFailed {
+		t.Errorf("failed post became %s", s)
+	}
+	// A post that does not exist.
+	resp, _ = f.do(t, "POST", "/status/posts/nosuch/cancel", password, url.Values{"csrf": {token}})
+	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "does not exist") {
+		t.Errorf("cancel of a missing post: location %q", loc)
+	}
+}
+
+func TestRetry(t *testing.T) {
+	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
+	token := f.csrf(t)
+	resp, _ := f.do(t, "POST", "/status/posts/"+f.failed.ID+"/retry", password, url.Values{})
+	if resp.StatusCode != http.StatusForbidden || f.state(t, f.failed.ID) != storage.StateFailed {
+		t.Fatalf("retry without CSRF: status %d, state %s", resp.StatusCode, f.state(t, f.failed.ID))
+	}
+	before := time.Now()
+	resp, _ = f.do(t, "POST", "/status/posts/"+f.failed.ID+"/retry", password, url.Values{"csrf": {token}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("retry: status %d", resp.StatusCode)
+	}
+	p, err := f.db.Get(context.Background(), f.failed.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.State != storage.StateQueued || p.NextAttemptAt.Before(before.Add(-time.Second)) || p.NextAttemptAt.After(time.Now()) {
+		t.Errorf("after retry: state %s, next attempt %v (want queued, now)", p.State, p.NextAttemptAt)
+	}
+	if f.woken != 1 {
+		t.Errorf("retry woke the publisher %d times, want 1", f.woken)
+	}
+	// Retrying a queued post says so and changes nothing.
+	resp, _ = f.do(t, "POST", "/status/posts/"+f.queued.ID+"/retry", password, url.Values{"csrf": {token}})
+	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "is queued, so it cannot be retried") {
+		t.Errorf("retry of a queued post: location %q", loc)
+	}
+}
+
+func TestFeedPauseResume(t *testing.T) {
+	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
+	token := f.csrf(t)
+	path := func(op string) string { return "/status/feeds/" + itoa(f.feed.ID) + "/" + op }
+	enabled := func() bool {
+		g, err := f.db.Feed(context.Background(), f.feed.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g.Enabled
+	}
+	if resp, _ := f.do(t, "POST", path("pause"), password, nil); resp.StatusCode != http.StatusForbidden || !enabled() {
+		t.Fatalf("pause without CSRF: status %d, enabled %v", resp.StatusCode, enabled())
+	}
+	f.do(t, "POST", path("pause"), password, url.Values{"csrf": {token}})
+	if enabled() {
+		t.Fatal("feed still enabled after pause")
+	}
+	_, body := f.do(t, "GET", "/", password, nil)
+	if !strings.Contains(body, "paused from the status page") || !strings.Contains(body, "Resume</button>") {
+		t.Error("page does not show the paused feed with a Resume button")
+	}
+	resp, _ := f.do(t, "POST", path("pause"), password, url.Values{"csrf": {token}})
+	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "already paused") {
+		t.Errorf("second pause: location %q", loc)
+	}
+	f.do(t, "POST", path("resume"), password, url.Values{"csrf": {token}})
+	if !enabled() {
+		t.Fatal("feed still paused after resume")
+	}
+	resp, _ = f.do(t, "POST", "/status/feeds/x/resume", password, url.Values{"csrf": {token}})
+	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "not a feed number") {
+		t.Errorf("bad feed id: location %q", loc)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
