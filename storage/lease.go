@@ -227,3 +227,23 @@ const (
 	failPost = `UPDATE posts SET state = 'failed', last_error = ?, lease_expires_at = 0, updated_at = ?
 		WHERE id = ? AND state = 'publishing' AND attempts = ?`
 )
+
+// ReleaseLeases expires every lease still held, and returns how many. serve calls it at start:
+// one daemon owns the queue, so a lease held at start belongs to a process that died, and its
+// post should resume now (from its committed container) rather than wait out the TTL. Running
+// two daemons on one database is not supported.
+func (db *DB) ReleaseLeases(ctx context.Context) (int, error) {
+	var n int64
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET lease_expires_at = 0 WHERE state = 'publishing' AND lease_expires_at > 0`)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: release leases: %w", err)
+	}
+	return int(n), nil
+}

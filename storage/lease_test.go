@@ -190,3 +190,22 @@ func TestLeaseFindsIdleAccountBehindBusyHead(t *testing.T) {
 		t.Fatalf("the idle account's post was not found behind 639 busy ones: %+v", got)
 	}
 }
+
+func TestReleaseLeasesLetsADeadWorkersPostResumeAtOnce(t *testing.T) {
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	a := storagetest.Account(t, db, "alice")
+	p := enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "x"})
+	lease(t, db, clock.Now(), 1)
+	if got := lease(t, db, clock.Now(), 1); len(got) != 0 {
+		t.Fatal("a held lease was handed out again")
+	}
+	n, err := db.ReleaseLeases(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("released %d (err %v), want 1", n, err)
+	}
+	got := lease(t, db, clock.Now(), 1)
+	if len(got) != 1 || got[0].ID != p.ID || got[0].Attempts != 2 {
+		t.Fatalf("after release the post must resume at once: %+v", got)
+	}
+}

@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+)
+
+// buildSpindle compiles the real binary from the module root, one directory up.
+func buildSpindle(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "spindle")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/spindle")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/spindle: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// freeAddr picks a loopback port that is free now, so SPINDLE_ADDR and SPINDLE_PUBLIC_URL can
+// name the same address before the daemon starts.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// daemon is a running `spindle serve` child process and what it logged.
+type daemon struct {
+	cmd  *exec.Cmd
+	addr string
+	mu   sync.Mutex
+	log  []string
+	done chan struct{}
+}
+
+// logs returns everything the daemon has logged so far.
+func (d *daemon) logs() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return strings.Join(d.log, "\n")
+}
+
+// kill ends the daemon with SIGKILL, as a crash or an OOM killer would, and waits for it.
+func (d *daemon) kill(t *testing.T) {
+	t.Helper()
+	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-d.done
+}
+
+var listening = regexp.MustCompile(`msg="spindle is listening" addr=(\S+)`)
+
+// startDaemon starts `spindle serve` configured only through env and waits until it logs
+// that it listens.
+func startDaemon(t *testing.T, bin string, env []string) *daemon {
+	t.Helper()
+	d := &daemon{cmd: exec.Command(bin, "serve"), done: make(chan struct{})}
+	d.cmd.Env = env
+	stderr, err := d.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			d.mu.Lock()
+			d.log = append(d.log, line)
+			d.mu.Unlock()
+			if m := listening.FindStringSubmatch(line); m != nil {
+				select {
+				case addrc <- m[1]:
+				default:
+				}
+			}
+		}
+		d.cmd.Wait()
+		close(d.done)
+	}()
+	t.Cleanup(func() {
+		d.cmd.Process.Kill()
+		<-d.done
+		if t.Failed() {
+			t.Logf("spindle log:\n%s", d.logs())
+		}
+	})
+	select {
+	case d.addr = <-addrc:
+	case <-d.done:
+		t.Fatalf("spindle serve exited before listening:\n%s", d.logs())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("spindle serve did not listen within 30s:\n%s", d.logs())
+	}
+	return d
+}
+
+// cli runs a spindle command with env and returns its exit code and output.
+func cli(t *testing.T, bin string, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("spindle %v: %v", args, err)
+	}
+	return code, out.String(), errOut.String()
+}
+
+// mustCLI runs a spindle command that must succeed and returns its standard output.
+func mustCLI(t *testing.T, bin string, env []string, args ...string) string {
+	t.Helper()
+	code, out, errOut := cli(t, bin, env, args...)
+	if code != 0 {
+		t.Fatalf("spindle %v: exit %d\n%s%s", args, code, out, errOut)
+	}
+	return out
+}
+
+// ledgerCount counts the posts in the simulator's ledger whose text is text.
+func ledgerCount(sim *threadstest.Server, text string) int {
+	n := 0
+	for _, p := range sim.Ledger() {
+		if p.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+// eventually polls cond every 10ms until it holds or timeout passes.
+// explain, if given, logs what helps understand a failure.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool, explain ...func()) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			for _, f := range explain {
+				f()
+			}
+			t.Fatalf("%s: not within %v", what, timeout)
+		}
+	}
+}
+
+// newHTTPServer serves h on loopback.
+func newHTTPServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
