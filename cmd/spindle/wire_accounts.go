@@ -51,16 +51,23 @@ func (a *app) wireAccounts(ctx context.Context) error {
 	return nil
 }
 
-// linkSandboxAccount creates @sandbox in the simulator and links it, sealed like any account.
+// linkSandboxAccount creates @sandbox in the simulator and links it, sealed like any account,
+// owned by the identity api:sandbox.
 // On restart the simulator is new, so the account is linked again with a fresh token.
 func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error {
 	user := a.sim.AddUser("sandbox")
 	token := a.sim.IssueToken(user.ID)
-	_, err := a.db.SaveAccount(ctx, storage.Account{
+	// The demo account is owned by the identity api:sandbox, so `spindle tokens create
+	// --account sandbox` can make REST API tokens for it.
+	owner, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorAPI, User: "sandbox", Name: "sandbox"})
+	if err != nil {
+		return fmt.Errorf("sandbox: demo owner: %w", err)
+	}
+	_, err = a.db.LinkAccount(ctx, storage.Account{
 		ThreadsUserID: user.ID, Username: "sandbox",
 		TokenSealed:    keys.Seal(token, user.ID),
 		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now(),
-	})
+	}, owner.ID)
 	if err != nil {
 		return fmt.Errorf("sandbox: link the demo account: %w", err)
 	}
