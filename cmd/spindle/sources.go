@@ -90,6 +90,21 @@ func oneName(fs *flag.FlagSet, args []string, example string) (string, error) {
 	return rest[0], nil
 }
 
+// namedSource parses a sources command that takes one source name, then opens the store;
+// the caller closes c.db.
+func namedSource(ctx context.Context, env *cliEnv, fs *flag.FlagSet, cf *config.Flags, args []string, example string) (*sourcesCmd, string, error) {
+	name, err := oneName(fs, args, example)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg, err := env.load(cf)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := openSources(ctx, cfg)
+	return c, name, err
+}
+
 func notFound(name string, err error) error {
 	if errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("no webhook source named %q; `spindle sources list` shows them", name)
@@ -277,15 +292,7 @@ func orDash(s string) string {
 func sourcesShow(ctx context.Context, env *cliEnv, args []string) error {
 	fs, cf := env.flags("sources show", "spindle sources show <name> [--json]")
 	asJSON := fs.Bool("json", false, "print the source as JSON")
-	name, err := oneName(fs, args, "spindle sources show ci")
-	if err != nil {
-		return err
-	}
-	cfg, err := env.load(cf)
-	if err != nil {
-		return err
-	}
-	c, err := openSources(ctx, cfg)
+	c, name, err := namedSource(ctx, env, fs, cf, args, "spindle sources show ci")
 	if err != nil {
 		return err
 	}
@@ -375,15 +382,7 @@ func sourcesRotate(ctx context.Context, env *cliEnv, args []string) error {
 func sourcesRemove(ctx context.Context, env *cliEnv, args []string) error {
 	fs, cf := env.flags("sources remove", "spindle sources remove <name> [--json]")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	name, err := oneName(fs, args, "spindle sources remove ci")
-	if err != nil {
-		return err
-	}
-	cfg, err := env.load(cf)
-	if err != nil {
-		return err
-	}
-	c, err := openSources(ctx, cfg)
+	c, name, err := namedSource(ctx, env, fs, cf, args, "spindle sources remove ci")
 	if err != nil {
 		return err
 	}
@@ -401,15 +400,7 @@ func sourcesRemove(ctx context.Context, env *cliEnv, args []string) error {
 func sourcesEnable(ctx context.Context, env *cliEnv, args []string, on bool) error {
 	verb := map[bool]string{true: "enable", false: "disable"}[on]
 	fs, cf := env.flags("sources "+verb, "spindle sources "+verb+" <name>")
-	name, err := oneName(fs, args, "spindle sources "+verb+" ci")
-	if err != nil {
-		return err
-	}
-	cfg, err := env.load(cf)
-	if err != nil {
-		return err
-	}
-	c, err := openSources(ctx, cfg)
+	c, name, err := namedSource(ctx, env, fs, cf, args, "spindle sources "+verb+" ci")
 	if err != nil {
 		return err
 	}
