@@ -97,20 +97,7 @@ func (db *DB) account(ctx context.Context, where string, arg any) (Account, erro
 
 // Accounts lists every account, by username.
 func (db *DB) Accounts(ctx context.Context) ([]Account, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return db.accounts(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY username`)
 }
 
 // SetAccountStatus changes an account's status; disconnecting also drops its token.
