@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -81,37 +80,17 @@ func BenchmarkManagerPollDue1000Feeds(b *testing.B) {
 	}
 	round() // baseline: every feed's items become seen, validators stored
 
-	stop := make(chan struct{})
-	var peak atomic.Uint64
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		tick := time.NewTicker(2 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(sample)
-			if v := sample[0].Value.Uint64(); v > peak.Load() {
-				peak.Store(v)
-			}
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	peakHeap := samplePeakHeap()
 	runtime.GC()
 	b.ResetTimer()
 	for b.Loop() {
 		round()
 	}
 	b.StopTimer()
-	close(stop)
-	<-sampled
+	peak := peakHeap()
 	if fs, _ := db.Feeds(ctx, nil); fs[0].Failures != 0 || fs[1].Failures != 0 {
 		b.Fatalf("feeds failed: %q %q", fs[0].LastError, fs[1].LastError)
 	}
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(feeds, "feeds/round")
 }
