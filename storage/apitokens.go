@@ -103,20 +103,7 @@ func (db *DB) APITokens(ctx context.Context, identityID int64) ([]APIToken, erro
 	if identityID != 0 {
 		q, args = q+` WHERE identity_id = ?`, append(args, identityID)
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY id DESC`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list api tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list api tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.r, "list api tokens", scanAPIToken, q+` ORDER BY id DESC`, args...)
 }
 
 // PostByMediaID finds the post Spindle published as the Threads media id mediaID.

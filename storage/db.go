@@ -133,6 +133,25 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// queryAll runs q on the pool and scans every row with scan; what names the list in errors
+// ("list feeds").
+func queryAll[T any](ctx context.Context, pool *sql.DB, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := pool.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // inTx runs fn in one immediate write transaction, committing on success and rolling back on
 // error or panic.
 func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {

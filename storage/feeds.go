@@ -172,20 +172,7 @@ func (db *DB) DueFeeds(ctx context.Context, now time.Time, limit int) ([]Feed, e
 }
 
 func (db *DB) feeds(ctx context.Context, q string, args ...any) ([]Feed, error) {
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list feeds: %w", err)
-	}
-	defer rows.Close()
-	var out []Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list feeds: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.r, "list feeds", scanFeed, q, args...)
 }
 
 // DeleteFeed removes a feed and its seen items. Its posts stay in the queue.

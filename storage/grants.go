@@ -120,20 +120,7 @@ func (db *DB) AccountsExpiringBefore(ctx context.Context, t time.Time) ([]Accoun
 }
 
 func (db *DB) accounts(ctx context.Context, q string, args ...any) ([]Account, error) {
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list accounts: %w", err)
-	}
-	defer rows.Close()
-	var out []Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list accounts: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.r, "list accounts", scanAccount, q, args...)
 }
 
 // AccountOwner returns the identity owning an account; ErrNotFound when nobody does.

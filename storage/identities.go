@@ -92,20 +92,7 @@ func (db *DB) identity(ctx context.Context, where string, args ...any) (Identity
 
 // Identities lists every identity, oldest first.
 func (db *DB) Identities(ctx context.Context) ([]Identity, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+identityColumns+` FROM identities ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list identities: %w", err)
-	}
-	defer rows.Close()
-	var out []Identity
-	for rows.Next() {
-		i, err := scanIdentity(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list identities: %w", err)
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.r, "list identities", scanIdentity, `SELECT `+identityColumns+` FROM identities ORDER BY id`)
 }
 
 // SetDefaultAccount records the account an identity posts to when it names none; 0 clears it.

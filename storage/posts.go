@@ -266,20 +266,7 @@ func (db *DB) List(ctx context.Context, f ListFilter) ([]Post, error) {
 	}
 	q += ` ORDER BY seq DESC LIMIT ?`
 	args = append(args, min(limit, 1000))
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list posts: %w", err)
-	}
-	defer rows.Close()
-	var out []Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list posts: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.r, "list posts", scanPost, q, args...)
 }
 
 // StateError says an operation does not apply to a post in its current state.

@@ -146,20 +146,7 @@ func (db *DB) WebhookSources(ctx context.Context, accountID int64) ([]WebhookSou
 	if accountID != 0 {
 		q, args = q+` WHERE account_id = ?`, append(args, accountID)
 	}
-	rows, err := db.r.QueryContext(ctx, q+` ORDER BY name`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("storage: list webhook sources: %w", err)
-	}
-	defer rows.Close()
-	var out []WebhookSource
-	for rows.Next() {
-		s, err := scanWebhookSource(rows)
-		if err != nil {
-			return nil, fmt.Errorf("storage: list webhook sources: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, db.r, "list webhook sources", scanWebhookSource, q+` ORDER BY name`, args...)
 }
 
 // RotateWebhookSecret makes sealed the source's current secret. The secret it replaces keeps
