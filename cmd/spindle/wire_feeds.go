@@ -23,9 +23,8 @@ type feedParts struct {
 	feedNotifier publisher.Notifier
 }
 
-// wireFeeds builds the feed manager and its poll job. The job runs on a scheduler of its own
-// (publisher.NewScheduler, so it has the same singleton mode and panic handling), started once
-// the listener is up and stopped at shutdown.
+// wireFeeds builds the feed manager and registers its poll and prune jobs on the publisher's
+// scheduler (same singleton mode and panic handling, started after the listener is up).
 func (a *app) wireFeeds(ctx context.Context) error {
 	a.feedNotices = &feedNoticeRouter{log: a.log, doors: map[string]rss.Notices{}}
 	a.feeds = newFeedManager(a.cfg, a.db, a.ingest, a.feedNotices, a.log.With(slog.String("door", "feed")))
@@ -34,18 +33,13 @@ func (a *app) wireFeeds(ctx context.Context) error {
 		return m.PostNotice(ctx, rss.PostEvent{Kind: string(e.Kind), PostID: e.PostID, OriginRef: e.OriginRef,
 			Permalink: e.Permalink, Reason: e.Reason, Until: e.Until})
 	})
-	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log})
-	if err != nil {
-		return err
-	}
 	// Rounds at least as often as the shortest interval a feed may have, so a deliberately
 	// fast SPINDLE_FEED_INTERVAL (tests, local setups) is honoured.
 	every := min(feedRoundEvery, max(a.cfg.MinFeedInterval(), time.Second))
-	if err := m.Register(sched, every); err != nil {
+	// The jobs run on the publisher's scheduler, which wirePublisher built, starts and stops.
+	if err := m.Register(a.scheduler, every); err != nil {
 		return fmt.Errorf("feeds: %w", err)
 	}
-	a.starts = append(a.starts, func(context.Context) error { sched.Start(); return nil })
-	a.closers = append(a.closers, func(context.Context) error { return sched.Shutdown() })
 	return nil
 }
 
