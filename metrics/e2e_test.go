@@ -63,7 +63,7 @@ func TestMetricsAfterPublishing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pub := publisher.New(publisher.Options{Store: db, API: client, Tokens: tokens{db},
+	pub := publisher.New(publisher.Options{Store: db, API: client, Tokens: tokens{db}, Observer: m,
 		Delays: publisher.Delays{TextCheck: time.Millisecond, StatusPoll: time.Millisecond}})
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -142,6 +142,12 @@ func TestMetricsAfterPublishing(t *testing.T) {
 	}
 	if b := lat.GetHistogram().GetBucket(); b[len(b)-1].GetCumulativeCount() != 2 {
 		t.Errorf("both posts took under 24 h, buckets %v", b)
+	}
+	if got := value(t, fams, "spindle_posts_published_total", nil); got != 2 {
+		t.Errorf("posts published counted live = %v, want 2", got)
+	}
+	if got := total(fams, "spindle_posts_failed_total"); got != 0 {
+		t.Errorf("posts failed counted live = %v, want 0", got)
 	}
 	if got := value(t, fams, "spindle_threads_api_requests_total", map[string]string{"endpoint": "threads_create", "outcome": "ok"}); got < 2 {
 		t.Errorf("threads_create calls = %v, want at least 2 (one per post)", got)

@@ -56,3 +56,12 @@ func value(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels 
 	}
 	return m.GetCounter().GetValue()
 }
+
+// total is the sum of every series of counter family name (0 when it has none).
+func total(fams map[string]*dto.MetricFamily, name string) float64 {
+	sum := 0.0
+	for _, m := range fams[name].GetMetric() {
+		sum += m.GetCounter().GetValue()
+	}
+	return sum
+}

@@ -4,7 +4,9 @@
 // Spindles in one test process do not collide and nothing registers behind our back. What the
 // database already knows (queue depth, quota use) is read from it at scrape time rather than
 // counted in memory, so the numbers survive a restart and can never drift from the truth;
-// what only passes through the process (Threads API calls) is counted as it happens.
+// what only passes through the process (Threads API calls, webhook requests, feed polls, how
+// and why posts end) is counted as it happens: Metrics is the publisher's Observer and the
+// feed manager's.
 package metrics
 
 import (
@@ -50,10 +52,11 @@ type Metrics struct {
 	apiCalls *prometheus.CounterVec
 	apiTime  *prometheus.HistogramVec
 	webhooks *prometheus.CounterVec
+	live     *live
 }
 
-// New builds the registry: the Go runtime and process collectors, the store's collectors, and
-// the Threads API instruments the Transport feeds.
+// New builds the registry: the Go runtime and process collectors, the store's collectors, the
+// Threads API instruments the Transport feeds, and the counters the observers feed.
 func New(o Options) *Metrics {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -80,6 +83,9 @@ func New(o Options) *Metrics {
 			Help: "Deliveries to known webhook sources since start, by source and outcome (accepted, refused, error).",
 		}, []string{"source", "outcome"}),
 	}
+	l, counters := newLive()
+	m.live = l
+	m.reg.MustRegister(counters...)
 	m.reg.MustRegister(m.webhooks,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

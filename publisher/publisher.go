@@ -137,6 +137,9 @@ type Options struct {
 	NoAutoPublish bool
 	// RefreshBefore refreshes long-lived tokens this close to expiry [7 days].
 	RefreshBefore time.Duration
+	// Observer hears of each post published, failed or put back for a retry, as it happens
+	// (the metrics, issue 10) [nobody].
+	Observer Observer
 }
 
 // Publisher drains the queue to Threads. It is safe for concurrent use.
@@ -147,6 +150,7 @@ type Publisher struct {
 	toks  TokenSource
 	log   *slog.Logger
 	now   func() time.Time
+	obs   Observer
 
 	woken    atomic.Bool
 	drainMu  sync.Mutex // one drain at a time, whoever calls it
@@ -188,7 +192,10 @@ func New(o Options) *Publisher {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
+	return &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now, obs: o.Observer}
 }
 
 func (p *Publisher) limit(k storage.QuotaKind) int {
@@ -214,5 +221,54 @@ func (p *Publisher) parked(err error) bool {
 	return false
 }
 
-// observe is where metrics hook in (issue 10): one call per finished step.
-func (p *Publisher) observe(string, time.Duration) {}
+// Observer hears what becomes of posts as it happens; the metrics implement it (issue 10).
+// Each call follows the commit of the step it reports, so a step whose commit failed (a lost
+// lease) reports nothing and its retry is not counted twice. Workers call it concurrently, on
+// the publishing path: it must be safe for concurrent use and must not block.
+type Observer interface {
+	// Published: every part of a post is on Threads and the post is committed posted.
+	Published()
+	// Failed: a post failed for good, for a reason of class.
+	Failed(class FailureClass)
+	// Retried: a failure of class put a post back in the queue with backoff.
+	Retried(class FailureClass)
+}
+
+// FailureClass is why a publishing step failed, from a small fixed set (FailureClasses): it
+// labels metrics, so it never holds a post id, an account or an error's text.
+type FailureClass string
+
+// The failure classes. Most follow the Threads client's classes (threads.Class); the last
+// three are the publisher's own ways of giving up.
+const (
+	FailPermanent     FailureClass = "permanent"       // refused for a reason no retry fixes
+	FailTransient     FailureClass = "transient"       // network, 5xx, timeouts, our database
+	FailRateLimited   FailureClass = "rate_limited"    // Threads said to slow down
+	FailAuth          FailureClass = "auth"            // the token is expired or revoked
+	FailPermission    FailureClass = "permission"      // the app lacks a permission
+	FailValidation    FailureClass = "validation"      // Threads refused the post's content
+	FailMediaNotReady FailureClass = "media_not_ready" // published too soon after creating
+	FailNotFound      FailureClass = "not_found"       // the object is gone
+	FailRestricted    FailureClass = "restricted"      // Threads restricted the account
+	// FailMedia: Threads could not process the media (its container ended in ERROR twice).
+	FailMedia FailureClass = "media"
+	// FailContainer: the containers kept expiring, vanishing or never got ready, more times
+	// than Retry.MaxRecreate.
+	FailContainer FailureClass = "container"
+	// FailRetriesExhausted: retryable failures went on past Retry.MaxAttempts or MaxTime.
+	FailRetriesExhausted FailureClass = "retries_exhausted"
+)
+
+// FailureClasses lists every FailureClass, so that a metric can start each at zero.
+func FailureClasses() []FailureClass {
+	return []FailureClass{FailPermanent, FailTransient, FailRateLimited, FailAuth, FailPermission,
+		FailValidation, FailMediaNotReady, FailNotFound, FailRestricted, FailMedia, FailContainer,
+		FailRetriesExhausted}
+}
+
+// noObserver is the Observer when nobody listens.
+type noObserver struct{}
+
+func (noObserver) Published()           {}
+func (noObserver) Failed(FailureClass)  {}
+func (noObserver) Retried(FailureClass) {}

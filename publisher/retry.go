@@ -46,7 +46,7 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 		}
 		r.state.Failures++
 		if r.state.Failures > r.p.opts.Retry.MaxAttempts || now.Sub(r.state.FirstFailureAt) > r.p.opts.Retry.MaxTime {
-			return r.fail(ctx, pt, fmt.Sprintf("gave up after %d attempts over %s: %s",
+			return r.fail(ctx, pt, FailRetriesExhausted, fmt.Sprintf("gave up after %d attempts over %s: %s",
 				r.state.Failures, now.Sub(r.state.FirstFailureAt).Round(time.Second), reasonOf(err)))
 		}
 		next := now.Add(r.backoff(r.state.Failures, err))
@@ -54,10 +54,35 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 			Retry: &storage.RetryAt{Next: next, Reason: reasonOf(err)}}); err != nil {
 			return err
 		}
+		r.p.obs.Retried(failureClass(class))
 		r.p.wakeAt(next)
 		return errStop
 	}
-	return r.fail(ctx, pt, reasonOf(err))
+	return r.fail(ctx, pt, failureClass(class), reasonOf(err))
+}
+
+// failureClass is the FailureClass of a Threads client's class; a class this package does not
+// know (one added to the client later) counts as permanent rather than leak into a label.
+func failureClass(c threads.Class) FailureClass {
+	switch c {
+	case threads.ClassTransient:
+		return FailTransient
+	case threads.ClassRateLimited:
+		return FailRateLimited
+	case threads.ClassAuth:
+		return FailAuth
+	case threads.ClassPermission:
+		return FailPermission
+	case threads.ClassValidation:
+		return FailValidation
+	case threads.ClassMediaNotReady:
+		return FailMediaNotReady
+	case threads.ClassNotFound:
+		return FailNotFound
+	case threads.ClassRestricted:
+		return FailRestricted
+	}
+	return FailPermanent
 }
 
 // backoff is the wait before retry n (from 1): exponential with full jitter in its upper half,
@@ -75,8 +100,8 @@ func (r *run) backoff(n int, err error) time.Duration {
 	return d
 }
 
-// fail marks the post failed with reason, telling its door.
-func (r *run) fail(ctx context.Context, pt *storage.Part, reason string) error {
+// fail marks the post failed with reason, telling its door; class is for the Observer.
+func (r *run) fail(ctx context.Context, pt *storage.Part, class FailureClass, reason string) error {
 	if done := r.publishedParts(); done > 0 {
 		reason = fmt.Sprintf("%s (the first %d of %d parts of the thread were published)", reason, done, len(r.parts))
 	}
@@ -90,6 +115,7 @@ func (r *run) fail(ctx context.Context, pt *storage.Part, reason string) error {
 		Events: []storage.OutboxEvent{r.p.outboxEvent(ev, r.post.ID+":failed")}}); err != nil {
 		return err
 	}
+	r.p.obs.Failed(class)
 	r.p.deliverSoon()
 	return errStop
 }

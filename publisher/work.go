@@ -49,7 +49,6 @@ var errStop = errors.New("step committed")
 
 // process runs the state machine for one leased post until it commits a step.
 func (p *Publisher) process(ctx context.Context, post storage.Post) {
-	start := time.Now()
 	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
 	r.extended = r.now
 	err := r.run(ctx)
@@ -62,7 +61,6 @@ func (p *Publisher) process(ctx context.Context, post storage.Post) {
 		p.log.Warn("publishing step failed; the post will be retried when its lease expires",
 			slog.String("post", post.ID), slog.Int64("account", post.AccountID), slog.Any("err", err))
 	}
-	p.observe("step", time.Since(start))
 }
 
 func (r *run) run(ctx context.Context) error {
@@ -403,9 +401,16 @@ func (r *run) finish(ctx context.Context, use *storage.QuotaUse) error {
 		} else if r.p.now().Sub(root.PublishedAt) < r.p.opts.Delays.PermalinkMax && threads.IsRetryable(err) {
 			// Published and committed now; the link is fetched at the next step.
 			r.state.Failures++
-			return r.p.store.Advance(ctx, r.lease, storage.Step{Parts: r.parts, Quota: quota,
-				Retry: &storage.RetryAt{Next: r.p.now().Add(r.backoff(r.state.Failures, err)),
-					Reason: "published; looking up its link"}, State: &r.state})
+			next := r.p.now().Add(r.backoff(r.state.Failures, err))
+			if aerr := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: r.parts, Quota: quota,
+				Retry: &storage.RetryAt{Next: next, Reason: "published; looking up its link"}, State: &r.state}); aerr != nil {
+				return aerr
+			}
+			r.p.obs.Retried(failureClass(threads.ClassOf(err)))
+			r.p.wakeAt(next)
+			// errStop, not nil: nil would let run go on to call finish again on a post that is
+			// back in the queue (a second Media call, then a lost-lease warning).
+			return errStop
 		}
 	}
 	ev := r.event(EventPosted)
@@ -418,6 +423,7 @@ func (r *run) finish(ctx context.Context, use *storage.QuotaUse) error {
 		Events:   []storage.OutboxEvent{r.p.outboxEvent(ev, r.post.ID+":posted")},
 		Complete: &storage.Completion{MediaID: root.MediaID, Permalink: root.Permalink}})
 	if err == nil {
+		r.p.obs.Published()
 		r.p.deliverSoon()
 		r.p.log.Info("post published", slog.String("post", r.post.ID), slog.Int64("account", r.post.AccountID),
 			slog.String("permalink", root.Permalink))
@@ -452,7 +458,7 @@ func (r *run) recreate(ctx context.Context, i int, why string) error {
 	pt := &r.parts[i]
 	pt.Recreates++
 	if pt.Recreates > r.p.opts.Retry.MaxRecreate {
-		return r.fail(ctx, pt, fmt.Sprintf("Threads could not publish the post: %s, %d times — try again later or with other media", why, pt.Recreates))
+		return r.fail(ctx, pt, FailContainer, fmt.Sprintf("Threads could not publish the post: %s, %d times — try again later or with other media", why, pt.Recreates))
 	}
 	pt.ContainerID, pt.Children, pt.ContainerAt, pt.NotReady = "", nil, time.Time{}, 0
 	return r.requeue(ctx, pt, r.p.now(), why+"; creating it again")
@@ -465,7 +471,7 @@ func (r *run) containerError(ctx context.Context, i int, msg, url string) error 
 	if pt.Recreates == 0 {
 		return r.recreate(ctx, i, "Threads could not process the media ("+cmpOr(msg, "UNKNOWN")+")")
 	}
-	return r.fail(ctx, pt, mediaErrorReason(msg, url))
+	return r.fail(ctx, pt, FailMedia, mediaErrorReason(msg, url))
 }
 
 func cmpOr(s, def string) string {

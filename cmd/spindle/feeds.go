@@ -40,13 +40,15 @@ func runFeeds(ctx context.Context, env *cliEnv, args []string) error {
 	}
 }
 
-// newFeedManager builds the feed manager the daemon and the command line share.
-func newFeedManager(cfg config.Config, db *storage.DB, svc *ingest.Service, notices rss.Notices, log *slog.Logger) *rss.Manager {
+// newFeedManager builds the feed manager the daemon and the command line share; obs (nil on
+// the command line) counts its polls.
+func newFeedManager(cfg config.Config, db *storage.DB, svc *ingest.Service, notices rss.Notices, obs rss.Observer, log *slog.Logger) *rss.Manager {
 	return rss.NewManager(rss.ManagerOptions{
 		Store:           db,
 		Fetcher:         rss.NewFetcher(rss.FetcherOptions{Version: version, AllowPrivate: cfg.AllowPrivateURLs}),
 		Enqueuer:        rss.ServiceEnqueuer{Service: svc},
 		Notices:         notices,
+		Observer:        obs,
 		Logger:          log,
 		DefaultInterval: cfg.FeedInterval,
 		MinInterval:     cfg.MinFeedInterval(),
@@ -61,7 +63,7 @@ func feedsCLI(ctx context.Context, cfg config.Config) (*storage.DB, *rss.Manager
 	}
 	quiet := slog.New(slog.DiscardHandler) // the command's output says what happened
 	svc := ingest.NewService(ingest.Options{Queue: db, Logger: quiet})
-	return db, newFeedManager(cfg, db, svc, nil, quiet), nil
+	return db, newFeedManager(cfg, db, svc, nil, nil, quiet), nil
 }
 
 func accountByName(ctx context.Context, db *storage.DB, name string) (storage.Account, error) {

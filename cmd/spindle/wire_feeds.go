@@ -27,7 +27,8 @@ type feedParts struct {
 // scheduler (same singleton mode and panic handling, started after the listener is up).
 func (a *app) wireFeeds(ctx context.Context) error {
 	a.feedNotices = &feedNoticeRouter{log: a.log, doors: map[string]rss.Notices{}}
-	a.feeds = newFeedManager(a.cfg, a.db, a.ingest, a.feedNotices, a.log.With(slog.String("door", "feed")))
+	// buildMetrics ran first (build), so a.metrics is set: it counts every poll by result.
+	a.feeds = newFeedManager(a.cfg, a.db, a.ingest, a.feedNotices, a.metrics, a.log.With(slog.String("door", "feed")))
 	m := a.feeds
 	a.feedNotifier = publisher.NotifierFunc(func(ctx context.Context, e publisher.Event) error {
 		return m.PostNotice(ctx, rss.PostEvent{Kind: string(e.Kind), PostID: e.PostID, OriginRef: e.OriginRef,

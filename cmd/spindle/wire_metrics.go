@@ -14,8 +14,11 @@ type metricsParts struct {
 
 // buildMetrics creates the Prometheus metrics (issue 10) on a private registry and mounts
 // GET /metrics. The queue, publish latency, quota use and results come from the database at
-// scrape time; Threads API calls are counted by metricsTransport under the Threads client, and
-// webhook deliveries by the webhook door. build calls it before it makes the Threads client.
+// scrape time; Threads API calls are counted by the metrics' Transport under the Threads
+// client, webhook deliveries by the webhook door, published, failed and retried posts by the
+// publisher (its Observer) and feed polls by the feed manager (its Observer). build calls it
+// before it makes the Threads client and before any wire* function, so a.metrics is set
+// whenever they run.
 func (a *app) buildMetrics() {
 	a.metrics = metrics.New(metrics.Options{Store: a.db, Logger: a.log.With(slog.String("component", "metrics"))})
 	a.router.Handle("/metrics", a.metrics.Handler()).Methods(http.MethodGet, http.MethodHead)

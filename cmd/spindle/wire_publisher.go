@@ -48,6 +48,9 @@ func (a *app) wirePublisher(ctx context.Context) error {
 			"":         publisher.NotifierFunc(a.notifyOwner),
 		},
 		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Logger: log,
+		// buildMetrics ran first (build): posts published, failed by class and retried are
+		// counted as they happen.
+		Observer: a.metrics,
 	})
 	if err := a.publisher.Register(sched); err != nil {
 		return err

@@ -50,7 +50,8 @@ type ManagerOptions struct {
 	Store    Store
 	Fetcher  *Fetcher
 	Enqueuer Enqueuer
-	Notices  Notices // nil: notices are only logged
+	Notices  Notices  // nil: notices are only logged
+	Observer Observer // hears each poll's outcome (the metrics); nil: nobody
 	Logger   *slog.Logger
 	Now      func() time.Time // nil: time.Now
 
@@ -70,6 +71,7 @@ type Manager struct {
 	fetcher *Fetcher
 	poller  *Poller
 	notices Notices
+	obs     Observer
 	log     *slog.Logger
 	now     func() time.Time
 	backoff Backoff
@@ -89,7 +91,10 @@ func NewManager(o ManagerOptions) *Manager {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	m := &Manager{store: o.Store, fetcher: o.Fetcher, notices: o.Notices, log: o.Logger, now: o.Now,
+	if o.Observer == nil {
+		o.Observer = noObserver{}
+	}
+	m := &Manager{store: o.Store, fetcher: o.Fetcher, notices: o.Notices, obs: o.Observer, log: o.Logger, now: o.Now,
 		backoff:     Backoff{MaxFailures: o.MaxFailures, Jitter: o.Jitter},
 		defInterval: orDefault(o.DefaultInterval, DefaultInterval), minInterval: orDefault(o.MinInterval, DefaultMinInterval),
 		concurrency: orDefault(o.Concurrency, DefaultConcurrency), perHost: orDefault(o.PerHost, DefaultPerHost)}

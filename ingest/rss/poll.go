@@ -105,6 +105,53 @@ type PollResult struct {
 	Gone              bool   // 410: pause the feed
 }
 
+// PollOutcome is how a poll went, from a small fixed set (PollOutcomes): it labels metrics,
+// so it never names a feed or holds an error's text.
+type PollOutcome string
+
+// The outcomes of a poll.
+const (
+	PollNewItems    PollOutcome = "new_items"    // fetched, with entries not seen before
+	PollUnchanged   PollOutcome = "unchanged"    // fetched, nothing new in it
+	PollNotModified PollOutcome = "not_modified" // the server answered 304
+	PollGone        PollOutcome = "gone"         // the server answered 410: the feed is paused
+	// PollError: the poll failed (fetch, parse, or storing its items) and counts towards the
+	// feed's failures.
+	PollError PollOutcome = "error"
+)
+
+// PollOutcomes lists every PollOutcome, so that a metric can start each at zero.
+func PollOutcomes() []PollOutcome {
+	return []PollOutcome{PollNewItems, PollUnchanged, PollNotModified, PollGone, PollError}
+}
+
+// OutcomeOf is the outcome of a poll that returned res and err.
+func OutcomeOf(res PollResult, err error) PollOutcome {
+	switch {
+	case res.Gone || errors.Is(err, ErrGone):
+		return PollGone
+	case res.NotModified || errors.Is(err, ErrNotModified):
+		return PollNotModified
+	case err != nil:
+		return PollError
+	case res.NewItems > 0:
+		return PollNewItems
+	}
+	return PollUnchanged
+}
+
+// Observer hears the outcome of every poll the Manager makes (rounds and a new feed's first
+// poll); the metrics implement it. Polls run concurrently: it must be safe for concurrent use
+// and must not block.
+type Observer interface {
+	Polled(outcome PollOutcome)
+}
+
+// noObserver is the Observer when nobody listens.
+type noObserver struct{}
+
+func (noObserver) Polled(PollOutcome) {}
+
 // PollerOptions configures a Poller.
 type PollerOptions struct {
 	Fetcher  *Fetcher // required

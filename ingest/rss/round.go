@@ -99,9 +99,19 @@ func (m *Manager) Prune(ctx context.Context) error {
 	return nil
 }
 
-// pollOnce polls one stored feed: its daily cap counts the posts it enqueued in the last
-// 24 hours, and its new posts are paced one every 24h/cap, after any it still has queued.
+// pollOnce polls one stored feed and tells the Observer how it went, unless shutdown cut it
+// short (that says nothing about the feed).
 func (m *Manager) pollOnce(ctx context.Context, sf storage.Feed) (PollResult, error) {
+	res, err := m.pollFeed(ctx, sf)
+	if ctx.Err() == nil {
+		m.obs.Polled(OutcomeOf(res, err))
+	}
+	return res, err
+}
+
+// pollFeed polls one stored feed: its daily cap counts the posts it enqueued in the last
+// 24 hours, and its new posts are paced one every 24h/cap, after any it still has queued.
+func (m *Manager) pollFeed(ctx context.Context, sf storage.Feed) (PollResult, error) {
 	f, err := m.feedOf(sf)
 	if err != nil {
 		return PollResult{}, err
