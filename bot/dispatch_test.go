@@ -30,6 +30,7 @@ var (
 	bob   = bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UBOB", Name: "bob"}
 	carol = bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UCAROL", Name: "carol"}
 	dave  = bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UDAVE", Name: "dave"}
+	erin  = bot.Identity{Door: ingest.DoorTelegram, User: "4242", Name: "erin"} // uses Telegram
 )
 
 func newWorld(t *testing.T) *world {
@@ -120,6 +121,11 @@ func TestDispatcherScript(t *testing.T) {
 		{"grantee posts", dave, "C1", "post from dave", []string{"Queued", "@acme"}, nil, false},
 		{"revoke", alice, "C1", "revoke <@UDAVE>", []string{"may no longer post to @acme"}, nil, false},
 		{"revoked cannot post", dave, "C1", "post again", []string{"no Threads account"}, nil, true},
+		{"grant a Telegram id from Slack", alice, "C1", "grant 4242", []string{"Telegram user 4242 may now post to @acme"}, []string{"<@4242>"}, false},
+		{"the Telegram grantee posts", erin, "", "post from Telegram", []string{"Queued", "@acme"}, nil, false},
+		{"revoke the Telegram id from Slack", alice, "C1", "revoke 4242", []string{"Telegram user 4242 may no longer post to @acme"}, nil, false},
+		{"the revoked Telegram user cannot post", erin, "", "post again", []string{"no Threads account"}, nil, true},
+		{"revoke the Telegram id twice", alice, "C1", "revoke 4242", []string{"had no right to @acme"}, nil, true},
 		{"feed add", alice, "C1", "feed add https://example.com/feed.xml", []string{"Following https://example.com/feed.xml as feed f1 for @acme"}, nil, false},
 		{"feed list by stranger", carol, "C1", "feed list", []string{"No feeds on @beta"}, []string{"f1"}, false},
 		{"feed pause by stranger", carol, "C1", "feed pause f1", []string{"I know no feed f1"}, nil, true},

@@ -73,7 +73,12 @@ func (c *call) grant(ctx context.Context) Reply {
 		return refuse("I cannot tell who %s is; give their numeric Telegram user id (they see it with /start).", u)
 	}
 	to := Identity{Door: c.in.Identity.Door, Team: c.in.Identity.Team, User: u.ID, Name: u.Name}
-	if to.User == c.in.Identity.User {
+	if telegramIDRE.MatchString(u.ID) {
+		// A bare number is a Telegram user id whatever door the owner writes from (Slack's
+		// ids start with U or W), so an owner in Slack can let someone post from Telegram.
+		to = Identity{Door: ingest.DoorTelegram, User: u.ID}
+	}
+	if to.Door == c.in.Identity.Door && to.User == c.in.Identity.User {
 		return refuse("You own @%s already.", acc.Username)
 	}
 	if c.cmd.Verb == VerbGrant {
@@ -95,6 +100,9 @@ func (c *call) grant(ctx context.Context) Reply {
 // mention renders a user for a reply in the sender's door.
 func (c *call) mention(u UserRef) string {
 	if c.in.Identity.Door == ingest.DoorSlack && u.ID != "" {
+		if telegramIDRE.MatchString(u.ID) {
+			return "Telegram user " + u.ID
+		}
 		return "<@" + u.ID + ">"
 	}
 	return u.String()

@@ -64,7 +64,10 @@ type ThreadsConfig struct {
 type SlackConfig struct {
 	SigningSecret Secret // SLACK_SIGNING_SECRET: verifies slash commands.
 	BotToken      Secret // SLACK_BOT_TOKEN: Web API calls (chat.postMessage).
-	APIURL        string // SLACK_API_URL: always ends in "/", as slack-go requires.
+	// SLACK_API_URL: always ends in "/", as slack-go requires. The Slack door also POSTs
+	// results to response_urls on its scheme and host (besides https://hooks.slack.com): the
+	// operator pointed Spindle at that Slack, and a stand-in or proxy serves both.
+	APIURL string
 }
 
 // TelegramConfig is the Telegram door. It is enabled when BotToken is set.

@@ -140,7 +140,7 @@ func options() []option {
 			parse: func(c *Config, v string) error { c.Slack.SigningSecret = NewSecret(v); return noSpace(v) }},
 		{env: envSlackBot, field: func(c *Config) *Secret { return &c.Slack.BotToken }, meta: "TOKEN", secret: true, usage: "Slack bot token (xoxb-…); with SLACK_SIGNING_SECRET enables the Slack door",
 			parse: func(c *Config, v string) error { c.Slack.BotToken = NewSecret(v); return noSpace(v) }},
-		{env: "SLACK_API_URL", def: "https://slack.com/api/", meta: "URL", usage: "Slack Web API base (tests point it at a local server)",
+		{env: "SLACK_API_URL", def: "https://slack.com/api/", meta: "URL", usage: "Slack Web API base (tests point it at a local server); response_urls on its scheme and host are trusted, besides https://hooks.slack.com",
 			parse: func(c *Config, v string) (err error) {
 				c.Slack.APIURL, err = parseURL(v, urlRule{noQuery: true, slash: ensureSlash, example: "https://slack.com/api/"})
 				return err

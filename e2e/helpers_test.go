@@ -161,6 +161,16 @@ func ledgerCount(sim *threadstest.Server, text string) int {
 	return n
 }
 
+// ledgerPost returns the first post in the simulator's ledger whose text is text.
+func ledgerPost(sim *threadstest.Server, text string) (threadstest.Published, bool) {
+	for _, p := range sim.Ledger() {
+		if p.Text == text {
+			return p, true
+		}
+	}
+	return threadstest.Published{}, false
+}
+
 // eventually polls cond every 10ms until it holds or timeout passes.
 // explain, if given, logs what helps understand a failure.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool, explain ...func()) {

@@ -147,16 +147,26 @@ func TestWholeSystem(t *testing.T) {
 		}
 		posts = append(posts, text)
 		eventually(t, 20*time.Second, "the Slack post in the ledger", func() bool { return ledgerCount(sim, text) == 1 })
-		// The daemon trusts only https://hooks.slack.com response_urls, so with the loopback
-		// stand-in the result comes by chat.postMessage in the command's channel.
-		eventually(t, 20*time.Second, "✅ Posted with the permalink in the Slack channel", func() bool {
+		p, _ := ledgerPost(sim, text)
+		if !strings.HasPrefix(p.Permalink, "https://www.threads.net/@"+user.Username+"/post/") {
+			t.Fatalf("the simulator gave the Slack post permalink %q", p.Permalink)
+		}
+		// SLACK_API_URL names the stand-in, so the daemon trusts response_urls on its host and
+		// the result comes back on the command's own response_url, not by chat.postMessage.
+		want := "✅ Posted: " + p.Permalink
+		eventually(t, 20*time.Second, "✅ Posted with the permalink on the post command's response_url", func() bool {
 			for _, m := range slk.Messages() {
-				if m.Channel == "C1" && strings.Contains(m.Text, "✅ Posted: https://www.threads.net/@"+user.Username+"/post/") {
+				if m.Via == "response_url" && m.Channel == "post" && strings.Contains(m.Text, want) {
 					return true
 				}
 			}
 			return false
 		}, func() { t.Logf("messages Slack was sent: %+v", slk.Messages()) })
+		for _, m := range slk.Messages() {
+			if strings.Contains(m.Text, want) && (m.Via != "response_url" || m.Channel != "post") {
+				t.Errorf("the result also reached Slack by %s to %s: %q", m.Via, m.Channel, m.Text)
+			}
+		}
 	})
 
 	t.Run("signed GitHub release webhook", func(t *testing.T) {
@@ -218,12 +228,20 @@ func TestWholeSystem(t *testing.T) {
 		}
 	})
 
+	// bob uses Spindle from Telegram; the Telegram steps below share him and his chat.
+	bob := telegramtest.User(4242, "bob")
+	chat := telegramtest.Private(bob)
+	tgUser := sim.AddUser("e2etelegram")
+	tgLinked := false // set once bob has linked tgUser from Telegram
+	tgPosted := func(permalink string) func(telegramtest.Sent) bool {
+		return func(m telegramtest.Sent) bool {
+			return m.ChatID == chat.ID && strings.Contains(m.Text, "✅ Posted: "+permalink)
+		}
+	}
+
 	t.Run("connect and post from Telegram", func(t *testing.T) {
 		// A Threads account has one owner, so the Telegram user links an account of their own.
-		tgUser := sim.AddUser("e2etelegram")
 		sim.SetConsentUser(tgUser.ID)
-		bob := telegramtest.User(4242, "bob")
-		chat := telegramtest.Private(bob)
 		tg.Push(tg.Text(chat, bob, "/connect"))
 		m, ok := tg.WaitSent(20*time.Second, func(m telegramtest.Sent) bool {
 			return m.ChatID == chat.ID && strings.Contains(m.Text, public+"/")
@@ -252,6 +270,94 @@ func TestWholeSystem(t *testing.T) {
 		posts = append(posts, text)
 		if c := ledgerCount(sim, text); c != 1 {
 			t.Fatalf("the Telegram post is in the ledger %d times", c)
+		}
+		tgLinked = true
+	})
+
+	t.Run("schedule from Telegram", func(t *testing.T) {
+		if !tgLinked {
+			t.Fatal("bob has no account of his own: the Telegram connect step failed")
+		}
+		// "in" counts minutes at least, so an RFC 3339 instant keeps the wait to seconds.
+		at := time.Now().Add(6 * time.Second).Truncate(time.Second).UTC()
+		text := "Scheduled from Telegram, through the real binary"
+		tg.Push(tg.Text(chat, bob, "/schedule --account @"+tgUser.Username+" "+at.Format(time.RFC3339)+" "+text))
+		// The answer echoes the absolute instant, in SPINDLE_TIMEZONE (UTC here).
+		echo := at.Format("Mon 2 Jan 2006 15:04 MST")
+		if _, ok := tg.WaitSent(10*time.Second, func(m telegramtest.Sent) bool {
+			return m.ChatID == chat.ID && strings.Contains(m.Text, "🗓️ Scheduled") && strings.Contains(m.Text, echo)
+		}); !ok {
+			t.Fatalf("no 🗓️ Scheduled … %s reached Telegram; the bot sent %+v", echo, tg.Sent())
+		}
+		if time.Now().After(at) {
+			t.Fatalf("the schedule was answered after its own time %v; the check below would prove nothing", at)
+		}
+		posts = append(posts, text)
+		for time.Now().Before(at.Add(-200 * time.Millisecond)) {
+			if c := ledgerCount(sim, text); c != 0 {
+				t.Fatalf("the post scheduled for %v was published at %v", at, time.Now())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		eventually(t, 15*time.Second, "the scheduled post in the ledger", func() bool { return ledgerCount(sim, text) == 1 })
+		p, _ := ledgerPost(sim, text)
+		if p.Time.Before(at) {
+			t.Errorf("the post scheduled for %v was published at %v", at, p.Time)
+		}
+		if _, ok := tg.WaitSent(20*time.Second, tgPosted(p.Permalink)); !ok {
+			t.Fatalf("no ✅ Posted: %s reached Telegram; the bot sent %+v", p.Permalink, tg.Sent())
+		}
+	})
+
+	t.Run("grant an account across doors, then revoke", func(t *testing.T) {
+		// alice owns @e2eposter from Slack; a bare number names a Telegram user (bob).
+		tgID := fmt.Sprint(bob.ID)
+		ans := slackSay(t, "grant "+tgID+" --account @"+user.Username, "grant")
+		if !strings.Contains(ans, "may now post to @"+user.Username) {
+			t.Fatalf("grant answer: %q", ans)
+		}
+		if _, ok := tg.WaitSent(10*time.Second, func(m telegramtest.Sent) bool {
+			return m.ChatID == chat.ID && strings.Contains(m.Text, "gave you the right to post") && strings.Contains(m.Text, "@"+user.Username)
+		}); !ok {
+			t.Errorf("bob was not told on Telegram that he may post to @%s; the bot sent %+v", user.Username, tg.Sent())
+		}
+		text := "Hello from Telegram to a granted account"
+		tg.Push(tg.Text(chat, bob, "/post --account @"+user.Username+" "+text))
+		posts = append(posts, text)
+		eventually(t, 20*time.Second, "the grantee's post in the ledger", func() bool { return ledgerCount(sim, text) == 1 },
+			func() { t.Logf("the bot sent %+v", tg.Sent()) })
+		p, _ := ledgerPost(sim, text)
+		if !strings.HasPrefix(p.Permalink, "https://www.threads.net/@"+user.Username+"/post/") {
+			t.Fatalf("the grantee's post went to %q, want @%s", p.Permalink, user.Username)
+		}
+		if _, ok := tg.WaitSent(20*time.Second, tgPosted(p.Permalink)); !ok {
+			t.Fatalf("no ✅ Posted: %s reached Telegram; the bot sent %+v", p.Permalink, tg.Sent())
+		}
+
+		ans = slackSay(t, "revoke "+tgID+" --account @"+user.Username, "revoke")
+		if !strings.Contains(ans, "may no longer post to @"+user.Username) {
+			t.Fatalf("revoke answer: %q", ans)
+		}
+		refused := "This must not be posted after the revoke"
+		tg.Push(tg.Text(chat, bob, "/post --account @"+user.Username+" "+refused))
+		m, ok := tg.WaitSent(10*time.Second, func(m telegramtest.Sent) bool {
+			return m.ChatID == chat.ID && strings.Contains(m.Text, "You cannot use @"+user.Username)
+		})
+		if !ok {
+			t.Fatalf("no refusal reached Telegram after the revoke; the bot sent %+v", tg.Sent())
+		}
+		for _, bad := range []string{"Queued", "goroutine", "error:", "storage", "sql"} {
+			if strings.Contains(m.Text, bad) {
+				t.Errorf("the refusal is not a plain message (has %q): %q", bad, m.Text)
+			}
+		}
+		// Nothing waits on the account (the owner sees all of it), and nothing was published.
+		if ans := slackSay(t, "list @"+user.Username, "list"); !strings.Contains(ans, "Nothing is waiting") || strings.Contains(ans, refused) {
+			t.Errorf("after the refused post, list @%s answers %q", user.Username, ans)
+		}
+		time.Sleep(1500 * time.Millisecond) // a poll interval and a half: a queued post would be out
+		if c := ledgerCount(sim, refused); c != 0 {
+			t.Errorf("the post refused after the revoke is in the ledger %d times", c)
 		}
 	})
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,8 @@ func (a *app) wireSlack(ctx context.Context) error {
 		Zone:          a.cfg.Timezone,
 		HTTPClient:    &http.Client{Timeout: 10 * time.Second},
 		Logger:        a.log.With(slog.String("door", "slack")),
+		// Results go to response_urls on hooks.slack.com or on SLACK_API_URL's host.
+		AllowResponseURL: slackResponseURLs(a.cfg.Slack.APIURL),
 	})
 	a.router.Handle("/slack/commands", door)
 	a.slackNotifier = door
@@ -79,6 +82,24 @@ func (a *app) wireSlack(ctx context.Context) error {
 	a.closers = append(a.closers, func(context.Context) error { door.Close(); return nil })
 	a.log.Info("slack door ready", slog.String("route", "/slack/commands"))
 	return nil
+}
+
+// slackResponseURLs says which response_urls the Slack door may POST results to: Slack's own
+// https://hooks.slack.com always, and any URL on the scheme and host of SLACK_API_URL. The
+// operator pointed Spindle at that Slack, so whatever serves its Web API (a stand-in, an
+// enterprise proxy) serves its response_urls too; anything else in a command's body is not
+// followed, so a leaked signing secret cannot turn Spindle into a proxy to other hosts.
+func slackResponseURLs(apiURL string) func(*url.URL) bool {
+	api, err := url.Parse(apiURL)
+	if err != nil || api.Host == "" {
+		api = nil
+	}
+	return func(u *url.URL) bool {
+		if u.Scheme == "https" && strings.EqualFold(u.Host, "hooks.slack.com") {
+			return true
+		}
+		return api != nil && strings.EqualFold(u.Scheme, api.Scheme) && strings.EqualFold(u.Host, api.Host)
+	}
 }
 
 // storeQuotas reports quota use from storage's local ledger (what the publisher's gate
