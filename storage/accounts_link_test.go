@@ -28,6 +28,20 @@ func TestUpsertIdentity(t *testing.T) {
 	if err != nil || b.ID != a.ID || b.Name != "@1" || string(b.ChatRef) != `{"chat":1}` {
 		t.Fatalf("second upsert = %+v, %v (first %+v)", b, err, a)
 	}
+	// Doors identify the person on every command: when nothing changed, nothing is written.
+	w := storagetest.Watch(t, db)
+	before := w.Version(t)
+	for _, same := range []storage.Identity{{Door: "telegram", User: "1"}, {Door: "telegram", User: "1", Name: "@1", ChatRef: []byte(`{"chat":1}`)}} {
+		if c, err := db.UpsertIdentity(ctx, same); err != nil || c.ID != a.ID || string(c.ChatRef) != `{"chat":1}` {
+			t.Fatalf("upsert of an unchanged identity = %+v, %v", c, err)
+		}
+	}
+	if after := w.Version(t); after != before {
+		t.Errorf("an unchanged identity was written (data_version %d → %d)", before, after)
+	}
+	if c, err := db.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "1", Name: "@renamed"}); err != nil || c.Name != "@renamed" || w.Version(t) == before {
+		t.Errorf("a new name = %+v, %v; written: %v", c, err, w.Version(t) != before)
+	}
 	other, _ := db.UpsertIdentity(ctx, storage.Identity{Door: "slack", Team: "T1", User: "1"})
 	if other.ID == a.ID {
 		t.Error("a Slack user and a Telegram user with the same id are one identity")

@@ -6,3 +6,6 @@ import "context"
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (any, error) {
 	return db.w.ExecContext(ctx, q, args...)
 }
+
+// NewPostID exposes the id generator to the external tests.
+var NewPostID = newPostID

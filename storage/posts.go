@@ -184,7 +184,7 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		return Post{}, false, err
 	}
 	for range 8 {
-		id := newPostID()
+		id := newPostID(time.Now())
 		res, err := insert.ExecContext(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
 			np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), ms(at),
 			ms(at), key, np.RequestID, ms(now), ms(now))

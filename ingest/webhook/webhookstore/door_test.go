@@ -10,6 +10,7 @@ import (
 	"github.com/spindle-threads/spindle/ingest/webhook"
 	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // TestDoorRejectionsChangeNothing sends every kind of bad delivery to the door over real HTTP
@@ -22,7 +23,7 @@ func TestDoorRejectionsChangeNothing(t *testing.T) {
 	if err := s.store.SetEnabled(context.Background(), "off", false); err != nil {
 		t.Fatal(err)
 	}
-	w := watch(t, s.db)
+	w := storagetest.Watch(t, s.db)
 	good := []byte(`{"text":"hello"}`)
 	long := []byte(`{"text":"` + strings.Repeat("a", 501) + `"}`)
 	big := []byte(`{"text":"` + strings.Repeat("a", webhook.MaxBody) + `"}`)
@@ -53,7 +54,7 @@ func TestDoorRejectionsChangeNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, posts := w.version(t), w.count(t, "posts")
+			before, posts := w.Version(t), w.Count(t, "posts")
 			code, out := s.post(t, tt.source, tt.h, tt.body)
 			if code != tt.code {
 				t.Fatalf("status %d %v, want %d", code, out, tt.code)
@@ -61,25 +62,25 @@ func TestDoorRejectionsChangeNothing(t *testing.T) {
 			if out["error"] == "" || out["field"] != tt.field {
 				t.Errorf("answer %v, want an error naming field %q", out, tt.field)
 			}
-			if after := w.version(t); after != before {
+			if after := w.Version(t); after != before {
 				t.Errorf("the database changed (data_version %d → %d)", before, after)
 			}
-			if n := w.count(t, "posts"); n != posts {
+			if n := w.Count(t, "posts"); n != posts {
 				t.Errorf("posts %d → %d", posts, n)
 			}
 		})
 	}
-	if n := w.count(t, "posts"); n != 0 {
+	if n := w.Count(t, "posts"); n != 0 {
 		t.Errorf("%d posts stored after rejections only", n)
 	}
 	// The same stack accepts a good delivery, so the rejections above were not an accident,
 	// and the watcher does see a commit.
-	v := w.version(t)
+	v := w.Version(t)
 	if code, out := s.post(t, "gh", sign(t, webhook.SchemeGitHub, gh, good, now), good); code != 202 || out["status"] != "queued" {
 		t.Errorf("good delivery: %d %v", code, out)
 	}
-	if n := w.count(t, "posts"); n != 1 || w.version(t) == v {
-		t.Errorf("posts = %d after one good delivery; data_version moved: %v", n, w.version(t) != v)
+	if n := w.Count(t, "posts"); n != 1 || w.Version(t) == v {
+		t.Errorf("posts = %d after one good delivery; data_version moved: %v", n, w.Version(t) != v)
 	}
 }
 
@@ -89,7 +90,7 @@ func TestDoorReplay(t *testing.T) {
 	s := newStack(t)
 	sw := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeStandard})
 	gh := s.add(t, webhookstore.Spec{Name: "releases", Scheme: webhook.SchemeGitHub, Preset: "github-release"})
-	w := watch(t, s.db)
+	w := storagetest.Watch(t, s.db)
 	now := s.clock.Now()
 
 	body := []byte(`{"text":"Deploy 881 done"}`)
@@ -120,7 +121,7 @@ func TestDoorReplay(t *testing.T) {
 	if r1["id"] == "" || r1["id"] != r2["id"] {
 		t.Errorf("redelivered release: %v then %v", r1, r2)
 	}
-	if n := w.count(t, "posts"); n != 3 {
+	if n := w.Count(t, "posts"); n != 3 {
 		t.Errorf("%d posts stored, want 3 (one per distinct delivery)", n)
 	}
 }

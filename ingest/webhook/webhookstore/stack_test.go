@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -145,43 +144,4 @@ func fixture(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// watcher notices any commit to the database file by another connection: SQLite's
-// data_version changes, on one and the same connection, whenever someone else commits.
-type watcher struct {
-	conn *sql.Conn
-}
-
-func watch(t testing.TB, db *storage.DB) *watcher {
-	t.Helper()
-	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_query_only=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	conn, err := raw.Conn(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return &watcher{conn: conn}
-}
-
-func (w *watcher) version(t testing.TB) int64 {
-	t.Helper()
-	var v int64
-	if err := w.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func (w *watcher) count(t testing.TB, table string) int {
-	t.Helper()
-	var n int
-	if err := w.conn.QueryRowContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }

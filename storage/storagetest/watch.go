@@ -1,0 +1,52 @@
+package storagetest
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Watcher notices any commit to the database file by another connection: SQLite's
+// data_version changes, on one and the same connection, whenever someone else commits. Tests
+// use it to show that refused input changed nothing.
+type Watcher struct {
+	conn *sql.Conn
+}
+
+// Watch opens a read-only connection of its own to db's file, closed at cleanup.
+func Watch(t testing.TB, db *storage.DB) *Watcher {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_query_only=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	conn, err := raw.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &Watcher{conn: conn}
+}
+
+// Version is the database's data_version as this connection sees it.
+func (w *Watcher) Version(t testing.TB) int64 {
+	t.Helper()
+	var v int64
+	if err := w.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// Count is the number of rows in table.
+func (w *Watcher) Count(t testing.TB, table string) int {
+	t.Helper()
+	var n int
+	if err := w.conn.QueryRowContext(context.Background(), `SELECT count(*) FROM `+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
