@@ -49,9 +49,18 @@ func BenchmarkEnqueue(b *testing.B) {
 	}
 }
 
-// BenchmarkLeaseComplete measures lease+complete cycles: 16 workers each lease one post of
-// their own account and complete it, as the publisher's pool does.
+// BenchmarkLeaseComplete measures lease+complete cycles with 16 workers over 64 accounts.
+//
+// pattern=drain is how the publisher works (publisher/drain.go): one loop leases as many posts
+// as there are free workers in one call and hands them out; each worker completes its post.
+// pattern=each-worker has every worker lease one post for itself, so each cycle pays for a
+// whole lease scan of its own.
 func BenchmarkLeaseComplete(b *testing.B) {
+	b.Run("pattern=drain", func(b *testing.B) { benchLeaseComplete(b, true) })
+	b.Run("pattern=each-worker", func(b *testing.B) { benchLeaseComplete(b, false) })
+}
+
+func benchLeaseComplete(b *testing.B, drain bool) {
 	const workers = 16
 	db := storagetest.Open(b, nil)
 	ctx := context.Background()
@@ -74,9 +83,69 @@ func BenchmarkLeaseComplete(b *testing.B) {
 		}()
 	}
 	wg.Wait()
+	complete := func(p storage.Post) bool {
+		if err := db.Complete(ctx, storage.LeaseOf(p), "m", "l"); err != nil {
+			b.Error(err)
+			return false
+		}
+		return true
+	}
 	b.ResetTimer()
-	var done atomic.Int64
-	for w := 0; w < workers; w++ {
+	if drain {
+		leaseDrain(b, db, workers, complete)
+	} else {
+		leaseEachWorker(b, db, workers, complete)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cycles/s")
+}
+
+// leaseDrain leases for every free worker at once, as publisher/drain.go does.
+func leaseDrain(b *testing.B, db *storage.DB, workers int, complete func(storage.Post) bool) {
+	ctx := context.Background()
+	done := make(chan bool, workers)
+	inflight, finished := 0, 0
+	for finished < b.N {
+		if free := min(workers-inflight, b.N-finished-inflight); free > 0 {
+			ps, err := db.Lease(ctx, time.Now(), free, time.Minute)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, p := range ps {
+				inflight++
+				go func() { done <- complete(p) }()
+			}
+		}
+		if inflight == 0 {
+			continue
+		}
+		// Wait for one worker, then collect whoever else finished, so one lease refills them all.
+		collect := func(ok bool) {
+			if !ok {
+				b.FailNow()
+			}
+			inflight--
+			finished++
+		}
+		collect(<-done)
+		for more := true; more; {
+			select {
+			case ok := <-done:
+				collect(ok)
+			default:
+				more = false
+			}
+		}
+	}
+}
+
+// leaseEachWorker has every worker lease one post for itself.
+func leaseEachWorker(b *testing.B, db *storage.DB, workers int, complete func(storage.Post) bool) {
+	ctx := context.Background()
+	var (
+		wg   sync.WaitGroup
+		done atomic.Int64
+	)
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -87,8 +156,7 @@ func BenchmarkLeaseComplete(b *testing.B) {
 					return
 				}
 				for _, p := range ps {
-					if err := db.Complete(ctx, storage.LeaseOf(p), "m", "l"); err != nil {
-						b.Error(err)
+					if !complete(p) {
 						return
 					}
 					done.Add(1)
@@ -97,7 +165,6 @@ func BenchmarkLeaseComplete(b *testing.B) {
 		}()
 	}
 	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cycles/s")
 }
 
 // bytesWritten is what this process has written so far (WAL, checkpoints), from Linux's
