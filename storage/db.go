@@ -48,6 +48,7 @@ func Open(dataDir string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: create data dir %s: %w", dataDir, err)
 	}
 	path := filepath.Join(dataDir, FileName)
+	keepFreedMemory()
 	// WAL lets readers run beside the writer. busy_timeout covers the short moments another
 	// process (`spindle post` while the daemon runs) holds the write lock. foreign_keys is off
 	// in SQLite unless asked for, per connection.
