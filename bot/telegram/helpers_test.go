@@ -129,7 +129,7 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	h.token = h.sim.IssueToken(h.simUser.ID)
 	h.api = threads.New(threads.Options{BaseURL: h.sim.URL, Logger: log})
 
-	h.db = storagetest.Open(t, nil)
+	h.db = storagetest.Open(t, h.clock.Now)
 	acc := storagetest.Account(t, h.db, "alice")
 	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log})
 	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: true, Default: true, Status: "active"}}
