@@ -76,20 +76,21 @@ func (b *batcher) loop() {
 			return
 		}
 		// The callers answered by the last commit are waking up to send their next write.
-		// Yield once when the queue looks empty, so they can: a batch twice the size costs
-		// the same fsync.
-		for yielded := false; len(batch) < maxBatch; {
+		// When the queue looks empty, yield so they can, and again as long as yielding
+		// brought more: a batch twice the size costs the same fsync.
+		for arrived := true; len(batch) < maxBatch; {
 			select {
 			case r := <-b.reqs:
 				batch = append(batch, r)
+				arrived = true
 				continue
 			default:
 			}
-			if yielded {
+			if !arrived {
 				break
 			}
 			runtime.Gosched()
-			yielded = true
+			arrived = false
 		}
 		b.commit(batch)
 	}

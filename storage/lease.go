@@ -133,8 +133,10 @@ const (
 	inFlightPosts = `SELECT id, account_id, lease_expires_at FROM posts
 		WHERE state = 'publishing' ORDER BY lease_expires_at`
 	// Posts of an account that is not active (its token needs reconnecting) wait: they are
-	// not leased until it is linked again.
-	duePosts = `SELECT p.id, p.account_id FROM posts p JOIN accounts a ON a.id = p.account_id
+	// not leased until it is linked again. CROSS JOIN tells SQLite's planner to walk posts_due
+	// in due order and look each account up, rather than sort every queued post of every
+	// active account.
+	duePosts = `SELECT p.id, p.account_id FROM posts p CROSS JOIN accounts a ON a.id = p.account_id
 		WHERE p.state = 'queued' AND p.next_attempt_at <= ? AND a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq LIMIT ?`
 	dueHeadPerAccount = `SELECT p.id, p.account_id
