@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,6 +95,21 @@ func TestLinkAccountOwnership(t *testing.T) {
 	acc, err := db.AccessFor(ctx, bob.ID)
 	if err != nil || len(acc) != 1 || acc[0].Role != storage.RoleGrantee || acc[0].Account.ID != a.ID {
 		t.Errorf("AccessFor(bob) = %+v, %v", acc, err)
+	}
+	// Listed by username, owned and granted alike.
+	for i, name := range []string{"zed", "acme"} {
+		own := storage.Account{ThreadsUserID: fmt.Sprint(2000 + i), Username: name, TokenSealed: []byte("s"), TokenExpiresAt: time.Now().Add(time.Hour)}
+		if _, err := db.LinkAccount(ctx, own, bob.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acc, err = db.AccessFor(ctx, bob.ID)
+	var names []string
+	for _, x := range acc {
+		names = append(names, x.Account.Username)
+	}
+	if err != nil || strings.Join(names, " ") != "acme brand zed" {
+		t.Errorf("AccessFor(bob) lists %v, %v; want acme brand zed", names, err)
 	}
 	gs, err := db.Grants(ctx, a.ID)
 	if err != nil || len(gs) != 1 || gs[0].Identity.ID != bob.ID || gs[0].GrantedBy != alice.ID {

@@ -217,7 +217,7 @@ func (c chatAccounts) AccountsFor(ctx context.Context, who bot.Identity) ([]bot.
 	if err != nil {
 		return nil, err
 	}
-	def, derr := c.svc.DefaultAccount(ctx, id)
+	def, derr := c.svc.DefaultAmong(ctx, id, acc)
 	out := make([]bot.Account, len(acc))
 	for i, x := range acc {
 		out[i] = bot.Account{ID: x.Account.ID, Username: x.Account.Username, Owner: x.Role == storage.RoleOwner,

@@ -78,6 +78,11 @@ func (s *Service) DefaultAccount(ctx context.Context, id Identity) (storage.Acco
 	if err != nil {
 		return storage.Account{}, err
 	}
+	return s.DefaultAmong(ctx, id, acc)
+}
+
+// DefaultAmong is DefaultAccount for a caller that already read id's accounts with AccountsFor.
+func (s *Service) DefaultAmong(ctx context.Context, id Identity, acc []storage.Access) (storage.Account, error) {
 	if id.ID != 0 {
 		st, err := s.db.Identity(ctx, id.ID)
 		if err != nil {
