@@ -28,6 +28,7 @@ var errClosed = errors.New("storage: database is closed")
 type batchReq struct {
 	fn     func(*sql.Tx) error
 	answer chan answer // one outcome; before it, perhaps the call to lead
+	pinned bool        // under batcher.mu: taken into a batch or chosen to lead, so it must wait
 }
 
 // answer tells a waiting caller either the outcome of its write or that it leads next.
@@ -53,9 +54,10 @@ type batcher struct {
 func newBatcher(w *sql.DB) *batcher { return &batcher{w: w} }
 
 // do runs fn inside a shared write transaction and returns once that transaction committed
-// (nil) or fn or the commit failed. Once queued it waits for the outcome even if ctx ends
-// meanwhile: fn itself sees ctx, and an answer that arrived after the caller left would
-// otherwise be a lie.
+// (nil) or fn or the commit failed. If ctx ends while fn still waits in the queue, do returns
+// ctx's error and fn never runs; once fn was taken into a batch, do waits for the outcome
+// whatever ctx does: fn itself sees ctx, and an answer that arrived after the caller left
+// would otherwise be a lie.
 func (b *batcher) do(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -74,13 +76,30 @@ func (b *batcher) do(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	b.mu.Unlock()
 	if !lead {
-		a := <-r.answer
-		if !a.lead {
-			return a.err
+		a, err := b.wait(ctx, r)
+		if err != nil || !a.lead {
+			return cmp.Or(err, a.err)
 		}
 	}
 	b.lead()
 	return (<-r.answer).err
+}
+
+// wait waits for r's answer; when ctx ends first and r is still only queued, it takes r out.
+func (b *batcher) wait(ctx context.Context, r *batchReq) (answer, error) {
+	select {
+	case a := <-r.answer:
+		return a, nil
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	if !r.pinned {
+		b.queue = slices.DeleteFunc(b.queue, func(q *batchReq) bool { return q == r })
+		b.mu.Unlock()
+		return answer{}, ctx.Err()
+	}
+	b.mu.Unlock()
+	return <-r.answer, nil
 }
 
 // close refuses new writes and waits until every write already queued was answered.
@@ -109,6 +128,9 @@ func (b *batcher) lead() {
 	n := min(len(b.queue), maxBatch)
 	batch := b.queue[:n:n]
 	b.queue = slices.Clone(b.queue[n:])
+	for _, r := range batch {
+		r.pinned = true
+	}
 	b.mu.Unlock()
 
 	b.commit(batch)
@@ -121,6 +143,7 @@ func (b *batcher) lead() {
 		return
 	}
 	next := b.queue[0]
+	next.pinned = true
 	b.mu.Unlock()
 	next.answer <- answer{lead: true}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 )
 
 // batchDB opens a database with a scratch table for the group committer's tests.
@@ -138,5 +139,47 @@ func TestBatcherRefusesEndedContext(t *testing.T) {
 	}
 	if err := db.batch.do(context.Background(), insert(1)); err != nil {
 		t.Fatal(fmt.Errorf("the batcher is stuck after a refusal: %w", err))
+	}
+}
+
+// A caller that gives up while its write still waits in the queue gets its context's error,
+// and its write never runs; the writes around it are unaffected.
+func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
+	db := batchDB(t)
+	release := make(chan struct{})
+	var once sync.Once
+	letGo := func() { once.Do(func() { close(release) }) }
+	time.AfterFunc(2*time.Second, letGo) // a batcher that ignored ctx would otherwise hang here
+	first := make(chan error, 1)
+	go func() {
+		first <- db.batch.do(context.Background(), func(tx *sql.Tx) error {
+			<-release // hold the writer, as a slow fsync would
+			return insert(1)(tx)
+		})
+	}()
+	// Wait until the first write leads, so the next one queues behind it.
+	for {
+		db.batch.mu.Lock()
+		leading := db.batch.leading
+		db.batch.mu.Unlock()
+		if leading {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := db.batch.do(ctx, insert(2)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a queued write whose caller gave up: %v, want the deadline", err)
+	}
+	letGo()
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.batch.do(context.Background(), insert(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rows(t, db); !got[1] || got[2] || !got[3] || len(got) != 2 {
+		t.Fatalf("rows %v: want 1 and 3, and never the abandoned 2", got)
 	}
 }
