@@ -141,6 +141,17 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
+// boundInt stands for an integer parameter in a query the planner would otherwise re-plan on
+// every call. Given a bare ? that it may use to choose a plan (an indexed column's value, a
+// LIMIT), SQLite marks the prepared statement to be compiled again whenever a new value is
+// bound, which is every call: the statement cache then saves nothing, and parsing and planning
+// cost more than the query (List of an account's queue: 29 µs instead of 9 µs). Cast, the
+// value is an opaque expression and the cached plan is reused; the index is used all the same.
+const boundInt = `CAST(? AS INTEGER)`
+
+// boundText is boundInt for a text parameter.
+const boundText = `CAST(? AS TEXT)`
+
 // queryAll runs q on the pool and scans every row with scan; what names the list in errors
 // ("list feeds").
 func queryAll[T any](ctx context.Context, pool *sql.DB, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {

@@ -155,8 +155,8 @@ func (db *DB) Role(ctx context.Context, identityID, accountID int64) (Role, erro
 // AccessFor lists the accounts identityID owns or was granted, by username.
 func (db *DB) AccessFor(ctx context.Context, identityID int64) ([]Access, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+`, r.role FROM accounts a JOIN (
-			SELECT account_id, 'owner' AS role FROM account_owners WHERE identity_id = ?
-			UNION ALL SELECT account_id, 'grantee' FROM account_grants WHERE identity_id = ?
+			SELECT account_id, 'owner' AS role FROM account_owners WHERE identity_id = `+boundInt+`
+			UNION ALL SELECT account_id, 'grantee' FROM account_grants WHERE identity_id = `+boundInt+`
 		) r ON r.account_id = a.id`, identityID, identityID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: accounts of identity %d: %w", identityID, err)

@@ -137,13 +137,13 @@ const (
 	// in due order and look each account up, rather than sort every queued post of every
 	// active account.
 	duePosts = `SELECT p.id, p.account_id FROM posts p CROSS JOIN accounts a ON a.id = p.account_id
-		WHERE p.state = 'queued' AND p.next_attempt_at <= ? AND a.status = 'active'
-		ORDER BY p.next_attempt_at, p.seq LIMIT ?`
+		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
+		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
 	dueHeadPerAccount = `SELECT p.id, p.account_id
 		FROM accounts a
 		JOIN posts p ON p.seq = (
 			SELECT q.seq FROM posts q
-			WHERE q.account_id = a.id AND q.state = 'queued' AND q.next_attempt_at <= ?
+			WHERE q.account_id = a.id AND q.state = 'queued' AND q.next_attempt_at <= ` + boundInt + `
 			ORDER BY q.next_attempt_at, q.seq LIMIT 1)
 		WHERE a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq`

@@ -41,6 +41,14 @@ const (
 	StateCancelled  State = "cancelled"
 )
 
+func (s State) valid() bool {
+	switch s {
+	case StateQueued, StatePublishing, StatePosted, StateFailed, StateCancelled:
+		return true
+	}
+	return false
+}
+
 // Media is one attachment as stored.
 type Media struct {
 	Kind    string `json:"kind"`
@@ -245,16 +253,24 @@ func (db *DB) List(ctx context.Context, f ListFilter) ([]Post, error) {
 		args  []any
 	)
 	if f.AccountID != 0 {
-		where, args = append(where, "account_id = ?"), append(args, f.AccountID)
+		where, args = append(where, "account_id = "+boundInt), append(args, f.AccountID)
 	}
 	if f.Door != "" {
 		where, args = append(where, "door = ?"), append(args, f.Door)
 	}
 	if len(f.States) > 0 {
-		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
-		for _, s := range f.States {
-			args = append(args, string(s))
+		// The states are written into the SQL, not bound: SQLite re-plans a statement whose
+		// bound values could decide whether a partial index (posts_due, posts_in_flight)
+		// applies, every time they change, which cost more than the query. Only the five
+		// states exist, so the statement cache holds a few texts at most.
+		in := make([]string, len(f.States))
+		for i, st := range f.States {
+			if !st.valid() {
+				return nil, fmt.Errorf("storage: list posts: no state %q", st)
+			}
+			in[i] = "'" + string(st) + "'"
 		}
+		where = append(where, "state IN ("+strings.Join(in, ", ")+")")
 	}
 	q := `SELECT ` + postColumns + ` FROM posts`
 	if len(where) > 0 {
@@ -264,7 +280,7 @@ func (db *DB) List(ctx context.Context, f ListFilter) ([]Post, error) {
 	if limit <= 0 {
 		limit = 50
 	}
-	q += ` ORDER BY seq DESC LIMIT ?`
+	q += ` ORDER BY seq DESC LIMIT ` + boundInt
 	args = append(args, min(limit, 1000))
 	return queryAll(ctx, db.r, "list posts", scanPost, q, args...)
 }

@@ -201,7 +201,7 @@ func (db *DB) MarkNeedsReconnect(ctx context.Context, accountID int64, events []
 func (db *DB) Parts(ctx context.Context, postID string) ([]Part, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT part, container_id, children, container_at, auto_publish_at,
 		media_id, permalink, published_at, not_ready, recreates
-		FROM publish_parts WHERE post_id = ? ORDER BY part`, postID)
+		FROM publish_parts WHERE post_id = `+boundText+` ORDER BY part`, postID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: parts of %s: %w", postID, err)
 	}
