@@ -48,19 +48,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 
 	addr := freeAddr(t)
 	public := "http://" + addr
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"SPINDLE_DATA_DIR=" + t.TempDir(),
-		"SPINDLE_ADDR=" + addr,
-		"SPINDLE_PUBLIC_URL=" + public,
-		"SPINDLE_POLL_INTERVAL=1s",
-		"SPINDLE_ADMIN_PASSWORD=" + adminPassword,
-		"THREADS_APP_ID=" + appID,
-		"THREADS_APP_SECRET=" + appSecret,
-		"THREADS_API_URL=" + sim.URL,
-		"THREADS_AUTH_URL=" + sim.AuthorizeURL(),
-	}
+	env := daemonEnv(t, addr, sim, "SPINDLE_ADMIN_PASSWORD="+adminPassword)
 	d := startDaemon(t, bin, env)
 
 	token := connectByAPIToken(t, bin, env, public)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -187,3 +188,21 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 
 // newHTTPServer serves h on loopback.
 func newHTTPServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
+
+// daemonEnv is the environment of a daemon listening on addr and publishing to sim, configured
+// only through design.md's names; extra adds the doors a test needs.
+func daemonEnv(t *testing.T, addr string, sim *threadstest.Server, extra ...string) []string {
+	t.Helper()
+	return append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + t.TempDir(),
+		"SPINDLE_DATA_DIR=" + t.TempDir(),
+		"SPINDLE_ADDR=" + addr,
+		"SPINDLE_PUBLIC_URL=http://" + addr,
+		"SPINDLE_POLL_INTERVAL=1s",
+		"THREADS_APP_ID=" + appID,
+		"THREADS_APP_SECRET=" + appSecret,
+		"THREADS_API_URL=" + sim.URL,
+		"THREADS_AUTH_URL=" + sim.AuthorizeURL(),
+	}, extra...)
+}

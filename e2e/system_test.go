@@ -50,27 +50,16 @@ func TestWholeSystem(t *testing.T) {
 	t.Cleanup(func() { slk.CloseClientConnections(); blogSrv.CloseClientConnections() })
 
 	addr := freeAddr(t)
-	dataDir := t.TempDir()
 	public := "http://" + addr
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(),
-		"SPINDLE_DATA_DIR=" + dataDir,
-		"SPINDLE_ADDR=" + addr,
-		"SPINDLE_PUBLIC_URL=" + public,
-		"SPINDLE_POLL_INTERVAL=1s",
+	env := daemonEnv(t, addr, sim,
 		"SPINDLE_FEED_INTERVAL=1s",
 		"SPINDLE_ALLOW_PRIVATE_URLS=true",
-		"THREADS_APP_ID=" + appID,
-		"THREADS_APP_SECRET=" + appSecret,
-		"THREADS_API_URL=" + sim.URL,
-		"THREADS_AUTH_URL=" + sim.AuthorizeURL(),
-		"SLACK_SIGNING_SECRET=" + signingSecret,
-		"SLACK_BOT_TOKEN=" + botToken,
-		"SLACK_API_URL=" + slk.APIURL(),
-		"TELEGRAM_BOT_TOKEN=" + telegramToken,
-		"TELEGRAM_API_URL=" + tg.URL,
-	}
+		"SLACK_SIGNING_SECRET="+signingSecret,
+		"SLACK_BOT_TOKEN="+botToken,
+		"SLACK_API_URL="+slk.APIURL(),
+		"TELEGRAM_BOT_TOKEN="+telegramToken,
+		"TELEGRAM_API_URL="+tg.URL,
+	)
 	d := startDaemon(t, bin, env)
 	if d.addr != addr {
 		t.Fatalf("spindle listens on %s, want %s", d.addr, addr)

@@ -1,12 +1,8 @@
 package metrics_test
 
 import (
-	"bytes"
 	"context"
-	"image"
-	"image/png"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,21 +14,6 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
-
-// pngServer serves a small valid PNG at every path, for the simulator to fetch as Meta would.
-func pngServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "image/png")
-		w.Write(buf.Bytes())
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 // TestFailuresAndRetriesCountedByClass publishes through the simulator while it refuses a post
 // (validation), fails every attempt of another (transient, until the retry budget is spent),
@@ -47,7 +28,8 @@ func TestFailuresAndRetriesCountedByClass(t *testing.T) {
 		return ""
 	}})
 	t.Cleanup(sim.Close)
-	img := pngServer(t)
+	img := threadstest.NewMediaHost()
+	t.Cleanup(img.Close)
 	db := storagetest.Open(t, nil)
 	m := metrics.New(metrics.Options{Store: db})
 	u := sim.AddUser("bob")
@@ -124,7 +106,7 @@ func TestFailuresAndRetriesCountedByClass(t *testing.T) {
 
 	// The image's container ends in ERROR, is recreated once, errs again: a media failure.
 	sim.ClearFaults()
-	if p := publish(storage.NewPost{Text: "a bad image", Media: []storage.Media{{Kind: "image", URL: img.URL + "/a.png"}}}); p.State != storage.StateFailed {
+	if p := publish(storage.NewPost{Text: "a bad image", Media: []storage.Media{{Kind: "image", URL: img.URL + "/img.png"}}}); p.State != storage.StateFailed {
 		t.Fatalf("bad image post ended %s", p.State)
 	}
 	check("media", map[string]float64{"validation": 1, "retries_exhausted": 1, "media": 1},

@@ -1,12 +1,9 @@
 package publisher_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -208,26 +205,9 @@ func (e *env) get(id string) storage.Post {
 	return p
 }
 
-// mediaServer serves a PNG at /img.png and an MP4 at /clip.mp4, and 404 elsewhere.
+// mediaServer is threadstest's media host, closed when the test ends.
 func mediaServer(t testing.TB) *httptest.Server {
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 4, 4))); err != nil {
-		t.Fatal(err)
-	}
-	img := buf.Bytes()
-	mp4 := append([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), make([]byte, 256)...)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/img.png", "/img2.png":
-			w.Header().Set("Content-Type", "image/png")
-			w.Write(img)
-		case "/clip.mp4":
-			w.Header().Set("Content-Type", "video/mp4")
-			w.Write(mp4)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
+	srv := threadstest.NewMediaHost()
 	t.Cleanup(srv.Close)
 	return srv
 }

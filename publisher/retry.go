@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,28 +62,15 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 	return r.fail(ctx, pt, failureClass(class), reasonOf(err))
 }
 
-// failureClass is the FailureClass of a Threads client's class; a class this package does not
-// know (one added to the client later) counts as permanent rather than leak into a label.
+// failureClass is the FailureClass of a Threads client's class: the same name, in a label's
+// spelling. A class this package does not list (one added to the client later) counts as
+// permanent rather than leak into a label.
 func failureClass(c threads.Class) FailureClass {
-	switch c {
-	case threads.ClassTransient:
-		return FailTransient
-	case threads.ClassRateLimited:
-		return FailRateLimited
-	case threads.ClassAuth:
-		return FailAuth
-	case threads.ClassPermission:
-		return FailPermission
-	case threads.ClassValidation:
-		return FailValidation
-	case threads.ClassMediaNotReady:
-		return FailMediaNotReady
-	case threads.ClassNotFound:
-		return FailNotFound
-	case threads.ClassRestricted:
-		return FailRestricted
+	fc := FailureClass(strings.ReplaceAll(c.String(), "-", "_"))
+	if !slices.Contains(FailureClasses(), fc) {
+		return FailPermanent
 	}
-	return FailPermanent
+	return fc
 }
 
 // backoff is the wait before retry n (from 1): exponential with full jitter in its upper half,

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -157,7 +156,7 @@ func (db *DB) AccessFor(ctx context.Context, identityID int64) ([]Access, error)
 	rows, err := db.r.QueryContext(ctx, `SELECT `+prefixed("a.", accountColumns)+`, r.role FROM accounts a JOIN (
 			SELECT account_id, 'owner' AS role FROM account_owners WHERE identity_id = `+boundInt+`
 			UNION ALL SELECT account_id, 'grantee' FROM account_grants WHERE identity_id = `+boundInt+`
-		) r ON r.account_id = a.id`, identityID, identityID)
+		) r ON r.account_id = a.id ORDER BY a.username`, identityID, identityID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: accounts of identity %d: %w", identityID, err)
 	}
@@ -175,9 +174,6 @@ func (db *DB) AccessFor(ctx context.Context, identityID int64) ([]Access, error)
 		x.Role = Role(role)
 		out = append(out, x)
 	}
-	// Sorted here, not by ORDER BY: a person has a handful of accounts, and SQLite would sort
-	// them through two temporary b-trees, which cost more than the query itself.
-	slices.SortFunc(out, func(a, b Access) int { return strings.Compare(a.Account.Username, b.Account.Username) })
 	return out, rows.Err()
 }
 

@@ -41,14 +41,6 @@ const (
 	StateCancelled  State = "cancelled"
 )
 
-func (s State) valid() bool {
-	switch s {
-	case StateQueued, StatePublishing, StatePosted, StateFailed, StateCancelled:
-		return true
-	}
-	return false
-}
-
 // Media is one attachment as stored.
 type Media struct {
 	Kind    string `json:"kind"`
@@ -259,18 +251,10 @@ func (db *DB) List(ctx context.Context, f ListFilter) ([]Post, error) {
 		where, args = append(where, "door = ?"), append(args, f.Door)
 	}
 	if len(f.States) > 0 {
-		// The states are written into the SQL, not bound: SQLite re-plans a statement whose
-		// bound values could decide whether a partial index (posts_due, posts_in_flight)
-		// applies, every time they change, which cost more than the query. Only the five
-		// states exist, so the statement cache holds a few texts at most.
-		in := make([]string, len(f.States))
-		for i, st := range f.States {
-			if !st.valid() {
-				return nil, fmt.Errorf("storage: list posts: no state %q", st)
-			}
-			in[i] = "'" + string(st) + "'"
+		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
+		for _, s := range f.States {
+			args = append(args, string(s))
 		}
-		where = append(where, "state IN ("+strings.Join(in, ", ")+")")
 	}
 	q := `SELECT ` + postColumns + ` FROM posts`
 	if len(where) > 0 {
