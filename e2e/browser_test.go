@@ -1,3 +1,9 @@
+//go:build browser
+
+// The browser check is built only with -tags browser: it needs Debian's chromium, which a
+// fresh machine with just Go and gcc does not have. .ci/run installs chromium and runs it;
+// locally: go test -race -tags browser ./e2e -run Browser.
+
 package e2e
 
 import (
@@ -35,7 +41,8 @@ const browserStep = 15 * time.Second
 // TestStatusPageInBrowser loads the operator's status page of the real binary in headless
 // Chromium, behind basic auth, checks that it shows the account's quota and the posts the run
 // published and queued, and cancels one queued post with a real click on its Cancel button.
-// SPINDLE_SCREENSHOT_DIR=$PWD/docs go test ./e2e -run Browser refreshes docs/status-page.png.
+// SPINDLE_SCREENSHOT_DIR=$PWD/docs go test -tags browser ./e2e -run Browser refreshes
+// docs/status-page.png.
 func TestStatusPageInBrowser(t *testing.T) {
 	start := time.Now()
 	chrome := findChromium(t)
