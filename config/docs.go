@@ -47,9 +47,25 @@ func WriteHelp(w io.Writer) {
 // shown as "[redacted]" (or empty when unset). It is what `spindle config` prints, and what
 // to paste into a bug report.
 func (c Config) Dump(w io.Writer) {
-	for _, o := range options() {
-		fmt.Fprintf(w, "%s=%s\n", o.env, c.display(o))
+	for _, s := range c.Settings() {
+		fmt.Fprintf(w, "%s=%s\n", s.Name, s.Value)
 	}
+}
+
+// Setting is one configuration variable and its printable value (a secret redacted).
+type Setting struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Settings lists every setting in declaration order, secrets redacted, as Dump prints them.
+func (c Config) Settings() []Setting {
+	opts := options()
+	out := make([]Setting, 0, len(opts))
+	for _, o := range opts {
+		out = append(out, Setting{Name: o.env, Value: c.display(o)})
+	}
+	return out
 }
 
 // display is the printable value of o in c.

@@ -42,11 +42,38 @@ func (env *cliEnv) flags(name, usage string) (*flag.FlagSet, *config.Flags) {
 	fs := flag.NewFlagSet("spindle "+name, flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	cf := config.RegisterFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "Usage: %s\n\nFlags (each also read from the environment variable shown):\n", usage)
-		fs.PrintDefaults()
-	}
+	shared := map[string]bool{}
+	fs.VisitAll(func(f *flag.Flag) { shared[f.Name] = true })
+	fs.Usage = func() { commandUsage(env.stderr, fs, shared, name, usage) }
 	return fs, cf
+}
+
+// commandUsage prints a command's usage, examples and its own flags; the configuration flags
+// every command shares are listed once, by `spindle help config`, not a hundred times.
+func commandUsage(w io.Writer, fs *flag.FlagSet, shared map[string]bool, name, usage string) {
+	fmt.Fprintf(w, "Usage:\n%s\n", indent(usage))
+	if ex := examplesOf(name); ex != "" {
+		fmt.Fprintf(w, "\nExamples:\n%s\n", indent(ex))
+	}
+	own := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	own.SetOutput(w)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !shared[f.Name] {
+			own.Var(f.Value, f.Name, f.Usage)
+		}
+	})
+	if hasFlags(own) {
+		fmt.Fprintln(w, "\nFlags:")
+		own.PrintDefaults()
+	}
+	fmt.Fprintln(w, "\nConfiguration (SPINDLE_DATA_DIR, SPINDLE_SANDBOX, …): environment variables or flags of the same")
+	fmt.Fprintln(w, "name, listed by spindle help config; spindle config prints the values in effect.")
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 // parse parses args allowing flags after positional arguments (`spindle post "hi" --account

@@ -33,9 +33,9 @@ func TestVersionAndHelp(t *testing.T) {
 			t.Errorf("help does not list %s", c.name)
 		}
 	}
-	code, _, errOut := spindle(t, nil, "help", "serve")
-	if code != 0 || !strings.Contains(errOut, "SPINDLE_DATA_DIR") || !strings.Contains(errOut, "--sandbox") {
-		t.Errorf("help serve: exit %d, output lacks the configuration flags:\n%s", code, errOut)
+	code, out, _ = spindle(t, nil, "help", "serve")
+	if code != 0 || !strings.Contains(out, "help config") || !strings.Contains(out, "--sandbox") {
+		t.Errorf("help serve: exit %d, output lacks --sandbox and where the configuration flags are:\n%s", code, out)
 	}
 	if code, _, errOut := spindle(t, nil, "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: %d %q", code, errOut)

@@ -35,6 +35,10 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func runVersion(_ context.Context, env *cliEnv, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(env.stderr, "Usage:\n  spindle version [--json]")
+		return nil
+	}
 	if len(args) > 0 && args[0] != "--json" {
 		return usagef("version takes no arguments")
 	}
