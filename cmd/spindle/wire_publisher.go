@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
@@ -65,7 +66,32 @@ func (a *app) wirePublisher(ctx context.Context) error {
 	}
 	a.starts = append(a.starts, func(context.Context) error { sched.Start(); return nil })
 	a.closers = append(a.closers, func(context.Context) error { return sched.Shutdown() })
+	a.watchOtherWriters()
 	return nil
+}
+
+// othersLook is how often the daemon checks whether another process (`spindle post`, `spindle
+// feeds add`) committed to the database: a post queued from the command line goes out within
+// about this long instead of at the next SPINDLE_POLL_INTERVAL. A look reads a counter in
+// shared memory and costs microseconds.
+const othersLook = 500 * time.Millisecond
+
+// watchOtherWriters wakes the publisher whenever another process commits.
+func (a *app) watchOtherWriters() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	a.starts = append(a.starts, func(context.Context) error {
+		go func() { defer close(done); a.db.WatchOthers(ctx, othersLook, a.publisher.Wake) }()
+		return nil
+	})
+	a.closers = append(a.closers, func(context.Context) error {
+		cancel()
+		select {
+		case <-done:
+		default: // never started: serve stopped before its listener was up
+		}
+		return nil
+	})
 }
 
 // notifyOwner tells an account's owner about account-level events (the token needs

@@ -1,0 +1,41 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// OthersCommitted reports a counter that changes whenever another connection, in this process
+// or another one (`spindle post` beside the daemon), has committed to the database. It reads
+// PRAGMA data_version on the writer connection: SQLite keeps that counter in shared memory, so
+// the read costs no I/O, and the writer's own commits do not move it — only others' do.
+func (db *DB) OthersCommitted(ctx context.Context) (int64, error) {
+	var v int64
+	if err := db.w.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("storage: read data_version: %w", err)
+	}
+	return v, nil
+}
+
+// WatchOthers calls fn each time OthersCommitted changes, looking every interval, until ctx
+// ends. The daemon uses it to notice work that another process queued within a moment instead
+// of at its next poll. A failed look is skipped: the next poll catches whatever it missed.
+func (db *DB) WatchOthers(ctx context.Context, every time.Duration, fn func()) {
+	last, _ := db.OthersCommitted(ctx)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := db.OthersCommitted(ctx)
+		if err != nil || v == last {
+			continue
+		}
+		last = v
+		fn()
+	}
+}

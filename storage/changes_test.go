@@ -1,0 +1,61 @@
+package storage_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// TestWatchOthersSeesAnotherProcessCommit opens the data dir twice, as the daemon and
+// `spindle post` do: a commit through the second handle wakes the first's watcher, while the
+// first's own commits leave its counter alone (they must not wake it in a loop).
+func TestWatchOthersSeesAnotherProcessCommit(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	daemon := openMigrated(t, dir)
+	cli := openMigrated(t, dir)
+
+	before, err := daemon.OthersCommitted(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := daemon.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := daemon.OthersCommitted(ctx); after != before {
+		t.Fatalf("the writer's own commit moved its data_version from %d to %d", before, after)
+	}
+
+	woke := make(chan struct{}, 1)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go daemon.WatchOthers(wctx, 10*time.Millisecond, func() {
+		select {
+		case woke <- struct{}{}:
+		default:
+		}
+	})
+	if _, err := cli.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-woke:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a commit by another handle on the same database did not wake the watcher")
+	}
+}
+
+func openMigrated(t *testing.T, dir string) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
