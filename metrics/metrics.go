@@ -14,6 +14,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,8 @@ type Options struct {
 	ScrapeTimeout time.Duration
 	// Window is the quota window counted, Meta's moving 24 hours [24 h].
 	Window time.Duration
+	// Version is the binary's version, shown by spindle_build_info ["dev"].
+	Version string
 }
 
 // Metrics holds Spindle's registry and the instruments hooked into the rest of it.
@@ -83,6 +86,14 @@ func New(o Options) *Metrics {
 			Help: "Deliveries to known webhook sources since start, by source and outcome (accepted, refused, error).",
 		}, []string{"source", "outcome"}),
 	}
+	// spindle_build_info is 1, labelled with what runs: a dashboard joins on it to tell which
+	// release a replica runs, and an alert can catch replicas left on different versions.
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "build_info",
+		Help: "Always 1; the labels name the running Spindle version and the Go release it was built with.",
+	}, []string{"version", "goversion"})
+	build.WithLabelValues(cmp.Or(o.Version, "dev"), runtime.Version()).Set(1)
+	m.reg.MustRegister(build)
 	l, counters := newLive()
 	m.live = l
 	m.reg.MustRegister(counters...)

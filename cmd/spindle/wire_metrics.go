@@ -20,6 +20,6 @@ type metricsParts struct {
 // before it makes the Threads client and before any wire* function, so a.metrics is set
 // whenever they run.
 func (a *app) buildMetrics() {
-	a.metrics = metrics.New(metrics.Options{Store: a.db, Logger: a.log.With(slog.String("component", "metrics"))})
+	a.metrics = metrics.New(metrics.Options{Store: a.db, Version: version, Logger: a.log.With(slog.String("component", "metrics"))})
 	a.router.Handle("/metrics", a.metrics.Handler()).Methods(http.MethodGet, http.MethodHead)
 }
