@@ -39,6 +39,7 @@ type Config struct {
 	Timezone         *time.Location // SPINDLE_TIMEZONE: zone for schedule times without one.
 	AllowPrivateURLs bool           // SPINDLE_ALLOW_PRIVATE_URLS
 	PublishWorkers   int            // SPINDLE_PUBLISH_WORKERS: 1..256.
+	Retention        time.Duration  // SPINDLE_RETENTION: finished posts kept this long; 0 forever.
 	AdminPassword    Secret         // SPINDLE_ADMIN_PASSWORD: enables the status page.
 	LogFormat        string         // SPINDLE_LOG_FORMAT: "text" or "json".
 	LogLevel         slog.Level     // SPINDLE_LOG_LEVEL

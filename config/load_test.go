@@ -50,7 +50,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		Addr: ":8080", DataDir: "./data", PublicURL: "http://localhost:8080",
 		PollInterval: 30 * time.Second, FeedInterval: 10 * time.Minute, Timezone: time.UTC,
-		PublishWorkers: 8, LogFormat: "text", LogLevel: slog.LevelInfo,
+		PublishWorkers: 8, Retention: 365 * 24 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
 		Threads: ThreadsConfig{
 			RedirectURI:   "http://localhost:8080/api/auth/threads/callback",
 			DefaultScopes: []string{"threads_basic", "threads_content_publish"},
@@ -92,6 +92,8 @@ func TestEveryVariable(t *testing.T) {
 		{"SPINDLE_POLL_INTERVAL", "1s", func(c Config) bool { return c.PollInterval == time.Second }},
 		{"SPINDLE_FEED_INTERVAL", "5s", func(c Config) bool { return c.FeedInterval == 5*time.Second && c.MinFeedInterval() == 5*time.Second }},
 		{"SPINDLE_FEED_INTERVAL", "2h", func(c Config) bool { return c.FeedInterval == 2*time.Hour && c.MinFeedInterval() == time.Minute }},
+		{"SPINDLE_RETENTION", "0", func(c Config) bool { return c.Retention == 0 }},
+		{"SPINDLE_RETENTION", "720h", func(c Config) bool { return c.Retention == 30*24*time.Hour }},
 		{"SPINDLE_TIMEZONE", "Europe/Paris", func(c Config) bool { return c.Timezone.String() == "Europe/Paris" }},
 		{"SPINDLE_ALLOW_PRIVATE_URLS", "1", func(c Config) bool { return c.AllowPrivateURLs }},
 		{"SPINDLE_PUBLISH_WORKERS", "256", func(c Config) bool { return c.PublishWorkers == 256 }},

@@ -113,6 +113,19 @@ func parseDuration(v string, floor time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
+// parseRetention takes 0 (keep forever) or a duration of at least a day: shorter would delete
+// a post before its author could look up what became of it.
+func parseRetention(v string) (time.Duration, error) {
+	if v == "0" {
+		return 0, nil
+	}
+	d, err := parseDuration(v, 24*time.Hour)
+	if err != nil {
+		return d, fmt.Errorf("%w, or 0 to keep finished posts forever", err)
+	}
+	return d, nil
+}
+
 func parseZone(v string) (*time.Location, error) {
 	// LoadLocation also accepts file paths; a zone name never contains "..".
 	if strings.Contains(v, "..") || strings.HasPrefix(v, "/") {

@@ -43,6 +43,8 @@ func TestBadValues(t *testing.T) {
 		{"poll negative", map[string]string{"SPINDLE_POLL_INTERVAL": "-5s"}, nil, "SPINDLE_POLL_INTERVAL", "1s or more"},
 		{"feed not a duration", map[string]string{"SPINDLE_FEED_INTERVAL": "ten minutes"}, nil, "SPINDLE_FEED_INTERVAL", "Go duration"},
 		{"feed too small", map[string]string{"SPINDLE_FEED_INTERVAL": "0s"}, nil, "SPINDLE_FEED_INTERVAL", "1s or more"},
+		{"retention too short", map[string]string{"SPINDLE_RETENTION": "1h"}, nil, "SPINDLE_RETENTION", "24h0m0s or more"},
+		{"retention not a duration", map[string]string{"SPINDLE_RETENTION": "a year"}, nil, "SPINDLE_RETENTION", "0 to keep"},
 		{"timezone unknown", map[string]string{"SPINDLE_TIMEZONE": "Mars/Olympus"}, nil, "SPINDLE_TIMEZONE", "Europe/Paris"},
 		{"timezone path", map[string]string{"SPINDLE_TIMEZONE": "../../etc/passwd"}, nil, "SPINDLE_TIMEZONE", "IANA"},
 		{"private urls", map[string]string{"SPINDLE_ALLOW_PRIVATE_URLS": "2"}, nil, "SPINDLE_ALLOW_PRIVATE_URLS", "true or false"},

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -33,13 +32,6 @@ var (
 		"1 when the last scrape could not read the database (the other store metrics are then missing).",
 		nil, nil)
 )
-
-// latencyBounds are the publish latency buckets: a text post takes seconds, media minutes,
-// a post waiting on quota hours.
-var latencyBounds = []time.Duration{
-	time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute,
-	15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour,
-}
 
 // withZeroStates adds a zero for every state a door that has posts has none in, so a
 // dashboard's series do not vanish when a state drains.
@@ -87,13 +79,13 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(postsDesc, prometheus.GaugeValue, float64(pc.N), pc.Door, pc.State)
 		}
 	}
-	lat, err := c.opts.Store.PublishLatencies(ctx, latencyBounds)
+	lat, err := c.opts.Store.PublishLatencies(ctx)
 	if err != nil {
 		failed = 1
 		c.opts.Logger.Warn("metrics: could not measure publish latencies; check the database", slog.Any("err", err))
 	} else {
-		buckets := make(map[float64]uint64, len(latencyBounds))
-		for i, b := range latencyBounds {
+		buckets := make(map[float64]uint64, len(lat.Bounds))
+		for i, b := range lat.Bounds {
 			buckets[b.Seconds()] = lat.Buckets[i]
 		}
 		ch <- prometheus.MustNewConstHistogram(latencyDesc, lat.Count, lat.Sum.Seconds(), buckets)

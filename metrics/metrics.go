@@ -30,7 +30,7 @@ const namespace = "spindle"
 // Store is what the scrape-time collectors read; *storage.DB implements it.
 type Store interface {
 	PostCounts(ctx context.Context) ([]storage.PostCount, error)
-	PublishLatencies(ctx context.Context, bounds []time.Duration) (storage.Latencies, error)
+	PublishLatencies(ctx context.Context) (storage.Latencies, error)
 	QuotaUsageSince(ctx context.Context, since time.Time) ([]storage.QuotaUsage, error)
 	OutboxCounts(ctx context.Context) ([]storage.OutboxCount, error)
 }

@@ -12,8 +12,8 @@ import (
 type emptyStore struct{}
 
 func (emptyStore) PostCounts(context.Context) ([]storage.PostCount, error) { return nil, nil }
-func (emptyStore) PublishLatencies(_ context.Context, b []time.Duration) (storage.Latencies, error) {
-	return storage.Latencies{Buckets: make([]uint64, len(b))}, nil
+func (emptyStore) PublishLatencies(context.Context) (storage.Latencies, error) {
+	return storage.Latencies{Bounds: storage.LatencyBounds, Buckets: make([]uint64, len(storage.LatencyBounds))}, nil
 }
 func (emptyStore) QuotaUsageSince(context.Context, time.Time) ([]storage.QuotaUsage, error) {
 	return nil, nil
@@ -25,7 +25,7 @@ type brokenStore struct{}
 var errGone = errors.New("database is closed")
 
 func (brokenStore) PostCounts(context.Context) ([]storage.PostCount, error) { return nil, errGone }
-func (brokenStore) PublishLatencies(context.Context, []time.Duration) (storage.Latencies, error) {
+func (brokenStore) PublishLatencies(context.Context) (storage.Latencies, error) {
 	return storage.Latencies{}, errGone
 }
 func (brokenStore) QuotaUsageSince(context.Context, time.Time) ([]storage.QuotaUsage, error) {

@@ -152,12 +152,43 @@ func (p *Publisher) armNextDue(ctx context.Context) {
 	}
 }
 
-// Housekeep forgets quota uses that left every window and delivered events older than a week.
+// Housekeep forgets quota uses that left every window, delivered events older than a week
+// and, with a retention set, finished posts older than it.
 func (p *Publisher) Housekeep(ctx context.Context) error {
 	now := p.now()
 	if _, err := p.store.PruneQuota(ctx, now.Add(-2*quotaWindow)); err != nil {
 		return err
 	}
-	_, err := p.store.PruneOutbox(ctx, now.Add(-7*24*time.Hour))
-	return err
+	if _, err := p.store.PruneOutbox(ctx, now.Add(-7*24*time.Hour)); err != nil {
+		return err
+	}
+	return p.pruneFinished(ctx, now)
+}
+
+// pruneBatch is how many finished posts one housekeeping transaction deletes: small enough
+// that enqueues waiting on the writer are held for milliseconds, not seconds.
+const pruneBatch = 500
+
+// pruneFinished deletes finished posts past the retention, a batch at a time, until none is
+// left or ctx ends (the job's timeout: the next run goes on where this one stopped).
+func (p *Publisher) pruneFinished(ctx context.Context, now time.Time) error {
+	if p.opts.Retention <= 0 {
+		return nil
+	}
+	total := 0
+	for ctx.Err() == nil {
+		n, err := p.store.PruneFinished(ctx, now.Add(-p.opts.Retention), pruneBatch)
+		if err != nil {
+			return err
+		}
+		total += n
+		if n < pruneBatch {
+			break
+		}
+	}
+	if total > 0 {
+		p.log.InfoContext(ctx, "deleted finished posts past the retention", slog.Int("posts", total),
+			slog.Duration("retention", p.opts.Retention))
+	}
+	return nil
 }

@@ -41,6 +41,7 @@ type Outbox interface {
 	OutboxDelivered(ctx context.Context, id int64) error
 	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
+	PruneFinished(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Accounts lists linked accounts and marks one needs_reconnect (telling its owner once).
@@ -137,6 +138,8 @@ type Options struct {
 	NoAutoPublish bool
 	// RefreshBefore refreshes long-lived tokens this close to expiry [7 days].
 	RefreshBefore time.Duration
+	// Retention is how long housekeeping keeps finished posts [0: forever].
+	Retention time.Duration
 	// Observer hears of each post published, failed or put back for a retry, as it happens
 	// (the metrics, issue 10) [nobody].
 	Observer Observer

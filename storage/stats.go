@@ -1,12 +1,12 @@
 package storage
 
-// Aggregates read at scrape time by the metrics package (issue 10): counting rows on demand
-// keeps one source of truth, the database, instead of counters that drift after a restart.
+// Aggregates read at scrape time by the metrics package: the database is the one source of
+// truth (no in-process counters that drift after a restart), and the post counts and latency
+// histogram are kept by triggers as posts change, so a scrape never scans the history.
 
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -17,10 +17,11 @@ type PostCount struct {
 }
 
 // PostCounts counts the posts by door and state (queued, publishing, posted, failed,
-// cancelled); pairs with no posts are absent. It answers `SELECT door, state, count(*) FROM
-// posts GROUP BY door, state` off the read pool.
+// cancelled); pairs with no posts are absent. It reads post_counts, which triggers keep as
+// posts are inserted, move and are deleted (migration 0015), so it costs the same whatever
+// the history holds.
 func (db *DB) PostCounts(ctx context.Context) ([]PostCount, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT door, state, count(*) FROM posts GROUP BY door, state ORDER BY door, state`)
+	rows, err := db.r.QueryContext(ctx, `SELECT door, state, n FROM post_counts WHERE n > 0 ORDER BY door, state`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: count posts: %w", err)
 	}
@@ -39,37 +40,48 @@ func (db *DB) PostCounts(ctx context.Context) ([]PostCount, error) {
 	return out, nil
 }
 
+// LatencyBounds are the publish latency histogram's buckets: a text post takes seconds, media
+// minutes, a post waiting on quota hours. Migration 0015 created one row per bound; a new
+// bound needs a migration that adds its row.
+var LatencyBounds = []time.Duration{
+	time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute,
+	15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour,
+}
+
 // Latencies is a cumulative histogram of how long posted posts took from due to published:
-// Buckets[i] counts those that took at most bounds[i]; Sum is the total.
+// Buckets[i] counts those that took at most Bounds[i]; Sum is the total.
 type Latencies struct {
 	Count   uint64
 	Sum     time.Duration
+	Bounds  []time.Duration
 	Buckets []uint64
 }
 
-// PublishLatencies measures every posted post from the moment it was due (accepted, or its
-// scheduled time when later) to its last part's publish, bucketed by bounds (ascending).
-func (db *DB) PublishLatencies(ctx context.Context, bounds []time.Duration) (Latencies, error) {
-	var q strings.Builder
-	q.WriteString(`SELECT count(*), coalesce(sum(lat), 0)`)
-	args := make([]any, 0, len(bounds))
-	for _, b := range bounds {
-		q.WriteString(`, coalesce(sum(lat <= ?), 0)`)
-		args = append(args, b.Milliseconds())
-	}
-	q.WriteString(` FROM (SELECT max(0, max(pp.published_at) - max(p.created_at, p.scheduled_at)) AS lat
-		FROM posts p JOIN publish_parts pp ON pp.post_id = p.id
-		WHERE p.state = 'posted' AND pp.published_at > 0 GROUP BY p.id)`)
-	l := Latencies{Buckets: make([]uint64, len(bounds))}
-	var sum int64
-	dest := []any{&l.Count, &sum}
-	for i := range l.Buckets {
-		dest = append(dest, &l.Buckets[i])
-	}
-	if err := db.r.QueryRowContext(ctx, q.String(), args...).Scan(dest...); err != nil {
+// PublishLatencies is the histogram of every post measured as it became posted, from the
+// moment it was due (accepted, or its scheduled time when later) to its last part's publish.
+// A trigger adds each post once (migration 0015): deleting old posts does not shrink it.
+func (db *DB) PublishLatencies(ctx context.Context) (Latencies, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT le_ms, n, sum_ms FROM publish_latency ORDER BY le_ms`)
+	if err != nil {
 		return Latencies{}, fmt.Errorf("storage: publish latencies: %w", err)
 	}
-	l.Sum = time.Duration(sum) * time.Millisecond
+	defer rows.Close()
+	var l Latencies
+	for rows.Next() {
+		var le, n, sum int64
+		if err := rows.Scan(&le, &n, &sum); err != nil {
+			return Latencies{}, fmt.Errorf("storage: publish latencies: %w", err)
+		}
+		if le < 0 {
+			l.Count, l.Sum = uint64(n), time.Duration(sum)*time.Millisecond
+			continue
+		}
+		l.Bounds = append(l.Bounds, time.Duration(le)*time.Millisecond)
+		l.Buckets = append(l.Buckets, uint64(n))
+	}
+	if err := rows.Err(); err != nil {
+		return Latencies{}, fmt.Errorf("storage: publish latencies: %w", err)
+	}
 	return l, nil
 }
 

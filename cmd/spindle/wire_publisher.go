@@ -48,7 +48,7 @@ func (a *app) wirePublisher(ctx context.Context) error {
 			"feed":     lazy("feed", func() publisher.Notifier { return a.feedNotifier }),
 			"":         publisher.NotifierFunc(a.notifyOwner),
 		},
-		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Logger: log,
+		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Retention: a.cfg.Retention, Logger: log,
 		// buildMetrics ran first (build): posts published, failed by class and retried are
 		// counted as they happen.
 		Observer: a.metrics,

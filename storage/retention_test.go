@@ -1,0 +1,149 @@
+package storage_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+// TestPostCountsFollowEveryChange moves posts through every state and deletes some, checking
+// after each step that the counts the triggers keep equal a count of the table itself.
+func TestPostCountsFollowEveryChange(t *testing.T) {
+	ctx := context.Background()
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	alice := storagetest.Account(t, db, "alice")
+	bob := storagetest.Account(t, db, "bob")
+	check := func(step string) {
+		t.Helper()
+		want, err := db.CountedPosts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.PostCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[[2]string]int{}
+		for _, c := range got {
+			have[[2]string{c.Door, c.State}] = c.N
+		}
+		if len(have) != len(want) {
+			t.Fatalf("%s: PostCounts %v, the table counts %v", step, have, want)
+		}
+		for k, n := range want {
+			if have[k] != n {
+				t.Fatalf("%s: PostCounts %v, the table counts %v", step, have, want)
+			}
+		}
+	}
+	check("empty")
+	for i, door := range []string{"slack", "slack", "telegram", "webhook", "cli", "cli"} {
+		acc := alice.ID
+		if i%2 == 1 {
+			acc = bob.ID
+		}
+		if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: acc, Door: door, Text: door + " post"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("enqueued")
+	leased, err := db.Lease(ctx, clock.Now(), 2, time.Minute)
+	if err != nil || len(leased) != 2 {
+		t.Fatalf("lease: %v %d", err, len(leased))
+	}
+	check("leased")
+	if err := db.Complete(ctx, storage.LeaseOf(leased[0]), "m1", "https://www.threads.net/@alice/post/1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Fail(ctx, storage.LeaseOf(leased[1]), "refused"); err != nil {
+		t.Fatal(err)
+	}
+	check("completed and failed")
+	queued, err := db.List(ctx, storage.ListFilter{States: []storage.State{storage.StateQueued}, Limit: 1})
+	if err != nil || len(queued) != 1 {
+		t.Fatalf("list queued: %v %d", err, len(queued))
+	}
+	if _, err := db.Cancel(ctx, queued[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	check("cancelled")
+
+	clock.Advance(48 * time.Hour)
+	n, err := db.PruneFinished(ctx, clock.Now().Add(-24*time.Hour), 2)
+	if err != nil || n != 2 {
+		t.Fatalf("prune a batch of 2: %d %v", n, err)
+	}
+	check("a batch pruned")
+	if n, err = db.PruneFinished(ctx, clock.Now().Add(-24*time.Hour), 100); err != nil || n != 1 {
+		t.Fatalf("prune the rest: %d %v, want the one finished post left", n, err)
+	}
+	check("all finished pruned")
+	left, err := db.List(ctx, storage.ListFilter{Limit: 100})
+	if err != nil || len(left) != 3 {
+		t.Fatalf("after pruning, %d posts are left (%v), want the 3 queued", len(left), err)
+	}
+	for _, p := range left {
+		if p.State != storage.StateQueued {
+			t.Errorf("pruning took a %s post's neighbour and left %s %s", p.State, p.ID, p.State)
+		}
+	}
+}
+
+// TestPruneFinishedKeepsRecentAndUnfinished: a finished post younger than the cut-off and a
+// queued post of any age stay.
+func TestPruneFinishedKeepsRecentAndUnfinished(t *testing.T) {
+	ctx := context.Background()
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	a := storagetest.Account(t, db, "alice")
+	old, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "waits a year", ScheduledAt: clock.Now().Add(400 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Cancel(ctx, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * 24 * time.Hour)
+	recent, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "recent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Cancel(ctx, recent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.PruneFinished(ctx, clock.Now().Add(-5*24*time.Hour), 100); err != nil || n != 1 {
+		t.Fatalf("prune: %d %v, want only the old cancelled post", n, err)
+	}
+	for id, want := range map[string]bool{old.ID: false, waiting.ID: true, recent.ID: true} {
+		_, err := db.Get(ctx, id)
+		if kept := err == nil; kept != want {
+			t.Errorf("post %s kept=%v, want %v (%v)", id, kept, want, err)
+		}
+	}
+}
+
+// TestPruneFinishedLeavesNoOrphans guards PruneFinished's list of child tables against a new
+// migration that adds a table referring to posts: every such table must be in the list, or
+// deleting a post would fail on its foreign key.
+func TestPruneFinishedLeavesNoOrphans(t *testing.T) {
+	db := storagetest.Open(t, nil)
+	tables, err := db.TablesReferencingPosts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range tables {
+		if !slices.ContainsFunc(storage.PruneStatements(), func(q string) bool { return strings.Contains(q, "FROM "+table+" ") }) {
+			t.Errorf("table %s refers to posts, but PruneFinished does not delete its rows", table)
+		}
+	}
+}
