@@ -15,6 +15,7 @@ func (a *app) wireStatus(context.Context) error {
 		Store:    a.db,
 		Password: a.cfg.AdminPassword,
 		Open:     a.cfg.Sandbox,
+		Location: a.cfg.Timezone,
 		Logger:   a.log.With(slog.String("component", "status")),
 		Wake: func() {
 			if a.wake != nil {

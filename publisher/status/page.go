@@ -34,15 +34,8 @@ const (
 
 type pages struct{ page *template.Template }
 
-func mustPages() *pages {
-	funcs := template.FuncMap{
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return "never"
-			}
-			return t.UTC().Format("2006-01-02 15:04 UTC")
-		},
-	}
+func (h *Handler) mustPages() *pages {
+	funcs := template.FuncMap{"when": h.local}
 	return &pages{page: template.Must(template.New("page.html").Funcs(funcs).ParseFS(templateFS, "templates/page.html"))}
 }
 
@@ -64,15 +57,20 @@ type accountView struct {
 	Gauges  []gauge
 	Bars    []bar
 	Total   int
+	Peak    int // the busiest hour's publishes: the chart's top
 }
 
 type pageView struct {
 	Flash    string
 	CSRF     string
-	Now      time.Time
+	Now      string
+	Refresh  int // seconds between reloads
 	Accounts []accountView
+	Axis     []tick
 	Queue    []storage.PostCount
-	Posts    []storage.Post
+	Outbox   outboxView
+	Doors    []DoorHealth
+	Posts    []postView
 	Feeds    []storage.Feed
 	Sources  []storage.WebhookSource
 }
@@ -97,13 +95,15 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) view(ctx context.Context) (pageView, error) {
 	now := h.opts.Now()
-	v := pageView{CSRF: h.csrf, Now: now}
+	v := pageView{CSRF: h.csrf, Now: h.local(now), Refresh: int(h.opts.Refresh.Seconds()), Axis: h.axis(now)}
 	s := h.opts.Store
 	accounts, err := s.Accounts(ctx)
 	if err != nil {
 		return v, err
 	}
+	names := make(map[int64]string, len(accounts))
 	for _, a := range accounts {
+		names[a.ID] = "@" + a.Username
 		av := accountView{Account: a}
 		for _, q := range quotaLimits {
 			n, oldest, err := s.QuotaWindow(ctx, a.ID, q.Kind, now.Add(-window))
@@ -125,14 +125,27 @@ func (h *Handler) view(ctx context.Context) (pageView, error) {
 			return v, err
 		}
 		av.Bars, av.Total = bars(hours, replies, now)
+		for _, b := range av.Bars {
+			av.Peak = max(av.Peak, b.N)
+		}
 		v.Accounts = append(v.Accounts, av)
 	}
 	if v.Queue, err = s.PostCounts(ctx); err != nil {
 		return v, err
 	}
-	if v.Posts, err = s.List(ctx, storage.ListFilter{Limit: recentPosts}); err != nil {
+	outbox, err := s.OutboxCounts(ctx)
+	if err != nil {
 		return v, err
 	}
+	v.Outbox = outboxSummary(outbox)
+	if h.opts.Doors != nil {
+		v.Doors = h.opts.Doors(ctx)
+	}
+	posts, err := s.List(ctx, storage.ListFilter{Limit: recentPosts})
+	if err != nil {
+		return v, err
+	}
+	v.Posts = h.postViews(posts, names, now)
 	if v.Feeds, err = s.Feeds(ctx, nil); err != nil {
 		return v, err
 	}

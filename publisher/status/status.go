@@ -24,6 +24,7 @@ type Store interface {
 	QuotaWindow(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (int, time.Time, error)
 	QuotaHourly(ctx context.Context, accountID int64, kind storage.QuotaKind, until time.Time, hours int) ([]int, error)
 	PostCounts(ctx context.Context) ([]storage.PostCount, error)
+	OutboxCounts(ctx context.Context) ([]storage.OutboxCount, error)
 	List(ctx context.Context, f storage.ListFilter) ([]storage.Post, error)
 	Feeds(ctx context.Context, accountIDs []int64) ([]storage.Feed, error)
 	Feed(ctx context.Context, id int64) (storage.Feed, error)
@@ -43,6 +44,12 @@ type Options struct {
 	Open   bool
 	Logger *slog.Logger
 	Now    func() time.Time // nil: time.Now
+	// Location is the zone times are shown in (SPINDLE_TIMEZONE) [UTC].
+	Location *time.Location
+	// Doors reports each chat and webhook door's health, for the page's Doors section [none].
+	Doors func(ctx context.Context) []DoorHealth
+	// Refresh reloads the page this often in the browser [30 s].
+	Refresh time.Duration
 	// Wake, when set, is called after a retry so the publisher picks the post up at once.
 	Wake func()
 }
@@ -64,11 +71,18 @@ func New(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Refresh == 0 {
+		o.Refresh = 30 * time.Second
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("spindle status page actions"))
-	h := &Handler{opts: o, mux: http.NewServeMux(), csrf: hex.EncodeToString(mac.Sum(nil)), pages: mustPages()}
+	h := &Handler{opts: o, mux: http.NewServeMux(), csrf: hex.EncodeToString(mac.Sum(nil))}
+	h.pages = h.mustPages()
 	h.mux.HandleFunc("GET /{$}", h.page)
 	h.mux.HandleFunc("POST /status/posts/{id}/cancel", h.cancel)
 	h.mux.HandleFunc("POST /status/posts/{id}/retry", h.retry)
