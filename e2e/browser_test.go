@@ -150,14 +150,21 @@ func TestStatusPageInBrowser(t *testing.T) {
 			t.Errorf("published post %s is not in the page's recent posts", id)
 		case r.State != "posted" || r.Door != "cli" || r.Href != permalinks[id] || r.Link != permalinks[id] || r.Buttons != "":
 			t.Errorf("published post %s shows as %+v, want posted from cli with link %s and no buttons", id, r, permalinks[id])
+		case r.Account != "@"+user.Username || !strings.HasPrefix(r.Text, "Status page check:") || !strings.HasSuffix(r.When, "UTC"):
+			t.Errorf("published post %s shows as %+v, want its account, text and time in UTC", id, r)
 		}
 		if !strings.Contains(before.Body, permalinks[id]) {
 			t.Errorf("the permalink %s is not visible on the page", permalinks[id])
 		}
 	}
 	for _, id := range []string{cancelID, keepID} {
-		if r := before.Posts[id]; r.State != "queued" || r.Buttons != "Cancel" {
-			t.Errorf("queued post %s shows as %+v, want queued with a Cancel button", id, r)
+		if r := before.Posts[id]; r.State != "scheduled" || r.Buttons != "Cancel" {
+			t.Errorf("post %s queued for later shows as %+v, want scheduled with a Cancel button", id, r)
+		}
+	}
+	for _, want := range []string{"Results waiting to be delivered", "reloads every"} {
+		if !strings.Contains(before.Body, want) {
+			t.Errorf("the page lacks %q", want)
 		}
 	}
 	if want := "cli posted 3; cli queued 2"; before.Queue != want {
@@ -172,7 +179,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 
 	// A real mouse click on the button; the form posts with its CSRF token and the page
 	// redirects back to itself with a flash.
-	button := chromedp.Search(fmt.Sprintf(`//tr[td[1][normalize-space()=%q]]//button[normalize-space()="Cancel"]`, cancelID))
+	button := chromedp.Search(fmt.Sprintf(`//tr[td[normalize-space()=%q]]//button[normalize-space()="Cancel"]`, cancelID))
 	cctx, cancel := context.WithTimeout(ctx, browserStep)
 	resp, err = chromedp.RunResponse(cctx, chromedp.Click(button))
 	cancel()
@@ -194,8 +201,8 @@ func TestStatusPageInBrowser(t *testing.T) {
 		if r := pv.Posts[cancelID]; r.State != "cancelled" || r.Buttons != "" {
 			t.Errorf("the cancelled post %s shows as %+v, want cancelled with no button", cancelID, r)
 		}
-		if r := pv.Posts[keepID]; r.State != "queued" || r.Buttons != "Cancel" {
-			t.Errorf("the other queued post %s shows as %+v, want still queued with its Cancel button", keepID, r)
+		if r := pv.Posts[keepID]; r.State != "scheduled" || r.Buttons != "Cancel" {
+			t.Errorf("the other queued post %s shows as %+v, want still scheduled with its Cancel button", keepID, r)
 		}
 		for _, id := range publishedIDs {
 			if r := pv.Posts[id]; r != before.Posts[id] {
@@ -306,11 +313,13 @@ func browserText(ctx context.Context, t *testing.T) string {
 	return s
 }
 
-// postRow is one row of the status page's recent posts as the browser renders it.
+// postRow is one row of the status page's recent posts as the browser renders it, read by
+// the columns' headings.
 type postRow struct {
-	Door, State string
-	Link, Href  string // the result link's text and target
-	Buttons     string // the visible buttons' labels, comma-separated
+	Door, State         string
+	When, Account, Text string
+	Link, Href          string // the result link's text and target
+	Buttons             string // the visible buttons' labels, comma-separated
 }
 
 // statusPageView is what the test reads off the rendered page.
@@ -326,7 +335,9 @@ type statusPageView struct {
 // posts table, found by its heading the way a reader finds it.
 const readPageJS = `(() => {
 	const h = [...document.querySelectorAll('h2')].find(e => e.innerText.trim() === 'Recent posts');
-	const rows = h ? [...h.nextElementSibling.querySelectorAll('tr')].slice(1) : [];
+	const trs = h ? [...h.nextElementSibling.querySelectorAll('tr')] : [];
+	const cols = trs.length ? [...trs[0].cells].map(c => c.innerText.trim()) : [];
+	const rows = trs.slice(1);
 	const q = [...document.querySelectorAll('h2')].find(e => e.innerText.trim() === 'Queue');
 	const queue = q ? [...q.nextElementSibling.querySelectorAll('tr')].slice(1).map(r => [...r.cells].map(c => c.innerText.trim()).join(' ')) : [];
 	const card = document.querySelector('.card');
@@ -336,12 +347,14 @@ const readPageJS = `(() => {
 		account: card ? card.innerText : '',
 		flash: flash ? flash.innerText.trim() : '',
 		queue: queue,
-		rows: rows.filter(r => r.cells.length === 5).map(r => {
-			const a = r.cells[3].querySelector('a');
+		rows: rows.filter(r => r.cells.length === cols.length).map(r => {
+			const cell = name => r.cells[cols.indexOf(name)];
+			const a = cell('Result').querySelector('a');
 			return {
-				id: r.cells[0].innerText.trim(), door: r.cells[1].innerText.trim(), state: r.cells[2].innerText.trim(),
+				id: cell('Post').innerText.trim(), door: cell('Door').innerText.trim(), state: cell('State').innerText.trim(),
+				when: cell('When').innerText.trim(), account: cell('Account').innerText.trim(), text: cell('Text').innerText.trim(),
 				link: a ? a.innerText.trim() : '', href: a ? a.href : '',
-				buttons: [...r.cells[4].querySelectorAll('button')].filter(b => b.offsetParent !== null).map(b => b.innerText.trim()),
+				buttons: [...r.cells[cols.length - 1].querySelectorAll('button')].filter(b => b.offsetParent !== null).map(b => b.innerText.trim()),
 			};
 		}),
 	};
@@ -354,6 +367,9 @@ func readStatusPage(ctx context.Context, t *testing.T) statusPageView {
 		ID      string   `json:"id"`
 		Door    string   `json:"door"`
 		State   string   `json:"state"`
+		When    string   `json:"when"`
+		Account string   `json:"account"`
+		Text    string   `json:"text"`
 		Link    string   `json:"link"`
 		Href    string   `json:"href"`
 		Buttons []string `json:"buttons"`
@@ -373,7 +389,8 @@ func readStatusPage(ctx context.Context, t *testing.T) statusPageView {
 	}
 	pv := statusPageView{Body: r.Body, Account: r.Account, Flash: r.Flash, Queue: strings.Join(r.Queue, "; "), Posts: map[string]postRow{}}
 	for _, x := range r.Rows {
-		pv.Posts[x.ID] = postRow{Door: x.Door, State: x.State, Link: x.Link, Href: x.Href, Buttons: strings.Join(x.Buttons, ",")}
+		pv.Posts[x.ID] = postRow{Door: x.Door, State: x.State, When: x.When, Account: x.Account, Text: x.Text,
+			Link: x.Link, Href: x.Href, Buttons: strings.Join(x.Buttons, ",")}
 	}
 	return pv
 }
