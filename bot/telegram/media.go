@@ -203,9 +203,20 @@ type refusal struct{ msg string }
 func (r *refusal) Error() string { return r.msg }
 
 func (d *Door) overCap(used storage.MediaUsage) error {
-	return &refusal{fmt.Sprintf("You already keep %d files (%d MB) here in drafts and posts not yet published; one person may keep at most %d files and %d MB. "+
+	return &refusal{fmt.Sprintf("You already keep %d files (%s) here in drafts and posts not yet published; one person may keep at most %d files and %s. "+
 		"Publish or discard some drafts (open drafts are deleted after %s), then send it again.",
-		used.Files, used.Bytes>>20, d.o.MaxUserFiles, d.o.MaxUserBytes>>20, durationWords(d.o.DraftTTL))}
+		used.Files, size(used.Bytes), d.o.MaxUserFiles, size(d.o.MaxUserBytes), durationWords(d.o.DraftTTL))}
+}
+
+// size says n bytes in the unit a person reads best.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func durationWords(t time.Duration) string {

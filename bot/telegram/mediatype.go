@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	"github.com/spindle-threads/spindle/ingest"
 )
@@ -41,7 +42,7 @@ func mediaType(head []byte, kind ingest.MediaKind) string {
 		ct = typeJPEG
 	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
 		ct = typePNG
-	case len(head) >= 12 && string(head[4:8]) == "ftyp":
+	case isFtyp(head):
 		ct = videoBrands[string(head[8:12])]
 	}
 	switch {
@@ -53,4 +54,14 @@ func mediaType(head []byte, kind ingest.MediaKind) string {
 		return ct
 	}
 	return ""
+}
+
+// isFtyp reports whether head opens with an ISO base media "ftyp" box of a plausible size
+// (a brand, a version, a few compatible brands: well under 1 KB).
+func isFtyp(head []byte) bool {
+	if len(head) < 12 || string(head[4:8]) != "ftyp" {
+		return false
+	}
+	size := binary.BigEndian.Uint32(head[:4])
+	return size >= 16 && size <= 1024
 }
