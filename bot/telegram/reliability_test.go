@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,28 @@ func TestRateLimitedRepliesArrive(t *testing.T) {
 	}
 }
 
+// A burst of results for one chat is paced under Telegram's per-chat flood limit instead of
+// tripping it (the fake refuses more than 5 messages to a chat within 2 s).
+func TestBurstToOneChatPaced(t *testing.T) {
+	h := newHarness(t, polling, options{})
+	h.tg.FloodControl(5, 2*time.Second)
+	ctx := context.Background()
+	for i := range 7 {
+		if err := h.door.Tell(ctx, "4242", "result "+strconv.Itoa(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := h.tg.Calls("sendMessage")
+	for _, c := range calls {
+		if c.Refused != 0 {
+			t.Fatalf("a send tripped flood control: %d calls, some refused", len(calls))
+		}
+	}
+	if len(calls) != 7 {
+		t.Fatalf("%d sends, want 7", len(calls))
+	}
+}
+
 // The wait honours retry_after: the retry does not come sooner than Telegram asked.
 func TestRateLimitWaitsRetryAfter(t *testing.T) {
 	h := newHarness(t, polling, options{})
@@ -159,14 +182,7 @@ func TestSetWebhookRetriedAtStart(t *testing.T) {
 	if len(calls) != 4 || calls[3].Refused != 0 {
 		t.Fatalf("setWebhook calls %+v: want 3 failures then success", calls)
 	}
-	deadline := time.Now().Add(wait)
-	for !h.door.Health().Receiving {
-		if time.Now().After(deadline) {
-			t.Fatalf("health %+v: never receiving", h.door.Health())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	hl := h.door.Health()
+	hl := h.waitHealth("receiving", func(hl telegram.Health) bool { return hl.Receiving })
 	if !strings.Contains(hl.LastError, "setWebhook") || hl.LastErrorAt.IsZero() || hl.LastSuccess.Before(hl.LastErrorAt) {
 		t.Fatalf("health %+v: want the setWebhook error, then a later success", hl)
 	}
@@ -227,4 +243,30 @@ func TestPanicInMediaWorkFailsOneUnit(t *testing.T) {
 	if f := h.mediaFiles(); len(f) != 1 {
 		t.Fatalf("media directory holds %v, want only the good photo", f)
 	}
+}
+
+// waitHealth polls the door's health until ok holds.
+func (h *harness) waitHealth(what string, ok func(telegram.Health) bool) telegram.Health {
+	h.t.Helper()
+	for deadline := time.Now().Add(wait); ; time.Sleep(5 * time.Millisecond) {
+		if hl := h.door.Health(); ok(hl) {
+			return hl
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("health never %s: %+v", what, h.door.Health())
+		}
+	}
+}
+
+// In polling mode Health follows getUpdates: receiving with a recent success, then the error
+// of a failing poll, without the token.
+func TestHealthFollowsPolling(t *testing.T) {
+	h := newHarness(t, polling, options{})
+	h.waitHealth("receiving with a success", func(hl telegram.Health) bool { return hl.Receiving && !hl.LastSuccess.IsZero() })
+	h.tg.FailTimes("getUpdates", 2, 502)
+	hl := h.waitHealth("showing the failed poll", func(hl telegram.Health) bool { return hl.LastError != "" })
+	if !strings.Contains(hl.LastError, "502") || strings.Contains(hl.LastError, h.tg.Token) {
+		t.Fatalf("health %+v", hl)
+	}
+	h.waitHealth("recovered", func(hl telegram.Health) bool { return hl.LastSuccess.After(hl.LastErrorAt) })
 }

@@ -58,6 +58,11 @@ type Server struct {
 	webhook  url.Values               // last setWebhook form; nil after deleteWebhook
 	failures map[string][]injected    // method → failures to answer, in order
 	holds    map[string]chan struct{} // file path → closed when its downloads may go on
+	flood    struct {
+		max    int
+		window time.Duration
+		sent   map[int64][]time.Time // chat → times of messages sent within the window
+	}
 }
 
 // injected is one failure FailNext, FailTimes or RateLimit queued.
@@ -123,6 +128,36 @@ func (s *Server) RateLimit(method string, n, retryAfter int) {
 	for range n {
 		s.failures[method] = append(s.failures[method], injected{code: http.StatusTooManyRequests, retryAfter: retryAfter})
 	}
+}
+
+// FloodControl makes sendMessage answer 429 (retry_after 1), as Telegram's flood control
+// does, when a chat would get more than max messages within window.
+func (s *Server) FloodControl(max int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flood.max, s.flood.window, s.flood.sent = max, window, map[int64][]time.Time{}
+}
+
+// flooded records a message to chatID and reports whether it broke the flood limit.
+func (s *Server) flooded(chatID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flood.max == 0 {
+		return false
+	}
+	now := time.Now()
+	var recent []time.Time
+	for _, t := range s.flood.sent[chatID] {
+		if now.Sub(t) < s.flood.window {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= s.flood.max {
+		s.flood.sent[chatID] = recent
+		return true
+	}
+	s.flood.sent[chatID] = append(recent, now)
+	return false
 }
 
 // takeFailure pops the next failure injected for method.
@@ -329,6 +364,11 @@ func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {
 	if err != nil || form.Get("text") == "" {
 		s.record(Call{Method: "sendMessage", Path: "/bot" + s.Token + "/sendMessage", Form: form})
 		fail(w, http.StatusBadRequest, 400, "Bad Request: chat_id and text are required")
+		return
+	}
+	if s.flooded(chatID) {
+		s.record(Call{Method: "sendMessage", Path: "/bot" + s.Token + "/sendMessage", Form: form, Refused: http.StatusTooManyRequests})
+		tooMany(w, 1)
 		return
 	}
 	s.mu.Lock()
