@@ -3,12 +3,16 @@ package telegram
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/spindle-threads/spindle/storage"
 )
 
 // MediaPath is where hosted media is served: <public URL>/media/<id>.
@@ -93,6 +97,43 @@ func (d *Door) Sweep(ctx context.Context) (int, error) {
 			return n, err
 		}
 		n++
+	}
+	orphans, err := d.sweepOrphans(ctx, now)
+	return n + orphans, err
+}
+
+// orphanAge is how old a file in the media directory must be before it counts as orphaned: a
+// download is renamed into place and its row saved within seconds, so an hour-old file without
+// a row (or an hour-old ".part-" file) was left by a crash and would otherwise stay for good.
+const orphanAge = time.Hour
+
+// sweepOrphans deletes up to a batch of files of the media directory that no row accounts for.
+func (d *Door) sweepOrphans(ctx context.Context, now time.Time) (int, error) {
+	entries, err := os.ReadDir(d.o.MediaDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("telegram: read the media directory: %w", err)
+	}
+	n, checked := 0, 0
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < orphanAge {
+			continue
+		}
+		if checked++; checked > sweepBatch {
+			break
+		}
+		if !strings.HasPrefix(e.Name(), ".part-") {
+			if _, err := d.o.Store.HostedMediaByID(ctx, e.Name()); !errors.Is(err, storage.ErrNotFound) {
+				continue // kept, or the store could not say: leave it
+			}
+		}
+		if err := os.Remove(filepath.Join(d.o.MediaDir, e.Name())); err == nil {
+			d.log.Info("telegram: deleted a media file no row accounts for", slog.String("file", e.Name()))
+			n++
+		}
 	}
 	return n, nil
 }

@@ -270,3 +270,16 @@ func TestHealthFollowsPolling(t *testing.T) {
 	}
 	h.waitHealth("recovered", func(hl telegram.Health) bool { return hl.LastSuccess.After(hl.LastErrorAt) })
 }
+
+// A plain-text message Telegram delivers again (a webhook retry after a slow answer) shows the
+// same draft again instead of making a second one.
+func TestRedeliveredTextOneDraft(t *testing.T) {
+	h := newHarness(t, webhook, options{})
+	msg := h.tg.Text(telegramtest.Private(alice), alice, "just one draft")
+	h.deliver(msg, msg)
+	h.tg.WaitCalls("sendMessage", 2, wait)
+	sent := h.tg.Sent()
+	if len(sent) != 2 || len(sent[0].Buttons) != 3 || button(sent[0], "Publish") != button(sent[1], "Publish") {
+		t.Fatalf("previews %+v: want the same draft shown twice", sent)
+	}
+}

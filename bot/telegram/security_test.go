@@ -195,6 +195,38 @@ func TestExpiredAndCancelledMediaDeleted(t *testing.T) {
 	}
 }
 
+// Files a crash left in the media directory (no row, or a half-written ".part-") are deleted
+// once an hour old; hosted files and fresh ones are kept.
+func TestSweepDeletesOrphanedFiles(t *testing.T) {
+	h := newHarness(t, polling, options{})
+	ctx := context.Background()
+	h.deliver(h.tg.Photo(telegramtest.Private(alice), alice, h.tg.AddFile("photos/kept.jpg", jpeg(1)), "", ""))
+	h.waitSent("with the draft", func(s telegramtest.Sent) bool { return len(s.Buttons) == 3 })
+	kept := h.mediaFiles()
+	dir := filepath.Join(h.dir, "media")
+	old := time.Now().Add(-2 * time.Hour)
+	for _, name := range append([]string{"DDDDDDDDDDDDDDDDDDDDDD", ".part-123", "fresh-orphan"}, kept...) {
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); os.IsNotExist(err) {
+			if err := os.WriteFile(p, jpeg(9), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if name != "fresh-orphan" {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := h.door.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(h.mediaFiles(), ",")
+	if want := strings.Join(append(kept, "fresh-orphan"), ","); got != want && got != "fresh-orphan,"+kept[0] {
+		t.Fatalf("media directory holds %s, want %s", got, want)
+	}
+}
+
 // One person cannot fill the disk: past the cap (files or bytes) a new photo is refused with
 // the reason, without being downloaded.
 func TestMediaCapPerPerson(t *testing.T) {
