@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -157,7 +158,7 @@ func New(ctx context.Context, o Options) (*Door, error) {
 	}
 	d.chats = newChats(o.Workers, d.log)
 	api := *o.HTTPClient // watched for Health, without changing the caller's client
-	api.Transport = healthTransport{next: cmpOr(api.Transport, http.DefaultTransport), d: d}
+	api.Transport = healthTransport{next: cmp.Or(api.Transport, http.DefaultTransport), d: d}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -251,22 +252,13 @@ func (d *Door) Close() {
 
 // defaults fills the zero values of the options added for limits and pacing.
 func defaults(o *Options) {
-	o.DraftTTL = cmpOr(o.DraftTTL, 24*time.Hour)
-	o.MaxUserFiles = cmpOr(o.MaxUserFiles, 50)
-	o.MaxUserBytes = cmpOr(o.MaxUserBytes, 200<<20)
-	o.Workers = cmpOr(o.Workers, 16)
-	o.AckWait = cmpOr(o.AckWait, 10*time.Second)
-	o.RetryBase = cmpOr(o.RetryBase, time.Second)
-	o.RetryMax = cmpOr(o.RetryMax, 5*time.Minute)
-}
-
-// cmpOr is cmp.Or for types that are comparable but not ordered.
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
+	o.DraftTTL = cmp.Or(o.DraftTTL, 24*time.Hour)
+	o.MaxUserFiles = cmp.Or(o.MaxUserFiles, 50)
+	o.MaxUserBytes = cmp.Or(o.MaxUserBytes, 200<<20)
+	o.Workers = cmp.Or(o.Workers, 16)
+	o.AckWait = cmp.Or(o.AckWait, 10*time.Second)
+	o.RetryBase = cmp.Or(o.RetryBase, time.Second)
+	o.RetryMax = cmp.Or(o.RetryMax, 5*time.Minute)
 }
 
 func (d *Door) setCommands(ctx context.Context) error {
