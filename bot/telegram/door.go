@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +48,10 @@ type Store interface {
 	ReleasePostMedia(ctx context.Context, postID string, t time.Time) error
 	DueHostedMedia(ctx context.Context, now time.Time, limit int) ([]storage.HostedMedia, error)
 	DeleteHostedMedia(ctx context.Context, id string) error
+	TelegramDraftByMessage(ctx context.Context, chatID, messageID int64) (storage.TelegramDraft, error)
+	TelegramMediaUsage(ctx context.Context, userID int64) (storage.MediaUsage, error)
+	ExpireTelegramDrafts(ctx context.Context, before, now time.Time, limit int) (int, error)
+	ReleaseEndedPostMedia(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // Options configure a Door. Token, Dispatcher, Accounts, Ingest, Store, PublicURL and MediaDir
@@ -75,6 +80,21 @@ type Options struct {
 	AlbumWindow time.Duration    // how long to collect an album's items; 0 is 1.5 s
 	MediaGrace  time.Duration    // how long media stays after a result; 0 is 1 h
 	MaxFileSize int64            // largest file downloaded; 0 is 20 MB (the Bot API's limit)
+
+	// DraftTTL is how long a draft stays open for a button press; then housekeeping closes it
+	// and deletes its media. 0 is 24 h.
+	DraftTTL time.Duration
+	// MaxUserFiles and MaxUserBytes cap the media one person holds in open drafts and posts
+	// not yet published, so the media directory is no free storage. 0 is 50 files, 200 MB.
+	MaxUserFiles int
+	MaxUserBytes int64
+	// Workers is how many chats are served at once (each chat in order); 0 is 16.
+	Workers int
+	// AckWait is how long a webhook call waits for its update to be handled before answering
+	// 200 anyway (media is acknowledged at once, then downloaded); 0 is 10 s.
+	AckWait time.Duration
+	// RetryBase and RetryMax bound the backoff between setWebhook attempts; 0 is 1 s and 5 min.
+	RetryBase, RetryMax time.Duration
 }
 
 // Door is the Telegram door.
@@ -96,6 +116,10 @@ type Door struct {
 	refused  map[int64]bool   // users told once that they may not use the bot (memory only)
 	pending  map[int64]string // chat id → draft id waiting for a typed schedule time
 	notified map[int64]bool   // outbox ids already replied to
+	recent   map[int64]bool   // update ids already taken (memory only)
+	chats    *chats
+	limits   *limits
+	health   health
 }
 
 // New connects to the Bot API (getMe) and returns a Door ready to Run.
@@ -124,12 +148,17 @@ func New(ctx context.Context, o Options) (*Door, error) {
 	if o.MaxFileSize <= 0 {
 		o.MaxFileSize = 20 << 20
 	}
+	defaults(&o)
 	d := &Door{o: o, log: o.Logger, now: o.Now, zone: o.Zone, webhook: o.WebhookSecret != "",
 		allowed: map[int64]bool{}, refused: map[int64]bool{}, pending: map[int64]string{}, notified: map[int64]bool{},
+		recent: map[int64]bool{}, limits: newLimits(),
 		dl: &http.Client{Timeout: 2 * time.Minute, Transport: o.HTTPClient.Transport}}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
 	}
+	d.chats = newChats(o.Workers, d.log)
+	api := *o.HTTPClient // watched for Health, without changing the caller's client
+	api.Transport = healthTransport{next: cmp.Or(api.Transport, http.DefaultTransport), d: d}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -143,13 +172,14 @@ func New(ctx context.Context, o Options) (*Door, error) {
 	d.albums = newAlbums(o.AlbumWindow, d.albumReady)
 	opts := []tg.Option{
 		tg.WithSkipGetMe(), // called below, to learn the bot's username
-		tg.WithHTTPClient(o.PollTimeout, o.HTTPClient),
+		tg.WithHTTPClient(o.PollTimeout, &api),
 		tg.WithMiddlewares(d.recoverMiddleware),
-		tg.WithDefaultHandler(func(ctx context.Context, _ *tg.Bot, u *models.Update) { d.process(ctx, u) }),
+		// Each update goes to its chat's queue: chats are served in parallel, one chat in order.
+		tg.WithDefaultHandler(func(_ context.Context, _ *tg.Bot, u *models.Update) { d.enqueue(u) }),
 		tg.WithErrorsHandler(func(err error) {
 			d.log.Warn("telegram: bot API error", slog.String("err", d.redact(err.Error())))
 		}),
-		tg.WithNotAsyncHandlers(), // one update at a time, in order ("Schedule…" reads the next message)
+		tg.WithNotAsyncHandlers(), // hand updates over in order; chats does the rest
 	}
 	if o.APIURL != "" {
 		opts = append(opts, tg.WithServerURL(strings.TrimRight(o.APIURL, "/")))
@@ -186,7 +216,9 @@ func (d *Door) redact(s string) string {
 //
 // Long polling is at most once: the library confirms an update (by asking for the next offset)
 // before its handler finished, so an update in hand when the process dies is lost and the
-// person sends it again. Webhook mode processes before answering, so Telegram redelivers.
+// person sends it again. Webhook mode waits (up to AckWait) for a command to be handled before
+// answering, so Telegram redelivers what was not taken in; media is acknowledged first and
+// downloaded after. setWebhook is retried with backoff until it works or ctx ends.
 func (d *Door) Run(ctx context.Context) error {
 	if err := d.setCommands(ctx); err != nil {
 		d.log.Warn("telegram: could not register the command menu; commands still work", slog.String("err", d.redact(err.Error())))
@@ -194,12 +226,9 @@ func (d *Door) Run(ctx context.Context) error {
 	d.bg.Add(1)
 	go func() { defer d.bg.Done(); d.sweepLoop(ctx) }()
 	if d.webhook {
-		_, err := d.b.SetWebhook(ctx, &tg.SetWebhookParams{URL: d.o.PublicURL + WebhookPath,
-			SecretToken: d.o.WebhookSecret, AllowedUpdates: []string{"message", "callback_query"}})
-		if err != nil {
-			return fmt.Errorf("telegram: setWebhook for %s failed: %s", d.o.PublicURL+WebhookPath, d.redact(err.Error()))
+		if d.registerWebhook(ctx) {
+			d.log.Info("telegram: receiving updates by webhook", slog.String("bot", d.me.Username), slog.String("url", d.o.PublicURL+WebhookPath))
 		}
-		d.log.Info("telegram: receiving updates by webhook", slog.String("bot", d.me.Username), slog.String("url", d.o.PublicURL+WebhookPath))
 		<-ctx.Done()
 		return nil
 	}
@@ -208,6 +237,7 @@ func (d *Door) Run(ctx context.Context) error {
 		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("err", d.redact(err.Error())))
 	}
 	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
+	d.health.receiving()
 	d.b.Start(ctx)
 	return nil
 }
@@ -216,7 +246,19 @@ func (d *Door) Run(ctx context.Context) error {
 func (d *Door) Close() {
 	d.albums.stop()
 	d.cancel()
+	d.chats.close()
 	d.bg.Wait()
+}
+
+// defaults fills the zero values of the options added for limits and pacing.
+func defaults(o *Options) {
+	o.DraftTTL = cmp.Or(o.DraftTTL, 24*time.Hour)
+	o.MaxUserFiles = cmp.Or(o.MaxUserFiles, 50)
+	o.MaxUserBytes = cmp.Or(o.MaxUserBytes, 200<<20)
+	o.Workers = cmp.Or(o.Workers, 16)
+	o.AckWait = cmp.Or(o.AckWait, 10*time.Second)
+	o.RetryBase = cmp.Or(o.RetryBase, time.Second)
+	o.RetryMax = cmp.Or(o.RetryMax, 5*time.Minute)
 }
 
 func (d *Door) setCommands(ctx context.Context) error {
@@ -247,12 +289,25 @@ func (d *Door) recovered(u *models.Update) {
 	}
 }
 
-// updateTimeout bounds the work on one update.
-const updateTimeout = 60 * time.Second
+// updateTimeout bounds the work on one update; mediaTimeout one with a photo or video to
+// download (a 20 MB video over a slow link).
+const (
+	updateTimeout = 60 * time.Second
+	mediaTimeout  = 5 * time.Minute
+)
+
+// hasMedia reports whether u carries a photo or video to download.
+func hasMedia(u *models.Update) bool {
+	return u.Message != nil && (len(u.Message.Photo) > 0 || u.Message.Video != nil)
+}
 
 // process handles one update, whichever way it arrived.
 func (d *Door) process(ctx context.Context, u *models.Update) {
-	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
+	timeout := updateTimeout
+	if hasMedia(u) {
+		timeout = mediaTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	switch {
 	case u.CallbackQuery != nil:

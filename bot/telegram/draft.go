@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -207,7 +208,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 		return "Already handled."
 	}
 	d.clearPending(dr.ChatID)
-	text, err := d.queue(ctx, dr, "", at)
+	text, err := d.queue(ctx, dr, "", at, "")
 	if err != nil {
 		if _, rerr := d.o.Store.MoveTelegramDraft(ctx, dr.ID, to, storage.DraftOpen); rerr != nil {
 			d.log.Error("telegram: could not reopen a draft", slog.String("draft", dr.ID), slog.Any("err", rerr))
@@ -248,7 +249,7 @@ func (d *Door) publishDraftAnswer(ctx context.Context, dr storage.TelegramDraft,
 	if err != nil || !moved {
 		return "That draft was already handled."
 	}
-	text, err := d.queue(ctx, dr, "", at)
+	text, err := d.queue(ctx, dr, "", at, "")
 	if err != nil {
 		_, _ = d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftScheduled, storage.DraftOpen)
 	}
@@ -256,16 +257,16 @@ func (d *Door) publishDraftAnswer(ctx context.Context, dr storage.TelegramDraft,
 }
 
 // queue commits a draft as a post for its author, to account (or their default or only one).
-// The idempotency key is the draft id, so a retry after a crash queues it once. The text is
-// for the person either way.
-func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account string, at time.Time) (string, error) {
+// The idempotency key is key, else the draft id, so a retry after a crash queues it once. The
+// text is for the person either way.
+func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account string, at time.Time, key string) (string, error) {
 	who := bot.Identity{Door: ingest.DoorTelegram, User: fmt.Sprint(dr.UserID)}
-	acc, problem := d.account(ctx, who, account)
+	acc, problem := d.account(ctx, who, account, "press Publish again")
 	if problem != "" {
 		return problem, errors.New(problem)
 	}
 	req := ingest.Request{Origin: origin(dr.ChatID, int(dr.MessageID)), AccountID: acc.ID, Text: dr.Text,
-		Thread: true, ScheduledAt: at, IdempotencyKey: "draft:" + dr.ID, RequestID: "tg-draft-" + dr.ID}
+		Thread: true, ScheduledAt: at, IdempotencyKey: cmp.Or(key, "draft:"+dr.ID), RequestID: "tg-draft-" + dr.ID}
 	for _, m := range dr.Media {
 		req.Media = append(req.Media, ingest.Media{Kind: ingest.MediaKind(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
@@ -288,15 +289,16 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 	return fmt.Sprintf("🗓️ Scheduled %s for @%s at %s. Cancel with /cancel %s.", p.ID, acc.Username, bot.FormatWhen(at, d.zone), p.ID), nil
 }
 
-// account picks the account a draft goes to.
-func (d *Door) account(ctx context.Context, who bot.Identity, name string) (bot.Account, string) {
+// account picks the account a draft goes to; the problem, when there is none, ends with
+// "then <again>".
+func (d *Door) account(ctx context.Context, who bot.Identity, name, again string) (bot.Account, string) {
 	accs, err := d.o.Accounts.AccountsFor(ctx, who)
 	if err != nil {
 		d.log.Error("telegram: could not list accounts", slog.String("user", who.User), slog.Any("err", err))
 		return bot.Account{}, "Sorry, Spindle could not look up your accounts; nothing was posted. Please try again in a minute."
 	}
 	if len(accs) == 0 {
-		return bot.Account{}, "You have no Threads account here yet. Link one with /connect, or ask an account's owner to /grant you; then press Publish again."
+		return bot.Account{}, "You have no Threads account here yet. Link one with /connect, or ask an account's owner to /grant you; then " + again + "."
 	}
 	var names []string
 	for _, a := range accs {
@@ -329,7 +331,11 @@ func reasons(err error) string {
 }
 
 func (d *Door) answer(ctx context.Context, id, text string) {
-	if _, err := d.b.AnswerCallbackQuery(ctx, answerParams(id, text)); err != nil {
+	err := d.call(ctx, 0, func(ctx context.Context) error {
+		_, err := d.b.AnswerCallbackQuery(ctx, answerParams(id, text))
+		return err
+	})
+	if err != nil {
 		d.log.Warn("telegram: could not answer a button press", slog.String("err", d.redact(err.Error())))
 	}
 }

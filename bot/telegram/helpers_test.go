@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -67,10 +68,18 @@ func (c *clock) Set(t time.Time) {
 	c.t = t
 }
 
-// accounts gives every Telegram user the one account, as owner and default.
-type accounts struct{ acc bot.Account }
+// accounts gives every Telegram user but the unlinked the one account, as owner and default.
+type accounts struct {
+	acc      bot.Account
+	unlinked []int64
+}
 
-func (a accounts) AccountsFor(context.Context, bot.Identity) ([]bot.Account, error) {
+func (a accounts) AccountsFor(_ context.Context, who bot.Identity) ([]bot.Account, error) {
+	for _, id := range a.unlinked {
+		if who.User == strconv.FormatInt(id, 10) {
+			return nil, nil
+		}
+	}
 	return []bot.Account{a.acc}, nil
 }
 func (accounts) LinkFor(context.Context, bot.Identity) (string, error) { return "https://link", nil }
@@ -115,6 +124,11 @@ type harness struct {
 type options struct {
 	allowed    []int64
 	dispatcher telegram.Dispatcher // nil: the real bot.Dispatcher
+	unlinked   []int64             // Telegram users with no Threads account
+	// before runs on the fake before the door starts (to make Telegram fail at start).
+	before func(*telegramtest.Server)
+	// tweak changes the door's options before New.
+	tweak func(*telegram.Options)
 }
 
 func newHarness(t testing.TB, m mode, o options) *harness {
@@ -132,7 +146,7 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	h.db = storagetest.Open(t, h.clock.Now)
 	acc := storagetest.Account(t, h.db, "alice")
 	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log})
-	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: true, Default: true, Status: "active"}}
+	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: true, Default: true, Status: "active"}, o.unlinked}
 	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Logger: log})
 
 	mux := http.NewServeMux()
@@ -148,6 +162,12 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	}
 	if m == webhook {
 		opts.WebhookSecret = secret
+	}
+	if o.tweak != nil {
+		o.tweak(&opts)
+	}
+	if o.before != nil {
+		o.before(h.tg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	door, err := telegram.New(ctx, opts)

@@ -2,32 +2,17 @@ package telegram
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"mime"
-	"net/http"
-	"net/url"
-	"os"
-	"path"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"time"
 
-	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/storage"
 )
-
-// MediaPath is where hosted media is served: <public URL>/media/<id>.
-const MediaPath = "/media/"
 
 // maxAlbum is the most items Threads takes in a carousel.
 const maxAlbum = 20
@@ -41,18 +26,43 @@ func (d *Door) onMedia(ctx context.Context, m *models.Message) {
 	d.mediaPost(ctx, []*models.Message{m})
 }
 
-// albumReady runs when an album's items are all in.
+// albumReady runs when an album's items are all in: the album joins its chat's queue, so it
+// keeps its place among the person's messages and is one unit of media work.
 func (d *Door) albumReady(msgs []*models.Message) {
-	ctx, cancel := context.WithTimeout(d.baseCtx, 5*time.Minute)
-	defer cancel()
-	defer d.recovered(&models.Update{})
-	d.mediaPost(ctx, msgs)
+	first := msgs[0]
+	ok := d.chats.submit(first.Chat.ID, func() {
+		ctx, cancel := context.WithTimeout(d.baseCtx, mediaTimeout)
+		defer cancel()
+		d.mediaPost(ctx, msgs)
+	})
+	if !ok {
+		d.log.Warn("telegram: an album was dropped at shutdown", slog.String("request_id", requestID(first.Chat.ID, first.ID)))
+	}
 }
 
-// mediaPost downloads the media of msgs (one message, or an album's), hosts it, and makes a
-// draft of it; a caption that is an addressed "/post …" command is queued at once instead.
+// mediaPost is one unit of media work: a panic inside fails this message or album alone (the
+// person is told, its files are removed) and the door goes on.
 func (d *Door) mediaPost(ctx context.Context, msgs []*models.Message) {
-	first := msgs[0]
+	var hosted []storage.HostedMedia
+	d.unit(ctx, msgs[0], mediaWord(msgs), func() { d.removeFiles(hosted) }, func() {
+		d.takeMedia(ctx, msgs, &hosted)
+	})
+}
+
+func mediaWord(msgs []*models.Message) string {
+	switch {
+	case len(msgs) > 1:
+		return "album"
+	case msgs[0].Video != nil:
+		return "video"
+	}
+	return "photo"
+}
+
+// caption reads the caption of msgs: a "/post …" addressed to this bot queues the media at
+// once (direct) to the account it names; anything else is the text of a draft. problem, when
+// set, is the answer to give instead.
+func (d *Door) caption(msgs []*models.Message) (account, text string, direct bool, problem string) {
 	caption := ""
 	for _, m := range msgs {
 		if m.Caption != "" {
@@ -60,49 +70,56 @@ func (d *Door) mediaPost(ctx context.Context, msgs []*models.Message) {
 			break
 		}
 	}
+	cmd, ok, _, forUs := command(caption, d.me.Username)
+	if !ok || !forUs {
+		return "", caption, false, ""
+	}
+	c, err := bot.Parse(cmd, d.now(), d.zone)
+	var ue *bot.UsageError
+	switch {
+	case errors.As(err, &ue):
+		return "", "", false, ue.Message("/")
+	case err != nil || c.Verb != bot.VerbPost:
+		return "", "", false, "With photos or videos I understand “/post [--account @name] <text>” as the caption, or plain text for a draft."
+	}
+	return c.Account, c.Text, true, ""
+}
+
+// takeMedia makes a draft of msgs' media, or queues it at once for a "/post" caption. Before
+// any file is downloaded it checks that the message is new (Telegram may deliver it again),
+// that the sender has an account to post to, and that they stay within the per-person cap.
+func (d *Door) takeMedia(ctx context.Context, msgs []*models.Message, hosted *[]storage.HostedMedia) {
+	first := msgs[0]
 	if len(msgs) > maxAlbum {
 		d.reply(ctx, first, fmt.Sprintf("That album has %d items; a Threads carousel takes at most %d. Send fewer and I will make a draft of them.", len(msgs), maxAlbum), nil)
 		return
 	}
-	account, text, direct := "", caption, false
-	if cmd, ok, _, forUs := command(caption, d.me.Username); ok && forUs {
-		c, err := bot.Parse(cmd, d.now(), d.zone)
-		var ue *bot.UsageError
-		switch {
-		case errors.As(err, &ue):
-			d.reply(ctx, first, ue.Message("/"), nil)
-			return
-		case err != nil || c.Verb != bot.VerbPost:
-			d.reply(ctx, first, "With photos or videos I understand “/post [--account @name] <text>” as the caption, or plain text for a draft.", nil)
-			return
-		}
-		account, text, direct = c.Account, c.Text, true
+	if d.answeredBefore(ctx, first) {
+		return
 	}
-	var media []storage.Media
-	var hosted []storage.HostedMedia
-	for _, m := range msgs {
-		fileID, kind := mediaFile(m)
-		h, err := d.host(ctx, fileID, kind)
-		if err != nil {
-			d.log.Warn("telegram: could not fetch media from Telegram", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.String("err", d.redact(err.Error())))
-			d.reply(ctx, first, "I could not fetch that "+string(kind)+" from Telegram ("+err.Error()+"); nothing was posted. Please send it again.", nil)
-			d.removeFiles(hosted)
+	account, text, direct, problem := d.caption(msgs)
+	if problem != "" {
+		d.reply(ctx, first, problem, nil)
+		return
+	}
+	if _, problem := d.account(ctx, identity(first.From), account, "send it again"); problem != "" {
+		d.reply(ctx, first, problem, nil) // nothing downloaded: no account, no storage
+		return
+	}
+	media, err := d.fetchAll(ctx, msgs, hosted)
+	if err != nil {
+		d.removeFiles(*hosted)
+		var r *refusal
+		if errors.As(err, &r) {
+			d.log.Info("telegram: media refused", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.String("why", r.msg))
+			d.reply(ctx, first, r.msg, nil)
 			return
 		}
-		hosted = append(hosted, h)
-		media = append(media, storage.Media{Kind: string(kind), URL: d.o.PublicURL + MediaPath + h.ID})
+		d.log.Warn("telegram: could not fetch media from Telegram", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.String("err", d.redact(err.Error())))
+		d.reply(ctx, first, "I could not fetch that "+mediaWord(msgs)+" from Telegram ("+d.redact(err.Error())+"); nothing was posted. Please send it again.", nil)
+		return
 	}
-	state := storage.DraftOpen
-	dr, err := d.o.Store.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: first.Chat.ID, UserID: first.From.ID,
-		MessageID: int64(first.ID), Text: text, Media: media, State: state})
-	if err == nil {
-		for _, h := range hosted {
-			h.DraftID = dr.ID
-			if err = d.o.Store.SaveHostedMedia(ctx, h); err != nil {
-				break
-			}
-		}
-	}
+	dr, err := d.saveMediaDraft(ctx, first, text, media, *hosted)
 	if err != nil {
 		d.log.Error("telegram: could not store a media draft", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.Any("err", err))
 		d.reply(ctx, first, "Sorry, I could not save that because of a problem on Spindle's side; nothing was posted. Please send it again in a minute.", nil)
@@ -116,12 +133,113 @@ func (d *Door) mediaPost(ctx context.Context, msgs []*models.Message) {
 		d.reply(ctx, first, "Sorry, that did not work; please send it again.", nil)
 		return
 	}
-	answer, err := d.queue(ctx, dr, account, time.Time{})
+	// Keyed by the person's message, like a text /post: a redelivery is the same post.
+	answer, err := d.queue(ctx, dr, account, time.Time{}, messageKey(first))
 	if err != nil {
 		_ = d.o.Store.ReleaseDraftMedia(ctx, dr.ID, d.now())
 		_, _ = d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftPublished, storage.DraftDiscarded)
 	}
 	d.reply(ctx, first, answer, nil)
+}
+
+// messageKey is the idempotency key of a post made from a person's message; bot.Dispatcher
+// makes the same from Incoming.Key for a text /post.
+func messageKey(m *models.Message) string {
+	return fmt.Sprintf("%s:%d:%d", bot.VerbPost, m.Chat.ID, m.ID)
+}
+
+// answeredBefore reports whether m already made a draft (Telegram delivered it again, after a
+// restart or a lost answer) and, if so, answers as the first time did without downloading
+// anything again.
+func (d *Door) answeredBefore(ctx context.Context, m *models.Message) bool {
+	dr, err := d.o.Store.TelegramDraftByMessage(ctx, m.Chat.ID, int64(m.ID))
+	if err != nil {
+		if !errors.Is(err, storage.ErrNotFound) {
+			d.log.Warn("telegram: could not look for an earlier draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("err", err))
+		}
+		return false
+	}
+	d.log.Info("telegram: message delivered again; answered from its draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.String("draft", dr.ID))
+	switch {
+	case dr.State == storage.DraftOpen:
+		d.reply(ctx, m, preview(dr.Text, dr.Media), draftButtons(dr.ID))
+	case dr.PostID != "":
+		d.reply(ctx, m, fmt.Sprintf("I already took this message: it is post %s. See /status %s.", dr.PostID, dr.PostID), nil)
+	default:
+		d.reply(ctx, m, "I already handled this message ("+string(dr.State)+").", nil)
+	}
+	return true
+}
+
+// fetchAll downloads the media of msgs within the sender's cap, appending each hosted file to
+// hosted as it lands (so a failure or panic can remove them).
+func (d *Door) fetchAll(ctx context.Context, msgs []*models.Message, hosted *[]storage.HostedMedia) ([]storage.Media, error) {
+	first := msgs[0]
+	used, err := d.o.Store.TelegramMediaUsage(ctx, first.From.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read your media usage: %w", err)
+	}
+	if used.Files+len(msgs) > d.o.MaxUserFiles {
+		return nil, d.overCap(used)
+	}
+	var media []storage.Media
+	for _, m := range msgs {
+		fileID, kind := mediaFile(m)
+		h, err := d.host(ctx, fileID, kind, used, d.o.MaxUserBytes-used.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		used.Files, used.Bytes = used.Files+1, used.Bytes+h.Size
+		*hosted = append(*hosted, h)
+		media = append(media, storage.Media{Kind: string(kind), URL: d.o.PublicURL + MediaPath + h.ID})
+	}
+	return media, nil
+}
+
+// refusal is media Spindle will not take (its type, its size, the sender's cap); msg says why
+// and what to do, for the person.
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string { return r.msg }
+
+func (d *Door) overCap(used storage.MediaUsage) error {
+	return &refusal{fmt.Sprintf("You already keep %d files (%s) here in drafts and posts not yet published; one person may keep at most %d files and %s. "+
+		"Publish or discard some drafts (open drafts are deleted after %s), then send it again.",
+		used.Files, size(used.Bytes), d.o.MaxUserFiles, size(d.o.MaxUserBytes), durationWords(d.o.DraftTTL))}
+}
+
+// size says n bytes in the unit a person reads best.
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func durationWords(t time.Duration) string {
+	if t%time.Hour == 0 {
+		return fmt.Sprintf("%d hours", t/time.Hour)
+	}
+	return t.String()
+}
+
+// saveMediaDraft stores the draft of a media message and the rows of its hosted files.
+func (d *Door) saveMediaDraft(ctx context.Context, first *models.Message, text string, media []storage.Media, hosted []storage.HostedMedia) (storage.TelegramDraft, error) {
+	dr, err := d.o.Store.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: first.Chat.ID, UserID: first.From.ID,
+		MessageID: int64(first.ID), Text: text, Media: media, State: storage.DraftOpen})
+	if err != nil {
+		return dr, err
+	}
+	for _, h := range hosted {
+		h.DraftID = dr.ID
+		if err := d.o.Store.SaveHostedMedia(ctx, h); err != nil {
+			return dr, err
+		}
+	}
+	return dr, nil
 }
 
 // mediaFile is the file of a photo (its largest size) or video message.
@@ -138,166 +256,10 @@ func mediaFile(m *models.Message) (string, ingest.MediaKind) {
 	return best.FileID, ingest.MediaImage
 }
 
-// newMediaID returns 128 random bits, base64url: the only thing guarding a hosted file is
-// that nobody can guess its URL.
-func newMediaID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-var mediaIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
-
-// host downloads a Telegram file into the media directory. The download URL embeds the bot
-// token, so it is never logged, stored or put in an error.
-func (d *Door) host(ctx context.Context, fileID string, kind ingest.MediaKind) (storage.HostedMedia, error) {
-	f, err := d.b.GetFile(ctx, &tg.GetFileParams{FileID: fileID})
-	if err != nil {
-		return storage.HostedMedia{}, fmt.Errorf("getFile: %s", d.redact(err.Error()))
-	}
-	if f.FileSize > d.o.MaxFileSize {
-		return storage.HostedMedia{}, fmt.Errorf("the file is %d MB, more than the %d MB a bot may download", f.FileSize>>20, d.o.MaxFileSize>>20)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.b.FileDownloadLink(f), nil)
-	if err != nil {
-		return storage.HostedMedia{}, errors.New("the file's address is malformed")
-	}
-	resp, err := d.dl.Do(req)
-	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) { // its text holds the URL, and so the token
-			err = ue.Err
-		}
-		return storage.HostedMedia{}, fmt.Errorf("download failed: %s", d.redact(err.Error()))
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return storage.HostedMedia{}, fmt.Errorf("download answered HTTP %d", resp.StatusCode)
-	}
-	if err := os.MkdirAll(d.o.MediaDir, 0o700); err != nil {
-		return storage.HostedMedia{}, fmt.Errorf("create the media directory: %w", err)
-	}
-	h := storage.HostedMedia{ID: newMediaID()}
-	h.FileName = h.ID
-	tmp, err := os.CreateTemp(d.o.MediaDir, ".part-*")
-	if err != nil {
-		return storage.HostedMedia{}, fmt.Errorf("store the file: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after the rename this fails harmlessly
-	n, err := io.Copy(tmp, io.LimitReader(resp.Body, d.o.MaxFileSize+1))
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return storage.HostedMedia{}, fmt.Errorf("download interrupted: %s", d.redact(err.Error()))
-	}
-	if n > d.o.MaxFileSize {
-		return storage.HostedMedia{}, fmt.Errorf("the file is larger than the %d MB a bot may download", d.o.MaxFileSize>>20)
-	}
-	h.Size = n
-	h.ContentType = sniff(tmp.Name(), f.FilePath, kind)
-	if err := os.Rename(tmp.Name(), filepath.Join(d.o.MediaDir, h.FileName)); err != nil {
-		return storage.HostedMedia{}, fmt.Errorf("store the file: %w", err)
-	}
-	return h, nil
-}
-
-// sniff decides the Content-Type Meta will see: from the bytes, else from Telegram's file
-// path, else from the kind.
-func sniff(file, telegramPath string, kind ingest.MediaKind) string {
-	head := make([]byte, 512)
-	if f, err := os.Open(file); err == nil {
-		n, _ := io.ReadFull(f, head)
-		head = head[:n]
-		f.Close()
-	}
-	ct, _, _ := mime.ParseMediaType(http.DetectContentType(head))
-	if ct != "application/octet-stream" && ct != "text/plain" {
-		return ct
-	}
-	if byExt := mime.TypeByExtension(strings.ToLower(path.Ext(telegramPath))); byExt != "" {
-		return byExt
-	}
+// kindName is how a refusal names what Threads takes for kind.
+func kindName(kind ingest.MediaKind) string {
 	if kind == ingest.MediaVideo {
-		return "video/mp4"
+		return "an MP4 or MOV video"
 	}
-	return "image/jpeg"
-}
-
-func (d *Door) removeFiles(hs []storage.HostedMedia) {
-	for _, h := range hs {
-		_ = os.Remove(filepath.Join(d.o.MediaDir, h.FileName))
-	}
-}
-
-// MediaHandler serves hosted media at GET /media/{id} for Meta's crawler. Unknown ids, and
-// files past their deletion time, are 404.
-func (d *Door) MediaHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		id := path.Base(r.URL.Path)
-		if !mediaIDRE.MatchString(id) {
-			http.NotFound(w, r)
-			return
-		}
-		h, err := d.o.Store.HostedMediaByID(r.Context(), id)
-		if err != nil || (!h.DeleteAfter.IsZero() && !d.now().Before(h.DeleteAfter)) {
-			http.NotFound(w, r)
-			return
-		}
-		f, err := os.Open(filepath.Join(d.o.MediaDir, h.FileName))
-		if err != nil {
-			http.NotFound(w, r)
-			return
-		}
-		defer f.Close()
-		w.Header().Set("Content-Type", h.ContentType)
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Cache-Control", "private, no-store")
-		http.ServeContent(w, r, "", h.CreatedAt, f)
-	})
-}
-
-// Sweep deletes hosted media whose time has come, file first, then its row.
-func (d *Door) Sweep(ctx context.Context) (int, error) {
-	due, err := d.o.Store.DueHostedMedia(ctx, d.now(), 100)
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, h := range due {
-		if err := os.Remove(filepath.Join(d.o.MediaDir, h.FileName)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			d.log.Warn("telegram: could not delete hosted media", slog.String("media", h.ID), slog.Any("err", err))
-			continue
-		}
-		if err := d.o.Store.DeleteHostedMedia(ctx, h.ID); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
-}
-
-// sweepInterval is how often expired media is deleted.
-const sweepInterval = time.Minute
-
-func (d *Door) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(sweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.baseCtx.Done():
-			return
-		case <-t.C:
-			if _, err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
-				d.log.Warn("telegram: media sweep failed", slog.Any("err", err))
-			}
-		}
-	}
+	return "a JPEG or PNG photo"
 }

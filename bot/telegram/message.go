@@ -96,6 +96,9 @@ func (d *Door) onMessage(ctx context.Context, m *models.Message) {
 		d.scheduleTyped(ctx, m, draftID, text)
 		return
 	}
+	if d.answeredBefore(ctx, m) { // delivered again: one draft per message
+		return
+	}
 	d.newDraft(ctx, m, text, nil)
 }
 
@@ -148,7 +151,12 @@ func (d *Door) send(ctx context.Context, chatID int64, replyTo int, text string,
 	if replyTo != 0 {
 		p.ReplyParameters = &models.ReplyParameters{MessageID: replyTo, AllowSendingWithoutReply: true}
 	}
-	return d.b.SendMessage(ctx, p)
+	var sent *models.Message
+	err := d.call(ctx, chatID, func(ctx context.Context) (err error) {
+		sent, err = d.b.SendMessage(ctx, p)
+		return err
+	})
+	return sent, err
 }
 
 // edit replaces the text (and buttons) of one of the bot's messages.
@@ -156,8 +164,11 @@ func (d *Door) edit(ctx context.Context, chatID int64, messageID int, text strin
 	if messageID == 0 {
 		return
 	}
-	_, err := d.b.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: messageID,
-		Text: clip(text), ReplyMarkup: kb, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()}})
+	err := d.call(ctx, chatID, func(ctx context.Context) error {
+		_, err := d.b.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chatID, MessageID: messageID,
+			Text: clip(text), ReplyMarkup: kb, LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tg.True()}})
+		return err
+	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		d.log.Warn("telegram: could not edit a message", slog.Int64("chat_id", chatID), slog.String("err", d.redact(err.Error())))
 	}

@@ -59,14 +59,20 @@ func (d *Door) seen(id int64) bool {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.notified[id] {
-		return true
+	return !remember(d.notified, id, maxNotified)
+}
+
+// remember adds id to set and reports whether it was new; a set grown to limit is emptied
+// first, bounding memory at the price of forgetting (callers hold d.mu).
+func remember(set map[int64]bool, id int64, limit int) bool {
+	if set[id] {
+		return false
 	}
-	if len(d.notified) >= maxNotified {
-		clear(d.notified)
+	if len(set) >= limit {
+		clear(set)
 	}
-	d.notified[id] = true
-	return false
+	set[id] = true
+	return true
 }
 
 func (d *Door) forget(id int64) {

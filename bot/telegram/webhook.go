@@ -1,12 +1,12 @@
 package telegram
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -20,8 +20,11 @@ const maxUpdate = 1 << 20
 // WebhookHandler receives updates at POST /telegram/webhook. Unlike the library's handler
 // (which answers 200 to a wrong secret and reads bodies without limit) it answers 401 to a
 // missing or wrong X-Telegram-Bot-Api-Secret-Token (compared in constant time) without doing
-// anything, 413 to a body over 1 MB, 400 to one that is not an update, and processes the update
-// before answering 200, so an update Spindle failed to take in is retried by Telegram.
+// anything, 413 to a body over 1 MB, 400 to one that is not an update. A valid update goes to
+// its chat's queue; the answer 200 waits until it was handled (at most AckWait), so an update
+// Spindle failed to take in is retried by Telegram, except that a photo or video is answered
+// at once and downloaded after: a slow download would otherwise outlast Telegram's patience
+// and come back as a duplicate. A copy of an update already taken is answered 200 at once.
 func (d *Door) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -46,11 +49,16 @@ func (d *Door) WebhookHandler() http.Handler {
 			http.Error(w, "not a Telegram update: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		ctx := context.WithoutCancel(r.Context()) // finish the update even if Telegram hangs up
-		func() {
-			defer d.recovered(&u)
-			d.process(ctx, &u)
-		}()
+		done := d.enqueue(&u)
+		if !hasMedia(&u) {
+			t := time.NewTimer(d.o.AckWait)
+			select {
+			case <-done:
+			case <-t.C:
+			case <-r.Context().Done():
+			}
+			t.Stop()
+		}
 		w.WriteHeader(http.StatusOK)
 	})
 }

@@ -36,6 +36,8 @@ type Call struct {
 	Form   url.Values // the multipart form's values
 	// MessageID is the id of the message a sendMessage call created.
 	MessageID int
+	// Refused is the error_code an injected failure answered the call with (0: answered ok).
+	Refused int
 }
 
 // Server is the fake Bot API.
@@ -51,10 +53,22 @@ type Server struct {
 	nextUpd  int64
 	nextMsg  int
 	calls    []Call
-	files    map[string]file // by file_id
-	changed  chan struct{}   // closed and replaced whenever something is recorded
-	webhook  url.Values      // last setWebhook form; nil after deleteWebhook
-	failures map[string]int  // method → error_code to answer once
+	files    map[string]file          // by file_id
+	changed  chan struct{}            // closed and replaced whenever something is recorded
+	webhook  url.Values               // last setWebhook form; nil after deleteWebhook
+	failures map[string][]injected    // method → failures to answer, in order
+	holds    map[string]chan struct{} // file path → closed when its downloads may go on
+	flood    struct {
+		max    int
+		window time.Duration
+		sent   map[int64][]time.Time // chat → times of messages sent within the window
+	}
+}
+
+// injected is one failure FailNext, FailTimes or RateLimit queued.
+type injected struct {
+	code       int
+	retryAfter int
 }
 
 type file struct {
@@ -74,7 +88,8 @@ func NewServer(token string) *Server {
 		nextMsg:  1000,
 		files:    map[string]file{},
 		changed:  make(chan struct{}),
-		failures: map[string]int{},
+		failures: map[string][]injected{},
+		holds:    map[string]chan struct{}{},
 	}
 	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL
@@ -90,12 +105,82 @@ func (s *Server) Close() {
 // Client is an HTTP client for the fake.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
-// FailNext makes the next call of method answer with a Bot API error of the given code; for
-// method "download" the next file download answers that HTTP status.
-func (s *Server) FailNext(method string, code int) {
+// FailNext makes the next call of method answer with a Bot API error of the given code (as
+// Telegram does, the HTTP status is the code too); for method "download" the next file
+// download answers that HTTP status.
+func (s *Server) FailNext(method string, code int) { s.FailTimes(method, 1, code) }
+
+// FailTimes makes the next n calls of method fail as FailNext does.
+func (s *Server) FailTimes(method string, n, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failures[method] = code
+	for range n {
+		s.failures[method] = append(s.failures[method], injected{code: code})
+	}
+}
+
+// RateLimit makes the next n calls of method answer as Telegram's flood control does:
+// HTTP 429 with {"ok":false,"error_code":429,"description":"Too Many Requests: retry after N",
+// "parameters":{"retry_after":N}}.
+func (s *Server) RateLimit(method string, n, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], injected{code: http.StatusTooManyRequests, retryAfter: retryAfter})
+	}
+}
+
+// FloodControl makes sendMessage answer 429 (retry_after 1), as Telegram's flood control
+// does, when a chat would get more than max messages within window.
+func (s *Server) FloodControl(max int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flood.max, s.flood.window, s.flood.sent = max, window, map[int64][]time.Time{}
+}
+
+// flooded records a message to chatID and reports whether it broke the flood limit.
+func (s *Server) flooded(chatID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.flood.max == 0 {
+		return false
+	}
+	now := time.Now()
+	var recent []time.Time
+	for _, t := range s.flood.sent[chatID] {
+		if now.Sub(t) < s.flood.window {
+			recent = append(recent, t)
+		}
+	}
+	if len(recent) >= s.flood.max {
+		s.flood.sent[chatID] = recent
+		return true
+	}
+	s.flood.sent[chatID] = append(recent, now)
+	return false
+}
+
+// takeFailure pops the next failure injected for method.
+func (s *Server) takeFailure(method string) (injected, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.failures[method]
+	if len(q) == 0 {
+		return injected{}, false
+	}
+	s.failures[method] = q[1:]
+	return q[0], true
+}
+
+// HoldDownloads makes downloads of file path p hang (after they were recorded) until release
+// is called or the client gives up: a slow two-minute video, without the two minutes.
+func (s *Server) HoldDownloads(p string) (release func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.holds[p] = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
 }
 
 func (s *Server) notifyLocked() {
@@ -184,16 +269,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if err := r.ParseForm(); err == nil {
 		form = r.PostForm
 	}
+	if f, failing := s.takeFailure(method); failing {
+		s.record(Call{Method: method, Path: r.URL.Path, Form: form, Refused: f.code})
+		if f.code == http.StatusTooManyRequests {
+			tooMany(w, f.retryAfter)
+			return
+		}
+		fail(w, f.code, f.code, fmt.Sprintf("Error %d injected by telegramtest", f.code))
+		return
+	}
 	if method != "getUpdates" && method != "sendMessage" {
 		s.record(Call{Method: method, Path: r.URL.Path, Form: form})
-	}
-	s.mu.Lock()
-	code, failing := s.failures[method]
-	delete(s.failures, method)
-	s.mu.Unlock()
-	if failing {
-		fail(w, http.StatusOK, code, fmt.Sprintf("Error %d injected by telegramtest", code))
-		return
 	}
 	switch method {
 	case "getMe":
@@ -234,6 +320,15 @@ func fail(w http.ResponseWriter, status, code int, desc string) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error_code": code, "description": desc})
 }
 
+// tooMany answers as Telegram's flood control does.
+func tooMany(w http.ResponseWriter, retryAfter int) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": false, "error_code": 429,
+		"description": fmt.Sprintf("Too Many Requests: retry after %d", retryAfter),
+		"parameters":  map[string]int{"retry_after": retryAfter}})
+}
+
 func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form url.Values) {
 	offset, _ := strconv.ParseInt(form.Get("offset"), 10, 64)
 	secs, _ := strconv.Atoi(form.Get("timeout"))
@@ -271,6 +366,11 @@ func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {
 		fail(w, http.StatusBadRequest, 400, "Bad Request: chat_id and text are required")
 		return
 	}
+	if s.flooded(chatID) {
+		s.record(Call{Method: "sendMessage", Path: "/bot" + s.Token + "/sendMessage", Form: form, Refused: http.StatusTooManyRequests})
+		tooMany(w, 1)
+		return
+	}
 	s.mu.Lock()
 	s.nextMsg++
 	id := s.nextMsg
@@ -305,13 +405,21 @@ func (s *Server) getFile(w http.ResponseWriter, form url.Values) {
 
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, p string) {
 	s.record(Call{Method: "download", Path: r.URL.Path})
-	s.mu.Lock()
-	if code, ok := s.failures["download"]; ok {
-		delete(s.failures, "download")
-		s.mu.Unlock()
-		http.Error(w, "injected by telegramtest", code)
+	if f, ok := s.takeFailure("download"); ok {
+		http.Error(w, "injected by telegramtest", f.code)
 		return
 	}
+	s.mu.Lock()
+	hold := s.holds[p]
+	s.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.mu.Lock()
 	var data []byte
 	found := false
 	for _, f := range s.files {
@@ -358,7 +466,9 @@ type Sent struct {
 func (s *Server) Sent() []Sent {
 	var out []Sent
 	for _, c := range s.Calls("sendMessage") {
-		out = append(out, decodeSent(c))
+		if c.Refused == 0 {
+			out = append(out, decodeSent(c))
+		}
 	}
 	return out
 }
