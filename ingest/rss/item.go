@@ -21,9 +21,9 @@ type Item struct {
 	// ID identifies the item across polls: its GUID, else its normalized link, else a hash
 	// of its title and date. It is what Seen remembers and what the idempotency key holds.
 	ID        string
-	Title     string    // plain text; the summary when the feed gives no title
+	Title     string    // plain text on one line; the item's text when the feed gives no title
 	Link      string    // absolute URL as the feed gives it (tracking parameters kept)
-	Summary   string    // plain text of the description, else the content
+	Summary   string    // plain text of the description, else the content, with its line breaks; empty when it is the title
 	Author    string    // first author's name
 	Published time.Time // published, else updated; zero when the feed gives no date
 	Image     string    // first image URL; set only when images are requested
@@ -61,13 +61,18 @@ func normalizeItem(fi *gofeed.Item, base *url.URL, withImages bool) Item {
 	it := Item{
 		Title:   PlainText(fi.Title),
 		Link:    resolve(base, strings.TrimSpace(fi.Link)),
-		Summary: PlainText(fi.Description),
+		Summary: PlainBlocks(fi.Description),
+	}
+	if it.Link == "" {
+		it.Link = urlID(fi.GUID) // an Atom entry without <link> whose <id> is its URL
 	}
 	if it.Summary == "" {
-		it.Summary = PlainText(fi.Content)
+		it.Summary = PlainBlocks(fi.Content)
 	}
 	if it.Title == "" {
-		it.Title = it.Summary
+		// A title-less item (a microblog's note) is its text: as the title, on one line,
+		// and not a second time as the summary.
+		it.Title, it.Summary = foldSpace(it.Summary), ""
 	}
 	if len(fi.Authors) > 0 && fi.Authors[0] != nil {
 		it.Author = PlainText(fi.Authors[0].Name)
@@ -85,6 +90,15 @@ func normalizeItem(fi *gofeed.Item, base *url.URL, withImages bool) Item {
 		it.Image = firstImage(fi, base)
 	}
 	return it
+}
+
+// urlID returns id when it is an absolute http(s) URL (Atom ids often are), else "".
+func urlID(id string) string {
+	u, err := url.Parse(strings.TrimSpace(id))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
 }
 
 // Identity is an item's identity: the GUID when present, else the normalized link, else

@@ -25,10 +25,30 @@ func TestPlainText(t *testing.T) {
 		"zero width":     {"a\u200bb\ufeffc", "abc"},
 		"control":        {"a\x00b\x07c", "abc"},
 		"empty":          {"", ""},
+		"generics":       {"Rc<RefCell<T>> and Vec<String>", "Rc<RefCell<T>> and Vec<String>"},
+		"html in title":  {"Why <em>Rc<T></em> is slow", "Why Rc is slow"},
+		"upper-case tag": {"<B>loud</B> title", "loud title"},
 	}
 	for name, tt := range tests {
 		if got := PlainText(tt.in); got != tt.want {
 			t.Errorf("%s: PlainText(%q) = %q, want %q", name, tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPlainBlocks(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"paragraphs":      {"<p>one</p><p>two</p>", "one\n\ntwo"},
+		"br":              {"line one<br>line two<br/>line three", "line one\nline two\nline three"},
+		"list":            {"<ul><li>a</li><li>b</li></ul>after", "a\n\nb\n\nafter"},
+		"gaps fold":       {"<p>one</p>\n\n\n<p></p><div>  two  </div>", "one\n\ntwo"},
+		"plain newlines":  {"first line\nsecond   line\n\n\nthird", "first line\nsecond line\n\nthird"},
+		"generics stay":   {"Box<dyn Error>\nok", "Box<dyn Error>\nok"},
+		"hidden elements": {"<p>a</p><script>x()</script><p>b</p>", "a\n\nb"},
+	}
+	for name, tt := range tests {
+		if got := PlainBlocks(tt.in); got != tt.want {
+			t.Errorf("%s: PlainBlocks(%q) = %q, want %q", name, tt.in, got, tt.want)
 		}
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"mime"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/mmcdole/gofeed"
 	gorss "github.com/mmcdole/gofeed/rss"
+	"golang.org/x/net/html/charset"
 )
 
 // Errors a document can be refused with. Match them with errors.Is.
@@ -37,10 +40,11 @@ func NewParser() *gofeed.Parser {
 }
 
 // ParseFeed parses an RSS 0.9x/1.0/2.0, Atom or JSON Feed document with p. contentType is
-// the response's Content-Type, used only to explain a failure. Errors match ErrNotAFeed or
+// the response's Content-Type: its charset decodes the document (RFC 7303: it outranks the
+// XML declaration), and it explains a failure. Errors match ErrNotAFeed or
 // ErrInvalidFeed and say what the person adding the feed can do.
 func ParseFeed(p *gofeed.Parser, body []byte, contentType string) (*gofeed.Feed, error) {
-	body = moveRootForward(body)
+	body = moveRootForward(toUTF8(body, contentType))
 	feed, err := p.Parse(bytes.NewReader(body))
 	switch {
 	case err == nil:
@@ -136,3 +140,28 @@ func ttlOf(feed *gofeed.Feed) time.Duration {
 	}
 	return 0
 }
+
+// toUTF8 decodes body from the charset its Content-Type names, when that is not UTF-8: many
+// servers declare ISO-8859-1, windows-1255, KOI8-R or Shift_JIS only there, and the parser
+// would read the bytes as UTF-8. The XML declaration's encoding is rewritten to match. A
+// byte-order mark, an unknown label or undecodable bytes leave body as it is.
+func toUTF8(body []byte, contentType string) []byte {
+	_, params, err := mime.ParseMediaType(contentType)
+	label := strings.ToLower(strings.TrimSpace(params["charset"]))
+	if err != nil || label == "" || label == "utf-8" || label == "utf8" || label == "us-ascii" ||
+		bytes.HasPrefix(body, []byte("\xef\xbb\xbf")) {
+		return body
+	}
+	enc, name := charset.Lookup(label)
+	if enc == nil || name == "utf-8" {
+		return body
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return xmlEncodingDecl.ReplaceAll(out, []byte(`${1}UTF-8${2}`))
+}
+
+// xmlEncodingDecl finds the encoding pseudo-attribute of a leading XML declaration.
+var xmlEncodingDecl = regexp.MustCompile(`\A(\s*<\?xml[^>]*?encoding\s*=\s*["'])[^"']*(["'])`)
