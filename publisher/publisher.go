@@ -140,6 +140,9 @@ type Options struct {
 	// Observer hears of each post published, failed or put back for a retry, as it happens
 	// (the metrics, issue 10) [nobody].
 	Observer Observer
+	// Deliveries hears of each result delivery that failed (the metrics) [the Observer, when
+	// it implements DeliveryObserver; else nobody].
+	Deliveries DeliveryObserver
 }
 
 // Publisher drains the queue to Threads. It is safe for concurrent use.
@@ -152,13 +155,15 @@ type Publisher struct {
 	now   func() time.Time
 	obs   Observer
 
-	woken    atomic.Bool
-	drainMu  sync.Mutex // one drain at a time, whoever calls it
-	schedMu  sync.Mutex
-	sched    *Scheduler
-	timer    *time.Timer
-	deliverM sync.Mutex
-	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+	woken   atomic.Bool
+	drainMu sync.Mutex // one drain at a time, whoever calls it
+	schedMu sync.Mutex
+	sched   *Scheduler
+	timer   *time.Timer
+	// lanes deliver results, one lane per destination (lanes.go).
+	lanes      *lanes
+	deliveries DeliveryObserver
+	deleteMu   sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
 }
 
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.
@@ -195,7 +200,16 @@ func New(o Options) *Publisher {
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
-	return &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now, obs: o.Observer}
+	if o.Deliveries == nil {
+		o.Deliveries, _ = o.Observer.(DeliveryObserver)
+	}
+	if o.Deliveries == nil {
+		o.Deliveries = noObserver{}
+	}
+	p := &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now, obs: o.Observer,
+		deliveries: o.Deliveries}
+	p.lanes = newLanes(p.deliver, p.deliverSoon)
+	return p
 }
 
 func (p *Publisher) limit(k storage.QuotaKind) int {
@@ -272,3 +286,28 @@ type noObserver struct{}
 func (noObserver) Published()           {}
 func (noObserver) Failed(FailureClass)  {}
 func (noObserver) Retried(FailureClass) {}
+
+func (noObserver) DeliveryFailed(string, DeliveryFailure) {}
+
+// DeliveryObserver hears of every failed attempt to deliver a result to its door, as it
+// happens (the metrics count them). It is called from the delivery lanes, concurrently; it
+// must not block.
+type DeliveryObserver interface {
+	DeliveryFailed(door string, why DeliveryFailure)
+}
+
+// DeliveryFailure is how a delivery attempt failed, from a small fixed set (DeliveryFailures):
+// it labels metrics.
+type DeliveryFailure string
+
+// The ways a delivery fails.
+const (
+	DeliveryError       DeliveryFailure = "error"       // the Notifier returned an error; retried with backoff
+	DeliveryPanicked    DeliveryFailure = "panic"       // the Notifier panicked (a bug); recorded and retried with backoff
+	DeliveryUndecodable DeliveryFailure = "undecodable" // the stored event could not be read; given up
+)
+
+// DeliveryFailures lists every DeliveryFailure, so that a metric can start each at zero.
+func DeliveryFailures() []DeliveryFailure {
+	return []DeliveryFailure{DeliveryError, DeliveryPanicked, DeliveryUndecodable}
+}
