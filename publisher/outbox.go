@@ -175,6 +175,7 @@ func (p *Publisher) deliverOne(ctx context.Context, it storage.OutboxItem, e Eve
 	err := n.Notify(nctx, e)
 	cancel()
 	if err == nil {
+		p.health.book(it.Door).Succeeded(p.now())
 		if err := p.store.OutboxDelivered(ctx, it.ID); err != nil {
 			p.log.Warn("could not mark an event delivered; it may be delivered again", slog.Int64("outbox", it.ID), slog.Any("err", err))
 		}
@@ -190,6 +191,7 @@ func (p *Publisher) deliverOne(ctx context.Context, it storage.OutboxItem, e Eve
 // the door's Retry-After, when its error carries one), or given up for good.
 func (p *Publisher) deliveryFailed(ctx context.Context, it storage.OutboxItem, why DeliveryFailure, err error, giveUp bool) {
 	p.deliveries.DeliveryFailed(it.Door, why)
+	p.health.book(it.Door).Failed(p.now(), string(why))
 	now := p.now()
 	giveUp = giveUp || now.Sub(it.CreatedAt) > deliverGiveUp
 	wait := min(time.Second<<min(it.Attempts, 20), 10*time.Minute)

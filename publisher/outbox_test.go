@@ -236,6 +236,10 @@ func TestPanickingNotifierFailsOnlyItsDelivery(t *testing.T) {
 	if n := obs.count("telegram/panic"); n != 1 {
 		t.Errorf("panics counted %d, want 1 (%v)", n, obs.n)
 	}
+	h := pub.DeliveryHealth()
+	if h["telegram"].LastError != "panic" || !h["telegram"].LastErrorAt.Equal(now) || !h["slack"].LastSuccess.Equal(now) {
+		t.Errorf("delivery health %+v, want telegram's panic and slack's success", h)
+	}
 	// Not due again yet: a second round leaves it alone.
 	if err := pub.Deliver(context.Background()); err != nil {
 		t.Fatal(err)

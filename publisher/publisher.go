@@ -163,7 +163,8 @@ type Publisher struct {
 	// lanes deliver results, one lane per destination (lanes.go).
 	lanes      *lanes
 	deliveries DeliveryObserver
-	deleteMu   sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+	health     deliveryHealth // by door, for readiness (health.go)
+	deleteMu   sync.Mutex     // deletions one at a time, so two cannot both pass the quota gate
 }
 
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 )
 
 // Dispatcher runs a command (bot.Dispatcher).
@@ -85,7 +86,8 @@ type Door struct {
 	now       func() time.Time
 	log       *slog.Logger
 	replays   *replayCache
-	pace      *pacer // per-channel pacing and Slack's Retry-After (send.go)
+	pace      *pacer               // per-channel pacing and Slack's Retry-After (send.go)
+	health    publisher.HealthBook // calls to Slack, for Health
 	wg        sync.WaitGroup
 	bg        context.Context
 	cancelBG  context.CancelFunc

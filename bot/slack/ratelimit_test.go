@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,6 +53,9 @@ func TestRateLimitedResultsAllArrive(t *testing.T) {
 	if n := e.slack.Early(); n != 0 {
 		t.Errorf("%d messages sent before Retry-After had passed", n)
 	}
+	if h := e.door.Health(); h.LastSuccess.IsZero() {
+		t.Errorf("health %+v, want a last success", h)
+	}
 }
 
 // TestRateLimitedConfirmationIsRetried: the public confirmation of a scheduled post, posted
@@ -88,6 +92,10 @@ func TestRateLimitBeyondTheDeadlineGoesBackToTheOutbox(t *testing.T) {
 	}
 	if n := len(e.slack.Messages()); n != 0 {
 		t.Errorf("%d messages, want none yet", n)
+	}
+	if h := e.door.Health(); !strings.Contains(h.LastError, "rate limited") || h.LastErrorAt.IsZero() ||
+		strings.Contains(h.LastError, "127.0.0.1") {
+		t.Errorf("health %+v, want the rate limit as the last error, without the URL", h)
 	}
 }
 

@@ -17,6 +17,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
+
+	"github.com/spindle-threads/spindle/publisher"
 )
 
 // Pacing per channel, and how often one message is retried after 429s before the caller is
@@ -127,8 +129,10 @@ func (d *Door) paced(ctx context.Context, channel, what string, send func(contex
 		err := send(ctx)
 		after, limited := rateLimitedFor(err)
 		if !limited {
+			d.record(what, err)
 			return err
 		}
+		d.health.Failed(d.now(), fmt.Sprintf("%s: rate limited by Slack (retry after %s)", what, after))
 		d.pace.hold(channel, after)
 		if attempt >= maxRateWaits || !roomFor(ctx, after) {
 			return &RateLimitedError{What: what, After: after}
@@ -137,6 +141,19 @@ func (d *Door) paced(ctx context.Context, channel, what string, send func(contex
 			slog.String("method", what), slog.String("channel", channel), slog.Duration("retry_after", after))
 	}
 }
+
+// record notes the outcome of a call to Slack for Health, described without its URL.
+func (d *Door) record(what string, err error) {
+	if err == nil {
+		d.health.Succeeded(d.now())
+		return
+	}
+	d.health.Failed(d.now(), what+": "+slackErr(err))
+}
+
+// Health reports when the door last reached Slack and when and how it last failed (readiness
+// shows it). Errors are described without URLs or tokens.
+func (d *Door) Health() publisher.DoorHealth { return d.health.Health() }
 
 // roomFor reports whether ctx leaves time to wait d and send once more.
 func roomFor(ctx context.Context, d time.Duration) bool {
