@@ -76,3 +76,28 @@ func (p *Publisher) DeliveryHealth() map[string]DoorHealth {
 	}
 	return out
 }
+
+func (noObserver) DeliveryFailed(string, DeliveryFailure) {}
+
+// DeliveryObserver hears of every failed attempt to deliver a result to its door, as it
+// happens (the metrics count them). It is called from the delivery lanes, concurrently; it
+// must not block.
+type DeliveryObserver interface {
+	DeliveryFailed(door string, why DeliveryFailure)
+}
+
+// DeliveryFailure is how a delivery attempt failed, from a small fixed set (DeliveryFailures):
+// it labels metrics.
+type DeliveryFailure string
+
+// The ways a delivery fails.
+const (
+	DeliveryError       DeliveryFailure = "error"       // the Notifier returned an error; retried with backoff
+	DeliveryPanicked    DeliveryFailure = "panic"       // the Notifier panicked (a bug); recorded and retried with backoff
+	DeliveryUndecodable DeliveryFailure = "undecodable" // the stored event could not be read; given up
+)
+
+// DeliveryFailures lists every DeliveryFailure, so that a metric can start each at zero.
+func DeliveryFailures() []DeliveryFailure {
+	return []DeliveryFailure{DeliveryError, DeliveryPanicked, DeliveryUndecodable}
+}

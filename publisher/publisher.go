@@ -155,16 +155,18 @@ type Publisher struct {
 	now   func() time.Time
 	obs   Observer
 
-	woken   atomic.Bool
-	drainMu sync.Mutex // one drain at a time, whoever calls it
-	schedMu sync.Mutex
-	sched   *Scheduler
-	timer   *time.Timer
-	// lanes deliver results, one lane per destination (lanes.go).
+	woken    atomic.Bool
+	drainMu  sync.Mutex // one drain at a time, whoever calls it
+	schedMu  sync.Mutex
+	sched    *Scheduler
+	timer    *time.Timer
+	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+
+	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
+	// door's delivery health for readiness.
 	lanes      *lanes
 	deliveries DeliveryObserver
-	health     deliveryHealth // by door, for readiness (health.go)
-	deleteMu   sync.Mutex     // deletions one at a time, so two cannot both pass the quota gate
+	health     deliveryHealth
 }
 
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.
@@ -287,28 +289,3 @@ type noObserver struct{}
 func (noObserver) Published()           {}
 func (noObserver) Failed(FailureClass)  {}
 func (noObserver) Retried(FailureClass) {}
-
-func (noObserver) DeliveryFailed(string, DeliveryFailure) {}
-
-// DeliveryObserver hears of every failed attempt to deliver a result to its door, as it
-// happens (the metrics count them). It is called from the delivery lanes, concurrently; it
-// must not block.
-type DeliveryObserver interface {
-	DeliveryFailed(door string, why DeliveryFailure)
-}
-
-// DeliveryFailure is how a delivery attempt failed, from a small fixed set (DeliveryFailures):
-// it labels metrics.
-type DeliveryFailure string
-
-// The ways a delivery fails.
-const (
-	DeliveryError       DeliveryFailure = "error"       // the Notifier returned an error; retried with backoff
-	DeliveryPanicked    DeliveryFailure = "panic"       // the Notifier panicked (a bug); recorded and retried with backoff
-	DeliveryUndecodable DeliveryFailure = "undecodable" // the stored event could not be read; given up
-)
-
-// DeliveryFailures lists every DeliveryFailure, so that a metric can start each at zero.
-func DeliveryFailures() []DeliveryFailure {
-	return []DeliveryFailure{DeliveryError, DeliveryPanicked, DeliveryUndecodable}
-}
