@@ -278,3 +278,32 @@ func TestDeliveryHonoursRetryAfter(t *testing.T) {
 		t.Errorf("failures counted %v", obs.n)
 	}
 }
+
+// TestUndecodableEventIsGivenUpAndCounted: an outbox row whose payload is not an event (a
+// damaged row) is given up at once with the reason, counted, and does not stop the round.
+func TestUndecodableEventIsGivenUpAndCounted(t *testing.T) {
+	store := &retryLog{DB: storagetest.Open(t, nil)}
+	slack, obs := make(signalling, 10), &failures{}
+	pub := publisher.New(publisher.Options{Store: store, Deliveries: obs,
+		Notifiers: map[string]publisher.Notifier{"slack": slack}})
+	ctx := context.Background()
+	for i, payload := range []string{`not json`, `{}`} {
+		if err := store.AddOutbox(ctx, storage.OutboxEvent{Key: fmt.Sprint("bad", i), Door: "slack", Payload: []byte(payload)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addEvent(t, store.DB, "s1", publisher.Event{Kind: publisher.EventPosted, PostID: "s1", Door: "slack"})
+	if err := pub.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitFor(t, slack, time.Second, "the good event"); e.PostID != "s1" {
+		t.Fatalf("delivered %q", e.PostID)
+	}
+	rs := store.all()
+	if len(rs) != 2 || !rs[0].giveUp || !rs[1].giveUp || !strings.Contains(rs[0].reason, "undecodable") {
+		t.Fatalf("recorded %+v, want both damaged rows given up as undecodable", rs)
+	}
+	if n := obs.count("slack/undecodable"); n != 2 {
+		t.Errorf("undecodable counted %d, want 2", n)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -127,8 +126,7 @@ func (d *Door) postJSON(ctx context.Context, target string, msg slack.WebhookMes
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode == http.StatusTooManyRequests {
-		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		return resp.StatusCode, &slack.RateLimitedError{RetryAfter: time.Duration(max(secs, 0)) * time.Second}
+		return resp.StatusCode, &slack.RateLimitedError{RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
 	}
 	return resp.StatusCode, nil
 }

@@ -124,3 +124,31 @@ func TestPacingSpreadsABurstPerChannel(t *testing.T) {
 		t.Errorf("six messages to one channel took %v; Slack's pace allows 3 at once then 1 a second", d)
 	}
 }
+
+// FuzzParseRetryAfter: whatever a Retry-After header holds, the wait read from it is between
+// zero (the minimum applies) and maxRetryAfter, so no answer can stall a channel for long.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"1", "30", " 2 ", "", "0", "-5", "600", "601", "Wed, 21 Oct 2026 07:28:00 GMT",
+		"9223372036854775807", "99999999999999999999", "1.5", "+3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		d := parseRetryAfter(v)
+		if d < 0 || d > maxRetryAfter || d%time.Second != 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v", v, d)
+		}
+	})
+}
+
+// TestParseRetryAfter: Slack's whole seconds are read; anything else means the minimum.
+func TestParseRetryAfter(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+	}{{"1", time.Second}, {"30", 30 * time.Second}, {" 2 ", 2 * time.Second}, {"", 0}, {"-5", 0},
+		{"600", 10 * time.Minute}, {"601", 0}, {"Wed, 21 Oct 2026 07:28:00 GMT", 0}, {"99999999999999999999", 0}} {
+		if got := parseRetryAfter(c.in); got != c.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}

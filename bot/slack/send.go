@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,8 +29,9 @@ const (
 	channelRate   = rate.Limit(1) // Slack: about 1 message per second per channel
 	channelBurst  = 3             // "short bursts" are allowed
 	maxRateWaits  = 5
-	minRetryAfter = time.Second // a 429 without a usable Retry-After still waits this long
-	pacerPrune    = 1024        // idle channels are forgotten once this many are tracked
+	minRetryAfter = time.Second      // a 429 without a usable Retry-After still waits this long
+	maxRetryAfter = 10 * time.Minute // a larger one (a bug, a hostile proxy) would stall the channel
+	pacerPrune    = 1024             // idle channels are forgotten once this many are tracked
 )
 
 // pacer paces messages per channel, and holds a channel back after Slack answered 429 for
@@ -115,7 +118,17 @@ func rateLimitedFor(err error) (time.Duration, bool) {
 	if !ok {
 		return 0, false
 	}
-	return max(rl.RetryAfter, minRetryAfter), true
+	return min(max(rl.RetryAfter, minRetryAfter), maxRetryAfter), true
+}
+
+// parseRetryAfter reads a Retry-After header in seconds, as Slack sends it; anything else
+// (empty, an HTTP date, negative, absurdly large) is zero, which callers treat as the minimum.
+func parseRetryAfter(v string) time.Duration {
+	secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || secs <= 0 || secs > int64(maxRetryAfter/time.Second) {
+		return 0
+	}
+	return time.Duration(secs) * time.Second
 }
 
 // paced sends one message to channel with send, paced for the channel and sent again after

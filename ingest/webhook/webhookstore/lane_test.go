@@ -2,6 +2,7 @@ package webhookstore_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/spindle-threads/spindle/ingest/webhook"
@@ -36,4 +37,21 @@ func TestNotifierLaneIsTheCallbackHost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzNotifierLane: a lane is computed from a callback URL that came from outside; whatever it
+// holds, Lane neither panics nor returns more than a host (no path, no user info).
+func FuzzNotifierLane(f *testing.F) {
+	for _, s := range []string{"https://ci.example.com/cb", "https://user:pw@ci.example.com:8443/x?y#z", "", "%zz",
+		"http://[::1]:80/", "ci.example.com/cb", "https://CI.EXAMPLE.COM"} {
+		f.Add(s)
+	}
+	n := webhookstore.NewNotifier(nil, nil, nil)
+	f.Fuzz(func(t *testing.T, cb string) {
+		ref, _ := json.Marshal(webhook.Ref{Source: "ci", CallbackURL: cb})
+		lane := n.Lane(publisher.Event{Door: "webhook", OriginRef: ref})
+		if strings.ContainsAny(lane, "/@?#") || lane != strings.ToLower(lane) {
+			t.Fatalf("Lane(%q) = %q, want a bare lower-case host", cb, lane)
+		}
+	})
 }
