@@ -118,3 +118,26 @@ func TestOutcomeOf(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryFailuresAreCounted: a failed result delivery is counted by door and way; an
+// unknown door or way is "other", and the owner's events (door "") are "owner".
+func TestDeliveryFailuresAreCounted(t *testing.T) {
+	m := metrics.New(metrics.Options{Store: emptyStore{}})
+	const name = "spindle_result_delivery_failures_total"
+	if got := value(t, families(t, m), name, map[string]string{"door": "telegram", "failure": "panic"}); got != 0 {
+		t.Fatalf("at start %v", got)
+	}
+	m.DeliveryFailed("telegram", publisher.DeliveryPanicked)
+	m.DeliveryFailed("telegram", publisher.DeliveryPanicked)
+	m.DeliveryFailed("", publisher.DeliveryError)
+	m.DeliveryFailed("https://ci.example.com/secret-path", publisher.DeliveryFailure("token EAAB"))
+	fams := families(t, m)
+	for _, c := range []struct {
+		door, failure string
+		want          float64
+	}{{"telegram", "panic", 2}, {"owner", "error", 1}, {"other", "other", 1}, {"slack", "error", 0}} {
+		if got := value(t, fams, name, map[string]string{"door": c.door, "failure": c.failure}); got != c.want {
+			t.Errorf("%s/%s = %v, want %v", c.door, c.failure, got, c.want)
+		}
+	}
+}

@@ -56,6 +56,8 @@ type Metrics struct {
 	apiTime  *prometheus.HistogramVec
 	webhooks *prometheus.CounterVec
 	live     *live
+	// deliveries counts failed result deliveries (Metrics is the publisher's DeliveryObserver).
+	deliveries deliveryFailures
 }
 
 // New builds the registry: the Go runtime and process collectors, the store's collectors, the
@@ -97,6 +99,9 @@ func New(o Options) *Metrics {
 	l, counters := newLive()
 	m.live = l
 	m.reg.MustRegister(counters...)
+	deliveries, vec := newDeliveryFailures()
+	m.deliveries = deliveries
+	m.reg.MustRegister(vec)
 	m.reg.MustRegister(m.webhooks,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

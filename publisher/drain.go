@@ -26,7 +26,7 @@ func (p *Publisher) Register(s *Scheduler) error {
 		fn    func(context.Context) error
 	}{
 		{jobDrain, p.opts.PollInterval, p.Drain},
-		{jobDeliver, 2 * time.Second, p.Deliver},
+		{jobDeliver, 2 * time.Second, p.deliverJob},
 		{jobRefresh, time.Hour, p.RefreshTokens},
 		{jobReconcile, 15 * time.Minute, p.ReconcileQuotas},
 		{jobHousekeep, time.Hour, p.Housekeep},
@@ -36,6 +36,9 @@ func (p *Publisher) Register(s *Scheduler) error {
 			return err
 		}
 	}
+	// The delivery lanes outlive each run of the job; shutdown waits for them (their context,
+	// the job's, has ended by then, so they finish quickly).
+	s.afterShutdown(p.lanes.wait)
 	p.schedMu.Lock()
 	p.sched = s
 	p.schedMu.Unlock()

@@ -143,6 +143,9 @@ type Options struct {
 	// Observer hears of each post published, failed or put back for a retry, as it happens
 	// (the metrics, issue 10) [nobody].
 	Observer Observer
+	// Deliveries hears of each result delivery that failed (the metrics) [the Observer, when
+	// it implements DeliveryObserver; else nobody].
+	Deliveries DeliveryObserver
 }
 
 // Publisher drains the queue to Threads. It is safe for concurrent use.
@@ -160,8 +163,13 @@ type Publisher struct {
 	schedMu  sync.Mutex
 	sched    *Scheduler
 	timer    *time.Timer
-	deliverM sync.Mutex
 	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+
+	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
+	// door's delivery health for readiness.
+	lanes      *lanes
+	deliveries DeliveryObserver
+	health     deliveryHealth
 }
 
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.
@@ -198,7 +206,16 @@ func New(o Options) *Publisher {
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
-	return &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now, obs: o.Observer}
+	if o.Deliveries == nil {
+		o.Deliveries, _ = o.Observer.(DeliveryObserver)
+	}
+	if o.Deliveries == nil {
+		o.Deliveries = noObserver{}
+	}
+	p := &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now, obs: o.Observer,
+		deliveries: o.Deliveries}
+	p.lanes = newLanes(p.deliver, p.deliverSoon)
+	return p
 }
 
 func (p *Publisher) limit(k storage.QuotaKind) int {

@@ -34,6 +34,7 @@ type Scheduler struct {
 	jobs  map[string]gocron.Job
 	ctx   context.Context // cancelled at Shutdown, for work started outside gocron (wake timers)
 	close context.CancelFunc
+	after []func() // run at Shutdown once the jobs stopped: wait for work they left running
 }
 
 // NewScheduler returns a scheduler that is not yet running; register jobs, then Start.
@@ -104,6 +105,14 @@ func (s *Scheduler) RunNow(name string) {
 	}
 }
 
+// afterShutdown registers fn to run at Shutdown after the jobs stopped, to wait for work a job
+// started and did not wait for.
+func (s *Scheduler) afterShutdown(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.after = append(s.after, fn)
+}
+
 // Start starts running the jobs; it does not block.
 func (s *Scheduler) Start() { s.s.Start() }
 
@@ -111,7 +120,14 @@ func (s *Scheduler) Start() { s.s.Start() }
 // running ones to return. A scheduler cannot be started again.
 func (s *Scheduler) Shutdown() error {
 	s.close()
-	if err := s.s.Shutdown(); err != nil {
+	err := s.s.Shutdown()
+	s.mu.Lock()
+	after := s.after
+	s.mu.Unlock()
+	for _, fn := range after {
+		fn()
+	}
+	if err != nil {
 		return fmt.Errorf("publisher: shut down scheduler: %w", err)
 	}
 	return nil

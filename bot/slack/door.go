@@ -21,6 +21,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 )
 
 // Dispatcher runs a command (bot.Dispatcher).
@@ -47,6 +48,9 @@ const (
 	ackBudget       = 2 * time.Second // under Slack's 3 s, leaving room for the network
 	zoneTTL         = 24 * time.Hour  // refetch a cached zone after this (people travel)
 	zoneBudget      = time.Second     // inline users.info for schedule on a cache miss
+	// confirmBudget bounds posting a schedule's public confirmation after the ack: long
+	// enough to wait out a few of Slack's Retry-Afters rather than lose the confirmation.
+	confirmBudget = 2 * time.Minute
 )
 
 // Options configure a Door. SigningSecret, BotToken, Dispatcher and Store are required.
@@ -82,6 +86,8 @@ type Door struct {
 	now       func() time.Time
 	log       *slog.Logger
 	replays   *replayCache
+	pace      *pacer               // per-channel pacing and Slack's Retry-After (send.go)
+	health    publisher.HealthBook // calls to Slack, for Health
 	wg        sync.WaitGroup
 	bg        context.Context
 	cancelBG  context.CancelFunc
@@ -126,6 +132,7 @@ func New(o Options) *Door {
 	}
 	d.api = slack.New(o.BotToken, opts...)
 	d.replays = newReplayCache(d.now)
+	d.pace = newPacer()
 	d.bg, d.cancelBG = context.WithCancel(context.Background())
 	return d
 }

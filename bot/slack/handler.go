@@ -189,8 +189,8 @@ func (d *Door) afterAck(in bot.Incoming, c command, r bot.Reply) {
 		return
 	}
 	text := "🗓️ <@" + c.UserID + "> " + strings.TrimPrefix(firstLine(r.Text), "🗓️ ")
-	d.background(10*time.Second, func(ctx context.Context) {
-		ch, ts, err := d.api.PostMessageContext(ctx, c.ChannelID, slack.MsgOptionText(escapeKeepMentions(text), false))
+	d.background(confirmBudget, func(ctx context.Context) {
+		ch, ts, err := d.postMessage(ctx, c.ChannelID, slack.MsgOptionText(escapeKeepMentions(text), false))
 		if err != nil {
 			d.log.InfoContext(ctx, "slack confirmation not posted; results will not be threaded",
 				slog.String("post_id", r.Queued), slog.String("err", slackErr(err)))

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,13 +85,21 @@ func (d *Door) viaResponseURL(ctx context.Context, ref Ref, text, threadTS strin
 		return false, err
 	}
 	msg := slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeInChannel, ThreadTimestamp: threadTS}
-	status, err := d.postJSON(ctx, ref.ResponseURL, msg)
+	var status int
+	err = d.paced(ctx, cmp.Or(ref.Channel, ref.User), "response_url", func(ctx context.Context) error {
+		var err error
+		status, err = d.postJSON(ctx, ref.ResponseURL, msg)
+		return err
+	})
+	if _, limited := errors.AsType[*RateLimitedError](err); limited {
+		return false, err
+	}
 	switch {
 	case err != nil:
 		return false, fmt.Errorf("slack: post to response_url: %s", errText(err))
 	case status == http.StatusOK:
 		return true, nil
-	case status == http.StatusTooManyRequests || status >= 500:
+	case status >= 500:
 		return false, fmt.Errorf("slack: response_url answered %d; will retry", status)
 	}
 	// Slack refused the URL for good (expired, used up): spend it and go the other way.
@@ -98,7 +107,8 @@ func (d *Door) viaResponseURL(ctx context.Context, ref Ref, text, threadTS strin
 	return false, d.store.SpendResponseURL(ctx, ref.ResponseURL, ResponseURLUses)
 }
 
-// postJSON posts msg and returns the status. Its errors never include the URL.
+// postJSON posts msg and returns the status; a 429 is a *slack.RateLimitedError with Slack's
+// Retry-After, as slack-go reports it for the Web API. Its errors never include the URL.
 func (d *Door) postJSON(ctx context.Context, target string, msg slack.WebhookMessage) (int, error) {
 	body, err := json.Marshal(msg)
 	if err != nil {
@@ -115,6 +125,9 @@ func (d *Door) postJSON(ctx context.Context, target string, msg slack.WebhookMes
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return resp.StatusCode, &slack.RateLimitedError{RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"))}
+	}
 	return resp.StatusCode, nil
 }
 
@@ -128,19 +141,28 @@ func (d *Door) viaChat(ctx context.Context, ref Ref, text string, thread anchor)
 		opts = append(opts, slack.MsgOptionTS(thread.TS))
 	}
 	if channel != "" {
-		_, _, err := d.api.PostMessageContext(ctx, channel, opts...)
+		_, _, err := d.postMessage(ctx, channel, opts...)
 		if err == nil {
 			return nil
 		}
 		if !channelUnusable(err) || ref.User == "" {
-			return fmt.Errorf("slack: chat.postMessage: %s", slackErr(err))
+			return sendErr("chat.postMessage", err)
 		}
 	}
-	_, _, err := d.api.PostMessageContext(ctx, ref.User, slack.MsgOptionText(text, false))
+	_, _, err := d.postMessage(ctx, ref.User, slack.MsgOptionText(text, false))
 	if err != nil {
-		return fmt.Errorf("slack: chat.postMessage to the user: %s", slackErr(err))
+		return sendErr("chat.postMessage to the user", err)
 	}
 	return nil
+}
+
+// sendErr describes a failed send without its URL, keeping a *RateLimitedError findable (the
+// outbox reads its Retry-After).
+func sendErr(what string, err error) error {
+	if rl, ok := errors.AsType[*RateLimitedError](err); ok {
+		return fmt.Errorf("slack: %s: %w", what, rl)
+	}
+	return fmt.Errorf("slack: %s: %s", what, slackErr(err))
 }
 
 // channelUnusable tells errors after which the same channel will not work, however often we
@@ -185,8 +207,8 @@ func (d *Door) FeedNotice(ctx context.Context, door string, raw json.RawMessage,
 // Tell sends text to a Slack user as a direct message from the bot. The accounts service uses
 // it to say "Connected as @name" and to ask an owner to reconnect.
 func (d *Door) Tell(ctx context.Context, user, text string) error {
-	if _, _, err := d.api.PostMessageContext(ctx, user, slack.MsgOptionText(text, false)); err != nil {
-		return fmt.Errorf("slack: message to %s: %s", user, slackErr(err))
+	if _, _, err := d.postMessage(ctx, user, slack.MsgOptionText(text, false)); err != nil {
+		return sendErr("message to "+user, err)
 	}
 	return nil
 }

@@ -183,19 +183,8 @@ func (a *app) routeHealth() {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	}).Methods(http.MethodGet, http.MethodHead)
-	a.router.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := a.db.Ping(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		v, err := a.db.SchemaVersion(ctx)
-		if err != nil || v != storage.LatestVersion() {
-			http.Error(w, fmt.Sprintf("database schema %d, want %d: run spindle migrate", v, storage.LatestVersion()), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	}).Methods(http.MethodGet, http.MethodHead)
+	// Readiness: the database is reachable, current and writable (a real write); the body
+	// also reports each door's health (readiness.go).
+	a.router.Handle("/readyz", &readiness{db: a.db, timeout: readyTimeout, doors: a.doorReports}).
+		Methods(http.MethodGet, http.MethodHead)
 }

@@ -29,14 +29,7 @@ func (a *app) wirePublisher(ctx context.Context) error {
 	}
 	log := a.log.With(slog.String("component", "publisher"))
 	lazy := func(door string, get func() publisher.Notifier) publisher.Notifier {
-		return publisher.NotifierFunc(func(ctx context.Context, e publisher.Event) error {
-			if n := get(); n != nil {
-				return n.Notify(ctx, e)
-			}
-			log.InfoContext(ctx, "result for a door that is not configured", slog.String("door", door),
-				slog.String("post_id", e.PostID), slog.String("kind", string(e.Kind)))
-			return nil
-		})
+		return lazyNotifier{door: door, get: get, log: log}
 	}
 	a.publisher = publisher.New(publisher.Options{
 		Store: a.db, API: a.threads, Tokens: a.accounts,
@@ -92,6 +85,32 @@ func (a *app) watchOtherWriters() {
 		}
 		return nil
 	})
+}
+
+// lazyNotifier looks its door's notifier up at each event (doors are wired after the
+// publisher), and passes on the door's lanes (publisher.Laner) so a webhook door's callback
+// hosts each get their own.
+type lazyNotifier struct {
+	door string
+	get  func() publisher.Notifier
+	log  *slog.Logger
+}
+
+func (l lazyNotifier) Notify(ctx context.Context, e publisher.Event) error {
+	if n := l.get(); n != nil {
+		return n.Notify(ctx, e)
+	}
+	l.log.InfoContext(ctx, "result for a door that is not configured", slog.String("door", l.door),
+		slog.String("post_id", e.PostID), slog.String("kind", string(e.Kind)))
+	return nil
+}
+
+// Lane implements publisher.Laner for doors whose notifier does.
+func (l lazyNotifier) Lane(e publisher.Event) string {
+	if n, ok := l.get().(publisher.Laner); ok {
+		return n.Lane(e)
+	}
+	return ""
 }
 
 // notifyOwner tells an account's owner about account-level events (the token needs

@@ -1,8 +1,9 @@
 // Package slacktest is a stand-in for Slack on loopback, for tests: the Web API methods the
 // Slack door calls (chat.postMessage, users.info, auth.test) with Slack's {"ok":…} envelopes
 // and form-encoded token, response_url endpoints that accept 5 uses within 30 minutes as
-// Slack's do, and a signer that signs slash commands exactly as Slack does (v0 HMAC-SHA256).
-// It records every message it was sent.
+// Slack's do, rate limits answered as Slack answers them (HTTP 429, Retry-After, "ratelimited"),
+// and a signer that signs slash commands exactly as Slack does (v0 HMAC-SHA256). It records
+// every message it was sent.
 package slacktest
 
 import (
@@ -28,8 +29,9 @@ type Message struct {
 	Text         string
 	Blocks       string // raw JSON of the blocks, if any
 	ThreadTS     string
-	ResponseType string // response_url: ephemeral or in_channel
-	TS           string // chat.postMessage: the ts it was given
+	ResponseType string    // response_url: ephemeral or in_channel
+	TS           string    // chat.postMessage: the ts it was given
+	At           time.Time // wall-clock time it was accepted
 }
 
 // Server is the stand-in. Its zero value is not usable; call NewServer.
@@ -46,6 +48,7 @@ type Server struct {
 	ts        int
 	refused   int
 	calls     map[string]int
+	limits    rateLimits
 }
 
 type responseURL struct {
@@ -59,7 +62,8 @@ func NewServer(token string, now func() time.Time) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Server{token: token, now: now, zones: map[string]string{}, chanErr: map[string]string{}, responses: map[string]*responseURL{}, calls: map[string]int{}}
+	s := &Server{token: token, now: now, zones: map[string]string{}, chanErr: map[string]string{}, responses: map[string]*responseURL{}, calls: map[string]int{},
+		limits: rateLimits{until: map[string]time.Time{}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/chat.postMessage", s.postMessage)
 	mux.HandleFunc("POST /api/users.info", s.usersInfo)
@@ -147,6 +151,9 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	ch := r.PostForm.Get("channel")
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.limits.refuse(w, "chat.postMessage:"+ch) {
+		return
+	}
 	if e := s.chanErr[ch]; e != "" {
 		writeJSON(w, map[string]any{"ok": false, "error": e})
 		return
@@ -154,7 +161,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	s.ts++
 	ts := fmt.Sprintf("1764000000.%06d", s.ts)
 	s.messages = append(s.messages, Message{Via: "chat.postMessage", Channel: ch, Text: r.PostForm.Get("text"),
-		Blocks: r.PostForm.Get("blocks"), ThreadTS: r.PostForm.Get("thread_ts"), TS: ts})
+		Blocks: r.PostForm.Get("blocks"), ThreadTS: r.PostForm.Get("thread_ts"), TS: ts, At: time.Now()})
 	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": ts})
 }
 
@@ -196,6 +203,9 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.limits.refuse(w, "response_url:"+id) {
+		return
+	}
 	ru := s.responses[id]
 	if ru == nil || ru.uses >= 5 || s.now().Sub(ru.issued) > 30*time.Minute {
 		s.refused++
@@ -204,7 +214,7 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	}
 	ru.uses++
 	s.messages = append(s.messages, Message{Via: "response_url", Channel: id, Text: m.Text, Blocks: string(m.Blocks),
-		ThreadTS: m.ThreadTS, ResponseType: m.ResponseType})
+		ThreadTS: m.ThreadTS, ResponseType: m.ResponseType, At: time.Now()})
 	_, _ = io.WriteString(w, "ok")
 }
 

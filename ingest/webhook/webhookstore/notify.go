@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strings"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/webhook"
@@ -35,7 +37,25 @@ func NewNotifier(store *Store, sender Sender, log *slog.Logger) *Notifier {
 	return &Notifier{store: store, sender: sender, log: log}
 }
 
-var _ publisher.Notifier = (*Notifier)(nil)
+var (
+	_ publisher.Notifier = (*Notifier)(nil)
+	_ publisher.Laner    = (*Notifier)(nil)
+)
+
+// Lane implements publisher.Laner: callbacks are delivered in one lane per callback host, so
+// a CI server that never answers delays only the callbacks to it. Events without a readable
+// callback URL share the door's lane ("").
+func (n *Notifier) Lane(e publisher.Event) string {
+	var ref webhook.Ref
+	if len(e.OriginRef) == 0 || json.Unmarshal(e.OriginRef, &ref) != nil || ref.CallbackURL == "" {
+		return ""
+	}
+	u, err := url.Parse(ref.CallbackURL)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Host)
+}
 
 // Notify implements publisher.Notifier. It returns an error only for failures worth another
 // try later (the callback server is down or busy, the database is unreachable); a callback

@@ -1,0 +1,143 @@
+package publisher
+
+// Delivery lanes. Each destination (a door, or a callback host within the webhook door) has
+// its own lane with a few workers and a short queue, so a destination that never answers ties
+// up only its own lane: Slack and Telegram results keep going out beside a webhook callback
+// that hangs until its timeout. Lanes exist only while they have work; their workers exit when
+// the queue is empty. Everything is bounded: maxLanes lanes of laneWorkers goroutines and
+// laneDepth queued events each. What does not fit stays due in the outbox and is offered again
+// at the next round, so nothing is lost by refusing it here.
+
+import (
+	"context"
+	"sync"
+
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Lane limits.
+const (
+	laneWorkers = 4            // deliveries in flight per destination
+	laneDepth   = deliverBatch // events waiting per destination beyond those in flight
+	maxLanes    = 32           // destinations delivering at once
+)
+
+// Laner is implemented by a Notifier whose events go to several destinations, so each gets a
+// lane of its own: the webhook door names the callback URL's host, and one unreachable CI
+// server then delays only the callbacks to it. Lane is called once per event before it is
+// delivered; it must be quick and must not block (no network).
+type Laner interface {
+	Lane(e Event) string
+}
+
+// delivery is one event handed to a lane; ctx is its caller's (the delivery job's, which ends
+// at shutdown), and done, when set, is called once the event was dealt with.
+type delivery struct {
+	ctx  context.Context
+	it   storage.OutboxItem
+	e    Event
+	done func()
+}
+
+// lane is one destination's queue.
+type lane struct {
+	queue   []delivery
+	running int
+}
+
+// lanes routes deliveries to per-destination workers.
+type lanes struct {
+	run func(delivery) // delivers one event; must not panic (the publisher recovers inside)
+	// again asks for another round of the delivery job: a lane emptied after it refused
+	// events for being full, which are still waiting in the outbox.
+	again    func()
+	mu       sync.Mutex
+	refused  bool // an event was refused for a full lane since the last again
+	byKey    map[string]*lane
+	inflight map[int64]struct{} // outbox ids queued or being delivered
+	wg       sync.WaitGroup     // every worker
+}
+
+func newLanes(run func(delivery), again func()) *lanes {
+	return &lanes{run: run, again: again, byKey: map[string]*lane{}, inflight: map[int64]struct{}{}}
+}
+
+// busy counts the events queued or in flight, so a round can ask the outbox for that many
+// more than a batch and still find new ones behind them.
+func (ls *lanes) busy() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return len(ls.inflight)
+}
+
+// submitted is what became of a submitted event.
+type submitted int
+
+const (
+	accepted  submitted = iota
+	duplicate           // already queued or in flight
+	full                // the lane, or the number of lanes, is full: left for a later round
+)
+
+// submit queues d on lane key, unless it is a duplicate or does not fit.
+func (ls *lanes) submit(key string, d delivery) submitted {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if _, dup := ls.inflight[d.it.ID]; dup {
+		return duplicate
+	}
+	l := ls.byKey[key]
+	if l == nil && len(ls.byKey) >= maxLanes || l != nil && len(l.queue)+l.running >= laneWorkers+laneDepth {
+		ls.refused = true
+		return full
+	}
+	if l == nil {
+		l = &lane{}
+		ls.byKey[key] = l
+	}
+	ls.inflight[d.it.ID] = struct{}{}
+	l.queue = append(l.queue, d)
+	if l.running < laneWorkers {
+		l.running++
+		ls.wg.Add(1)
+		go ls.work(key, l)
+	}
+	return accepted
+}
+
+// work delivers the lane's events one after another until its queue is empty.
+func (ls *lanes) work(key string, l *lane) {
+	defer ls.wg.Done()
+	for {
+		ls.mu.Lock()
+		if len(l.queue) == 0 {
+			l.running--
+			if l.running == 0 {
+				delete(ls.byKey, key)
+			}
+			again := ls.refused
+			ls.refused = false
+			ls.mu.Unlock()
+			if again && ls.again != nil {
+				ls.again()
+			}
+			return
+		}
+		d := l.queue[0]
+		l.queue[0] = delivery{}
+		l.queue = l.queue[1:]
+		ls.mu.Unlock()
+
+		ls.run(d)
+
+		ls.mu.Lock()
+		delete(ls.inflight, d.it.ID)
+		ls.mu.Unlock()
+		if d.done != nil {
+			d.done()
+		}
+	}
+}
+
+// wait waits for every worker to finish; the job's context ending at shutdown makes them quick.
+func (ls *lanes) wait() { ls.wg.Wait() }
