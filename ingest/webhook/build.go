@@ -37,8 +37,10 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 		if err != nil {
 			return req, dec, err
 		}
-		if !h.allowPriv && b.CallbackURL != "" && privateHost(b.CallbackURL) {
-			return req, dec, &FieldError{Field: "callback_url", Reason: ErrPrivateAddress.Error()}
+		if b.CallbackURL != "" {
+			if err := h.guard.CheckURL(b.CallbackURL); err != nil {
+				return req, dec, &FieldError{Field: "callback_url", Reason: "callback_url: " + err.Error()}
+			}
 		}
 		req, bodyKey, callback = b.Request(), b.IdempotencyKey, b.CallbackURL
 	} else {
