@@ -68,6 +68,9 @@ type Accepted struct {
 type InvalidError struct {
 	Field  string
 	Reason string
+	// Limit is set when the request is over one of Spindle's size limits (the limit's value):
+	// HTTP doors answer 413 instead of 400, since the same request made smaller would pass.
+	Limit int
 }
 
 func (e *InvalidError) Error() string { return e.Reason }
@@ -79,8 +82,13 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
-	if r.RequestID == "" {
-		r.RequestID = RequestIDFrom(ctx)
+	// A door may pass a caller's id through (X-Request-Id, a delivery id); only a sane one is
+	// stored and logged, else the HTTP request's own, else a fresh one.
+	for _, id := range []string{r.RequestID, RequestIDFrom(ctx), NewRequestID()} {
+		if SaneRequestID(id) {
+			r.RequestID = id
+			break
+		}
 	}
 	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
 	if err != nil {
@@ -112,6 +120,9 @@ func (s *Service) Validate(r Request) error {
 	}
 	if len(r.IdempotencyKey) > 200 {
 		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: "idempotency_key is longer than 200 characters"})
+	}
+	if err := checkThreadParts(r); err != nil {
+		errs = append(errs, err)
 	}
 	if err := threads.Validate(s.threadsPost(r)); err != nil {
 		errs = append(errs, fromThreads(err)...)

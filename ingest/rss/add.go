@@ -49,9 +49,13 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
-	sf, err = m.store.AddFeed(ctx, sf)
+	sf, err = m.store.AddFeedCapped(ctx, sf, m.maxFeeds)
 	if errors.Is(err, storage.ErrFeedExists) {
 		return AddResult{}, fmt.Errorf("this account already watches %s: %w", r.URL, storage.ErrFeedExists)
+	}
+	if errors.Is(err, storage.ErrFeedLimit) {
+		return AddResult{}, fmt.Errorf("this account already watches %d feeds, the most Spindle allows; "+
+			"remove one you no longer need (feed list, then feed remove <id>) and add this one again: %w", m.maxFeeds, err)
 	}
 	if err != nil {
 		return AddResult{}, err

@@ -216,6 +216,9 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	res.NextPollAfter = max(res.NextPollAfter, ttlOf(doc))
 	items := Items(doc, fr.FinalURL, f.Images)
 	res.Items = len(items)
+	if len(items) > MaxItemsPerPoll {
+		items = items[len(items)-MaxItemsPerPoll:] // oldest first: keep the newest
+	}
 
 	fresh, err := p.fresh(ctx, f.ID, items)
 	if err != nil {

@@ -3,8 +3,6 @@ package webhook
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -62,7 +60,7 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 	req.Origin = ingest.Origin{Door: ingest.DoorWebhook, Ref: ref}
 	req.AccountID = src.AccountID
 	req.IdempotencyKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
-	req.RequestID = cmp.Or(ver.DeliveryID, newRequestID())
+	req.RequestID = cmp.Or(ver.DeliveryID, ingest.NewRequestID())
 	return req, dec, nil
 }
 
@@ -119,10 +117,4 @@ func (h *Handler) template(src string) (*Template, error) {
 	h.templates[src] = t
 	h.mu.Unlock()
 	return t, nil
-}
-
-func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
