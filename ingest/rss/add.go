@@ -68,7 +68,7 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 		}
 		return AddResult{}, fmt.Errorf("could not read the feed, so it was not added: %w", err)
 	}
-	m.settle(ctx, sf, res, nil)
+	m.settle(ctx, false, sf, res, nil)
 	if stored, err := m.store.Feed(ctx, sf.ID); err == nil {
 		sf = stored
 	}

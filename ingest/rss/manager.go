@@ -39,6 +39,10 @@ const (
 	// hostile feed of 100,000 entries costs no more than a blog's; it must stay below
 	// SeenKeep so the entries considered are always remembered.
 	MaxItemsPerPoll = 200
+	// DefaultPollTimeout bounds one feed's poll once it has its slots: the fetch (itself
+	// bounded by the Fetcher's timeout), parsing and queueing its posts. A feed over it fails
+	// that poll; the others never wait for it.
+	DefaultPollTimeout = 2 * time.Minute
 	// dueBatch bounds the feeds one poll round takes on.
 	dueBatch = 2000
 )
@@ -68,6 +72,7 @@ type ManagerOptions struct {
 	MaxFailures     int           // failed polls in a row that pause a feed; 0: DefaultMaxFailures
 	Concurrency     int           // 0: DefaultConcurrency
 	PerHost         int           // 0: DefaultPerHost
+	PollTimeout     time.Duration // one feed's poll; 0: DefaultPollTimeout
 	// MaxFeedsPerAccount caps the feeds one account watches; 0: DefaultMaxFeedsPerAccount.
 	MaxFeedsPerAccount int
 	// Jitter is the extra wait added to each next poll (see Backoff); nil: up to 10 %.
@@ -89,6 +94,8 @@ type Manager struct {
 	defInterval, minInterval time.Duration
 	concurrency, perHost     int
 	maxFeeds                 int
+	pollTimeout              time.Duration
+	flights                  *flights
 }
 
 // NewManager builds a Manager. A missing required dependency is a programming error and panics.
@@ -109,7 +116,8 @@ func NewManager(o ManagerOptions) *Manager {
 		backoff:     Backoff{MaxFailures: o.MaxFailures, Jitter: o.Jitter},
 		defInterval: orDefault(o.DefaultInterval, DefaultInterval), minInterval: orDefault(o.MinInterval, DefaultMinInterval),
 		concurrency: orDefault(o.Concurrency, DefaultConcurrency), perHost: orDefault(o.PerHost, DefaultPerHost),
-		maxFeeds: orDefault(o.MaxFeedsPerAccount, DefaultMaxFeedsPerAccount)}
+		maxFeeds: orDefault(o.MaxFeedsPerAccount, DefaultMaxFeedsPerAccount), pollTimeout: orDefault(o.PollTimeout, DefaultPollTimeout)}
+	m.flights = newFlights(m.concurrency)
 	m.poller = NewPoller(PollerOptions{Fetcher: o.Fetcher, Seen: StoreSeen{o.Store}, Enqueuer: o.Enqueuer, Logger: o.Logger})
 	return m
 }

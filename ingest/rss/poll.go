@@ -118,11 +118,14 @@ const (
 	// PollError: the poll failed (fetch, parse, or storing its items) and counts towards the
 	// feed's failures.
 	PollError PollOutcome = "error"
+	// PollPanicked: the poll panicked (a bug in Spindle or a library it uses); it counts as
+	// a failure of the feed, and the poller goes on with the other feeds.
+	PollPanicked PollOutcome = "panicked"
 )
 
 // PollOutcomes lists every PollOutcome, so that a metric can start each at zero.
 func PollOutcomes() []PollOutcome {
-	return []PollOutcome{PollNewItems, PollUnchanged, PollNotModified, PollGone, PollError}
+	return []PollOutcome{PollNewItems, PollUnchanged, PollNotModified, PollGone, PollError, PollPanicked}
 }
 
 // OutcomeOf is the outcome of a poll that returned res and err.
