@@ -27,6 +27,9 @@ type Options struct {
 	Wake func()
 	// MaxAhead bounds how far ahead a post may be scheduled; zero means one year.
 	MaxAhead time.Duration
+	// MediaURLCheck, when set, vets each media URL before anything is stored (serve passes
+	// netguard's CheckURL, which refuses private and loopback hosts); nil checks nothing.
+	MediaURLCheck func(rawURL string) error
 }
 
 // Service validates requests from every door and commits them to the queue.
@@ -36,6 +39,7 @@ type Service struct {
 	log      *slog.Logger
 	wake     func()
 	maxAhead time.Duration
+	mediaURL func(string) error
 }
 
 // NewService returns a Service. It panics without a Queue: that is a wiring bug, not input.
@@ -43,7 +47,7 @@ func NewService(o Options) *Service {
 	if o.Queue == nil {
 		panic("ingest: NewService needs a Queue")
 	}
-	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -124,6 +128,8 @@ func (s *Service) Validate(r Request) error {
 	if err := checkThreadParts(r); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, checkLengths(r)...)
+	errs = append(errs, s.checkMediaURLs(r)...)
 	if err := threads.Validate(s.threadsPost(r)); err != nil {
 		errs = append(errs, fromThreads(err)...)
 	}

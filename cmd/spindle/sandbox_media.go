@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spindle-threads/spindle/config"
@@ -25,6 +26,20 @@ func sandboxMediaClient(ctx context.Context, cfg *config.Config) *http.Client {
 		Transport:     g.Transport(),
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// mediaURLCheck is the ingest preflight's check of media URLs: an IP literal on a private
+// network or localhost is refused when the post is sent (Meta could never fetch it, and the
+// sandbox must not), except under Spindle's own public URL, where it hosts media itself.
+func mediaURLCheck(cfg *config.Config) func(string) error {
+	g := netguard.New(netguard.Options{AllowPrivate: cfg.AllowPrivateURLs})
+	own := strings.TrimSuffix(cfg.PublicURL, "/") + "/"
+	return func(rawURL string) error {
+		if strings.HasPrefix(rawURL, own) {
+			return nil
+		}
+		return g.CheckURL(rawURL)
 	}
 }
 

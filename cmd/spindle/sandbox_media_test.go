@@ -36,3 +36,19 @@ func TestSandboxMediaClientRefusesInternalURLs(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// TestMediaURLCheck: the preflight refuses media on private hosts but not Spindle's own.
+func TestMediaURLCheck(t *testing.T) {
+	check := mediaURLCheck(&config.Config{PublicURL: "http://localhost:8080"})
+	if err := check("http://localhost:8080/media/abc.jpg"); err != nil {
+		t.Errorf("own media: %v", err)
+	}
+	for _, u := range []string{"http://localhost:9200/x.jpg", "http://10.0.0.5/x.jpg", "http://[::1]:8080/x.jpg"} {
+		if err := check(u); !errors.Is(err, netguard.ErrPrivateAddress) {
+			t.Errorf("%s: %v, want netguard.ErrPrivateAddress", u, err)
+		}
+	}
+	if err := check("https://cdn.example.com/x.jpg"); err != nil {
+		t.Errorf("public media: %v", err)
+	}
+}

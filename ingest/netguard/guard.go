@@ -143,6 +143,9 @@ func (g *Guard) Transport() *http.Transport {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 20 * time.Second,
+		// A server's headers are outside input too (an ETag is stored and sent back); the
+		// default allows 10 MB of them.
+		MaxResponseHeaderBytes: 64 << 10,
 	}
 }
 

@@ -91,6 +91,7 @@ func (m *Manager) newFeed(r AddRequest) (storage.Feed, error) {
 	invalid := func(field, format string, args ...any) {
 		errs = append(errs, &ingest.InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
+	checkAddLengths(r, invalid)
 	u, err := CheckURL(strings.TrimSpace(r.URL))
 	if err != nil {
 		invalid("url", "%v", err)

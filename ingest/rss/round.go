@@ -124,7 +124,7 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 	if perr != nil {
 		rec.LastError = perr.Error()
 	}
-	if err := m.store.RecordFeedPoll(ctx, rec); err != nil {
+	if err := m.store.RecordFeedPoll(ctx, boundPoll(rec)); err != nil {
 		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("err", err))
 	}
 	name := sf.Title
@@ -134,6 +134,7 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 	if name == "" {
 		name = sf.URL
 	}
+	name = clipRunes(name, maxStoredTitle)
 	attrs := []any{slog.Int64("feed_id", sf.ID), slog.Int("posted", len(res.Posted)), slog.Bool("not_modified", res.NotModified)}
 	switch {
 	case d.Pause:
