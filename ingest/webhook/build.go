@@ -37,7 +37,7 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 		}
 		if b.CallbackURL != "" {
 			if err := h.guard.CheckURL(b.CallbackURL); err != nil {
-				return req, dec, &FieldError{Field: "callback_url", Reason: "callback_url: " + err.Error()}
+				return req, dec, &FieldError{Field: "callback_url", Reason: err.Error()}
 			}
 		}
 		req, bodyKey, callback = b.Request(), b.IdempotencyKey, b.CallbackURL
