@@ -27,6 +27,9 @@ type Options struct {
 	Wake func()
 	// MaxAhead bounds how far ahead a post may be scheduled; zero means one year.
 	MaxAhead time.Duration
+	// MediaURLCheck, when set, vets each media URL before anything is stored (serve passes
+	// netguard's CheckURL, which refuses private and loopback hosts); nil checks nothing.
+	MediaURLCheck func(rawURL string) error
 }
 
 // Service validates requests from every door and commits them to the queue.
@@ -36,6 +39,7 @@ type Service struct {
 	log      *slog.Logger
 	wake     func()
 	maxAhead time.Duration
+	mediaURL func(string) error
 }
 
 // NewService returns a Service. It panics without a Queue: that is a wiring bug, not input.
@@ -43,7 +47,7 @@ func NewService(o Options) *Service {
 	if o.Queue == nil {
 		panic("ingest: NewService needs a Queue")
 	}
-	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -68,6 +72,9 @@ type Accepted struct {
 type InvalidError struct {
 	Field  string
 	Reason string
+	// Limit is set when the request is over one of Spindle's size limits (the limit's value):
+	// HTTP doors answer 413 instead of 400, since the same request made smaller would pass.
+	Limit int
 }
 
 func (e *InvalidError) Error() string { return e.Reason }
@@ -79,8 +86,13 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
-	if r.RequestID == "" {
-		r.RequestID = RequestIDFrom(ctx)
+	// A door may pass a caller's id through (X-Request-Id, a delivery id); only a sane one is
+	// stored and logged, else the HTTP request's own, else a fresh one.
+	for _, id := range []string{r.RequestID, RequestIDFrom(ctx), NewRequestID()} {
+		if SaneRequestID(id) {
+			r.RequestID = id
+			break
+		}
 	}
 	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
 	if err != nil {
@@ -113,6 +125,11 @@ func (s *Service) Validate(r Request) error {
 	if len(r.IdempotencyKey) > 200 {
 		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: "idempotency_key is longer than 200 characters"})
 	}
+	if err := checkThreadParts(r); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, checkLengths(r)...)
+	errs = append(errs, s.checkMediaURLs(r)...)
 	if err := threads.Validate(s.threadsPost(r)); err != nil {
 		errs = append(errs, fromThreads(err)...)
 	}

@@ -100,6 +100,28 @@ func (db *DB) PruneFeedItems(ctx context.Context, before time.Time, keep int) (i
 	return n, nil
 }
 
+// TrimFeedItems forgets a feed's seen items beyond its keep most recent, whatever their age.
+// PruneFeedItems runs every few hours and spares young items; this runs after every poll
+// that recorded items, so a hostile feed minting thousands of fresh ids per poll (one grew
+// 600,000 rows in 80 s) stays at keep rows.
+func (db *DB) TrimFeedItems(ctx context.Context, feedID int64, keep int) (int64, error) {
+	var n int64
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM feed_items WHERE feed_id = ? AND item_id IN (
+			SELECT item_id FROM feed_items WHERE feed_id = ?
+			ORDER BY seen_at DESC, item_id LIMIT -1 OFFSET ?)`, feedID, feedID, keep)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("storage: trim seen items of feed %d: %w", feedID, err)
+	}
+	return n, nil
+}
+
 // CountFeedItems is how many seen items a feed has recorded.
 func (db *DB) CountFeedItems(ctx context.Context, feedID int64) (int, error) {
 	var n int

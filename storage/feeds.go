@@ -16,6 +16,9 @@ import (
 // ErrFeedExists means the account already watches that URL.
 var ErrFeedExists = errors.New("the account already watches this feed")
 
+// ErrFeedLimit means the account already watches as many feeds as AddFeedCapped allows.
+var ErrFeedLimit = errors.New("the account watches as many feeds as allowed")
+
 // Feed is one watched feed.
 type Feed struct {
 	ID        int64
@@ -103,6 +106,13 @@ func decodeTerms(s string) ([]string, error) {
 // AddFeed stores a new feed, enabled and not yet baselined, and returns it with its id. The
 // same URL for the same account is refused with ErrFeedExists.
 func (db *DB) AddFeed(ctx context.Context, f Feed) (Feed, error) {
+	return db.AddFeedCapped(ctx, f, 0)
+}
+
+// AddFeedCapped is like AddFeed, but refuses with ErrFeedLimit when the account already
+// watches limit feeds (0: no limit). The count and the insert are one statement, so two adds
+// racing cannot both pass the cap.
+func (db *DB) AddFeedCapped(ctx context.Context, f Feed, limit int) (Feed, error) {
 	include, err := encodeTerms(f.Include)
 	if err != nil {
 		return Feed{}, fmt.Errorf("storage: add feed: %w", err)
@@ -117,18 +127,27 @@ func (db *DB) AddFeed(ctx context.Context, f Feed) (Feed, error) {
 		row := tx.QueryRowContext(ctx, `INSERT INTO feeds (url, account_id, report_door, report_ref,
 			template, include_terms, exclude_terms, interval_ms, daily_cap, images, backfill,
 			next_poll_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			WHERE ? = 0 OR (SELECT COUNT(*) FROM feeds WHERE account_id = ?) < ?
 			ON CONFLICT (account_id, url) DO NOTHING
 			RETURNING `+feedColumns,
 			f.URL, f.AccountID, f.ReportDoor, string(f.ReportRef), f.Template, include, exclude,
 			f.Interval.Milliseconds(), f.DailyCap, boolInt(f.Images), f.Backfill,
-			ms(f.NextPollAt), now, now)
+			ms(f.NextPollAt), now, now, limit, f.AccountID, limit)
 		var err error
 		out, err = scanFeed(row)
-		if errors.Is(err, sql.ErrNoRows) {
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM feeds WHERE account_id = ? AND url = ?)`,
+			f.AccountID, f.URL).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
 			return ErrFeedExists
 		}
-		return err
+		return ErrFeedLimit
 	})
 	if err != nil {
 		return Feed{}, fmt.Errorf("storage: add feed %s: %w", f.URL, err)

@@ -75,7 +75,7 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 // build opens the database and wires every subsystem.
 func (a *app) build(ctx context.Context) error {
 	if a.cfg.Sandbox {
-		a.startSimulator()
+		a.startSimulator(ctx)
 	}
 	db, err := openStore(ctx, a.cfg)
 	if err != nil {
@@ -93,7 +93,7 @@ func (a *app) build(ctx context.Context) error {
 		HTTPClient: &http.Client{Timeout: threads.DefaultTimeout, Transport: a.metrics.Transport(nil)},
 		Logger:     a.log,
 	})
-	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, Wake: func() {
+	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg), Wake: func() {
 		if a.wake != nil {
 			a.wake()
 		}
@@ -112,8 +112,8 @@ func (a *app) build(ctx context.Context) error {
 // startSimulator runs the Threads simulator in-process and points the client at it: the API
 // on its own loopback port, the consent page also under /sandbox/threads on Spindle's router so
 // a browser reaching SPINDLE_PUBLIC_URL can use it.
-func (a *app) startSimulator() {
-	a.sim = threadstest.NewServer(threadstest.Options{})
+func (a *app) startSimulator(ctx context.Context) {
+	a.sim = threadstest.NewServer(threadstest.Options{HTTPClient: sandboxMediaClient(ctx, &a.cfg)})
 	a.closers = append(a.closers, func(context.Context) error { a.sim.Close(); return nil })
 	a.router.PathPrefix("/sandbox/threads/").Handler(http.StripPrefix("/sandbox/threads", a.sim.Handler()))
 	a.cfg.Threads.APIURL = a.sim.URL

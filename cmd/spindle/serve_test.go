@@ -155,3 +155,35 @@ func TestRequestLogCarriesARequestIDAndNoQuery(t *testing.T) {
 		t.Fatal("an unsafe request id reached the logs")
 	}
 }
+
+// TestRequestLogBoundsRequestIDs: a 3 KB <script> id and a 129-character one are replaced by
+// a fresh id in the context, the answer and the log; a 128-character sane one is kept.
+func TestRequestLogBoundsRequestIDs(t *testing.T) {
+	var logs strings.Builder
+	a := &app{log: slog.New(slog.NewTextHandler(&logs, nil))}
+	var seen string
+	h := a.requestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = ingest.RequestIDFrom(r.Context())
+	}))
+	for _, tt := range []struct {
+		id   string
+		keep bool
+	}{
+		{"<script>" + strings.Repeat("alert(1);", 330) + "</script>", false},
+		{strings.Repeat("a", ingest.MaxRequestIDLen+1), false},
+		{strings.Repeat("b", ingest.MaxRequestIDLen), true},
+		{"run:881.attempt-2_x", true},
+	} {
+		logs.Reset()
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", "/x", nil)
+		req.Header["X-Request-Id"] = []string{tt.id}
+		h.ServeHTTP(rec, req)
+		if (seen == tt.id) != tt.keep || !ingest.SaneRequestID(seen) || rec.Header().Get("X-Request-ID") != seen {
+			t.Errorf("sent %.30q…: context %q, answer %q, want kept=%v", tt.id, seen, rec.Header().Get("X-Request-ID"), tt.keep)
+		}
+		if !tt.keep && (strings.Contains(logs.String(), "script") || strings.Contains(logs.String(), tt.id)) {
+			t.Errorf("the refused id reached the log: %.200s", logs.String())
+		}
+	}
+}

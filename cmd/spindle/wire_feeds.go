@@ -41,6 +41,9 @@ func (a *app) wireFeeds(ctx context.Context) error {
 	if err := m.Register(a.scheduler, every); err != nil {
 		return fmt.Errorf("feeds: %w", err)
 	}
+	// Polls run outside the round job (one hanging feed must not hold the others), so they
+	// are stopped and waited for here; closers run in reverse, before the scheduler stops.
+	a.closers = append(a.closers, m.Close)
 	return nil
 }
 

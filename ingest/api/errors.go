@@ -52,7 +52,11 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 				body.Errors = append(body.Errors, fieldError{Field: p.Field, Message: p.Reason})
 			}
 		}
-		writeJSON(w, http.StatusBadRequest, body)
+		status := http.StatusBadRequest
+		if inv.Limit > 0 {
+			status = http.StatusRequestEntityTooLarge // over a size limit: smaller would pass
+		}
+		writeJSON(w, status, body)
 	case errors.Is(err, accounts.ErrForbidden):
 		writeError(w, http.StatusForbidden, err.Error())
 	case errors.Is(err, accounts.ErrAmbiguousAccount):

@@ -49,9 +49,13 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
-	sf, err = m.store.AddFeed(ctx, sf)
+	sf, err = m.store.AddFeedCapped(ctx, sf, m.maxFeeds)
 	if errors.Is(err, storage.ErrFeedExists) {
 		return AddResult{}, fmt.Errorf("this account already watches %s: %w", r.URL, storage.ErrFeedExists)
+	}
+	if errors.Is(err, storage.ErrFeedLimit) {
+		return AddResult{}, fmt.Errorf("this account already watches %d feeds, the most Spindle allows; "+
+			"remove one you no longer need (feed list, then feed remove <id>) and add this one again: %w", m.maxFeeds, err)
 	}
 	if err != nil {
 		return AddResult{}, err
@@ -64,7 +68,7 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 		}
 		return AddResult{}, fmt.Errorf("could not read the feed, so it was not added: %w", err)
 	}
-	m.settle(ctx, sf, res, nil)
+	m.settle(ctx, false, sf, res, nil)
 	if stored, err := m.store.Feed(ctx, sf.ID); err == nil {
 		sf = stored
 	}
@@ -87,6 +91,7 @@ func (m *Manager) newFeed(r AddRequest) (storage.Feed, error) {
 	invalid := func(field, format string, args ...any) {
 		errs = append(errs, &ingest.InvalidError{Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
+	checkAddLengths(r, invalid)
 	u, err := CheckURL(strings.TrimSpace(r.URL))
 	if err != nil {
 		invalid("url", "%v", err)

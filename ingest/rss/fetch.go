@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
 // Fetcher defaults. Each is used when the matching FetcherOptions field is zero.
@@ -44,10 +45,6 @@ var (
 	ErrTooManyRedirects = errors.New("feed URL redirects too many times")
 	// ErrBadScheme means a URL (or a redirect target) is not http or https.
 	ErrBadScheme = errors.New("feed URL must start with http:// or https://")
-	// ErrPrivateAddress means the feed's host resolves to a private, loopback, link-local,
-	// unspecified or multicast address and private URLs are not allowed.
-	ErrPrivateAddress = errors.New("feed URL points to a private or local network address " +
-		"(set SPINDLE_ALLOW_PRIVATE_URLS=true to allow it)")
 )
 
 // Validators are the HTTP cache validators of the last successful fetch. They are sent back
@@ -64,9 +61,13 @@ type FetcherOptions struct {
 	MaxBodyBytes        int64         // decoded body cap; default DefaultMaxBodyBytes
 	MaxIdleConnsPerHost int           // default DefaultMaxIdleConnsPerHost
 	// AllowPrivate lets feeds live on private and loopback addresses
-	// (SPINDLE_ALLOW_PRIVATE_URLS). Off, such addresses are refused when dialling.
+	// (SPINDLE_ALLOW_PRIVATE_URLS). Off, such addresses are refused when dialling, with an
+	// error matching netguard.ErrPrivateAddress.
 	AllowPrivate bool
-	Now          func() time.Time // clock for Retry-After dates; default time.Now
+	// Guard replaces the guard AllowPrivate would build; tests inject one with a fake
+	// resolver or an exempt address.
+	Guard *netguard.Guard
+	Now   func() time.Time // clock for Retry-After dates; default time.Now
 }
 
 // Fetcher downloads feed documents like a good citizen: conditional GET, gzip, a clear
@@ -139,27 +140,18 @@ func NewFetcher(opts FetcherOptions) *Fetcher {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	if !opts.AllowPrivate {
-		// The check runs on the resolved address of every connection, so a public name
-		// that resolves (or re-resolves, DNS rebinding) to a private address, and any
-		// redirect target, is refused too.
-		dialer.Control = refusePrivate
+	guard := opts.Guard
+	if guard == nil {
+		guard = netguard.New(netguard.Options{AllowPrivate: opts.AllowPrivate})
 	}
-	transport := &http.Transport{
-		// No proxy from the environment: with a proxy the dialer would see the proxy's
-		// address, not the feed's, and the private-address guard would be bypassed.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   opts.MaxIdleConnsPerHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 20 * time.Second,
-		// DisableCompression stays false: net/http sends "Accept-Encoding: gzip" and
-		// decodes the body itself, so the size cap applies to the decoded document.
-	}
+	// The guard checks the resolved address of every connection, so a public name that
+	// resolves (or re-resolves, DNS rebinding) to a private address, and any redirect
+	// target, is refused too. Its transport takes no proxy from the environment: through a
+	// proxy the guard would see the proxy's address, not the feed's.
+	transport := guard.Transport()
+	transport.MaxIdleConnsPerHost = opts.MaxIdleConnsPerHost
+	// DisableCompression stays false: net/http sends "Accept-Encoding: gzip" and decodes
+	// the body itself, so the size cap applies to the decoded document.
 	return &Fetcher{
 		client: &http.Client{
 			Transport:     transport,

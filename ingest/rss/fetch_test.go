@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
 func TestFetchConditionalGET(t *testing.T) {
@@ -219,16 +222,16 @@ func TestFetchRefusesPrivateAddresses(t *testing.T) {
 
 	strict := NewFetcher(FetcherOptions{})
 	_, err := strict.Fetch(ctx, srv.URL+"/feed.xml", Validators{})
-	if !errors.Is(err, ErrPrivateAddress) {
-		t.Fatalf("loopback without AllowPrivate: err = %v, want ErrPrivateAddress", err)
+	if !errors.Is(err, netguard.ErrPrivateAddress) {
+		t.Fatalf("loopback without AllowPrivate: err = %v, want netguard.ErrPrivateAddress", err)
 	}
 	if !strings.Contains(err.Error(), "SPINDLE_ALLOW_PRIVATE_URLS") {
 		t.Errorf("error %q does not say how to allow it", err)
 	}
 	// A name, not a literal address, is caught after resolution.
 	host := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
-	if _, err := strict.Fetch(ctx, host+"/feed.xml", Validators{}); !errors.Is(err, ErrPrivateAddress) {
-		t.Errorf("localhost: err = %v, want ErrPrivateAddress", err)
+	if _, err := strict.Fetch(ctx, host+"/feed.xml", Validators{}); !errors.Is(err, netguard.ErrPrivateAddress) {
+		t.Errorf("localhost: err = %v, want netguard.ErrPrivateAddress", err)
 	}
 	if len(srv.served()) != 0 {
 		t.Errorf("server saw %d requests; a refused address must not be contacted", len(srv.served()))
@@ -243,26 +246,25 @@ func TestFetchRefusesPrivateAddresses(t *testing.T) {
 	}
 }
 
-func TestIsPublicAddrTable(t *testing.T) {
-	tests := map[string]bool{
-		"8.8.8.8": true, "2606:4700::1111": true, "93.184.216.34": true,
-		"127.0.0.1": false, "10.1.2.3": false, "172.16.0.1": false, "192.168.1.1": false,
-		"169.254.169.254": false, "0.0.0.0": false, "224.0.0.1": false, "100.64.0.1": false,
-		"::1": false, "fe80::1": false, "fc00::1": false, "::": false, "ff02::1": false,
-		"::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false, "64:ff9b::a00:1": false,
-	}
-	for addr, want := range tests {
-		if got := IsPublicAddr(mustAddr(t, addr)); got != want {
-			t.Errorf("IsPublicAddr(%s) = %v, want %v", addr, got, want)
+// TestFetchRefusesRedirectToPrivate: a feed host that passes the guard (its address exempt,
+// standing in for a public host) answers with a redirect to an internal server, and to the
+// cloud metadata address; the fetch fails with netguard's error and the internal server
+// never hears a request.
+func TestFetchRefusesRedirectToPrivate(t *testing.T) {
+	internal := newFeedServer(t)
+	internal.setFile(t, "/feed.xml", "rss20.xml", "application/rss+xml")
+	for _, target := range []string{internal.URL + "/feed.xml", "http://169.254.169.254/latest/meta-data/"} {
+		public := httptest.NewServer(http.RedirectHandler(target, http.StatusMovedPermanently))
+		t.Cleanup(public.Close)
+		u, _ := url.Parse(public.URL)
+		f := NewFetcher(FetcherOptions{Guard: netguard.New(netguard.Options{
+			Exempt: []netip.AddrPort{netip.MustParseAddrPort(u.Host)}})})
+		_, err := f.Fetch(t.Context(), public.URL+"/feed.xml", Validators{})
+		if !errors.Is(err, netguard.ErrPrivateAddress) {
+			t.Fatalf("redirect to %s: err = %v, want netguard.ErrPrivateAddress", target, err)
 		}
 	}
-}
-
-func mustAddr(t *testing.T, s string) netip.Addr {
-	t.Helper()
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		t.Fatal(err)
+	if n := len(internal.served()); n != 0 {
+		t.Fatalf("the internal server was reached %d times", n)
 	}
-	return a
 }

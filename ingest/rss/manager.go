@@ -31,6 +31,18 @@ const (
 	// most recent are kept whatever their age.
 	SeenHorizon = 90 * 24 * time.Hour
 	SeenKeep    = 1000
+	// DefaultMaxFeedsPerAccount is how many feeds one Threads account may watch. Each feed
+	// costs a fetch per interval and rows of seen items; without a cap one chat user could
+	// add thousands and turn Spindle into a crawler.
+	DefaultMaxFeedsPerAccount = 50
+	// MaxItemsPerPoll is how many entries of a document one poll considers: the newest. A
+	// hostile feed of 100,000 entries costs no more than a blog's; it must stay below
+	// SeenKeep so the entries considered are always remembered.
+	MaxItemsPerPoll = 200
+	// DefaultPollTimeout bounds one feed's poll once it has its slots: the fetch (itself
+	// bounded by the Fetcher's timeout), parsing and queueing its posts. A feed over it fails
+	// that poll; the others never wait for it.
+	DefaultPollTimeout = 2 * time.Minute
 	// dueBatch bounds the feeds one poll round takes on.
 	dueBatch = 2000
 )
@@ -60,6 +72,9 @@ type ManagerOptions struct {
 	MaxFailures     int           // failed polls in a row that pause a feed; 0: DefaultMaxFailures
 	Concurrency     int           // 0: DefaultConcurrency
 	PerHost         int           // 0: DefaultPerHost
+	PollTimeout     time.Duration // one feed's poll; 0: DefaultPollTimeout
+	// MaxFeedsPerAccount caps the feeds one account watches; 0: DefaultMaxFeedsPerAccount.
+	MaxFeedsPerAccount int
 	// Jitter is the extra wait added to each next poll (see Backoff); nil: up to 10 %.
 	Jitter func(time.Duration) time.Duration
 }
@@ -78,6 +93,9 @@ type Manager struct {
 
 	defInterval, minInterval time.Duration
 	concurrency, perHost     int
+	maxFeeds                 int
+	pollTimeout              time.Duration
+	flights                  *flights
 }
 
 // NewManager builds a Manager. A missing required dependency is a programming error and panics.
@@ -97,7 +115,9 @@ func NewManager(o ManagerOptions) *Manager {
 	m := &Manager{store: o.Store, fetcher: o.Fetcher, notices: o.Notices, obs: o.Observer, log: o.Logger, now: o.Now,
 		backoff:     Backoff{MaxFailures: o.MaxFailures, Jitter: o.Jitter},
 		defInterval: orDefault(o.DefaultInterval, DefaultInterval), minInterval: orDefault(o.MinInterval, DefaultMinInterval),
-		concurrency: orDefault(o.Concurrency, DefaultConcurrency), perHost: orDefault(o.PerHost, DefaultPerHost)}
+		concurrency: orDefault(o.Concurrency, DefaultConcurrency), perHost: orDefault(o.PerHost, DefaultPerHost),
+		maxFeeds: orDefault(o.MaxFeedsPerAccount, DefaultMaxFeedsPerAccount), pollTimeout: orDefault(o.PollTimeout, DefaultPollTimeout)}
+	m.flights = newFlights(m.concurrency)
 	m.poller = NewPoller(PollerOptions{Fetcher: o.Fetcher, Seen: StoreSeen{o.Store}, Enqueuer: o.Enqueuer, Logger: o.Logger})
 	return m
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/netguard"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
@@ -409,7 +410,7 @@ func TestManagerAddRefusals(t *testing.T) {
 
 	// Private addresses are refused unless allowed; the feed is not kept.
 	strict := NewManager(ManagerOptions{Store: b.db, Fetcher: NewFetcher(FetcherOptions{}), Enqueuer: newMemQueue()})
-	if _, err := strict.Add(ctx, AddRequest{AccountID: b.account.ID, URL: url}); !errors.Is(err, ErrPrivateAddress) {
+	if _, err := strict.Add(ctx, AddRequest{AccountID: b.account.ID, URL: url}); !errors.Is(err, netguard.ErrPrivateAddress) {
 		t.Fatalf("loopback feed without SPINDLE_ALLOW_PRIVATE_URLS: %v", err)
 	}
 	if fs, _ := b.m.List(ctx, AllAccounts()); len(fs) != 0 {

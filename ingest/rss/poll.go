@@ -118,11 +118,14 @@ const (
 	// PollError: the poll failed (fetch, parse, or storing its items) and counts towards the
 	// feed's failures.
 	PollError PollOutcome = "error"
+	// PollPanicked: the poll panicked (a bug in Spindle or a library it uses); it counts as
+	// a failure of the feed, and the poller goes on with the other feeds.
+	PollPanicked PollOutcome = "panicked"
 )
 
 // PollOutcomes lists every PollOutcome, so that a metric can start each at zero.
 func PollOutcomes() []PollOutcome {
-	return []PollOutcome{PollNewItems, PollUnchanged, PollNotModified, PollGone, PollError}
+	return []PollOutcome{PollNewItems, PollUnchanged, PollNotModified, PollGone, PollError, PollPanicked}
 }
 
 // OutcomeOf is the outcome of a poll that returned res and err.
@@ -216,6 +219,9 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	res.NextPollAfter = max(res.NextPollAfter, ttlOf(doc))
 	items := Items(doc, fr.FinalURL, f.Images)
 	res.Items = len(items)
+	if len(items) > MaxItemsPerPoll {
+		items = items[len(items)-MaxItemsPerPoll:] // oldest first: keep the newest
+	}
 
 	fresh, err := p.fresh(ctx, f.ID, items)
 	if err != nil {

@@ -2,11 +2,11 @@ package rss
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
+	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spindle-threads/spindle/storage"
@@ -21,72 +21,6 @@ type Jobs interface {
 // DefaultRoundEvery is how often the poll job looks for due feeds.
 const DefaultRoundEvery = 30 * time.Second
 
-// Register adds the poll round (every roundEvery, 0 meaning DefaultRoundEvery) and the
-// pruning of old seen items (every 6 h) to j.
-func (m *Manager) Register(j Jobs, roundEvery time.Duration) error {
-	if roundEvery <= 0 {
-		roundEvery = DefaultRoundEvery
-	}
-	if err := j.Every("feed-poll", roundEvery, m.PollDue); err != nil {
-		return err
-	}
-	return j.Every("feed-prune", 6*time.Hour, m.Prune)
-}
-
-// PollDue is one poll round: it polls every enabled feed whose next poll has come, at most
-// Concurrency at once and PerHost per host, and stores each outcome (validators, the next
-// poll with jitter or backoff, a new URL, a pause). One feed's failure is the feed's, stored
-// with it; the error is for the round itself (the database).
-func (m *Manager) PollDue(ctx context.Context) error {
-	feeds, err := m.store.DueFeeds(ctx, m.now(), dueBatch)
-	if err != nil {
-		return fmt.Errorf("feed poll round: %w", err)
-	}
-	global := make(chan struct{}, m.concurrency)
-	hosts := map[string]chan struct{}{}
-	var wg sync.WaitGroup
-	for _, f := range feeds {
-		h := hostKey(f.URL)
-		perHost, ok := hosts[h]
-		if !ok {
-			perHost = make(chan struct{}, m.perHost)
-			hosts[h] = perHost
-		}
-		wg.Go(func() {
-			// The host slot first, so feeds waiting on a busy host hold no global slot.
-			if !acquire(ctx, perHost) {
-				return
-			}
-			defer func() { <-perHost }()
-			if !acquire(ctx, global) {
-				return
-			}
-			defer func() { <-global }()
-			res, err := m.pollOnce(ctx, f)
-			m.settle(ctx, f, res, err)
-		})
-	}
-	wg.Wait()
-	return nil
-}
-
-func acquire(ctx context.Context, sem chan struct{}) bool {
-	select {
-	case sem <- struct{}{}:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
-
-func hostKey(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return raw
-	}
-	return strings.ToLower(u.Hostname())
-}
-
 // Prune forgets seen items older than SeenHorizon, keeping each feed's SeenKeep latest.
 func (m *Manager) Prune(ctx context.Context) error {
 	n, err := m.store.PruneFeedItems(ctx, m.now().Add(-SeenHorizon), SeenKeep)
@@ -100,13 +34,32 @@ func (m *Manager) Prune(ctx context.Context) error {
 }
 
 // pollOnce polls one stored feed and tells the Observer how it went, unless shutdown cut it
-// short (that says nothing about the feed).
-func (m *Manager) pollOnce(ctx context.Context, sf storage.Feed) (PollResult, error) {
-	res, err := m.pollFeed(ctx, sf)
-	if ctx.Err() == nil {
+// short (that says nothing about the feed). A panic anywhere in the poll (fetching, parsing,
+// a template, the queue) fails this feed's poll with a PanicError instead of the process or
+// the round: the feed records it like any failure and the other feeds go on.
+func (m *Manager) pollOnce(ctx context.Context, sf storage.Feed) (res PollResult, err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			m.log.ErrorContext(ctx, "feed poll panicked", slog.Int64("feed_id", sf.ID),
+				slog.Any("panic", rec), slog.String("stack", string(debug.Stack())))
+			m.obs.Polled(PollPanicked)
+			res, err = PollResult{}, &PanicError{Value: fmt.Sprint(rec)}
+		}
+	}()
+	res, err = m.pollFeed(ctx, sf)
+	if ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded) { // not shutdown
 		m.obs.Polled(OutcomeOf(res, err))
 	}
 	return res, err
+}
+
+// PanicError is a poll that panicked. Its message is for the feed's owner and says it is
+// Spindle's fault; the panic value and stack go to the log only.
+type PanicError struct{ Value string }
+
+func (e *PanicError) Error() string {
+	return "Spindle hit an internal error while reading this feed (details are in the server log); " +
+		"it will try again at the next poll"
 }
 
 // pollFeed polls one stored feed: its daily cap counts the posts it enqueued in the last
@@ -155,8 +108,8 @@ func (m *Manager) feedOf(sf storage.Feed) (Feed, error) {
 // settle stores a poll's outcome and tells the feed's chat what it must know: a pause and
 // its reason, items the daily cap skipped. A poll cut short by shutdown is not recorded: it
 // says nothing about the feed.
-func (m *Manager) settle(ctx context.Context, sf storage.Feed, res PollResult, perr error) {
-	if ctx.Err() != nil {
+func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, res PollResult, perr error) {
+	if shutdown || ctx.Err() != nil {
 		return
 	}
 	failures := 0
@@ -171,7 +124,7 @@ func (m *Manager) settle(ctx context.Context, sf storage.Feed, res PollResult, p
 	if perr != nil {
 		rec.LastError = perr.Error()
 	}
-	if err := m.store.RecordFeedPoll(ctx, rec); err != nil {
+	if err := m.store.RecordFeedPoll(ctx, boundPoll(rec)); err != nil {
 		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("err", err))
 	}
 	name := sf.Title
@@ -181,6 +134,7 @@ func (m *Manager) settle(ctx context.Context, sf storage.Feed, res PollResult, p
 	if name == "" {
 		name = sf.URL
 	}
+	name = clipRunes(name, maxStoredTitle)
 	attrs := []any{slog.Int64("feed_id", sf.ID), slog.Int("posted", len(res.Posted)), slog.Bool("not_modified", res.NotModified)}
 	switch {
 	case d.Pause:

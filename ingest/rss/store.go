@@ -11,7 +11,7 @@ import (
 
 // Store is the storage the Manager keeps feeds in; *storage.DB implements it.
 type Store interface {
-	AddFeed(ctx context.Context, f storage.Feed) (storage.Feed, error)
+	AddFeedCapped(ctx context.Context, f storage.Feed, limit int) (storage.Feed, error)
 	Feed(ctx context.Context, id int64) (storage.Feed, error)
 	Feeds(ctx context.Context, accountIDs []int64) ([]storage.Feed, error)
 	DueFeeds(ctx context.Context, now time.Time, limit int) ([]storage.Feed, error)
@@ -22,6 +22,7 @@ type Store interface {
 	UnseenFeedItems(ctx context.Context, feedID int64, ids []string) ([]string, error)
 	MarkFeedItemsSeen(ctx context.Context, feedID int64, ids []string) error
 	PruneFeedItems(ctx context.Context, before time.Time, keep int) (int64, error)
+	TrimFeedItems(ctx context.Context, feedID int64, keep int) (int64, error)
 }
 
 // StoreSeen adapts a Store's seen-item table to Seen.
@@ -32,9 +33,16 @@ func (s StoreSeen) Filter(ctx context.Context, feedID int64, ids []string) ([]st
 	return s.Store.UnseenFeedItems(ctx, feedID, ids)
 }
 
-// Mark records ids as seen for the feed.
+// Mark records ids as seen for the feed, then forgets all but the feed's SeenKeep newest, so
+// a feed that mints fresh ids on every poll cannot grow the table without bound. A poll
+// considers at most MaxItemsPerPoll (< SeenKeep) entries, so the ids still in the document
+// are never among those forgotten.
 func (s StoreSeen) Mark(ctx context.Context, feedID int64, ids []string) error {
-	return s.Store.MarkFeedItemsSeen(ctx, feedID, ids)
+	if err := s.Store.MarkFeedItemsSeen(ctx, feedID, ids); err != nil {
+		return err
+	}
+	_, err := s.Store.TrimFeedItems(ctx, feedID, SeenKeep)
+	return err
 }
 
 // ServiceEnqueuer commits feed posts through the ingest service, which validates them like

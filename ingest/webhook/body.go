@@ -19,6 +19,9 @@ import (
 type FieldError struct {
 	Field  string
 	Reason string
+	// TooLarge marks a request over one of Spindle's size limits (a thread of too many
+	// parts): it is answered 413, since the same request made smaller would pass.
+	TooLarge bool
 }
 
 func (e *FieldError) Error() string {

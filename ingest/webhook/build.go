@@ -3,8 +3,6 @@ package webhook
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -37,8 +35,10 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 		if err != nil {
 			return req, dec, err
 		}
-		if !h.allowPriv && b.CallbackURL != "" && privateHost(b.CallbackURL) {
-			return req, dec, &FieldError{Field: "callback_url", Reason: ErrPrivateAddress.Error()}
+		if b.CallbackURL != "" {
+			if err := h.guard.CheckURL(b.CallbackURL); err != nil {
+				return req, dec, &FieldError{Field: "callback_url", Reason: err.Error()}
+			}
 		}
 		req, bodyKey, callback = b.Request(), b.IdempotencyKey, b.CallbackURL
 	} else {
@@ -60,7 +60,7 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 	req.Origin = ingest.Origin{Door: ingest.DoorWebhook, Ref: ref}
 	req.AccountID = src.AccountID
 	req.IdempotencyKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
-	req.RequestID = cmp.Or(ver.DeliveryID, newRequestID())
+	req.RequestID = cmp.Or(ver.DeliveryID, ingest.NewRequestID())
 	return req, dec, nil
 }
 
@@ -117,10 +117,4 @@ func (h *Handler) template(src string) (*Template, error) {
 	h.templates[src] = t
 	h.mu.Unlock()
 	return t, nil
-}
-
-func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -9,14 +9,11 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"strconv"
-	"strings"
-	"syscall"
 	"time"
+
+	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
 // CallbackResult is the JSON a source's callback_url receives once its post reaches a terminal
@@ -37,15 +34,14 @@ type Callback struct {
 	Result CallbackResult
 }
 
-// ErrPrivateAddress is returned when a callback URL resolves to a loopback, private, link-local
-// or otherwise internal address and private URLs are not allowed (SPINDLE_ALLOW_PRIVATE_URLS).
-var ErrPrivateAddress = errors.New("callback URL points to a private or loopback address; set SPINDLE_ALLOW_PRIVATE_URLS=true to allow it")
-
 // CallbackOptions configures a CallbackSender; zero values are the documented defaults.
 type CallbackOptions struct {
-	AllowPrivate bool          // allow loopback and private addresses (tests, LAN-only setups)
-	Attempts     int           // tries per callback; default 6 (about a minute of backoff)
-	Timeout      time.Duration // per attempt; default 10s
+	AllowPrivate bool // allow loopback and private addresses (tests, LAN-only setups)
+	// Guard replaces the one AllowPrivate would build (netguard, shared with the feed
+	// fetcher); tests inject one with a fake resolver or an exempt address.
+	Guard    *netguard.Guard
+	Attempts int           // tries per callback; default 6 (about a minute of backoff)
+	Timeout  time.Duration // per attempt; default 10s
 	// Transport replaces the guarded transport; tests only. With it, AllowPrivate is not
 	// enforced at dial time.
 	Transport http.RoundTripper
@@ -57,11 +53,10 @@ type CallbackOptions struct {
 // CallbackSender POSTs results to callback URLs, signed in the source's scheme, retrying
 // transient failures with exponential backoff and jitter.
 //
-// The private-address guard runs in the dialer's Control hook, on the address actually dialled
-// after DNS resolution: checking the URL's host name up front would let DNS rebinding (a name
-// that resolves to a public address when checked and 127.0.0.1 when dialled) through. Proxies
-// from the environment are not used for the same reason, and redirects are not followed: a
-// signed result goes to the URL the sender named, or nowhere.
+// The private-address guard is netguard's: it runs on the address actually dialled, after DNS
+// resolution, so DNS rebinding cannot slip an internal address past it. Proxies from the
+// environment are not used for the same reason, and redirects are not followed: a signed
+// result goes to the URL the sender named, or nowhere.
 type CallbackSender struct {
 	client   *http.Client
 	attempts int
@@ -87,7 +82,14 @@ func NewCallbackSender(o CallbackOptions) *CallbackSender {
 	}
 	rt := o.Transport
 	if rt == nil {
-		rt = guardedTransport(o.AllowPrivate)
+		g := o.Guard
+		if g == nil {
+			g = netguard.New(netguard.Options{AllowPrivate: o.AllowPrivate, DialTimeout: 5 * time.Second})
+		}
+		t := g.Transport()
+		t.MaxIdleConns = 32
+		t.ResponseHeaderTimeout = 0 // the client's Timeout bounds each attempt
+		rt = t
 	}
 	timeout := o.Timeout
 	if timeout <= 0 {
@@ -99,59 +101,6 @@ func NewCallbackSender(o CallbackOptions) *CallbackSender {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return s
-}
-
-func guardedTransport(allowPrivate bool) *http.Transport {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		d.Control = func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil || !PublicAddr(ap.Addr()) {
-				return ErrPrivateAddress
-			}
-			return nil
-		}
-	}
-	return &http.Transport{
-		Proxy:               nil,
-		DialContext:         d.DialContext,
-		ForceAttemptHTTP2:   true,
-		MaxIdleConns:        32,
-		IdleConnTimeout:     90 * time.Second,
-		TLSHandshakeTimeout: 10 * time.Second,
-	}
-}
-
-// sharedAddressSpace is 100.64.0.0/10 (RFC 6598, carrier-grade NAT), internal but not covered
-// by netip's IsPrivate.
-var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
-
-// PublicAddr reports whether ip is an address on the public internet: not loopback, private,
-// link-local, multicast, unspecified or carrier-grade NAT. IPv4-mapped IPv6 addresses are judged
-// as the IPv4 address they carry.
-func PublicAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return ip.IsValid() && !ip.IsLoopback() && !ip.IsPrivate() && !ip.IsLinkLocalUnicast() &&
-		!ip.IsLinkLocalMulticast() && !ip.IsInterfaceLocalMulticast() && !ip.IsMulticast() &&
-		!ip.IsUnspecified() && !sharedAddressSpace.Contains(ip)
-}
-
-// privateHost reports whether a URL's host is, without any DNS lookup, obviously internal: an
-// IP literal that is not public, or localhost. The handler refuses those at once with a 400;
-// names resolving to internal addresses are refused by the dialer guard.
-func privateHost(rawURL string) bool {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return true
-	}
-	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return !PublicAddr(ip)
-	}
-	return false
 }
 
 // permanentError is a callback failure retrying cannot fix.
@@ -212,8 +161,8 @@ func (s *CallbackSender) attempt(ctx context.Context, cb Callback, body []byte) 
 	req.Header.Set("User-Agent", "Spindle-Webhook/1")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		if errors.Is(err, ErrPrivateAddress) {
-			return &permanentError{ErrPrivateAddress}
+		if errors.Is(err, netguard.ErrPrivateAddress) {
+			return &permanentError{err}
 		}
 		return err
 	}

@@ -7,11 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
 // receiver is a local callback endpoint that verifies what it gets like a real receiver would.
@@ -128,7 +129,7 @@ func TestCallbackRefusesPrivateAddresses(t *testing.T) {
 	// srv.URL is 127.0.0.1; "localhost" goes through the resolver and is caught at dial time.
 	for _, u := range []string{srv.URL, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)} {
 		err := newSender(t, false, nil).Deliver(context.Background(), Callback{URL: u, Scheme: SchemeGitHub, Secret: ghSecret, Result: CallbackResult{ID: "p1"}})
-		if !errors.Is(err, ErrPrivateAddress) {
+		if !errors.Is(err, netguard.ErrPrivateAddress) {
 			t.Fatalf("%s: err = %v, want ErrPrivateAddress", u, err)
 		}
 	}
@@ -137,22 +138,18 @@ func TestCallbackRefusesPrivateAddresses(t *testing.T) {
 	}
 }
 
-func TestPublicAddr(t *testing.T) {
-	for s, want := range map[string]bool{
-		"8.8.8.8": true, "2606:4700:4700::1111": true, "127.0.0.1": false, "10.1.2.3": false, "192.168.0.1": false,
-		"172.16.5.5": false, "169.254.169.254": false, "100.64.0.1": false, "0.0.0.0": false, "::1": false,
-		"fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false, "::ffff:8.8.8.8": true, "224.0.0.1": false,
-	} {
-		if got := PublicAddr(netip.MustParseAddr(s)); got != want {
-			t.Errorf("PublicAddr(%s) = %v, want %v", s, got, want)
-		}
-	}
-	for u, want := range map[string]bool{
-		"https://ci.example.com/cb": false, "http://127.0.0.1:9/cb": true, "http://localhost/cb": true,
-		"http://api.localhost./cb": true, "http://[::1]/cb": true, "http://169.254.169.254/latest": true, "https://8.8.8.8/": false,
-	} {
-		if got := privateHost(u); got != want {
-			t.Errorf("privateHost(%s) = %v, want %v", u, got, want)
+// TestCallbackRefusesEveryInternalRange: ranges the callback's own guard used to miss
+// (benchmarking, documentation, IETF, reserved, NAT64, 6to4) are refused before any
+// connection, as a permanent failure: no retry, no sleep.
+func TestCallbackRefusesEveryInternalRange(t *testing.T) {
+	for _, u := range []string{"http://198.18.0.1:9/cb", "http://192.0.0.8/cb", "http://240.0.0.1/cb",
+		"http://0.0.0.1/cb", "http://203.0.113.5/cb", "http://[64:ff9b::a00:5]/cb", "http://[2002:a00:5::1]/cb",
+		"http://[2001:db8::1]/cb", "http://[::ffff:100.64.0.1]/cb", "http://255.255.255.255/cb"} {
+		var sleeps []time.Duration
+		err := newSender(t, false, &sleeps).Deliver(t.Context(), Callback{URL: u, Scheme: SchemeGitHub, Secret: ghSecret, Result: CallbackResult{ID: "p1"}})
+		if !errors.Is(err, netguard.ErrPrivateAddress) || !PermanentCallbackError(err) || len(sleeps) != 0 {
+			t.Errorf("%s: err = %v (permanent %v) after %d retries; want a permanent ErrPrivateAddress at once",
+				u, err, PermanentCallbackError(err), len(sleeps))
 		}
 	}
 }

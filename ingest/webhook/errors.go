@@ -60,6 +60,9 @@ func classify(err error) problem {
 		return problem{status: http.StatusInternalServerError, level: slog.LevelError,
 			msg: "the webhook source " + ce.source + " is misconfigured; ask the Spindle operator to check it with `spindle sources show`"}
 	}
+	if fe, ok := errors.AsType[*FieldError](err); ok && fe.TooLarge {
+		return problem{status: http.StatusRequestEntityTooLarge, level: slog.LevelInfo, msg: fe.Error(), field: fe.Field}
+	}
 	if fe, ok := errors.AsType[*FieldError](err); ok {
 		return problem{status: http.StatusBadRequest, level: slog.LevelInfo, msg: fe.Error(), field: fe.Field}
 	}

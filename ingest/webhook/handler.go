@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
 // MaxBody is the largest body the handler reads. Posts are at most 500 characters plus a few
@@ -51,7 +53,7 @@ type Handler struct {
 	log        *slog.Logger
 	now        func() time.Time
 	presets    map[string]*Preset
-	allowPriv  bool
+	guard      *netguard.Guard // refuses obviously internal callback URLs at once
 	record     DeliveryRecorder
 
 	mu        sync.RWMutex
@@ -66,7 +68,7 @@ func NewHandler(o Options) *Handler {
 	h := &Handler{
 		sources: o.Sources, enq: o.Enqueuer, statusURL: o.StatusURL, sourceName: o.SourceName,
 		log: o.Logger, now: o.Now, presets: compilePresets(), templates: make(map[string]*Template),
-		allowPriv: o.AllowPrivateCallbacks, record: o.Deliveries,
+		guard: netguard.New(netguard.Options{AllowPrivate: o.AllowPrivateCallbacks}), record: o.Deliveries,
 	}
 	if h.sourceName == nil {
 		h.sourceName = func(r *http.Request) string { return r.PathValue("source") }

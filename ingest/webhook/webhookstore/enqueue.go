@@ -40,6 +40,9 @@ func fieldError(err error) *webhook.FieldError {
 	}
 	fe := &webhook.FieldError{Field: invalid[0].Field}
 	reasons := []string{invalid[0].Reason}
+	for _, ie := range invalid {
+		fe.TooLarge = fe.TooLarge || ie.Limit > 0
+	}
 	for _, ie := range invalid[1:] {
 		if ie.Field != "" {
 			reasons = append(reasons, ie.Field+": "+ie.Reason)
