@@ -57,7 +57,7 @@ func NewService(o Options) *Service {
 }
 
 // Accepted is what a door tells its user: the post id, and whether the request was a repeat
-// of one already accepted (same idempotency key from the same door).
+// of one already accepted (same idempotency key from the same caller, or the same signed body).
 type Accepted struct {
 	Post    storage.Post
 	Existed bool
@@ -83,6 +83,9 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 		r.RequestID = RequestIDFrom(ctx)
 	}
 	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
+	if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
+		return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
+	}
 	if err != nil {
 		return Accepted{}, fmt.Errorf("ingest: could not queue the post, nothing was stored; try again: %w", err)
 	}
@@ -152,7 +155,11 @@ func (s *Service) newPost(r Request) storage.NewPost {
 		AccountID: r.AccountID, Door: string(r.Origin.Door), OriginRef: r.Origin.Ref,
 		Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID, LinkAttachment: r.LinkAttachment,
 		TopicTag: strings.TrimPrefix(r.TopicTag, "#"), Thread: r.Thread, ScheduledAt: r.ScheduledAt,
-		IdempotencyKey: r.IdempotencyKey, RequestID: r.RequestID,
+		IdempotencyKey: r.IdempotencyKey, IdempotencyScope: r.KeyScope, BodyDigest: r.BodyDigest,
+		RequestID: r.RequestID,
+	}
+	if r.StrictKey && r.IdempotencyKey != "" {
+		np.RequestDigest = RequestDigest(r)
 	}
 	for _, m := range r.Media {
 		np.Media = append(np.Media, storage.Media{Kind: string(m.Kind), URL: m.URL, AltText: m.AltText})

@@ -124,15 +124,18 @@ func TestCheckSourceName(t *testing.T) {
 }
 
 func TestIdempotencyKeyPrecedence(t *testing.T) {
-	tests := []struct{ body, preset, delivery, want string }{
-		{"k1", "github-release:9", "d1", "src:key:k1"},
-		{"", "github-release:9", "d1", "src:github-release:9"},
-		{"", "", "d1", "src:delivery:d1"},
-		{"", "", "", ""},
+	tests := []struct {
+		body, preset, delivery, want string
+		strict                       bool
+	}{
+		{"k1", "github-release:9", "d1", "src:key:k1", true},
+		{"", "github-release:9", "d1", "src:github-release:9", false},
+		{"", "", "d1", "src:delivery:d1", true},
+		{"", "", "", "", false},
 	}
 	for _, tt := range tests {
-		if got := idempotencyKey("src", tt.body, tt.preset, tt.delivery); got != tt.want {
-			t.Errorf("idempotencyKey(%q,%q,%q) = %q, want %q", tt.body, tt.preset, tt.delivery, got, tt.want)
+		if got, strict := idempotencyKey("src", tt.body, tt.preset, tt.delivery); got != tt.want || strict != tt.strict {
+			t.Errorf("idempotencyKey(%q,%q,%q) = %q, %v; want %q, %v", tt.body, tt.preset, tt.delivery, got, strict, tt.want, tt.strict)
 		}
 	}
 }

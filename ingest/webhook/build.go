@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -59,7 +60,14 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 	ref, _ := json.Marshal(Ref{Source: src.Name, CallbackURL: callback, DeliveryID: ver.DeliveryID, Event: event})
 	req.Origin = ingest.Origin{Door: ingest.DoorWebhook, Ref: ref}
 	req.AccountID = src.AccountID
-	req.IdempotencyKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
+	req.IdempotencyKey, req.StrictKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
+	req.KeyScope = keyScope(src.Name)
+	if !ver.IDSigned {
+		// The signature does not cover the delivery id: the body itself is what was signed,
+		// so it is what is remembered against replay (storage.BodyReplayWindow).
+		sum := sha256.Sum256(body)
+		req.BodyDigest = hex.EncodeToString(sum[:])
+	}
 	req.RequestID = cmp.Or(ver.DeliveryID, newRequestID())
 	return req, dec, nil
 }
