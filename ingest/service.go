@@ -56,6 +56,9 @@ func NewService(o Options) *Service {
 	return s
 }
 
+// MaxIdempotencyKey is the longest idempotency key the queue stores, in bytes.
+const MaxIdempotencyKey = 200
+
 // Accepted is what a door tells its user: the post id, and whether the request was a repeat
 // of one already accepted (same idempotency key from the same caller, or the same signed body).
 type Accepted struct {
@@ -113,8 +116,8 @@ func (s *Service) Validate(r Request) error {
 		errs = append(errs, &InvalidError{Field: "scheduled_at", Reason: fmt.Sprintf(
 			"scheduled_at %s is more than %d days ahead; pick an earlier time", r.ScheduledAt.UTC().Format(time.RFC3339), int(s.maxAhead.Hours()/24))})
 	}
-	if len(r.IdempotencyKey) > 200 {
-		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: "idempotency_key is longer than 200 characters"})
+	if len(r.IdempotencyKey) > MaxIdempotencyKey {
+		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: fmt.Sprintf("idempotency_key is longer than %d characters", MaxIdempotencyKey)})
 	}
 	if err := threads.Validate(s.threadsPost(r)); err != nil {
 		errs = append(errs, fromThreads(err)...)

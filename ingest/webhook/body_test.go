@@ -138,4 +138,14 @@ func TestIdempotencyKeyPrecedence(t *testing.T) {
 			t.Errorf("idempotencyKey(%q,%q,%q) = %q, %v; want %q, %v", tt.body, tt.preset, tt.delivery, got, strict, tt.want, tt.strict)
 		}
 	}
+	// A key over the queue's limit (a 255-byte key under a long source name, a long GitLab
+	// tag) is hashed instead of refused; it still tells keys apart and recognises repeats.
+	long := strings.Repeat("k", 255)
+	src := strings.Repeat("s", 64)
+	a, _ := idempotencyKey(src, long, "", "")
+	b, _ := idempotencyKey(src, long[1:], "", "")
+	again, _ := idempotencyKey(src, long, "", "")
+	if len(a) > ingest.MaxIdempotencyKey || !strings.HasPrefix(a, src+":sha256:") || a == b || a != again {
+		t.Errorf("long keys: %q, %q, %q", a, b, again)
+	}
 }

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -89,13 +91,25 @@ func CheckSourceName(name string) error {
 func idempotencyKey(source, bodyKey, presetKey, deliveryID string) (key string, strict bool) {
 	switch {
 	case bodyKey != "":
-		return source + ":key:" + bodyKey, true
+		return fitKey(source, source+":key:"+bodyKey), true
 	case presetKey != "":
-		return source + ":" + presetKey, false
+		return fitKey(source, source+":"+presetKey), false
 	case deliveryID != "":
-		return source + ":delivery:" + deliveryID, true
+		return fitKey(source, source+":delivery:"+deliveryID), true
 	}
 	return "", false
+}
+
+// fitKey keeps a namespaced key within the queue's limit. A longer one (a preset's key over a
+// 250-character GitLab tag, a 255-byte idempotency_key under a long source name) used to be
+// refused with a 400 the sender could not act on; it is replaced by its SHA-256, which
+// recognises a repeat just as well. Keys that fit are kept as they are, so stored rows match.
+func fitKey(source, key string) string {
+	if len(key) <= ingest.MaxIdempotencyKey {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return source + ":sha256:" + hex.EncodeToString(sum[:])
 }
 
 // keyScope is the scope of a source's keys and bodies in the queue: the source is the caller.
