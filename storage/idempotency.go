@@ -98,23 +98,35 @@ func (db *DB) rememberBody(ctx context.Context, tx *sql.Tx, np NewPost, postID s
 		return errors.New("a body digest needs a scope: whose body it is")
 	}
 	now := db.now()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM signed_bodies WHERE seen_at < ?`, ms(now.Add(-BodyReplayWindow))); err != nil {
+	prune, err := db.txStmt(ctx, tx, pruneBodies)
+	if err != nil {
+		return err
+	}
+	if _, err := prune.ExecContext(ctx, ms(now.Add(-BodyReplayWindow))); err != nil {
 		return fmt.Errorf("prune signed bodies: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO signed_bodies (scope, digest, post_id, seen_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (scope, digest) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`,
-		np.IdempotencyScope, np.BodyDigest, postID, ms(now))
+	insert, err := db.txStmt(ctx, tx, insertBody)
 	if err != nil {
+		return err
+	}
+	if _, err := insert.ExecContext(ctx, np.IdempotencyScope, np.BodyDigest, postID, ms(now)); err != nil {
 		return fmt.Errorf("remember signed body: %w", err)
 	}
 	return nil
 }
 
-// selectByIdempotencyKey prefers the caller's own row; an empty scope marks a row from before
-// scopes existed.
+// selectByIdempotencyKey finds the caller's row, or one from before scopes existed (empty
+// scope). At most one of them exists: while a row from before matches, no scoped row for the
+// same key and account is ever written. (No ORDER BY: with one, SQLite re-prepared the
+// statement on every call.)
 const selectByIdempotencyKey = `SELECT ` + postColumns + `, idem_digest FROM posts
-	WHERE door = ? AND idempotency_key = ? AND account_id = ? AND idem_scope IN (?, '')
-	ORDER BY idem_scope DESC LIMIT 1`
+	WHERE door = ? AND idempotency_key = ? AND account_id = ` + boundInt + ` AND idem_scope IN (` + boundText + `, '')`
 
 const selectByBody = `SELECT ` + postColumns + ` FROM posts WHERE id =
-	(SELECT post_id FROM signed_bodies WHERE scope = ? AND digest = ? AND seen_at >= ?)`
+	(SELECT post_id FROM signed_bodies WHERE scope = ? AND digest = ? AND seen_at >= ` + boundInt + `)`
+
+const pruneBodies = `DELETE FROM signed_bodies WHERE seen_at < ` + boundInt
+
+// insertBody replaces a row left from before the window that pruning has not reached yet.
+const insertBody = `INSERT INTO signed_bodies (scope, digest, post_id, seen_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (scope, digest) DO UPDATE SET post_id = excluded.post_id, seen_at = excluded.seen_at`

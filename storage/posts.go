@@ -211,7 +211,7 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.
-var hotStatements = []string{insertPost, selectByIdempotencyKey, selectByBody, extendLease, setContainer, completePost, retryPost, failPost,
+var hotStatements = []string{insertPost, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
 	inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,

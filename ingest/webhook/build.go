@@ -62,9 +62,11 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 	req.AccountID = src.AccountID
 	req.IdempotencyKey, req.StrictKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
 	req.KeyScope = keyScope(src.Name)
-	if !ver.IDSigned {
-		// The signature does not cover the delivery id: the body itself is what was signed,
-		// so it is what is remembered against replay (storage.BodyReplayWindow).
+	if !ver.IDSigned && bodyKey == "" && dec.Key == "" {
+		// The signature does not cover the delivery id, and nothing in the body names the post:
+		// the body itself is what was signed, so it is what is remembered against replay
+		// (storage.BodyReplayWindow). A key in the body (or a preset's) already does that job
+		// for good, so those deliveries skip the extra row.
 		sum := sha256.Sum256(body)
 		req.BodyDigest = hex.EncodeToString(sum[:])
 	}

@@ -80,8 +80,11 @@ func FuzzPresetDecision(f *testing.F) {
 		if len(req.IdempotencyKey) > ingest.MaxIdempotencyKey {
 			t.Fatalf("key of %d bytes: the queue refuses keys over %d", len(req.IdempotencyKey), ingest.MaxIdempotencyKey)
 		}
-		if len(req.BodyDigest) != 64 || req.Text == "" && len(req.Media) == 0 {
-			t.Fatalf("post without a body digest or content: %+v", req)
+		if fromDelivery := strings.HasPrefix(req.IdempotencyKey, "src:delivery:"); fromDelivery != (len(req.BodyDigest) == 64) {
+			t.Fatalf("keyed by the unsigned delivery id %v, body digest %q: one needs the other", fromDelivery, req.BodyDigest)
+		}
+		if req.Text == "" && len(req.Media) == 0 {
+			t.Fatalf("post without content: %+v", req)
 		}
 	})
 }
