@@ -145,10 +145,20 @@ func scanPost(s scanner) (Post, error) {
 // the same key with a different request is a *KeyConflictError (see idempotency.go). Concurrent calls share
 // transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
+	var conflict *KeyConflictError
 	err = db.batch.do(ctx, func(tx *sql.Tx) error {
 		p, existed, err = db.EnqueueTx(ctx, tx, np)
+		// A conflict wrote nothing, so it is no reason to roll the shared transaction back
+		// and run everyone else's writes again (which a caller could provoke at will).
+		conflict, _ = errors.AsType[*KeyConflictError](err)
+		if conflict != nil {
+			return nil
+		}
 		return err
 	})
+	if err == nil && conflict != nil {
+		err = conflict
+	}
 	if err != nil {
 		return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
 	}
