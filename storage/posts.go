@@ -142,8 +142,8 @@ func scanPost(s scanner) (Post, error) {
 // Enqueue stores a new post durably: it returns only after the transaction holding the row has
 // been committed and synced. If the caller already enqueued a post with the same idempotency key
 // (or the same signed body), that post is returned with existed true and nothing is written;
-// the same key with a different request is a *KeyConflictError (see idempotency.go). Concurrent calls share
-// transactions (group commit), so throughput grows with concurrency.
+// the same key with a different request is a *KeyConflictError (see idempotency.go).
+// Concurrent calls share transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
 	var conflict *KeyConflictError
 	err = db.batch.do(ctx, func(tx *sql.Tx) error {

@@ -110,8 +110,8 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 // has. The token id stands in should an identity ever be missing, never an empty scope, which
 // would share keys with rows from before scopes existed.
 func keyScope(c accounts.Caller) string {
-	if k := c.Identity.Key(); c.Identity.User != "" {
-		return k
+	if c.Identity.User != "" {
+		return c.Identity.Key()
 	}
 	return fmt.Sprintf("token:%d", c.Token.ID)
 }
