@@ -21,6 +21,15 @@ type Identity struct {
 	Name string // display handle, for messages only
 }
 
+// Key is door:team:user (door:user without a team), the same form as an API token's identity.
+// It scopes the idempotency keys of the person's requests, so nobody else's key can match theirs.
+func (i Identity) Key() string {
+	if i.Team == "" {
+		return string(i.Door) + ":" + i.User
+	}
+	return string(i.Door) + ":" + i.Team + ":" + i.User
+}
+
 // Account is a Threads account as a person may use it.
 type Account struct {
 	ID       int64

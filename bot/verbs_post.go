@@ -30,6 +30,7 @@ func (c *call) post(ctx context.Context) Reply {
 	}
 	if c.in.Key != "" {
 		req.IdempotencyKey = c.cmd.Verb + ":" + c.in.Key
+		req.KeyScope = c.in.Identity.Key()
 	}
 	acc2, err := c.d.o.Ingest.Enqueue(ctx, req)
 	if err != nil {

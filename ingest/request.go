@@ -60,6 +60,20 @@ type Request struct {
 	Thread         bool // text over 500 may be split into a reply chain
 
 	ScheduledAt    time.Time // zero: as soon as possible
-	IdempotencyKey string    // same key within the same door returns the existing post
+	IdempotencyKey string    // same key from the same caller, for the same account, returns the existing post
 	RequestID      string    // follows the post through the logs
+
+	// KeyScope is whose IdempotencyKey it is: an API token's identity, a chat identity, a
+	// webhook source. Another caller's identical key is another post, never this one's. Empty
+	// only for doors whose keys carry their own namespace (feeds, the CLI).
+	KeyScope string
+	// StrictKey marks a key the caller chose for one request (REST Idempotency-Key, a webhook's
+	// idempotency_key or delivery id): the same key with a different request is refused with a
+	// *storage.KeyConflictError rather than answered with the first post. Keys a door derives
+	// from content (a feed item, a release id) are not strict: a changed item is the same item.
+	StrictKey bool
+	// BodyDigest is the hex SHA-256 of a signed body the door verified: the same body again
+	// from the same KeyScope within storage.BodyReplayWindow answers the first post. Set by
+	// doors whose signatures cover no timestamp or delivery id (GitHub).
+	BodyDigest string
 }

@@ -60,8 +60,11 @@ func NewService(o Options) *Service {
 	return s
 }
 
+// MaxIdempotencyKey is the longest idempotency key the queue stores, in bytes.
+const MaxIdempotencyKey = 200
+
 // Accepted is what a door tells its user: the post id, and whether the request was a repeat
-// of one already accepted (same idempotency key from the same door).
+// of one already accepted (same idempotency key from the same caller, or the same signed body).
 type Accepted struct {
 	Post    storage.Post
 	Existed bool
@@ -95,6 +98,9 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 		}
 	}
 	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
+	if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
+		return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
+	}
 	if err != nil {
 		return Accepted{}, fmt.Errorf("ingest: could not queue the post, nothing was stored; try again: %w", err)
 	}
@@ -122,8 +128,8 @@ func (s *Service) Validate(r Request) error {
 		errs = append(errs, &InvalidError{Field: "scheduled_at", Reason: fmt.Sprintf(
 			"scheduled_at %s is more than %d days ahead; pick an earlier time", r.ScheduledAt.UTC().Format(time.RFC3339), int(s.maxAhead.Hours()/24))})
 	}
-	if len(r.IdempotencyKey) > 200 {
-		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: "idempotency_key is longer than 200 characters"})
+	if len(r.IdempotencyKey) > MaxIdempotencyKey {
+		errs = append(errs, &InvalidError{Field: "idempotency_key", Reason: fmt.Sprintf("idempotency_key is longer than %d characters", MaxIdempotencyKey)})
 	}
 	if err := checkThreadParts(r); err != nil {
 		errs = append(errs, err)
@@ -169,7 +175,11 @@ func (s *Service) newPost(r Request) storage.NewPost {
 		AccountID: r.AccountID, Door: string(r.Origin.Door), OriginRef: r.Origin.Ref,
 		Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID, LinkAttachment: r.LinkAttachment,
 		TopicTag: strings.TrimPrefix(r.TopicTag, "#"), Thread: r.Thread, ScheduledAt: r.ScheduledAt,
-		IdempotencyKey: r.IdempotencyKey, RequestID: r.RequestID,
+		IdempotencyKey: r.IdempotencyKey, IdempotencyScope: r.KeyScope, BodyDigest: r.BodyDigest,
+		RequestID: r.RequestID,
+	}
+	if r.StrictKey && r.IdempotencyKey != "" {
+		np.RequestDigest = RequestDigest(r)
 	}
 	for _, m := range r.Media {
 		np.Media = append(np.Media, storage.Media{Kind: string(m.Kind), URL: m.URL, AltText: m.AltText})

@@ -62,7 +62,17 @@ type NewPost struct {
 	Thread         bool
 	ScheduledAt    time.Time // zero: now
 	IdempotencyKey string    // empty: none
-	RequestID      string
+	// IdempotencyScope is whose key IdempotencyKey is (see idempotency.go): the same key in
+	// another scope, or for another account, is another post. Empty for doors whose keys name
+	// their own namespace (feeds, the CLI).
+	IdempotencyScope string
+	// RequestDigest fingerprints the request sent with IdempotencyKey; the key repeated with
+	// another digest is a *KeyConflictError. Empty: any repeat of the key answers its post.
+	RequestDigest string
+	// BodyDigest is the hex SHA-256 of a verified raw body: the same body again in the same
+	// scope within BodyReplayWindow answers its post. Empty: not checked.
+	BodyDigest string
+	RequestID  string
 }
 
 // Post is one row of the queue.
@@ -130,14 +140,25 @@ func scanPost(s scanner) (Post, error) {
 }
 
 // Enqueue stores a new post durably: it returns only after the transaction holding the row has
-// been committed and synced. If the door already enqueued a post with the same idempotency key,
-// that post is returned with existed true and nothing is written. Concurrent calls share
-// transactions (group commit), so throughput grows with concurrency.
+// been committed and synced. If the caller already enqueued a post with the same idempotency key
+// (or the same signed body), that post is returned with existed true and nothing is written;
+// the same key with a different request is a *KeyConflictError (see idempotency.go).
+// Concurrent calls share transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
+	var conflict *KeyConflictError
 	err = db.batch.do(ctx, func(tx *sql.Tx) error {
 		p, existed, err = db.EnqueueTx(ctx, tx, np)
+		// A conflict wrote nothing, so it is no reason to roll the shared transaction back
+		// and run everyone else's writes again (which a caller could provoke at will).
+		conflict, _ = errors.AsType[*KeyConflictError](err)
+		if conflict != nil {
+			return nil
+		}
 		return err
 	})
+	if err == nil && conflict != nil {
+		err = conflict
+	}
 	if err != nil {
 		return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
 	}
@@ -147,17 +168,8 @@ func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, er
 // EnqueueTx is like Enqueue, but inside the caller's transaction, so a door can commit its own
 // rows (a webhook delivery, a feed item) and the post together.
 func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool, error) {
-	if np.IdempotencyKey != "" {
-		st, err := db.txStmt(ctx, tx, selectByIdempotencyKey)
-		if err != nil {
-			return Post{}, false, err
-		}
-		switch p, err := scanPost(st.QueryRowContext(ctx, np.Door, np.IdempotencyKey)); {
-		case err == nil:
-			return p, true, nil
-		case !errors.Is(err, sql.ErrNoRows):
-			return Post{}, false, err
-		}
+	if p, existed, err := db.existing(ctx, tx, np); existed || err != nil {
+		return p, existed, err
 	}
 	now := db.now()
 	at := np.ScheduledAt
@@ -187,11 +199,14 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		id := newPostID(time.Now())
 		res, err := insert.ExecContext(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
 			np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), ms(at),
-			ms(at), key, np.RequestID, ms(now), ms(now))
+			ms(at), key, np.IdempotencyScope, np.RequestDigest, np.RequestID, ms(now), ms(now))
 		if err != nil {
 			return Post{}, false, err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
+			if err := db.rememberBody(ctx, tx, np, id); err != nil {
+				return Post{}, false, err
+			}
 			return Post{
 				ID: id, AccountID: np.AccountID, Door: np.Door, OriginRef: np.OriginRef, Text: np.Text,
 				Media: np.Media, ReplyToID: np.ReplyToID, QuoteID: np.QuoteID,
@@ -206,15 +221,13 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.
-var hotStatements = []string{insertPost, selectByIdempotencyKey, extendLease, setContainer, completePost, retryPost, failPost,
+var hotStatements = []string{insertPost, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
 	inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
-
-const selectByIdempotencyKey = `SELECT ` + postColumns + ` FROM posts WHERE door = ? AND idempotency_key = ?`
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
 	reply_to_id, quote_id, link_attachment, topic_tag, thread, scheduled_at, state,
-	next_attempt_at, idempotency_key, request_id, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+	next_attempt_at, idempotency_key, idem_scope, idem_digest, request_id, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO NOTHING`
 
 // Get reads one post by its id.

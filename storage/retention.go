@@ -63,5 +63,6 @@ var pruneFinished = []string{
 	`DELETE FROM publish_parts WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM publish_state WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM chat_anchors WHERE post_id IN (SELECT value FROM json_each(?))`,
+	`DELETE FROM signed_bodies WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM posts WHERE id IN (SELECT value FROM json_each(?))`,
 }

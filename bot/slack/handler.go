@@ -3,6 +3,7 @@ package slack
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -90,7 +91,7 @@ func (d *Door) verify(w http.ResponseWriter, r *http.Request) (command, int) {
 		d.log.InfoContext(r.Context(), "slack command refused", slog.String("reason", "bad signature"))
 		return command{}, http.StatusUnauthorized
 	}
-	sig := r.Header.Get("X-Slack-Signature")
+	sig := canonicalSignature(r.Header.Get("X-Slack-Signature"))
 	if !d.replays.first(sig) {
 		d.log.WarnContext(r.Context(), "slack command refused", slog.String("reason", "replayed request"))
 		return command{}, http.StatusUnauthorized
@@ -100,6 +101,19 @@ func (d *Door) verify(w http.ResponseWriter, r *http.Request) (command, int) {
 		return command{}, http.StatusBadRequest
 	}
 	return c, http.StatusOK
+}
+
+// canonicalSignature is a verified X-Slack-Signature in one spelling, lower-case hex. slack-go
+// decodes the hex before comparing, so "v0=ABC…", "v0=abc…" and "v0=AbC…" all verify; keyed on
+// the header as sent, the replay cache and the post's idempotency key would take each case
+// variant of a captured request for a new one (and run its command again: a second post, a
+// second API token). Every spelling of one MAC maps to the same string here.
+func canonicalSignature(sig string) string {
+	mac, err := hex.DecodeString(strings.TrimPrefix(sig, "v0="))
+	if err != nil {
+		return sig // not reached: Ensure has just decoded it
+	}
+	return "v0=" + hex.EncodeToString(mac)
 }
 
 // isSSLCheck peeks at an unsigned body for ssl_check=1 without trusting anything in it.

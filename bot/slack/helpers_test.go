@@ -56,6 +56,8 @@ type env struct {
 	srv   *httptest.Server
 	acme  storage.Account
 	seq   atomic.Int64
+	accts *bottest.Accounts // alice's links, and the API tokens handed out
+	disp  Dispatcher
 }
 
 var alice = bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UALICE", Name: "alice"}
@@ -66,6 +68,7 @@ func newEnv(t testing.TB) *env {
 	e.db = storagetest.Open(t, e.clock.Now)
 	e.acme = storagetest.Account(t, e.db, "acme")
 	accounts := &bottest.Accounts{DB: e.db}
+	e.accts = accounts
 	if err := accounts.Link(context.Background(), alice, e.acme); err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +81,7 @@ func newEnv(t testing.TB) *env {
 			NextFree: e.clock.Now().Add(20 * time.Hour)}}}},
 		Feeds: &bottest.Feeds{}, Webhooks: bottest.Webhooks{}, Now: e.clock.Now,
 	})
+	e.disp = d
 	e.door = e.newDoor(d)
 	e.srv = httptest.NewServer(e.door)
 	t.Cleanup(e.srv.Close)

@@ -9,8 +9,11 @@ import (
 // 5 minutes off in either direction, so a request can only be replayed within 10 minutes.
 const replayWindow = 10 * time.Minute
 
-// replayCache remembers the signatures of verified requests. slack-go's verifier does not
-// deduplicate, so without it a captured request could be replayed for 5 minutes.
+// replayCache remembers the signatures of verified requests, in their canonical spelling
+// (canonicalSignature: the same MAC in upper or mixed case hex is the same request). slack-go's
+// verifier does not deduplicate, so without it a captured request could be replayed for 5
+// minutes. It lives in this process: a post's idempotency key (the same canonical signature,
+// in the database) still holds across a restart, other commands (token) only within it.
 type replayCache struct {
 	now  func() time.Time
 	mu   sync.Mutex

@@ -43,6 +43,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		inv *ingest.InvalidError
 		se  *storage.StateError
 		te  *threads.Error
+
+		conflict *storage.KeyConflictError
 	)
 	switch {
 	case errors.As(err, &inv):
@@ -65,6 +67,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, accounts.ErrNotConnected), errors.Is(err, accounts.ErrNeedsReconnect), errors.Is(err, accounts.ErrTooYoung):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.As(err, &conflict):
+		writeJSON(w, http.StatusConflict, errorBody{Error: conflict.Error(), Field: "Idempotency-Key"})
 	case errors.As(err, &se):
 		writeError(w, http.StatusConflict, "can only cancel posts with status queued: "+se.Error())
 	case errors.As(err, &te):

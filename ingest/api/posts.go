@@ -85,7 +85,10 @@ func decode(w http.ResponseWriter, r *http.Request, into *postRequest) bool {
 // request builds the ingest request for the caller's post.
 func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (ingest.Request, error) {
 	req := ingest.Request{Origin: ingest.Origin{Door: ingest.DoorAPI}, AccountID: accountID, Text: body.Text,
-		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestID: r.Header.Get("X-Request-Id")}
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestID: r.Header.Get("X-Request-Id"),
+		// The key is the caller's: another token holder's "1" is another post (and the same key
+		// with another body is refused, 409).
+		KeyScope: keyScope(caller(r)), StrictKey: true}
 	if body.MediaURL != "" {
 		kind := ingest.MediaImage
 		switch strings.ToUpper(body.MediaType) {
@@ -101,6 +104,16 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		req.Media = []ingest.Media{{Kind: kind, URL: body.MediaURL, AltText: body.AltText}}
 	}
 	return req, nil
+}
+
+// keyScope is whose Idempotency-Key a request carries: the token's identity, which every token
+// has. The token id stands in should an identity ever be missing, never an empty scope, which
+// would share keys with rows from before scopes existed.
+func keyScope(c accounts.Caller) string {
+	if c.Identity.User != "" {
+		return c.Identity.Key()
+	}
+	return fmt.Sprintf("token:%d", c.Token.ID)
 }
 
 func isVideo(u string) bool {
@@ -175,6 +188,7 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postReque
 	p := h.postJSON(acc.Post, a.Username)
 	if acc.Existed {
 		status = http.StatusOK
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	writeJSON(w, status, struct {
 		postJSON

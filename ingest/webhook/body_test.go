@@ -124,15 +124,28 @@ func TestCheckSourceName(t *testing.T) {
 }
 
 func TestIdempotencyKeyPrecedence(t *testing.T) {
-	tests := []struct{ body, preset, delivery, want string }{
-		{"k1", "github-release:9", "d1", "src:key:k1"},
-		{"", "github-release:9", "d1", "src:github-release:9"},
-		{"", "", "d1", "src:delivery:d1"},
-		{"", "", "", ""},
+	tests := []struct {
+		body, preset, delivery, want string
+		strict                       bool
+	}{
+		{"k1", "github-release:9", "d1", "src:key:k1", true},
+		{"", "github-release:9", "d1", "src:github-release:9", false},
+		{"", "", "d1", "src:delivery:d1", true},
+		{"", "", "", "", false},
 	}
 	for _, tt := range tests {
-		if got := idempotencyKey("src", tt.body, tt.preset, tt.delivery); got != tt.want {
-			t.Errorf("idempotencyKey(%q,%q,%q) = %q, want %q", tt.body, tt.preset, tt.delivery, got, tt.want)
+		if got, strict := idempotencyKey("src", tt.body, tt.preset, tt.delivery); got != tt.want || strict != tt.strict {
+			t.Errorf("idempotencyKey(%q,%q,%q) = %q, %v; want %q, %v", tt.body, tt.preset, tt.delivery, got, strict, tt.want, tt.strict)
 		}
+	}
+	// A key over the queue's limit (a 255-byte key under a long source name, a long GitLab
+	// tag) is hashed instead of refused; it still tells keys apart and recognises repeats.
+	long := strings.Repeat("k", 255)
+	src := strings.Repeat("s", 64)
+	a, _ := idempotencyKey(src, long, "", "")
+	b, _ := idempotencyKey(src, long[1:], "", "")
+	again, _ := idempotencyKey(src, long, "", "")
+	if len(a) > ingest.MaxIdempotencyKey || !strings.HasPrefix(a, src+":sha256:") || a == b || a != again {
+		t.Errorf("long keys: %q, %q, %q", a, b, again)
 	}
 }

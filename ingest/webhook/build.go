@@ -3,6 +3,8 @@ package webhook
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -59,7 +61,16 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 	ref, _ := json.Marshal(Ref{Source: src.Name, CallbackURL: callback, DeliveryID: ver.DeliveryID, Event: event})
 	req.Origin = ingest.Origin{Door: ingest.DoorWebhook, Ref: ref}
 	req.AccountID = src.AccountID
-	req.IdempotencyKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
+	req.IdempotencyKey, req.StrictKey = idempotencyKey(src.Name, bodyKey, dec.Key, ver.DeliveryID)
+	req.KeyScope = keyScope(src.Name)
+	if !ver.IDSigned && bodyKey == "" && dec.Key == "" {
+		// The signature does not cover the delivery id, and nothing in the body names the post:
+		// the body itself is what was signed, so it is what is remembered against replay
+		// (storage.BodyReplayWindow). A key in the body (or a preset's) already does that job
+		// for good, so those deliveries skip the extra row.
+		sum := sha256.Sum256(body)
+		req.BodyDigest = hex.EncodeToString(sum[:])
+	}
 	req.RequestID = cmp.Or(ver.DeliveryID, ingest.NewRequestID())
 	return req, dec, nil
 }

@@ -13,11 +13,17 @@
 // signature is checked over those exact bytes, and only then is JSON decoded. Every rejection
 // happens before Enqueue is called, so a rejected request changes nothing.
 //
-// Replays are folded into the idempotency key rather than kept in a separate table: the key of
-// every request is, in order of preference, the body's idempotency_key, the key a preset derives
-// from the payload (a release id, a commit sha), or the delivery id of the scheme (webhook-id,
-// X-GitHub-Delivery, Idempotency-Key). The key is namespaced by source, and the queue's unique
-// key makes "seen before" and "enqueue" one atomic step: a replayed delivery answers the same
-// post id and is never enqueued twice. Standard Webhooks deliveries additionally carry a signed
-// timestamp and are refused outside a five-minute window.
+// Replays are folded into the idempotency key: the key of every request is, in order of
+// preference, the body's idempotency_key, the key a preset derives from the payload (a release
+// id, a commit sha), or the delivery id of the scheme (webhook-id, X-GitHub-Delivery,
+// Idempotency-Key). The key is namespaced by source (its scope in the queue), and the queue's
+// unique key makes "seen before" and "enqueue" one atomic step: a replayed delivery answers the
+// same post id and is never enqueued twice. A sender's own key and a delivery id are strict: the
+// same one with a different post is answered 409, never with the first post.
+//
+// Standard Webhooks deliveries carry a signed id and timestamp and are refused outside a
+// five-minute window. GitHub signs only the body (and GitLab's token signs nothing), so their
+// delivery id header can be changed by whoever captured a delivery: when the key would be that
+// id, the handler also hands the queue the body's SHA-256, and a body already accepted for the
+// source within storage.BodyReplayWindow answers its first post.
 package webhook

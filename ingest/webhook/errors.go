@@ -40,6 +40,18 @@ func (e *notFoundError) Error() string {
 	return fmt.Sprintf("no enabled webhook source named %q; check the URL printed by `spindle sources show`", e.name)
 }
 
+// ConflictError says a delivery reused an idempotency key (its idempotency_key, else its
+// delivery id) that its source already used for a different post. The Enqueuer returns it;
+// it is answered 409 and nothing is queued.
+type ConflictError struct {
+	PostID string // the source's own post the key already names
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("this delivery's idempotency key (its idempotency_key, else its delivery id) was already used "+
+		"for post %s with a different request; nothing was queued: use a new key for a new post", e.PostID)
+}
+
 // problem is one error as answered: status, public JSON and how loudly to log it.
 type problem struct {
 	status int
@@ -65,6 +77,9 @@ func classify(err error) problem {
 	}
 	if fe, ok := errors.AsType[*FieldError](err); ok {
 		return problem{status: http.StatusBadRequest, level: slog.LevelInfo, msg: fe.Error(), field: fe.Field}
+	}
+	if ce, ok := errors.AsType[*ConflictError](err); ok {
+		return problem{status: http.StatusConflict, level: slog.LevelWarn, msg: ce.Error(), field: "idempotency_key"}
 	}
 	if nf, ok := errors.AsType[*notFoundError](err); ok {
 		return problem{status: http.StatusNotFound, level: slog.LevelInfo, msg: nf.Error()}

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -45,7 +47,7 @@ type Sources interface {
 type Accepted struct {
 	ID      string // the post id
 	Status  string // the post's state ("queued" for a new post); empty means "queued"
-	Existed bool   // the idempotency key matched an existing post; nothing new was queued
+	Existed bool   // the idempotency key or the signed body matched an existing post; nothing new was queued
 }
 
 // Enqueuer validates a request (ingest's preflight) and commits it to the queue before it
@@ -83,15 +85,32 @@ func CheckSourceName(name string) error {
 
 // idempotencyKey namespaces a request's key by source, so two sources sending "deploy-1" get
 // two posts, and records where the key came from: the sender's own key wins, then the
-// preset's key from the payload, then the delivery id. Empty when there is none.
-func idempotencyKey(source, bodyKey, presetKey, deliveryID string) string {
+// preset's key from the payload, then the delivery id. Empty when there is none. strict is
+// true for keys that name one request (the sender's key, a delivery id): repeating one with a
+// different post is a conflict. A preset's key names a thing (a release) and is not strict.
+func idempotencyKey(source, bodyKey, presetKey, deliveryID string) (key string, strict bool) {
 	switch {
 	case bodyKey != "":
-		return source + ":key:" + bodyKey
+		return fitKey(source, source+":key:"+bodyKey), true
 	case presetKey != "":
-		return source + ":" + presetKey
+		return fitKey(source, source+":"+presetKey), false
 	case deliveryID != "":
-		return source + ":delivery:" + deliveryID
+		return fitKey(source, source+":delivery:"+deliveryID), true
 	}
-	return ""
+	return "", false
 }
+
+// fitKey keeps a namespaced key within the queue's limit. A longer one (a preset's key over a
+// 250-character GitLab tag, a 255-byte idempotency_key under a long source name) used to be
+// refused with a 400 the sender could not act on; it is replaced by its SHA-256, which
+// recognises a repeat just as well. Keys that fit are kept as they are, so stored rows match.
+func fitKey(source, key string) string {
+	if len(key) <= ingest.MaxIdempotencyKey {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return source + ":sha256:" + hex.EncodeToString(sum[:])
+}
+
+// keyScope is the scope of a source's keys and bodies in the queue: the source is the caller.
+func keyScope(source string) string { return "source:" + source }

@@ -83,6 +83,11 @@ type Verified struct {
 	// SecretIndex is the index in the secrets list of the secret that matched: 0 is the current
 	// secret, higher ones are previous secrets still inside their rotation grace period.
 	SecretIndex int
+	// IDSigned says the signature covers the delivery id and a fresh timestamp (Standard
+	// Webhooks), so only the sender can make a new delivery of the same body. Otherwise (GitHub's
+	// HMAC of the body alone, GitLab's plain token) anyone holding a captured delivery can send
+	// it again under a new id, and the handler remembers the body itself against replay.
+	IDSigned bool
 }
 
 // Verify checks the signature of one delivery against a list of secrets (the current one first,
@@ -218,7 +223,7 @@ func verifyStandard(secrets []string, h http.Header, body []byte, now time.Time)
 		want := standardMAC(key, sh.id, sh.ts, body)
 		for _, got := range sh.sigs {
 			if hmac.Equal(got, want) {
-				return Verified{DeliveryID: sh.id, SecretIndex: i}, nil
+				return Verified{DeliveryID: sh.id, SecretIndex: i, IDSigned: true}, nil
 			}
 		}
 	}

@@ -2,10 +2,12 @@ package webhookstore
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/webhook"
+	"github.com/spindle-threads/spindle/storage"
 )
 
 // Ingest is the part of *ingest.Service the door needs.
@@ -24,6 +26,9 @@ func (e Enqueuer) Enqueue(ctx context.Context, r ingest.Request) (webhook.Accept
 	if err != nil {
 		if fe := fieldError(err); fe != nil {
 			return webhook.Accepted{}, fe
+		}
+		if kc, ok := errors.AsType[*storage.KeyConflictError](err); ok {
+			return webhook.Accepted{}, &webhook.ConflictError{PostID: kc.PostID}
 		}
 		return webhook.Accepted{}, err
 	}

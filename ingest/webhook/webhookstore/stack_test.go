@@ -52,6 +52,7 @@ type stack struct {
 	clock *clock
 	srv   *httptest.Server
 	keys  *accounts.Keys
+	last  http.Header // the headers of the last answer post received
 }
 
 const publicURL = "https://spindle.example.com"
@@ -112,6 +113,7 @@ func (s *stack) post(t testing.TB, source string, h http.Header, body []byte) (i
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	s.last = resp.Header
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]string
 	if err := json.Unmarshal(raw, &out); err != nil {
