@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -60,6 +61,14 @@ type doorReport struct {
 	Door *DoorHealth `json:"door,omitempty"`
 	// Results is how delivering results to the door went (the outbox's view).
 	Results *DoorHealth `json:"results,omitempty"`
+	// Receiving says whether updates can reach the door (Telegram: the webhook is set, or
+	// long polling runs).
+	Receiving *bool `json:"receiving,omitempty"`
+}
+
+// telegramHealth is the Telegram door's own report, which also says whether updates arrive.
+type telegramHealth interface {
+	Health() telegram.Health
 }
 
 func (rd *readiness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -150,9 +159,14 @@ func (a *app) doorReports() map[string]doorReport {
 		"slack": a.slackNotifier, "telegram": a.telegramNotifier, "webhook": a.webhookNotifier, "feed": a.feedNotifier,
 	} {
 		rep := doorReport{Enabled: n != nil}
-		if h, ok := n.(healthReporter); ok {
+		switch h := n.(type) {
+		case healthReporter:
 			own := h.Health()
 			rep.Door = &own
+		case telegramHealth:
+			th := h.Health()
+			rep.Door = &DoorHealth{LastSuccess: th.LastSuccess, LastError: th.LastError, LastErrorAt: th.LastErrorAt}
+			rep.Receiving = &th.Receiving
 		}
 		if r, ok := results[door]; ok {
 			rep.Results = &r

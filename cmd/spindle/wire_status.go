@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/spindle-threads/spindle/publisher/status"
 )
@@ -16,6 +17,7 @@ func (a *app) wireStatus(context.Context) error {
 		Password: a.cfg.AdminPassword,
 		Open:     a.cfg.Sandbox,
 		Location: a.cfg.Timezone,
+		Doors:    func(context.Context) []status.DoorHealth { return statusDoors(a.doorReports()) },
 		Logger:   a.log.With(slog.String("component", "status")),
 		Wake: func() {
 			if a.wake != nil {
@@ -29,4 +31,33 @@ func (a *app) wireStatus(context.Context) error {
 		a.log.Info("status page on", slog.String("url", a.cfg.PublicURL+"/"))
 	}
 	return nil
+}
+
+// statusDoors turns readiness's door reports into the status page's rows, in a fixed order:
+// the door's own view of its service where it keeps one, else how delivering its results went.
+func statusDoors(reports map[string]doorReport) []status.DoorHealth {
+	var out []status.DoorHealth
+	for _, door := range []string{"slack", "telegram", "webhook", "feed"} {
+		r, ok := reports[door]
+		if !ok {
+			continue
+		}
+		row := status.DoorHealth{Door: door, Enabled: r.Enabled}
+		for _, h := range []*DoorHealth{r.Door, r.Results} {
+			if h == nil {
+				continue
+			}
+			if h.LastSuccess.After(row.LastSuccess) {
+				row.LastSuccess = h.LastSuccess
+			}
+			if h.LastError != "" && h.LastErrorAt.After(row.LastErrorAt) {
+				row.LastError, row.LastErrorAt = h.LastError, h.LastErrorAt
+			}
+		}
+		if !row.LastErrorAt.IsZero() && row.LastSuccess.After(row.LastErrorAt) {
+			row.LastError, row.LastErrorAt = "", time.Time{} // it worked again since
+		}
+		out = append(out, row)
+	}
+	return out
 }
