@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"regexp"
 	"strings"
@@ -101,16 +100,9 @@ func TestWholeSystem(t *testing.T) {
 		if !strings.HasPrefix(link, public+"/") {
 			t.Fatalf("connect answer has no link to %s: %q", public, ans)
 		}
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar, Timeout: 15 * time.Second}
-		resp, err := browser.Get(link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.String(), public+"/") {
-			t.Fatalf("the consent round trip ended at %s with %d: %s", resp.Request.URL, resp.StatusCode, page)
+		end, status, page := openConnectLink(t, link)
+		if status != http.StatusOK || !strings.HasPrefix(end.String(), public+"/") {
+			t.Fatalf("the consent round trip ended at %s with %d: %s", end, status, page)
 		}
 		var accounts []struct {
 			Username, Status, Owner string
@@ -239,15 +231,8 @@ func TestWholeSystem(t *testing.T) {
 			t.Fatalf("no connect link reached Telegram; the bot sent %+v", tg.Sent())
 		}
 		link := regexp.MustCompile(`https?://\S+`).FindString(m.Text)
-		browser := &http.Client{Timeout: 15 * time.Second}
-		resp, err := browser.Get(link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("the Telegram consent round trip ended with %d: %s", resp.StatusCode, page)
+		if _, status, page := openConnectLink(t, link); status != http.StatusOK {
+			t.Fatalf("the Telegram consent round trip ended with %d: %s", status, page)
 		}
 		text := "Hello from Telegram, through the real binary"
 		tg.Push(tg.Text(chat, bob, "/post --account @"+tgUser.Username+" "+text))

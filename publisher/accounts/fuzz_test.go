@@ -9,12 +9,12 @@ import (
 func FuzzDecodeState(f *testing.F) {
 	k, _ := NewKeys(testSecret)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	good, _ := k.newState(42, now.Add(time.Minute))
+	good, _ := k.newState(42, now.Add(time.Minute), bindingOf("cookie"))
 	f.Add(good)
 	f.Add(good[:len(good)-1] + "A")
 	f.Add("")
 	f.Add("AQ")
-	f.Add(string(bytes.Repeat([]byte("A"), 66)))
+	f.Add(string(bytes.Repeat([]byte("A"), 87)))
 	f.Fuzz(func(t *testing.T, s string) {
 		st, err := k.decodeState(s, now)
 		if err != nil {
@@ -68,7 +68,7 @@ func TestStateRoundTrip(t *testing.T) {
 	k, _ := NewKeys(testSecret)
 	other, _ := NewKeys(bytes.Repeat([]byte{1}, 32))
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	s, want := k.newState(7, now.Add(15*time.Minute))
+	s, want := k.newState(7, now.Add(15*time.Minute), bindingOf("c"))
 	if got, err := k.decodeState(s, now); err != nil || got != want {
 		t.Fatalf("decode = %+v, %v; want %+v", got, err, want)
 	}
