@@ -15,7 +15,7 @@ FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin spindle \
-    && mkdir -p /data && chown spindle:spindle /data
+    && mkdir -p /data && chown spindle:spindle /data && chmod 0700 /data
 COPY --from=build /out/spindle /usr/local/bin/spindle
 USER spindle
 ENV SPINDLE_DATA_DIR=/data SPINDLE_ADDR=:8080
