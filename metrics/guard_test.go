@@ -12,7 +12,9 @@ import (
 // X-Forwarded-For claiming loopback.
 func TestOnlyFrom(t *testing.T) {
 	office := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("fd00::/8")}
-	secret := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("spindle_posts{account=\"bob\"} 1")) })
+	secret := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("spindle_posts{account=\"bob\"} 1"))
+	})
 	h := OnlyFrom(office, secret)
 	for _, tc := range []struct {
 		name, remote, xff string
@@ -46,4 +48,3 @@ func TestOnlyFrom(t *testing.T) {
 		})
 	}
 }
-

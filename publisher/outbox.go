@@ -24,13 +24,7 @@ const (
 )
 
 // outboxEvent encodes e for the outbox under a dedupe key.
-func (p *Publisher) outboxEvent(e Event, key string) storage.OutboxEvent {
-	b, err := json.Marshal(e)
-	if err != nil { // Event holds only plain fields and valid JSON; this cannot happen
-		panic("publisher: encode event: " + err.Error())
-	}
-	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: b}
-}
+func (p *Publisher) outboxEvent(e Event, key string) storage.OutboxEvent { return encodeEvent(e, key) }
 
 // Deliver hands every due outbox event to its door's Notifier. It is the delivery job.
 func (p *Publisher) Deliver(ctx context.Context) error {

@@ -126,8 +126,8 @@ func (s *Service) complete(ctx context.Context, r *http.Request) (storage.Accoun
 		ttl = 60 * 24 * time.Hour // the documented lifetime, when Threads states none
 	}
 	now := s.now()
-	acct, err := s.db.LinkAccount(ctx, storage.Account{ThreadsUserID: prof.ID, Username: prof.Username,
-		TokenSealed: s.keys.Seal(long.AccessToken, prof.ID), TokenExpiresAt: now.Add(ttl), TokenRefreshedAt: now}, id.ID)
+	acct, err := s.link(ctx, storage.Account{ThreadsUserID: prof.ID, Username: prof.Username,
+		TokenSealed: s.keys.Seal(long.AccessToken, prof.ID), TokenExpiresAt: now.Add(ttl), TokenRefreshedAt: now}, id)
 	if errors.Is(err, storage.ErrOwnedByOther) {
 		return s.fail(http.StatusConflict, ReasonAlreadyConnected, "This Threads account is already connected to another user. Ask them to disconnect it first, or use a different Threads account. Nothing was changed.")
 	}
