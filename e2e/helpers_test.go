@@ -156,6 +156,16 @@ func mustCLI(t *testing.T, bin string, env []string, args ...string) string {
 }
 
 // ledgerCount counts the posts in the simulator's ledger whose text is text.
+// ledgerHas reports whether a published post's text contains sub.
+func ledgerHas(sim *threadstest.Server, sub string) bool {
+	for _, p := range sim.Ledger() {
+		if strings.Contains(p.Text, sub) {
+			return true
+		}
+	}
+	return false
+}
+
 func ledgerCount(sim *threadstest.Server, text string) int {
 	n := 0
 	for _, p := range sim.Ledger() {
