@@ -48,3 +48,20 @@ func TestOnlyFrom(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPeerAllowed: any RemoteAddr is judged without panicking, and with no networks listed
+// only a loopback peer is let in.
+func FuzzPeerAllowed(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:1", "[::1]:80", "[::ffff:127.0.0.1]:80", "10.0.0.1:5", "[fe80::1%eth0]:80", "", "127.0.0.1", "@", "[::1]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, remote string) {
+		if !peerAllowed(remote, nil) {
+			return
+		}
+		ap, err := netip.ParseAddrPort(remote)
+		if err != nil || !ap.Addr().Unmap().IsLoopback() {
+			t.Fatalf("%q let in with no networks listed", remote)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"bytes"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -83,4 +84,25 @@ func TestStateRoundTrip(t *testing.T) {
 	if bytes.Equal(k.state, testSecret) {
 		t.Error("the state key is the raw secret key")
 	}
+}
+
+// FuzzBoundToBrowser: a callback's cookie, being outside input, is accepted only when it is
+// exactly the value the state was bound to.
+func FuzzBoundToBrowser(f *testing.F) {
+	value, binding := newBrowserBinding()
+	st := oauthState{IdentityID: 1, Binding: binding}
+	f.Add(value)
+	f.Add(value[:len(value)-1] + "A")
+	f.Add("")
+	f.Add(" " + value)
+	f.Fuzz(func(t *testing.T, cookie string) {
+		r := httptest.NewRequest("GET", CallbackPath, nil)
+		r.Header.Set("Cookie", BindingCookie+"="+cookie)
+		if !boundToBrowser(r, st) {
+			return
+		}
+		if c, err := r.Cookie(BindingCookie); err != nil || c.Value != value {
+			t.Fatalf("cookie %q accepted for a state bound to another value", cookie)
+		}
+	})
 }
