@@ -92,7 +92,8 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 		}
 		u, err := s.LinkFor(ctx, c.Identity)
 		if err != nil {
-			fail(http.StatusInternalServerError, err.Error())
+			s.log.ErrorContext(ctx, "connect link for an API token failed", slog.String("error", err.Error()))
+			fail(http.StatusInternalServerError, "Spindle could not make a connect link; try again in a moment.")
 			return
 		}
 		if jsonMode {
