@@ -155,7 +155,6 @@ func mustCLI(t *testing.T, bin string, env []string, args ...string) string {
 	return out
 }
 
-// ledgerCount counts the posts in the simulator's ledger whose text is text.
 // ledgerHas reports whether a published post's text contains sub.
 func ledgerHas(sim *threadstest.Server, sub string) bool {
 	for _, p := range sim.Ledger() {
@@ -166,6 +165,7 @@ func ledgerHas(sim *threadstest.Server, sub string) bool {
 	return false
 }
 
+// ledgerCount counts the posts in the simulator's ledger whose text is text.
 func ledgerCount(sim *threadstest.Server, text string) int {
 	n := 0
 	for _, p := range sim.Ledger() {
