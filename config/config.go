@@ -23,6 +23,7 @@ package config
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 )
 
@@ -43,6 +44,8 @@ type Config struct {
 	AdminPassword    Secret         // SPINDLE_ADMIN_PASSWORD: enables the status page.
 	LogFormat        string         // SPINDLE_LOG_FORMAT: "text" or "json".
 	LogLevel         slog.Level     // SPINDLE_LOG_LEVEL
+	// SPINDLE_METRICS_ALLOWED_NETWORKS: who may read /metrics (loopback always may).
+	MetricsAllowedNetworks []netip.Prefix
 
 	Threads  ThreadsConfig
 	Slack    SlackConfig

@@ -48,3 +48,26 @@ func FuzzLoadValue(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseNetworks: whatever SPINDLE_METRICS_ALLOWED_NETWORKS accepts prints back to a list
+// that parses to the same networks, every one of them masked.
+func FuzzParseNetworks(f *testing.F) {
+	for _, s := range []string{"127.0.0.0/8,::1/128", "10.1.2.3/8", "192.168.1.7", " ,fd00::/8,", "fe80::1%eth0", "1.2.3.4/33", "::ffff:1.2.3.4/104"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		ps, err := parseNetworks(v)
+		if err != nil {
+			return
+		}
+		again, err := parseNetworks(joinNetworks(ps))
+		if err != nil || joinNetworks(again) != joinNetworks(ps) {
+			t.Fatalf("%q parsed as %v, which reads back as %v (%v)", v, ps, again, err)
+		}
+		for _, p := range ps {
+			if p != p.Masked() {
+				t.Fatalf("%q kept host bits: %v", v, p)
+			}
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -51,6 +52,7 @@ func TestDefaults(t *testing.T) {
 		Addr: ":8080", DataDir: "./data", PublicURL: "http://localhost:8080",
 		PollInterval: 30 * time.Second, FeedInterval: 10 * time.Minute, Timezone: time.UTC,
 		PublishWorkers: 8, Retention: 365 * 24 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
+		MetricsAllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Threads: ThreadsConfig{
 			RedirectURI:   "http://localhost:8080/api/auth/threads/callback",
 			DefaultScopes: []string{"threads_basic", "threads_content_publish"},
@@ -122,6 +124,9 @@ func TestEveryVariable(t *testing.T) {
 		}},
 		{"TELEGRAM_API_URL", "http://127.0.0.1:9999/", func(c Config) bool { return c.Telegram.APIURL == "http://127.0.0.1:9999" }},
 		{"TELEGRAM_ALLOWED_USERS", "12345, 678,", func(c Config) bool { return reflect.DeepEqual(c.Telegram.AllowedUsers, []int64{12345, 678}) }},
+		{"SPINDLE_METRICS_ALLOWED_NETWORKS", " 10.1.2.3/8, 192.168.1.7 ,fd00::/8", func(c Config) bool {
+			return joinNetworks(c.MetricsAllowedNetworks) == "10.0.0.0/8,192.168.1.7/32,fd00::/8"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {

@@ -162,6 +162,9 @@ func options() []option {
 		{env: "TELEGRAM_ALLOWED_USERS", meta: "IDS", usage: "comma-separated Telegram user ids allowed to use the bot (default: everyone)",
 			parse: func(c *Config, v string) (err error) { c.Telegram.AllowedUsers, err = parseUserIDs(v); return err },
 			show:  func(c Config) string { return joinInts(c.Telegram.AllowedUsers) }},
+		{env: "SPINDLE_METRICS_ALLOWED_NETWORKS", def: "127.0.0.0/8,::1/128", meta: "CIDRS", usage: "comma-separated networks (CIDR) whose TCP peers may read /metrics, besides loopback; others get 403",
+			parse: func(c *Config, v string) (err error) { c.MetricsAllowedNetworks, err = parseNetworks(v); return err },
+			show:  func(c Config) string { return joinNetworks(c.MetricsAllowedNetworks) }},
 	}
 }
 

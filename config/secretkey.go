@@ -32,6 +32,11 @@ func (c *Config) EnsureSecretKey() error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("config: create the data dir for the secret key: %w; set SPINDLE_DATA_DIR to a directory Spindle can write", err)
 	}
+	// An existing data dir (an operator's `mkdir data`, 0755) is tightened too: it holds the
+	// key and the database. One Spindle's user does not own is left as the operator made it.
+	if err := os.Chmod(c.DataDir, 0o700); err != nil && !errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("config: make the data dir private (chmod 700): %w", err)
+	}
 	path := filepath.Join(c.DataDir, SecretKeyFile)
 	key, err := readKeyFile(path)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -49,6 +49,23 @@ func TestEnsureSecretKeyGeneratesOnceAndReuses(t *testing.T) {
 	}
 }
 
+// An operator's `mkdir data` leaves the dir 0755; the key must not sit in a directory others
+// can list and search.
+func TestEnsureSecretKeyTightensAnExistingDataDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := Default()
+	c.DataDir = dir
+	if err := c.EnsureSecretKey(); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := os.Stat(dir); err != nil || d.Mode().Perm() != 0o700 {
+		t.Errorf("data dir mode %v (%v), want 0700", d.Mode().Perm(), err)
+	}
+}
+
 func TestEnsureSecretKeyConcurrentFirstRuns(t *testing.T) {
 	dir := t.TempDir()
 	keys := make([][]byte, 8)

@@ -3,9 +3,12 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 )
 
@@ -151,6 +155,16 @@ func mustCLI(t *testing.T, bin string, env []string, args ...string) string {
 	return out
 }
 
+// ledgerHas reports whether a published post's text contains sub.
+func ledgerHas(sim *threadstest.Server, sub string) bool {
+	for _, p := range sim.Ledger() {
+		if strings.Contains(p.Text, sub) {
+			return true
+		}
+	}
+	return false
+}
+
 // ledgerCount counts the posts in the simulator's ledger whose text is text.
 func ledgerCount(sim *threadstest.Server, text string) int {
 	n := 0
@@ -205,4 +219,29 @@ func daemonEnv(t *testing.T, addr string, sim *threadstest.Server, extra ...stri
 		"THREADS_API_URL=" + sim.URL,
 		"THREADS_AUTH_URL=" + sim.AuthorizeURL(),
 	}, extra...)
+}
+
+// openConnectLink does what a person does with a connect link: opens it in a browser (one
+// that keeps cookies), reads who is being linked and presses Continue, then follows Threads'
+// consent back to Spindle's callback. It returns where the browser ended, the status and
+// the page.
+func openConnectLink(t *testing.T, link string) (*url.URL, int, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 15 * time.Second}
+	get := func(u string) (*url.URL, int, string) {
+		resp, err := browser.Get(u)
+		if err != nil {
+			t.Fatalf("GET %s: %v", u, err)
+		}
+		defer resp.Body.Close()
+		page, _ := io.ReadAll(resp.Body)
+		return resp.Request.URL, resp.StatusCode, string(page)
+	}
+	_, status, page := get(link)
+	next, ok := accounts.ContinueURL(page)
+	if status != http.StatusOK || !ok {
+		t.Fatalf("the connect link answered %d without a Continue link: %s", status, page)
+	}
+	return get(next)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"regexp"
 	"strings"
@@ -101,16 +100,9 @@ func TestWholeSystem(t *testing.T) {
 		if !strings.HasPrefix(link, public+"/") {
 			t.Fatalf("connect answer has no link to %s: %q", public, ans)
 		}
-		jar, _ := cookiejar.New(nil)
-		browser := &http.Client{Jar: jar, Timeout: 15 * time.Second}
-		resp, err := browser.Get(link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.String(), public+"/") {
-			t.Fatalf("the consent round trip ended at %s with %d: %s", resp.Request.URL, resp.StatusCode, page)
+		end, status, page := openConnectLink(t, link)
+		if status != http.StatusOK || !strings.HasPrefix(end.String(), public+"/") {
+			t.Fatalf("the consent round trip ended at %s with %d: %s", end, status, page)
 		}
 		var accounts []struct {
 			Username, Status, Owner string
@@ -239,15 +231,8 @@ func TestWholeSystem(t *testing.T) {
 			t.Fatalf("no connect link reached Telegram; the bot sent %+v", tg.Sent())
 		}
 		link := regexp.MustCompile(`https?://\S+`).FindString(m.Text)
-		browser := &http.Client{Timeout: 15 * time.Second}
-		resp, err := browser.Get(link)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("the Telegram consent round trip ended with %d: %s", resp.StatusCode, page)
+		if _, status, page := openConnectLink(t, link); status != http.StatusOK {
+			t.Fatalf("the Telegram consent round trip ended with %d: %s", status, page)
 		}
 		text := "Hello from Telegram, through the real binary"
 		tg.Push(tg.Text(chat, bob, "/post --account @"+tgUser.Username+" "+text))
@@ -323,9 +308,43 @@ func TestWholeSystem(t *testing.T) {
 			t.Fatalf("no ✅ Posted: %s reached Telegram; the bot sent %+v", p.Permalink, tg.Sent())
 		}
 
+		// bob, while granted, makes @e2eposter follow a feed of his choosing.
+		bobBlog := &feed{}
+		bobBlog.add("bob-first")
+		bobSrv := newHTTPServer(bobBlog)
+		t.Cleanup(func() { bobSrv.CloseClientConnections(); bobSrv.Close() })
+		tg.Push(tg.Text(chat, bob, "/feed add --account @"+user.Username+" "+bobSrv.URL+"/bob.xml"))
+		if _, ok := tg.WaitSent(20*time.Second, func(m telegramtest.Sent) bool {
+			return m.ChatID == chat.ID && strings.Contains(m.Text, "Following "+bobSrv.URL)
+		}); !ok {
+			t.Fatalf("bob's feed add was not acknowledged; the bot sent %+v", tg.Sent())
+		}
+		bobBlog.add("bob-second")
+		eventually(t, 30*time.Second, "the granted feed's item in the ledger", func() bool {
+			return ledgerHas(sim, "https://blog.example.com/bob-second")
+		})
+
 		ans = slackSay(t, "revoke "+tgID+" --account @"+user.Username, "revoke")
 		if !strings.Contains(ans, "may no longer post to @"+user.Username) {
 			t.Fatalf("revoke answer: %q", ans)
+		}
+		// The feed bob added stops with his right: the owner sees it paused, and an item
+		// that appears after the revoke is not posted while the operator's feed keeps going.
+		if ans := slackSay(t, "feed list", "feed"); !strings.Contains(ans, bobSrv.URL+"/bob.xml  (paused)") {
+			t.Errorf("after the revoke, feed list answers %q; want bob's feed paused", ans)
+		}
+		bobBlog.add("bob-third")
+		blog.add("after-revoke")
+		eventually(t, 30*time.Second, "the operator's feed item after the revoke", func() bool {
+			return ledgerHas(sim, "https://blog.example.com/after-revoke")
+		})
+		if ledgerHas(sim, "https://blog.example.com/bob-third") {
+			t.Error("the revoked grantee's feed still posted to the account")
+		}
+		for _, p := range sim.Ledger() {
+			if strings.Contains(p.Text, "https://blog.example.com/bob-second") || strings.Contains(p.Text, "https://blog.example.com/after-revoke") {
+				posts = append(posts, p.Text)
+			}
 		}
 		refused := "This must not be posted after the revoke"
 		tg.Push(tg.Text(chat, bob, "/post --account @"+user.Username+" "+refused))

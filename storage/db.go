@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -44,10 +43,13 @@ var (
 // Open opens (creating if needed) the database in dataDir. It does not migrate: call Migrate,
 // which serve does at start and `spindle migrate` does explicitly.
 func Open(dataDir string, opts Options) (*DB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("storage: create data dir %s: %w", dataDir, err)
+	if err := privateDir(dataDir); err != nil {
+		return nil, fmt.Errorf("storage: create data dir %s: %w; set SPINDLE_DATA_DIR to a directory Spindle's user can write", dataDir, err)
 	}
 	path := filepath.Join(dataDir, FileName)
+	if err := privateDBFiles(path); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
 	keepFreedMemory()
 	// WAL lets readers run beside the writer. busy_timeout covers the short moments another
 	// process (`spindle post` while the daemon runs) holds the write lock. foreign_keys is off

@@ -50,6 +50,7 @@ func (db *DB) TablesReferencingPosts(ctx context.Context) ([]string, error) {
 
 // PruneStatements are the deletes PruneFinished runs.
 func PruneStatements() []string { return pruneFinished }
+
 // MigrateTo lets tests build the schema of an older release, to show what a migration does
 // with the rows it finds.
 func (db *DB) MigrateTo(ctx context.Context, version int) ([]string, error) {

@@ -48,12 +48,15 @@ type Feed struct {
 	Title         string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// CreatedBy is the identity that added the feed from chat; 0 for the operator (command
+	// line). Revoking that identity's access to the account pauses the feed.
+	CreatedBy int64
 }
 
 const feedColumns = `id, url, account_id, report_door, report_ref, template, include_terms,
 	exclude_terms, interval_ms, daily_cap, images, backfill, baselined, enabled, paused_reason,
 	etag, last_modified, failures, next_poll_at, last_success_at, last_error, title,
-	created_at, updated_at`
+	created_at, updated_at, COALESCE(created_by, 0)`
 
 func scanFeed(s scanner) (Feed, error) {
 	var (
@@ -66,7 +69,7 @@ func scanFeed(s scanner) (Feed, error) {
 	err := s.Scan(&f.ID, &f.URL, &f.AccountID, &f.ReportDoor, &ref, &f.Template, &include, &exclude,
 		&interval, &f.DailyCap, &images, &f.Backfill, &baselined, &enabled, &f.PausedReason,
 		&f.ETag, &f.LastModified, &f.Failures, &next, &success, &f.LastError, &f.Title,
-		&created, &updated)
+		&created, &updated, &f.CreatedBy)
 	if err != nil {
 		return Feed{}, err
 	}
@@ -126,14 +129,14 @@ func (db *DB) AddFeedCapped(ctx context.Context, f Feed, limit int) (Feed, error
 	err = db.batch.do(ctx, func(tx *sql.Tx) error {
 		row := tx.QueryRowContext(ctx, `INSERT INTO feeds (url, account_id, report_door, report_ref,
 			template, include_terms, exclude_terms, interval_ms, daily_cap, images, backfill,
-			next_poll_at, created_at, updated_at)
-			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			next_poll_at, created_at, updated_at, created_by)
+			SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 			WHERE ? = 0 OR (SELECT COUNT(*) FROM feeds WHERE account_id = ?) < ?
 			ON CONFLICT (account_id, url) DO NOTHING
 			RETURNING `+feedColumns,
 			f.URL, f.AccountID, f.ReportDoor, string(f.ReportRef), f.Template, include, exclude,
 			f.Interval.Milliseconds(), f.DailyCap, boolInt(f.Images), f.Backfill,
-			ms(f.NextPollAt), now, now, limit, f.AccountID, limit)
+			ms(f.NextPollAt), now, now, nullID(f.CreatedBy), limit, f.AccountID, limit)
 		var err error
 		out, err = scanFeed(row)
 		if !errors.Is(err, sql.ErrNoRows) {

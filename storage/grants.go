@@ -42,11 +42,23 @@ type Grant struct {
 // identity becomes its owner. If another identity owns it and it is not disconnected, nothing
 // changes and the error wraps ErrOwnedByOther. Another identity may take over a disconnected
 // account: the previous owner's grants are dropped (the new owner grants again), its queued
-// posts are kept and go out once it is active.
+// (held) posts are cancelled rather than published under the new owner, and the feeds and
+// webhook sources others added are paused (see LinkAccountWith).
 func (db *DB) LinkAccount(ctx context.Context, a Account, identityID int64) (Account, error) {
+	out, _, err := db.LinkAccountWith(ctx, a, identityID, LinkOptions{})
+	return out, err
+}
+
+// LinkAccountWith is LinkAccount, telling the authors of posts a takeover cancelled through
+// o.Notice, and saying what the takeover did.
+func (db *DB) LinkAccountWith(ctx context.Context, a Account, identityID int64, o LinkOptions) (Account, Takeover, error) {
 	now := ms(db.now())
-	var out Account
+	var (
+		out Account
+		t   Takeover
+	)
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		t = Takeover{}
 		var (
 			owner  int64
 			status AccountStatus
@@ -80,7 +92,11 @@ func (db *DB) LinkAccount(ctx context.Context, a Account, identityID int64) (Acc
 		}
 		if owner != 0 && owner != identityID {
 			// A takeover: the grants were the previous owner's to give, not the new one's.
-			_, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, out.ID)
+			if _, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, out.ID); err != nil {
+				return err
+			}
+			t, err = takeoverTx(ctx, tx, now, out.ID, identityID, o)
+			t.PreviousOwner = owner
 		} else {
 			// An owner needs no grant of its own.
 			_, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ? AND identity_id = ?`, out.ID, identityID)
@@ -88,9 +104,9 @@ func (db *DB) LinkAccount(ctx context.Context, a Account, identityID int64) (Acc
 		return err
 	})
 	if err != nil {
-		return Account{}, fmt.Errorf("storage: link account @%s: %w", a.Username, err)
+		return Account{}, Takeover{}, fmt.Errorf("storage: link account @%s: %w", a.Username, err)
 	}
-	return out, nil
+	return out, t, nil
 }
 
 // UpdateAccountToken replaces an account's sealed token and expiry after a refresh and marks it

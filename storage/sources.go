@@ -39,6 +39,9 @@ type WebhookSource struct {
 	LastDeliveryAt   time.Time // zero: never
 	LastStatus       int       // HTTP status answered to the last delivery
 	LastError        string    // why the last delivery was refused; empty when it was not
+	// CreatedBy is the identity that added the source from chat; 0 for the operator (command
+	// line). Disconnecting or revoking that identity pauses the source.
+	CreatedBy int64
 }
 
 // WebhookDelivery is the outcome of one delivery to a source, for RecordWebhookDeliveries.
@@ -51,7 +54,7 @@ type WebhookDelivery struct {
 
 const webhookSourceColumns = `id, name, account_id, scheme, secret_sealed, prev_secret_sealed,
 	prev_expires_at, preset, template, branch, events, enabled, created_at, updated_at,
-	rotated_at, last_delivery_at, last_status, last_error`
+	rotated_at, last_delivery_at, last_status, last_error, COALESCE(created_by, 0)`
 
 func scanWebhookSource(s scanner) (WebhookSource, error) {
 	var (
@@ -62,7 +65,7 @@ func scanWebhookSource(s scanner) (WebhookSource, error) {
 	)
 	err := s.Scan(&w.ID, &w.Name, &w.AccountID, &w.Scheme, &w.SecretSealed, &w.PrevSecretSealed,
 		&prevExp, &w.Preset, &w.Template, &w.Branch, &events, &enabled, &created, &updated,
-		&rotated, &lastDeliver, &w.LastStatus, &w.LastError)
+		&rotated, &lastDeliver, &w.LastStatus, &w.LastError, &w.CreatedBy)
 	if err != nil {
 		return WebhookSource{}, err
 	}
@@ -107,11 +110,11 @@ func (db *DB) CreateWebhookSource(ctx context.Context, s WebhookSource) (Webhook
 			return fmt.Errorf("account %d: %w", s.AccountID, ErrNotFound)
 		}
 		row := tx.QueryRowContext(ctx, `INSERT INTO webhook_sources (name, account_id, scheme,
-			secret_sealed, preset, template, branch, events, enabled, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			secret_sealed, preset, template, branch, events, enabled, created_at, updated_at, created_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (name) DO NOTHING RETURNING `+webhookSourceColumns,
 			s.Name, s.AccountID, s.Scheme, s.SecretSealed, s.Preset, s.Template, s.Branch, events,
-			enabled, now, now)
+			enabled, now, now, nullID(s.CreatedBy))
 		var err error
 		out, err = scanWebhookSource(row)
 		if errors.Is(err, sql.ErrNoRows) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -223,6 +225,20 @@ func TestPhotoWithPostCaptionQueuedDirectly(t *testing.T) {
 	ps := h.posts()
 	if len(ps) != 1 || ps[0].Text != "Sunset" || len(ps[0].Media) != 1 || ps[0].Media[0].Kind != "image" {
 		t.Fatalf("posts %+v", ps)
+	}
+	// The hosted copy is private to Spindle's user, whatever the umask.
+	dir := filepath.Join(h.dir, "media")
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("media dir: %v (%v), want mode 0700", info, err)
+	}
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		if fi, err := f.Info(); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("hosted file %s: %v (%v), want mode 0600", f.Name(), fi, err)
+		}
+	}
+	if len(files) == 0 {
+		t.Error("no hosted file in the media dir")
 	}
 	h.publishDue()
 	if l := h.sim.Ledger(); len(l) != 1 || l[0].MediaType != "IMAGE" {

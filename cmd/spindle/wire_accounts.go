@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest/api"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -33,6 +34,8 @@ func (a *app) wireAccounts(ctx context.Context) error {
 		DB: a.db, Threads: a.threads, Keys: keys, PublicURL: a.cfg.PublicURL,
 		SuccessRedirectURI: a.cfg.Threads.SuccessRedirectURI, FailureRedirectURI: a.cfg.Threads.FailureRedirectURI,
 		Notifier: a.identityNotifiers, Logger: a.log.With(slog.String("component", "accounts")),
+		// A takeover tells the authors of the posts it cancels, through the publisher's outbox.
+		PostNotice: publisher.CancelledNotice,
 	})
 	oauth := a.accounts.Handler()
 	a.router.Handle(accounts.StartPath, oauth).Methods("GET")

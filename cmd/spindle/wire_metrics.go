@@ -21,5 +21,8 @@ type metricsParts struct {
 // whenever they run.
 func (a *app) buildMetrics() {
 	a.metrics = metrics.New(metrics.Options{Store: a.db, Version: version, Logger: a.log.With(slog.String("component", "metrics"))})
-	a.router.Handle("/metrics", a.metrics.Handler()).Methods(http.MethodGet, http.MethodHead)
+	// Only loopback and SPINDLE_METRICS_ALLOWED_NETWORKS may read it: it names accounts,
+	// sources and feeds.
+	h := metrics.OnlyFrom(a.cfg.MetricsAllowedNetworks, a.metrics.Handler())
+	a.router.Handle("/metrics", h).Methods(http.MethodGet, http.MethodHead)
 }

@@ -50,10 +50,10 @@ func (a *app) wireSlack(ctx context.Context) error {
 		opts.Deleter = a.publisher
 	}
 	if a.feeds != nil {
-		opts.Feeds = chatFeeds{m: a.feeds}
+		opts.Feeds = chatFeeds{m: a.feeds, acct: a.accounts}
 	}
 	if a.webhookSources != nil {
-		opts.Webhooks = chatWebhooks{s: a.webhookSources, publicURL: a.cfg.PublicURL}
+		opts.Webhooks = chatWebhooks{s: a.webhookSources, publicURL: a.cfg.PublicURL, acct: a.accounts}
 	}
 	a.dispatcher = bot.NewDispatcher(opts)
 	if !a.cfg.SlackEnabled() {
@@ -127,12 +127,24 @@ func (q storeQuotas) Quota(ctx context.Context, accountID int64) (bot.QuotaView,
 }
 
 // chatFeeds adapts the feed manager to the dispatcher. The dispatcher has already checked
-// the person's right to the feed's account, so the calls use the operator's scope.
-type chatFeeds struct{ m *rss.Manager }
+// the person's right to the feed's account, so the calls use the operator's scope. The feed
+// records who added it (acct identifies them), so revoking their access pauses it.
+type chatFeeds struct {
+	m    *rss.Manager
+	acct *accounts.Service // nil: feeds are recorded as the operator's
+}
 
 func (f chatFeeds) AddFeed(ctx context.Context, nf bot.NewFeed) (bot.Feed, error) {
+	var by int64
+	if f.acct != nil {
+		id, err := f.acct.Identify(ctx, accounts.Identity{Door: string(nf.AddedBy.Door), Team: nf.AddedBy.Team, User: nf.AddedBy.User, Name: nf.AddedBy.Name})
+		if err != nil {
+			return bot.Feed{}, err
+		}
+		by = id.ID
+	}
 	res, err := f.m.Add(ctx, rss.AddRequest{Owner: rss.ChatRef{Door: string(nf.Origin.Door), Ref: nf.Origin.Ref},
-		AccountID: nf.AccountID, URL: nf.URL, Template: nf.Template, Backfill: nf.Backfill})
+		AccountID: nf.AccountID, URL: nf.URL, Template: nf.Template, Backfill: nf.Backfill, CreatedBy: by})
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return bot.Feed{}, err
@@ -262,13 +274,23 @@ func (c chatAccounts) CreateAPIToken(ctx context.Context, who bot.Identity) (str
 
 // chatWebhooks adapts the webhook sources to the dispatcher's "webhook add": a GitHub-style
 // source (X-Hub-Signature-256), which CI systems and most CMSs can sign.
+//
+// Only an account's owner may add a webhook (the dispatcher checks), so the source is
+// recorded as the owner's: disconnecting the account pauses it.
 type chatWebhooks struct {
 	s         *webhookstore.Store
 	publicURL string
+	acct      *accounts.Service // nil: sources are recorded as the operator's
 }
 
 func (w chatWebhooks) AddWebhook(ctx context.Context, name string, accountID int64) (string, string, error) {
-	added, err := w.s.Add(ctx, webhookstore.Spec{Name: name, AccountID: accountID, Scheme: webhook.SchemeGitHub})
+	var by int64
+	if w.acct != nil {
+		if owner, err := w.acct.Owner(ctx, accountID); err == nil {
+			by = owner.ID
+		}
+	}
+	added, err := w.s.Add(ctx, webhookstore.Spec{Name: name, AccountID: accountID, Scheme: webhook.SchemeGitHub, CreatedBy: by})
 	switch {
 	case errors.Is(err, storage.ErrExists):
 		return "", "", bot.Public(fmt.Sprintf("A webhook named %s exists already; pick another name.", name))

@@ -30,6 +30,9 @@ func connection(a storage.Account, role storage.Role) connectionJSON {
 		UpdatedAt: a.UpdatedAt, Status: string(a.Status), Role: string(role)}
 }
 
+// errNoSuchAccount answers a named account the caller may not use, whether or not it exists.
+var errNoSuchAccount = fmt.Errorf("no Threads account by that name that you may use: check the name in account=@name, or ask the account's owner to grant you access: %w", storage.ErrNotFound)
+
 // caller returns the authenticated caller; RequireToken guarantees one.
 func caller(r *http.Request) accounts.Caller {
 	c, _ := accounts.CallerFrom(r.Context())
@@ -56,6 +59,11 @@ func (h *Handler) account(r *http.Request, named string, manage bool) (storage.A
 			return a, "", fmt.Errorf("this API token is pinned to @%s; use a token of your own for %s: %w", a.Username, named, accounts.ErrForbidden)
 		}
 	} else if a, err = h.acct.ResolveAccount(ctx, c.Identity, named); err != nil {
+		if named != "" && (errors.Is(err, accounts.ErrForbidden) || errors.Is(err, storage.ErrNotFound)) {
+			// One answer, byte for byte, for "no such account" and "not yours": otherwise
+			// anyone with a token could learn which Threads accounts this Spindle holds.
+			return a, "", errNoSuchAccount
+		}
 		return a, "", err
 	}
 	role := storage.RoleGrantee

@@ -27,6 +27,9 @@ type AddRequest struct {
 	Include   []string      // filter terms; see CompileFilter
 	Exclude   []string
 	Images    bool // attach each item's first image
+	// CreatedBy is the identity adding the feed from chat (0: the operator); revoking its
+	// access to the account pauses the feed.
+	CreatedBy int64
 }
 
 // AddResult is what adding a feed did.
@@ -130,7 +133,7 @@ func (m *Manager) newFeed(r AddRequest) (storage.Feed, error) {
 	}
 	return storage.Feed{URL: u.String(), AccountID: r.AccountID, ReportDoor: r.Owner.Door, ReportRef: r.Owner.Ref,
 		Template: strings.TrimSpace(r.Template), Include: r.Include, Exclude: r.Exclude, Interval: interval,
-		DailyCap: limit, Images: r.Images, Backfill: r.Backfill,
+		DailyCap: limit, Images: r.Images, Backfill: r.Backfill, CreatedBy: r.CreatedBy,
 		// Not due before the first poll below has baselined it; settle sets the real time.
 		NextPollAt: m.now().Add(interval)}, nil
 }

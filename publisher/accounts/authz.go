@@ -170,8 +170,9 @@ func (s *Service) Grant(ctx context.Context, owner Identity, accountID int64, gr
 	return g, nil
 }
 
-// Revoke takes back grantee's right to post to accountID; only the owner may. The error wraps
-// storage.ErrNotFound when the grantee had no grant.
+// Revoke takes back grantee's right to post to accountID; only the owner may. The feeds and
+// webhook sources the grantee added to the account are paused and the owner told. The error
+// wraps storage.ErrNotFound when the grantee had no grant.
 func (s *Service) Revoke(ctx context.Context, owner Identity, accountID int64, grantee Identity) error {
 	if err := s.CanManage(ctx, owner, accountID); err != nil {
 		return err
@@ -185,6 +186,14 @@ func (s *Service) Revoke(ctx context.Context, owner Identity, accountID int64, g
 	}
 	if st, err := s.db.Identity(ctx, g.ID); err == nil && st.DefaultAccountID == accountID {
 		_ = s.db.SetDefaultAccount(ctx, g.ID, 0)
+	}
+	// What the grantee set up stops with their right: a feed or webhook of theirs would
+	// otherwise keep posting as the account.
+	if a, err := s.db.Account(ctx, accountID); err == nil {
+		paused := s.pauseAddedBy(ctx, accountID, g.ID, fmt.Sprintf("paused: %s no longer has access to @%s", g, a.Username))
+		if paused.Len() > 0 {
+			s.notify(ctx, owner, fmt.Sprintf("%s can no longer post to @%s.%s", g, a.Username, pausedSentence(paused)))
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ const (
 	ReasonExchangeFailed   = "token_exchange_failed"
 	ReasonNoUserID         = "user_id_unavailable"
 	ReasonAlreadyConnected = "already_connected"
+	ReasonOtherBrowser     = "other_browser"
 	ReasonInternal         = "internal_error"
 )
 
@@ -39,7 +40,7 @@ func (f *linkFailure) Error() string { return f.message }
 // handleCallback is GET /api/auth/threads/callback, where Threads sends the browser back.
 func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	acct, id, err := s.complete(ctx, r.URL.Query())
+	acct, id, err := s.complete(ctx, r)
 	if err != nil {
 		var f *linkFailure
 		if !errors.As(err, &f) {
@@ -63,9 +64,11 @@ func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 	s.page(w, http.StatusOK, "Connected as @"+acct.Username, "Connected — you can close this tab.", true)
 }
 
-// complete runs the callback: state, code exchanges, profile, storage. It stores nothing
-// unless every step succeeded.
-func (s *Service) complete(ctx context.Context, q url.Values) (storage.Account, Identity, error) {
+// complete runs the callback: state, browser binding, code exchanges, profile, storage. It
+// stores nothing unless every step succeeded, and a state presented by a browser that did not
+// open its connect link is refused before it is spent.
+func (s *Service) complete(ctx context.Context, r *http.Request) (storage.Account, Identity, error) {
+	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
 		msg := "You cancelled connecting Threads (or Threads refused it), so nothing was stored. Send connect in chat to try again."
 		if e != "access_denied" {
@@ -79,6 +82,9 @@ func (s *Service) complete(ctx context.Context, q url.Values) (storage.Account, 
 		return s.fail(http.StatusBadRequest, ReasonStateExpired, "Invalid or expired OAuth state: this sign-in took longer than %d minutes. Send connect in chat for a new link (and check the server's clock is synchronized).", int(s.stateTTL.Minutes()))
 	case err != nil:
 		return s.fail(http.StatusBadRequest, ReasonStateInvalid, "Invalid or expired OAuth state: the address was altered or does not come from this Spindle. Start again from a connect link (send connect in chat).")
+	}
+	if !boundToBrowser(r, st) {
+		return s.fail(http.StatusForbidden, ReasonOtherBrowser, "This sign-in was started in another browser, so nothing was linked. If you did not ask to connect a Threads account, someone may have sent you their link: just close this tab. Otherwise send connect in chat and open the new link in this browser.")
 	}
 	if err := s.db.UseOAuthState(ctx, st.Nonce[:], st.Expires); errors.Is(err, storage.ErrUsed) {
 		return s.fail(http.StatusBadRequest, ReasonStateUsed, "Invalid or expired OAuth state: this sign-in was already completed or attempted (the page may have been reloaded). Send connect in chat if the account is not connected.")
@@ -120,8 +126,8 @@ func (s *Service) complete(ctx context.Context, q url.Values) (storage.Account, 
 		ttl = 60 * 24 * time.Hour // the documented lifetime, when Threads states none
 	}
 	now := s.now()
-	acct, err := s.db.LinkAccount(ctx, storage.Account{ThreadsUserID: prof.ID, Username: prof.Username,
-		TokenSealed: s.keys.Seal(long.AccessToken, prof.ID), TokenExpiresAt: now.Add(ttl), TokenRefreshedAt: now}, id.ID)
+	acct, err := s.link(ctx, storage.Account{ThreadsUserID: prof.ID, Username: prof.Username,
+		TokenSealed: s.keys.Seal(long.AccessToken, prof.ID), TokenExpiresAt: now.Add(ttl), TokenRefreshedAt: now}, id)
 	if errors.Is(err, storage.ErrOwnedByOther) {
 		return s.fail(http.StatusConflict, ReasonAlreadyConnected, "This Threads account is already connected to another user. Ask them to disconnect it first, or use a different Threads account. Nothing was changed.")
 	}

@@ -32,9 +32,10 @@ func (s *Service) LinkFor(ctx context.Context, id Identity) (string, error) {
 	return s.public + StartPath + "?link=" + token, nil
 }
 
-// authorizeURL returns Threads' authorize page for id with a fresh signed state.
-func (s *Service) authorizeURL(id Identity) string {
-	state, _ := s.keys.newState(id.ID, s.now().Add(s.stateTTL))
+// authorizeURL returns Threads' authorize page for id with a fresh signed state bound to the
+// browser holding the cookie whose binding is given.
+func (s *Service) authorizeURL(id Identity, binding [bindingLen]byte) string {
+	state, _ := s.keys.newState(id.ID, s.now().Add(s.stateTTL), binding)
 	return s.threads.AuthorizeURL(state)
 }
 
@@ -47,9 +48,15 @@ func (s *Service) Handler() http.Handler {
 	return mux
 }
 
-// handleStart is GET /api/auth/threads. The identity comes from ?link= (a connect link from
-// chat) or from a bearer API token (scripts, as in the integration guide). It answers 302 to
-// the authorize page, or {"url": …} with ?mode=json.
+// handleStart is GET /api/auth/threads. With ?link= (a connect link from chat) it spends the
+// link, gives the browser its binding cookie and shows who is being linked, with a Continue
+// link to Threads' authorize page (?mode=json answers {"url": …} instead, for the same
+// client, which then holds the cookie). A person handed someone else's connect link sees
+// whose it is before anything happens.
+//
+// With a bearer API token (scripts, as in the integration guide) there is no browser yet, so
+// the answer is a fresh connect link for the token's identity (302, or {"url": …} with
+// ?mode=json): the browser that opens it is the one bound.
 func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	jsonMode := r.URL.Query().Get("mode") == "json"
@@ -60,14 +67,22 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 		}
 		s.page(w, status, "Could not start connecting Threads", msg, false)
 	}
-	var id Identity
 	switch link := r.URL.Query().Get("link"); {
 	case link != "":
-		var err error
-		if id, err = s.useLink(ctx, link); err != nil {
+		id, err := s.useLink(ctx, link)
+		if err != nil {
 			fail(http.StatusBadRequest, err.Error())
 			return
 		}
+		cookie, binding := newBrowserBinding()
+		s.setBinding(w, r, cookie)
+		u := s.authorizeURL(id, binding)
+		s.log.InfoContext(ctx, "oauth started", slog.Int64("identity_id", id.ID), slog.String("door", id.Door))
+		if jsonMode {
+			writeJSON(w, http.StatusOK, map[string]string{"url": u})
+			return
+		}
+		s.confirmPage(w, id, u)
 	case r.Header.Get("Authorization") != "":
 		c, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
 		if err != nil {
@@ -75,18 +90,20 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 			fail(http.StatusUnauthorized, err.Error())
 			return
 		}
-		id = c.Identity
+		u, err := s.LinkFor(ctx, c.Identity)
+		if err != nil {
+			s.log.ErrorContext(ctx, "connect link for an API token failed", slog.String("error", err.Error()))
+			fail(http.StatusInternalServerError, "Spindle could not make a connect link; try again in a moment.")
+			return
+		}
+		if jsonMode {
+			writeJSON(w, http.StatusOK, map[string]string{"url": u})
+			return
+		}
+		http.Redirect(w, r, u, http.StatusFound)
 	default:
 		fail(http.StatusUnauthorized, "This address needs a connect link: send connect to the Spindle bot in Slack or Telegram and open the link it answers with (or call it with an API token in Authorization: Bearer).")
-		return
 	}
-	u := s.authorizeURL(id)
-	s.log.InfoContext(ctx, "oauth started", slog.Int64("identity_id", id.ID), slog.String("door", id.Door))
-	if jsonMode {
-		writeJSON(w, http.StatusOK, map[string]string{"url": u})
-		return
-	}
-	http.Redirect(w, r, u, http.StatusFound)
 }
 
 // useLink spends a connect link and returns its identity, or an error a person can act on.

@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"bytes"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -9,12 +10,12 @@ import (
 func FuzzDecodeState(f *testing.F) {
 	k, _ := NewKeys(testSecret)
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	good, _ := k.newState(42, now.Add(time.Minute))
+	good, _ := k.newState(42, now.Add(time.Minute), bindingOf("cookie"))
 	f.Add(good)
 	f.Add(good[:len(good)-1] + "A")
 	f.Add("")
 	f.Add("AQ")
-	f.Add(string(bytes.Repeat([]byte("A"), 66)))
+	f.Add(string(bytes.Repeat([]byte("A"), 87)))
 	f.Fuzz(func(t *testing.T, s string) {
 		st, err := k.decodeState(s, now)
 		if err != nil {
@@ -68,7 +69,7 @@ func TestStateRoundTrip(t *testing.T) {
 	k, _ := NewKeys(testSecret)
 	other, _ := NewKeys(bytes.Repeat([]byte{1}, 32))
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	s, want := k.newState(7, now.Add(15*time.Minute))
+	s, want := k.newState(7, now.Add(15*time.Minute), bindingOf("c"))
 	if got, err := k.decodeState(s, now); err != nil || got != want {
 		t.Fatalf("decode = %+v, %v; want %+v", got, err, want)
 	}
@@ -83,4 +84,25 @@ func TestStateRoundTrip(t *testing.T) {
 	if bytes.Equal(k.state, testSecret) {
 		t.Error("the state key is the raw secret key")
 	}
+}
+
+// FuzzBoundToBrowser: a callback's cookie, being outside input, is accepted only when it is
+// exactly the value the state was bound to.
+func FuzzBoundToBrowser(f *testing.F) {
+	value, binding := newBrowserBinding()
+	st := oauthState{IdentityID: 1, Binding: binding}
+	f.Add(value)
+	f.Add(value[:len(value)-1] + "A")
+	f.Add("")
+	f.Add(" " + value)
+	f.Fuzz(func(t *testing.T, cookie string) {
+		r := httptest.NewRequest("GET", CallbackPath, nil)
+		r.Header.Set("Cookie", BindingCookie+"="+cookie)
+		if !boundToBrowser(r, st) {
+			return
+		}
+		if c, err := r.Cookie(BindingCookie); err != nil || c.Value != value {
+			t.Fatalf("cookie %q accepted for a state bound to another value", cookie)
+		}
+	})
 }

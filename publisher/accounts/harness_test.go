@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -76,8 +77,14 @@ func newEnv(t *testing.T, o envOpts) *env {
 	e.svc = New(Options{DB: e.db, Threads: client, Keys: keys, PublicURL: e.srv.URL, Notifier: e.told,
 		Now: e.clock.Now, SuccessRedirectURI: o.success, FailureRedirectURI: o.failure})
 	h = e.svc.Handler()
-	e.browser = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	e.browser = newBrowser()
 	return e
+}
+
+// newBrowser is a client that keeps cookies, as a browser does, and stops at each redirect.
+func newBrowser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // identify stores a Telegram identity.
@@ -99,10 +106,17 @@ func (e *env) link(id Identity) string {
 	return u
 }
 
-// get fetches u without following redirects and returns status, Location and body.
+// get fetches u in e's browser without following redirects and returns status, Location and
+// body.
 func (e *env) get(u string) (int, string, string) {
 	e.t.Helper()
-	resp, err := e.browser.Get(u)
+	return e.getIn(e.browser, u)
+}
+
+// getIn is get in another browser.
+func (e *env) getIn(browser *http.Client, u string) (int, string, string) {
+	e.t.Helper()
+	resp, err := browser.Get(u)
 	if err != nil {
 		e.t.Fatalf("GET %s: %v", u, err)
 	}
@@ -111,13 +125,15 @@ func (e *env) get(u string) (int, string, string) {
 	return resp.StatusCode, resp.Header.Get("Location"), string(b)
 }
 
-// authorize opens a connect link and follows it to Threads' consent page, returning the
-// callback URL Threads redirects the browser to.
+// authorize opens a connect link, presses Continue on the page naming who is linking, and
+// follows it to Threads' consent page, returning the callback URL Threads redirects the
+// browser to.
 func (e *env) authorize(link string) string {
 	e.t.Helper()
-	status, loc, body := e.get(link)
-	if status != http.StatusFound || !strings.HasPrefix(loc, e.sim.AuthorizeURL()) {
-		e.t.Fatalf("connect link: %d %q %s, want a redirect to the authorize page", status, loc, body)
+	status, _, body := e.get(link)
+	loc, ok := ContinueURL(body)
+	if status != http.StatusOK || !ok || !strings.HasPrefix(loc, e.sim.AuthorizeURL()) {
+		e.t.Fatalf("connect link: %d %s, want a page with Continue to the authorize page", status, body)
 	}
 	status, cb, body := e.get(loc)
 	if status != http.StatusFound || !strings.HasPrefix(cb, e.srv.URL+CallbackPath) {

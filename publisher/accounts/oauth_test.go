@@ -284,11 +284,10 @@ func TestStartWithAPIToken(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || out.URL == "" {
 		t.Fatalf("start with token: %d %+v", resp.StatusCode, out)
 	}
-	status, cb, _ := e.get(out.URL)
-	if status != http.StatusFound {
-		t.Fatalf("authorize: %d", status)
+	if !strings.HasPrefix(out.URL, e.srv.URL+StartPath+"?link=") {
+		t.Fatalf("start with token answered %q, want a connect link for the browser to open", out.URL)
 	}
-	if status, _, body := e.get(cb); status != http.StatusOK {
+	if status, _, body := e.get(e.authorize(out.URL)); status != http.StatusOK {
 		t.Fatalf("callback: %d %s", status, body)
 	}
 	if _, err := e.svc.DefaultAccount(context.Background(), id); err != nil {

@@ -51,6 +51,9 @@ type Options struct {
 	Logger   *slog.Logger     // nil: discard
 	// LinkTTL and StateTTL bound a connect link and an OAuth state; zero means 15 minutes.
 	LinkTTL, StateTTL time.Duration
+	// PostNotice makes the outbox event that tells a post's author it was cancelled and why
+	// (publisher.CancelledNotice); nil tells nobody. A takeover uses it.
+	PostNotice func(p storage.Post, reason string, at time.Time) storage.OutboxEvent
 }
 
 // Service links identities to Threads accounts and answers who may do what.
@@ -66,6 +69,7 @@ type Service struct {
 	log      *slog.Logger
 	linkTTL  time.Duration
 	stateTTL time.Duration
+	notice   func(p storage.Post, reason string, at time.Time) storage.OutboxEvent
 }
 
 // New returns a Service. It panics without DB, Threads or Keys: that is a wiring bug.
@@ -75,7 +79,8 @@ func New(o Options) *Service {
 	}
 	s := &Service{db: o.DB, threads: o.Threads, keys: o.Keys, public: strings.TrimSuffix(o.PublicURL, "/"),
 		success: o.SuccessRedirectURI, failure: o.FailureRedirectURI, notifier: o.Notifier,
-		now: o.Now, log: o.Logger, linkTTL: cmp.Or(o.LinkTTL, DefaultLinkTTL), stateTTL: cmp.Or(o.StateTTL, DefaultStateTTL)}
+		now: o.Now, log: o.Logger, linkTTL: cmp.Or(o.LinkTTL, DefaultLinkTTL), stateTTL: cmp.Or(o.StateTTL, DefaultStateTTL),
+		notice: o.PostNotice}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -13,14 +13,21 @@ import (
 )
 
 // The OAuth state is version(1) | nonce(16) | identity id(8, big endian) | expiry(8, unix
-// seconds, big endian) | HMAC-SHA256 of all that under the state key, truncated to 16 bytes,
-// in unpadded base64url: 66 characters. Being signed, it needs no row until it is used; the
-// callback records its nonce then, which is what makes it single use.
+// seconds, big endian) | browser binding(16) | HMAC-SHA256 of all that under the state key,
+// truncated to 16 bytes, in unpadded base64url: 87 characters. Being signed, it needs no row
+// until it is used; the callback records its nonce then, which is what makes it single use.
+//
+// The browser binding is the SHA-256 (truncated) of a random value kept in an HttpOnly cookie
+// of the browser that opened the connect link (see binding.go). Without it, whoever holds a
+// state could hand its authorize URL to someone else and own their Threads account once they
+// consent; with it, the callback refuses a browser that did not start the flow. Version 1
+// states (no binding) are refused.
 const (
-	stateVersion = 1
+	stateVersion = 2
 	nonceLen     = 16
+	bindingLen   = 16
 	macLen       = 16
-	stateRawLen  = 1 + nonceLen + 8 + 8 + macLen
+	stateRawLen  = 1 + nonceLen + 8 + 8 + bindingLen + macLen
 )
 
 // Errors of a state that cannot be accepted.
@@ -35,11 +42,14 @@ type oauthState struct {
 	Nonce      [nonceLen]byte
 	IdentityID int64
 	Expires    time.Time // whole seconds
+	// Binding commits to the browser cookie's value: bindingOf(cookie).
+	Binding [bindingLen]byte
 }
 
-// newState returns a fresh signed state for identityID, valid until expires.
-func (k *Keys) newState(identityID int64, expires time.Time) (string, oauthState) {
-	st := oauthState{IdentityID: identityID, Expires: time.Unix(expires.Unix(), 0).UTC()}
+// newState returns a fresh signed state for identityID, valid until expires, bound to the
+// browser holding the cookie value whose bindingOf is binding.
+func (k *Keys) newState(identityID int64, expires time.Time, binding [bindingLen]byte) (string, oauthState) {
+	st := oauthState{IdentityID: identityID, Expires: time.Unix(expires.Unix(), 0).UTC(), Binding: binding}
 	rand.Read(st.Nonce[:])
 	return k.encodeState(st), st
 }
@@ -50,6 +60,7 @@ func (k *Keys) encodeState(st oauthState) string {
 	b = append(b, st.Nonce[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(st.IdentityID))
 	b = binary.BigEndian.AppendUint64(b, uint64(st.Expires.Unix()))
+	b = append(b, st.Binding[:]...)
 	b = append(b, k.stateMAC(b)...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
@@ -72,6 +83,7 @@ func (k *Keys) decodeState(s string, now time.Time) (oauthState, error) {
 	copy(st.Nonce[:], body[1:1+nonceLen])
 	id := binary.BigEndian.Uint64(body[1+nonceLen:])
 	exp := int64(binary.BigEndian.Uint64(body[1+nonceLen+8:]))
+	copy(st.Binding[:], body[1+nonceLen+16:])
 	if id == 0 || id > 1<<62 || exp <= 0 {
 		return oauthState{}, ErrStateInvalid
 	}

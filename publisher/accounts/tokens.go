@@ -146,7 +146,7 @@ func (s *Service) Disconnect(ctx context.Context, id Identity, accountID int64) 
 
 // DisconnectAccount deletes accountID's token and marks it disconnected: its queued posts
 // stay queued, held until it is connected again (the publisher leases only active accounts),
-// and its owner is told. by says who asked, for that message. Ownership and grants are kept,
+// the feeds and webhook sources its owner added are paused, and its owner is told. by says who asked, for that message. Ownership and grants are kept,
 // so a reconnect by the owner picks up where it left off; another identity may then connect
 // the same Threads account and become its owner, which drops the old owner's grants.
 func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by string) (storage.Account, error) {
@@ -170,6 +170,11 @@ func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by str
 	msg += " and its access token deleted."
 	if len(queued) > 0 {
 		msg += fmt.Sprintf(" %d queued post(s) are held until you connect it again; cancel them with cancel <id> if they should not go out.", len(queued))
+	}
+	// The owner's own feeds and webhooks stop with the account; resume them after connecting
+	// again. If someone else connects it instead, the held posts are cancelled (link).
+	if owner, err := s.db.AccountOwner(ctx, accountID); err == nil {
+		msg += pausedSentence(s.pauseAddedBy(ctx, accountID, owner.ID, fmt.Sprintf("paused: @%s was disconnected", a.Username)))
 	}
 	s.notifyOwner(ctx, accountID, msg)
 	return s.db.Account(ctx, accountID)

@@ -82,7 +82,7 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The status page could not read the database: "+err.Error()+". Check the server log.", http.StatusInternalServerError)
 		return
 	}
-	v.Flash = r.URL.Query().Get("flash")
+	v.Flash = flashText(r)
 	var buf bytes.Buffer
 	if err := h.pages.page.Execute(&buf, v); err != nil {
 		h.opts.Logger.ErrorContext(r.Context(), "status page template", "err", err)

@@ -2,6 +2,7 @@ package status_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -176,31 +177,29 @@ func TestCancel(t *testing.T) {
 	}
 
 	resp, _ = f.do(t, "POST", "/status/posts/"+f.queued.ID+"/cancel", password, url.Values{"csrf": {token}})
-	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "cancelled") {
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/?flash=cancelled" {
 		t.Errorf("cancel: status %d location %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if s := f.state(t, f.queued.ID); s != storage.StateCancelled {
 		t.Errorf("after cancel the post is %s, want cancelled", s)
 	}
 	// The flash shows on the page it redirects to.
-	_, body := f.do(t, "GET", resp.Header.Get("Location"), password, nil)
-	if !strings.Contains(body, "Post "+f.queued.ID+" cancelled.") {
-		t.Errorf("the page after cancel does not show the flash")
+	if got := f.flash(t, resp); got != "The post was cancelled." {
+		t.Errorf("the page after cancel shows the flash %q", got)
 	}
 
 	// A failed post cannot be cancelled: a clear message, no change.
 	resp, _ = f.do(t, "POST", "/status/posts/"+f.failed.ID+"/cancel", password, url.Values{"csrf": {token}})
-	loc, _ := url.QueryUnescape(resp.Header.Get("Location"))
-	if !strings.Contains(loc, "is failed, so it cannot be cancelled") {
-		t.Errorf("cancel of a failed post: location %q", loc)
+	if got := f.flash(t, resp); !strings.Contains(got, "state does not allow this") {
+		t.Errorf("cancel of a failed post: flash %q", got)
 	}
 	if s := f.state(t, f.failed.ID); s != storage.StateFailed {
 		t.Errorf("failed post became %s", s)
 	}
 	// A post that does not exist.
 	resp, _ = f.do(t, "POST", "/status/posts/nosuch/cancel", password, url.Values{"csrf": {token}})
-	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "does not exist") {
-		t.Errorf("cancel of a missing post: location %q", loc)
+	if got := f.flash(t, resp); !strings.Contains(got, "does not exist") {
+		t.Errorf("cancel of a missing post: flash %q", got)
 	}
 }
 
@@ -228,8 +227,8 @@ func TestRetry(t *testing.T) {
 	}
 	// Retrying a queued post says so and changes nothing.
 	resp, _ = f.do(t, "POST", "/status/posts/"+f.queued.ID+"/retry", password, url.Values{"csrf": {token}})
-	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "is queued, so it cannot be retried") {
-		t.Errorf("retry of a queued post: location %q", loc)
+	if got := f.flash(t, resp); !strings.Contains(got, "state does not allow this") {
+		t.Errorf("retry of a queued post: flash %q", got)
 	}
 }
 
@@ -256,16 +255,44 @@ func TestFeedPauseResume(t *testing.T) {
 		t.Error("page does not show the paused feed with a Resume button")
 	}
 	resp, _ := f.do(t, "POST", path("pause"), password, url.Values{"csrf": {token}})
-	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "already paused") {
-		t.Errorf("second pause: location %q", loc)
+	if got := f.flash(t, resp); !strings.Contains(got, "already paused") {
+		t.Errorf("second pause: flash %q", got)
 	}
 	f.do(t, "POST", path("resume"), password, url.Values{"csrf": {token}})
 	if !enabled() {
 		t.Fatal("feed still paused after resume")
 	}
 	resp, _ = f.do(t, "POST", "/status/feeds/x/resume", password, url.Values{"csrf": {token}})
-	if loc, _ := url.QueryUnescape(resp.Header.Get("Location")); !strings.Contains(loc, "not a feed number") {
-		t.Errorf("bad feed id: location %q", loc)
+	if got := f.flash(t, resp); !strings.Contains(got, "not a feed number") {
+		t.Errorf("bad feed id: flash %q", got)
+	}
+}
+
+var flashRE = regexp.MustCompile(`<p class="flash" role="status">([^<]*)</p>`)
+
+// flash follows an action's redirect and returns the flash the page shows, or "".
+func (f *fixture) flash(t *testing.T, action *http.Response) string {
+	t.Helper()
+	_, body := f.do(t, "GET", action.Header.Get("Location"), password, nil)
+	if m := flashRE.FindStringSubmatch(body); m != nil {
+		return html.UnescapeString(m[1])
+	}
+	return ""
+}
+
+// An attacker sends the operator a link to their own status page with words of their own in
+// it; before the fix the page showed them as Spindle's message.
+func TestFlashCarriesNoAttackerText(t *testing.T) {
+	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
+	for _, q := range []string{"Spindle+was+hacked%3A+call+%2B1-555-0100", "cancelled%3Cb%3Ex", "<script>alert(1)</script>", "retried "} {
+		_, body := f.do(t, "GET", "/?flash="+q, password, nil)
+		if strings.Contains(body, "class=\"flash\"") || strings.Contains(body, "555-0100") || strings.Contains(body, "alert(1)") {
+			t.Errorf("?flash=%s put text on the page", q)
+		}
+	}
+	_, body := f.do(t, "GET", "/?flash=feed-paused", password, nil)
+	if !strings.Contains(body, "The feed was paused.") {
+		t.Error("a known flash code shows no text")
 	}
 }
 

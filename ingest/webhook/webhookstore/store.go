@@ -163,6 +163,9 @@ type Spec struct {
 	Template  string   // text/template source, checked here
 	Branch    string   // github-push only
 	Events    []string // empty: every event
+	// CreatedBy is the identity adding the source from chat (0: the operator); disconnecting
+	// or revoking it pauses the source.
+	CreatedBy int64
 }
 
 // Check validates a spec, with errors an operator can act on.
@@ -208,7 +211,7 @@ func (s *Store) Add(ctx context.Context, sp Spec) (Added, error) {
 	row, err := s.db.CreateWebhookSource(ctx, storage.WebhookSource{
 		Name: sp.Name, AccountID: sp.AccountID, Scheme: string(sp.Scheme),
 		SecretSealed: s.seal.Seal(secret, aad(sp.Name)), Preset: sp.Preset, Template: sp.Template,
-		Branch: sp.Branch, Events: sp.Events, Enabled: true,
+		Branch: sp.Branch, Events: sp.Events, Enabled: true, CreatedBy: sp.CreatedBy,
 	})
 	if err != nil {
 		return Added{}, err
