@@ -39,6 +39,9 @@ type Store interface {
 	ChatAnchor(ctx context.Context, postID string) (string, []byte, error)
 	Delivered(ctx context.Context, door string, eventID int64) (bool, error)
 	MarkDelivered(ctx context.Context, door string, eventID int64) error
+	// FirstSeen records a signed request's key and reports whether it was new: the replay
+	// guard that outlives a restart and holds across replicas.
+	FirstSeen(ctx context.Context, key string, expires time.Time) (bool, error)
 }
 
 // Slack's limits on response_url, and on how long a slash command may wait for its answer.

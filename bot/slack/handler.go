@@ -96,6 +96,15 @@ func (d *Door) verify(w http.ResponseWriter, r *http.Request) (command, int) {
 		d.log.WarnContext(r.Context(), "slack command refused", slog.String("reason", "replayed request"))
 		return command{}, http.StatusUnauthorized
 	}
+	// The in-process cache answers most replays; the database answers those sent after a
+	// restart or to another replica.
+	if fresh, err := d.store.FirstSeen(r.Context(), "slack:"+sig, d.now().Add(replayWindow)); err != nil {
+		d.log.ErrorContext(r.Context(), "slack command refused: could not check it against replays", slog.Any("error", err))
+		return command{}, http.StatusServiceUnavailable
+	} else if !fresh {
+		d.log.WarnContext(r.Context(), "slack command refused", slog.String("reason", "replayed request (seen before a restart or by another replica)"))
+		return command{}, http.StatusUnauthorized
+	}
 	c := command{SlashCommand: sc, signature: sig, received: d.now(), sslCheck: r.PostForm.Get("ssl_check") == "1"}
 	if !c.sslCheck && (sc.TeamID == "" || sc.UserID == "") {
 		return command{}, http.StatusBadRequest

@@ -12,8 +12,8 @@ const replayWindow = 10 * time.Minute
 // replayCache remembers the signatures of verified requests, in their canonical spelling
 // (canonicalSignature: the same MAC in upper or mixed case hex is the same request). slack-go's
 // verifier does not deduplicate, so without it a captured request could be replayed for 5
-// minutes. It lives in this process: a post's idempotency key (the same canonical signature,
-// in the database) still holds across a restart, other commands (token) only within it.
+// minutes. It lives in this process and answers most replays cheaply; Store.FirstSeen keeps
+// the same keys in the database, for replays sent after a restart or to another replica.
 type replayCache struct {
 	now  func() time.Time
 	mu   sync.Mutex

@@ -68,24 +68,32 @@ func TestSignatureCaseReplay(t *testing.T) {
 	}
 }
 
-// TestSignatureCaseReplayAfterRestart: the replay cache lives in memory, so a door started
-// afresh (a restart, another replica) does not remember the request; the post's idempotency
-// key, kept in the database on the canonical signature, still answers the first post.
-func TestSignatureCaseReplayAfterRestart(t *testing.T) {
+// TestReplayAfterRestart: a door started afresh (a restart, another replica) has an empty
+// in-process cache, yet a captured `token` or `post` request replayed to it, in any spelling of
+// its signature, is refused: the database remembers the signature. No second token, no second
+// post.
+func TestReplayAfterRestart(t *testing.T) {
 	e := newEnv(t)
 	at := time.Now()
-	body := e.command("UALICE", "post survive a restart once")
-	e.accepted(body, at, "Queued")
-	sig := slacktest.Sign(testSecret, at.Unix(), body)
-	for i, v := range caseVariants(sig) {
-		srv := httptest.NewServer(e.newDoor(e.disp))
-		a := e.sendAs(srv, body, at, v)
-		srv.Close()
-		if a.status != http.StatusOK || !strings.Contains(a.Text, "Already queued") {
-			t.Errorf("variant %d after a restart: %d %q, want the first post answered again", i, a.status, a.Text)
+	tokenBody := e.command("UALICE", "token")
+	e.accepted(tokenBody, at, "spt_test_UALICE_1")
+	postBody := e.command("UALICE", "post survive a restart once")
+	e.accepted(postBody, at, "Queued")
+	for name, body := range map[string]string{"token": tokenBody, "post": postBody} {
+		sig := slacktest.Sign(testSecret, at.Unix(), body)
+		for i, v := range append(caseVariants(sig), "") {
+			srv := httptest.NewServer(e.newDoor(e.disp))
+			a := e.sendAs(srv, body, at, v)
+			srv.Close()
+			if a.status != http.StatusUnauthorized || strings.Contains(a.Text, "spt_") {
+				t.Errorf("%s replayed after a restart (variant %d): %d %q, want 401", name, i, a.status, a.Text)
+			}
 		}
 	}
 	if n := e.posts(); n != 1 {
 		t.Errorf("%d posts queued, want 1", n)
+	}
+	if a := e.say("UALICE", "token"); !strings.Contains(a.Text, "spt_test_UALICE_2") {
+		t.Errorf("next token: %q, want the second token handed out", a.Text)
 	}
 }
