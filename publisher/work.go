@@ -271,6 +271,10 @@ func (r *run) checkChildren(ctx context.Context, i int) error {
 	c.MediaType, c.ImageURL, c.VideoURL, c.AltText, c.Children = threads.MediaTypeCarousel, "", "", "", pt.Children
 	id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
 	if err != nil {
+		// Item containers are single-use too: a create whose answer was lost (or that Meta
+		// processes late) may have taken them into a carousel, and Threads refuses them in
+		// another. The next attempt makes new items; the old ones are never published.
+		pt.Children, pt.ContainerAt = nil, time.Time{}
 		return r.failure(ctx, pt, r.explain(err, ""))
 	}
 	now := r.p.now()
