@@ -3,8 +3,8 @@ package publisher_test
 import (
 	"bufio"
 	"context"
-	"io"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"os"
