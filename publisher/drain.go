@@ -115,7 +115,7 @@ func (p *Publisher) Drain(ctx context.Context) error {
 				wctx, h := p.claim(ctx, post, sent)
 				go func() {
 					defer func() { done <- struct{}{} }()
-					defer p.holds.remove(post.ID)
+					defer p.holds.remove(h)
 					defer h.cancel(nil)
 					p.process(wctx, post, h)
 				}()

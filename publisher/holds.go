@@ -61,10 +61,14 @@ func (hs *holds) add(h *hold) {
 	hs.m[h.lease.ID] = h
 }
 
-func (hs *holds) remove(id string) {
+// remove forgets h, and only h: a worker that committed its step and is on its way out must
+// not drop the hold of the next worker already claimed for the same post.
+func (hs *holds) remove(h *hold) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	delete(hs.m, id)
+	if hs.m[h.lease.ID] == h {
+		delete(hs.m, h.lease.ID)
+	}
 }
 
 func (hs *holds) ids() []string {

@@ -224,3 +224,24 @@ func TestOwnPostIsNeverReclaimed(t *testing.T) {
 		}
 	}
 }
+
+// TestCarouselRefusedOnceIsRetriedWithNewItems: Threads refuses a carousel create (as it does
+// when its items already went into a carousel an earlier attempt created and never recorded);
+// the post is tried once more with new items, and published once.
+func TestCarouselRefusedOnceIsRetriedWithNewItems(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	media := mediaServer(t)
+	a := e.account("carousel")
+	e.sim.Fault(threadstest.EndpointCreateContainer, threadstest.Fault{Kind: threadstest.FaultError, Skip: 2, Count: 1,
+		Error: &threadstest.GraphError{HTTPStatus: 400, Type: "THApiException", Code: 100,
+			Message: "Param children contains 1, which already belongs to carousel 2."}})
+	p := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "two pictures", Media: []storage.Media{
+		{Kind: "image", URL: media.URL + "/img.png"}, {Kind: "image", URL: media.URL + "/img2.png"}}})
+	e.drain(p.ID)
+	if got := e.get(p.ID); got.State != storage.StatePosted {
+		t.Fatalf("carousel ended %s: %s", got.State, got.LastError)
+	}
+	if n := len(e.sim.Ledger()); n != 1 {
+		t.Fatalf("published %d times", n)
+	}
+}

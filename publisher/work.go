@@ -275,6 +275,11 @@ func (r *run) checkChildren(ctx context.Context, i int) error {
 		// processes late) may have taken them into a carousel, and Threads refuses them in
 		// another. The next attempt makes new items; the old ones are never published.
 		pt.Children, pt.ContainerAt = nil, time.Time{}
+		if !threads.IsRetryable(err) && !threads.MaybePublished(err) && pt.Recreates == 0 {
+			// A refusal may name items an earlier attempt already put in a carousel (its commit
+			// was lost with its lease): try once with new items before failing the post.
+			return r.recreate(ctx, i, "Threads refused the carousel ("+reasonOf(err)+")")
+		}
 		return r.failure(ctx, pt, r.explain(err, ""))
 	}
 	now := r.p.now()
