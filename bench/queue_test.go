@@ -58,7 +58,7 @@ func BenchmarkSpindle(b *testing.B) {
 				if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: acct, Door: "cli", Text: "hello"}); err != nil {
 					return err
 				}
-				ps, err := db.Lease(ctx, time.Now(), 1, 5*time.Second)
+				ps, err := db.Lease(ctx, 1, 5*time.Second)
 				if err != nil {
 					return err
 				}

@@ -3,6 +3,7 @@ package publisher
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/spindle-threads/spindle/storage"
@@ -84,10 +85,16 @@ func (p *Publisher) wakeAt(t time.Time) {
 
 // Drain publishes every due post: it leases posts (one per account at a time) into a pool of
 // Workers and keeps leasing as workers free up, until nothing is due. It is the drain job;
-// calls do not overlap.
+// calls do not overlap. While it runs, a heartbeat renews the leases of the posts its workers
+// hold, and the posts held are never reclaimed by its own leases (see holds.go).
 func (p *Publisher) Drain(ctx context.Context) error {
 	p.drainMu.Lock()
 	defer p.drainMu.Unlock()
+	beat, stopBeat := context.WithCancel(ctx)
+	var beating sync.WaitGroup
+	beating.Go(func() { p.heartbeat(beat) })
+	defer beating.Wait()
+	defer stopBeat() // after the workers are collected below: defers run last first
 	workers := p.opts.Workers
 	done := make(chan struct{}, workers)
 	inflight := 0
@@ -100,16 +107,20 @@ func (p *Publisher) Drain(ctx context.Context) error {
 		p.woken.Store(false)
 		var leased []storage.Post
 		if free := workers - inflight; free > 0 && ctx.Err() == nil {
+			sent := time.Now() // monotonic: the lease runs at most LeaseTTL from here
 			var err error
-			leased, err = p.store.Lease(ctx, p.now(), free, p.opts.LeaseTTL)
+			leased, err = p.store.Lease(ctx, free, p.opts.LeaseTTL, p.holds.ids()...)
 			if err != nil {
 				return err
 			}
 			for _, post := range leased {
 				inflight++
+				wctx, h := p.claim(ctx, post, sent)
 				go func() {
 					defer func() { done <- struct{}{} }()
-					p.process(ctx, post)
+					defer p.holds.remove(h)
+					defer h.cancel(nil)
+					p.process(wctx, post, h)
 				}()
 			}
 		}
@@ -138,6 +149,15 @@ func (p *Publisher) Drain(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// claim records a leased post as held by this process, before the next Lease can see it, and
+// gives its worker a context that a lost lease cancels.
+func (p *Publisher) claim(ctx context.Context, post storage.Post, sent time.Time) (context.Context, *hold) {
+	wctx, cancel := context.WithCancelCause(ctx)
+	h := &hold{lease: storage.LeaseOf(post), cancel: cancel, confirmed: sent}
+	p.holds.add(h)
+	return wctx, h
 }
 
 // armNextDue arranges a wake for the next post that becomes due before the next interval.

@@ -20,10 +20,10 @@ func TestHousekeepDeletesFinishedPostsPastRetention(t *testing.T) {
 		tweak: func(o *publisher.Options) { o.Retention = 30 * 24 * time.Hour }})
 	a := e.account("alice")
 	old := e.enqueue(storage.NewPost{AccountID: a.ID, Door: "cli", Text: "a month ago"})
-	e.drainOnce()
+	e.settle(clock)
 	clock.Advance(31 * 24 * time.Hour)
 	recent := e.enqueue(storage.NewPost{AccountID: a.ID, Door: "cli", Text: "today"})
-	e.drainOnce()
+	e.settle(clock)
 	for _, p := range []storage.Post{old, recent} {
 		if got := e.get(p.ID); got.State != storage.StatePosted {
 			t.Fatalf("post %s is %s before housekeeping, want posted", p.ID, got.State)

@@ -15,7 +15,9 @@ import (
 
 // Queue is the part of the store the drain uses: leasing posts and committing their steps.
 type Queue interface {
-	Lease(ctx context.Context, now time.Time, n int, ttl time.Duration) ([]storage.Post, error)
+	// Lease claims up to n due posts for ttl, by the database's clock; held are posts this
+	// process still works on, never to be reclaimed.
+	Lease(ctx context.Context, n int, ttl time.Duration, held ...string) ([]storage.Post, error)
 	Extend(ctx context.Context, l storage.Lease, ttl time.Duration) error
 	Get(ctx context.Context, id string) (storage.Post, error)
 	Advance(ctx context.Context, l storage.Lease, s storage.Step) error
@@ -125,16 +127,21 @@ type Options struct {
 
 	Workers      int           // posts published at once, one per account [8]
 	PollInterval time.Duration // the drain job's interval [5 s]
-	LeaseTTL     time.Duration // how long a worker holds a post before it is reclaimed [2 min]
-	Now          func() time.Time
-	Logger       *slog.Logger
+	// LeaseTTL is how long a claim on a post lasts without renewal [2 min]. While a worker runs,
+	// a heartbeat renews it every LeaseTTL/4; a post is reclaimed only when its worker is gone.
+	LeaseTTL time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
 
 	Limits         Limits
 	ReconcileAt    float64       // reconcile with Threads once local use passes this share [0.8]
 	ReconcileEvery time.Duration // at most this often per account [5 min]
 	Delays         Delays
 	Retry          Retry
-	// NoAutoPublish turns off auto_publish_text, making text posts use the container flow too.
+	// NoAutoPublish is kept for compatibility and has no effect: every post, text included,
+	// goes through a committed container (see work.go), never auto_publish_text.
+	//
+	// Deprecated: text posts no longer use auto_publish_text.
 	NoAutoPublish bool
 	// RefreshBefore refreshes long-lived tokens this close to expiry [7 days].
 	RefreshBefore time.Duration
@@ -170,6 +177,8 @@ type Publisher struct {
 	lanes      *lanes
 	deliveries DeliveryObserver
 	health     deliveryHealth
+
+	holds holds // the posts this process is working on
 }
 
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.
@@ -277,13 +286,16 @@ const (
 	FailContainer FailureClass = "container"
 	// FailRetriesExhausted: retryable failures went on past Retry.MaxAttempts or MaxTime.
 	FailRetriesExhausted FailureClass = "retries_exhausted"
+	// FailPanic: Spindle itself failed on the post (a bug, logged with its stack): the worker
+	// recovered, and the post was retried or, after maxPanicFailures, failed.
+	FailPanic FailureClass = "panic"
 )
 
 // FailureClasses lists every FailureClass, so that a metric can start each at zero.
 func FailureClasses() []FailureClass {
 	return []FailureClass{FailPermanent, FailTransient, FailRateLimited, FailAuth, FailPermission,
 		FailValidation, FailMediaNotReady, FailNotFound, FailRestricted, FailMedia, FailContainer,
-		FailRetriesExhausted}
+		FailRetriesExhausted, FailPanic}
 }
 
 // noObserver is the Observer when nobody listens.

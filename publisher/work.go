@@ -4,7 +4,6 @@ package publisher
 // by committing where it got to (storage.Advance), so that no worker ever sleeps on Meta:
 //
 //	(no container) ──create──► container committed, requeued for its first status check
-//	    │  text, top level: auto_publish_text marker committed ──create+publish──► published
 //	container IN_PROGRESS ──► requeued for another check (recreated after Delays.ContainerMax)
 //	container FINISHED ──quota gate──► threads_publish ──► media id + permalink committed
 //	container PUBLISHED (publish answer lost, or crash) ──► media id found in recent threads
@@ -14,16 +13,21 @@ package publisher
 // for its own. A long text flagged thread is a chain of parts, each replying to the previous
 // one; every part's progress is its own row, so each part is published exactly once.
 //
-// The container id is committed before threads_publish, and a publish is committed with its
-// quota use and result event in one transaction: after a crash, a timeout, a 5xx or any answer
-// marked MaybePublished, the container's status decides, never a blind second publish.
+// Every kind of post, text included, goes through a container whose id is committed before
+// threads_publish, and a publish is committed with its quota use and result event in one
+// transaction: after a crash, a timeout, a 5xx, a refused publish or any answer marked
+// MaybePublished, the container's status decides, never a blind second publish. Meta publishes
+// a container at most once, so even a publish request still travelling when its process died,
+// processed after the restarted process looked, cannot make a second post. auto_publish_text is
+// not used for that reason: its only handle is the post's text in the user's recent threads,
+// which a request processed late is not yet in when the restarted process looks. A container
+// created but never committed (the process died between the two) is simply never published.
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher/threads"
@@ -32,30 +36,38 @@ import (
 
 // run is one lease of one post.
 type run struct {
-	p        *Publisher
-	post     storage.Post
-	lease    storage.Lease
-	token    string
-	userID   string
-	texts    []string
-	parts    []storage.Part
-	state    storage.PublishState
-	now      time.Time
-	extended time.Time
+	p      *Publisher
+	post   storage.Post
+	lease  storage.Lease
+	token  string
+	userID string
+	texts  []string
+	parts  []storage.Part
+	state  storage.PublishState
+	now    time.Time
+	hold   *hold // this process's claim on the post, kept alive by the heartbeat
 }
 
 // errStop ends a run after it committed its step.
 var errStop = errors.New("step committed")
 
-// process runs the state machine for one leased post until it commits a step.
-func (p *Publisher) process(ctx context.Context, post storage.Post) {
-	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
-	r.extended = r.now
+// process runs the state machine for one leased post until it commits a step. A panic on the
+// way fails this post's step (see recovered), never the daemon.
+func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
+	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now(), hold: h}
+	defer func() {
+		if v := recover(); v != nil {
+			p.recovered(ctx, post, v)
+		}
+	}()
 	err := r.run(ctx)
 	if err != nil && !errors.Is(err, errStop) {
 		if ctx.Err() != nil {
-			// Shutting down: nothing more is written; the lease expires and the post resumes
+			// Shutting down, or the lease was lost: nothing more is written; the post resumes
 			// from its last committed step.
+			if errors.Is(context.Cause(ctx), errLeaseLost) {
+				p.log.Warn("stopped working on a post whose lease was lost", slog.String("post", post.ID))
+			}
 			return
 		}
 		p.log.Warn("publishing step failed; the post will be retried when its lease expires",
@@ -133,22 +145,11 @@ func (r *run) replyTo(i int) string {
 func (r *run) advancePart(ctx context.Context, i int) error {
 	pt := &r.parts[i]
 	if !pt.AutoPublishAt.IsZero() && pt.ContainerID == "" {
-		// An auto-publish began and its outcome was never committed: find it before anything.
-		m, found, err := r.findPublished(ctx, i, pt.AutoPublishAt)
-		if err != nil {
-			return r.failure(ctx, pt, err)
-		}
-		if found {
-			return r.published(ctx, i, m.ID, m.Permalink)
-		}
-		pt.AutoPublishAt = time.Time{}
+		return r.legacyAutoPublish(ctx, i)
 	}
 	if pt.ContainerID == "" && len(pt.Children) == 0 {
 		if err := r.gate(ctx, i); err != nil {
 			return err
-		}
-		if r.autoPublish(i) {
-			return r.createAutoPublished(ctx, i)
 		}
 		return r.create(ctx, i)
 	}
@@ -158,11 +159,29 @@ func (r *run) advancePart(ctx context.Context, i int) error {
 	return r.checkAndPublish(ctx, i)
 }
 
-// autoPublish says whether part i may use auto_publish_text: a text-only post at the top
-// level. A reply is left out because a lost answer is reconciled through the user's recent
-// threads, which lists top-level posts only.
-func (r *run) autoPublish(i int) bool {
-	return !r.p.opts.NoAutoPublish && i == 0 && len(r.post.Media) == 0 && r.post.ReplyToID == ""
+// autoPublishSettle is how long after an auto_publish_text request began its outcome is
+// awaited before it is looked for: longer than the client's timeout, so a request still in
+// flight has been answered or dropped.
+const autoPublishSettle = 2 * time.Minute
+
+// legacyAutoPublish resumes a part an earlier version began with auto_publish_text and never
+// recorded the outcome of (a crash, a lost answer). Its only handle is the text in the user's
+// recent threads: it waits until the request has surely settled, looks once, and if the post is
+// not there goes on with a container (the container flow every post uses now).
+func (r *run) legacyAutoPublish(ctx context.Context, i int) error {
+	pt := &r.parts[i]
+	if settled := pt.AutoPublishAt.Add(autoPublishSettle); r.p.now().Before(settled) {
+		return r.requeue(ctx, pt, settled, "waiting to learn whether an earlier attempt published the post")
+	}
+	m, found, err := r.findPublished(ctx, i, pt.AutoPublishAt)
+	if err != nil {
+		return r.failure(ctx, pt, err)
+	}
+	if found {
+		return r.published(ctx, i, m.ID, m.Permalink)
+	}
+	pt.AutoPublishAt = time.Time{}
+	return r.advancePart(ctx, i)
 }
 
 func (r *run) container(i int) threads.Container {
@@ -184,24 +203,6 @@ func (r *run) container(i int) threads.Container {
 	return c
 }
 
-func (r *run) createAutoPublished(ctx context.Context, i int) error {
-	pt := &r.parts[i]
-	pt.AutoPublishAt = r.p.now()
-	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: []storage.Part{*pt}}); err != nil {
-		return err
-	}
-	c := r.container(i)
-	c.AutoPublishText = true
-	id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
-	if err != nil {
-		if !threads.MaybePublished(err) {
-			pt.AutoPublishAt = time.Time{} // certainly not published
-		}
-		return r.failure(ctx, pt, r.explain(err, ""))
-	}
-	return r.published(ctx, i, id, "")
-}
-
 // create makes part i's containers and requeues the post for their first status check.
 func (r *run) create(ctx context.Context, i int) error {
 	pt := &r.parts[i]
@@ -215,7 +216,7 @@ func (r *run) create(ctx context.Context, i int) error {
 			} else {
 				c.MediaType, c.ImageURL = threads.MediaTypeImage, m.URL
 			}
-			if err := r.keepAlive(ctx); err != nil {
+			if err := r.held(ctx); err != nil {
 				return err
 			}
 			id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
@@ -244,9 +245,6 @@ func (r *run) create(ctx context.Context, i int) error {
 func (r *run) checkChildren(ctx context.Context, i int) error {
 	pt := &r.parts[i]
 	for k, id := range pt.Children {
-		if err := r.keepAlive(ctx); err != nil {
-			return err
-		}
 		st, err := r.p.api.ContainerStatus(ctx, r.token, id)
 		if err != nil {
 			if threads.ClassOf(err) == threads.ClassNotFound {
@@ -258,7 +256,11 @@ func (r *run) checkChildren(ctx context.Context, i int) error {
 		case threads.StatusInProgress:
 			return r.stillProcessing(ctx, i)
 		case threads.StatusError:
-			return r.containerError(ctx, i, st.ErrorMessage, r.post.Media[k].URL)
+			url := ""
+			if k < len(r.post.Media) {
+				url = r.post.Media[k].URL
+			}
+			return r.containerError(ctx, i, st.ErrorMessage, url)
 		case threads.StatusFinished:
 		default: // EXPIRED, or PUBLISHED which an item never is on its own
 			return r.recreate(ctx, i, "a carousel item's container expired")
@@ -268,109 +270,20 @@ func (r *run) checkChildren(ctx context.Context, i int) error {
 	c.MediaType, c.ImageURL, c.VideoURL, c.AltText, c.Children = threads.MediaTypeCarousel, "", "", "", pt.Children
 	id, err := r.p.api.CreateContainer(ctx, r.token, r.userID, c)
 	if err != nil {
+		// Item containers are single-use too: a create whose answer was lost (or that Meta
+		// processes late) may have taken them into a carousel, and Threads refuses them in
+		// another. The next attempt makes new items; the old ones are never published.
+		pt.Children, pt.ContainerAt = nil, time.Time{}
+		if !threads.IsRetryable(err) && !threads.MaybePublished(err) && pt.Recreates == 0 {
+			// A refusal may name items an earlier attempt already put in a carousel (its commit
+			// was lost with its lease): try once with new items before failing the post.
+			return r.recreate(ctx, i, "Threads refused the carousel ("+reasonOf(err)+")")
+		}
 		return r.failure(ctx, pt, r.explain(err, ""))
 	}
 	now := r.p.now()
 	pt.ContainerID, pt.ContainerAt = id, now
 	return r.requeue(ctx, pt, now.Add(r.p.opts.Delays.TextCheck), "waiting for Threads to process the carousel")
-}
-
-// checkAndPublish looks at the committed container and acts on its status.
-func (r *run) checkAndPublish(ctx context.Context, i int) error {
-	pt := &r.parts[i]
-	st, err := r.p.api.ContainerStatus(ctx, r.token, pt.ContainerID)
-	if err != nil {
-		if threads.ClassOf(err) == threads.ClassNotFound {
-			return r.recreate(ctx, i, "the container disappeared")
-		}
-		return r.failure(ctx, pt, r.explain(err, ""))
-	}
-	switch st.Status {
-	case threads.StatusInProgress:
-		return r.stillProcessing(ctx, i)
-	case threads.StatusPublished:
-		return r.reconcile(ctx, i)
-	case threads.StatusExpired:
-		return r.recreate(ctx, i, "the container expired before it was published")
-	case threads.StatusError:
-		url := ""
-		if len(r.post.Media) == 1 && i == 0 {
-			url = r.post.Media[0].URL
-		}
-		return r.containerError(ctx, i, st.ErrorMessage, url)
-	case threads.StatusFinished:
-	default:
-		return r.failure(ctx, pt, fmt.Errorf("Threads reported an unknown container status %q — will check again", st.Status))
-	}
-	if err := r.gate(ctx, i); err != nil {
-		return err
-	}
-	if err := r.keepAlive(ctx); err != nil {
-		return err
-	}
-	id, err := r.p.api.Publish(ctx, r.token, r.userID, pt.ContainerID)
-	switch {
-	case err == nil:
-		return r.published(ctx, i, id, "")
-	case threads.IsMediaNotReady(err):
-		pt.NotReady++
-		if pt.NotReady >= r.p.opts.Retry.MaxNotReady {
-			return r.recreate(ctx, i, "Threads kept answering that the media was not ready")
-		}
-		return r.requeue(ctx, pt, r.p.now().Add(r.p.opts.Delays.NotReadyWait), "Threads had not finished processing the media")
-	case threads.MaybePublished(err):
-		// The post may be live: the container's status decides, now or at the next step.
-		if st, serr := r.p.api.ContainerStatus(ctx, r.token, pt.ContainerID); serr == nil && st.Status == threads.StatusPublished {
-			return r.reconcile(ctx, i)
-		}
-		return r.failure(ctx, pt, r.explain(err, ""))
-	}
-	return r.failure(ctx, pt, r.explain(err, ""))
-}
-
-// reconcile completes a part whose container reports PUBLISHED although the publish answer
-// was lost: it finds the media id among the user's recent threads and never publishes again.
-func (r *run) reconcile(ctx context.Context, i int) error {
-	pt := &r.parts[i]
-	m, found, err := r.findPublished(ctx, i, pt.ContainerAt)
-	if err != nil {
-		return r.failure(ctx, pt, err)
-	}
-	if !found {
-		// Published, but not findable (a reply is not listed among recent threads): record it
-		// as published without its id rather than ever publish it twice.
-		r.p.log.Warn("post published but its media id could not be found; recording it without a link",
-			slog.String("post", r.post.ID), slog.Int("part", i))
-	}
-	return r.published(ctx, i, m.ID, m.Permalink)
-}
-
-// findPublished looks for part i among the posts published since (a little before) since: same
-// text, not already recorded by another post; the oldest such wins.
-func (r *run) findPublished(ctx context.Context, i int, since time.Time) (threads.MediaObject, bool, error) {
-	if r.quotaKind(i) != storage.QuotaPosts {
-		return threads.MediaObject{}, false, nil // replies are not listed: see reconcile
-	}
-	recent, err := r.p.api.RecentThreads(ctx, r.token, r.userID, since.Add(-2*time.Minute), 100)
-	if err != nil {
-		return threads.MediaObject{}, false, r.explain(err, "")
-	}
-	want := strings.TrimSpace(r.texts[i])
-	var best threads.MediaObject
-	found := false
-	for _, m := range recent { // newest first
-		if strings.TrimSpace(m.Text) != want {
-			continue
-		}
-		taken, err := r.p.store.MediaIDTaken(ctx, m.ID)
-		if err != nil {
-			return threads.MediaObject{}, false, err
-		}
-		if !taken {
-			best, found = m, true
-		}
-	}
-	return best, found, nil
 }
 
 // published records part i as published with its media id. The last part completes the post
@@ -479,16 +392,6 @@ func cmpOr(s, def string) string {
 		return def
 	}
 	return s
-}
-
-// keepAlive extends the lease during long steps (a carousel of twenty items).
-func (r *run) keepAlive(ctx context.Context) error {
-	now := r.p.now()
-	if now.Sub(r.extended) < r.p.opts.LeaseTTL/3 {
-		return nil
-	}
-	r.extended = now
-	return r.p.store.Extend(ctx, r.lease, r.p.opts.LeaseTTL)
 }
 
 // event is an event about this post.

@@ -255,7 +255,7 @@ func TestAccountsExpiringAndMediaLookup(t *testing.T) {
 		t.Errorf("empty media id: %v", err)
 	}
 	p, _, _ := db.Enqueue(ctx, storage.NewPost{AccountID: soon.ID, Door: "api", Text: "x"})
-	leased, _ := db.Lease(ctx, clock.Now(), 1, time.Minute)
+	leased, _ := db.Lease(ctx, 1, time.Minute)
 	if len(leased) != 1 {
 		t.Fatalf("leased %d", len(leased))
 	}

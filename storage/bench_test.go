@@ -106,7 +106,7 @@ func leaseDrain(b *testing.B, db *storage.DB, workers int, complete func(storage
 	inflight, finished := 0, 0
 	for finished < b.N {
 		if free := min(workers-inflight, b.N-finished-inflight); free > 0 {
-			ps, err := db.Lease(ctx, time.Now(), free, time.Minute)
+			ps, err := db.Lease(ctx, free, time.Minute)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -150,7 +150,7 @@ func leaseEachWorker(b *testing.B, db *storage.DB, workers int, complete func(st
 		go func() {
 			defer wg.Done()
 			for done.Load() < int64(b.N) {
-				ps, err := db.Lease(ctx, time.Now(), 1, time.Minute)
+				ps, err := db.Lease(ctx, 1, time.Minute)
 				if err != nil {
 					b.Error(err)
 					return

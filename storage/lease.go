@@ -13,17 +13,25 @@ import (
 // post in flight under a live lease gets nothing, so one account is never published in
 // parallel. Every claim bumps attempts, the fencing token the other calls take.
 //
+// held names the posts the calling process is still working on: they are never reclaimed,
+// whatever their lease's expiry says (a wall clock that jumped forward makes a live lease look
+// expired), and their accounts stay busy. The caller keeps extending their leases.
+//
+// Whether a lease expired and whether a post is due are judged by one clock, the database's
+// (leaseClock), never by the caller's: across processes only one clock may decide.
+//
 // Lease runs as one write of the group committer: the writer is one connection running
 // immediate transactions, so the select and the update see the same snapshot and no other
 // leaser can interleave: no post is leased twice.
-func (db *DB) Lease(ctx context.Context, now time.Time, n int, ttl time.Duration) ([]Post, error) {
+func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...string) ([]Post, error) {
 	if n <= 0 {
 		return nil, nil
 	}
 	var leased []Post
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		leased = leased[:0]
-		ids, err := db.leaseCandidates(ctx, tx, ms(now), n)
+		now := db.leaseClock()
+		ids, err := db.leaseCandidates(ctx, tx, ms(now), n, held)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -46,6 +54,12 @@ func (db *DB) Lease(ctx context.Context, now time.Time, n int, ttl time.Duration
 	return leased, nil
 }
 
+// leaseClock is the one clock leases are judged by: claims, expiry, extensions and due times.
+// For SQLite, whose every user is in this process (one daemon per data dir, enforced by the
+// data dir lock), it is the process's clock, db.now; a shared database would read its own
+// (PostgreSQL's now()) here, so that replicas with skewed clocks agree.
+func (db *DB) leaseClock() time.Time { return db.now() }
+
 // dueScan bounds how many due rows leaseCandidates reads in arrival order before it probes
 // account by account instead (when a few busy accounts fill the head of the queue).
 const dueScan = 512
@@ -54,7 +68,11 @@ const dueScan = 512
 // plus crashed ones), so they are read whole; expired ones come first. Then due posts are read
 // in due order: the first one seen of each idle account is that account's oldest. If the head
 // of the queue is all busy accounts, one indexed probe per account finds the rest.
-func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int) ([]string, error) {
+func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int, held []string) ([]string, error) {
+	mine := make(map[string]bool, len(held))
+	for _, id := range held {
+		mine[id] = true
+	}
 	busy := map[int64]bool{}
 	var ids []string
 	err := db.eachRow(ctx, tx, inFlightPosts, nil, func(rows *sql.Rows) error {
@@ -67,7 +85,7 @@ func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int)
 		}
 		if !busy[account] {
 			busy[account] = true
-			if expires <= now && len(ids) < n {
+			if expires <= now && !mine[id] && len(ids) < n {
 				ids = append(ids, id) // reclaim: its worker is gone
 			}
 		}
@@ -163,7 +181,7 @@ func LeaseOf(p Post) Lease { return Lease{ID: p.ID, Attempt: p.Attempts} }
 
 // Extend pushes a held lease out to now+ttl, for work that runs longer than the first lease.
 func (db *DB) Extend(ctx context.Context, l Lease, ttl time.Duration) error {
-	now := db.now()
+	now := db.leaseClock()
 	return db.fenced(ctx, "extend", l, extendLease, ms(now.Add(ttl)), ms(now))
 }
 
@@ -230,10 +248,11 @@ const (
 		WHERE id = ? AND state = 'publishing' AND attempts = ?`
 )
 
-// ReleaseLeases expires every lease still held, and returns how many. serve calls it at start:
-// one daemon owns the queue, so a lease held at start belongs to a process that died, and its
-// post should resume now (from its committed container) rather than wait out the TTL. Running
-// two daemons on one database is not supported.
+// ReleaseLeases expires every lease still held, and returns how many. serve calls it at start,
+// once it holds the data dir lock (LockDataDir): one daemon owns the queue, so a lease held at
+// start belongs to a process that died, and its post should resume now (from its committed
+// container) rather than wait out the TTL. Without that lock a second daemon would expire the
+// live leases of the first.
 func (db *DB) ReleaseLeases(ctx context.Context) (int, error) {
 	var n int64
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {

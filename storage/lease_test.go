@@ -11,9 +11,9 @@ import (
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
-func lease(t *testing.T, db *storage.DB, now time.Time, n int) []storage.Post {
+func lease(t *testing.T, db *storage.DB, n int) []storage.Post {
 	t.Helper()
-	ps, err := db.Lease(context.Background(), now, n, time.Minute)
+	ps, err := db.Lease(context.Background(), n, time.Minute)
 	if err != nil {
 		t.Fatalf("lease: %v", err)
 	}
@@ -32,7 +32,7 @@ func TestLeaseOnePerAccountInOrder(t *testing.T) {
 	}
 	enqueue(t, db, storage.NewPost{AccountID: b.ID, Door: "cli", Text: "b"})
 
-	got := lease(t, db, clock.Now(), 10)
+	got := lease(t, db, 10)
 	if len(got) != 2 {
 		t.Fatalf("leased %d posts, want one per account (2)", len(got))
 	}
@@ -43,13 +43,13 @@ func TestLeaseOnePerAccountInOrder(t *testing.T) {
 	if byAccount[a.ID].ID != aIDs[0] {
 		t.Fatalf("alice's oldest post must go first: got %s want %s", byAccount[a.ID].ID, aIDs[0])
 	}
-	if more := lease(t, db, clock.Now(), 10); len(more) != 0 {
+	if more := lease(t, db, 10); len(more) != 0 {
 		t.Fatalf("accounts with a post in flight got another: %v", more)
 	}
 	if err := db.Complete(context.Background(), storage.LeaseOf(byAccount[a.ID]), "m", "p"); err != nil {
 		t.Fatal(err)
 	}
-	next := lease(t, db, clock.Now(), 10)
+	next := lease(t, db, 10)
 	if len(next) != 1 || next[0].ID != aIDs[1] {
 		t.Fatalf("after completing, alice's next post must follow: %v", next)
 	}
@@ -62,16 +62,16 @@ func TestLeaseExpiredIsReclaimed(t *testing.T) {
 	p := enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "x"})
 	enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "y"})
 
-	first := lease(t, db, clock.Now(), 1)
+	first := lease(t, db, 1)
 	if err := db.SetContainer(context.Background(), storage.LeaseOf(first[0]), "c-77"); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(59 * time.Second)
-	if got := lease(t, db, clock.Now(), 5); len(got) != 0 {
+	if got := lease(t, db, 5); len(got) != 0 {
 		t.Fatalf("a live lease was reclaimed: %v", got)
 	}
 	clock.Advance(2 * time.Second) // the worker died; its lease ran out
-	got := lease(t, db, clock.Now(), 5)
+	got := lease(t, db, 5)
 	if len(got) != 1 || got[0].ID != p.ID || got[0].Attempts != 2 || got[0].ContainerID != "c-77" {
 		t.Fatalf("expired lease must be reclaimed first, container kept: %+v", got)
 	}
@@ -117,7 +117,7 @@ func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				ps, err := db.Lease(ctx, time.Now(), 3, time.Hour)
+				ps, err := db.Lease(ctx, 3, time.Hour)
 				if err != nil {
 					t.Error(err)
 					return
@@ -182,10 +182,10 @@ func TestLeaseFindsIdleAccountBehindBusyHead(t *testing.T) {
 	wg.Wait()
 	clock.Advance(time.Second)
 	late := enqueue(t, db, storage.NewPost{AccountID: idle.ID, Door: "cli", Text: "behind the crowd"})
-	if got := lease(t, db, clock.Now(), 1); len(got) != 1 || got[0].AccountID != busy.ID {
+	if got := lease(t, db, 1); len(got) != 1 || got[0].AccountID != busy.ID {
 		t.Fatalf("first lease should take the busy account's oldest post: %+v", got)
 	}
-	got := lease(t, db, clock.Now(), 5)
+	got := lease(t, db, 5)
 	if len(got) != 1 || got[0].ID != late.ID {
 		t.Fatalf("the idle account's post was not found behind 639 busy ones: %+v", got)
 	}
@@ -196,16 +196,39 @@ func TestReleaseLeasesLetsADeadWorkersPostResumeAtOnce(t *testing.T) {
 	db := storagetest.Open(t, clock.Now)
 	a := storagetest.Account(t, db, "alice")
 	p := enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "x"})
-	lease(t, db, clock.Now(), 1)
-	if got := lease(t, db, clock.Now(), 1); len(got) != 0 {
+	lease(t, db, 1)
+	if got := lease(t, db, 1); len(got) != 0 {
 		t.Fatal("a held lease was handed out again")
 	}
 	n, err := db.ReleaseLeases(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("released %d (err %v), want 1", n, err)
 	}
-	got := lease(t, db, clock.Now(), 1)
+	got := lease(t, db, 1)
 	if len(got) != 1 || got[0].ID != p.ID || got[0].Attempts != 2 {
 		t.Fatalf("after release the post must resume at once: %+v", got)
+	}
+}
+
+// TestLeaseNeverReclaimsHeld: the clock jumps forward past a live lease; the process holding
+// the post names it, and neither it nor another post of its account is leased.
+func TestLeaseNeverReclaimsHeld(t *testing.T) {
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	a := storagetest.Account(t, db, "alice")
+	p := enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "x"})
+	enqueue(t, db, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "y"})
+	first := lease(t, db, 1)
+	clock.Advance(10 * time.Minute) // the wall clock jumps far past the lease
+	got, err := db.Lease(context.Background(), 5, time.Minute, first[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("leased %+v while the process still holds %s", got, p.ID)
+	}
+	// Not held any more (its worker is gone): reclaimed.
+	if got := lease(t, db, 5); len(got) != 1 || got[0].ID != p.ID || got[0].Attempts != 2 {
+		t.Fatalf("a post nobody holds must be reclaimed once its lease ran out: %+v", got)
 	}
 }

@@ -105,7 +105,7 @@ func TestStateMachine(t *testing.T) {
 	acct := storagetest.Account(t, db, "alice")
 	p := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "hi"})
 
-	leased := lease(t, db, clock.Now(), 10)
+	leased := lease(t, db, 10)
 	if len(leased) != 1 || leased[0].ID != p.ID || leased[0].State != storage.StatePublishing || leased[0].Attempts != 1 {
 		t.Fatalf("lease: %+v", leased)
 	}
@@ -120,11 +120,11 @@ func TestStateMachine(t *testing.T) {
 	if got.State != storage.StateQueued || got.ContainerID != "c-1" || got.LastError == "" {
 		t.Fatalf("after retry: %+v", got)
 	}
-	if n := len(lease(t, db, clock.Now(), 10)); n != 0 {
+	if n := len(lease(t, db, 10)); n != 0 {
 		t.Fatalf("a post retried for later was leased early (%d)", n)
 	}
 	clock.Advance(time.Minute)
-	leased = lease(t, db, clock.Now(), 10)
+	leased = lease(t, db, 10)
 	if len(leased) != 1 || leased[0].Attempts != 2 {
 		t.Fatalf("second lease: %+v", leased)
 	}
@@ -141,7 +141,7 @@ func TestStateMachine(t *testing.T) {
 	}
 
 	q := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "doomed"})
-	leased = lease(t, db, clock.Now(), 10)
+	leased = lease(t, db, 10)
 	if err := db.Fail(ctx, storage.LeaseOf(leased[0]), "Threads rejected the text"); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestCancelOnlyQueued(t *testing.T) {
 	acct := storagetest.Account(t, db, "alice")
 	scheduled := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "later", ScheduledAt: clock.Now().Add(time.Hour)})
 	inFlight := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "now"})
-	lease(t, db, clock.Now(), 1)
+	lease(t, db, 1)
 
 	got, err := db.Cancel(ctx, scheduled.ID)
 	if err != nil || got.State != storage.StateCancelled {

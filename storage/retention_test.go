@@ -53,7 +53,7 @@ func TestPostCountsFollowEveryChange(t *testing.T) {
 		}
 	}
 	check("enqueued")
-	leased, err := db.Lease(ctx, clock.Now(), 2, time.Minute)
+	leased, err := db.Lease(ctx, 2, time.Minute)
 	if err != nil || len(leased) != 2 {
 		t.Fatalf("lease: %v %d", err, len(leased))
 	}

@@ -27,7 +27,7 @@ func TestRetryFailedAndQuotaHourly(t *testing.T) {
 	if _, err := db.RetryFailed(ctx, "missing"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("retry of a missing post: %v, want ErrNotFound", err)
 	}
-	leased, err := db.Lease(ctx, clock.Now(), 1, time.Minute)
+	leased, err := db.Lease(ctx, 1, time.Minute)
 	if err != nil || len(leased) != 1 {
 		t.Fatalf("lease: %v %d", err, len(leased))
 	}

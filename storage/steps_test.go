@@ -18,7 +18,7 @@ func TestAdvanceIsFencedAndAtomic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leased, err := db.Lease(ctx, time.Now(), 1, time.Minute)
+	leased, err := db.Lease(ctx, 1, time.Minute)
 	if err != nil || len(leased) != 1 {
 		t.Fatalf("lease: %v %d", err, len(leased))
 	}
@@ -81,7 +81,7 @@ func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
 	if changed, _ := db.MarkNeedsReconnect(ctx, a.ID, nil); changed {
 		t.Error("marked twice")
 	}
-	if got, err := db.Lease(ctx, time.Now(), 5, time.Minute); err != nil || len(got) != 0 {
+	if got, err := db.Lease(ctx, 5, time.Minute); err != nil || len(got) != 0 {
 		t.Fatalf("leased %d posts of a parked account (%v)", len(got), err)
 	}
 	if _, ok, _ := db.NextDue(ctx); ok {
@@ -90,7 +90,7 @@ func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
 	if err := db.SetAccountStatus(ctx, a.ID, storage.AccountActive); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := db.Lease(ctx, time.Now(), 5, time.Minute); err != nil || len(got) != 1 {
+	if got, err := db.Lease(ctx, 5, time.Minute); err != nil || len(got) != 1 {
 		t.Fatalf("after reconnecting leased %d (%v)", len(got), err)
 	}
 }

@@ -59,7 +59,8 @@ func TestRoundTripPostToPermalink(t *testing.T) {
 	pub := publisher.New(publisher.Options{Store: e.db, Tokens: simTokens{e.db}, Notifiers: notifiers,
 		API:    threads.New(threads.Options{BaseURL: sim.URL, HTTPClient: &http.Client{Timeout: 10 * time.Second}}),
 		Delays: publisher.Delays{TextCheck: time.Millisecond, StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
-		Retry:  publisher.Retry{Base: time.Millisecond, Max: 10 * time.Millisecond, MaxAttempts: 20}})
+		Retry:  publisher.Retry{Base: time.Millisecond, Max: 10 * time.Millisecond, MaxAttempts: 20},
+		Now:    e.clock.Now}) // the store's clock judges when a post is due: one clock for both
 	d := bot.NewDispatcher(bot.DispatcherOptions{
 		Ingest:   ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now}),
 		Accounts: accounts, Queue: e.db, Routes: e.db, Deleter: pub, Now: e.clock.Now,
@@ -84,6 +85,7 @@ func TestRoundTripPostToPermalink(t *testing.T) {
 				t.Fatalf("gave up waiting; Slack got %+v", e.slack.Messages())
 			}
 			time.Sleep(5 * time.Millisecond)
+			e.clock.Advance(10 * time.Millisecond) // past each status check's wait
 		}
 	}
 	run(func() bool { return len(e.slack.Messages()) >= 1 })

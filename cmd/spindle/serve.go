@@ -74,6 +74,13 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 
 // build opens the database and wires every subsystem.
 func (a *app) build(ctx context.Context) error {
+	// One daemon per data dir, before the database is touched: the publisher's start-up
+	// ReleaseLeases would otherwise expire the live leases of a daemon already running.
+	lock, err := storage.LockDataDir(a.cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, func(context.Context) error { return lock.Release() })
 	if a.cfg.Sandbox {
 		a.startSimulator(ctx)
 	}

@@ -148,7 +148,7 @@ func (e *env) published(mediaID string) storage.Post {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	leased, err := e.db.Lease(ctx, e.clock.Now(), 10, time.Minute)
+	leased, err := e.db.Lease(ctx, 10, time.Minute)
 	if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
 		e.t.Fatalf("lease: %v %+v", err, leased)
 	}

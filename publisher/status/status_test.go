@@ -49,7 +49,7 @@ func newFixture(t *testing.T, opts status.Options) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leased, err := f.db.Lease(ctx, time.Now().Add(time.Second), 10, time.Minute)
+	leased, err := f.db.Lease(ctx, 10, time.Minute)
 	if err != nil || len(leased) != 1 || leased[0].ID != toFail.ID {
 		t.Fatalf("lease: %v %+v", err, leased)
 	}

@@ -68,7 +68,8 @@ func TestEndToEndPublished(t *testing.T) {
 	notifier := webhookstore.NewNotifier(s.store, webhook.NewCallbackSender(webhook.CallbackOptions{AllowPrivate: true, Attempts: 3}), nil)
 	pub := publisher.New(publisher.Options{Store: s.db, API: threads.New(threads.Options{BaseURL: sim.URL}),
 		Tokens: clearTokens{s.db}, Notifiers: map[string]publisher.Notifier{"webhook": notifier},
-		Delays: publisher.Delays{TextCheck: 2 * time.Millisecond, StatusPoll: 5 * time.Millisecond}})
+		Delays: publisher.Delays{TextCheck: 2 * time.Millisecond, StatusPoll: 5 * time.Millisecond},
+		Now:    s.clock.Now}) // the store's clock judges when a post is due: one clock for both
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if err := pub.Drain(ctx); err != nil {
@@ -85,6 +86,7 @@ func TestEndToEndPublished(t *testing.T) {
 			t.Fatalf("no callback within 30 s; post %s is %s (%s)", p.ID, p.State, p.LastError)
 		}
 		time.Sleep(5 * time.Millisecond)
+		s.clock.Advance(10 * time.Millisecond) // past each status check's wait
 	}
 
 	ledger := sim.Ledger()

@@ -1,6 +1,7 @@
 package threadstest
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -59,6 +60,12 @@ const (
 	FaultMediaNotFound
 	// FaultError answers Fault.Error. Nothing is done.
 	FaultError
+	// FaultLateProcess drops the connection at once with no answer, as a
+	// client killed mid-request sees it, and performs the call later: when
+	// Fault.Release is closed, or after Fault.Delay when Release is nil. It
+	// is the request still travelling when the caller died, which Meta
+	// processes after the restarted caller has looked for its outcome.
+	FaultLateProcess
 )
 
 // Fault describes a fault to inject on an endpoint.
@@ -84,6 +91,9 @@ type Fault struct {
 	// Error replaces the body of FaultRateLimit, FaultTransient,
 	// FaultLostAnswer and FaultMediaNotFound, and is FaultError's body.
 	Error *GraphError
+	// Release, for FaultLateProcess, holds the call back until it is
+	// closed.
+	Release <-chan struct{}
 }
 
 type faultState struct {
@@ -95,7 +105,7 @@ type faultState struct {
 // tried in the order added; latency faults add up, and the first other
 // fault that fires decides the answer.
 func (s *Server) Fault(ep Endpoint, f Fault) {
-	if f.Kind < FaultLatency || f.Kind > FaultError {
+	if f.Kind < FaultLatency || f.Kind > FaultLateProcess {
 		panic("threadstest: Fault with unknown kind " + strconv.Itoa(int(f.Kind)))
 	}
 	if f.Kind == FaultError && f.Error == nil {
@@ -161,6 +171,11 @@ func (s *Server) pickFaults(ep Endpoint) (delay time.Duration, f *Fault) {
 
 func (s *Server) serveWithFaults(ep Endpoint, h handlerFunc, w http.ResponseWriter, r *http.Request) {
 	delay, f := s.pickFaults(ep)
+	if f != nil && f.Kind == FaultLateProcess {
+		s.processLate(*f, h, r)
+		resetConnection(w)
+		return
+	}
 	if delay > 0 {
 		t := time.NewTimer(delay)
 		select {
@@ -215,6 +230,32 @@ func (s *Server) serveWithFaults(ep Endpoint, h handlerFunc, w http.ResponseWrit
 	case FaultError:
 		s.writeGraphError(w, body(*f.Error))
 	}
+}
+
+// processLate performs the call h in the background once f lets it go; its
+// answer goes nowhere. WaitLate waits for it.
+func (s *Server) processLate(f Fault, h handlerFunc, r *http.Request) {
+	late := r.Clone(context.Background()) // the form is parsed already; the client is gone
+	s.mu.Lock()                           // orders this Add before a WaitLate that follows it (a socket is no such edge)
+	s.late.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.late.Done()
+		if f.Release != nil {
+			<-f.Release
+		} else {
+			time.Sleep(f.Delay)
+		}
+		h(discardWriter{http.Header{}}, late)
+	}()
+}
+
+// WaitLate waits until every call FaultLateProcess held back has been
+// performed, so a test can look at the ledger after the late arrivals.
+func (s *Server) WaitLate() {
+	s.mu.Lock()
+	s.mu.Unlock() //nolint:staticcheck // an empty critical section: see processLate
+	s.late.Wait()
 }
 
 // resetConnection drops the client's connection with a TCP RST (linger 0)

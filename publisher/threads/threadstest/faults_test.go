@@ -184,3 +184,54 @@ func TestFaultPanicsOnBadKind(t *testing.T) {
 	}()
 	f.sim.Fault(EndpointPublish, Fault{Kind: FaultError})
 }
+
+// TestFaultLateProcess: the caller sees its connection dropped and nothing done, and the call
+// is performed only when released, as a request in flight when its caller died.
+func TestFaultLateProcess(t *testing.T) {
+	f := newFixture(t, Options{})
+	release := make(chan struct{})
+	f.sim.Fault(EndpointCreateContainer, Fault{Kind: FaultLateProcess, Count: 1, Release: release})
+	resp, err := http.PostForm(f.sim.URL+"/v1.0/me/threads", vals("media_type", "TEXT", "text", "late",
+		"auto_publish_text", "true", "access_token", f.token))
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("want a dropped connection, got %d", resp.StatusCode)
+	}
+	if n := len(f.sim.Ledger()); n != 0 {
+		t.Fatalf("the held call was performed before its release: ledger %d", n)
+	}
+	close(release)
+	f.sim.WaitLate()
+	if l := f.sim.Ledger(); len(l) != 1 || l[0].Text != "late" {
+		t.Fatalf("after the release the call must be performed once: %+v", l)
+	}
+}
+
+// TestPublishSameContainerConcurrently: a container is single-use. Of many publishes of one
+// container racing each other, exactly one succeeds and the others are refused.
+func TestPublishSameContainerConcurrently(t *testing.T) {
+	f := newFixture(t, Options{})
+	c := f.create(t, "media_type", "TEXT", "text", "once")
+	const n = 8
+	codes := make(chan int, n)
+	for range n {
+		go func() {
+			resp, err := http.PostForm(f.sim.URL+"/v1.0/me/threads_publish", vals("creation_id", c, "access_token", f.token))
+			if err != nil {
+				codes <- -1
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	ok := 0
+	for range n {
+		if <-codes == http.StatusOK {
+			ok++
+		}
+	}
+	if ok != 1 || len(f.sim.Ledger()) != 1 {
+		t.Fatalf("%d publishes succeeded, ledger %d: want exactly one", ok, len(f.sim.Ledger()))
+	}
+}

@@ -109,6 +109,8 @@ type Server struct {
 	rngMu sync.Mutex
 	rng   *rand.Rand
 
+	late sync.WaitGroup // calls FaultLateProcess holds back
+
 	mu          sync.Mutex
 	nextID      uint64
 	nextUserID  uint64
