@@ -43,6 +43,11 @@ type readiness struct {
 	timeout time.Duration
 	doors   func() map[string]doorReport // nil: none
 	writes  writeProbe
+	// free reports the free bytes on the data dir's filesystem (nil: not checked), and
+	// minFree is the least that counts as ready: a full disk still takes the heartbeat,
+	// which rewrites pages SQLite has, while new posts fail.
+	free    func() (uint64, error)
+	minFree uint64
 }
 
 // readyReport is the JSON body of /readyz.
@@ -100,6 +105,13 @@ func (rd *readiness) check(ctx context.Context) (readyReport, bool) {
 	if err != nil || v != storage.LatestVersion() {
 		rep.Reason = fmt.Sprintf("database schema %d, want %d: run spindle migrate", v, storage.LatestVersion())
 		return rep, false
+	}
+	if rd.free != nil {
+		if n, err := rd.free(); err == nil && n < rd.minFree {
+			rep.Reason = fmt.Sprintf("disk full: %.1f MiB free on the data dir's filesystem, at least %.0f MiB is needed "+
+				"to accept posts; free some space or grow the volume", float64(n)/(1<<20), float64(rd.minFree)/(1<<20))
+			return rep, false
+		}
 	}
 	if err := rd.writes.run(ctx, rd.db, rd.timeout); err != nil {
 		rep.Reason = "database cannot be written (disk full, read-only, or locked by another process?): " + err.Error()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,37 @@ func TestReadyzFailsWhenTheDatabaseCannotBeWritten(t *testing.T) {
 				t.Fatalf("/readyz = %d %+v, want 503 saying the database cannot be written (%s)", code, rep, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadyzFailsOnAFullDisk reads the data dir's real free space (statfs) and asks for more
+// than there is: the daemon must report a full disk, though the heartbeat write, which only
+// rewrites pages SQLite already has, still succeeds there.
+func TestReadyzFailsOnAFullDisk(t *testing.T) {
+	db := storagetest.Open(t, nil)
+	dir := filepath.Dir(db.Path())
+	free, err := freeBytes(dir)
+	if err != nil || free == 0 {
+		t.Fatalf("statfs of the data dir: %d bytes free, %v", free, err)
+	}
+	for _, tc := range []struct {
+		minFree  uint64
+		wantCode int
+	}{
+		{minFree: free + 1<<30, wantCode: http.StatusServiceUnavailable}, // more than the disk has: full
+		{minFree: 1, wantCode: http.StatusOK},
+	} {
+		router := mux.NewRouter()
+		router.Handle("/readyz", &readiness{db: db, timeout: time.Second, minFree: tc.minFree,
+			free: func() (uint64, error) { return freeBytes(dir) }})
+		srv := httptest.NewServer(router)
+		code, rep := readyz(t, srv)
+		srv.Close()
+		if code != tc.wantCode {
+			t.Fatalf("minFree %d with %d free: /readyz %d %+v, want %d", tc.minFree, free, code, rep, tc.wantCode)
+		}
+		if code != http.StatusOK && !strings.Contains(rep.Reason, "disk full") {
+			t.Errorf("reason %q does not say the disk is full", rep.Reason)
+		}
 	}
 }

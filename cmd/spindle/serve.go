@@ -192,6 +192,8 @@ func (a *app) routeHealth() {
 	}).Methods(http.MethodGet, http.MethodHead)
 	// Readiness: the database is reachable, current and writable (a real write); the body
 	// also reports each door's health (readiness.go).
-	a.router.Handle("/readyz", &readiness{db: a.db, timeout: readyTimeout, doors: a.doorReports}).
+	dataDir := a.cfg.DataDir
+	a.router.Handle("/readyz", &readiness{db: a.db, timeout: readyTimeout, doors: a.doorReports,
+		free: func() (uint64, error) { return freeBytes(dataDir) }, minFree: minFreeBytes}).
 		Methods(http.MethodGet, http.MethodHead)
 }
