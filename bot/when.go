@@ -41,8 +41,11 @@ const whenExamples = "“in 2h”, “in 1h30m”, “tomorrow 09:00”, “2026
 //
 //	2026-12-01T09:00:00Z, 2026-12-01T09:00+01:00      RFC 3339 (seconds optional), an instant
 //	2026-12-01T09:00, 2026-12-01 09:00[:ss]            a date and a clock time
-//	today 17:30, tomorrow 09:00, monday 9am            a day word and a clock time
-//	09:00, 9:30pm, 9 pm                                the next time the clock shows that
+//	today 17:30, tomorrow at 9am, next monday noon     a day word and a clock time ("at" optional)
+//	9am tomorrow, noon friday                          a clock time, then its day
+//	Dec 1 09:00, 1st December 2026 at 9pm              a month name and day (this year, or next
+//	                                                   year once past), an optional year
+//	09:00, 9:30pm, 9 pm, noon, midnight, at 9am        the next time the clock shows that
 //	in 2h, in 45m, in 1d, in 1h30m, in 90 minutes, in 1 day 2 hours, in 2w
 //
 // A clock time may be followed by a zone: UTC, GMT, an offset (+01:00, -0500) or an IANA
@@ -128,6 +131,10 @@ func parseWhenTokens(toks []token, now time.Time, loc *time.Location) (time.Time
 	if first == "in" {
 		return parseIn(toks[1:], now, loc)
 	}
+	if first == "at" && len(toks) > 1 { // "at 9am", "at noon"
+		at, n, err := parseWhenTokens(toks[1:], now, loc)
+		return at, n + 1, err
+	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00"} {
 		if t, err := time.Parse(layout, strings.ToUpper(toks[0].text)); err == nil {
 			return t, 1, nil
@@ -151,17 +158,25 @@ func parseWhenTokens(toks []token, now time.Time, loc *time.Location) (time.Time
 			return resolveLocal(y, mo, d, h, mi, sec, l)
 		})
 	}
-	if day, ok := dayWord(first); ok {
-		h, mi, sec, n, ok := clockTokens(toks[1:])
-		if !ok {
-			return time.Time{}, 0, &timeError{ErrTimeSyntax, fmt.Sprintf(
-				"“%s” needs a clock time after it, such as “%s 09:00”", toks[0].text, first)}
+	if first == "next" && len(toks) > 1 { // "next monday 10:00": the coming Monday
+		if day, ok := dayWord(strings.ToLower(toks[1].text)); ok && day >= 10 {
+			return dayClock(toks, 2, day, now, loc)
 		}
-		return atZone(toks, 1+n, loc, func(l *time.Location) time.Time {
-			return onDay(day, h, mi, sec, now, l)
-		})
+	}
+	if day, ok := dayWord(first); ok {
+		return dayClock(toks, 1, day, now, loc)
+	}
+	if y, mo, d, n, ok := monthDate(toks); ok {
+		return onMonthDate(toks, y, mo, d, n, now, loc)
 	}
 	if h, mi, sec, n, ok := clockTokens(toks); ok {
+		if n < len(toks) { // "9am tomorrow", "noon friday": the day comes after the clock
+			if day, ok := dayWord(strings.ToLower(toks[n].text)); ok {
+				return atZone(toks, n+1, loc, func(l *time.Location) time.Time {
+					return onDay(day, h, mi, sec, now, l)
+				})
+			}
+		}
 		return atZone(toks, n, loc, func(l *time.Location) time.Time {
 			return nextClock(h, mi, sec, now, l)
 		})
@@ -245,6 +260,9 @@ func applyMeridiem(h int, mer string) (int, bool) {
 func clockTokens(toks []token) (h, m, sec, n int, ok bool) {
 	if len(toks) == 0 {
 		return 0, 0, 0, 0, false
+	}
+	if h, ok := clockWord(toks[0].text); ok {
+		return h, 0, 0, 1, true
 	}
 	if len(toks) > 1 {
 		mer := strings.ToLower(toks[1].text)
