@@ -34,7 +34,7 @@ func verbDocs() []verbDoc {
 		{VerbInfo{VerbSchedule, "Publish a post later", "[--account @name] <when> <text>", ""},
 			[]string{"schedule [--account @name] <when> <text>"},
 			[]string{"schedule tomorrow 09:00 Good morning!", "schedule in 2h Release notes are up", "schedule 2026-12-01 09:00 Advent starts"},
-			"<when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow 09:00, monday 9am; 2026-12-01 09:00; 09:00 (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood."},
+			"<when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow at 9am, next monday 10:00, 9am friday; Dec 1 09:00, 2026-12-01 09:00; 09:00, noon or midnight (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood."},
 		{VerbInfo{VerbPreview, "Show what a post would look like, without posting", "[--account @name] <text>", ""},
 			[]string{"preview [--account @name] <text>"},
 			[]string{"preview Is this too long for one post?"},
