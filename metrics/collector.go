@@ -73,7 +73,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	counts, err := c.opts.Store.PostCounts(ctx)
 	if err != nil {
 		failed = 1
-		c.opts.Logger.Warn("metrics: could not count the posts; check the database", slog.Any("err", err))
+		c.opts.Logger.Warn("metrics: could not count the posts; check the database", slog.Any("error", err))
 	} else {
 		for _, pc := range withZeroStates(counts) {
 			ch <- prometheus.MustNewConstMetric(postsDesc, prometheus.GaugeValue, float64(pc.N), pc.Door, pc.State)
@@ -82,7 +82,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	lat, err := c.opts.Store.PublishLatencies(ctx)
 	if err != nil {
 		failed = 1
-		c.opts.Logger.Warn("metrics: could not measure publish latencies; check the database", slog.Any("err", err))
+		c.opts.Logger.Warn("metrics: could not measure publish latencies; check the database", slog.Any("error", err))
 	} else {
 		buckets := make(map[float64]uint64, len(lat.Bounds))
 		for i, b := range lat.Bounds {
@@ -93,7 +93,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	uses, err := c.opts.Store.QuotaUsageSince(ctx, c.opts.Now().Add(-c.opts.Window))
 	if err != nil {
 		failed = 1
-		c.opts.Logger.Warn("metrics: could not read the quota ledger; check the database", slog.Any("err", err))
+		c.opts.Logger.Warn("metrics: could not read the quota ledger; check the database", slog.Any("error", err))
 	} else {
 		for _, u := range uses {
 			ch <- prometheus.MustNewConstMetric(quotaDesc, prometheus.GaugeValue, float64(u.Used),
@@ -103,7 +103,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	results, err := c.opts.Store.OutboxCounts(ctx)
 	if err != nil {
 		failed = 1
-		c.opts.Logger.Warn("metrics: could not count the outbox; check the database", slog.Any("err", err))
+		c.opts.Logger.Warn("metrics: could not count the outbox; check the database", slog.Any("error", err))
 	} else {
 		for _, r := range results {
 			ch <- prometheus.MustNewConstMetric(outboxDesc, prometheus.GaugeValue, float64(r.N), r.Door, r.State)

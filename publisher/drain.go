@@ -167,7 +167,7 @@ func (p *Publisher) armNextDue(ctx context.Context) {
 	}
 	at, ok, err := p.store.NextDue(ctx)
 	if err != nil {
-		p.log.Debug("next due", slog.Any("err", err))
+		p.log.Debug("next due", slog.Any("error", err))
 		return
 	}
 	if ok {

@@ -121,7 +121,7 @@ func (p *Publisher) extend(ctx context.Context, h *hold) error {
 	case errors.Is(err, storage.ErrLeaseLost):
 		h.cancel(errLeaseLost)
 	case ctx.Err() == nil:
-		p.log.Debug("extend a lease", slog.String("post", h.lease.ID), slog.Any("err", err))
+		p.log.Debug("extend a lease", slog.String("post_id", h.lease.ID), slog.Any("error", err))
 	}
 	return err
 }

@@ -48,7 +48,7 @@ func (p *Publisher) outboxEvent(e Event, key string) storage.OutboxEvent {
 		return ev
 	}
 	p.log.Error("result event has an unreadable reply address; it is kept without it and cannot be answered at its origin",
-		slog.String("post", e.PostID), slog.String("door", e.Door), slog.Any("err", err))
+		slog.String("post_id", e.PostID), slog.String("door", e.Door), slog.Any("error", err))
 	e.OriginRef = nil
 	if ev, err = encodeEvent(e, key); err == nil {
 		return ev
@@ -167,7 +167,7 @@ func (p *Publisher) deliverOne(ctx context.Context, it storage.OutboxItem, e Eve
 	if n == nil {
 		// Nobody to tell (a door without a reply channel, such as the command line).
 		if err := p.store.OutboxDelivered(ctx, it.ID); err != nil {
-			p.log.Warn("could not mark an event delivered", slog.Int64("outbox", it.ID), slog.Any("err", err))
+			p.log.Warn("could not mark an event delivered", slog.Int64("outbox", it.ID), slog.Any("error", err))
 		}
 		return
 	}
@@ -177,7 +177,7 @@ func (p *Publisher) deliverOne(ctx context.Context, it storage.OutboxItem, e Eve
 	if err == nil {
 		p.health.book(it.Door).Succeeded(p.now())
 		if err := p.store.OutboxDelivered(ctx, it.ID); err != nil {
-			p.log.Warn("could not mark an event delivered; it may be delivered again", slog.Int64("outbox", it.ID), slog.Any("err", err))
+			p.log.Warn("could not mark an event delivered; it may be delivered again", slog.Int64("outbox", it.ID), slog.Any("error", err))
 		}
 		return
 	}
@@ -200,13 +200,13 @@ func (p *Publisher) deliveryFailed(ctx context.Context, it storage.OutboxItem, w
 	}
 	if giveUp {
 		p.log.Error("gave up delivering an event to its door", slog.Int64("outbox", it.ID), slog.String("door", it.Door),
-			slog.String("failure", string(why)), slog.Any("err", err))
+			slog.String("failure", string(why)), slog.Any("error", err))
 	} else {
 		p.log.Warn("could not deliver an event; will retry", slog.Int64("outbox", it.ID), slog.String("door", it.Door),
-			slog.String("failure", string(why)), slog.Duration("retry_in", wait), slog.Any("err", err))
+			slog.String("failure", string(why)), slog.Duration("retry_in", wait), slog.Any("error", err))
 	}
 	if err := p.store.OutboxRetry(context.WithoutCancel(ctx), it.ID, now.Add(wait), err.Error(), giveUp); err != nil {
-		p.log.Warn("could not record a failed delivery", slog.Int64("outbox", it.ID), slog.Any("err", err))
+		p.log.Warn("could not record a failed delivery", slog.Int64("outbox", it.ID), slog.Any("error", err))
 	}
 }
 

@@ -79,7 +79,7 @@ func (r *run) reconcile(ctx context.Context, i int) error {
 		// Published, but not findable (a reply is not listed among recent threads): record it
 		// as published without its id rather than ever publish it twice.
 		r.p.log.Warn("post published but its media id could not be found; recording it without a link",
-			slog.String("post", r.post.ID), slog.Int("part", i))
+			slog.String("post_id", r.post.ID), slog.Int("part", i))
 	}
 	return r.published(ctx, i, m.ID, m.Permalink)
 }

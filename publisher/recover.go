@@ -22,7 +22,7 @@ const maxPanicFailures = 3
 // Observer counts it under FailPanic.
 func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 	p.log.Error("publishing a post panicked; the post is retried or failed, the daemon goes on",
-		slog.String("post", post.ID), slog.Int64("account", post.AccountID),
+		slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID),
 		slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
 	if ctx.Err() != nil {
 		return // shutting down or lease lost: the post resumes from its last committed step
@@ -31,13 +31,13 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 		// A second panic while recording the first must not end the daemon either: the lease
 		// then expires and the post resumes later.
 		if v := recover(); v != nil {
-			p.log.Error("recording a panicked post panicked", slog.String("post", post.ID), slog.String("panic", fmt.Sprint(v)))
+			p.log.Error("recording a panicked post panicked", slog.String("post_id", post.ID), slog.String("panic", fmt.Sprint(v)))
 		}
 	}()
 	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
 	var err error
 	if r.state, err = p.store.PostPublishState(ctx, post.ID); err != nil {
-		p.log.Warn("after a panic, read the post's state", slog.String("post", post.ID), slog.Any("err", err))
+		p.log.Warn("after a panic, read the post's state", slog.String("post_id", post.ID), slog.Any("error", err))
 		return
 	}
 	now := p.now()
@@ -58,6 +58,6 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 		}
 	}
 	if err != nil && !errors.Is(err, errStop) {
-		p.log.Warn("after a panic, record the post's retry", slog.String("post", post.ID), slog.Any("err", err))
+		p.log.Warn("after a panic, record the post's retry", slog.String("post_id", post.ID), slog.Any("error", err))
 	}
 }

@@ -59,7 +59,7 @@ func NewScheduler(o SchedulerOptions) (*Scheduler, error) {
 				}),
 				gocron.AfterJobRunsWithError(func(_ uuid.UUID, name string, err error) {
 					log.Warn("background job failed; it will run again at its next interval",
-						slog.String("job", name), slog.Any("err", err))
+						slog.String("job", name), slog.Any("error", err))
 				}),
 			),
 		),
@@ -101,7 +101,7 @@ func (s *Scheduler) RunNow(name string) {
 		return
 	}
 	if err := j.RunNow(); err != nil {
-		s.log.Debug("job not run now", slog.String("job", name), slog.Any("err", err))
+		s.log.Debug("job not run now", slog.String("job", name), slog.Any("error", err))
 	}
 }
 

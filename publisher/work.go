@@ -66,12 +66,12 @@ func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
 			// Shutting down, or the lease was lost: nothing more is written; the post resumes
 			// from its last committed step.
 			if errors.Is(context.Cause(ctx), errLeaseLost) {
-				p.log.Warn("stopped working on a post whose lease was lost", slog.String("post", post.ID))
+				p.log.Warn("stopped working on a post whose lease was lost", slog.String("post_id", post.ID))
 			}
 			return
 		}
 		p.log.Warn("publishing step failed; the post will be retried when its lease expires",
-			slog.String("post", post.ID), slog.Int64("account", post.AccountID), slog.Any("err", err))
+			slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID), slog.Any("error", err))
 	}
 }
 
@@ -338,7 +338,7 @@ func (r *run) finish(ctx context.Context, use *storage.QuotaUse) error {
 	if err == nil {
 		r.p.obs.Published()
 		r.p.deliverSoon()
-		r.p.log.Info("post published", slog.String("post", r.post.ID), slog.Int64("account", r.post.AccountID),
+		r.p.log.Info("post published", slog.String("post_id", r.post.ID), slog.Int64("account_id", r.post.AccountID),
 			slog.String("permalink", root.Permalink))
 	}
 	if err != nil {

@@ -196,7 +196,7 @@ func (d *Door) zoneOf(ctx context.Context, team, user string) (*time.Location, t
 func (d *Door) fetchZone(ctx context.Context, team, user string) *time.Location {
 	u, err := d.api.GetUserInfoContext(ctx, user)
 	if err != nil {
-		d.log.DebugContext(ctx, "slack users.info failed", slog.String("user", user), slog.String("err", slackErr(err)))
+		d.log.DebugContext(ctx, "slack users.info failed", slog.String("user", user), slog.String("error", slackErr(err)))
 		return nil
 	}
 	loc, err := time.LoadLocation(u.TZ)
@@ -204,7 +204,7 @@ func (d *Door) fetchZone(ctx context.Context, team, user string) *time.Location 
 		return nil
 	}
 	if err := d.store.SetUserZone(ctx, string(ingest.DoorSlack), team, user, u.TZ); err != nil {
-		d.log.WarnContext(ctx, "cache slack user zone", slog.Any("err", err))
+		d.log.WarnContext(ctx, "cache slack user zone", slog.Any("error", err))
 	}
 	d.zones.Store(team+"/"+user, cachedZone{loc, d.now()})
 	return loc

@@ -216,12 +216,12 @@ func (d *Door) afterAck(in bot.Incoming, c command, r bot.Reply) {
 		ch, ts, err := d.postMessage(ctx, c.ChannelID, slack.MsgOptionText(escapeKeepMentions(text), false))
 		if err != nil {
 			d.log.InfoContext(ctx, "slack confirmation not posted; results will not be threaded",
-				slog.String("post_id", r.Queued), slog.String("err", slackErr(err)))
+				slog.String("post_id", r.Queued), slog.String("error", slackErr(err)))
 			return
 		}
 		ref, _ := json.Marshal(anchor{Channel: ch, TS: ts})
 		if err := d.store.SetChatAnchor(ctx, r.Queued, string(ingest.DoorSlack), ref); err != nil {
-			d.log.WarnContext(ctx, "store slack confirmation", slog.String("post_id", r.Queued), slog.Any("err", err))
+			d.log.WarnContext(ctx, "store slack confirmation", slog.String("post_id", r.Queued), slog.Any("error", err))
 		}
 	})
 }

@@ -177,7 +177,7 @@ func New(ctx context.Context, o Options) (*Door, error) {
 		// Each update goes to its chat's queue: chats are served in parallel, one chat in order.
 		tg.WithDefaultHandler(func(_ context.Context, _ *tg.Bot, u *models.Update) { d.enqueue(u) }),
 		tg.WithErrorsHandler(func(err error) {
-			d.log.Warn("telegram: bot API error", slog.String("err", d.redact(err.Error())))
+			d.log.Warn("telegram: bot API error", slog.String("error", d.redact(err.Error())))
 		}),
 		tg.WithNotAsyncHandlers(), // hand updates over in order; chats does the rest
 	}
@@ -221,7 +221,7 @@ func (d *Door) redact(s string) string {
 // downloaded after. setWebhook is retried with backoff until it works or ctx ends.
 func (d *Door) Run(ctx context.Context) error {
 	if err := d.setCommands(ctx); err != nil {
-		d.log.Warn("telegram: could not register the command menu; commands still work", slog.String("err", d.redact(err.Error())))
+		d.log.Warn("telegram: could not register the command menu; commands still work", slog.String("error", d.redact(err.Error())))
 	}
 	d.bg.Add(1)
 	go func() { defer d.bg.Done(); d.sweepLoop(ctx) }()
@@ -234,7 +234,7 @@ func (d *Door) Run(ctx context.Context) error {
 	}
 	// getUpdates does not work while a webhook is set: clear one left by an earlier webhook run.
 	if _, err := d.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
-		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("err", d.redact(err.Error())))
+		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("error", d.redact(err.Error())))
 	}
 	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
 	d.health.receiving()

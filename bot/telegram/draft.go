@@ -121,7 +121,7 @@ func (d *Door) newDraft(ctx context.Context, m *models.Message, text string, med
 	dr, err := d.o.Store.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: m.Chat.ID, UserID: m.From.ID,
 		MessageID: int64(m.ID), Text: text, Media: media})
 	if err != nil {
-		d.log.Error("telegram: could not store a draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("err", err))
+		d.log.Error("telegram: could not store a draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("error", err))
 		d.reply(ctx, m, "Sorry, I could not save that as a draft because of a problem on Spindle's side; nothing was posted. Please send it again in a minute.", nil)
 		return
 	}
@@ -177,7 +177,7 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 		}
 		d.clearPending(dr.ChatID)
 		if err := d.o.Store.ReleaseDraftMedia(ctx, dr.ID, d.now()); err != nil {
-			d.log.Warn("telegram: could not release a discarded draft's media", slog.String("draft", dr.ID), slog.Any("err", err))
+			d.log.Warn("telegram: could not release a discarded draft's media", slog.String("draft", dr.ID), slog.Any("error", err))
 		}
 		d.edit(ctx, chatID, msgID, "🗑️ Discarded; nothing was posted.", nil)
 		answer = "Discarded."
@@ -201,7 +201,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 	}
 	moved, err := d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftOpen, to)
 	if err != nil {
-		d.log.Error("telegram: could not move a draft", slog.String("draft", dr.ID), slog.Any("err", err))
+		d.log.Error("telegram: could not move a draft", slog.String("draft", dr.ID), slog.Any("error", err))
 		return "Sorry, that did not work; please press again."
 	}
 	if !moved {
@@ -211,7 +211,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 	text, err := d.queue(ctx, dr, "", at, "")
 	if err != nil {
 		if _, rerr := d.o.Store.MoveTelegramDraft(ctx, dr.ID, to, storage.DraftOpen); rerr != nil {
-			d.log.Error("telegram: could not reopen a draft", slog.String("draft", dr.ID), slog.Any("err", rerr))
+			d.log.Error("telegram: could not reopen a draft", slog.String("draft", dr.ID), slog.Any("error", rerr))
 		}
 		d.edit(ctx, chatID, msgID, text+"\n\n"+preview(dr.Text, dr.Media), draftButtons(dr.ID))
 		return "Not queued."
@@ -276,12 +276,12 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 		if errors.As(err, &inv) {
 			return "❌ Threads would refuse this post: " + reasons(err), err
 		}
-		d.log.Error("telegram: could not queue a draft", slog.String("draft", dr.ID), slog.Any("err", err))
+		d.log.Error("telegram: could not queue a draft", slog.String("draft", dr.ID), slog.Any("error", err))
 		return "Sorry, Spindle could not queue it because of a problem on its side; nothing was posted. Please try again in a minute.", err
 	}
 	p := accepted.Post
 	if err := d.o.Store.SetTelegramDraftPost(ctx, dr.ID, p.ID); err != nil {
-		d.log.Warn("telegram: could not link a draft to its post", slog.String("draft", dr.ID), slog.Any("err", err))
+		d.log.Warn("telegram: could not link a draft to its post", slog.String("draft", dr.ID), slog.Any("error", err))
 	}
 	if at.IsZero() {
 		return fmt.Sprintf("📝 Queued %s for @%s; I will reply to your message when it is posted. Cancel with /cancel %s.", p.ID, acc.Username, p.ID), nil
@@ -294,7 +294,7 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 func (d *Door) account(ctx context.Context, who bot.Identity, name, again string) (bot.Account, string) {
 	accs, err := d.o.Accounts.AccountsFor(ctx, who)
 	if err != nil {
-		d.log.Error("telegram: could not list accounts", slog.String("user", who.User), slog.Any("err", err))
+		d.log.Error("telegram: could not list accounts", slog.String("user", who.User), slog.Any("error", err))
 		return bot.Account{}, "Sorry, Spindle could not look up your accounts; nothing was posted. Please try again in a minute."
 	}
 	if len(accs) == 0 {
@@ -336,7 +336,7 @@ func (d *Door) answer(ctx context.Context, id, text string) {
 		return err
 	})
 	if err != nil {
-		d.log.Warn("telegram: could not answer a button press", slog.String("err", d.redact(err.Error())))
+		d.log.Warn("telegram: could not answer a button press", slog.String("error", d.redact(err.Error())))
 	}
 }
 

@@ -109,7 +109,7 @@ func (d *Door) registerWebhook(ctx context.Context) bool {
 		msg := fmt.Sprintf("setWebhook for %s failed: %s", hook, d.redact(err.Error()))
 		d.health.fail(d.now(), msg)
 		wait := delay/2 + rand.N(delay/2+1)
-		d.log.Warn("telegram: could not register the webhook; retrying", slog.String("err", msg),
+		d.log.Warn("telegram: could not register the webhook; retrying", slog.String("error", msg),
 			slog.Int("attempt", attempt), slog.Duration("retry_in", wait))
 		t := time.NewTimer(wait)
 		select {

@@ -115,13 +115,13 @@ func (d *Door) takeMedia(ctx context.Context, msgs []*models.Message, hosted *[]
 			d.reply(ctx, first, r.msg, nil)
 			return
 		}
-		d.log.Warn("telegram: could not fetch media from Telegram", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.String("err", d.redact(err.Error())))
+		d.log.Warn("telegram: could not fetch media from Telegram", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.String("error", d.redact(err.Error())))
 		d.reply(ctx, first, "I could not fetch that "+mediaWord(msgs)+" from Telegram ("+d.redact(err.Error())+"); nothing was posted. Please send it again.", nil)
 		return
 	}
 	dr, err := d.saveMediaDraft(ctx, first, text, media, *hosted)
 	if err != nil {
-		d.log.Error("telegram: could not store a media draft", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.Any("err", err))
+		d.log.Error("telegram: could not store a media draft", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.Any("error", err))
 		d.reply(ctx, first, "Sorry, I could not save that because of a problem on Spindle's side; nothing was posted. Please send it again in a minute.", nil)
 		return
 	}
@@ -155,7 +155,7 @@ func (d *Door) answeredBefore(ctx context.Context, m *models.Message) bool {
 	dr, err := d.o.Store.TelegramDraftByMessage(ctx, m.Chat.ID, int64(m.ID))
 	if err != nil {
 		if !errors.Is(err, storage.ErrNotFound) {
-			d.log.Warn("telegram: could not look for an earlier draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("err", err))
+			d.log.Warn("telegram: could not look for an earlier draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("error", err))
 		}
 		return false
 	}

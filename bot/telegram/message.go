@@ -139,7 +139,7 @@ func clip(s string) string {
 func (d *Door) reply(ctx context.Context, m *models.Message, text string, kb models.ReplyMarkup) *models.Message {
 	sent, err := d.send(ctx, m.Chat.ID, m.ID, text, kb)
 	if err != nil {
-		d.log.Warn("telegram: could not send a reply", slog.Int64("chat_id", m.Chat.ID), slog.String("err", d.redact(err.Error())))
+		d.log.Warn("telegram: could not send a reply", slog.Int64("chat_id", m.Chat.ID), slog.String("error", d.redact(err.Error())))
 	}
 	return sent
 }
@@ -170,7 +170,7 @@ func (d *Door) edit(ctx context.Context, chatID int64, messageID int, text strin
 		return err
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
-		d.log.Warn("telegram: could not edit a message", slog.Int64("chat_id", chatID), slog.String("err", d.redact(err.Error())))
+		d.log.Warn("telegram: could not edit a message", slog.Int64("chat_id", chatID), slog.String("error", d.redact(err.Error())))
 	}
 }
 

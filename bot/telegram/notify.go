@@ -42,7 +42,7 @@ func (d *Door) Notify(ctx context.Context, e publisher.Event) error {
 	_, err := d.send(ctx, ref.ChatID, ref.MessageID, bot.FormatEvent(e, d.zone), nil)
 	if errors.Is(err, tg.ErrorForbidden) || errors.Is(err, tg.ErrorBadRequest) {
 		// The person blocked the bot or the chat is gone: retrying cannot help.
-		d.log.Info("telegram: result not deliverable", slog.String("post_id", e.PostID), slog.String("err", d.redact(err.Error())))
+		d.log.Info("telegram: result not deliverable", slog.String("post_id", e.PostID), slog.String("error", d.redact(err.Error())))
 		return nil
 	}
 	if err != nil {

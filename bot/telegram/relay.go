@@ -90,7 +90,7 @@ func (d *Door) Sweep(ctx context.Context) (int, error) {
 	n := 0
 	for _, h := range due {
 		if err := os.Remove(filepath.Join(d.o.MediaDir, h.FileName)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			d.log.Warn("telegram: could not delete hosted media", slog.String("media", h.ID), slog.Any("err", err))
+			d.log.Warn("telegram: could not delete hosted media", slog.String("media", h.ID), slog.Any("error", err))
 			continue
 		}
 		if err := d.o.Store.DeleteHostedMedia(ctx, h.ID); err != nil {
@@ -152,7 +152,7 @@ func (d *Door) sweepLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			if _, err := d.Sweep(ctx); err != nil && ctx.Err() == nil {
-				d.log.Warn("telegram: media sweep failed", slog.Any("err", err))
+				d.log.Warn("telegram: media sweep failed", slog.Any("error", err))
 			}
 		}
 	}

@@ -75,7 +75,7 @@ func (a *app) wireTelegram(ctx context.Context) error {
 		go func() {
 			defer close(done)
 			if err := door.Run(runCtx); err != nil {
-				log.Error("telegram door stopped", slog.Any("err", err))
+				log.Error("telegram door stopped", slog.Any("error", err))
 			}
 		}()
 		return nil

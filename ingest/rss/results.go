@@ -26,7 +26,7 @@ type PostEvent struct {
 func (m *Manager) PostNotice(ctx context.Context, e PostEvent) error {
 	o, err := DecodeOriginRef(e.OriginRef)
 	if err != nil {
-		m.log.WarnContext(ctx, "feed post with an unreadable origin", slog.String("post_id", e.PostID), slog.Any("err", err))
+		m.log.WarnContext(ctx, "feed post with an unreadable origin", slog.String("post_id", e.PostID), slog.Any("error", err))
 		return nil
 	}
 	if o.Door == "" || m.notices == nil {

@@ -73,7 +73,7 @@ func (h *Handler) done(w http.ResponseWriter, r *http.Request, ok, what string, 
 	case errors.Is(err, storage.ErrNotFound):
 		h.redirect(w, r, flashNotFound)
 	default:
-		h.opts.Logger.ErrorContext(r.Context(), "status page action failed", "action", what, "err", err)
+		h.opts.Logger.ErrorContext(r.Context(), "status page action failed", "action", what, "error", err)
 		h.redirect(w, r, flashFailed)
 	}
 }

@@ -78,14 +78,14 @@ type pageView struct {
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 	v, err := h.view(r.Context())
 	if err != nil {
-		h.opts.Logger.ErrorContext(r.Context(), "status page", "err", err)
+		h.opts.Logger.ErrorContext(r.Context(), "status page", "error", err)
 		http.Error(w, "The status page could not read the database: "+err.Error()+". Check the server log.", http.StatusInternalServerError)
 		return
 	}
 	v.Flash = flashText(r)
 	var buf bytes.Buffer
 	if err := h.pages.page.Execute(&buf, v); err != nil {
-		h.opts.Logger.ErrorContext(r.Context(), "status page template", "err", err)
+		h.opts.Logger.ErrorContext(r.Context(), "status page template", "error", err)
 		http.Error(w, "The status page failed to render; the server log has the details.", http.StatusInternalServerError)
 		return
 	}
