@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,6 +97,8 @@ type Door struct {
 	cancelBG  context.CancelFunc
 	zoneFetch sync.Map // user key → struct{}: a users.info call in flight
 	zones     sync.Map // user key → cachedZone: storage's cache, kept in memory too
+	// scopeWarning logs once that users.info is refused for want of users:read.
+	scopeWarning sync.Once
 }
 
 // cachedZone is a zone in the in-memory cache.
@@ -196,6 +199,14 @@ func (d *Door) zoneOf(ctx context.Context, team, user string) (*time.Location, t
 func (d *Door) fetchZone(ctx context.Context, team, user string) *time.Location {
 	u, err := d.api.GetUserInfoContext(ctx, user)
 	if err != nil {
+		if strings.Contains(err.Error(), "missing_scope") {
+			// Every person's zone would silently fall back to SPINDLE_TIMEZONE: say so, once.
+			d.scopeWarning.Do(func() {
+				d.log.InfoContext(ctx, "slack: the app lacks the users:read scope, so schedule times are read in "+
+					"SPINDLE_TIMEZONE instead of each person's zone; add the scope (spindle slack manifest) and reinstall")
+			})
+			return nil
+		}
 		d.log.DebugContext(ctx, "slack users.info failed", slog.String("user", user), slog.String("error", slackErr(err)))
 		return nil
 	}

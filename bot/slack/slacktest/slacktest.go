@@ -49,6 +49,24 @@ type Server struct {
 	refused   int
 	calls     map[string]int
 	limits    rateLimits
+	// missing are bot scopes the token was not granted (SetMissingScopes); a method that
+	// needs one answers missing_scope as Slack does.
+	missing map[string]bool
+}
+
+// methodScopes is the bot scope each Web API method needs, per Slack's method reference.
+var methodScopes = map[string]string{"chat.postMessage": "chat:write", "users.info": "users:read"}
+
+// SetMissingScopes makes the token lack these bot scopes: the methods that need one answer
+// {"ok":false,"error":"missing_scope","needed":…}, as Slack does for an app installed
+// without them.
+func (s *Server) SetMissingScopes(scopes ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.missing = map[string]bool{}
+	for _, sc := range scopes {
+		s.missing[sc] = true
+	}
 }
 
 type responseURL struct {
@@ -139,6 +157,14 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if !hmac.Equal([]byte(tok), []byte(s.token)) {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return false
+	}
+	need := methodScopes[strings.TrimPrefix(r.URL.Path, "/api/")]
+	s.mu.Lock()
+	lacking := need != "" && s.missing[need]
+	s.mu.Unlock()
+	if lacking {
+		writeJSON(w, map[string]any{"ok": false, "error": "missing_scope", "needed": need, "provided": "commands"})
 		return false
 	}
 	return true

@@ -1,0 +1,55 @@
+package slack
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer is a log sink safe for the door's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestMissingUsersReadScopeIsReportedOnce: an app installed without users:read makes Slack
+// answer users.info with missing_scope; every person's times then fall back to
+// SPINDLE_TIMEZONE, which the operator is told once, at Info, with the fix.
+func TestMissingUsersReadScopeIsReportedOnce(t *testing.T) {
+	e := newEnv(t)
+	e.slack.SetMissingScopes("users:read")
+	var logs lockedBuffer
+	door := New(Options{SigningSecret: testSecret, BotToken: testToken, APIURL: e.slack.APIURL(),
+		Dispatcher: e.disp, Store: e.db, Now: e.clock.Now, HTTPClient: &http.Client{Timeout: 5 * time.Second},
+		AllowResponseURL: func(u *url.URL) bool { return u.Hostname() == "127.0.0.1" },
+		Logger:           slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	t.Cleanup(door.Close)
+	srv := httptest.NewServer(door)
+	t.Cleanup(srv.Close)
+	for _, text := range []string{"schedule in 2h first", "schedule in 3h second"} {
+		if a := e.sendAs(srv, e.command("UALICE", text), e.clock.Now(), ""); a.status != http.StatusOK || !strings.Contains(a.Text, "Scheduled") {
+			t.Fatalf("%q: %d %q", text, a.status, a.Text)
+		}
+	}
+	if n := strings.Count(logs.String(), "lacks the users:read scope"); n != 1 {
+		t.Fatalf("the missing scope was reported %d times, want once:\n%s", n, logs.String())
+	}
+}
