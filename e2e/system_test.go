@@ -150,6 +150,38 @@ func TestWholeSystem(t *testing.T) {
 		}
 	})
 
+	t.Run("cancel a Slack schedule with its button", func(t *testing.T) {
+		text := "Scheduled from Slack, then cancelled by its button"
+		ans := slackSay(t, "schedule --account @"+user.Username+" in 1h "+text, "sched")
+		id := regexp.MustCompile(`\bp[0-9a-z]{6}\b`).FindString(ans)
+		if id == "" {
+			t.Fatalf("schedule answer names no post: %q", ans)
+		}
+		body := slacktest.ButtonPress{Team: "T1", Channel: "C1", User: "UALICE", UserName: "alice",
+			ActionID: "cancel_post", Value: id, ResponseURL: slk.ResponseURL("press")}.Form()
+		req, err := http.NewRequest(http.MethodPost, public+"/slack/interactions", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		slacktest.SignRequest(req, signingSecret, body, time.Now())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("the button press answered %d", resp.StatusCode)
+		}
+		eventually(t, 20*time.Second, "the confirmation replaced by the cancellation", func() bool {
+			for _, m := range slk.Messages() {
+				if m.Channel == "press" && m.ReplaceOriginal && strings.Contains(m.Text, "Cancelled "+id) {
+					return true
+				}
+			}
+			return false
+		}, func() { t.Logf("messages Slack was sent: %+v", slk.Messages()) })
+	})
+
 	t.Run("signed GitHub release webhook", func(t *testing.T) {
 		out := mustCLI(t, bin, env, "sources", "add", "rel", "--account", user.Username, "--scheme", "github",
 			"--preset", "github-release", "--json")

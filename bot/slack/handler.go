@@ -45,7 +45,11 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	in := d.incoming(ctx, cmd)
 	reply := d.dispatch.Handle(ctx, in)
-	d.writeReply(w, reply)
+	cancelable := ""
+	if reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule {
+		cancelable = reply.Queued // the confirmation carries a Cancel button (interact.go)
+	}
+	d.writeReply(w, reply, cancelable)
 	d.afterAck(in, cmd, reply)
 }
 
@@ -57,59 +61,83 @@ type command struct {
 	received  time.Time
 }
 
-// verify reads and authenticates the request; it returns the HTTP status to answer.
+// verify reads and authenticates a slash command; it returns the HTTP status to answer.
 func (d *Door) verify(w http.ResponseWriter, r *http.Request) (command, int) {
-	r.Body = http.MaxBytesReader(w, r.Body, d.maxBody)
-	sv, err := slack.NewSecretsVerifier(r.Header, d.secret)
+	sig, status := d.authenticate(w, r, "slack command")
+	if status == statusSSLCheck {
+		return command{sslCheck: true}, http.StatusOK
+	}
+	if status != http.StatusOK {
+		return command{}, status
+	}
+	sc, err := slack.SlashCommandParse(r) // the form authenticate parsed
 	if err != nil {
-		// Slack's ssl_check pings may come unsigned; they get an empty 200 and do nothing.
-		if isSSLCheck(r) {
-			return command{sslCheck: true}, http.StatusOK
-		}
-		d.log.InfoContext(r.Context(), "slack command refused", slog.String("reason", refusal(err)))
-		return command{}, http.StatusUnauthorized
-	}
-	r.Body = io.NopCloser(io.TeeReader(r.Body, &sv))
-	sc, err := slack.SlashCommandParse(r)
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return command{}, http.StatusRequestEntityTooLarge
-		}
 		return command{}, http.StatusBadRequest
-	}
-	// ParseForm stops at the form's end; drain what is left (within the limit) so the HMAC
-	// covers every byte, as Slack computed it.
-	if _, err := io.Copy(io.Discard, r.Body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return command{}, http.StatusRequestEntityTooLarge
-		}
-		return command{}, http.StatusBadRequest
-	}
-	if err := sv.Ensure(); err != nil {
-		d.log.InfoContext(r.Context(), "slack command refused", slog.String("reason", "bad signature"))
-		return command{}, http.StatusUnauthorized
-	}
-	sig := canonicalSignature(r.Header.Get("X-Slack-Signature"))
-	if !d.replays.first(sig) {
-		d.log.WarnContext(r.Context(), "slack command refused", slog.String("reason", "replayed request"))
-		return command{}, http.StatusUnauthorized
-	}
-	// The in-process cache answers most replays; the database answers those sent after a
-	// restart or to another replica.
-	if fresh, err := d.store.FirstSeen(r.Context(), "slack:"+sig, d.now().Add(replayWindow)); err != nil {
-		d.log.ErrorContext(r.Context(), "slack command refused: could not check it against replays", slog.Any("error", err))
-		return command{}, http.StatusServiceUnavailable
-	} else if !fresh {
-		d.log.WarnContext(r.Context(), "slack command refused", slog.String("reason", "replayed request (seen before a restart or by another replica)"))
-		return command{}, http.StatusUnauthorized
 	}
 	c := command{SlashCommand: sc, signature: sig, received: d.now(), sslCheck: r.PostForm.Get("ssl_check") == "1"}
 	if !c.sslCheck && (sc.TeamID == "" || sc.UserID == "") {
 		return command{}, http.StatusBadRequest
 	}
 	return c, http.StatusOK
+}
+
+// statusSSLCheck is authenticate's answer for Slack's unsigned ssl_check ping: an empty 200
+// that does nothing.
+const statusSSLCheck = -1
+
+// authenticate limits the body, feeds the raw bytes to slack-go's verifier while the form is
+// parsed (the HMAC covers them exactly as sent), checks the signature, and refuses a request
+// already seen: in this process (the replay cache) or, after a restart or on another replica,
+// in the database. It returns the canonical signature and the HTTP status to answer. what
+// names the request in the log ("slack command", "slack interaction").
+func (d *Door) authenticate(w http.ResponseWriter, r *http.Request, what string) (string, int) {
+	r.Body = http.MaxBytesReader(w, r.Body, d.maxBody)
+	sv, err := slack.NewSecretsVerifier(r.Header, d.secret)
+	if err != nil {
+		if isSSLCheck(r) {
+			return "", statusSSLCheck
+		}
+		d.log.InfoContext(r.Context(), what+" refused", slog.String("reason", refusal(err)))
+		return "", http.StatusUnauthorized
+	}
+	r.Body = io.NopCloser(io.TeeReader(r.Body, &sv))
+	if status := readForm(r); status != http.StatusOK {
+		return "", status
+	}
+	if err := sv.Ensure(); err != nil {
+		d.log.InfoContext(r.Context(), what+" refused", slog.String("reason", "bad signature"))
+		return "", http.StatusUnauthorized
+	}
+	sig := canonicalSignature(r.Header.Get("X-Slack-Signature"))
+	if !d.replays.first(sig) {
+		d.log.WarnContext(r.Context(), what+" refused", slog.String("reason", "replayed request"))
+		return "", http.StatusUnauthorized
+	}
+	if fresh, err := d.store.FirstSeen(r.Context(), "slack:"+sig, d.now().Add(replayWindow)); err != nil {
+		d.log.ErrorContext(r.Context(), what+" refused: could not check it against replays", slog.Any("error", err))
+		return "", http.StatusServiceUnavailable
+	} else if !fresh {
+		d.log.WarnContext(r.Context(), what+" refused", slog.String("reason", "replayed request (seen before a restart or by another replica)"))
+		return "", http.StatusUnauthorized
+	}
+	return sig, http.StatusOK
+}
+
+// readForm parses the form and drains what is left of the body (ParseForm stops at the
+// form's end; the HMAC must cover every byte, as Slack computed it).
+func readForm(r *http.Request) int {
+	err := r.ParseForm()
+	if err == nil {
+		_, err = io.Copy(io.Discard, r.Body)
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge
+	case err != nil:
+		return http.StatusBadRequest
+	}
+	return http.StatusOK
 }
 
 // canonicalSignature is a verified X-Slack-Signature in one spelling, lower-case hex. slack-go
@@ -191,9 +219,13 @@ func firstWord(s string) string {
 	return strings.ToLower(f[0])
 }
 
-// writeReply sends the acknowledgement: always ephemeral, always with a top-level text.
-func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply) {
+// writeReply sends the acknowledgement: always ephemeral, always with a top-level text; with
+// a Cancel button when cancelable names the post a schedule command queued.
+func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, cancelable string) {
 	msg := render(r)
+	if cancelable != "" {
+		withCancelButton(&msg, cancelable)
+	}
 	msg.ResponseType = slack.ResponseTypeEphemeral
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(msg); err != nil {

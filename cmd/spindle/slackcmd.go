@@ -34,8 +34,8 @@ func runSlack(_ context.Context, env *cliEnv, args []string) error {
 	return enc.Encode(slackManifest(cfg.PublicURL))
 }
 
-// slackManifest describes the Slack app Spindle needs. Interactivity is left off until the
-// door answers /slack/interactions: Slack would send button presses nowhere.
+// slackManifest describes the Slack app Spindle needs: the /threads command and the
+// interactivity URL its buttons (Cancel on a schedule confirmation) are pressed through.
 func slackManifest(publicURL string) slack.Manifest {
 	return slack.Manifest{
 		Metadata: slack.ManifestMetadata{MajorVersion: 1, MinorVersion: 1},
@@ -58,6 +58,8 @@ func slackManifest(publicURL string) slack.Manifest {
 				ShouldEscape: true,
 			}},
 		},
+		Settings: slack.Settings{Interactivity: &slack.Interactivity{IsEnabled: true,
+			RequestUrl: publicURL + "/slack/interactions"}},
 		OAuthConfig: slack.OAuthConfig{Scopes: slack.OAuthScopes{Bot: slackBotScopes}},
 	}
 }

@@ -25,6 +25,9 @@ func TestSlackManifest(t *testing.T) {
 		m.Features.SlashCommands[0].Url != "https://spindle.example.com/slack/commands" {
 		t.Errorf("slash commands %+v, want /threads at the public URL", m.Features.SlashCommands)
 	}
+	if in := m.Settings.Interactivity; in == nil || !in.IsEnabled || in.RequestUrl != "https://spindle.example.com/slack/interactions" {
+		t.Errorf("interactivity %+v, want on at the public URL's /slack/interactions", in)
+	}
 	for _, scope := range []string{"commands", "chat:write", "users:read"} {
 		if !slices.Contains(m.OAuthConfig.Scopes.Bot, scope) {
 			t.Errorf("bot scopes %v lack %s", m.OAuthConfig.Scopes.Bot, scope)

@@ -72,6 +72,7 @@ func (a *app) wireSlack(ctx context.Context) error {
 		AllowResponseURL: slackResponseURLs(a.cfg.Slack.APIURL),
 	})
 	a.router.Handle("/slack/commands", door)
+	a.router.Handle("/slack/interactions", door.Interactions())
 	a.slackNotifier = door
 	a.identityNotifiers[accounts.DoorSlack] = accounts.IdentityNotifierFunc(func(ctx context.Context, id accounts.Identity, text string) error {
 		return door.Tell(ctx, id.User, text)

@@ -29,9 +29,12 @@ type Message struct {
 	Text         string
 	Blocks       string // raw JSON of the blocks, if any
 	ThreadTS     string
-	ResponseType string    // response_url: ephemeral or in_channel
-	TS           string    // chat.postMessage: the ts it was given
-	At           time.Time // wall-clock time it was accepted
+	ResponseType string // response_url: ephemeral or in_channel
+	// ReplaceOriginal is set when a response_url post replaces the message it came from
+	// (an interaction's answer updating the message whose button was pressed).
+	ReplaceOriginal bool
+	TS              string    // chat.postMessage: the ts it was given
+	At              time.Time // wall-clock time it was accepted
 }
 
 // Server is the stand-in. Its zero value is not usable; call NewServer.
@@ -221,6 +224,7 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 		Blocks       json.RawMessage `json:"blocks"`
 		ResponseType string          `json:"response_type"`
 		ThreadTS     string          `json:"thread_ts"`
+		Replace      bool            `json:"replace_original"`
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err := json.Unmarshal(body, &m); err != nil {
@@ -240,7 +244,7 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	}
 	ru.uses++
 	s.messages = append(s.messages, Message{Via: "response_url", Channel: id, Text: m.Text, Blocks: string(m.Blocks),
-		ThreadTS: m.ThreadTS, ResponseType: m.ResponseType, At: time.Now()})
+		ThreadTS: m.ThreadTS, ResponseType: m.ResponseType, ReplaceOriginal: m.Replace, At: time.Now()})
 	_, _ = io.WriteString(w, "ok")
 }
 
@@ -249,6 +253,27 @@ func Sign(secret string, ts int64, body string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	fmt.Fprintf(mac, "v0:%d:%s", ts, body)
 	return "v0=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// ButtonPress is the form Slack posts to the interactivity URL when a person presses a Block Kit
+// button: one field, payload, holding the block_actions JSON.
+type ButtonPress struct {
+	Team, Channel, User, UserName, ActionID, Value, ResponseURL string
+}
+
+// Form encodes the press as Slack does.
+func (b ButtonPress) Form() string {
+	payload, _ := json.Marshal(map[string]any{
+		"type":         "block_actions",
+		"team":         map[string]string{"id": b.Team},
+		"user":         map[string]string{"id": b.User, "username": b.UserName, "name": b.UserName},
+		"channel":      map[string]string{"id": b.Channel},
+		"response_url": b.ResponseURL,
+		"trigger_id":   "1337.42.abcd",
+		"actions": []map[string]any{{"type": "button", "action_id": b.ActionID, "block_id": "b1",
+			"value": b.Value, "action_ts": "1700000000.000100", "text": map[string]any{"type": "plain_text", "text": "Cancel"}}},
+	})
+	return url.Values{"payload": {string(payload)}}.Encode()
 }
 
 // Command is a slash command's form, as Slack posts it.

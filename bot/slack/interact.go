@@ -1,0 +1,104 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+
+	"github.com/slack-go/slack"
+
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/ingest"
+)
+
+// actionCancel is the action_id of the Cancel button on a schedule confirmation; its value is
+// the post id.
+const actionCancel = "cancel_post"
+
+// Interactions answers POST /slack/interactions: presses of the buttons on Spindle's messages.
+// A press is signed and replay-checked exactly like a slash command, then acted on as the
+// person who pressed it typing the verb, so the dispatcher's rules (whose post, which state)
+// hold unchanged. Slack wants its 200 within 3 seconds: the press is answered at once, and the
+// message is then replaced through its response_url with the outcome. A second press of the
+// same button is a second request; the verb is what makes it act once ("already cancelled").
+func (d *Door) Interactions() http.Handler { return http.HandlerFunc(d.interact) }
+
+func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	sig, status := d.authenticate(w, r, "slack interaction")
+	if status == statusSSLCheck {
+		status = http.StatusUnauthorized // Slack sends no unsigned pings here
+	}
+	if status != http.StatusOK {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(r.PostForm.Get("payload")), &cb); err != nil ||
+		cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 ||
+		cb.Team.ID == "" || cb.User.ID == "" {
+		http.Error(w, "not a block_actions payload", http.StatusBadRequest)
+		return
+	}
+	act := cb.ActionCallback.BlockActions[0]
+	if act.ActionID != actionCancel || act.Value == "" {
+		d.log.InfoContext(r.Context(), "slack interaction ignored", slog.String("action", act.ActionID))
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	ref, _ := json.Marshal(Ref{Team: cb.Team.ID, Channel: cb.Channel.ID, User: cb.User.ID,
+		ResponseURL: cb.ResponseURL, IssuedAt: d.now().UnixMilli()})
+	in := bot.Incoming{
+		Identity:  bot.Identity{Door: ingest.DoorSlack, Team: cb.Team.ID, User: cb.User.ID, Name: cb.User.Name},
+		Text:      bot.VerbCancel + " " + act.Value,
+		Origin:    ingest.Origin{Door: ingest.DoorSlack, Ref: ref},
+		Channel:   cb.Channel.ID,
+		RequestID: requestID(sig),
+		Key:       sig,
+	}
+	d.background(confirmBudget, func(ctx context.Context) {
+		reply := d.dispatch.Handle(ctx, in)
+		d.replaceOriginal(ctx, cb.ResponseURL, cb.Channel.ID, reply)
+	})
+}
+
+// replaceOriginal replaces the message whose button was pressed with the verb's answer.
+func (d *Door) replaceOriginal(ctx context.Context, responseURL, channel string, reply bot.Reply) {
+	u, err := url.Parse(responseURL)
+	if err != nil || !d.allowURL(u) {
+		d.log.InfoContext(ctx, "slack interaction answered nowhere: its response_url is not Slack's")
+		return
+	}
+	msg := slack.WebhookMessage{Text: escapeKeepMentions(reply.Text), ReplaceOriginal: true}
+	err = d.paced(ctx, channel, "response_url", func(ctx context.Context) error {
+		status, err := d.postJSON(ctx, responseURL, msg)
+		if err == nil && status != http.StatusOK {
+			d.log.InfoContext(ctx, "slack refused the interaction's answer", slog.Int("status", status))
+		}
+		return err
+	})
+	if err != nil {
+		d.log.InfoContext(ctx, "slack interaction's answer not delivered", slog.String("error", errText(err)))
+	}
+}
+
+// withCancelButton adds a Cancel button under a schedule confirmation, for the post it queued.
+func withCancelButton(msg *slack.WebhookMessage, postID string) {
+	var blocks []slack.Block
+	if msg.Blocks != nil {
+		blocks = msg.Blocks.BlockSet
+	} else {
+		blocks = []slack.Block{section(msg.Text)}
+	}
+	button := slack.NewButtonBlockElement(actionCancel, postID,
+		slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false)).WithStyle(slack.StyleDanger)
+	blocks = append(blocks, slack.NewActionBlock("", button))
+	msg.Blocks = &slack.Blocks{BlockSet: blocks}
+}
