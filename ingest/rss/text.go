@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+
+	"github.com/spindle-threads/spindle/ingest"
 )
 
 // maxFieldBytes bounds the text kept from one field of an item. A post holds 500
@@ -155,21 +157,7 @@ func foldSpace(s string) string {
 // foldLines is foldSpace line by line: spaces fold within a line, and runs of empty lines
 // become one, so paragraphs stay apart without gaps a post would not show.
 func foldLines(s string) string {
-	var out []string
-	blank := false
-	for line := range strings.SplitSeq(s, "\n") {
-		line = foldSpace(line)
-		if line == "" {
-			blank = len(out) > 0
-			continue
-		}
-		if blank {
-			out = append(out, "")
-			blank = false
-		}
-		out = append(out, line)
-	}
-	joined := strings.Join(out, "\n")
+	joined := ingest.Paragraphs(s, foldSpace)
 	if len(joined) > maxFieldBytes {
 		return foldSpace(joined) // over the bound anyway: one line, cut by foldSpace
 	}

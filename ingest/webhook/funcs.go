@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"unicode/utf8"
+
+	"github.com/spindle-threads/spindle/ingest"
 )
 
 // funcs are the helpers a source template can use on top of text/template's builtins. They take
@@ -124,19 +126,5 @@ func startsTag(s string) bool {
 
 // tidySpace collapses runs of spaces in each line and runs of blank lines to one.
 func tidySpace(s string) string {
-	var out []string
-	blank := false
-	for line := range strings.Lines(s) {
-		line = strings.Join(strings.Fields(line), " ")
-		if line == "" {
-			blank = len(out) > 0
-			continue
-		}
-		if blank {
-			out = append(out, "")
-			blank = false
-		}
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n")
+	return ingest.Paragraphs(s, func(line string) string { return strings.Join(strings.Fields(line), " ") })
 }
