@@ -237,7 +237,7 @@ func (d *Door) Run(ctx context.Context) error {
 		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("error", d.redact(err.Error())))
 	}
 	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
-	d.health.receiving()
+	d.health.receiving.Store(true)
 	d.b.Start(ctx)
 	return nil
 }

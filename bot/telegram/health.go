@@ -8,52 +8,35 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	tg "github.com/go-telegram/bot"
+
+	"github.com/spindle-threads/spindle/publisher"
 )
 
-// Health is how the door's link to Telegram is doing, for /readyz and the status page.
+// Health is how the door's link to Telegram is doing, for /readyz and the status page: the
+// last proper answer from the Bot API and the last error (publisher.DoorHealth, as every door
+// reports it), and whether updates can arrive at all.
 type Health struct {
+	publisher.DoorHealth
 	// Receiving is true once updates can arrive: the webhook is registered, or polling began.
 	Receiving bool
-	// LastSuccess is when the Bot API last answered a call properly.
-	LastSuccess time.Time
-	// LastError says what went wrong most recently (the bot token removed), at LastErrorAt.
-	LastError   string
-	LastErrorAt time.Time
 }
 
 // health records the door's link state; safe for concurrent use.
 type health struct {
-	mu sync.Mutex
-	h  Health
+	book      publisher.HealthBook
+	receiving atomic.Bool
 }
 
 func (h *health) get() Health {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.h
+	return Health{DoorHealth: h.book.Health(), Receiving: h.receiving.Load()}
 }
 
-func (h *health) ok(t time.Time) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.h.LastSuccess = t
-}
-
-func (h *health) fail(t time.Time, msg string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.h.LastError, h.h.LastErrorAt = msg, t
-}
-
-func (h *health) receiving() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.h.Receiving = true
-}
+func (h *health) ok(t time.Time)               { h.book.Succeeded(t) }
+func (h *health) fail(t time.Time, msg string) { h.book.Failed(t, msg) }
 
 // Health reports the door's link to Telegram: whether updates can arrive, the last good
 // answer from the Bot API and the last error.
@@ -100,7 +83,7 @@ func (d *Door) registerWebhook(ctx context.Context) bool {
 			return err
 		})
 		if err == nil {
-			d.health.receiving()
+			d.health.receiving.Store(true)
 			return true
 		}
 		if ctx.Err() != nil {

@@ -21,7 +21,8 @@ func (d telegramLike) Health() telegram.Health                     { return d.h 
 func TestDoorReportsReadTelegramsOwnHealth(t *testing.T) {
 	failed := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	a := &app{}
-	a.telegramNotifier = telegramLike{telegram.Health{Receiving: false, LastError: "setWebhook: Telegram answered 502", LastErrorAt: failed}}
+	a.telegramNotifier = telegramLike{telegram.Health{Receiving: false,
+		DoorHealth: publisher.DoorHealth{LastError: "setWebhook: Telegram answered 502", LastErrorAt: failed}}}
 	rep := a.doorReports()["telegram"]
 	if !rep.Enabled || rep.Door == nil || rep.Door.LastError != "setWebhook: Telegram answered 502" || rep.Receiving == nil || *rep.Receiving {
 		t.Fatalf("telegram report %+v, want enabled, not receiving, with its last error", rep)

@@ -177,8 +177,7 @@ func (a *app) doorReports() map[string]doorReport {
 			rep.Door = &own
 		case telegramHealth:
 			th := h.Health()
-			rep.Door = &DoorHealth{LastSuccess: th.LastSuccess, LastError: th.LastError, LastErrorAt: th.LastErrorAt}
-			rep.Receiving = &th.Receiving
+			rep.Door, rep.Receiving = &th.DoorHealth, &th.Receiving
 		}
 		if r, ok := results[door]; ok {
 			rep.Results = &r
