@@ -14,8 +14,8 @@ import (
 func TestWatchOthersSeesAnotherProcessCommit(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	daemon := openMigrated(t, dir)
-	cli := openMigrated(t, dir)
+	daemon := openAt(t, dir, nil)
+	cli := openAt(t, dir, nil)
 
 	before, err := daemon.OthersCommitted(ctx)
 	if err != nil {
@@ -45,17 +45,4 @@ func TestWatchOthersSeesAnotherProcessCommit(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("a commit by another handle on the same database did not wake the watcher")
 	}
-}
-
-func openMigrated(t *testing.T, dir string) *storage.DB {
-	t.Helper()
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
