@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -44,7 +45,7 @@ func TestRevokedTokenParksPostsUntilReconnect(t *testing.T) {
 	}
 
 	// Reconnect: a new token, status active again.
-	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[a.ID]))
+	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[a.ID], threads.DefaultScopes()...))
 	if _, err := e.db.SaveAccount(context.Background(), acct); err != nil {
 		t.Fatal(err)
 	}

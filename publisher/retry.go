@@ -127,7 +127,7 @@ func (r *run) park(ctx context.Context, pt *storage.Part, why string) error {
 		parts = []storage.Part{*pt}
 	}
 	ev := r.event(EventWaitingReconnect)
-	ev.Reason = why + " — link the account again (spindle accounts link, or the web page) and the post will go out"
+	ev.Reason = why + " — " + RelinkHint + ", and the post will go out"
 	now := r.p.now()
 	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts,
 		NeedsReconnect:  true,
@@ -189,6 +189,9 @@ func reasonOf(err error) string {
 		}
 		if te.Message != "" {
 			s += fmt.Sprintf(" (Threads said: %q)", te.Message)
+		}
+		if te.Scope != "" {
+			s += "; " + RelinkHint + " and grant " + te.Scope
 		}
 		return s
 	}

@@ -77,7 +77,7 @@ func (p *Publisher) refreshOne(ctx context.Context, a storage.Account) error {
 func (p *Publisher) needsReconnect(ctx context.Context, a storage.Account, why string) error {
 	now := p.now()
 	ev := Event{Kind: EventNeedsReconnect, AccountID: a.ID, At: now,
-		Reason: why + " — link the account again (spindle accounts link, or the web page); its posts wait until then"}
+		Reason: why + " — " + RelinkHint + "; its posts wait until then"}
 	changed, err := p.store.MarkNeedsReconnect(ctx, a.ID,
 		[]storage.OutboxEvent{p.outboxEvent(ev, fmt.Sprintf("account:%d:reconnect:%d", a.ID, now.UnixMilli()))})
 	if err != nil {
