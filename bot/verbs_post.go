@@ -150,7 +150,7 @@ func (c *call) list(ctx context.Context) Reply {
 // row renders one post for list.
 func (c *call) row(p storage.Post, account string) Row {
 	when := p.NextAttemptAt
-	state := string(p.State)
+	state := p.Status()
 	if p.State == storage.StateQueued && when.After(c.d.now()) {
 		state = "scheduled"
 	}
@@ -167,6 +167,9 @@ func (c *call) status(ctx context.Context) Reply {
 	head := fmt.Sprintf("%s for @%s (“%s”): ", p.ID, acc.Username, firstWords(p.Text))
 	switch p.State {
 	case storage.StatePosted:
+		if p.Status() == storage.StatusDeleted {
+			return say(head + "🗑️ deleted from Threads at " + FormatWhen(p.DeletedAt, c.zone) + "; it was posted " + orDefault(p.Permalink, "to Threads") + ".")
+		}
 		return say(head + "✅ posted " + orDefault(p.Permalink, "to Threads") + ".")
 	case storage.StateFailed:
 		return say(head + "❌ failed: " + orDefault(p.LastError, "Threads refused it.") + " Fix it and post again.")
@@ -219,6 +222,9 @@ func (c *call) delete(ctx context.Context) Reply {
 	}
 	if p.State != storage.StatePosted {
 		return refuse("%s is %s, not posted, so there is nothing to delete from Threads; %scancel %s stops it.", p.ID, p.State, c.prefix, p.ID)
+	}
+	if p.Status() == storage.StatusDeleted {
+		return refuse("%s was already deleted from Threads (at %s); there is nothing left to delete.", p.ID, FormatWhen(p.DeletedAt, c.zone))
 	}
 	if err := c.d.o.Deleter.Delete(ctx, p.ID); err != nil {
 		return c.fail(ctx, err)

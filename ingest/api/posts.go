@@ -32,27 +32,32 @@ type postRequest struct {
 
 // postJSON is one post as the API shows it.
 type postJSON struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	StatusURL   string    `json:"status_url"`
-	Account     string    `json:"account"`
-	Text        string    `json:"text"`
-	MediaURL    string    `json:"mediaUrl,omitempty"`
-	ScheduledAt time.Time `json:"scheduledAt"`
-	Attempts    int       `json:"attempts"`
-	ThreadsID   string    `json:"threads_id,omitempty"`
-	Permalink   string    `json:"permalink,omitempty"`
-	Error       string    `json:"error,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	ID          string     `json:"id"`
+	Status      string     `json:"status"`
+	StatusURL   string     `json:"status_url"`
+	Account     string     `json:"account"`
+	Text        string     `json:"text"`
+	MediaURL    string     `json:"mediaUrl,omitempty"`
+	ScheduledAt time.Time  `json:"scheduledAt"`
+	Attempts    int        `json:"attempts"`
+	ThreadsID   string     `json:"threads_id,omitempty"`
+	DeletedAt   *time.Time `json:"deletedAt,omitempty"` // status "deleted": when it was deleted from Threads
+	Permalink   string     `json:"permalink,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
 }
 
 func (h *Handler) postJSON(p storage.Post, username string) postJSON {
-	out := postJSON{ID: p.ID, Status: string(p.State), StatusURL: h.statusURL(p.ID), Account: "@" + username,
+	out := postJSON{ID: p.ID, Status: p.Status(), StatusURL: h.statusURL(p.ID), Account: "@" + username,
 		Text: p.Text, ScheduledAt: p.ScheduledAt, Attempts: p.Attempts, ThreadsID: p.MediaID,
 		Permalink: p.Permalink, Error: p.LastError, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if len(p.Media) > 0 {
 		out.MediaURL = p.Media[0].URL
+	}
+	if !p.DeletedAt.IsZero() {
+		at := p.DeletedAt.UTC()
+		out.DeletedAt = &at
 	}
 	return out
 }
@@ -295,6 +300,10 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.State != storage.StatePosted {
 		writeError(w, http.StatusConflict, fmt.Sprintf("post %s is %s, not published; cancel a queued post with DELETE /api/threads/post/schedule/%s", p.ID, p.State, p.ID))
+		return
+	}
+	if p.Status() == storage.StatusDeleted {
+		writeError(w, http.StatusGone, fmt.Sprintf("post %s was already deleted from Threads at %s", p.ID, p.DeletedAt.UTC().Format(time.RFC3339)))
 		return
 	}
 	if h.del == nil {
