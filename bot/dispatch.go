@@ -150,6 +150,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.route(ctx)
 	case VerbToken:
 		return c.token(ctx)
+	case VerbReply, VerbQuote:
+		return c.replyOrQuote(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

@@ -14,16 +14,22 @@ import (
 // post queues a post now (post) or later (schedule) and confirms it; the result comes later
 // through the door's notifier.
 func (c *call) post(ctx context.Context) Reply {
+	return c.queue(ctx, c.cmd.Account, "", "")
+}
+
+// queue queues the command's text on the named account (empty: the sender's default),
+// replying to or quoting the Threads media id given, if any.
+func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply {
 	if c.d.o.Ingest == nil {
 		return c.unavailable("posting")
 	}
-	acc, r := c.pick(ctx, c.cmd.Account, false)
+	acc, r := c.pick(ctx, account, false)
 	if r != nil {
 		return *r
 	}
 	req := ingest.Request{
 		Origin: c.in.Origin, AccountID: acc.ID, Text: c.cmd.Text, Thread: true,
-		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID,
+		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID, ReplyToID: replyTo, QuoteID: quote,
 	}
 	if req.Origin.Door == "" {
 		req.Origin.Door = c.in.Identity.Door
@@ -43,6 +49,10 @@ func (c *call) post(ctx context.Context) Reply {
 		fmt.Fprintf(&b, "Already queued as %s for @%s (the same request arrived twice).", p.ID, acc.Username)
 	case c.cmd.Verb == VerbSchedule:
 		fmt.Fprintf(&b, "🗓️ Scheduled %s for @%s at %s.", p.ID, acc.Username, FormatWhen(c.cmd.At, c.zone))
+	case replyTo != "":
+		fmt.Fprintf(&b, "↩️ Queued reply %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
+	case quote != "":
+		fmt.Fprintf(&b, "🔁 Queued quote %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
 	default:
 		fmt.Fprintf(&b, "📝 Queued %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
 	}
@@ -208,15 +218,7 @@ func (c *call) delete(ctx context.Context) Reply {
 	if c.d.o.Deleter == nil {
 		return c.unavailable("deleting posts")
 	}
-	id := c.cmd.PostID
-	if c.cmd.Shortcode != "" {
-		found, r := c.byPermalink(ctx, c.cmd.Shortcode)
-		if r != nil {
-			return *r
-		}
-		id = found
-	}
-	p, acc, r := c.readPost(ctx, id)
+	p, acc, r := c.namedPost(ctx)
 	if r != nil {
 		return *r
 	}
@@ -230,6 +232,19 @@ func (c *call) delete(ctx context.Context) Reply {
 		return c.fail(ctx, err)
 	}
 	return sayf("🗑️ Deleting %s from @%s on Threads; I will confirm here.", p.ID, acc.Username)
+}
+
+// namedPost reads the post the command names by id or permalink, on the sender's accounts.
+func (c *call) namedPost(ctx context.Context) (storage.Post, Account, *Reply) {
+	id := c.cmd.PostID
+	if c.cmd.Shortcode != "" {
+		found, r := c.byPermalink(ctx, c.cmd.Shortcode)
+		if r != nil {
+			return storage.Post{}, Account{}, r
+		}
+		id = found
+	}
+	return c.readPost(ctx, id)
 }
 
 // byPermalink finds the post id of a permalink among the sender's accounts' posts.
@@ -254,7 +269,7 @@ func (c *call) byPermalink(ctx context.Context, code string) (string, *Reply) {
 			}
 		}
 	}
-	rr := refuse("That link is not a post Spindle published on one of your accounts, so I cannot delete it.")
+	rr := refuse("That link is not a post Spindle published on one of your accounts, so I cannot %s it.", c.cmd.Verb)
 	return "", &rr
 }
 
