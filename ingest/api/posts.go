@@ -28,6 +28,13 @@ type postRequest struct {
 	AltText     string `json:"altText"`
 	ScheduledAt string `json:"scheduledAt"`
 	Account     string `json:"account"`
+	// ReplyToID and QuotePostID name the post to reply to or quote: a Threads media id, or the
+	// id of a post Spindle published that the caller can see.
+	ReplyToID   string `json:"replyToId"`
+	QuotePostID string `json:"quotePostId"`
+	// Thread lets a text over 500 characters go out as a chain of replies, split at
+	// paragraph, sentence or word boundaries; without it such a text is refused.
+	Thread bool `json:"thread"`
 }
 
 // postJSON is one post as the API shows it.
@@ -93,7 +100,14 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestID: r.Header.Get("X-Request-Id"),
 		// The key is the caller's: another token holder's "1" is another post (and the same key
 		// with another body is refused, 409).
-		KeyScope: keyScope(caller(r)), StrictKey: true}
+		KeyScope: keyScope(caller(r)), StrictKey: true, Thread: body.Thread}
+	var err error
+	if req.ReplyToID, err = h.target(r, "replyToId", body.ReplyToID); err != nil {
+		return req, err
+	}
+	if req.QuoteID, err = h.target(r, "quotePostId", body.QuotePostID); err != nil {
+		return req, err
+	}
 	if body.MediaURL != "" {
 		kind := ingest.MediaImage
 		switch strings.ToUpper(body.MediaType) {
@@ -109,6 +123,32 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		req.Media = []ingest.Media{{Kind: kind, URL: body.MediaURL, AltText: body.AltText}}
 	}
 	return req, nil
+}
+
+// target resolves replyToId or quotePostId to a Threads media id: a Spindle post id must name
+// a published, undeleted post the caller can see; other digits are a media id already.
+func (h *Handler) target(r *http.Request, field, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	p, _, err := h.visiblePost(r, id, false)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) && isMediaID(id):
+		return id, nil // Meta's ids are 15–19 digits; a Spindle id that happened to be digits came first
+	case errors.Is(err, storage.ErrNotFound):
+		return "", &ingest.InvalidError{Field: field, Reason: field + " is neither a Threads media id (digits) nor the id of a post of yours"}
+	case err != nil:
+		return "", err
+	case p.State != storage.StatePosted || p.MediaID == "":
+		return "", &ingest.InvalidError{Field: field, Reason: fmt.Sprintf("post %s is %s, not published, so it has no Threads id yet", p.ID, p.State)}
+	case p.Status() == storage.StatusDeleted:
+		return "", &ingest.InvalidError{Field: field, Reason: fmt.Sprintf("post %s was deleted from Threads", p.ID)}
+	}
+	return p.MediaID, nil
+}
+
+func isMediaID(s string) bool {
+	return len(s) <= ingest.MaxMediaIDLen && strings.Trim(s, "0123456789") == ""
 }
 
 // keyScope is whose Idempotency-Key a request carries: the token's identity, which every token
