@@ -109,6 +109,22 @@ type Post struct {
 // StatusDeleted is the status shown for a posted post deleted from Threads since.
 const StatusDeleted = "deleted"
 
+// ErrNoTarget is returned (wrapped, with the reason) by Target for a post that cannot be
+// replied to or quoted.
+var ErrNoTarget = errors.New("post cannot be replied to or quoted")
+
+// Target is the Threads media id a reply to, or a quote of, this post names: only a published
+// post that was not deleted since has one.
+func (p Post) Target() (string, error) {
+	switch {
+	case p.State != StatePosted || p.MediaID == "":
+		return "", fmt.Errorf("%w: post %s is %s, not published, so it has no Threads id yet", ErrNoTarget, p.ID, p.State)
+	case !p.DeletedAt.IsZero():
+		return "", fmt.Errorf("%w: post %s was deleted from Threads", ErrNoTarget, p.ID)
+	}
+	return p.MediaID, nil
+}
+
 // Status is the post's status as people read it: its state, or "deleted" for a posted post
 // deleted from Threads since.
 func (p Post) Status() string {

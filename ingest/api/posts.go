@@ -139,12 +139,12 @@ func (h *Handler) target(r *http.Request, field, id string) (string, error) {
 		return "", &ingest.InvalidError{Field: field, Reason: field + " is neither a Threads media id (digits) nor the id of a post of yours"}
 	case err != nil:
 		return "", err
-	case p.State != storage.StatePosted || p.MediaID == "":
-		return "", &ingest.InvalidError{Field: field, Reason: fmt.Sprintf("post %s is %s, not published, so it has no Threads id yet", p.ID, p.State)}
-	case p.Status() == storage.StatusDeleted:
-		return "", &ingest.InvalidError{Field: field, Reason: fmt.Sprintf("post %s was deleted from Threads", p.ID)}
 	}
-	return p.MediaID, nil
+	mediaID, err := p.Target()
+	if err != nil {
+		return "", &ingest.InvalidError{Field: field, Reason: strings.TrimPrefix(err.Error(), storage.ErrNoTarget.Error()+": ")}
+	}
+	return mediaID, nil
 }
 
 func isMediaID(s string) bool {
