@@ -24,9 +24,13 @@ func TestPostReplyQuoteThread(t *testing.T) {
 	}{
 		{name: "reply to a media id", body: func(*env) map[string]any { return map[string]any{"text": "hi", "replyToId": "18032251077019748"} },
 			want: 202, replyTo: "18032251077019748"},
-		{name: "reply to a Spindle id", body: func(e *env) map[string]any { return map[string]any{"text": "hi", "replyToId": e.published("17900000000000009").ID} },
+		{name: "reply to a Spindle id", body: func(e *env) map[string]any {
+			return map[string]any{"text": "hi", "replyToId": e.published("17900000000000009").ID}
+		},
 			want: 202, replyTo: "17900000000000009"},
-		{name: "quote a Spindle id", body: func(e *env) map[string]any { return map[string]any{"text": "hi", "quotePostId": e.published("17900000000000010").ID} },
+		{name: "quote a Spindle id", body: func(e *env) map[string]any {
+			return map[string]any{"text": "hi", "quotePostId": e.published("17900000000000010").ID}
+		},
 			want: 202, quote: "17900000000000010"},
 		{name: "long text as a thread", body: func(*env) map[string]any { return map[string]any{"text": long, "thread": true} },
 			want: 202, thread: true},
