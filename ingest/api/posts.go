@@ -14,6 +14,7 @@ import (
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -226,6 +227,9 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postReque
 	}
 	req.ScheduledAt = at
 	acc, err := h.enq.Enqueue(r.Context(), req)
+	if err != nil && !body.Thread && threads.CountChars(body.Text) > threads.MaxTextChars {
+		err = fmt.Errorf("%w (or send \"thread\": true to publish it as a chain of replies)", err)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

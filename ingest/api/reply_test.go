@@ -38,7 +38,7 @@ func TestPostReplyQuoteThread(t *testing.T) {
 			return map[string]any{"text": long, "thread": true, "replyToId": "18032251077019748"}
 		}, want: 202, thread: true, replyTo: "18032251077019748"},
 		{name: "long text without thread", body: func(*env) map[string]any { return map[string]any{"text": long} },
-			want: 400, field: "text", wantInErr: "500"},
+			want: 400, field: "text", wantInErr: `send \"thread\": true`},
 		{name: "reply to a queued post", body: func(e *env) map[string]any { return map[string]any{"text": "hi", "replyToId": e.queued().ID} },
 			want: 400, field: "replyToId", wantInErr: "not published"},
 		{name: "reply to nonsense", body: func(*env) map[string]any { return map[string]any{"text": "hi", "replyToId": "not-an-id"} },
