@@ -80,3 +80,30 @@ func TestDefaultScopesChainAndDelete(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyCountsAgainstReplyQuota: a reply (chat reply, REST replyToId, CLI --reply-to) uses
+// the reply quota (1,000 a day), not the post quota (250), here and at Threads.
+func TestReplyCountsAgainstReplyQuota(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("replier")
+	parent := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "parent"})
+	e.drain(parent.ID)
+	reply := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "a reply", ReplyToID: e.get(parent.ID).MediaID})
+	e.drain(reply.ID)
+	if p := e.get(reply.ID); p.State != storage.StatePosted {
+		t.Fatalf("reply is %s: %s", p.State, p.LastError)
+	}
+	ctx := context.Background()
+	since := time.Now().Add(-time.Hour)
+	posts, _, err := e.db.QuotaWindow(ctx, a.ID, storage.QuotaPosts, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replies, _, err := e.db.QuotaWindow(ctx, a.ID, storage.QuotaReplies, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posts != 1 || replies != 1 {
+		t.Errorf("quota uses: %d posts, %d replies; want 1 and 1", posts, replies)
+	}
+}
