@@ -27,20 +27,12 @@ func (e *env) narrowAccount(name string, scopes ...string) storage.Account {
 }
 
 // TestMissingScopeSaysWhichAndHowToRelink: an account whose token can publish but not reply
-// or delete gets a chain and a delete refused with the permission named and the way to link
-// again, not a generic "Threads refused".
+// or delete gets a delete refused with the permission named and the way to link again, not a
+// generic "Threads refused"; a chain waits for the relink with the same words, then resumes
+// from the refused part without repeating the first.
 func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	a := e.narrowAccount("narrow", threads.ScopeBasic, threads.ScopeContentPublish)
-	long := strings.Repeat("A sentence that goes on. ", 30)
-	chain := e.enqueue(storage.NewPost{AccountID: a.ID, Text: long, Thread: true})
-	e.drain(chain.ID)
-	got := e.get(chain.ID)
-	for _, want := range []string{threads.ScopeManageReplies, "/threads connect", "/connect in Telegram"} {
-		if !strings.Contains(got.LastError, want) {
-			t.Errorf("chain failure %q does not say %q", got.LastError, want)
-		}
-	}
 
 	single := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "short"})
 	e.drain(single.ID)
@@ -54,6 +46,46 @@ func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
 	}
 	if e.sim.Ledger()[len(e.sim.Ledger())-1].Deleted {
 		t.Error("the post was deleted")
+	}
+
+	long := strings.Repeat("A sentence that goes on. ", 30)
+	chain := e.enqueue(storage.NewPost{AccountID: a.ID, Text: long, Thread: true})
+	for range 3 {
+		e.drainOnce()
+	}
+	if p := e.get(chain.ID); p.State != storage.StateQueued {
+		t.Fatalf("chain on a token without threads_manage_replies is %s (%s), want waiting", p.State, p.LastError)
+	}
+	var why string
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventWaitingReconnect && ev.PostID == chain.ID {
+			why = ev.Reason
+		}
+	}
+	for _, want := range []string{threads.ScopeManageReplies, "/threads connect", "/connect in Telegram"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("waiting notice %q does not say %q", why, want)
+		}
+	}
+	acct, _ := e.db.Account(context.Background(), a.ID)
+	if acct.Status != storage.AccountNeedsReconnect {
+		t.Fatalf("account is %s, want needs_reconnect", acct.Status)
+	}
+	// The owner links again; the new token has the default scopes.
+	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[a.ID], threads.DefaultScopes()...))
+	if _, err := e.db.SaveAccount(context.Background(), acct); err != nil {
+		t.Fatal(err)
+	}
+	e.drain(chain.ID)
+	if p := e.get(chain.ID); p.State != storage.StatePosted {
+		t.Fatalf("after relinking the chain is %s: %s", p.State, p.LastError)
+	}
+	parts := threads.Split(long, threads.MaxTextChars)
+	got := ledgerByText(e.sim.Ledger())
+	for i, pt := range parts {
+		if got[pt] != 1 {
+			t.Errorf("part %d is in the ledger %d times, want once", i+1, got[pt])
+		}
 	}
 }
 
