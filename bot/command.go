@@ -31,6 +31,8 @@ const (
 	VerbRevoke     = "revoke"
 	VerbRoute      = "route" // binds a Slack channel to an account
 	VerbToken      = "token"
+	VerbReply      = "reply" // reply to a published post
+	VerbQuote      = "quote" // quote a published post
 )
 
 // Command is one parsed chat command. Only the fields of its verb are set; the table in
@@ -49,9 +51,10 @@ type Command struct {
 	When string    // schedule: the time expression as typed, e.g. "tomorrow 09:00"
 	At   time.Time // schedule: the instant When names, in the zone it was read in
 
-	PostID    string // cancel, status, delete: a post id, lower case, without "#"
-	Permalink string // delete: the Threads permalink given instead of a post id
-	Shortcode string // delete: the permalink's post shortcode (the part after /post/)
+	PostID    string // cancel, status, delete, reply, quote: a post id, lower case, without "#"
+	Permalink string // delete, reply, quote: the Threads permalink given instead of a post id
+	Shortcode string // delete, reply, quote: the permalink's post shortcode (the part after /post/)
+	MediaID   string // reply, quote: a Threads media id given instead (any post, not only Spindle's)
 
 	URL      string // feed add: the feed's http(s) URL
 	Template string // feed add: optional text/template for the post, verbatim
@@ -141,6 +144,7 @@ func short(s string) string {
 //	webhook add [--account @name] <name>
 //	grant <user> [--account @name] | revoke <user> [--account @name]
 //	route @account | route off
+//	reply [--account @name] <id, link or Threads media id> <text>   (quote the same)
 //
 // A text that itself starts with "--" can be protected with a "--" word first
 // ("post -- --verbose is on"). A leading @word is never read as an account, because posts
@@ -185,6 +189,8 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseGrant(verb, rest)
 	case VerbRoute:
 		return parseRoute(rest)
+	case VerbReply, VerbQuote:
+		return parseReplyQuote(verb, rest)
 	}
 	return Command{}, unknownVerb(word, verb)
 }

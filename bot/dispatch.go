@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -149,6 +150,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.route(ctx)
 	case VerbToken:
 		return c.token(ctx)
+	case VerbReply, VerbQuote:
+		return c.replyOrQuote(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }
@@ -176,8 +179,11 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 		pub   PublicError
 		inv   *ingest.InvalidError
 		state *storage.StateError
+		del   *publisher.DeleteError
 	)
 	switch {
+	case errors.As(err, &del) && del.Scope != "":
+		return refuse("Threads refused: this account's token lacks the %s permission. Link the account again with %sconnect and allow it; then try again.", del.Scope, c.prefix)
 	case errors.As(err, &inv):
 		return refuse("%s", invalidText(err))
 	case errors.As(err, &state):

@@ -109,6 +109,8 @@ func FormatEvent(e publisher.Event, zone *time.Location) string {
 			"the account's access expired or was revoked; run connect to link it again, and the post will go out then.")
 	case publisher.EventDeleted:
 		s = "🗑️ Deleted from Threads"
+	case publisher.EventTokenExpiring:
+		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; run connect to link it again before it expires.")
 	default:
 		s = "ℹ️ " + orDefault(e.Reason, string(e.Kind))
 	}

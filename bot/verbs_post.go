@@ -14,16 +14,22 @@ import (
 // post queues a post now (post) or later (schedule) and confirms it; the result comes later
 // through the door's notifier.
 func (c *call) post(ctx context.Context) Reply {
+	return c.queue(ctx, c.cmd.Account, "", "")
+}
+
+// queue queues the command's text on the named account (empty: the sender's default),
+// replying to or quoting the Threads media id given, if any.
+func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply {
 	if c.d.o.Ingest == nil {
 		return c.unavailable("posting")
 	}
-	acc, r := c.pick(ctx, c.cmd.Account, false)
+	acc, r := c.pick(ctx, account, false)
 	if r != nil {
 		return *r
 	}
 	req := ingest.Request{
 		Origin: c.in.Origin, AccountID: acc.ID, Text: c.cmd.Text, Thread: true,
-		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID,
+		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID, ReplyToID: replyTo, QuoteID: quote,
 	}
 	if req.Origin.Door == "" {
 		req.Origin.Door = c.in.Identity.Door
@@ -43,6 +49,10 @@ func (c *call) post(ctx context.Context) Reply {
 		fmt.Fprintf(&b, "Already queued as %s for @%s (the same request arrived twice).", p.ID, acc.Username)
 	case c.cmd.Verb == VerbSchedule:
 		fmt.Fprintf(&b, "🗓️ Scheduled %s for @%s at %s.", p.ID, acc.Username, FormatWhen(c.cmd.At, c.zone))
+	case replyTo != "":
+		fmt.Fprintf(&b, "↩️ Queued reply %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
+	case quote != "":
+		fmt.Fprintf(&b, "🔁 Queued quote %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
 	default:
 		fmt.Fprintf(&b, "📝 Queued %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
 	}
@@ -150,7 +160,7 @@ func (c *call) list(ctx context.Context) Reply {
 // row renders one post for list.
 func (c *call) row(p storage.Post, account string) Row {
 	when := p.NextAttemptAt
-	state := string(p.State)
+	state := p.Status()
 	if p.State == storage.StateQueued && when.After(c.d.now()) {
 		state = "scheduled"
 	}
@@ -167,6 +177,9 @@ func (c *call) status(ctx context.Context) Reply {
 	head := fmt.Sprintf("%s for @%s (“%s”): ", p.ID, acc.Username, firstWords(p.Text))
 	switch p.State {
 	case storage.StatePosted:
+		if p.Status() == storage.StatusDeleted {
+			return say(head + "🗑️ deleted from Threads at " + FormatWhen(p.DeletedAt, c.zone) + "; it was posted " + orDefault(p.Permalink, "to Threads") + ".")
+		}
 		return say(head + "✅ posted " + orDefault(p.Permalink, "to Threads") + ".")
 	case storage.StateFailed:
 		return say(head + "❌ failed: " + orDefault(p.LastError, "Threads refused it.") + " Fix it and post again.")
@@ -205,25 +218,33 @@ func (c *call) delete(ctx context.Context) Reply {
 	if c.d.o.Deleter == nil {
 		return c.unavailable("deleting posts")
 	}
-	id := c.cmd.PostID
-	if c.cmd.Shortcode != "" {
-		found, r := c.byPermalink(ctx, c.cmd.Shortcode)
-		if r != nil {
-			return *r
-		}
-		id = found
-	}
-	p, acc, r := c.readPost(ctx, id)
+	p, acc, r := c.namedPost(ctx)
 	if r != nil {
 		return *r
 	}
 	if p.State != storage.StatePosted {
 		return refuse("%s is %s, not posted, so there is nothing to delete from Threads; %scancel %s stops it.", p.ID, p.State, c.prefix, p.ID)
 	}
+	if p.Status() == storage.StatusDeleted {
+		return refuse("%s was already deleted from Threads (at %s); there is nothing left to delete.", p.ID, FormatWhen(p.DeletedAt, c.zone))
+	}
 	if err := c.d.o.Deleter.Delete(ctx, p.ID); err != nil {
 		return c.fail(ctx, err)
 	}
 	return sayf("🗑️ Deleting %s from @%s on Threads; I will confirm here.", p.ID, acc.Username)
+}
+
+// namedPost reads the post the command names by id or permalink, on the sender's accounts.
+func (c *call) namedPost(ctx context.Context) (storage.Post, Account, *Reply) {
+	id := c.cmd.PostID
+	if c.cmd.Shortcode != "" {
+		found, r := c.byPermalink(ctx, c.cmd.Shortcode)
+		if r != nil {
+			return storage.Post{}, Account{}, r
+		}
+		id = found
+	}
+	return c.readPost(ctx, id)
 }
 
 // byPermalink finds the post id of a permalink among the sender's accounts' posts.
@@ -248,7 +269,7 @@ func (c *call) byPermalink(ctx context.Context, code string) (string, *Reply) {
 			}
 		}
 	}
-	rr := refuse("That link is not a post Spindle published on one of your accounts, so I cannot delete it.")
+	rr := refuse("That link is not a post Spindle published on one of your accounts, so I cannot %s it.", c.cmd.Verb)
 	return "", &rr
 }
 

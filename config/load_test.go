@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -54,8 +56,9 @@ func TestDefaults(t *testing.T) {
 		PublishWorkers: 8, Retention: 365 * 24 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
 		MetricsAllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Threads: ThreadsConfig{
-			RedirectURI:   "http://localhost:8080/api/auth/threads/callback",
-			DefaultScopes: []string{"threads_basic", "threads_content_publish"},
+			RedirectURI: "http://localhost:8080/api/auth/threads/callback",
+			// The default asks for what every feature needs, the threads client's own default.
+			DefaultScopes: threads.DefaultScopes(),
 			APIURL:        "https://graph.threads.net",
 			AuthURL:       "https://threads.net/oauth/authorize",
 		},

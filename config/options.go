@@ -112,7 +112,7 @@ func options() []option {
 				return err
 			},
 			show: func(c Config) string { return c.Threads.RedirectURI }},
-		{env: "THREADS_DEFAULT_SCOPES", def: "threads_basic,threads_content_publish", meta: "LIST", usage: "comma-separated OAuth scopes to request; must include threads_basic",
+		{env: "THREADS_DEFAULT_SCOPES", def: "threads_basic,threads_content_publish,threads_manage_replies,threads_read_replies,threads_delete,threads_manage_insights", meta: "LIST", usage: "comma-separated OAuth scopes to request; must include threads_basic. The default covers every feature: chains and replies need threads_manage_replies, delete threads_delete, stats threads_manage_insights",
 			parse: func(c *Config, v string) (err error) { c.Threads.DefaultScopes, err = parseScopes(v); return err },
 			show:  func(c Config) string { return strings.Join(c.Threads.DefaultScopes, ",") }},
 		{env: "THREADS_SUCCESS_REDIRECT_URI", meta: "URL", usage: "where the browser goes after linking an account (else a small page)",

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -449,41 +448,6 @@ func connectByAPIToken(t *testing.T, bin string, env []string, public string) st
 		t.Fatalf("the consent round trip ended with %d: %s", code, body)
 	}
 	return tok.Token
-}
-
-// apiPostView is the REST API's view of one post.
-type apiPostView struct {
-	Status, Permalink, Text string
-}
-
-// apiPostStatus reads one post through GET /api/posts/{id}.
-func apiPostStatus(t *testing.T, public, token, id string) apiPostView {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, public+"/api/posts/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	var p apiPostView
-	if code, body := httpJSON(t, req, &p); code != http.StatusOK {
-		t.Fatalf("GET /api/posts/%s: %d %s", id, code, body)
-	}
-	return p
-}
-
-// httpJSON sends req, decodes a JSON answer into v when v is not nil, and returns the status and body.
-func httpJSON(t *testing.T, req *http.Request, v any) (int, string) {
-	t.Helper()
-	c := &http.Client{Timeout: 15 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if v != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(body, v); err != nil {
-			t.Fatalf("%s %s: %v\n%s", req.Method, req.URL.Path, err, body)
-		}
-	}
-	return resp.StatusCode, string(body)
 }
 
 // cliPost queues text on account through `spindle post`, at when if it is not empty, and

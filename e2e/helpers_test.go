@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -244,4 +245,39 @@ func openConnectLink(t *testing.T, link string) (*url.URL, int, string) {
 		t.Fatalf("the connect link answered %d without a Continue link: %s", status, page)
 	}
 	return get(next)
+}
+
+// apiPostView is the REST API's view of one post.
+type apiPostView struct {
+	Status, Permalink, Text string
+}
+
+// apiPostStatus reads one post through GET /api/posts/{id}.
+func apiPostStatus(t *testing.T, public, token, id string) apiPostView {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, public+"/api/posts/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	var p apiPostView
+	if code, body := httpJSON(t, req, &p); code != http.StatusOK {
+		t.Fatalf("GET /api/posts/%s: %d %s", id, code, body)
+	}
+	return p
+}
+
+// httpJSON sends req, decodes a JSON answer into v when v is not nil, and returns the status and body.
+func httpJSON(t *testing.T, req *http.Request, v any) (int, string) {
+	t.Helper()
+	c := &http.Client{Timeout: 15 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if v != nil && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("%s %s: %v\n%s", req.Method, req.URL.Path, err, body)
+		}
+	}
+	return resp.StatusCode, string(body)
 }

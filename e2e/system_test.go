@@ -15,6 +15,7 @@ import (
 	"github.com/spindle-threads/spindle/bot/slack/slacktest"
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
 	"github.com/spindle-threads/spindle/ingest/webhook"
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 )
 
@@ -180,6 +181,90 @@ func TestWholeSystem(t *testing.T) {
 			}
 			return false
 		}, func() { t.Logf("messages Slack was sent: %+v", slk.Messages()) })
+	})
+
+	// The account was linked above through OAuth with the daemon's default scopes (no
+	// THREADS_DEFAULT_SCOPES in its environment); the simulator refuses replies and deletes to
+	// a token without threads_manage_replies and threads_delete, as Meta does.
+	t.Run("chain and delete from Slack with the default scopes", func(t *testing.T) {
+		var b strings.Builder
+		for i := 1; i <= 38; i++ {
+			fmt.Fprintf(&b, "Sentence %d of a long thought. ", i) // distinct, so each part is its own text
+		}
+		long := strings.TrimSpace(b.String())
+		parts := threads.Split(long, threads.MaxTextChars)
+		if len(parts) != 3 {
+			t.Fatalf("the test text splits into %d parts, want 3", len(parts))
+		}
+		ans := slackSay(t, "post --account @"+user.Username+" "+long, "chain")
+		m := regexp.MustCompile(`Queued (\w+)`).FindStringSubmatch(ans)
+		if m == nil || !strings.Contains(ans, "thread of 3 posts") {
+			t.Fatalf("chain answer: %q", ans)
+		}
+		id := m[1]
+		posts = append(posts, parts...)
+		eventually(t, 20*time.Second, "the three parts in the ledger", func() bool {
+			for _, p := range parts {
+				if ledgerCount(sim, p) != 1 {
+					return false
+				}
+			}
+			return true
+		}, func() { t.Logf("ledger %+v", sim.Ledger()) })
+		if ans := slackSay(t, "delete "+id, "delete"); !strings.Contains(ans, "Deleting "+id) {
+			t.Fatalf("delete answer: %q", ans)
+		}
+		eventually(t, 10*time.Second, "every part deleted on Threads", func() bool {
+			for _, p := range parts {
+				if lp, _ := ledgerPost(sim, p); !lp.Deleted {
+					return false
+				}
+			}
+			return true
+		})
+		if ans := slackSay(t, "status "+id, "status"); !strings.Contains(ans, "deleted from Threads") {
+			t.Errorf("status after delete: %q", ans)
+		}
+		if ans := slackSay(t, "delete "+id, "delete-again"); !strings.Contains(ans, "already deleted") {
+			t.Errorf("second delete: %q", ans)
+		}
+	})
+
+	t.Run("post and delete over REST with the default scopes", func(t *testing.T) {
+		var tok struct{ Token string }
+		out := mustCLI(t, bin, env, "tokens", "create", "--account", user.Username, "--json")
+		if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
+			t.Fatalf("tokens create --json: %v\n%s", err, out)
+		}
+		text := "Posted and deleted over REST"
+		req, _ := http.NewRequest(http.MethodPost, public+"/api/threads/post", strings.NewReader(`{"text":"`+text+`"}`))
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		req.Header.Set("Content-Type", "application/json")
+		var created struct{ ID string }
+		if code, body := httpJSON(t, req, nil); code != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
+			t.Fatalf("POST /api/threads/post: %d %s", code, body)
+		}
+		posts = append(posts, text)
+		eventually(t, 20*time.Second, "the REST post published", func() bool {
+			return apiPostStatus(t, public, tok.Token, created.ID).Status == "posted"
+		})
+		del := func() (int, string) {
+			req, _ := http.NewRequest(http.MethodDelete, public+"/api/threads/post/"+created.ID, nil)
+			req.Header.Set("Authorization", "Bearer "+tok.Token)
+			return httpJSON(t, req, nil)
+		}
+		if code, body := del(); code != http.StatusOK {
+			t.Fatalf("DELETE: %d %s", code, body)
+		}
+		if p, _ := ledgerPost(sim, text); !p.Deleted {
+			t.Error("the REST post is not deleted on Threads")
+		}
+		if st := apiPostStatus(t, public, tok.Token, created.ID).Status; st != "deleted" {
+			t.Errorf("GET after delete: status %q, want deleted", st)
+		}
+		if code, body := del(); code != http.StatusGone {
+			t.Errorf("DELETE again: %d %s, want 410", code, body)
+		}
 	})
 
 	t.Run("signed GitHub release webhook", func(t *testing.T) {

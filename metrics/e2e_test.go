@@ -42,7 +42,7 @@ func TestMetricsAfterPublishing(t *testing.T) {
 		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: m.Transport(nil)}})
 
 	u := sim.AddUser("alice")
-	tok := sim.IssueToken(u.ID, threadstest.DefaultScopes()...)
+	tok := sim.IssueToken(u.ID, threads.DefaultScopes()...)
 	acct, err := db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "alice",
 		TokenSealed: []byte(tok), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
 	if err != nil {

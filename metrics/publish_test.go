@@ -34,7 +34,7 @@ func TestFailuresAndRetriesCountedByClass(t *testing.T) {
 	m := metrics.New(metrics.Options{Store: db})
 	u := sim.AddUser("bob")
 	acct, err := db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "bob",
-		TokenSealed: []byte(sim.IssueToken(u.ID, threadstest.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
+		TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,12 @@ package publisher_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -44,7 +46,7 @@ func TestRevokedTokenParksPostsUntilReconnect(t *testing.T) {
 	}
 
 	// Reconnect: a new token, status active again.
-	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[a.ID]))
+	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[a.ID], threads.DefaultScopes()...))
 	if _, err := e.db.SaveAccount(context.Background(), acct); err != nil {
 		t.Fatal(err)
 	}
@@ -111,5 +113,60 @@ func TestRefreshTokens(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d needs-reconnect notices, want 1", n)
+	}
+}
+
+// TestTokenThatCannotBeRefreshedWarnsBeforeExpiry: Threads refusing to refresh a token that
+// still works (not an auth error) warns the owner once, with the expiry and how to link again,
+// and the account keeps publishing until the token expires; then it needs reconnecting.
+func TestTokenThatCannotBeRefreshedWarnsBeforeExpiry(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
+	a := e.account("stuck")
+	ctx := context.Background()
+	clock.Advance(55 * 24 * time.Hour)
+	a.TokenExpiresAt = clock.Now().Add(5 * 24 * time.Hour)
+	a.TokenRefreshedAt = clock.Now().Add(-55 * 24 * time.Hour)
+	if _, err := e.db.SaveAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.Fault(threadstest.EndpointRefreshToken, threadstest.Fault{Kind: threadstest.FaultError,
+		Error: &threadstest.GraphError{HTTPStatus: 400, Type: "OAuthException", Code: 10, Message: "Application does not have permission for this action"}})
+	for range 2 { // twice: one warning
+		if err := e.pub.RefreshTokens(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.pub.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var warnings []publisher.Event
+	for _, ev := range e.note.all() {
+		if ev.AccountID == a.ID {
+			warnings = append(warnings, ev)
+		}
+	}
+	if len(warnings) != 1 || warnings[0].Kind != publisher.EventTokenExpiring || !warnings[0].Until.Equal(a.TokenExpiresAt) {
+		t.Fatalf("events %+v, want one token_expiring until %v", warnings, a.TokenExpiresAt)
+	}
+	for _, want := range []string{"@stuck", a.TokenExpiresAt.UTC().Format("2006-01-02 15:04"), "/threads connect", "/connect in Telegram"} {
+		if !strings.Contains(warnings[0].Reason, want) {
+			t.Errorf("warning %q lacks %q", warnings[0].Reason, want)
+		}
+	}
+	if got, _ := e.db.Account(ctx, a.ID); got.Status != storage.AccountActive {
+		t.Fatalf("account is %s after a refused refresh; it should keep publishing", got.Status)
+	}
+	p := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "still works"})
+	e.settle(clock)
+	if got := e.get(p.ID); got.State != storage.StatePosted {
+		t.Fatalf("post on a still-valid token: %s %s", got.State, got.LastError)
+	}
+	clock.Advance(5*24*time.Hour + time.Minute)
+	if err := e.pub.RefreshTokens(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.db.Account(ctx, a.ID); got.Status != storage.AccountNeedsReconnect {
+		t.Errorf("account is %s after the token expired, want needs_reconnect", got.Status)
 	}
 }

@@ -52,7 +52,7 @@ func TestCrashPublishesEachPostExactlyOnce(t *testing.T) {
 	for i := range 12 {
 		u := sim.AddUser(fmt.Sprintf("crash%d", i))
 		a, err := db.SaveAccount(context.Background(), storage.Account{ThreadsUserID: u.ID, Username: u.Username,
-			TokenSealed: []byte(sim.IssueToken(u.ID)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
+			TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}

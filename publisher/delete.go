@@ -4,16 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// ErrNotDeletable is returned (wrapped, with the reason) for a post that cannot be deleted.
-var ErrNotDeletable = errors.New("post cannot be deleted")
+// The kinds of *DeleteError, for errors.Is: each door answers them its own way (REST: 409,
+// 410, 429, 403).
+var (
+	// ErrNotDeletable: the post cannot be deleted (it was never published, or Threads never
+	// told its id).
+	ErrNotDeletable = errors.New("post cannot be deleted")
+	// ErrAlreadyDeleted: the post was deleted before.
+	ErrAlreadyDeleted = errors.New("post already deleted")
+	// ErrQuotaExceeded: the deletion would exceed the account's deletion quota; Until says
+	// when room frees.
+	ErrQuotaExceeded = errors.New("Threads quota used up")
+	// ErrMissingScope: the account's token lacks the permission Scope names; linking the
+	// account again fixes it.
+	ErrMissingScope = errors.New("Threads permission missing")
+)
 
-// ErrQuotaExceeded is returned (wrapped) when a deletion would exceed the deletion quota.
-var ErrQuotaExceeded = errors.New("Threads quota used up")
+// DeleteError is why Delete did not delete, in words for the person who asked (chat shows
+// UserMessage as is).
+type DeleteError struct {
+	Kind  error     // one of the Err… above
+	Msg   string    // what happened and what to do
+	Until time.Time // ErrQuotaExceeded: when the next deletion fits
+	Scope string    // ErrMissingScope: the permission to grant
+}
+
+func (e *DeleteError) Error() string { return e.Msg }
+
+// Unwrap lets errors.Is match Kind.
+func (e *DeleteError) Unwrap() error { return e.Kind }
+
+// UserMessage is the message for the chat user who asked.
+func (e *DeleteError) UserMessage() string { return e.Msg }
+
+func notDeletable(kind error, format string, args ...any) error {
+	return &DeleteError{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
 
 // Delete removes a published post from Threads (every part of a thread, last first), counting
 // each against the deletion quota, records it and tells the post's door. The chat delete verb
@@ -24,15 +56,16 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 		return err
 	}
 	if post.State != storage.StatePosted {
-		return fmt.Errorf("%w: post %s is %s; only a published post can be deleted (a queued one can be cancelled)",
-			ErrNotDeletable, post.ID, post.State)
+		return notDeletable(ErrNotDeletable, "post %s is %s; only a published post can be deleted (a queued one can be cancelled)",
+			post.ID, post.State)
 	}
 	st, err := p.store.PostPublishState(ctx, post.ID)
 	if err != nil {
 		return err
 	}
 	if !st.DeletedAt.IsZero() {
-		return fmt.Errorf("%w: post %s was already deleted", ErrNotDeletable, post.ID)
+		return notDeletable(ErrAlreadyDeleted, "post %s was already deleted from Threads (at %s)", post.ID,
+			st.DeletedAt.UTC().Format("2006-01-02 15:04 MST"))
 	}
 	parts, err := p.store.Parts(ctx, post.ID)
 	if err != nil {
@@ -48,7 +81,7 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 		ids = []string{post.MediaID}
 	}
 	if len(ids) == 0 {
-		return fmt.Errorf("%w: Threads never told Spindle the id of post %s; delete it in the Threads app", ErrNotDeletable, post.ID)
+		return notDeletable(ErrNotDeletable, "Threads never told Spindle the id of post %s; delete it in the Threads app", post.ID)
 	}
 	p.deleteMu.Lock()
 	defer p.deleteMu.Unlock()
@@ -61,8 +94,9 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 		return err
 	}
 	if !ok {
-		return fmt.Errorf("%w: the account may delete %d posts in 24 hours; try again after %s",
-			ErrQuotaExceeded, p.limit(storage.QuotaDeletes), until.UTC().Format("2006-01-02 15:04 MST"))
+		return &DeleteError{Kind: ErrQuotaExceeded, Until: until, Msg: fmt.Sprintf(
+			"the account has used its deletion quota (%d deletions in 24 hours); try again after %s",
+			p.limit(storage.QuotaDeletes), until.UTC().Format("2006-01-02 15:04 MST"))}
 	}
 	var uses []storage.QuotaUse
 	var failed error
@@ -76,6 +110,11 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 				_ = p.needsReconnectByID(ctx, post.AccountID, reasonOf(err))
 			}
 			failed = fmt.Errorf("delete post %s: %s", post.ID, reasonOf(err))
+			if sc := threads.MissingScope(err); sc != "" {
+				failed = &DeleteError{Kind: ErrMissingScope, Scope: sc, Msg: fmt.Sprintf(
+					"Threads refused to delete post %s: the account's token lacks the %s permission; %s to grant it",
+					post.ID, sc, RelinkHint)}
+			}
 			break
 		}
 		uses = append(uses, storage.QuotaUse{AccountID: post.AccountID, Kind: storage.QuotaDeletes, At: p.now(), PostID: post.ID})

@@ -2,6 +2,7 @@ package publisher_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -161,8 +162,13 @@ func TestDeleteCountsAgainstQuota(t *testing.T) {
 	if err := e.pub.Delete(ctx, p1.ID); err == nil {
 		t.Error("deleting twice succeeded")
 	}
-	if err := e.pub.Delete(ctx, p2.ID); err == nil || !strings.Contains(err.Error(), "quota") {
-		t.Errorf("second deletion over a quota of 1: %v", err)
+	if err := e.pub.Delete(ctx, p1.ID); !errors.Is(err, publisher.ErrAlreadyDeleted) {
+		t.Errorf("deleting twice: %v, want ErrAlreadyDeleted", err)
+	}
+	err := e.pub.Delete(ctx, p2.ID)
+	var de *publisher.DeleteError
+	if !errors.Is(err, publisher.ErrQuotaExceeded) || !errors.As(err, &de) || de.Until.IsZero() || !strings.Contains(err.Error(), "quota") {
+		t.Errorf("second deletion over a quota of 1: %v, want ErrQuotaExceeded with the time it frees", err)
 	}
 	l := e.sim.Ledger()
 	if !l[0].Deleted || l[1].Deleted {

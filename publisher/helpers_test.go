@@ -134,7 +134,7 @@ func newEnv(t testing.TB, eo envOptions) *env {
 func (e *env) account(name string) storage.Account {
 	e.t.Helper()
 	u := e.sim.AddUser(name)
-	tok := e.sim.IssueToken(u.ID, append(threadstest.DefaultScopes(), "threads_delete", "threads_manage_replies")...)
+	tok := e.sim.IssueToken(u.ID, threads.DefaultScopes()...)
 	a, err := e.db.SaveAccount(context.Background(), storage.Account{ThreadsUserID: u.ID, Username: name,
 		TokenSealed: []byte(tok), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
 	if err != nil {

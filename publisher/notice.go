@@ -22,3 +22,8 @@ func CancelledNotice(p storage.Post, reason string, at time.Time) storage.Outbox
 	}
 	return ev
 }
+
+// RelinkHint says how a person links an account again, in the words of the doors that exist:
+// an expired or revoked token, or one lacking a permission (threads.Error.Scope), is fixed
+// only by linking again, which asks Threads for the configured scopes.
+const RelinkHint = "link the account again with /threads connect in Slack or /connect in Telegram"

@@ -22,6 +22,9 @@ const (
 	// EventNeedsReconnect is about an account, not a post (PostID and Door empty): its token
 	// could not be refreshed. It goes to Options.Notifiers[""], the owner's channel.
 	EventNeedsReconnect EventKind = "needs_reconnect"
+	// EventTokenExpiring is about an account too: its token could not be refreshed and stops
+	// working at Until; the owner should link it again before then.
+	EventTokenExpiring EventKind = "token_expiring"
 )
 
 // Event is one result or notable event about a post, written to the durable outbox in the same
@@ -36,7 +39,7 @@ type Event struct {
 	Permalink string
 	MediaID   string
 	Reason    string    // plain words for a person
-	Until     time.Time // for EventDelayed
+	Until     time.Time // for EventDelayed; EventTokenExpiring: when the token expires
 	Text      string    // the post's text, for context in the reply
 	At        time.Time
 }

@@ -39,6 +39,7 @@ type Quotas interface {
 
 // Outbox is the durable outbox of results.
 type Outbox interface {
+	AddOutbox(ctx context.Context, events ...storage.OutboxEvent) error
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]storage.OutboxItem, error)
 	OutboxDelivered(ctx context.Context, id int64) error
 	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error

@@ -13,8 +13,8 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// failure decides what a failed call means for the post: an expired or revoked token parks
-// it; a transient failure requeues it with backoff within the retry budget; anything else
+// failure decides what a failed call means for the post: an expired or revoked token, or one
+// lacking a permission the post needs, parks it; a transient failure requeues it with backoff within the retry budget; anything else
 // fails it at once with a reason a person can act on. pt, if not nil, is committed with it.
 func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 	if ctx.Err() != nil {
@@ -37,6 +37,13 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 	switch {
 	case class == threads.ClassAuth:
 		return r.park(ctx, pt, reasonOf(err))
+	case te != nil && te.Scope != "":
+		// The token lacks a permission this post needs (a chain's replies need
+		// threads_manage_replies): only linking again fixes it, so the post waits for that
+		// like an expired token, and a chain resumes from the part that was refused instead
+		// of failing with its first parts live.
+		return r.park(ctx, pt, "the Threads token of this account lacks the "+te.Scope+
+			" permission this post needs (it was linked before Spindle asked for it)")
 	case class.Retryable():
 		if class == threads.ClassRateLimited {
 			r.p.reconcileQuota(ctx, r.post.AccountID, r.token, r.userID)
@@ -127,7 +134,7 @@ func (r *run) park(ctx context.Context, pt *storage.Part, why string) error {
 		parts = []storage.Part{*pt}
 	}
 	ev := r.event(EventWaitingReconnect)
-	ev.Reason = why + " — link the account again (spindle accounts link, or the web page) and the post will go out"
+	ev.Reason = why + " — " + RelinkHint + ", and the post will go out"
 	now := r.p.now()
 	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts,
 		NeedsReconnect:  true,
@@ -189,6 +196,9 @@ func reasonOf(err error) string {
 		}
 		if te.Message != "" {
 			s += fmt.Sprintf(" (Threads said: %q)", te.Message)
+		}
+		if te.Scope != "" {
+			s += "; " + RelinkHint + " and grant " + te.Scope
 		}
 		return s
 	}

@@ -55,11 +55,23 @@ func (p *Publisher) refreshOne(ctx context.Context, a storage.Account) error {
 		return fmt.Errorf("refresh token of @%s: %w", a.Username, err)
 	}
 	t, err := p.api.Refresh(ctx, token)
-	if err != nil {
-		if threads.IsRetryable(err) {
-			return fmt.Errorf("refresh token of @%s (will retry): %w", a.Username, err)
-		}
+	switch {
+	case err == nil:
+	case threads.IsAuth(err):
+		// The token itself is dead (revoked, expired, session invalidated): nothing works
+		// with it any more.
 		return p.needsReconnect(ctx, a, "Threads refused to refresh the access token of @"+a.Username+": "+reasonOf(err))
+	case threads.IsRetryable(err):
+		if a.TokenExpiresAt.Sub(now) < TokenWarnBefore {
+			if werr := p.warnExpiring(ctx, a, reasonOf(err)); werr != nil {
+				return werr
+			}
+		}
+		return fmt.Errorf("refresh token of @%s (will retry): %w", a.Username, err)
+	default:
+		// Threads will not refresh this token, but it works until it expires: say so now,
+		// while there is time to link again, and keep publishing until then.
+		return p.warnExpiring(ctx, a, reasonOf(err))
 	}
 	expires := now.Add(t.ExpiresIn)
 	if t.ExpiresIn <= 0 {
@@ -73,11 +85,31 @@ func (p *Publisher) refreshOne(ctx context.Context, a storage.Account) error {
 	return nil
 }
 
+// TokenWarnBefore is how long before a token that cannot be refreshed expires its owner is
+// warned (once per token).
+const TokenWarnBefore = 7 * 24 * time.Hour
+
+// warnExpiring tells the account's owner, once per token, that its token could not be
+// refreshed and when it stops working.
+func (p *Publisher) warnExpiring(ctx context.Context, a storage.Account, why string) error {
+	ev := Event{Kind: EventTokenExpiring, AccountID: a.ID, At: p.now(), Until: a.TokenExpiresAt,
+		Reason: fmt.Sprintf("the Threads access token of @%s could not be refreshed (%s) and stops working at %s — %s before then; posts go out until then",
+			a.Username, why, a.TokenExpiresAt.UTC().Format("2006-01-02 15:04 MST"), RelinkHint)}
+	key := fmt.Sprintf("account:%d:expiring:%d", a.ID, a.TokenExpiresAt.UnixMilli())
+	if err := p.store.AddOutbox(ctx, p.outboxEvent(ev, key)); err != nil {
+		return fmt.Errorf("warn the owner of @%s: %w", a.Username, err)
+	}
+	p.log.Warn("access token cannot be refreshed", slog.Int64("account", a.ID), slog.String("username", a.Username),
+		slog.Time("expires", a.TokenExpiresAt))
+	p.deliverSoon()
+	return nil
+}
+
 // needsReconnect marks the account and tells its owner (Notifiers[""]) once.
 func (p *Publisher) needsReconnect(ctx context.Context, a storage.Account, why string) error {
 	now := p.now()
 	ev := Event{Kind: EventNeedsReconnect, AccountID: a.ID, At: now,
-		Reason: why + " — link the account again (spindle accounts link, or the web page); its posts wait until then"}
+		Reason: why + " — " + RelinkHint + "; its posts wait until then"}
 	changed, err := p.store.MarkNeedsReconnect(ctx, a.ID,
 		[]storage.OutboxEvent{p.outboxEvent(ev, fmt.Sprintf("account:%d:reconnect:%d", a.ID, now.UnixMilli()))})
 	if err != nil {

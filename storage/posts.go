@@ -101,13 +101,44 @@ type Post struct {
 	RequestID      string
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// DeletedAt is when the posted post was deleted from Threads on request; zero if it was not.
+	// The state stays posted (it was published, and counted so); Status says "deleted".
+	DeletedAt time.Time
+}
+
+// StatusDeleted is the status shown for a posted post deleted from Threads since.
+const StatusDeleted = "deleted"
+
+// ErrNoTarget is returned (wrapped, with the reason) by Target for a post that cannot be
+// replied to or quoted.
+var ErrNoTarget = errors.New("post cannot be replied to or quoted")
+
+// Target is the Threads media id a reply to, or a quote of, this post names: only a published
+// post that was not deleted since has one.
+func (p Post) Target() (string, error) {
+	switch {
+	case p.State != StatePosted || p.MediaID == "":
+		return "", fmt.Errorf("%w: post %s is %s, not published, so it has no Threads id yet", ErrNoTarget, p.ID, p.State)
+	case !p.DeletedAt.IsZero():
+		return "", fmt.Errorf("%w: post %s was deleted from Threads", ErrNoTarget, p.ID)
+	}
+	return p.MediaID, nil
+}
+
+// Status is the post's status as people read it: its state, or "deleted" for a posted post
+// deleted from Threads since.
+func (p Post) Status() string {
+	if p.State == StatePosted && !p.DeletedAt.IsZero() {
+		return StatusDeleted
+	}
+	return string(p.State)
 }
 
 // postColumns is the column list every post scan reads, in scanPost's order.
 const postColumns = `id, account_id, door, origin_ref, text, media, reply_to_id, quote_id,
 	link_attachment, topic_tag, thread, scheduled_at, state, attempts, next_attempt_at,
 	lease_expires_at, container_id, media_id, permalink, last_error,
-	COALESCE(idempotency_key, ''), request_id, created_at, updated_at`
+	COALESCE(idempotency_key, ''), request_id, created_at, updated_at, deleted_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -116,12 +147,13 @@ func scanPost(s scanner) (Post, error) {
 		p                                        Post
 		originRef, media                         string
 		scheduled, next, lease, created, updated int64
+		deleted                                  int64
 		thread                                   int
 	)
 	err := s.Scan(&p.ID, &p.AccountID, &p.Door, &originRef, &p.Text, &media, &p.ReplyToID, &p.QuoteID,
 		&p.LinkAttachment, &p.TopicTag, &thread, &scheduled, &p.State, &p.Attempts, &next,
 		&lease, &p.ContainerID, &p.MediaID, &p.Permalink, &p.LastError,
-		&p.IdempotencyKey, &p.RequestID, &created, &updated)
+		&p.IdempotencyKey, &p.RequestID, &created, &updated, &deleted)
 	if err != nil {
 		return Post{}, err
 	}
@@ -135,7 +167,7 @@ func scanPost(s scanner) (Post, error) {
 	}
 	p.Thread = thread != 0
 	p.ScheduledAt, p.NextAttemptAt, p.LeaseExpiresAt = fromMS(scheduled), fromMS(next), fromMS(lease)
-	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	p.CreatedAt, p.UpdatedAt, p.DeletedAt = fromMS(created), fromMS(updated), fromMS(deleted)
 	return p, nil
 }
 

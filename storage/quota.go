@@ -117,6 +117,9 @@ func (db *DB) RecordDeletion(ctx context.Context, postID string, uses []QuotaUse
 			ON CONFLICT (post_id) DO UPDATE SET deleted_at = excluded.deleted_at`, postID, now); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET deleted_at = ?, updated_at = ? WHERE id = ?`, now, now, postID); err != nil {
+			return err
+		}
 		return addOutbox(ctx, tx, now, events)
 	})
 	if err != nil {

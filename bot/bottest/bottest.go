@@ -128,18 +128,19 @@ type Quotas struct{ View bot.QuotaView }
 // Quota returns q.View.
 func (q Quotas) Quota(context.Context, int64) (bot.QuotaView, error) { return q.View, nil }
 
-// Deleter records the posts it was asked to delete.
+// Deleter records the posts it was asked to delete, and answers Err.
 type Deleter struct {
 	mu      sync.Mutex
 	Deleted []string
+	Err     error // what Delete answers: the publisher's refusal to test
 }
 
-// Delete records id.
+// Delete records id and returns d.Err.
 func (d *Deleter) Delete(_ context.Context, id string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.Deleted = append(d.Deleted, id)
-	return nil
+	return d.Err
 }
 
 // Feeds keeps feeds in memory; ids are f1, f2, ….

@@ -44,7 +44,7 @@ func TestRoundTripPostToPermalink(t *testing.T) {
 	sim := threadstest.NewServer(threadstest.Options{})
 	t.Cleanup(sim.Close)
 	u := sim.AddUser("spindlesim")
-	tok := sim.IssueToken(u.ID, append(threadstest.DefaultScopes(), "threads_delete")...)
+	tok := sim.IssueToken(u.ID, threads.DefaultScopes()...)
 	acc, err := e.db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "spindlesim",
 		TokenSealed: []byte(tok), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
 	if err != nil {

@@ -140,7 +140,7 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	h.sim = threadstest.NewServer(threadstest.Options{})
 	t.Cleanup(h.sim.Close)
 	h.simUser = h.sim.AddUser("alice")
-	h.token = h.sim.IssueToken(h.simUser.ID)
+	h.token = h.sim.IssueToken(h.simUser.ID, threads.DefaultScopes()...)
 	h.api = threads.New(threads.Options{BaseURL: h.sim.URL, Logger: log})
 
 	h.db = storagetest.Open(t, h.clock.Now)

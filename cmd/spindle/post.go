@@ -15,10 +15,12 @@ import (
 // runPost is `spindle post <text> --account <username>`: it commits the post to the queue the
 // daemon drains, so it works while the daemon runs.
 func runPost(ctx context.Context, env *cliEnv, args []string) error {
-	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when>] [--thread] [--json]")
+	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when>] [--thread] [--reply-to <post>] [--quote <post>] [--json]")
 	account := fs.String("account", "", "Threads username to post as (required)")
 	at := fs.String("at", "", "when to publish: RFC 3339, \"in 2h\", \"tomorrow 09:00\" (default: now)")
 	thread := fs.Bool("thread", false, "split text over 500 characters into a reply chain")
+	replyTo := fs.String("reply-to", "", "publish as a reply to this post: a Spindle post id or a Threads media id")
+	quote := fs.String("quote", "", "publish quoting this post: a Spindle post id or a Threads media id")
 	key := fs.String("idempotency-key", "", "repeat-safe key: the same key returns the same post")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rest, err := parse(fs, args)
@@ -46,6 +48,12 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	req := ingest.Request{Origin: ingest.Origin{Door: ingest.DoorCLI}, AccountID: acct.ID, Text: text,
 		Thread: *thread, IdempotencyKey: *key}
+	if req.ReplyToID, err = postTarget(ctx, db, "--reply-to", *replyTo); err != nil {
+		return err
+	}
+	if req.QuoteID, err = postTarget(ctx, db, "--quote", *quote); err != nil {
+		return err
+	}
 	if *at != "" {
 		when, left, err := bot.ParseWhen(*at, time.Now(), cfg.Timezone)
 		if err != nil {
@@ -70,4 +78,27 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "%s %s for @%s at %s\n", acc.Post.ID, verb, acct.Username, bot.FormatWhen(acc.Post.ScheduledAt, cfg.Timezone))
 	return nil
+}
+
+// postTarget resolves --reply-to or --quote to a Threads media id: a Spindle post id names a
+// published, undeleted post; other digits are a media id already.
+func postTarget(ctx context.Context, db *storage.DB, flag, v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	p, err := db.Get(ctx, v)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) && strings.Trim(v, "0123456789") == "" && len(v) <= ingest.MaxMediaIDLen:
+		return v, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return "", usagef("%s %s: no such Spindle post, and not a Threads media id (digits)", flag, v)
+	case err != nil:
+		return "", err
+	}
+	id, err := p.Target()
+	if err != nil {
+		return "", usagef("%s: %v", flag, err)
+	}
+	return id, nil
 }

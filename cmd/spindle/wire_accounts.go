@@ -55,11 +55,12 @@ func (a *app) wireAccounts(ctx context.Context) error {
 }
 
 // linkSandboxAccount creates @sandbox in the simulator and links it, sealed like any account,
-// owned by the identity api:sandbox.
+// owned by the identity api:sandbox; then it readies @sandbox_you for chat users (see
+// sandboxChatUser).
 // On restart the simulator is new, so the account is linked again with a fresh token.
 func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error {
 	user := a.sim.AddUser("sandbox")
-	token := a.sim.IssueToken(user.ID)
+	token := a.sim.IssueToken(user.ID, a.cfg.Threads.DefaultScopes...)
 	// The demo account is owned by the identity api:sandbox, so `spindle tokens create
 	// --account sandbox` can make REST API tokens for it.
 	owner, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorAPI, User: "sandbox", Name: "sandbox"})
@@ -75,7 +76,7 @@ func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error
 		return fmt.Errorf("sandbox: link the demo account: %w", err)
 	}
 	a.log.Info("sandbox: demo account @sandbox is linked; try `spindle post \"Hello\" --account sandbox`")
-	return nil
+	return a.sandboxChatUser(ctx, keys)
 }
 
 // lazyDeleter hands REST API deletions to the publisher, which is wired after the accounts.

@@ -123,6 +123,10 @@ func (a *app) notifyOwner(ctx context.Context, e publisher.Event) error {
 	} else if err != nil {
 		return err
 	}
-	text := "🔌 Your Threads account needs to be linked again: " + e.Reason + " Send `connect` to relink it; your queued posts wait until then."
+	// The publisher's reasons already say how to link again (publisher.RelinkHint).
+	text := "🔌 Your Threads account needs to be linked again: " + e.Reason + "."
+	if e.Kind == publisher.EventTokenExpiring {
+		text = "⌛ Link your Threads account again soon: " + e.Reason + "."
+	}
 	return a.identityNotifiers.NotifyIdentity(ctx, owner, text)
 }

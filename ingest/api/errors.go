@@ -5,8 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
@@ -18,6 +21,10 @@ type errorBody struct {
 	Error  string       `json:"error"`
 	Field  string       `json:"field,omitempty"`
 	Errors []fieldError `json:"errors,omitempty"`
+	// Scope is the Threads permission the account's token lacks (403): link it again to grant it.
+	Scope string `json:"scope,omitempty"`
+	// RetryAt is when a used-up quota has room again (429); Retry-After says the same.
+	RetryAt *time.Time `json:"retryAt,omitempty"`
 }
 
 type fieldError struct {
@@ -45,6 +52,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		te  *threads.Error
 
 		conflict *storage.KeyConflictError
+		del      *publisher.DeleteError
 	)
 	switch {
 	case errors.As(err, &inv):
@@ -71,6 +79,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusConflict, errorBody{Error: conflict.Error(), Field: "Idempotency-Key"})
 	case errors.As(err, &se):
 		writeError(w, http.StatusConflict, "can only cancel posts with status queued: "+se.Error())
+	case errors.As(err, &del):
+		h.deleteFailed(w, del)
 	case errors.As(err, &te):
 		status := http.StatusBadGateway
 		if te.Class == threads.ClassRateLimited {
@@ -82,4 +92,27 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 			slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		writeError(w, http.StatusInternalServerError, "Spindle could not complete the request; try again in a moment (details are in the server log)")
 	}
+}
+
+// deleteFailed answers a deletion the publisher refused: 410 already deleted, 429 with
+// Retry-After when the deletion quota is used up, 403 naming a missing permission, else 409.
+func (h *Handler) deleteFailed(w http.ResponseWriter, de *publisher.DeleteError) {
+	body := errorBody{Error: de.Msg}
+	status := http.StatusConflict
+	switch {
+	case errors.Is(de, publisher.ErrAlreadyDeleted):
+		status = http.StatusGone
+	case errors.Is(de, publisher.ErrQuotaExceeded):
+		status = http.StatusTooManyRequests
+		if !de.Until.IsZero() {
+			at := de.Until.UTC()
+			body.RetryAt = &at
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(at.Sub(h.now()).Seconds()+0.999))))
+		}
+	case errors.Is(de, publisher.ErrMissingScope):
+		status = http.StatusForbidden
+		body.Scope = de.Scope
+		body.Error += " (or open " + accounts.StartPath + " to link it from a browser)"
+	}
+	writeJSON(w, status, body)
 }

@@ -21,6 +21,13 @@ func (noQueue) Enqueue(context.Context, storage.NewPost) (storage.Post, bool, er
 	return storage.Post{}, false, errors.New("not in this test")
 }
 
+// noPosts knows no post: every replyToId or quotePostId is a media id or refused.
+type noPosts struct{ Posts }
+
+func (noPosts) Get(context.Context, string) (storage.Post, error) {
+	return storage.Post{}, storage.ErrNotFound
+}
+
 // FuzzPostBody feeds REST post bodies, as a careless or hostile client might send them, through
 // the API's decoding, its mapping to an ingest request and the preflight. Nothing may crash; a
 // refusal is a 400, 413 or 415 with a message; an accepted body becomes the request it says; and
@@ -40,10 +47,13 @@ func FuzzPostBody(f *testing.F) {
 		{"text=hi", "application/x-www-form-urlencoded"},
 		{"\xff\xfe", "application/json"},
 		{"", ""},
+		{`{"text":"a reply","replyToId":"18032251077019748","thread":true}`, "application/json"},
+		{`{"text":"a quote","quotePostId":"p7k2m9"}`, "application/json"},
+		{`{"text":"x","replyToId":"1e5","thread":1}`, "application/json"},
 	} {
 		f.Add([]byte(s.body), s.contentType)
 	}
-	h := &Handler{}
+	h := &Handler{posts: noPosts{}}
 	svc := ingest.NewService(ingest.Options{Queue: noQueue{}})
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
 		req, pr, ok := decodeOnce(t, body, contentType)
@@ -52,12 +62,13 @@ func FuzzPostBody(f *testing.F) {
 		}
 		ir, err := h.request(req, pr, 1)
 		if err != nil {
-			if inv, ok := errors.AsType[*ingest.InvalidError](err); !ok || inv.Field != "mediaType" {
+			if inv, ok := errors.AsType[*ingest.InvalidError](err); !ok || !slices.Contains([]string{"mediaType", "replyToId", "quotePostId"}, inv.Field) {
 				t.Fatalf("request: %v", err)
 			}
 			return
 		}
-		if ir.Text != pr.Text || ir.KeyScope == "" || !ir.StrictKey || (pr.MediaURL == "") != (len(ir.Media) == 0) {
+		if ir.Text != pr.Text || ir.KeyScope == "" || !ir.StrictKey || (pr.MediaURL == "") != (len(ir.Media) == 0) ||
+			ir.ReplyToID != pr.ReplyToID || ir.QuoteID != pr.QuotePostID || ir.Thread != pr.Thread {
 			t.Fatalf("%+v became %+v", pr, ir)
 		}
 		if len(ir.Media) == 1 && (!slices.Contains([]ingest.MediaKind{ingest.MediaImage, ingest.MediaVideo}, ir.Media[0].Kind) || ir.Media[0].URL != pr.MediaURL) {

@@ -77,7 +77,7 @@ func newEnv(t *testing.T) *env {
 	}
 	u := e.sim.AddUser("brand")
 	e.brand, err = e.db.LinkAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "brand",
-		TokenSealed: keys.Seal(e.sim.IssueToken(u.ID), u.ID), TokenExpiresAt: e.clock.Now().Add(threadstest.LongTokenTTL),
+		TokenSealed: keys.Seal(e.sim.IssueToken(u.ID, threads.DefaultScopes()...), u.ID), TokenExpiresAt: e.clock.Now().Add(threadstest.LongTokenTTL),
 		TokenRefreshedAt: e.clock.Now()}, e.ids["owner"].ID)
 	if err != nil {
 		t.Fatal(err)

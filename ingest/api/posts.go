@@ -14,6 +14,7 @@ import (
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -28,31 +29,43 @@ type postRequest struct {
 	AltText     string `json:"altText"`
 	ScheduledAt string `json:"scheduledAt"`
 	Account     string `json:"account"`
+	// ReplyToID and QuotePostID name the post to reply to or quote: a Threads media id, or the
+	// id of a post Spindle published that the caller can see.
+	ReplyToID   string `json:"replyToId"`
+	QuotePostID string `json:"quotePostId"`
+	// Thread lets a text over 500 characters go out as a chain of replies, split at
+	// paragraph, sentence or word boundaries; without it such a text is refused.
+	Thread bool `json:"thread"`
 }
 
 // postJSON is one post as the API shows it.
 type postJSON struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	StatusURL   string    `json:"status_url"`
-	Account     string    `json:"account"`
-	Text        string    `json:"text"`
-	MediaURL    string    `json:"mediaUrl,omitempty"`
-	ScheduledAt time.Time `json:"scheduledAt"`
-	Attempts    int       `json:"attempts"`
-	ThreadsID   string    `json:"threads_id,omitempty"`
-	Permalink   string    `json:"permalink,omitempty"`
-	Error       string    `json:"error,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
+	ID          string     `json:"id"`
+	Status      string     `json:"status"`
+	StatusURL   string     `json:"status_url"`
+	Account     string     `json:"account"`
+	Text        string     `json:"text"`
+	MediaURL    string     `json:"mediaUrl,omitempty"`
+	ScheduledAt time.Time  `json:"scheduledAt"`
+	Attempts    int        `json:"attempts"`
+	ThreadsID   string     `json:"threads_id,omitempty"`
+	DeletedAt   *time.Time `json:"deletedAt,omitempty"` // status "deleted": when it was deleted from Threads
+	Permalink   string     `json:"permalink,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
 }
 
 func (h *Handler) postJSON(p storage.Post, username string) postJSON {
-	out := postJSON{ID: p.ID, Status: string(p.State), StatusURL: h.statusURL(p.ID), Account: "@" + username,
+	out := postJSON{ID: p.ID, Status: p.Status(), StatusURL: h.statusURL(p.ID), Account: "@" + username,
 		Text: p.Text, ScheduledAt: p.ScheduledAt, Attempts: p.Attempts, ThreadsID: p.MediaID,
 		Permalink: p.Permalink, Error: p.LastError, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if len(p.Media) > 0 {
 		out.MediaURL = p.Media[0].URL
+	}
+	if !p.DeletedAt.IsZero() {
+		at := p.DeletedAt.UTC()
+		out.DeletedAt = &at
 	}
 	return out
 }
@@ -88,7 +101,14 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), RequestID: r.Header.Get("X-Request-Id"),
 		// The key is the caller's: another token holder's "1" is another post (and the same key
 		// with another body is refused, 409).
-		KeyScope: keyScope(caller(r)), StrictKey: true}
+		KeyScope: keyScope(caller(r)), StrictKey: true, Thread: body.Thread}
+	var err error
+	if req.ReplyToID, err = h.target(r, "replyToId", body.ReplyToID); err != nil {
+		return req, err
+	}
+	if req.QuoteID, err = h.target(r, "quotePostId", body.QuotePostID); err != nil {
+		return req, err
+	}
 	if body.MediaURL != "" {
 		kind := ingest.MediaImage
 		switch strings.ToUpper(body.MediaType) {
@@ -104,6 +124,32 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		req.Media = []ingest.Media{{Kind: kind, URL: body.MediaURL, AltText: body.AltText}}
 	}
 	return req, nil
+}
+
+// target resolves replyToId or quotePostId to a Threads media id: a Spindle post id must name
+// a published, undeleted post the caller can see; other digits are a media id already.
+func (h *Handler) target(r *http.Request, field, id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	p, _, err := h.visiblePost(r, id, false)
+	switch {
+	case errors.Is(err, storage.ErrNotFound) && isMediaID(id):
+		return id, nil // Meta's ids are 15–19 digits; a Spindle id that happened to be digits came first
+	case errors.Is(err, storage.ErrNotFound):
+		return "", &ingest.InvalidError{Field: field, Reason: field + " is neither a Threads media id (digits) nor the id of a post of yours"}
+	case err != nil:
+		return "", err
+	}
+	mediaID, err := p.Target()
+	if err != nil {
+		return "", &ingest.InvalidError{Field: field, Reason: strings.TrimPrefix(err.Error(), storage.ErrNoTarget.Error()+": ")}
+	}
+	return mediaID, nil
+}
+
+func isMediaID(s string) bool {
+	return len(s) <= ingest.MaxMediaIDLen && strings.Trim(s, "0123456789") == ""
 }
 
 // keyScope is whose Idempotency-Key a request carries: the token's identity, which every token
@@ -181,6 +227,9 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postReque
 	}
 	req.ScheduledAt = at
 	acc, err := h.enq.Enqueue(r.Context(), req)
+	if err != nil && !body.Thread && threads.CountChars(body.Text) > threads.MaxTextChars {
+		err = fmt.Errorf("%w (or send \"thread\": true to publish it as a chain of replies)", err)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -295,6 +344,10 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.State != storage.StatePosted {
 		writeError(w, http.StatusConflict, fmt.Sprintf("post %s is %s, not published; cancel a queued post with DELETE /api/threads/post/schedule/%s", p.ID, p.State, p.ID))
+		return
+	}
+	if p.Status() == storage.StatusDeleted {
+		writeError(w, http.StatusGone, fmt.Sprintf("post %s was already deleted from Threads at %s", p.ID, p.DeletedAt.UTC().Format(time.RFC3339)))
 		return
 	}
 	if h.del == nil {

@@ -42,7 +42,7 @@ func TestFeedItemReachesThreadsOnceAndTheChatIsTold(t *testing.T) {
 	db := storagetest.Open(t, nil)
 	u := sim.AddUser("alice")
 	acct, err := db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "alice",
-		TokenSealed: []byte(sim.IssueToken(u.ID)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
+		TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,7 @@ type Options struct {
 	// RedirectURI is the OAuth callback; it must match the App Dashboard's
 	// exactly, trailing slash included.
 	RedirectURI string
-	// Scopes requested at authorization; threads_basic and
-	// threads_content_publish when empty.
+	// Scopes requested at authorization; DefaultScopes when empty.
 	Scopes []string
 	// HTTPClient makes the requests; a client with DefaultTimeout when nil.
 	HTTPClient *http.Client
@@ -94,7 +93,7 @@ func New(opts Options) *Client {
 		log:         opts.Logger,
 	}
 	if len(c.scopes) == 0 {
-		c.scopes = []string{"threads_basic", "threads_content_publish"}
+		c.scopes = DefaultScopes()
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: DefaultTimeout}

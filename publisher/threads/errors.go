@@ -104,6 +104,11 @@ type Error struct {
 	MaybePublished bool
 	// Reason explains the failure to a person and says what to do.
 	Reason string
+	// Scope is the permission a refused call needs beyond threads_basic and
+	// threads_content_publish (threads_delete, threads_manage_replies), set on
+	// permission refusals of the calls that need one: the token most likely
+	// lacks it, and linking the account again with it fixes the failure.
+	Scope string
 	// Err is the underlying cause of a network or decoding failure.
 	Err error
 }

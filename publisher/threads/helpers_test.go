@@ -65,11 +65,10 @@ func newEnv(t testing.TB, opts threadstest.Options) *env {
 		AppID:       sim.AppID(),
 		AppSecret:   sim.AppSecret(),
 		RedirectURI: redirectURI,
-		Scopes:      []string{"threads_basic", "threads_content_publish", "threads_delete", "threads_manage_replies"},
 		Logger:      slog.New(slog.NewTextHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	u := sim.AddUser("alice")
-	e := &env{sim: sim, clock: clock, c: c, log: logBuf, user: u, token: sim.IssueToken(u.ID)}
+	e := &env{sim: sim, clock: clock, c: c, log: logBuf, user: u, token: sim.IssueToken(u.ID, threads.DefaultScopes()...)}
 	t.Cleanup(func() { e.assertNoSecrets(t, e.log.String(), "the client's log") })
 	return e
 }

@@ -119,7 +119,7 @@ func (c *Client) Delete(ctx context.Context, token, mediaID string) error {
 	}
 	if err := c.do(ctx, call{op: op, method: http.MethodDelete, path: versioned(mediaID), params: p,
 		secrets: []string{token}}, &out); err != nil {
-		return err
+		return needScope(err, ScopeDelete)
 	}
 	if !out.Success {
 		return &Error{Op: op, Class: ClassPermanent, HTTPStatus: http.StatusOK,

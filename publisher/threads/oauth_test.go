@@ -45,7 +45,7 @@ func TestAuthorizeURL(t *testing.T) {
 		t.Errorf("authorize URL base = %q, want %q", u.Scheme+"://"+u.Host+u.Path, threads.DefaultAuthURL)
 	}
 	want := map[string]string{"client_id": "990602627938098", "redirect_uri": "https://x.example/cb/",
-		"scope": "threads_basic,threads_content_publish", "response_type": "code", "state": "s1"}
+		"scope": strings.Join(threads.DefaultScopes(), ","), "response_type": "code", "state": "s1"}
 	for k, v := range want {
 		if q.Get(k) != v {
 			t.Errorf("%s = %q, want %q", k, q.Get(k), v)

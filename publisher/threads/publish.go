@@ -97,6 +97,9 @@ func (c *Client) CreateContainer(ctx context.Context, token, userID string, ct C
 		if ct.AutoPublishText {
 			markMaybePublished(err)
 		}
+		if ct.ReplyToID != "" {
+			err = needScope(err, ScopeManageReplies)
+		}
 		return "", err
 	}
 	if out.ID == "" {

@@ -40,7 +40,7 @@ func TestEndToEndPublished(t *testing.T) {
 	t.Cleanup(sim.Close)
 	u := sim.AddUser("octocat")
 	acct, err := s.db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "octocat",
-		TokenSealed: []byte(sim.IssueToken(u.ID, threadstest.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(48 * time.Hour)})
+		TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(48 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

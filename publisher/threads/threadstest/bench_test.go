@@ -22,7 +22,7 @@ func BenchmarkPublishRoundTrip(b *testing.B) {
 	sim := NewServer(Options{Quotas: Quotas{Posts: 1 << 30}})
 	b.Cleanup(sim.Close)
 	u := sim.AddUser("bench")
-	token := sim.IssueToken(u.ID)
+	token := sim.IssueToken(u.ID, appScopes...)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	post := func(path string, v url.Values) error {
 		resp, err := client.Post(sim.URL+path, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()))

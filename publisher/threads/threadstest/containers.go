@@ -103,7 +103,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, userSeg st
 	if gerr == nil {
 		gerr = validatePost(p, r.Form)
 	}
-	if gerr == nil && p.ReplyToID != "" && s.opts.RequireReplyScope && !t.has(ScopeManageReplies) {
+	if gerr == nil && p.ReplyToID != "" && !t.has(ScopeManageReplies) {
 		e := errPermission()
 		gerr = &e
 	}

@@ -198,14 +198,14 @@ func TestUnknownAndForeignIDs(t *testing.T) {
 	f.post(t, "/v1.0/me/threads_publish", vals("creation_id", "17999999999999999")).wantGraphError(t, 400, 24, 4279009)
 	f.post(t, "/v1.0/me/threads_publish", nil).wantGraphError(t, 400, 100, 0)
 	bob := f.sim.AddUser("bob")
-	bobs := &fixture{sim: f.sim, clock: f.clock, user: bob, token: f.sim.IssueToken(bob.ID)}
+	bobs := &fixture{sim: f.sim, clock: f.clock, user: bob, token: f.sim.IssueToken(bob.ID, appScopes...)}
 	c := bobs.create(t, "media_type", "TEXT", "text", "bob's")
 	f.get(t, "/v1.0/"+c, vals("fields", "status")).wantGraphError(t, 400, 100, 33)
 	f.post(t, "/v1.0/me/threads_publish", vals("creation_id", c)).wantGraphError(t, 400, 24, 4279009)
 	// Replying to someone else's thread needs keyword search or mentions.
 	bobPost := bobs.publish(t, c)
 	f.post(t, "/v1.0/me/threads", vals("media_type", "TEXT", "text", "hi bob", "reply_to_id", bobPost)).wantGraphError(t, 400, 10, 0)
-	mentions := f.sim.IssueToken(f.user.ID, ScopeBasic, ScopeContentPublish, ScopeManageMentions)
+	mentions := f.sim.IssueToken(f.user.ID, ScopeBasic, ScopeContentPublish, ScopeManageReplies, ScopeManageMentions)
 	if a := f.post(t, "/v1.0/me/threads", vals("media_type", "TEXT", "text", "hi bob", "reply_to_id", bobPost, "access_token", mentions)); a.status != 200 {
 		t.Errorf("reply with threads_manage_mentions: %d %s", a.status, a.raw)
 	}

@@ -26,6 +26,7 @@ const (
 	EndpointListReplies     Endpoint = "list_replies"     // GET /v1.0/{user}/replies
 	EndpointDelete          Endpoint = "delete"           // DELETE /v1.0/{media-id}
 	EndpointPublishingLimit Endpoint = "publishing_limit" // GET /v1.0/{user}/threads_publishing_limit
+	EndpointInsights        Endpoint = "insights"         // GET /v1.0/{media-id}/insights
 	EndpointOther           Endpoint = "other"            // anything else
 	EndpointAll             Endpoint = "*"                // every endpoint: for Fault and CallCount
 )

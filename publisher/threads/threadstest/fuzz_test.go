@@ -63,7 +63,7 @@ func FuzzListQuery(f *testing.F) {
 func FuzzCreateContainer(f *testing.F) {
 	sim := NewUnstartedServer(Options{})
 	u := sim.AddUser("fuzz")
-	token := sim.IssueToken(u.ID)
+	token := sim.IssueToken(u.ID, appScopes...)
 	f.Add("TEXT", "hello https://a.example", "", "", "", "", "false")
 	f.Add("CAROUSEL", "", "1,2", "", "", "", "")
 	f.Add("TEXT", strings.Repeat("👍", 130), "", "https://x.example", "tag", "everyone", "true")

@@ -47,7 +47,7 @@ func TestGoldenBodies(t *testing.T) {
 	u := f.sim.AddUser("threadsapitestuser")
 	f.sim.UpdateUser(User{ID: u.ID, Username: u.Username, Name: "Threads API Test User",
 		Biography: "This is my Threads bio.", ProfilePictureURL: "https://scontent.cdninstagram.com/sim/threadsapitestuser.jpg"})
-	f.user, f.token = u, f.sim.IssueToken(u.ID)
+	f.user, f.token = u, f.sim.IssueToken(u.ID, appScopes...)
 
 	checkGolden(t, "profile.json", f.get(t, "/v1.0/me", vals("fields",
 		"id,username,name,threads_profile_picture_url,threads_biography,is_verified")), map[string]string{u.ID: "{user}"})

@@ -33,8 +33,13 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	sim := NewServer(opts)
 	t.Cleanup(sim.Close)
 	u := sim.AddUser("alice")
-	return &fixture{sim: sim, clock: clock, user: u, token: sim.IssueToken(u.ID)}
+	return &fixture{sim: sim, clock: clock, user: u, token: sim.IssueToken(u.ID, appScopes...)}
 }
+
+// appScopes are what an app that replies, deletes and reads replies asks for: the fixture's
+// token has them, so tests of those endpoints test the endpoint, not the scope check
+// (TestScopesEnforced does that).
+var appScopes = []string{ScopeBasic, ScopeContentPublish, ScopeManageReplies, ScopeReadReplies, ScopeDelete, ScopeManageInsights}
 
 type answer struct {
 	status int

@@ -123,7 +123,7 @@ func TestDelete(t *testing.T) {
 		t.Errorf("list after delete: %s", a.raw)
 	}
 	bob := f.sim.AddUser("bob")
-	bobs := &fixture{sim: f.sim, user: bob, token: f.sim.IssueToken(bob.ID)}
+	bobs := &fixture{sim: f.sim, user: bob, token: f.sim.IssueToken(bob.ID, appScopes...)}
 	theirs := bobs.publish(t, bobs.create(t, "media_type", "TEXT", "text", "bob's"))
 	del(theirs).wantGraphError(t, 400, 100, 33)
 	if !strings.Contains(string(del("17000000000000000").raw), "Unsupported delete request") {

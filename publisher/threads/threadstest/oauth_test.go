@@ -288,6 +288,10 @@ func TestScopesEnforced(t *testing.T) {
 		{"delete quota fields need threads_delete", "GET", "/v1.0/me/threads_publishing_limit", vals("fields", "delete_quota_usage", "access_token", publishOnly)},
 		{"replies need read_replies", "GET", "/v1.0/me/replies", vals("access_token", publishOnly)},
 		{"delete needs threads_delete", "DELETE", "/v1.0/123", vals("access_token", publishOnly)},
+		{"reply needs threads_manage_replies", "POST", "/v1.0/me/threads", vals("media_type", "TEXT", "text", "x", "reply_to_id", "123", "access_token", publishOnly)},
+		{"default scopes cannot reply", "POST", "/v1.0/me/threads", vals("media_type", "TEXT", "text", "x", "reply_to_id", "123", "access_token", f.sim.IssueToken(f.user.ID))},
+		{"default scopes cannot delete", "DELETE", "/v1.0/123", vals("access_token", f.sim.IssueToken(f.user.ID))},
+		{"insights need threads_manage_insights", "GET", "/v1.0/123/insights", vals("metric", "views", "access_token", publishOnly)},
 		{"profile needs threads_basic", "GET", "/v1.0/me", vals("access_token", f.sim.IssueToken(f.user.ID, ScopeDelete))},
 	}
 	for _, tc := range tests {

@@ -105,7 +105,7 @@ func (s *Server) publish(t *token, id string) (string, *GraphError) {
 		e := errMediaNotFound(id)
 		return "", &e
 	}
-	if c.post.ReplyToID != "" && s.opts.RequireReplyScope && !t.has(ScopeManageReplies) {
+	if c.post.ReplyToID != "" && !t.has(ScopeManageReplies) {
 		e := errPermission()
 		return "", &e
 	}

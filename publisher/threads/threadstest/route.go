@@ -108,6 +108,8 @@ func (s *Server) routeEdge(r *http.Request, user, edge string) (Endpoint, handle
 		return bind(EndpointPublish, s.handlePublish)
 	case edge == "threads_publishing_limit" && r.Method == http.MethodGet:
 		return bind(EndpointPublishingLimit, s.handlePublishingLimit)
+	case edge == "insights" && r.Method == http.MethodGet:
+		return bind(EndpointInsights, s.handleInsights)
 	}
 	return EndpointOther, s.unknownPath
 }

@@ -60,11 +60,6 @@ type Options struct {
 	// string, the shape Meta's Postman collection shows, instead of the
 	// documented JSON number.
 	UserIDAsString bool
-	// RequireReplyScope makes replying require threads_manage_replies, as
-	// the scope table of the reference says. Default false: replying needs
-	// only threads_content_publish (Meta's create-replies page lists no
-	// extra scope for replying to one's own posts).
-	RequireReplyScope bool
 
 	// HTTPClient fetches image_url and video_url. Nil means a client with
 	// FetchTimeout that does not follow redirects unless FollowMediaRedirects.

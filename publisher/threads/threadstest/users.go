@@ -30,9 +30,11 @@ var knownScopes = []string{
 	ScopeProfileDiscovery, ScopeShareToInstagram,
 }
 
-// DefaultScopes returns what IssueToken grants when given none.
+// DefaultScopes returns what IssueToken grants when given none: the least a publishing app
+// asks for. Replying (threads_manage_replies), deleting (threads_delete) and insights
+// (threads_manage_insights) are refused with it, as Meta refuses them.
 func DefaultScopes() []string {
-	return []string{ScopeBasic, ScopeContentPublish, ScopeManageReplies, ScopeDelete}
+	return []string{ScopeBasic, ScopeContentPublish}
 }
 
 // Token lifetimes (reference §2.8).
