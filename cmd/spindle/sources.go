@@ -119,7 +119,7 @@ func sourcesAdd(ctx context.Context, env *cliEnv, args []string) error {
 	preset := fs.String("preset", "", "ready-made mapping of a provider's payload: "+strings.Join(webhook.PresetNames(), ", "))
 	tmplFile := fs.String("template", "", "file with a Go text/template mapping the JSON payload to the post's text")
 	branch := fs.String("branch", "", "with --preset github-push: the branch to post about (default: the repository's default branch)")
-	events := fs.String("events", "", "comma-separated event names the source takes (default: all)")
+	events := fs.String("events", "", "comma-separated event names the source takes (default: all; with --template: the provider's release event)")
 	asJSON := fs.Bool("json", false, `print {"name","url","secret"} as JSON`)
 	name, err := oneName(fs, args, "spindle sources add ci --account yourname --scheme github")
 	if err != nil {
@@ -142,6 +142,10 @@ func sourcesAdd(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if err := sp.Check(); err != nil { // before touching the database or the key file
 		return usagef("%v", err)
+	}
+	if sp.Template != "" && sp.Preset == "" {
+		// A template is written for one event; stored, the default shows in `sources show`.
+		sp.Events = webhook.TemplateEvents(sch, sp.Events)
 	}
 	cfg, err := env.load(cf)
 	if err != nil {

@@ -17,9 +17,15 @@ import (
 	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
-// MaxBody is the largest body the handler reads. Posts are at most 500 characters plus a few
-// URLs; GitHub's biggest common payloads (a push with many commits) stay well under it.
+// MaxBody is the largest generic body the handler reads. A post is at most 500 characters plus
+// a few URLs, so a sender's own body never needs more.
 const MaxBody = 1 << 20
+
+// MaxProviderBody is the largest provider payload the handler reads: GitHub caps its deliveries
+// at 25 MB, and a push of many commits or a release with a long body passes 1 MiB. It applies
+// only to github and gitlab sources and only to deliveries that carry the provider's event
+// header; a 413 for a real GitHub event would be a post lost for good (GitHub does not retry).
+const MaxProviderBody = 25 << 20
 
 // maxCachedTemplates bounds the compiled-template cache; past it the cache starts over.
 const maxCachedTemplates = 1024
@@ -113,22 +119,31 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		w.Header().Set("Allow", http.MethodPost)
 		return response{}, errMethod
 	}
-	body, err := readBody(w, r)
+	if r.ContentLength > MaxProviderBody {
+		return response{}, &http.MaxBytesError{Limit: MaxProviderBody}
+	}
+	// The source is looked up before the body is read, since its scheme decides the size cap;
+	// a lookup failure is still answered after the size and content type checks, in the
+	// documented order, and those refusals are recorded against a known source.
+	name := h.sourceName(r)
+	src, srcErr := h.sources.Source(ctx, name)
+	if srcErr == nil && !src.Enabled {
+		srcErr = ErrSourceNotFound
+	}
+	var res response
+	if srcErr == nil {
+		res.source = src.Name
+	}
+	body, err := readBody(w, r, bodyCap(src, r.Header))
 	if err != nil {
-		return response{}, err
+		return res, err
 	}
 	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return response{}, err
+		return res, err
 	}
-	name := h.sourceName(r)
-	src, err := h.sources.Source(ctx, name)
-	if err == nil && !src.Enabled {
-		err = ErrSourceNotFound
+	if srcErr != nil {
+		return response{}, sourceError(name, srcErr)
 	}
-	if err != nil {
-		return response{}, sourceError(name, err)
-	}
-	res := response{source: src.Name}
 	ver, err := Verify(src.Scheme, src.Secrets, r.Header, body, h.now())
 	if err != nil {
 		return res, err
@@ -140,7 +155,7 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	}
 	switch dec.Action {
 	case ActionPong:
-		res.status, res.body = http.StatusOK, map[string]string{"status": "pong"}
+		res.status, res.body = http.StatusOK, map[string]string{"status": "pong", "message": pongMessage(src)}
 		return res, nil
 	case ActionIgnore:
 		res.status, res.body = http.StatusAccepted, map[string]string{"status": "ignored", "reason": dec.Reason}
@@ -161,13 +176,25 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	return res, nil
 }
 
-// readBody reads the raw body once, under MaxBody. The signature is computed over exactly these
-// bytes; nothing is decoded before it has been verified.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > MaxBody {
-		return nil, &http.MaxBytesError{Limit: MaxBody}
+// bodyCap is the size cap of a delivery to src: MaxProviderBody for a GitHub or GitLab event
+// sent to a source of that scheme, MaxBody for everything else (generic bodies, unknown
+// sources, Standard Webhooks).
+func bodyCap(src Source, hdr http.Header) int64 {
+	switch {
+	case src.Scheme == SchemeGitHub && hdr.Get(headerGitHubEvent) != "",
+		src.Scheme == SchemeGitLab && hdr.Get(headerGitLabEvent) != "":
+		return MaxProviderBody
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBody)
+	return MaxBody
+}
+
+// readBody reads the raw body once, under limit. The signature is computed over exactly these
+// bytes; nothing is decoded before it has been verified.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
 	var (
 		buf []byte
 		err error
