@@ -122,7 +122,7 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 		NewURL: res.PermanentRedirect, Failures: failures, NextPollAt: m.now().Add(d.After),
 		Pause: d.Pause, PauseReason: d.Reason}
 	if perr != nil {
-		rec.LastError = perr.Error()
+		rec.LastError = Explain(perr)
 	}
 	if err := m.store.RecordFeedPoll(ctx, boundPoll(rec)); err != nil {
 		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("err", err))
