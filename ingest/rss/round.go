@@ -146,6 +146,12 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 	default:
 		m.log.DebugContext(ctx, "feed polled", attrs...)
 	}
+	if n := len(res.Posted); sf.Baselined && n > 1 && !res.Posted[n-1].At.Equal(res.Posted[0].At) {
+		// Paced posts go out over hours; without a word the feed's owner sees one post and
+		// wonders where the rest went. (Add says it in its own message.)
+		m.notify(ctx, sf, fmt.Sprintf("%d new items from %s: posting one every %s, the last at %s.", n, name,
+			shortDuration(res.Posted[1].At.Sub(res.Posted[0].At)), res.Posted[n-1].At.UTC().Format("15:04 MST")))
+	}
 	for _, ri := range res.Rejected {
 		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s): “%s” could not be posted and was skipped: %s",
 			sf.ID, name, shortTitle(ri.Title), ri.Reason))
