@@ -193,7 +193,7 @@ func (f chatFeeds) PauseFeed(ctx context.Context, id string) error {
 
 func feedOf(x rss.FeedInfo) bot.Feed {
 	return bot.Feed{ID: strconv.FormatInt(x.ID, 10), AccountID: x.AccountID, URL: x.URL, Template: x.Template,
-		Paused: !x.Enabled, LastError: x.LastError}
+		Paused: !x.Enabled, LastError: x.LastError, Every: x.Every()}
 }
 
 // chatAccounts adapts the accounts service to the dispatcher. Every call first identifies the

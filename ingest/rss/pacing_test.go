@@ -40,3 +40,20 @@ func TestPacedBurstIsAnnounced(t *testing.T) {
 		t.Fatalf("a single new item told the chat: %+v", b.notices.all()[1:])
 	}
 }
+
+func TestFeedInfoEvery(t *testing.T) {
+	tests := []struct {
+		interval, asked time.Duration
+		want            string
+	}{
+		{10 * time.Minute, 0, "every 10m"},
+		{10 * time.Minute, time.Hour, "every 10m (the feed asks for 1h)"},
+		{2 * time.Hour, time.Hour, "every 2h"},
+		{90 * time.Minute, 150 * time.Minute, "every 1h30m (the feed asks for 2h30m)"},
+	}
+	for _, tt := range tests {
+		if got := (FeedInfo{Interval: tt.interval, AskedInterval: tt.asked}).Every(); got != tt.want {
+			t.Errorf("Every(%v, %v) = %q, want %q", tt.interval, tt.asked, got, tt.want)
+		}
+	}
+}

@@ -116,8 +116,13 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 	if IsFailure(perr) {
 		failures = sf.Failures + 1
 	}
-	d := m.backoff.Decide(perr, failures, sf.Interval, res.NextPollAfter)
-	rec := storage.FeedPoll{FeedID: sf.ID, OK: perr == nil, Title: res.Title,
+	hint := res.NextPollAfter
+	if res.NotModified {
+		// A 304 has no body, so no <ttl>: the feed still asks for what it asked last time.
+		hint = max(hint, sf.AskedInterval)
+	}
+	d := m.backoff.Decide(perr, failures, sf.Interval, hint)
+	rec := storage.FeedPoll{FeedID: sf.ID, OK: perr == nil, Title: res.Title, AskedInterval: hint,
 		ETag: res.Validators.ETag, LastModified: res.Validators.LastModified,
 		NewURL: res.PermanentRedirect, Failures: failures, NextPollAt: m.now().Add(d.After),
 		Pause: d.Pause, PauseReason: d.Reason}
