@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -138,8 +139,11 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if err != nil {
 		return res, err
 	}
-	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
-		return res, err
+	form := isGitHubForm(src, srcErr, r.Header)
+	if !form {
+		if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+			return res, err
+		}
 	}
 	if srcErr != nil {
 		return response{}, sourceError(name, srcErr)
@@ -147,6 +151,12 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	ver, err := Verify(src.Scheme, src.Secrets, r.Header, body, h.now())
 	if err != nil {
 		return res, err
+	}
+	if form {
+		// Signed over the form as sent; from here on the JSON inside is the delivery.
+		if body, err = formPayload(body); err != nil {
+			return res, err
+		}
 	}
 	res.delivery = ver.DeliveryID
 	req, dec, err := h.build(ctx, src, r.Header, body, ver)
@@ -213,6 +223,28 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return nil, &FieldError{Reason: "could not read the request body: " + err.Error()}
 	}
 	return buf, nil
+}
+
+// isGitHubForm reports a GitHub event sent with GitHub's default content type,
+// application/x-www-form-urlencoded (the JSON in a "payload" field). A new user who keeps the
+// default used to have the very first ping refused 415; GitHub signs the form body as sent,
+// so it is verified as it is and only then unwrapped.
+func isGitHubForm(src Source, srcErr error, hdr http.Header) bool {
+	if srcErr != nil || src.Scheme != SchemeGitHub || hdr.Get(headerGitHubEvent) == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(hdr.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// formPayload returns the JSON of a GitHub form delivery; a form without it is refused as a
+// wrong content type, which is what the sender has to change.
+func formPayload(body []byte) ([]byte, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil || v.Get("payload") == "" {
+		return nil, errContentType
+	}
+	return []byte(v.Get("payload")), nil
 }
 
 func checkContentType(ct string) error {

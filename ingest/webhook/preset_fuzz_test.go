@@ -141,3 +141,17 @@ func FuzzEnvelope(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFormPayload: a GitHub form body yields its payload field or the 415 error, never a
+// panic nor an empty payload.
+func FuzzFormPayload(f *testing.F) {
+	for _, s := range []string{"payload=%7B%7D", "payload=", "a=b&payload=x", "%zz", "payload=%7B&payload=2", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := formPayload(body)
+		if (err == nil) == (len(p) == 0) {
+			t.Fatalf("formPayload(%q) = %q, %v", body, p, err)
+		}
+	})
+}

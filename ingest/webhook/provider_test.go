@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -245,5 +246,41 @@ func TestRefusalsRecorded(t *testing.T) {
 	}
 	if len(rec.d) != 1 || rec.d[0].Source != "gh-new" || rec.d[0].Status != 415 || !strings.Contains(rec.d[0].Error, "application/json") {
 		t.Fatalf("recorded %+v, want one 415 for gh-new", rec.d)
+	}
+}
+
+// TestGitHubFormContentType: GitHub's webhook form defaults to
+// application/x-www-form-urlencoded; the first ping of a user who keeps the default is
+// answered, and a release so sent is posted. A form without payload is still a 415.
+func TestGitHubFormContentType(t *testing.T) {
+	e := newProviderEnv(t)
+	for _, tt := range []struct {
+		event, fixture string
+		code           int
+		status         string
+	}{
+		{"ping", "github-ping.json", 200, "pong"},
+		{"release", "github-release-published.json", 202, "queued"},
+	} {
+		form := []byte("payload=" + url.QueryEscape(string(fixture(t, tt.fixture))))
+		h := signed(t, SchemeGitHub, ghSecret, form, "X-GitHub-Event", tt.event, "Content-Type", "application/x-www-form-urlencoded")
+		code, out, _ := e.request(t, "POST", "gh-new", h, form)
+		if code != tt.code || out["status"] != tt.status {
+			t.Fatalf("%s as a form: %d %v", tt.event, code, out)
+		}
+	}
+	if _, posts := e.queue.snapshot(); len(posts) != 1 || posts[0].Text != releaseText {
+		t.Fatalf("posts = %+v", posts)
+	}
+	// Tampered form: the signature covers the form as sent.
+	form := []byte("payload=" + url.QueryEscape(`{"zen":"x"}`))
+	h := signed(t, SchemeGitHub, ghSecret, form, "X-GitHub-Event", "ping", "Content-Type", "application/x-www-form-urlencoded")
+	if code, _, _ := e.request(t, "POST", "gh-new", h, append(form, '1')); code != http.StatusUnauthorized {
+		t.Fatalf("tampered form: %d", code)
+	}
+	bare := []byte("text=hello")
+	h = signed(t, SchemeGitHub, ghSecret, bare, "X-GitHub-Event", "push", "Content-Type", "application/x-www-form-urlencoded")
+	if code, out, _ := e.request(t, "POST", "gh-new", h, bare); code != http.StatusUnsupportedMediaType || !strings.Contains(out["error"], "application/json") {
+		t.Fatalf("form without payload: %d %v", code, out)
 	}
 }
