@@ -19,6 +19,8 @@ var providerSources = map[string]Source{
 	"gh-tmpl-push": {Name: "gh-tmpl-push", AccountID: 7, Scheme: SchemeGitHub, Secrets: []string{ghSecret}, Enabled: true,
 		Events: []string{"push"}, Template: "{{.repository.full_name}} {{.release.tag_name}} released"},
 	"gl-new": {Name: "gl-new", AccountID: 9, Scheme: SchemeGitLab, Secrets: []string{glToken}, Enabled: true},
+	"gl-tmpl": {Name: "gl-tmpl", AccountID: 9, Scheme: SchemeGitLab, Secrets: []string{glToken}, Enabled: true,
+		Template: "{{.project.path_with_namespace}} {{.tag}}: {{.description}}"},
 }
 
 func newProviderEnv(t *testing.T) *env {
@@ -85,6 +87,13 @@ func TestProviderEvents(t *testing.T) {
 		{name: "gitlab tag push ignored", source: "gl-new", event: "Tag Push Hook", fixture: "gitlab-tag-push.json", code: 202,
 			answer: map[string]string{"status": "ignored", "reason": `this source posts GitLab releases; "Tag Push Hook" events are ignored ` +
 				`(to post them, create the source with --preset or --template and --events Tag Push Hook)`}},
+		{name: "gitlab template takes its release", source: "gl-tmpl", event: "Release Hook", fixture: "gitlab-release-create.json", code: 202,
+			answer: map[string]string{"status": "queued", "id": "", "status_url": ""},
+			text:   "gitlab-org/release-webhook-example v1.1: v1.1 has been released"},
+		{name: "gitlab template ignores a tag push", source: "gl-tmpl", event: "Tag Push Hook", fixture: "gitlab-tag-push.json", code: 202,
+			answer: map[string]string{"status": "ignored", "reason": `event "Tag Push Hook" is not one this source takes (it takes Release Hook; change it with --events)`}},
+		{name: "gitlab template ignores a release update", source: "gl-tmpl", event: "Release Hook", fixture: "gitlab-release-update.json", code: 202,
+			answer: map[string]string{"status": "ignored", "reason": `release action "update" is not "create"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
