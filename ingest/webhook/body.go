@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -172,7 +173,7 @@ func parseMediaItem(prefix string, data json.RawMessage) (ingest.Media, error) {
 	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
 		return ingest.Media{}, fieldErr(prefix, `must be an object {"kind","url","alt_text"}`)
 	}
-	for k := range raw {
+	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: the same body, the same answer
 		if k != "kind" && k != "url" && k != "alt_text" {
 			return ingest.Media{}, fieldErr(prefix+"."+k, "unknown field; a media item takes kind, url, alt_text")
 		}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -291,5 +292,17 @@ func TestGitHubFormContentType(t *testing.T) {
 	h = signed(t, SchemeGitHub, ghSecret, bare, "X-GitHub-Event", "push", "Content-Type", "application/x-www-form-urlencoded")
 	if code, out, _ := e.request(t, "POST", "gh-new", h, bare); code != http.StatusUnsupportedMediaType || !strings.Contains(out["error"], "application/json") {
 		t.Fatalf("form without payload: %d %v", code, out)
+	}
+}
+
+// TestMediaUnknownFieldIsDeterministic: two unknown fields in a media item name the same one
+// on every delivery.
+func TestMediaUnknownFieldIsDeterministic(t *testing.T) {
+	body := []byte(`{"media":[{"kind":"image","url":"https://a.example/a.png","width":1,"alt":"x","height":2}]}`)
+	for range 20 {
+		_, err := ParseBody(body)
+		if fe, ok := errors.AsType[*FieldError](err); !ok || fe.Field != "media[0].alt" {
+			t.Fatalf("err = %v, want media[0].alt named", err)
+		}
 	}
 }
