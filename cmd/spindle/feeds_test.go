@@ -11,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/rss"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // feedFixture serves a small RSS 2.0 feed over real HTTP.
@@ -237,5 +240,30 @@ func TestChatFeedCarriesReasonAndInterval(t *testing.T) {
 		AskedInterval: time.Hour, LastError: "the feed server did not answer in time"})
 	if f.ID != "3" || f.Every != "every 10m (the feed asks for 1h)" || f.LastError != "the feed server did not answer in time" {
 		t.Fatalf("chat feed = %+v", f)
+	}
+}
+
+// TestChatFeedAddTimeoutIsTheFeedsNews: a feed whose server times out is refused in chat with
+// the reason in plain words; it used to come back as Go's deadline error, which the chat door
+// treats as Spindle's own failure.
+func TestChatFeedAddTimeoutIsTheFeedsNews(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	db := storagetest.Open(t, nil)
+	acct := storagetest.Account(t, db, "alice")
+	m := rss.NewManager(rss.ManagerOptions{Store: db, Enqueuer: rss.ServiceEnqueuer{Service: ingest.NewService(ingest.Options{Queue: db})},
+		Fetcher: rss.NewFetcher(rss.FetcherOptions{Version: "test", AllowPrivate: true, Timeout: 200 * time.Millisecond})})
+	_, err := chatFeeds{m: m}.AddFeed(context.Background(), bot.NewFeed{AccountID: acct.ID, URL: slow.URL + "/feed.xml"})
+	want := "I could not read that feed, so it was not added: the feed server did not answer in time. Check the URL, or try again later."
+	pe, ok := err.(interface{ UserMessage() string })
+	if !ok || pe.UserMessage() != want {
+		t.Fatalf("err = %v\nwant the public message %q", err, want)
 	}
 }

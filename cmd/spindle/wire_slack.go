@@ -145,6 +145,10 @@ func (f chatFeeds) AddFeed(ctx context.Context, nf bot.NewFeed) (bot.Feed, error
 	}
 	res, err := f.m.Add(ctx, rss.AddRequest{Owner: rss.ChatRef{Door: string(nf.Origin.Door), Ref: nf.Origin.Ref},
 		AccountID: nf.AccountID, URL: nf.URL, Template: nf.Template, Backfill: nf.Backfill, CreatedBy: by})
+	if ae, ok := errors.AsType[*rss.AddError](err); ok && ctx.Err() == nil {
+		// The feed's server timed out or refused: that is the feed's news, not Spindle's fault.
+		return bot.Feed{}, bot.Public(fmt.Sprintf("I could not read that feed, so it was not added: %s. Check the URL, or try again later.", ae.Reason()))
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return bot.Feed{}, err

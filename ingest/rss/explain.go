@@ -63,7 +63,10 @@ func Explain(err error) string {
 type AddError struct{ err error }
 
 func (e *AddError) Error() string {
-	return "could not read the feed, so it was not added: " + Explain(e.err) + ". Nothing was saved; fix the URL or try again later"
+	return "could not read the feed, so it was not added: " + e.Reason() + ". Nothing was saved; fix the URL or try again later"
 }
+
+// Reason is why the feed could not be read, in plain words, for a door that words the rest.
+func (e *AddError) Reason() string { return Explain(e.err) }
 
 func (e *AddError) Unwrap() error { return e.err }
