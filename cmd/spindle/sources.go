@@ -143,10 +143,6 @@ func sourcesAdd(ctx context.Context, env *cliEnv, args []string) error {
 	if err := sp.Check(); err != nil { // before touching the database or the key file
 		return usagef("%v", err)
 	}
-	if sp.Template != "" && sp.Preset == "" {
-		// A template is written for one event; stored, the default shows in `sources show`.
-		sp.Events = webhook.TemplateEvents(sch, sp.Events)
-	}
 	cfg, err := env.load(cf)
 	if err != nil {
 		return err
@@ -318,7 +314,11 @@ func sourcesShow(ctx context.Context, env *cliEnv, args []string) error {
 	if v.Branch != "" {
 		fmt.Fprintf(w, "Branch:   %s\n", v.Branch)
 	}
-	if len(v.Events) > 0 {
+	if len(v.Events) == 0 && v.Template != "" && v.Preset == "" {
+		if def := webhook.TemplateEvents(webhook.Scheme(v.Scheme), nil); len(def) > 0 {
+			fmt.Fprintf(w, "Events:   %s (the default for a template source; change it with --events)\n", strings.Join(def, ", "))
+		}
+	} else if len(v.Events) > 0 {
 		fmt.Fprintf(w, "Events:   %s\n", strings.Join(v.Events, ", "))
 	}
 	if v.RotatedAt != nil {

@@ -160,8 +160,8 @@ func TestSourcesAddTemplateNamesItsEvent(t *testing.T) {
 	tmpl := filepath.Join(t.TempDir(), "release.tmpl")
 	os.WriteFile(tmpl, []byte(`{{.repository.full_name}} {{.release.tag_name}} released`), 0o600)
 	for _, tt := range []struct{ name, scheme, events, want string }{
-		{"gh", "github", "", "Events:   release\n"},
-		{"gl", "gitlab", "", "Events:   Release Hook\n"},
+		{"gh", "github", "", "Events:   release (the default for a template source; change it with --events)\n"},
+		{"gl", "gitlab", "", "Events:   Release Hook (the default for a template source; change it with --events)\n"},
 		{"pushes", "github", "push", "Events:   push\n"},
 	} {
 		args := []string{"sources", "add", tt.name, "--account", "alice", "--scheme", tt.scheme, "--template", tmpl}

@@ -47,7 +47,9 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 		}
 		event = cmp.Or(event, get(payload, "type"), get(payload, "event"))
 		events := src.Events
-		if src.Preset == "" {
+		if src.Preset == "" && providerEvent(src.Scheme, hdr) != "" {
+			// The provider's own delivery: a template source takes its release unless it names
+			// other events. A sender's own JSON (no provider header) is not filtered by default.
 			events = TemplateEvents(src.Scheme, src.Events)
 		}
 		if len(events) > 0 && !slices.Contains(events, event) {

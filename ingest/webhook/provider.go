@@ -52,10 +52,11 @@ func releaseEvent(scheme Scheme) string {
 	return ""
 }
 
-// TemplateEvents is the list of events a template source takes: the ones it names, else the
-// provider's release event (one event: a template written for releases renders nonsense, or
-// fails, on a push or a star). A Standard Webhooks source names its own event types, so without
-// a list it takes all of them.
+// TemplateEvents is the list of provider events a template source takes: the ones it names,
+// else the provider's release event (one event: a template written for releases renders
+// nonsense, or fails, on a push or a star). The default applies to deliveries that carry the
+// provider's event header, so a CI script posting its own JSON to the source is not filtered;
+// a Standard Webhooks source names its own event types, so without a list it takes all.
 func TemplateEvents(scheme Scheme, named []string) []string {
 	if len(named) > 0 {
 		return named

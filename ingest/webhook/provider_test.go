@@ -306,3 +306,16 @@ func TestMediaUnknownFieldIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateSourceTakesOwnJSONWithoutHeader: the release-only default is for GitHub's own
+// deliveries; a CI script signing its own JSON for a GitHub-scheme template source still posts.
+func TestTemplateSourceTakesOwnJSONWithoutHeader(t *testing.T) {
+	e := newProviderEnv(t)
+	e.sources.m["gh-ci"] = Source{Name: "gh-ci", AccountID: 7, Scheme: SchemeGitHub, Secrets: []string{ghSecret}, Enabled: true,
+		Template: "Deployed {{.service}} {{.version}}"}
+	body := []byte(`{"service":"api","version":"v42"}`)
+	code, out, _ := e.request(t, "POST", "gh-ci", signed(t, SchemeGitHub, ghSecret, body), body)
+	if _, posts := e.queue.snapshot(); code != http.StatusAccepted || len(posts) != 1 || posts[0].Text != "Deployed api v42" {
+		t.Fatalf("%d %v, posts %+v", code, out, posts)
+	}
+}
