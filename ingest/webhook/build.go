@@ -56,7 +56,7 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 			return req, ignore("event %q is not one this source takes (it takes %s; change it with --events)",
 				event, strings.Join(events, ", ")), nil
 		}
-		text, d, err := h.render(ctx, src, event, payload)
+		text, d, err := h.render(ctx, src, event, payload, providerEvent(src.Scheme, hdr) != "")
 		if err != nil || d.Action != ActionPost {
 			return req, d, err
 		}
@@ -129,7 +129,9 @@ func (h *Handler) generic(ctx context.Context, src Source, hdr http.Header, body
 }
 
 // render applies the source's preset and template to a foreign payload.
-func (h *Handler) render(ctx context.Context, src Source, event string, payload map[string]any) (string, Decision, error) {
+// fromProvider says the delivery carries the provider's event header: only then is a template
+// source's release deduplicated by release id (templateDecision).
+func (h *Handler) render(ctx context.Context, src Source, event string, payload map[string]any, fromProvider bool) (string, Decision, error) {
 	dec := Decision{Action: ActionPost}
 	var tmpl *Template
 	if src.Preset != "" {
@@ -142,8 +144,10 @@ func (h *Handler) render(ctx context.Context, src Source, event string, payload 
 			return "", dec, nil
 		}
 		tmpl = p.Template
-	} else if dec = templateDecision(src, event, payload); dec.Action != ActionPost {
-		return "", dec, nil
+	} else if fromProvider { // a sender's own JSON: the template alone decides
+		if dec = templateDecision(src, event, payload); dec.Action != ActionPost {
+			return "", dec, nil
+		}
 	}
 	if src.Template != "" {
 		t, err := h.template(src.Template)
