@@ -28,6 +28,12 @@ const MaxBody = 1 << 20
 // header; a 413 for a real GitHub event would be a post lost for good (GitHub does not retry).
 const MaxProviderBody = 25 << 20
 
+// DefaultLargeBodies is how many bodies over MaxBody are read at once. The 25 MB allowance is
+// read before the signature can be checked, so anyone who knows a source's name could make
+// Spindle hold 25 MB per request; past this many, further large deliveries wait their turn
+// (GitHub waits 10 s for an answer), which bounds that memory to about 100 MB.
+const DefaultLargeBodies = 4
+
 // maxCachedTemplates bounds the compiled-template cache; past it the cache starts over.
 const maxCachedTemplates = 1024
 
@@ -47,8 +53,10 @@ type Options struct {
 	// Deliveries, when set, is told the outcome of every delivery to a known, enabled source
 	// (accepted or refused), for the status page. It must not block.
 	Deliveries DeliveryRecorder
-	Logger     *slog.Logger     // default: discard
-	Now        func() time.Time // default: time.Now
+	// LargeBodies is how many bodies over MaxBody are read at once (default DefaultLargeBodies).
+	LargeBodies int
+	Logger      *slog.Logger     // default: discard
+	Now         func() time.Time // default: time.Now
 }
 
 // Handler serves POST /hooks/{source}.
@@ -62,6 +70,7 @@ type Handler struct {
 	presets    map[string]*Preset
 	guard      *netguard.Guard // refuses obviously internal callback URLs at once
 	record     DeliveryRecorder
+	large      chan struct{} // a slot per large body being read and handled
 
 	mu        sync.RWMutex
 	templates map[string]*Template // compiled source templates by their text
@@ -76,6 +85,7 @@ func NewHandler(o Options) *Handler {
 		sources: o.Sources, enq: o.Enqueuer, statusURL: o.StatusURL, sourceName: o.SourceName,
 		log: o.Logger, now: o.Now, presets: compilePresets(), templates: make(map[string]*Template),
 		guard: netguard.New(netguard.Options{AllowPrivate: o.AllowPrivateCallbacks}), record: o.Deliveries,
+		large: make(chan struct{}, cmp.Or(max(o.LargeBodies, 0), DefaultLargeBodies)),
 	}
 	if h.sourceName == nil {
 		h.sourceName = func(r *http.Request) string { return r.PathValue("source") }
@@ -135,7 +145,16 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if srcErr == nil {
 		res.source = src.Name
 	}
-	body, err := readBody(w, r, bodyCap(src, r.Header))
+	limit := bodyCap(src, r.Header)
+	if limit > MaxBody && (r.ContentLength > MaxBody || r.ContentLength < 0) {
+		select {
+		case h.large <- struct{}{}:
+			defer func() { <-h.large }()
+		case <-ctx.Done():
+			return res, fmt.Errorf("webhook: waiting to read a large body: %w", ctx.Err())
+		}
+	}
+	body, err := readBody(w, r, limit)
 	if err != nil {
 		return res, err
 	}

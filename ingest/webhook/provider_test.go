@@ -2,14 +2,18 @@ package webhook
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // providerSources are the sources a new user makes: only a scheme, or a scheme and a template.
@@ -317,5 +321,74 @@ func TestTemplateSourceTakesOwnJSONWithoutHeader(t *testing.T) {
 	code, out, _ := e.request(t, "POST", "gh-ci", signed(t, SchemeGitHub, ghSecret, body), body)
 	if _, posts := e.queue.snapshot(); code != http.StatusAccepted || len(posts) != 1 || posts[0].Text != "Deployed api v42" {
 		t.Fatalf("%d %v, posts %+v", code, out, posts)
+	}
+}
+
+// TestLargeBodiesTakeTurns: bodies over 1 MiB are read a few at a time, so the 25 MB allowance
+// cannot be multiplied by many unsigned requests at once.
+func TestLargeBodiesTakeTurns(t *testing.T) {
+	src := &fakeSources{m: providerSources}
+	h := NewHandler(Options{Sources: src, Enqueuer: &fakeQueue{}, LargeBodies: 1})
+	mux := http.NewServeMux()
+	mux.Handle("/hooks/{source}", h)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	big := append([]byte(`{"zen":"`), bytes.Repeat([]byte("a"), 2<<20)...)
+	big = append(big, `"}`...)
+	send := func(ctx context.Context, rd io.Reader, n int64) (int, error) {
+		req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/hooks/gh-new", rd)
+		req.ContentLength = n
+		for k, v := range signed(t, SchemeGitHub, ghSecret, big, "X-GitHub-Event", "ping") {
+			req.Header[k] = v
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	// The first large body arrives slowly and holds the only slot.
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { pw.CloseWithError(errors.New("test over")) }) // before srv.Close: a failed test must not hang
+	first := make(chan int, 1)
+	go func() {
+		code, _ := send(context.Background(), pr, int64(len(big)))
+		first <- code
+	}()
+	resume := make(chan struct{})
+	go func() { // a failed write fails the first request, which is checked
+		pw.Write(big[:1<<20])
+		<-resume
+		pw.Write(big[1<<20:])
+		pw.Close()
+	}()
+	for deadline := time.Now().Add(5 * time.Second); len(h.large) == 0; runtime.Gosched() {
+		if time.Now().After(deadline) {
+			t.Fatal("the first large body never took its slot")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := send(ctx, bytes.NewReader(big), int64(len(big))); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a second large body was not made to wait: %v", err)
+	}
+	// A small body does not wait.
+	small := fixture(t, "github-ping.json")
+	req, _ := http.NewRequest("POST", srv.URL+"/hooks/gh-new", bytes.NewReader(small))
+	for k, v := range signed(t, SchemeGitHub, ghSecret, small, "X-GitHub-Event", "ping") {
+		req.Header[k] = v
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("small ping while a large body is read: %v", err)
+	}
+	resp.Body.Close()
+	close(resume)
+	if code := <-first; code != http.StatusOK {
+		t.Fatalf("the first large ping: %d", code)
+	}
+	if code, err := send(context.Background(), bytes.NewReader(big), int64(len(big))); err != nil || code != http.StatusOK {
+		t.Fatalf("a large body after the slot freed: %d %v", code, err)
 	}
 }
