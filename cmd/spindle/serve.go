@@ -93,12 +93,11 @@ func (a *app) build(ctx context.Context) error {
 		HTTPClient: &http.Client{Timeout: threads.DefaultTimeout, Transport: a.metrics.Transport(nil)},
 		Logger:     a.log,
 	})
-	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
-		MediaProbe: mediaProbe(&a.cfg), Wake: func() {
-			if a.wake != nil {
-				a.wake()
-			}
-		}})
+	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg), MediaProbe: mediaProbe(&a.cfg), Wake: func() {
+		if a.wake != nil {
+			a.wake()
+		}
+	}})
 	a.routeHealth()
 	for _, wire := range []func(context.Context) error{
 		a.wireAccounts, a.wirePublisher, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireTelegram, a.wireStatus,
