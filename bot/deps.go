@@ -83,6 +83,7 @@ type Feed struct {
 	Template  string
 	Paused    bool
 	LastError string
+	Every     string // how often it is polled, for people ("every 10m (the feed asks for 1h)"); may be empty
 }
 
 // NewFeed is what "feed add" asks for.

@@ -199,6 +199,8 @@ func (c *call) feed(ctx context.Context) Reply {
 			fmt.Fprintf(&b, "\n%s  @%s  %s", f.ID, a.Username, f.URL)
 			if f.Paused {
 				b.WriteString("  (paused)")
+			} else if f.Every != "" {
+				b.WriteString("  " + f.Every)
 			}
 			if f.LastError != "" {
 				b.WriteString("  ⚠️ " + f.LastError)

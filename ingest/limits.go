@@ -1,7 +1,10 @@
 package ingest
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/spindle-threads/spindle/publisher/threads"
 )
@@ -79,4 +82,23 @@ func (s *Service) checkMediaURLs(r Request) []error {
 		}
 	}
 	return errs
+}
+
+// probeMedia asks the configured probe about every media item at once; the answers are joined
+// InvalidErrors naming the item, so the door refuses the request with the reason.
+func (s *Service) probeMedia(ctx context.Context, r Request) error {
+	if s.probe == nil || len(r.Media) == 0 {
+		return nil
+	}
+	errs := make([]error, len(r.Media))
+	var wg sync.WaitGroup
+	for i, m := range r.Media {
+		wg.Go(func() {
+			if err := s.probe(ctx, string(m.Kind), m.URL); err != nil {
+				errs[i] = &InvalidError{Field: fmt.Sprintf("media[%d].url", i), Reason: fmt.Sprintf("media item %d: %v", i+1, err)}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

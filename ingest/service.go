@@ -30,6 +30,11 @@ type Options struct {
 	// MediaURLCheck, when set, vets each media URL before anything is stored (serve passes
 	// netguard's CheckURL, which refuses private and loopback hosts); nil checks nothing.
 	MediaURLCheck func(rawURL string) error
+	// MediaProbe, when set, fetches the start of each media URL before the post is stored
+	// (serve passes mediaprobe's, through netguard): a 404 or an HTML page named ".png" is
+	// refused at the door instead of failing at publish time. kind is "image" or "video".
+	// nil probes nothing.
+	MediaProbe func(ctx context.Context, kind, rawURL string) error
 }
 
 // Service validates requests from every door and commits them to the queue.
@@ -40,6 +45,7 @@ type Service struct {
 	wake     func()
 	maxAhead time.Duration
 	mediaURL func(string) error
+	probe    func(context.Context, string, string) error
 }
 
 // NewService returns a Service. It panics without a Queue: that is a wiring bug, not input.
@@ -47,7 +53,7 @@ func NewService(o Options) *Service {
 	if o.Queue == nil {
 		panic("ingest: NewService needs a Queue")
 	}
-	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -87,6 +93,9 @@ func (e *InvalidError) Error() string { return e.Reason }
 // broken) and nothing is stored.
 func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.Validate(r); err != nil {
+		return Accepted{}, err
+	}
+	if err := s.probeMedia(ctx, r); err != nil {
 		return Accepted{}, err
 	}
 	// A door may pass a caller's id through (X-Request-Id, a delivery id); only a sane one is

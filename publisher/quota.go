@@ -75,6 +75,11 @@ func (r *run) gate(ctx context.Context, i int) error {
 	if err != nil || ok {
 		return err
 	}
+	if r.state.DelayedUntil.IsZero() {
+		if until, err = r.p.ownSlot(ctx, r.post, kind, until); err != nil {
+			return err
+		}
+	}
 	pt := r.parts[i]
 	step := storage.Step{Parts: []storage.Part{pt},
 		Retry: &storage.RetryAt{Next: until, Reason: fmt.Sprintf("waiting for the Threads %s quota (%d a day) until %s",
@@ -94,6 +99,25 @@ func (r *run) gate(ctx context.Context, i int) error {
 	r.p.deliverSoon()
 	r.p.wakeAt(until)
 	return errStop
+}
+
+// ownSlot is when this post's own slot frees: the posts of the account already waiting were
+// told earlier slots, and each takes one before it. Without it every waiting post was told the
+// time the first slot frees, and all but one of those notices were wrong.
+func (p *Publisher) ownSlot(ctx context.Context, post storage.Post, kind storage.QuotaKind, first time.Time) (time.Time, error) {
+	ahead, err := p.store.QuotaWaiting(ctx, post.AccountID, post.ID, p.now())
+	if err != nil || ahead == 0 {
+		return first, err
+	}
+	// No token: the first room call has just reconciled when that was due.
+	_, until, err := p.room(ctx, post.AccountID, kind, 1+ahead, "", "")
+	if err != nil {
+		return first, err
+	}
+	if until.Before(first) {
+		return first, nil
+	}
+	return until, nil
 }
 
 // reconcileQuota asks Threads for the account's usage and stores it; it reports whether that

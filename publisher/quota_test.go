@@ -3,6 +3,8 @@ package publisher_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +126,54 @@ func TestQuotaUsedByOtherAppsIsReconciled(t *testing.T) {
 	}
 	if n := len(e.sim.Ledger()); n != 200 {
 		t.Errorf("simulator published %d", n)
+	}
+}
+
+// TestQuotaNoticeTellsEachPostItsOwnTime: three posts wait for a full quota whose uses leave
+// the window ten minutes apart; each notice names the slot that post will take, where all
+// three used to name the first.
+func TestQuotaNoticeTellsEachPostItsOwnTime(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now,
+		tweak: func(o *publisher.Options) { o.Limits.Posts = 3 }})
+	a := e.account("busy")
+	start := clock.Now()
+	for i := range 3 {
+		e.enqueue(storage.NewPost{AccountID: a.ID, Text: fmt.Sprintf("early %d", i)})
+		e.drainOnce()
+		clock.Advance(10 * time.Minute)
+	}
+	for i := range 3 {
+		e.enqueue(storage.NewPost{AccountID: a.ID, Text: fmt.Sprintf("late %d", i)})
+	}
+	e.drainOnce()
+	var got []time.Time
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventDelayed {
+			got = append(got, ev.Until.Truncate(time.Second))
+			want := fmt.Sprintf("the post will go out at %s", ev.Until.UTC().Format("2006-01-02 15:04 MST"))
+			if !strings.HasSuffix(ev.Reason, want) {
+				t.Errorf("reason %q does not end with %q", ev.Reason, want)
+			}
+		}
+	}
+	slices.SortFunc(got, time.Time.Compare)
+	want := []time.Time{start.Add(24 * time.Hour), start.Add(24*time.Hour + 10*time.Minute), start.Add(24*time.Hour + 20*time.Minute)}
+	for i := range want {
+		want[i] = want[i].Truncate(time.Second)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("notices say %v, want %v", got, want)
+	}
+	// And the posts do go out at those times.
+	clock.Advance(24*time.Hour - 30*time.Minute + time.Second)
+	e.drainOnce()
+	if c := e.count(a.ID); c[storage.StatePosted] != 4 {
+		t.Fatalf("after the first slot: %v, want 4 posted", c)
+	}
+	clock.Advance(20 * time.Minute)
+	e.drainOnce()
+	if c := e.count(a.ID); c[storage.StatePosted] != 6 {
+		t.Fatalf("after the last slot: %v, want 6 posted", c)
 	}
 }

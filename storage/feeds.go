@@ -51,28 +51,32 @@ type Feed struct {
 	// CreatedBy is the identity that added the feed from chat; 0 for the operator (command
 	// line). Revoking that identity's access to the account pauses the feed.
 	CreatedBy int64
+	// AskedInterval is what the feed itself asked for at its last successful poll (RSS <ttl>,
+	// Cache-Control max-age); when longer than Interval it is what polling follows.
+	AskedInterval time.Duration
 }
 
 const feedColumns = `id, url, account_id, report_door, report_ref, template, include_terms,
 	exclude_terms, interval_ms, daily_cap, images, backfill, baselined, enabled, paused_reason,
 	etag, last_modified, failures, next_poll_at, last_success_at, last_error, title,
-	created_at, updated_at, COALESCE(created_by, 0)`
+	created_at, updated_at, COALESCE(created_by, 0), asked_interval_ms`
 
 func scanFeed(s scanner) (Feed, error) {
 	var (
 		f                               Feed
 		ref, include, exclude           string
-		interval                        int64
+		interval, asked                 int64
 		images, baselined, enabled      int
 		next, success, created, updated int64
 	)
 	err := s.Scan(&f.ID, &f.URL, &f.AccountID, &f.ReportDoor, &ref, &f.Template, &include, &exclude,
 		&interval, &f.DailyCap, &images, &f.Backfill, &baselined, &enabled, &f.PausedReason,
 		&f.ETag, &f.LastModified, &f.Failures, &next, &success, &f.LastError, &f.Title,
-		&created, &updated, &f.CreatedBy)
+		&created, &updated, &f.CreatedBy, &asked)
 	if err != nil {
 		return Feed{}, err
 	}
+	f.AskedInterval = time.Duration(asked) * time.Millisecond
 	if ref != "" {
 		f.ReportRef = []byte(ref)
 	}
@@ -256,6 +260,8 @@ type FeedPoll struct {
 	Failures   int // failed polls in a row, after this one
 	NextPollAt time.Time
 	LastError  string // kept for people; cleared when OK
+	// AskedInterval is the feed's own hint on this successful poll (0: none); stored when OK.
+	AskedInterval time.Duration
 	// Pause disables the feed with PauseReason.
 	Pause       bool
 	PauseReason string
@@ -270,8 +276,8 @@ func (db *DB) RecordFeedPoll(ctx context.Context, p FeedPoll) error {
 		if p.OK {
 			_, err = tx.ExecContext(ctx, `UPDATE feeds SET etag = ?, last_modified = ?, failures = 0,
 				next_poll_at = ?, last_success_at = ?, last_error = '', baselined = 1,
-				title = CASE WHEN ? != '' THEN ? ELSE title END, updated_at = ? WHERE id = ?`,
-				p.ETag, p.LastModified, ms(p.NextPollAt), now, p.Title, p.Title, now, p.FeedID)
+				title = CASE WHEN ? != '' THEN ? ELSE title END, asked_interval_ms = ?, updated_at = ? WHERE id = ?`,
+				p.ETag, p.LastModified, ms(p.NextPollAt), now, p.Title, p.Title, p.AskedInterval.Milliseconds(), now, p.FeedID)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE feeds SET failures = ?, next_poll_at = ?, last_error = ?,
 				updated_at = ? WHERE id = ?`, p.Failures, ms(p.NextPollAt), p.LastError, now, p.FeedID)

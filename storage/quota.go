@@ -65,6 +65,20 @@ func (db *DB) QuotaNth(ctx context.Context, accountID int64, kind QuotaKind, sin
 	return fromMS(at), nil
 }
 
+// QuotaWaiting counts the account's other posts still waiting for quota at now (told a time
+// that has not come, and neither published nor given up): the posts ahead of a newly delayed
+// one, each of which takes a slot before it.
+func (db *DB) QuotaWaiting(ctx context.Context, accountID int64, postID string, now time.Time) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM publish_state s JOIN posts p ON p.id = s.post_id
+		WHERE p.account_id = ? AND p.id <> ? AND p.state IN ('queued', 'publishing') AND s.delayed_until > ?`,
+		accountID, postID, ms(now)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("storage: posts waiting for quota: %w", err)
+	}
+	return n, nil
+}
+
 // RemoteQuota is an account's usage of a quota as Threads last reported it.
 type RemoteQuota struct {
 	AccountID int64

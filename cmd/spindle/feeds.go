@@ -199,7 +199,7 @@ func runFeedsList(ctx context.Context, env *cliEnv, args []string) error {
 			status = fmt.Sprintf("failing (%d): %s", f.Failures, f.LastError)
 		}
 		fmt.Fprintf(tw, "%d\t@%s\t%s\t%s\t%d\t%s\n", f.ID, names[f.AccountID], oneLine(status, 60),
-			f.Interval, f.DailyCap, feedLabel(f))
+			strings.TrimPrefix(f.Every(), "every "), f.DailyCap, feedLabel(f))
 	}
 	return tw.Flush()
 }

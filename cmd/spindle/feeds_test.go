@@ -11,7 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/rss"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // feedFixture serves a small RSS 2.0 feed over real HTTP.
@@ -196,5 +200,70 @@ func TestServePollsFeedsAddedFromTheCLI(t *testing.T) {
 			t.Fatalf("feed posts in the queue: %+v; want the new item once", ps)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestFeedsListShowsWhatTheFeedAsks: a feed's <ttl> outranks the configured interval; `feeds
+// list` used to show only the interval set, so an operator who set 10m saw hourly polls
+// unexplained.
+func TestFeedsListShowsWhatTheFeedAsks(t *testing.T) {
+	dir := t.TempDir()
+	linkAccount(t, dir, "alice")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Slow blog</title><link>https://blog.example/</link>`+
+			`<ttl>60</ttl><item><title>One</title><link>https://blog.example/1</link><guid>1</guid></item></channel></rss>`)
+	}))
+	t.Cleanup(srv.Close)
+	env := map[string]string{"SPINDLE_DATA_DIR": dir, "SPINDLE_ALLOW_PRIVATE_URLS": "true"}
+	if code, out, errOut := spindle(t, env, "feeds", "add", srv.URL+"/feed.xml", "--account", "alice", "--interval", "10m"); code != 0 {
+		t.Fatalf("feeds add: %d %q %q", code, out, errOut)
+	}
+	code, out, _ := spindle(t, env, "feeds", "list")
+	if code != 0 || !strings.Contains(out, "10m (the feed asks for 1h)") {
+		t.Fatalf("feeds list: %d\n%s", code, out)
+	}
+	code, out, _ = spindle(t, env, "feeds", "list", "--json")
+	var list []struct {
+		Interval int64 `json:"interval_seconds"`
+		Asked    int64 `json:"asked_interval_seconds"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != 1 || list[0].Interval != 600 || list[0].Asked != 3600 {
+		t.Fatalf("feeds list --json: %d %q %v", code, out, err)
+	}
+}
+
+// TestChatFeedCarriesReasonAndInterval: chat's `feed list` gets the last error and both
+// intervals from the feed manager.
+func TestChatFeedCarriesReasonAndInterval(t *testing.T) {
+	f := feedOf(rss.FeedInfo{ID: 3, URL: "https://blog.example/feed", Enabled: true, Interval: 10 * time.Minute,
+		AskedInterval: time.Hour, LastError: "the feed server did not answer in time"})
+	if f.ID != "3" || f.Every != "every 10m (the feed asks for 1h)" || f.LastError != "the feed server did not answer in time" {
+		t.Fatalf("chat feed = %+v", f)
+	}
+}
+
+// TestChatFeedAddTimeoutIsTheFeedsNews: a feed whose server times out is refused in chat with
+// the reason in plain words; it used to come back as Go's deadline error, which the chat door
+// treats as Spindle's own failure.
+func TestChatFeedAddTimeoutIsTheFeedsNews(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	db := storagetest.Open(t, nil)
+	acct := storagetest.Account(t, db, "alice")
+	m := rss.NewManager(rss.ManagerOptions{Store: db, Enqueuer: rss.ServiceEnqueuer{Service: ingest.NewService(ingest.Options{Queue: db})},
+		Fetcher: rss.NewFetcher(rss.FetcherOptions{Version: "test", AllowPrivate: true, Timeout: 200 * time.Millisecond})})
+	_, err := chatFeeds{m: m}.AddFeed(context.Background(), bot.NewFeed{AccountID: acct.ID, URL: slow.URL + "/feed.xml"})
+	want := "I could not read that feed, so it was not added: the feed server did not answer in time. Check the URL, or try again later."
+	pe, ok := err.(interface{ UserMessage() string })
+	if !ok || pe.UserMessage() != want {
+		t.Fatalf("err = %v\nwant the public message %q", err, want)
 	}
 }

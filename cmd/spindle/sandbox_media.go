@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/config"
+	"github.com/spindle-threads/spindle/ingest/mediaprobe"
 	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
@@ -40,6 +41,21 @@ func mediaURLCheck(cfg *config.Config) func(string) error {
 			return nil
 		}
 		return g.CheckURL(rawURL)
+	}
+}
+
+// mediaProbe is the door's fetch of each media URL (ingest.Options.MediaProbe): through
+// netguard, so SPINDLE_ALLOW_PRIVATE_URLS decides as for every outbound request, with a short
+// timeout. Media under Spindle's own public URL (hosted uploads) is Spindle's to vouch for.
+func mediaProbe(cfg *config.Config) func(ctx context.Context, kind, rawURL string) error {
+	g := netguard.New(netguard.Options{AllowPrivate: cfg.AllowPrivateURLs})
+	p := mediaprobe.New(mediaprobe.Options{Client: &http.Client{Transport: g.Transport()}})
+	own := strings.TrimSuffix(cfg.PublicURL, "/") + "/"
+	return func(ctx context.Context, kind, rawURL string) error {
+		if strings.HasPrefix(rawURL, own) {
+			return nil
+		}
+		return p.Probe(ctx, kind, rawURL)
 	}
 }
 

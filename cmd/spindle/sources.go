@@ -119,7 +119,7 @@ func sourcesAdd(ctx context.Context, env *cliEnv, args []string) error {
 	preset := fs.String("preset", "", "ready-made mapping of a provider's payload: "+strings.Join(webhook.PresetNames(), ", "))
 	tmplFile := fs.String("template", "", "file with a Go text/template mapping the JSON payload to the post's text")
 	branch := fs.String("branch", "", "with --preset github-push: the branch to post about (default: the repository's default branch)")
-	events := fs.String("events", "", "comma-separated event names the source takes (default: all)")
+	events := fs.String("events", "", "comma-separated event names the source takes (default: all; with --template: the provider's release event)")
 	asJSON := fs.Bool("json", false, `print {"name","url","secret"} as JSON`)
 	name, err := oneName(fs, args, "spindle sources add ci --account yourname --scheme github")
 	if err != nil {
@@ -314,7 +314,11 @@ func sourcesShow(ctx context.Context, env *cliEnv, args []string) error {
 	if v.Branch != "" {
 		fmt.Fprintf(w, "Branch:   %s\n", v.Branch)
 	}
-	if len(v.Events) > 0 {
+	if len(v.Events) == 0 && v.Template != "" && v.Preset == "" {
+		if def := webhook.TemplateEvents(webhook.Scheme(v.Scheme), nil); len(def) > 0 {
+			fmt.Fprintf(w, "Events:   %s (the default for a template source; change it with --events)\n", strings.Join(def, ", "))
+		}
+	} else if len(v.Events) > 0 {
 		fmt.Fprintf(w, "Events:   %s\n", strings.Join(v.Events, ", "))
 	}
 	if v.RotatedAt != nil {

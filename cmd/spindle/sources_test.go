@@ -124,6 +124,10 @@ func TestSourcesCommandRefusals(t *testing.T) {
 		{"broken template", []string{"sources", "add", "ci", "--account", "alice", "--scheme", "github", "--template", bad}, 2, "template"},
 		{"missing template file", []string{"sources", "add", "ci", "--account", "alice", "--scheme", "github", "--template", bad + ".nope"}, 1, "--template"},
 		{"branch without preset", []string{"sources", "add", "ci", "--account", "alice", "--scheme", "github", "--branch", "main"}, 2, "github-push"},
+		{"github preset, gitlab scheme", []string{"sources", "add", "ci", "--account", "alice", "--scheme", "gitlab", "--preset", "github-release"}, 2,
+			"preset github-release takes GitHub's payloads, which are signed with the github scheme, not gitlab: use --scheme github"},
+		{"gitlab preset, github scheme", []string{"sources", "add", "ci", "--account", "alice", "--scheme", "github", "--preset", "gitlab-tag"}, 2,
+			"use --scheme gitlab"},
 		{"unknown account", []string{"sources", "add", "ci", "--account", "bob", "--scheme", "github"}, 1, "accounts list"},
 		{"rotate unknown", []string{"sources", "rotate", "nope"}, 1, "sources list"},
 		{"remove unknown", []string{"sources", "remove", "nope"}, 1, "sources list"},
@@ -144,5 +148,31 @@ func TestSourcesCommandRefusals(t *testing.T) {
 	code, out, _ := spindle(t, env, "sources", "list", "--json")
 	if code != 0 || strings.Count(out, `"name"`) != 1 {
 		t.Errorf("refusals stored sources: %q", out)
+	}
+}
+
+// TestSourcesAddTemplateNamesItsEvent: a GitHub template source takes only the release unless
+// told otherwise, and `sources show` says so.
+func TestSourcesAddTemplateNamesItsEvent(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SPINDLE_DATA_DIR": dir}
+	webhookTestAccount(t, dir, "alice")
+	tmpl := filepath.Join(t.TempDir(), "release.tmpl")
+	os.WriteFile(tmpl, []byte(`{{.repository.full_name}} {{.release.tag_name}} released`), 0o600)
+	for _, tt := range []struct{ name, scheme, events, want string }{
+		{"gh", "github", "", "Events:   release (the default for a template source; change it with --events)\n"},
+		{"gl", "gitlab", "", "Events:   Release Hook (the default for a template source; change it with --events)\n"},
+		{"pushes", "github", "push", "Events:   push\n"},
+	} {
+		args := []string{"sources", "add", tt.name, "--account", "alice", "--scheme", tt.scheme, "--template", tmpl}
+		if tt.events != "" {
+			args = append(args, "--events", tt.events)
+		}
+		if code, _, errOut := spindle(t, env, args...); code != 0 {
+			t.Fatalf("add %s: %d %s", tt.name, code, errOut)
+		}
+		if code, out, _ := spindle(t, env, "sources", "show", tt.name); code != 0 || !strings.Contains(out, tt.want) {
+			t.Errorf("show %s: %d\n%s\nwant %q", tt.name, code, out, tt.want)
+		}
 	}
 }

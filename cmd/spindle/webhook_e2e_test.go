@@ -81,16 +81,37 @@ func TestWebhookDoorInTheDaemon(t *testing.T) {
 		t.Fatalf("queued posts: %+v %v", posts, err)
 	}
 
-	// The delivery log is flushed about once a second.
+	waitShown(t, env, "releases", func(v sourceView) bool { return v.LastDeliveryAt != nil && v.LastStatus == http.StatusAccepted })
+
+	// A refusal before the signature is looked at (a wrong content type) is recorded against
+	// the source too, so `sources show` says why GitHub shows red.
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks/releases", bytes.NewReader(release))
+	req.Header.Set("Content-Type", "text/plain")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Fatalf("text/plain: %d", resp.StatusCode)
+	}
+	waitShown(t, env, "releases", func(v sourceView) bool {
+		return v.LastStatus == http.StatusUnsupportedMediaType && strings.Contains(v.LastError, "application/json")
+	})
+}
+
+// waitShown polls `sources show` until ok holds: the delivery log is flushed about once a second.
+func waitShown(t *testing.T, env map[string]string, name string, ok func(sourceView) bool) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		_, out, _ := spindle(t, env, "sources", "show", "releases", "--json")
+		_, out, _ := spindle(t, env, "sources", "show", name, "--json")
 		var v sourceView
-		if json.Unmarshal([]byte(out), &v) == nil && v.LastDeliveryAt != nil && v.LastStatus == http.StatusAccepted {
-			break
+		if json.Unmarshal([]byte(out), &v) == nil && ok(v) {
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the last delivery was not recorded: %s", out)
+			t.Fatalf("the last delivery was not recorded as expected: %s", out)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

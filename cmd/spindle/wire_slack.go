@@ -146,6 +146,10 @@ func (f chatFeeds) AddFeed(ctx context.Context, nf bot.NewFeed) (bot.Feed, error
 	}
 	res, err := f.m.Add(ctx, rss.AddRequest{Owner: rss.ChatRef{Door: string(nf.Origin.Door), Ref: nf.Origin.Ref},
 		AccountID: nf.AccountID, URL: nf.URL, Template: nf.Template, Backfill: nf.Backfill, CreatedBy: by})
+	if ae, ok := errors.AsType[*rss.AddError](err); ok && ctx.Err() == nil {
+		// The feed's server timed out or refused: that is the feed's news, not Spindle's fault.
+		return bot.Feed{}, bot.Public(fmt.Sprintf("I could not read that feed, so it was not added: %s. Check the URL, or try again later.", ae.Reason()))
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return bot.Feed{}, err
@@ -194,7 +198,7 @@ func (f chatFeeds) PauseFeed(ctx context.Context, id string) error {
 
 func feedOf(x rss.FeedInfo) bot.Feed {
 	return bot.Feed{ID: strconv.FormatInt(x.ID, 10), AccountID: x.AccountID, URL: x.URL, Template: x.Template,
-		Paused: !x.Enabled, LastError: x.LastError}
+		Paused: !x.Enabled, LastError: x.LastError, Every: x.Every()}
 }
 
 // chatAccounts adapts the accounts service to the dispatcher. Every call first identifies the

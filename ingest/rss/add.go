@@ -69,7 +69,7 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 			m.log.WarnContext(ctx, "could not remove a feed that failed its first poll",
 				slog.Int64("feed_id", sf.ID), slog.Any("err", derr))
 		}
-		return AddResult{}, fmt.Errorf("could not read the feed, so it was not added: %w", err)
+		return AddResult{}, &AddError{err: err}
 	}
 	m.settle(ctx, false, sf, res, nil)
 	if stored, err := m.store.Feed(ctx, sf.ID); err == nil {

@@ -69,7 +69,7 @@ func (b Backoff) Decide(err error, failures int, base, hint time.Duration) Decis
 		failures = 0
 	} else if failures >= maxFailures {
 		return Decision{Pause: true, Reason: fmt.Sprintf("%d polls in a row failed; the last said: %v. "+
-			"Check the feed URL, then resume the feed.", failures, err)}
+			"Check the feed URL, then resume the feed.", failures, Explain(err))}
 	}
 	d := NextAttempt(failures, base, hint)
 	jitter := b.Jitter

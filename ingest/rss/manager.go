@@ -163,15 +163,29 @@ type FeedInfo struct {
 	Exclude      []string      `json:"exclude,omitempty"`
 	Interval     time.Duration `json:"-"`
 	IntervalSecs int64         `json:"interval_seconds"`
-	DailyCap     int           `json:"daily_cap"`
-	Images       bool          `json:"images"`
-	Enabled      bool          `json:"enabled"`
-	PausedReason string        `json:"paused_reason,omitempty"`
-	Failures     int           `json:"failures"`
-	LastError    string        `json:"last_error,omitempty"`
-	LastSuccess  time.Time     `json:"last_success,omitzero"`
-	NextPoll     time.Time     `json:"next_poll,omitzero"`
-	Chat         ChatRef       `json:"chat,omitzero"`
+	// AskedInterval is what the feed asks for (RSS <ttl>, max-age); polling follows it when
+	// it is longer than Interval.
+	AskedInterval     time.Duration `json:"-"`
+	AskedIntervalSecs int64         `json:"asked_interval_seconds,omitempty"`
+	DailyCap          int           `json:"daily_cap"`
+	Images            bool          `json:"images"`
+	Enabled           bool          `json:"enabled"`
+	PausedReason      string        `json:"paused_reason,omitempty"`
+	Failures          int           `json:"failures"`
+	LastError         string        `json:"last_error,omitempty"`
+	LastSuccess       time.Time     `json:"last_success,omitzero"`
+	NextPoll          time.Time     `json:"next_poll,omitzero"`
+	Chat              ChatRef       `json:"chat,omitzero"`
+}
+
+// Every says how often the feed is polled, for people: "every 10m", or, when the feed asks
+// for longer (which polling follows), both: "every 10m (the feed asks for 1h)".
+func (f FeedInfo) Every() string {
+	s := "every " + shortDuration(f.Interval)
+	if f.AskedInterval > f.Interval {
+		s += " (the feed asks for " + shortDuration(f.AskedInterval) + ")"
+	}
+	return s
 }
 
 // Name is the feed's title, else its URL.
@@ -185,6 +199,7 @@ func (f FeedInfo) Name() string {
 func infoOf(f storage.Feed) FeedInfo {
 	return FeedInfo{ID: f.ID, URL: f.URL, Title: f.Title, AccountID: f.AccountID, Template: f.Template,
 		Include: f.Include, Exclude: f.Exclude, Interval: f.Interval, IntervalSecs: int64(f.Interval / time.Second), DailyCap: f.DailyCap, Images: f.Images,
+		AskedInterval: f.AskedInterval, AskedIntervalSecs: int64(f.AskedInterval / time.Second),
 		Enabled: f.Enabled, PausedReason: f.PausedReason, Failures: f.Failures, LastError: f.LastError,
 		LastSuccess: f.LastSuccessAt, NextPoll: f.NextPollAt,
 		Chat: ChatRef{Door: f.ReportDoor, Ref: json.RawMessage(f.ReportRef)}}

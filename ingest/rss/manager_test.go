@@ -327,7 +327,8 @@ func TestManagerDailyCapPacesAndReportsSkipped(t *testing.T) {
 		t.Fatalf("queued: %v", got)
 	}
 	n := b.notices.all()
-	if len(n) != 1 || n[0].text != "Feed 1 (Busy): 2 new items were over its daily cap of 3 posts, so they were skipped: “Post 6”, “Post 7”." {
+	if len(n) != 2 || n[0].text != "3 new items from Busy: posting one every 8h, the last at 01:10 UTC." ||
+		n[1].text != "Feed 1 (Busy): 2 new items were over its daily cap of 3 posts, so they were skipped: “Post 6”, “Post 7”." {
 		t.Fatalf("notices = %+v", n)
 	}
 
@@ -340,7 +341,7 @@ func TestManagerDailyCapPacesAndReportsSkipped(t *testing.T) {
 	if ps := b.feedPosts(t); len(ps) != 3 {
 		t.Fatalf("%d posts after the cap was reached; want 3", len(ps))
 	}
-	if n := b.notices.all(); len(n) != 2 || !strings.Contains(n[1].text, "1 new item was over its daily cap") {
+	if n := b.notices.all(); len(n) != 3 || !strings.Contains(n[2].text, "1 new item was over its daily cap") {
 		t.Fatalf("notices = %+v", n)
 	}
 	// A day later there is room again, and a new burst starts after the queued ones.

@@ -60,8 +60,8 @@ func ParseFeed(p *gofeed.Parser, body []byte, contentType string) (*gofeed.Feed,
 		return nil, fmt.Errorf("%w: the document is not RSS, Atom or JSON Feed (content type %q); "+
 			"check the feed URL", ErrNotAFeed, contentType)
 	default:
-		return nil, fmt.Errorf("%w: the publisher's feed is malformed (%s); only its publisher can fix "+
-			"it, and Spindle keeps retrying", ErrInvalidFeed, shortErr(err))
+		return nil, fmt.Errorf("%w: the publisher's feed is malformed (%s); only its publisher can fix it",
+			ErrInvalidFeed, shortErr(err))
 	}
 }
 

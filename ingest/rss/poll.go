@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -320,6 +321,14 @@ func (p *Poller) enqueue(ctx context.Context, f Feed, feedTitle string, items []
 		}
 		req.ScheduledAt = slot(f, len(posted))
 		id, err := p.enqueuer.Enqueue(ctx, req)
+		if len(req.Media) > 0 && mediaRefused(err) {
+			// The item's image cannot be fetched (a 404, a page instead of an image): the
+			// item still goes out, as text, rather than being lost with its image.
+			p.logger.InfoContext(ctx, "feed item image refused; posting it as text", slog.Int64("feed_id", f.ID),
+				slog.String("image", req.Media[0].URL), slog.Any("reason", err))
+			req = textOnly(req, it)
+			id, err = p.enqueuer.Enqueue(ctx, req)
+		}
 		var invalid *ingest.InvalidError
 		switch {
 		case errors.As(err, &invalid):
@@ -359,13 +368,36 @@ func (p *Poller) Request(f Feed, feedTitle string, it Item) (ingest.Request, err
 		Text:           text,
 		IdempotencyKey: IdempotencyKey(f.ID, it.ID),
 	}
-	switch {
-	case it.Image != "":
+	if it.Image != "" {
 		req.Media = []ingest.Media{{Kind: ingest.MediaImage, URL: it.Image, AltText: preTrim(it.Title)}}
-	case it.Link != "" && !strings.Contains(text, it.Link) && len(threads.Links(text)) < threads.MaxLinks:
-		req.LinkAttachment = it.Link // the link did not fit in the text, or the template omits it
+		return req, nil
 	}
-	return req, nil
+	return textOnly(req, it), nil
+}
+
+// textOnly is req without media: the item's link is attached when the text does not carry it
+// (it did not fit, or the template omits it) and Threads' link limit leaves room.
+func textOnly(req ingest.Request, it Item) ingest.Request {
+	req.Media = nil
+	if it.Link != "" && !strings.Contains(req.Text, it.Link) && len(threads.Links(req.Text)) < threads.MaxLinks {
+		req.LinkAttachment = it.Link
+	}
+	return req
+}
+
+// mediaRefused reports whether err refuses a request for its media (the door's probe of the
+// image URL, or a media rule), among any other reasons joined with it.
+func mediaRefused(err error) bool {
+	if ie, ok := err.(*ingest.InvalidError); ok {
+		return strings.HasPrefix(ie.Field, "media")
+	}
+	switch e := err.(type) {
+	case interface{ Unwrap() []error }:
+		return slices.ContainsFunc(e.Unwrap(), mediaRefused)
+	case interface{ Unwrap() error }:
+		return mediaRefused(e.Unwrap())
+	}
+	return false
 }
 
 // IdempotencyKey is the key of an item's post: the same item of the same feed never

@@ -116,13 +116,18 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 	if IsFailure(perr) {
 		failures = sf.Failures + 1
 	}
-	d := m.backoff.Decide(perr, failures, sf.Interval, res.NextPollAfter)
-	rec := storage.FeedPoll{FeedID: sf.ID, OK: perr == nil, Title: res.Title,
+	hint := res.NextPollAfter
+	if res.NotModified {
+		// A 304 has no body, so no <ttl>: the feed still asks for what it asked last time.
+		hint = max(hint, sf.AskedInterval)
+	}
+	d := m.backoff.Decide(perr, failures, sf.Interval, hint)
+	rec := storage.FeedPoll{FeedID: sf.ID, OK: perr == nil, Title: res.Title, AskedInterval: hint,
 		ETag: res.Validators.ETag, LastModified: res.Validators.LastModified,
 		NewURL: res.PermanentRedirect, Failures: failures, NextPollAt: m.now().Add(d.After),
 		Pause: d.Pause, PauseReason: d.Reason}
 	if perr != nil {
-		rec.LastError = perr.Error()
+		rec.LastError = Explain(perr)
 	}
 	if err := m.store.RecordFeedPoll(ctx, boundPoll(rec)); err != nil {
 		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("err", err))
@@ -145,6 +150,12 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 			slog.Duration("retry_in", d.After), slog.Any("err", perr))...)
 	default:
 		m.log.DebugContext(ctx, "feed polled", attrs...)
+	}
+	if n := len(res.Posted); sf.Baselined && n > 1 && !res.Posted[n-1].At.Equal(res.Posted[0].At) {
+		// Paced posts go out over hours; without a word the feed's owner sees one post and
+		// wonders where the rest went. (Add says it in its own message.)
+		m.notify(ctx, sf, fmt.Sprintf("%d new items from %s: posting one every %s, the last at %s.", n, name,
+			shortDuration(res.Posted[1].At.Sub(res.Posted[0].At)), res.Posted[n-1].At.UTC().Format("15:04 MST")))
 	}
 	for _, ri := range res.Rejected {
 		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s): “%s” could not be posted and was skipped: %s",

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -75,10 +77,8 @@ func ParseBody(data []byte) (Body, error) {
 	if raw == nil {
 		return Body{}, &FieldError{Reason: "body must be a JSON object, got null"}
 	}
-	for k := range raw {
-		if !isBodyField(k) {
-			return Body{}, fieldErr(k, "unknown field; the body takes %s", strings.Join(bodyFields, ", "))
-		}
+	if err := unknownFields(raw); err != nil {
+		return Body{}, err
 	}
 	var b Body
 	strs := []struct {
@@ -173,7 +173,7 @@ func parseMediaItem(prefix string, data json.RawMessage) (ingest.Media, error) {
 	if err := json.Unmarshal(data, &raw); err != nil || raw == nil {
 		return ingest.Media{}, fieldErr(prefix, `must be an object {"kind","url","alt_text"}`)
 	}
-	for k := range raw {
+	for _, k := range slices.Sorted(maps.Keys(raw)) { // sorted: the same body, the same answer
 		if k != "kind" && k != "url" && k != "alt_text" {
 			return ingest.Media{}, fieldErr(prefix+"."+k, "unknown field; a media item takes kind, url, alt_text")
 		}
@@ -244,6 +244,30 @@ func CheckIdempotencyKey(k string) error {
 		}
 	}
 	return nil
+}
+
+// unknownFields refuses a body with fields the generic body does not take. The first unknown
+// field in sorted order is named, so the same body always gets the same answer (Go's map order
+// changed it from one delivery to the next), and the answer says what to change: a body with
+// several foreign fields is a provider's own payload, which needs a preset or a template.
+func unknownFields(raw map[string]json.RawMessage) *FieldError {
+	var unknown []string
+	for k := range raw {
+		if !isBodyField(k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	reason := "unknown field; the generic body takes " + strings.Join(bodyFields, ", ")
+	if len(unknown) > 1 {
+		reason = fmt.Sprintf("unknown fields %s; the generic body takes %s. If this is a provider's own payload, "+
+			"the source needs a mapping: recreate it with --preset (%s) or --template FILE",
+			strings.Join(unknown, ", "), strings.Join(bodyFields, ", "), strings.Join(PresetNames(), ", "))
+	}
+	return fieldErr(unknown[0], "%s", reason)
 }
 
 func isBodyField(k string) bool {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/spindle-threads/spindle/ingest"
 )
@@ -22,37 +23,40 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 		return ingest.Request{}, Decision{}, &FieldError{Field: "delivery id header", Reason: err.Error()}
 	}
 	var (
-		req       ingest.Request
-		dec       = Decision{Action: ActionPost}
-		bodyKey   string
-		callback  string
-		generic   = src.Preset == "" && src.Template == ""
-		takeEvent = func(ev string) bool { return len(src.Events) == 0 || slices.Contains(src.Events, ev) }
+		req      ingest.Request
+		dec      = Decision{Action: ActionPost}
+		bodyKey  string
+		callback string
+		err      error
 	)
-	if generic {
-		if !takeEvent(event) {
-			return req, ignore("event %q is not one this source takes", event), nil
-		}
-		b, err := ParseBody(body)
-		if err != nil {
+	if src.Preset == "" && src.Template == "" {
+		var b *Body
+		b, dec, event, err = h.generic(ctx, src, hdr, body, event)
+		if err != nil || dec.Action != ActionPost {
 			return req, dec, err
 		}
-		if b.CallbackURL != "" {
-			if err := h.guard.CheckURL(b.CallbackURL); err != nil {
-				return req, dec, &FieldError{Field: "callback_url", Reason: err.Error()}
-			}
+		if b != nil {
+			req, bodyKey, callback = b.Request(), b.IdempotencyKey, b.CallbackURL
+		} else {
+			req.Text = dec.text
 		}
-		req, bodyKey, callback = b.Request(), b.IdempotencyKey, b.CallbackURL
 	} else {
 		payload, err := DecodePayload(body)
 		if err != nil {
 			return req, dec, err
 		}
 		event = cmp.Or(event, get(payload, "type"), get(payload, "event"))
-		if !takeEvent(event) {
-			return req, ignore("event %q is not one this source takes", event), nil
+		events := src.Events
+		if src.Preset == "" && providerEvent(src.Scheme, hdr) != "" {
+			// The provider's own delivery: a template source takes its release unless it names
+			// other events. A sender's own JSON (no provider header) is not filtered by default.
+			events = TemplateEvents(src.Scheme, src.Events)
 		}
-		text, d, err := h.render(ctx, src, event, payload)
+		if len(events) > 0 && !slices.Contains(events, event) {
+			return req, ignore("event %q is not one this source takes (it takes %s; change it with --events)",
+				event, strings.Join(events, ", ")), nil
+		}
+		text, d, err := h.render(ctx, src, event, payload, providerEvent(src.Scheme, hdr) != "")
 		if err != nil || d.Action != ActionPost {
 			return req, d, err
 		}
@@ -75,8 +79,59 @@ func (h *Handler) build(ctx context.Context, src Source, hdr http.Header, body [
 	return req, dec, nil
 }
 
+// generic handles a delivery to a source without preset and template: the generic body, a
+// Standard Webhooks envelope around it, or the provider's own event (provider.go). It returns
+// the parsed body, or nil with dec.text set when a provider event was rendered by the scheme's
+// default preset.
+func (h *Handler) generic(ctx context.Context, src Source, hdr http.Header, body []byte, event string) (*Body, Decision, string, error) {
+	takeEvent := func(ev string) bool { return len(src.Events) == 0 || slices.Contains(src.Events, ev) }
+	if !takeEvent(event) {
+		return nil, ignore("event %q is not one this source takes", event), event, nil
+	}
+	data := body
+	if src.Scheme == SchemeStandard {
+		if ev, d, ok := envelope(body); ok {
+			if !takeEvent(ev) {
+				return nil, ignore("event %q is not one this source takes", ev), ev, nil
+			}
+			event, data = ev, d
+		}
+	}
+	b, err := ParseBody(data)
+	if err == nil {
+		if b.CallbackURL != "" {
+			if err := h.guard.CheckURL(b.CallbackURL); err != nil {
+				return nil, Decision{}, event, &FieldError{Field: "callback_url", Reason: err.Error()}
+			}
+		}
+		return &b, Decision{Action: ActionPost}, event, nil
+	}
+	if providerEvent(src.Scheme, hdr) == "" {
+		return nil, Decision{}, event, err
+	}
+	payload, perr := DecodePayload(body)
+	if perr != nil {
+		return nil, Decision{}, event, err
+	}
+	p, dec := h.providerDefault(src, event, payload)
+	if dec.Action != ActionPost {
+		return nil, dec, event, nil
+	}
+	text, err := p.Template.Render(ctx, payload)
+	if err != nil {
+		return nil, dec, event, eventError(err, event)
+	}
+	if text == "" {
+		return nil, ignore("the %s preset produced no text for this delivery", p.Name), event, nil
+	}
+	dec.text = text
+	return nil, dec, event, nil
+}
+
 // render applies the source's preset and template to a foreign payload.
-func (h *Handler) render(ctx context.Context, src Source, event string, payload map[string]any) (string, Decision, error) {
+// fromProvider says the delivery carries the provider's event header: only then is a template
+// source's release deduplicated by release id (templateDecision).
+func (h *Handler) render(ctx context.Context, src Source, event string, payload map[string]any, fromProvider bool) (string, Decision, error) {
 	dec := Decision{Action: ActionPost}
 	var tmpl *Template
 	if src.Preset != "" {
@@ -89,6 +144,10 @@ func (h *Handler) render(ctx context.Context, src Source, event string, payload 
 			return "", dec, nil
 		}
 		tmpl = p.Template
+	} else if fromProvider { // a sender's own JSON: the template alone decides
+		if dec = templateDecision(src, event, payload); dec.Action != ActionPost {
+			return "", dec, nil
+		}
 	}
 	if src.Template != "" {
 		t, err := h.template(src.Template)
@@ -99,7 +158,7 @@ func (h *Handler) render(ctx context.Context, src Source, event string, payload 
 	}
 	text, err := tmpl.Render(ctx, payload)
 	if err != nil {
-		return "", dec, err
+		return "", dec, eventError(err, event)
 	}
 	if text == "" {
 		return "", ignore("the source's template produced no text for this delivery"), nil

@@ -9,8 +9,10 @@
 // small interfaces the handler declares (Sources, Enqueuer in source.go), so cmd/spindle plugs
 // the SQLite stores in and tests plug fakes in.
 //
-// The handler verifies before it parses: the raw body is read once under a 1 MiB cap, the
-// signature is checked over those exact bytes, and only then is JSON decoded. Every rejection
+// The handler verifies before it parses: the raw body is read once under a cap (1 MiB; 25 MB,
+// GitHub's own limit, for a GitHub or GitLab event sent to a source of that scheme), the
+// signature is checked over those exact bytes, and only then is JSON decoded. A source made
+// with only a GitHub or GitLab scheme understands its provider's events (provider.go). Every rejection
 // happens before Enqueue is called, so a rejected request changes nothing.
 //
 // Replays are folded into the idempotency key: the key of every request is, in order of

@@ -121,3 +121,37 @@ func checkDecision(t *testing.T, p *Preset, event, branch string, body []byte) {
 		t.Fatalf("%s: %+v, and %+v for the same payload re-encoded", p.Name, d, d2)
 	}
 }
+
+// FuzzEnvelope: the Standard Webhooks envelope reader takes any body without panicking, and
+// what it unwraps is always a JSON object named by a non-empty type.
+func FuzzEnvelope(f *testing.F) {
+	for _, s := range []string{`{"type":"a","data":{"text":"x"}}`, `{"type":"a","timestamp":"t","data":{}}`,
+		`{"type":"","data":{}}`, `{"type":1,"data":{}}`, `{"type":"a","data":null}`, `{"type":"a","data":[1]}`,
+		`{"type":"a","data":{},"x":1}`, `[]`, `null`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		ev, data, ok := envelope(body)
+		if !ok {
+			return
+		}
+		var obj map[string]any
+		if ev == "" || json.Unmarshal(data, &obj) != nil || obj == nil {
+			t.Fatalf("envelope(%q) = %q, %q", body, ev, data)
+		}
+	})
+}
+
+// FuzzFormPayload: a GitHub form body yields its payload field or the 415 error, never a
+// panic nor an empty payload.
+func FuzzFormPayload(f *testing.F) {
+	for _, s := range []string{"payload=%7B%7D", "payload=", "a=b&payload=x", "%zz", "payload=%7B&payload=2", ""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := formPayload(body)
+		if (err == nil) == (len(p) == 0) {
+			t.Fatalf("formPayload(%q) = %q, %v", body, p, err)
+		}
+	})
+}

@@ -22,6 +22,7 @@ type Decision struct {
 	Action Action
 	Reason string // why it was ignored, shown to the sender
 	Key    string // idempotency key from the payload (a release id, a commit sha); may be empty
+	text   string // the rendered text, when the decision was made and rendered in one step
 }
 
 // Event is one verified delivery as presets see it.
@@ -93,12 +94,30 @@ func CheckPreset(name string) error {
 	return fmt.Errorf("unknown preset %q: choose one of %s", name, strings.Join(PresetNames(), ", "))
 }
 
+// CheckPresetScheme refuses a preset whose provider signs differently from the scheme: a
+// github-release source with --scheme gitlab would answer every GitHub delivery 401 (GitHub
+// signs with X-Hub-Signature-256, not a token) and the operator would see only "bad signature".
+func CheckPresetScheme(preset string, scheme Scheme) error {
+	want := Scheme("")
+	switch {
+	case strings.HasPrefix(preset, "github-"):
+		want = SchemeGitHub
+	case strings.HasPrefix(preset, "gitlab-"):
+		want = SchemeGitLab
+	}
+	if want != "" && scheme != want {
+		return fmt.Errorf("preset %s takes %s's payloads, which are signed with the %s scheme, not %s: use --scheme %s",
+			preset, providerTitle(want), want, scheme, want)
+	}
+	return nil
+}
+
 // compilePresets builds every preset; a built-in template that does not compile is a
 // programming error and panics at construction.
 func compilePresets() map[string]*Preset {
 	out := make(map[string]*Preset)
 	for _, d := range presetDefs() {
-		t, err := CompileTemplate(d.template)
+		t, err := compileTemplate(d.template, false)
 		if err != nil {
 			panic(fmt.Sprintf("webhook: preset %s: %v", d.name, err))
 		}

@@ -40,14 +40,26 @@ type Template struct {
 // variable (a loop that reads nothing); and, inside a range, a nested range or with that starts
 // from a variable instead of the element (a loop over the whole payload for every element).
 // Render then needs no timer and no goroutine: it cannot run away.
-func CompileTemplate(src string) (*Template, error) {
+//
+// A field the template uses that the payload lacks is an error, not a blank: a template written
+// for releases, run over a push, used to post "Codertocat/Hello-World  released:". A field that
+// may be missing is read with index (`{{with index .release "body"}}`), which yields nothing.
+func CompileTemplate(src string) (*Template, error) { return compileTemplate(src, true) }
+
+// compileTemplate compiles src; strict makes a missing field an error (source templates), while
+// the built-in presets, which test for optional fields with {{with}}, compile lenient.
+func compileTemplate(src string, strict bool) (*Template, error) {
 	if len(src) > maxTemplateSource {
 		return nil, fmt.Errorf("template is %d bytes; the limit is %d", len(src), maxTemplateSource)
 	}
 	if strings.TrimSpace(src) == "" {
 		return nil, errors.New("template is empty")
 	}
-	t, err := template.New("template").Funcs(funcs).Parse(src)
+	t := template.New("template").Funcs(funcs)
+	if strict {
+		t = t.Option("missingkey=error")
+	}
+	t, err := t.Parse(src)
 	if err != nil {
 		return nil, fmt.Errorf("template does not parse: %s", strings.TrimPrefix(err.Error(), "template: "))
 	}
@@ -75,11 +87,43 @@ func (t *Template) Render(ctx context.Context, data any) (string, error) {
 		if ctx.Err() != nil {
 			return "", &FieldError{Field: "template", Reason: "render stopped: " + ctx.Err().Error()}
 		}
+		if f := missingField(err); f != "" {
+			return "", &FieldError{Field: "template", Reason: fmt.Sprintf("the payload has no %s, which the source's template uses; "+
+				"nothing was posted (the operator can read an optional field with index, e.g. {{with index . \"name\"}})", f)}
+		}
 		return "", &FieldError{Field: "template", Reason: strings.TrimPrefix(err.Error(), "template: ")}
 	}
 	// A key missing from the payload prints as "<no value>"; in a post that is never wanted.
 	out := strings.ReplaceAll(w.buf.String(), "<no value>", "")
 	return strings.TrimSpace(out), nil
+}
+
+// missingField names the field of a failed strict render that the payload lacks (".release.name"),
+// or "" when err is another failure. text/template reports it as `… at <.release.name>: map has
+// no entry for key "name"` or, one level further down, as a nil pointer evaluation.
+func missingField(err error) string {
+	msg := err.Error()
+	if !strings.Contains(msg, "map has no entry for key") && !strings.Contains(msg, "nil pointer evaluating") {
+		return ""
+	}
+	i := strings.Index(msg, " at <")
+	if i < 0 {
+		return "a field"
+	}
+	rest := msg[i+len(" at <"):]
+	if j := strings.Index(rest, ">"); j >= 0 {
+		return rest[:j]
+	}
+	return "a field"
+}
+
+// eventError says which event's payload a template failed on, so a sender reading GitHub's
+// "Recent Deliveries" sees why this one was refused.
+func eventError(err error, event string) error {
+	if fe, ok := errors.AsType[*FieldError](err); ok && event != "" && fe.Field == "template" {
+		return &FieldError{Field: fe.Field, Reason: fmt.Sprintf("%q event: %s", event, fe.Reason)}
+	}
+	return err
 }
 
 // limitWriter caps a render's output and stops it once the request is gone.

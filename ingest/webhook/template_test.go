@@ -25,9 +25,9 @@ func TestRenderTemplate(t *testing.T) {
 		{"field", "{{.nested.k}}", "v"},
 		{"big number exact", "{{.n}}", "12345678901234567"},
 		{"null is empty", "[{{.nothing}}]", "[]"},
-		{"missing is empty", "[{{.missing}}][{{.missing.deeper}}]", "[][]"},
+		{"optional field by index", `[{{index . "missing"}}]`, "[]"},
 		{"default on null", `{{.nothing | default "none"}}`, "none"},
-		{"default on missing", `{{.missing | default "none"}}`, "none"},
+		{"default on missing", `{{index . "missing" | default "none"}}`, "none"},
 		{"default keeps value", `{{.nested.k | default "none"}}`, "v"},
 		{"trim", "[{{trim .title}}]", "[Hello]"},
 		{"firstLine", "{{firstLine .msg}}", "subject line"},
@@ -45,16 +45,43 @@ func TestRenderTemplate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tm, err := CompileTemplate(tt.tmpl)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := tm.Render(context.Background(), mustPayload(t, payload))
+			got, err := compileRender(t, tt.tmpl, payload)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != tt.want {
 				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// compileRender compiles tmpl as a source template and renders it over the JSON payload.
+func compileRender(t *testing.T, tmpl, payload string) (string, error) {
+	t.Helper()
+	tm, err := CompileTemplate(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm.Render(context.Background(), mustPayload(t, payload))
+}
+
+// TestRenderMissingField: a field the template uses that the payload lacks refuses the delivery
+// and names the field, where it used to print a blank ("Codertocat/Hello-World  released:").
+func TestRenderMissingField(t *testing.T) {
+	payload := `{"repository":{"full_name":"Codertocat/Hello-World"},"ref":"refs/heads/main"}`
+	tests := []struct{ name, tmpl, field string }{
+		{"top level", "{{.repository.full_name}} {{.action}}", ".action"},
+		{"nested under a missing object", "{{.repository.full_name}} {{.release.tag_name}} released", ".release.tag_name"},
+		{"nested key", "{{.repository.private}}", ".repository.private"},
+		{"inside with", "{{with .repository}}{{.owner}}{{end}}", ".owner"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := compileRender(t, tt.tmpl, payload)
+			fe, ok := errors.AsType[*FieldError](err)
+			if !ok || fe.Field != "template" || !strings.Contains(fe.Reason, "the payload has no "+tt.field+",") {
+				t.Fatalf("got %q, %v; want the missing field %s named", got, err, tt.field)
 			}
 		})
 	}

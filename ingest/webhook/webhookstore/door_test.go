@@ -206,6 +206,13 @@ func TestSpecCheck(t *testing.T) {
 		{"recursive template", webhookstore.Spec{Name: "ci", Scheme: "github", Template: `{{define "x"}}{{template "x"}}{{end}}`}, "template"},
 		{"branch without push preset", webhookstore.Spec{Name: "ci", Scheme: "github", Branch: "main"}, "github-push"},
 		{"empty event", webhookstore.Spec{Name: "ci", Scheme: "github", Events: []string{"release", ""}}, "event name is empty"},
+		{"github preset on gitlab scheme", webhookstore.Spec{Name: "ci", Scheme: "gitlab", Preset: "github-release"},
+			"preset github-release takes GitHub's payloads, which are signed with the github scheme, not gitlab: use --scheme github"},
+		{"github preset on standard scheme", webhookstore.Spec{Name: "ci", Scheme: "standard", Preset: "github-push"}, "use --scheme github"},
+		{"gitlab preset on github scheme", webhookstore.Spec{Name: "ci", Scheme: "github", Preset: "gitlab-tag"},
+			"preset gitlab-tag takes GitLab's payloads, which are signed with the gitlab scheme, not github: use --scheme gitlab"},
+		{"gitlab preset on gitlab scheme", webhookstore.Spec{Name: "ci", Scheme: "gitlab", Preset: "gitlab-release"}, ""},
+		{"cms preset on any scheme", webhookstore.Spec{Name: "ci", Scheme: "github", Preset: "cms-published"}, ""},
 	}
 	for _, tt := range tests {
 		err := tt.sp.Check()

@@ -179,6 +179,9 @@ func (sp Spec) Check() error {
 	if err := webhook.CheckPreset(sp.Preset); err != nil {
 		return err
 	}
+	if err := webhook.CheckPresetScheme(sp.Preset, sp.Scheme); err != nil {
+		return err
+	}
 	if sp.Template != "" {
 		if _, err := webhook.CompileTemplate(sp.Template); err != nil {
 			return fmt.Errorf("the template cannot be used: %w", err)
