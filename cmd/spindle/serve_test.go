@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,11 +47,18 @@ func startSpindle(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, ad
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	logs = make(chan string, 1000)
 	addrc := make(chan string, 1)
+	exited := make(chan struct{})
+	var seen strings.Builder // what the child said, for a failure's message
+	var mu sync.Mutex
 	listening := regexp.MustCompile(`msg="spindle is listening" addr=(\S+)`)
 	go func() {
+		defer close(exited)
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			mu.Lock()
+			seen.WriteString(line + "\n")
+			mu.Unlock()
 			if m := listening.FindStringSubmatch(line); m != nil {
 				addrc <- m[1]
 			}
@@ -61,10 +69,13 @@ func startSpindle(t *testing.T, env []string, args ...string) (cmd *exec.Cmd, ad
 		}
 		close(logs)
 	}()
+	said := func() string { mu.Lock(); defer mu.Unlock(); return seen.String() }
 	select {
 	case addr = <-addrc:
-	case <-time.After(20 * time.Second):
-		t.Fatal("spindle did not start listening within 20s")
+	case <-exited:
+		t.Fatalf("spindle %v exited before listening:\n%s", args, said())
+	case <-time.After(60 * time.Second): // a -race binary on a loaded machine starts slowly
+		t.Fatalf("spindle %v did not start listening within 60s:\n%s", args, said())
 	}
 	return cmd, addr, logs
 }
