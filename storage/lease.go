@@ -28,7 +28,7 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 		return nil, nil
 	}
 	var leased []Post
-	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+	err := db.leaseTx(ctx, func(tx *sql.Tx) error {
 		leased = leased[:0]
 		now := db.leaseClock()
 		ids, err := db.leaseCandidates(ctx, tx, ms(now), n, held)
@@ -41,6 +41,9 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 		}
 		for _, id := range ids {
 			p, err := scanPost(claim.QueryRowContext(ctx, ms(now.Add(ttl)), ms(now), id))
+			if db.pg && errors.Is(err, sql.ErrNoRows) {
+				continue // finished by its worker since the candidates were read; see claimPostPG
+			}
 			if err != nil {
 				return err
 			}
@@ -157,6 +160,10 @@ const (
 	duePosts = `SELECT p.id, p.account_id FROM posts p CROSS JOIN accounts a ON a.id = p.account_id
 		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
+	// duePostsPG is duePosts for PostgreSQL, which has no CROSS JOIN … ON and needs no hint.
+	duePostsPG = `SELECT p.id, p.account_id FROM posts p JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
+		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
 	dueHeadPerAccount = `SELECT p.id, p.account_id
 		FROM accounts a
 		JOIN posts p ON p.seq = (
@@ -168,6 +175,12 @@ const (
 	claimPost = `UPDATE posts
 		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
 		WHERE id = ? RETURNING ` + postColumns
+	// claimPostPG is claimPost for PostgreSQL, where a worker's completion commits beside the
+	// leaser: it claims the post only if it is still queued or its lease still expired.
+	claimPostPG = `UPDATE posts
+		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = $1, updated_at = $2
+		WHERE id = $3 AND (state = 'queued' OR state = 'publishing' AND lease_expires_at <= $2)
+		RETURNING ` + postColumns
 )
 
 // Lease holds the fencing token of one claim: the post id and the attempt it was leased at.

@@ -1,0 +1,101 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+// TestMigrationFoldersMatch: both dialects have a migration for every version, under the same
+// name, and, applied, they yield the same tables with the same columns. The schema comparison
+// needs a PostgreSQL server; without one (a developer's machine without
+// SPINDLE_TEST_DATABASE_URL) the folders are still compared file by file.
+func TestMigrationFoldersMatch(t *testing.T) {
+	lite, err := storage.MigrationNames("sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := storage.MigrationNames("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(lite, pg) {
+		t.Fatalf("migration folders differ:\nsqlite   %v\npostgres %v\nevery migration needs its twin under the same name", lite, pg)
+	}
+	if storagetest.Dialect() != "postgres" {
+		return // the SQLite pass; the PostgreSQL pass compares the schemas
+	}
+	ctx := context.Background()
+	t.Setenv("SPINDLE_TEST_DIALECT", "sqlite")
+	liteDB := storagetest.Open(t, nil)
+	t.Setenv("SPINDLE_TEST_DIALECT", "postgres")
+	pgDB := storagetest.Open(t, nil)
+	liteCols, err := liteDB.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgCols, err := pgDB.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(liteCols) < 20 {
+		t.Fatalf("only %d tables on sqlite: %v", len(liteCols), liteCols)
+	}
+	for table, cols := range liteCols {
+		if !reflect.DeepEqual(cols, pgCols[table]) {
+			t.Errorf("table %s: sqlite has columns %v, postgres %v", table, cols, pgCols[table])
+		}
+	}
+	for table := range pgCols {
+		if _, ok := liteCols[table]; !ok {
+			t.Errorf("table %s exists on postgres only", table)
+		}
+	}
+}
+
+// TestReplicasMigratingTogether: several processes start on one new database at once and each
+// runs Migrate. Every migration is applied exactly once and every one of them ends up at the
+// latest version. On SQLite the data dir lock lets one daemon in, so there the processes
+// migrate one after the other; on PostgreSQL they race, and the advisory lock serializes them.
+func TestReplicasMigratingTogether(t *testing.T) {
+	ctx := context.Background()
+	first := storagetest.OpenUnmigrated(t, nil)
+	replicas := []*storage.DB{first, storagetest.Reopen(t, first), storagetest.Reopen(t, first)}
+	applied := make([][]string, len(replicas))
+	errs := make([]error, len(replicas))
+	var wg sync.WaitGroup
+	var one sync.Mutex
+	for i, db := range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !first.Postgres() {
+				one.Lock()
+				defer one.Unlock()
+			}
+			applied[i], errs[i] = db.Migrate(ctx)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("migrating together: %v", err)
+	}
+	total := 0
+	for _, a := range applied {
+		total += len(a)
+	}
+	all, _ := storage.MigrationNames(storagetest.Dialect())
+	if total != len(all) {
+		t.Fatalf("replicas applied %v between them, want each of the %d migrations once", applied, len(all))
+	}
+	for _, db := range replicas {
+		if v, err := db.SchemaVersion(ctx); err != nil || v != storage.LatestVersion() {
+			t.Fatalf("schema version %d (%v), want %d", v, err, storage.LatestVersion())
+		}
+	}
+}
