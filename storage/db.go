@@ -36,6 +36,9 @@ type DB struct {
 	batch *batcher
 	path  string
 	pg    bool // PostgreSQL; see dialect.go
+	// serverClock: leases are judged by the database server's clock (PostgreSQL, no injected
+	// clock); see leaseClock.
+	serverClock bool
 }
 
 // Sentinel errors callers match with errors.Is.

@@ -59,7 +59,7 @@ func openPostgres(opts Options) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("storage: connect to PostgreSQL: %w; check SPINDLE_DATABASE_URL and that the server is running", err)
 	}
-	db := &DB{w: pool, r: pool, now: opts.Now, pg: true}
+	db := &DB{w: pool, r: pool, now: opts.Now, pg: true, serverClock: opts.Now == nil}
 	if db.now == nil {
 		db.now = time.Now
 	}

@@ -128,6 +128,30 @@ func Reopen(t testing.TB, db *storage.DB) *storage.DB {
 	return again
 }
 
+// ReopenServerFunctionsFirst is Reopen with the test's own schema searched before PostgreSQL's
+// built-in pg_catalog, so that a function the test creates there (clock_timestamp, to move the
+// server's clock) stands in for the built-in one. On SQLite it is Reopen.
+func ReopenServerFunctionsFirst(t testing.TB, db *storage.DB) *storage.DB {
+	t.Helper()
+	u, ok := pgURLs.Load(db)
+	if !ok {
+		return Reopen(t, db)
+	}
+	parsed, err := url.Parse(u.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := parsed.Query()
+	q.Set("search_path", q.Get("search_path")+",pg_catalog")
+	parsed.RawQuery = q.Encode()
+	again, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: parsed.String()})
+	if err != nil {
+		t.Fatalf("reopen database: %v", err)
+	}
+	t.Cleanup(func() { again.Close() })
+	return again
+}
+
 // freshSchema creates a schema of its own for t on the test server and returns a URL whose
 // connections use it; the schema is dropped at cleanup (registered first, so it runs after
 // the database is closed).
