@@ -40,10 +40,11 @@ func (db *DB) WatchOthers(ctx context.Context, every time.Duration, fn func()) {
 	}
 }
 
-// othersCommitted reads the change counter. PostgreSQL has no data_version; its write-ahead
-// log position moves with every commit, this process's own too, which costs at most a
-// needless look at the queue.
+// othersCommitted reads the change counter. PostgreSQL has no data_version; the insert
+// position of its write-ahead log moves with every commit (pg_current_wal_lsn lags behind
+// when commits are asynchronous), this process's own and other databases' too, which costs at
+// most a needless look at the queue. LISTEN/NOTIFY would be exact; see issue 17.
 var othersCommitted = pair{
 	sqlite:   `PRAGMA data_version`,
-	postgres: `SELECT CAST(pg_current_wal_lsn() - '0/0' AS BIGINT)`,
+	postgres: `SELECT CAST(pg_current_wal_insert_lsn() - '0/0' AS BIGINT)`,
 }

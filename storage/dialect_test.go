@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -116,5 +117,44 @@ func TestReplicasMigratingTogether(t *testing.T) {
 		if v, err := db.SchemaVersion(ctx); err != nil || v != storage.LatestVersion() {
 			t.Fatalf("schema version %d (%v), want %d", v, err, storage.LatestVersion())
 		}
+	}
+}
+
+// TestOthersCommittedSeesAnotherReplica: a commit through another handle on the same database
+// (another process, or on PostgreSQL another replica) moves the counter the daemon watches to
+// notice new work at once.
+func TestOthersCommittedSeesAnotherReplica(t *testing.T) {
+	ctx := context.Background()
+	daemon := storagetest.Open(t, nil)
+	other := storagetest.Reopen(t, daemon)
+	before, err := daemon.OthersCommitted(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := daemon.OthersCommitted(ctx); err != nil || after == before {
+		t.Fatalf("another handle's commit left the counter at %d (err %v)", after, err)
+	}
+}
+
+// TestBackupByEngine: `spindle backup` copies the SQLite file; on PostgreSQL there is no file
+// to copy, and it says to use pg_dump instead of writing something that is not a backup.
+func TestBackupByEngine(t *testing.T) {
+	db := storagetest.Open(t, nil)
+	path := filepath.Join(t.TempDir(), "backup.db")
+	err := db.Backup(context.Background(), path)
+	if db.Postgres() {
+		if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Fatalf("backup on PostgreSQL = %v, want a pointer to pg_dump", err)
+		}
+		if _, statErr := os.Stat(path); !errors.Is(statErr, os.ErrNotExist) {
+			t.Fatalf("backup on PostgreSQL left %s behind (%v)", path, statErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("backup: %v", err)
 	}
 }
