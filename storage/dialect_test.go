@@ -85,7 +85,7 @@ func TestNoMigrationOutsideTheDialectFolders(t *testing.T) {
 func TestReplicasMigratingTogether(t *testing.T) {
 	ctx := context.Background()
 	first := storagetest.OpenUnmigrated(t, nil)
-	replicas := []*storage.DB{first, storagetest.Reopen(t, first), storagetest.Reopen(t, first)}
+	replicas := []*storage.DB{first, storagetest.Reopen(t, first, nil), storagetest.Reopen(t, first, nil)}
 	applied := make([][]string, len(replicas))
 	errs := make([]error, len(replicas))
 	var wg sync.WaitGroup
@@ -126,7 +126,7 @@ func TestReplicasMigratingTogether(t *testing.T) {
 func TestOthersCommittedSeesAnotherReplica(t *testing.T) {
 	ctx := context.Background()
 	daemon := storagetest.Open(t, nil)
-	other := storagetest.Reopen(t, daemon)
+	other := storagetest.Reopen(t, daemon, nil)
 	before, err := daemon.OthersCommitted(ctx)
 	if err != nil {
 		t.Fatal(err)

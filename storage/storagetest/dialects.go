@@ -109,11 +109,12 @@ func OpenUnmigrated(t testing.TB, now func() time.Time) *storage.DB {
 	return db
 }
 
-// Reopen opens a second handle on db's database, as another process (a replica) would, closed
-// at cleanup; it is not migrated.
-func Reopen(t testing.TB, db *storage.DB) *storage.DB {
+// Reopen opens a second handle on db's database, as another process (a replica, a restarted
+// daemon) would, with the clock now (nil: the real one), closed at cleanup; it does not
+// migrate.
+func Reopen(t testing.TB, db *storage.DB, now func() time.Time) *storage.DB {
 	t.Helper()
-	opts := storage.Options{}
+	opts := storage.Options{Now: now}
 	dir := t.TempDir()
 	if u, ok := pgURLs.Load(db); ok {
 		opts.DatabaseURL = u.(string)
@@ -128,6 +129,14 @@ func Reopen(t testing.TB, db *storage.DB) *storage.DB {
 	return again
 }
 
+// DatabaseURL is the PostgreSQL URL of a test database opened here, for a child process to
+// open the same one; empty for SQLite, whose database is the file at db.Path().
+func DatabaseURL(db *storage.DB) string {
+	u, _ := pgURLs.Load(db)
+	s, _ := u.(string)
+	return s
+}
+
 // ReopenServerFunctionsFirst is Reopen with the test's own schema searched before PostgreSQL's
 // built-in pg_catalog, so that a function the test creates there (clock_timestamp, to move the
 // server's clock) stands in for the built-in one. On SQLite it is Reopen.
@@ -135,7 +144,7 @@ func ReopenServerFunctionsFirst(t testing.TB, db *storage.DB) *storage.DB {
 	t.Helper()
 	u, ok := pgURLs.Load(db)
 	if !ok {
-		return Reopen(t, db)
+		return Reopen(t, db, nil)
 	}
 	parsed, err := url.Parse(u.(string))
 	if err != nil {
