@@ -32,6 +32,7 @@ import (
 type Config struct {
 	Addr             string         // SPINDLE_ADDR: HTTP listen address, host:port.
 	DataDir          string         // SPINDLE_DATA_DIR: database, generated key, hosted media.
+	DatabaseURL      Secret         // SPINDLE_DATABASE_URL: PostgreSQL instead of SQLite; holds a password.
 	PublicURL        string         // SPINDLE_PUBLIC_URL: absolute http(s) base, no trailing slash.
 	SecretKey        Secret         // SPINDLE_SECRET_KEY: the 32 raw key bytes once loaded; see EnsureSecretKey.
 	Sandbox          bool           // SPINDLE_SANDBOX: publish to the in-process simulator.

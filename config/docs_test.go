@@ -59,8 +59,8 @@ func TestHelp(t *testing.T) {
 			t.Errorf("--help lacks the default of %s", o.env)
 		}
 	}
-	if n := strings.Count(help, "(secret)"); n != 7 {
-		t.Errorf("--help marks %d settings as secret, want 7", n)
+	if n := strings.Count(help, "(secret)"); n != 8 {
+		t.Errorf("--help marks %d settings as secret, want 8", n)
 	}
 	for _, want := range []string{"--addr, --spindle-addr HOST:PORT", `env SPINDLE_ADDR, default ":8080"`,
 		"--sandbox, --spindle-sandbox[=BOOL]", "SLACK_BOT_TOKEN_FILE", "--admin-password-file"} {

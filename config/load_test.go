@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -280,5 +281,18 @@ func TestSecretFiles(t *testing.T) {
 	c = mustLoad(t, []string{"--threads-app-secret", "direct"}, env)
 	if c.Threads.AppSecret.Reveal() != "direct" {
 		t.Errorf("value flag did not win over the env file: %q", c.Threads.AppSecret.Reveal())
+	}
+}
+
+// TestDatabaseURL: a PostgreSQL URL with the shared secret key loads, and the URL (it holds a
+// password) is never printed.
+func TestDatabaseURL(t *testing.T) {
+	u := "postgres://spindle:pg-SEKRET@db:5432/spindle?sslmode=require"
+	c := mustLoad(t, nil, map[string]string{"SPINDLE_DATABASE_URL": u, "SPINDLE_SECRET_KEY": strings.Repeat("ab", 32)})
+	if c.DatabaseURL.Reveal() != u {
+		t.Fatalf("DatabaseURL = %q, want %q", c.DatabaseURL.Reveal(), u)
+	}
+	if s := fmt.Sprintf("%v %+v", c, c); strings.Contains(s, "pg-SEKRET") {
+		t.Fatalf("the database password is printed: %s", s)
 	}
 }

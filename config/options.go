@@ -38,6 +38,7 @@ const (
 	envSlackBot      = "SLACK_BOT_TOKEN"
 	envTelegramBot   = "TELEGRAM_BOT_TOKEN"
 	envTelegramHook  = "TELEGRAM_WEBHOOK_SECRET"
+	envDatabaseURL   = "SPINDLE_DATABASE_URL"
 )
 
 // options returns the declaration of every setting, in the order of design.md. It is a
@@ -50,6 +51,9 @@ func options() []option {
 		{env: "SPINDLE_DATA_DIR", def: "./data", meta: "DIR", usage: "directory of the SQLite database, the generated secret key and hosted media",
 			parse: func(c *Config, v string) (err error) { c.DataDir, err = parseDataDir(v); return err },
 			show:  func(c Config) string { return c.DataDir }},
+		{env: envDatabaseURL, field: func(c *Config) *Secret { return &c.DatabaseURL }, defDoc: "SQLite in the data dir", meta: "URL", secret: true,
+			usage: "postgres://user:password@host:5432/dbname stores everything in that PostgreSQL (13 or later) instead, shared by every replica; needs SPINDLE_SECRET_KEY",
+			parse: func(c *Config, v string) error { c.DatabaseURL = NewSecret(v); return parseDatabaseURL(v) }},
 		{env: envPublicURL, def: "http://localhost:8080", meta: "URL", usage: "base of the links Spindle hands out (OAuth, media, status); absolute http(s), no query",
 			parse: func(c *Config, v string) (err error) {
 				c.PublicURL, err = parseURL(v, urlRule{noQuery: true, slash: trimSlash, example: "https://spindle.example.com"})

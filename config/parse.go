@@ -243,3 +243,16 @@ func decodeKey(v string) ([]byte, error) {
 	}
 	return nil, errors.New("is not a 32-byte key; give 64 hex characters or the base64 of 32 bytes (generate one with: openssl rand -hex 32), or unset it to have Spindle generate one into the data dir")
 }
+
+// parseDatabaseURL accepts an empty value (SQLite) or a postgres:// URL with a host. The URL
+// holds a password, so its error never quotes it.
+func parseDatabaseURL(v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" || u.Path == "" || u.Path == "/" {
+		return fmt.Errorf("is not a PostgreSQL URL; use one like postgres://spindle:password@db.example.com:5432/spindle, or unset it to use SQLite in the data dir")
+	}
+	return nil
+}

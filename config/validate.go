@@ -54,6 +54,11 @@ func (c *Config) crossCheck(bad map[string]bool) []Problem {
 		"the Slack door needs both; set %s too (Slack app settings: Basic Information → Signing Secret, OAuth & Permissions → Bot User OAuth Token), or unset %s to disable Slack"); p != nil {
 		problems = append(problems, *p)
 	}
+	if c.DatabaseURL.IsSet() && !c.SecretKey.IsSet() && !bad[envSecretKey] && !bad[envDatabaseURL] {
+		problems = append(problems, Problem{Var: envSecretKey, Message: "is not set but " + envDatabaseURL + " is; every replica " +
+			"must open the same sealed tokens, so give them all one key (openssl rand -hex 32), or unset " + envDatabaseURL +
+			" to keep SQLite in the data dir"})
+	}
 	if c.Telegram.WebhookSecret.IsSet() && !c.Telegram.BotToken.IsSet() && !bad[envTelegramBot] {
 		problems = append(problems, Problem{Var: envTelegramBot, Message: "is not set but " + envTelegramHook +
 			" is; set " + envTelegramBot + " (from @BotFather) to enable the Telegram door, or unset " + envTelegramHook})

@@ -19,6 +19,9 @@ import (
 // that mode first (VACUUM INTO accepts an empty file), which also makes "already exists"
 // atomic.
 func (db *DB) Backup(ctx context.Context, path string) (err error) {
+	if db.pg {
+		return errors.New("storage: backup: the database is PostgreSQL; back it up with pg_dump (see the README)")
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("storage: backup: %s already exists; choose a new file name", path)

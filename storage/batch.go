@@ -49,6 +49,10 @@ type batcher struct {
 	leading bool        // a caller is leading
 	closed  bool
 	leaders sync.WaitGroup // held while anyone leads, so close waits for the last commit
+	// alone: PostgreSQL, where each write is its own transaction (retried on serialization
+	// failures and deadlocks) and nothing is batched; the server has many writers.
+	alone    bool
+	inflight sync.WaitGroup // alone writes running, so close waits for them
 }
 
 func newBatcher(w *sql.DB) *batcher { return &batcher{w: w} }
@@ -61,6 +65,9 @@ func newBatcher(w *sql.DB) *batcher { return &batcher{w: w} }
 func (b *batcher) do(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if b.alone {
+		return b.doAlone(ctx, fn)
 	}
 	r := &batchReq{fn: fn, answer: make(chan answer, 1)}
 	b.mu.Lock()
@@ -108,6 +115,22 @@ func (b *batcher) close() {
 	b.closed = true
 	b.mu.Unlock()
 	b.leaders.Wait()
+	b.inflight.Wait()
+}
+
+// doAlone runs fn in a transaction of its own, again on a serialization failure or deadlock.
+func (b *batcher) doAlone(ctx context.Context, fn func(*sql.Tx) error) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return errClosed
+	}
+	b.inflight.Add(1)
+	b.mu.Unlock()
+	defer b.inflight.Done()
+	return retrying(ctx, func() error {
+		return txOnce(ctx, b.w, serializable, func(tx *sql.Tx) error { return safely(fn, tx) })
+	})
 }
 
 // lead commits one batch (the leader's own write among it) and passes the lead on.

@@ -12,7 +12,7 @@ import (
 // the read costs no I/O, and the writer's own commits do not move it — only others' do.
 func (db *DB) OthersCommitted(ctx context.Context) (int64, error) {
 	var v int64
-	if err := db.w.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+	if err := db.w.QueryRowContext(ctx, db.sql(othersCommitted)).Scan(&v); err != nil {
 		return 0, fmt.Errorf("storage: read data_version: %w", err)
 	}
 	return v, nil
@@ -38,4 +38,13 @@ func (db *DB) WatchOthers(ctx context.Context, every time.Duration, fn func()) {
 		last = v
 		fn()
 	}
+}
+
+// othersCommitted reads the change counter. PostgreSQL has no data_version; the insert
+// position of its write-ahead log moves with every commit (pg_current_wal_lsn lags behind
+// when commits are asynchronous), this process's own and other databases' too, which costs at
+// most a needless look at the queue. LISTEN/NOTIFY would be exact; see issue 17.
+var othersCommitted = pair{
+	sqlite:   `PRAGMA data_version`,
+	postgres: `SELECT CAST(pg_current_wal_insert_lsn() - '0/0' AS BIGINT)`,
 }

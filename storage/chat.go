@@ -84,7 +84,7 @@ func (db *DB) ClaimResponseURL(ctx context.Context, url string, issued time.Time
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO slack_response_urls (hash, expires_at, uses) VALUES (?, ?, 1)
-			ON CONFLICT (hash) DO UPDATE SET uses = uses + 1 WHERE uses < ?`, h[:], ms(expires), maxUses)
+			ON CONFLICT (hash) DO UPDATE SET uses = slack_response_urls.uses + 1 WHERE slack_response_urls.uses < ?`, h[:], ms(expires), maxUses)
 		if err != nil {
 			return err
 		}
@@ -114,8 +114,8 @@ func (db *DB) SpendResponseURL(ctx context.Context, url string, maxUses int) err
 // SetUserZone caches a chat user's IANA time zone name.
 func (db *DB) SetUserZone(ctx context.Context, door, team, user, zone string) error {
 	return db.batch.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO chat_user_zones (door, team, user, zone, fetched_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (door, team, user) DO UPDATE SET zone = excluded.zone, fetched_at = excluded.fetched_at`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO chat_user_zones (door, team, "user", zone, fetched_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (door, team, "user") DO UPDATE SET zone = excluded.zone, fetched_at = excluded.fetched_at`,
 			door, team, user, zone, ms(db.now()))
 		if err != nil {
 			return fmt.Errorf("storage: set user zone: %w", err)
@@ -130,7 +130,7 @@ func (db *DB) UserZone(ctx context.Context, door, team, user string) (string, ti
 		zone    string
 		fetched int64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT zone, fetched_at FROM chat_user_zones WHERE door = ? AND team = ? AND user = ?`,
+	err := db.r.QueryRowContext(ctx, `SELECT zone, fetched_at FROM chat_user_zones WHERE door = ? AND team = ? AND "user" = ?`,
 		door, team, user).Scan(&zone, &fetched)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", time.Time{}, fmt.Errorf("storage: zone of %s: %w", user, ErrNotFound)

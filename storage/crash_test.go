@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,23 +19,18 @@ import (
 
 // TestCrashLosesNoAcknowledgedEnqueue runs producers in a child process, reads the id of every
 // post whose Enqueue returned, kills the child with SIGKILL mid-stream, and checks that every
-// acknowledged post is in the database. It repeats a few times on the same file.
+// acknowledged post is in the database. It repeats a few times on the same database.
 func TestCrashLosesNoAcknowledgedEnqueue(t *testing.T) {
-	dir := t.TempDir()
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	acct := storagetest.Account(t, db, "crash")
-	db.Close()
+	first := storagetest.Open(t, nil)
+	dir, url := filepath.Dir(first.Path()), storagetest.DatabaseURL(first)
+	acct := storagetest.Account(t, first, "crash")
+	first.Close()
 
 	var acked []string
 	for round := 0; round < 3; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-		cmd.Env = append(os.Environ(), "SPINDLE_CRASH_CHILD_DIR="+dir, fmt.Sprintf("SPINDLE_CRASH_CHILD_ACCOUNT=%d", acct.ID))
+		cmd.Env = append(os.Environ(), "SPINDLE_CRASH_CHILD_DIR="+dir, "SPINDLE_CRASH_CHILD_URL="+url,
+			fmt.Sprintf("SPINDLE_CRASH_CHILD_ACCOUNT=%d", acct.ID))
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -63,11 +59,7 @@ func TestCrashLosesNoAcknowledgedEnqueue(t *testing.T) {
 		}
 	}
 
-	db, err = storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storagetest.Reopen(t, first, nil)
 	for _, id := range acked {
 		if _, err := db.Get(context.Background(), id); err != nil {
 			t.Errorf("acknowledged post %s lost after SIGKILL: %v", id, err)
@@ -84,7 +76,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	var account int64
 	fmt.Sscan(os.Getenv("SPINDLE_CRASH_CHILD_ACCOUNT"), &account)
-	db, err := storage.Open(dir, storage.Options{})
+	db, err := storage.Open(dir, storage.Options{DatabaseURL: os.Getenv("SPINDLE_CRASH_CHILD_URL")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,9 @@ type Options struct {
 	Now func() time.Time
 	// ReadConns bounds the read pool; zero means 4.
 	ReadConns int
+	// DatabaseURL, when set (postgres://…), stores everything in that PostgreSQL database
+	// instead of the data dir's SQLite file.
+	DatabaseURL string
 }
 
 // DB is Spindle's database: one writer connection, a read pool and the group committer.
@@ -32,6 +35,10 @@ type DB struct {
 	now   func() time.Time
 	batch *batcher
 	path  string
+	pg    bool // PostgreSQL; see dialect.go
+	// serverClock: leases are judged by the database server's clock (PostgreSQL, no injected
+	// clock); see leaseClock.
+	serverClock bool
 }
 
 // Sentinel errors callers match with errors.Is.
@@ -43,6 +50,9 @@ var (
 // Open opens (creating if needed) the database in dataDir. It does not migrate: call Migrate,
 // which serve does at start and `spindle migrate` does explicitly.
 func Open(dataDir string, opts Options) (*DB, error) {
+	if opts.DatabaseURL != "" {
+		return openPostgres(opts)
+	}
 	if err := privateDir(dataDir); err != nil {
 		return nil, fmt.Errorf("storage: create data dir %s: %w; set SPINDLE_DATA_DIR to a directory Spindle's user can write", dataDir, err)
 	}
@@ -100,6 +110,7 @@ func Open(dataDir string, opts Options) (*DB, error) {
 // It never prepares on the pool itself: the writer has one connection and tx holds it, so
 // that would wait forever.
 func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	q = db.twin(q)
 	if st, ok := db.stmts.Load(q); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
@@ -110,6 +121,7 @@ func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, erro
 // need exists. Migrate calls it.
 func (db *DB) prepareHot(ctx context.Context) error {
 	for _, q := range hotStatements {
+		q = db.twin(q)
 		if _, ok := db.stmts.Load(q); ok {
 			continue
 		}
@@ -126,10 +138,13 @@ func (db *DB) prepareHot(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.batch.close()
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	if db.r == db.w { // PostgreSQL: one pool
+		return db.w.Close()
+	}
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
-// Path is the database file's path.
+// Path is the database file's path; empty on PostgreSQL.
 func (db *DB) Path() string { return db.path }
 
 // Ping checks both pools answer; readiness probes use it.
@@ -149,7 +164,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // bound, which is every call: the statement cache then saves nothing, and parsing and planning
 // cost more than the query (List of an account's queue: 29 µs instead of 12 µs). Cast, the
 // value is an opaque expression and the cached plan is reused; the index is used all the same.
-const boundInt = `CAST(? AS INTEGER)`
+// BIGINT, not INTEGER: the same text on PostgreSQL, where INTEGER is 32 bits and a unix
+// millisecond overflows it (SQLite's BIGINT is its INTEGER).
+const boundInt = `CAST(? AS BIGINT)`
 
 // boundText is boundInt for a text parameter.
 const boundText = `CAST(? AS TEXT)`
@@ -174,9 +191,13 @@ func queryAll[T any](ctx context.Context, pool *sql.DB, what string, scan func(s
 }
 
 // inTx runs fn in one immediate write transaction, committing on success and rolling back on
-// error or panic.
-func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) (err error) {
-	tx, err := db.w.BeginTx(ctx, nil)
+// error or panic. On PostgreSQL a serialization failure or deadlock runs it again.
+func (db *DB) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return retrying(ctx, func() error { return txOnce(ctx, db.w, db.txOpts(), fn) })
+}
+
+func txOnce(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*sql.Tx) error) (err error) {
+	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -31,8 +31,11 @@ func (db *DB) CountedPosts(ctx context.Context) (map[[2]string]int, error) {
 
 // TablesReferencingPosts names every table with a foreign key to posts, from the schema.
 func (db *DB) TablesReferencingPosts(ctx context.Context) ([]string, error) {
-	rows, err := db.w.QueryContext(ctx, `SELECT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
-		WHERE m.type = 'table' AND f."table" = 'posts' ORDER BY m.name`)
+	rows, err := db.w.QueryContext(ctx, db.sql(pair{
+		sqlite: `SELECT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' AND f."table" = 'posts' ORDER BY m.name`,
+		postgres: `SELECT DISTINCT c.conrelid::regclass::text FROM pg_constraint c
+		WHERE c.contype = 'f' AND c.confrelid = 'posts'::regclass ORDER BY 1`}))
 	if err != nil {
 		return nil, err
 	}
@@ -55,4 +58,38 @@ func PruneStatements() []string { return pruneFinished }
 // with the rows it finds.
 func (db *DB) MigrateTo(ctx context.Context, version int) ([]string, error) {
 	return db.migrateTo(ctx, version)
+}
+
+// Columns names every table of the schema with its columns, sorted, from the database itself.
+func (db *DB) Columns(ctx context.Context) (map[string][]string, error) {
+	rows, err := db.w.QueryContext(ctx, db.sql(pair{
+		sqlite: `SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, c.name`,
+		postgres: `SELECT c.table_name, c.column_name FROM information_schema.columns c
+			JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+			WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+			ORDER BY c.table_name, c.column_name`}))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			return nil, err
+		}
+		out[table] = append(out[table], column)
+	}
+	return out, rows.Err()
+}
+
+// MigrationNames lists one dialect's migration files in order.
+func MigrationNames(dialect string) ([]string, error) {
+	all, err := loadMigrations(dialect)
+	var names []string
+	for _, m := range all {
+		names = append(names, m.name)
+	}
+	return names, err
 }

@@ -86,7 +86,7 @@ func (db *DB) PruneFeedItems(ctx context.Context, before time.Time, keep int) (i
 			SELECT feed_id, item_id FROM (
 				SELECT feed_id, item_id, seen_at,
 					ROW_NUMBER() OVER (PARTITION BY feed_id ORDER BY seen_at DESC, item_id) AS rn
-				FROM feed_items)
+				FROM feed_items) AS ranked
 			WHERE rn > ? AND seen_at < ?)`, keep, ms(before))
 		if err != nil {
 			return err
@@ -107,9 +107,7 @@ func (db *DB) PruneFeedItems(ctx context.Context, before time.Time, keep int) (i
 func (db *DB) TrimFeedItems(ctx context.Context, feedID int64, keep int) (int64, error) {
 	var n int64
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM feed_items WHERE feed_id = ? AND item_id IN (
-			SELECT item_id FROM feed_items WHERE feed_id = ?
-			ORDER BY seen_at DESC, item_id LIMIT -1 OFFSET ?)`, feedID, feedID, keep)
+		res, err := tx.ExecContext(ctx, db.sql(trimFeedItems), feedID, feedID, keep)
 		if err != nil {
 			return err
 		}
@@ -130,4 +128,15 @@ func (db *DB) CountFeedItems(ctx context.Context, feedID int64) (int, error) {
 		return 0, fmt.Errorf("storage: count seen items of feed %d: %w", feedID, err)
 	}
 	return n, nil
+}
+
+// trimFeedItems deletes a feed's items beyond the newest ones; SQLite spells "no limit" -1,
+// PostgreSQL ALL.
+var trimFeedItems = pair{
+	sqlite: `DELETE FROM feed_items WHERE feed_id = ? AND item_id IN (
+			SELECT item_id FROM feed_items WHERE feed_id = ?
+			ORDER BY seen_at DESC, item_id LIMIT -1 OFFSET ?)`,
+	postgres: `DELETE FROM feed_items WHERE feed_id = ? AND item_id IN (
+			SELECT item_id FROM feed_items WHERE feed_id = ?
+			ORDER BY seen_at DESC, item_id LIMIT ALL OFFSET ?)`,
 }

@@ -292,8 +292,8 @@ func (db *DB) RecordFeedPoll(ctx context.Context, p FeedPoll) error {
 			}
 		}
 		if p.NewURL != "" {
-			// OR IGNORE: if the account already watches the new URL, the old one stays.
-			_, err = tx.ExecContext(ctx, `UPDATE OR IGNORE feeds SET url = ? WHERE id = ?`, p.NewURL, p.FeedID)
+			// If the account already watches the new URL, the old one stays.
+			_, err = tx.ExecContext(ctx, db.sql(moveFeedURL), p.NewURL, p.FeedID)
 		}
 		return err
 	})
@@ -320,4 +320,12 @@ func (db *DB) FeedPostStats(ctx context.Context, feedID int64, since time.Time) 
 		return 0, time.Time{}, fmt.Errorf("storage: count posts of feed %d: %w", feedID, err)
 	}
 	return count, fromMS(last), nil
+}
+
+// moveFeedURL follows a feed's permanent redirect unless the account already watches the new
+// URL. PostgreSQL has no UPDATE OR IGNORE, so it asks first ($1 is used twice).
+var moveFeedURL = pair{
+	sqlite: `UPDATE OR IGNORE feeds SET url = ? WHERE id = ?`,
+	postgres: `UPDATE feeds SET url = $1 WHERE id = $2
+		AND NOT EXISTS (SELECT 1 FROM feeds o WHERE o.account_id = feeds.account_id AND o.url = $1)`,
 }

@@ -16,16 +16,12 @@ import (
 func TestMigrationKeepsOldKeys(t *testing.T) {
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
-	db, err := storage.Open(t.TempDir(), storage.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storagetest.OpenUnmigrated(t, clock.Now)
 	if _, err := db.MigrateTo(ctx, 8); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(ctx, `INSERT INTO accounts (threads_user_id, username, token_sealed, token_expires_at, created_at, updated_at)
-		VALUES ('1', 'alice', x'00', 0, 0, 0), ('2', 'bob', x'00', 0, 0, 0)`); err != nil {
+		VALUES ('1', 'alice', NULL, 0, 0, 0), ('2', 'bob', NULL, 0, 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(ctx, `INSERT INTO posts (id, account_id, door, text, scheduled_at, next_attempt_at,

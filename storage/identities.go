@@ -24,7 +24,7 @@ type Identity struct {
 	UpdatedAt        time.Time
 }
 
-const identityColumns = `id, door, team, user, name, chat_ref, COALESCE(default_account_id, 0),
+const identityColumns = `id, door, team, "user", name, chat_ref, COALESCE(default_account_id, 0),
 	created_at, updated_at`
 
 func scanIdentity(s scanner) (Identity, error) {
@@ -56,9 +56,9 @@ func (db *DB) UpsertIdentity(ctx context.Context, i Identity) (Identity, error) 
 	now := ms(db.now())
 	var out Identity
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		row := tx.QueryRowContext(ctx, `INSERT INTO identities (door, team, user, name, chat_ref, created_at, updated_at)
+		row := tx.QueryRowContext(ctx, `INSERT INTO identities (door, team, "user", name, chat_ref, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (door, team, user) DO UPDATE SET
+			ON CONFLICT (door, team, "user") DO UPDATE SET
 				name = CASE WHEN excluded.name != '' THEN excluded.name ELSE identities.name END,
 				chat_ref = CASE WHEN excluded.chat_ref != '' THEN excluded.chat_ref ELSE identities.chat_ref END,
 				updated_at = CASE WHEN excluded.name != identities.name OR excluded.chat_ref != identities.chat_ref
@@ -82,7 +82,7 @@ func (db *DB) Identity(ctx context.Context, id int64) (Identity, error) {
 
 // IdentityByKey reads the identity a door knows by team and user.
 func (db *DB) IdentityByKey(ctx context.Context, door, team, user string) (Identity, error) {
-	return db.identity(ctx, `door = ? AND team = ? AND user = ?`, door, team, user)
+	return db.identity(ctx, `door = ? AND team = ? AND "user" = ?`, door, team, user)
 }
 
 func (db *DB) identity(ctx context.Context, where string, args ...any) (Identity, error) {

@@ -28,9 +28,12 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 		return nil, nil
 	}
 	var leased []Post
-	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+	err := db.leaseTx(ctx, func(tx *sql.Tx) error {
 		leased = leased[:0]
-		now := db.leaseClock()
+		now, err := db.leaseClock(ctx, tx)
+		if err != nil {
+			return err
+		}
 		ids, err := db.leaseCandidates(ctx, tx, ms(now), n, held)
 		if err != nil || len(ids) == 0 {
 			return err
@@ -41,6 +44,9 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 		}
 		for _, id := range ids {
 			p, err := scanPost(claim.QueryRowContext(ctx, ms(now.Add(ttl)), ms(now), id))
+			if db.pg && errors.Is(err, sql.ErrNoRows) {
+				continue // finished by its worker since the candidates were read; see claimPostPG
+			}
 			if err != nil {
 				return err
 			}
@@ -56,9 +62,27 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 
 // leaseClock is the one clock leases are judged by: claims, expiry, extensions and due times.
 // For SQLite, whose every user is in this process (one daemon per data dir, enforced by the
-// data dir lock), it is the process's clock, db.now; a shared database would read its own
-// (PostgreSQL's now()) here, so that replicas with skewed clocks agree.
-func (db *DB) leaseClock() time.Time { return db.now() }
+// data dir lock), it is the process's clock, db.now. On PostgreSQL, shared by replicas whose
+// clocks may disagree, it is the server's (clock_timestamp(), read in the lease's own
+// transaction), unless a test injected a clock through Options.Now.
+func (db *DB) leaseClock(ctx context.Context, q rowQuerier) (time.Time, error) {
+	if !db.serverClock {
+		return db.now(), nil
+	}
+	var now int64
+	if err := q.QueryRowContext(ctx, serverNow).Scan(&now); err != nil {
+		return time.Time{}, fmt.Errorf("read the database clock: %w", err)
+	}
+	return time.UnixMilli(now), nil
+}
+
+// serverNow is PostgreSQL's clock in unix milliseconds.
+const serverNow = `SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
+
+// rowQuerier is a transaction or the pool, whichever leaseClock reads in.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
 
 // dueScan bounds how many due rows leaseCandidates reads in arrival order before it probes
 // account by account instead (when a few busy accounts fill the head of the queue).
@@ -157,6 +181,10 @@ const (
 	duePosts = `SELECT p.id, p.account_id FROM posts p CROSS JOIN accounts a ON a.id = p.account_id
 		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
+	// duePostsPG is duePosts for PostgreSQL, which has no CROSS JOIN … ON and needs no hint.
+	duePostsPG = `SELECT p.id, p.account_id FROM posts p JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
+		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
 	dueHeadPerAccount = `SELECT p.id, p.account_id
 		FROM accounts a
 		JOIN posts p ON p.seq = (
@@ -168,6 +196,12 @@ const (
 	claimPost = `UPDATE posts
 		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
 		WHERE id = ? RETURNING ` + postColumns
+	// claimPostPG is claimPost for PostgreSQL, where a worker's completion commits beside the
+	// leaser: it claims the post only if it is still queued or its lease still expired.
+	claimPostPG = `UPDATE posts
+		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = $1, updated_at = $2
+		WHERE id = $3 AND (state = 'queued' OR state = 'publishing' AND lease_expires_at <= $2)
+		RETURNING ` + postColumns
 )
 
 // Lease holds the fencing token of one claim: the post id and the attempt it was leased at.
@@ -181,7 +215,10 @@ func LeaseOf(p Post) Lease { return Lease{ID: p.ID, Attempt: p.Attempts} }
 
 // Extend pushes a held lease out to now+ttl, for work that runs longer than the first lease.
 func (db *DB) Extend(ctx context.Context, l Lease, ttl time.Duration) error {
-	now := db.leaseClock()
+	now, err := db.leaseClock(ctx, db.w)
+	if err != nil {
+		return fmt.Errorf("storage: extend %s: %w", l.ID, err)
+	}
 	return db.fenced(ctx, "extend", l, extendLease, ms(now.Add(ttl)), ms(now))
 }
 

@@ -13,9 +13,10 @@ import (
 )
 
 // Migrations are numbered .sql files applied in order, each in its own transaction, and
-// recorded in schema_migrations. A shipped migration is never edited: add a new one.
+// recorded in schema_migrations. A shipped migration is never edited: add a new one, in both
+// folders (migrations/sqlite and migrations/postgres) under the same number.
 //
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
 type migration struct {
@@ -27,8 +28,10 @@ type migration struct {
 // ErrDatabaseNewer means the database was migrated by a newer Spindle than this binary.
 var ErrDatabaseNewer = fmt.Errorf("database schema is newer than this spindle binary")
 
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
+// loadMigrations reads one dialect's folder, "sqlite" or "postgres".
+func loadMigrations(dialect string) ([]migration, error) {
+	dir := "migrations/" + dialect
+	entries, err := fs.ReadDir(migrationFS, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +42,7 @@ func loadMigrations() ([]migration, error) {
 		if !ok || err != nil {
 			return nil, fmt.Errorf("migration %s: name must start with its number", e.Name())
 		}
-		body, err := migrationFS.ReadFile("migrations/" + e.Name())
+		body, err := migrationFS.ReadFile(dir + "/" + e.Name())
 		if err != nil {
 			return nil, err
 		}
@@ -51,7 +54,7 @@ func loadMigrations() ([]migration, error) {
 
 // LatestVersion is the schema version this binary knows.
 func LatestVersion() int {
-	all, err := loadMigrations()
+	all, err := loadMigrations("sqlite")
 	if err != nil || len(all) == 0 {
 		return 0
 	}
@@ -62,7 +65,7 @@ func LatestVersion() int {
 func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
-	if err != nil && strings.Contains(err.Error(), "no such table") {
+	if err != nil && (strings.Contains(err.Error(), "no such table") || strings.Contains(err.Error(), "(SQLSTATE 42P01)")) {
 		return 0, nil
 	}
 	if err != nil {
@@ -79,15 +82,43 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 
 // migrateTo is Migrate, stopping after version upTo (tests build old schemas with it).
 func (db *DB) migrateTo(ctx context.Context, upTo int) ([]string, error) {
-	all, err := loadMigrations()
-	if err != nil {
-		return nil, fmt.Errorf("storage: load migrations: %w", err)
+	if !db.pg {
+		return db.migrateLocked(ctx, upTo)
 	}
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Replicas starting together take turns: the first applies what is missing, the others
+	// then find nothing left to do. The lock belongs to one connection, held throughout.
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("storage: migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(pgAdvisoryKey)); err != nil {
+		return nil, fmt.Errorf("storage: migrate: take the migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(pgAdvisoryKey))
+	return db.migrateLocked(ctx, upTo)
+}
+
+// schemaMigrations is the table of applied migrations, in each dialect.
+var schemaMigrations = pair{
+	sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
 		applied_at INTEGER NOT NULL
-	) STRICT`); err != nil {
+	) STRICT`,
+	postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    BIGINT PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`,
+}
+
+func (db *DB) migrateLocked(ctx context.Context, upTo int) ([]string, error) {
+	all, err := loadMigrations(db.dialect())
+	if err != nil {
+		return nil, fmt.Errorf("storage: load migrations: %w", err)
+	}
+	if _, err := db.w.ExecContext(ctx, db.sql(schemaMigrations)); err != nil {
 		return nil, fmt.Errorf("storage: create schema_migrations: %w", err)
 	}
 	current, err := db.SchemaVersion(ctx)

@@ -6,15 +6,12 @@ import (
 	"testing"
 
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 func TestMigrateIsIdempotentAndRefusesNewerDatabase(t *testing.T) {
-	dir := t.TempDir()
 	ctx := context.Background()
-	db, err := storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storagetest.OpenUnmigrated(t, nil)
 	applied, err := db.Migrate(ctx)
 	if err != nil || len(applied) == 0 {
 		t.Fatalf("first migrate applied %v, err %v", applied, err)
@@ -32,11 +29,7 @@ func TestMigrateIsIdempotentAndRefusesNewerDatabase(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = storage.Open(dir, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = storagetest.Reopen(t, db, nil)
 	_, err = db.Migrate(ctx)
 	if !errors.Is(err, storage.ErrDatabaseNewer) {
 		t.Fatalf("migrate on a newer database: %v, want ErrDatabaseNewer", err)

@@ -24,7 +24,7 @@ func (db *DB) PruneFinished(ctx context.Context, before time.Time, limit int) (i
 		if err != nil {
 			return err
 		}
-		for _, q := range pruneFinished {
+		for _, q := range db.pruneStatements() {
 			if _, err := tx.ExecContext(ctx, q, string(list)); err != nil {
 				return err
 			}
@@ -65,4 +65,21 @@ var pruneFinished = []string{
 	`DELETE FROM chat_anchors WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM signed_bodies WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM posts WHERE id IN (SELECT value FROM json_each(?))`,
+}
+
+// pruneFinishedPG is pruneFinished for PostgreSQL, which reads the JSON array with
+// jsonb_array_elements_text where SQLite has json_each.
+var pruneFinishedPG = []string{
+	`DELETE FROM publish_parts WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+	`DELETE FROM publish_state WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+	`DELETE FROM chat_anchors WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+	`DELETE FROM signed_bodies WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+	`DELETE FROM posts WHERE id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+}
+
+func (db *DB) pruneStatements() []string {
+	if db.pg {
+		return pruneFinishedPG
+	}
+	return pruneFinished
 }

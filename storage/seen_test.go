@@ -10,14 +10,13 @@ import (
 )
 
 // TestFirstSeenRemembersUntilExpiry: a key is new once, a replay within its window is not,
-// and after the window the same key is new again; a second handle on the same file (another
-// process, a restarted daemon) sees the first one's record.
+// and after the window the same key is new again; a second handle on the same database
+// (another process, a restarted daemon, another replica) sees the first one's record.
 func TestFirstSeenRemembersUntilExpiry(t *testing.T) {
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
-	dir := t.TempDir()
-	db := openAt(t, dir, clock.Now)
-	other := openAt(t, dir, clock.Now)
+	db := storagetest.Open(t, clock.Now)
+	other := storagetest.Reopen(t, db, clock.Now)
 	window := 10 * time.Minute
 	steps := []struct {
 		db      *storage.DB
@@ -40,17 +39,4 @@ func TestFirstSeenRemembersUntilExpiry(t *testing.T) {
 	if got, err := db.FirstSeen(ctx, "slack:other", clock.Now().Add(window)); err != nil || !got {
 		t.Fatalf("a different key: %v %v, want new", got, err)
 	}
-}
-
-func openAt(t *testing.T, dir string, now func() time.Time) *storage.DB {
-	t.Helper()
-	db, err := storage.Open(dir, storage.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }

@@ -164,7 +164,7 @@ func (db *DB) RotateWebhookSecret(ctx context.Context, name string, sealed []byt
 	var out WebhookSource
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		row := tx.QueryRowContext(ctx, `UPDATE webhook_sources SET
-				prev_secret_sealed = CASE WHEN ? THEN secret_sealed ELSE NULL END,
+				prev_secret_sealed = CASE WHEN ? <> 0 THEN secret_sealed ELSE NULL END,
 				prev_expires_at = ?, secret_sealed = ?, rotated_at = ?, updated_at = ?
 			WHERE name = ? RETURNING `+webhookSourceColumns,
 			keep, prevExpires, sealed, ms(now), ms(now), name)

@@ -105,10 +105,11 @@ func (env *cliEnv) logger(cfg config.Config) *slog.Logger {
 	return slog.New(cfg.LogHandler(env.stderr))
 }
 
-// openStore opens and migrates the database in the configured data dir. Commands run beside
-// the daemon on the same file; SQLite's locking and the busy timeout make that safe.
+// openStore opens and migrates the configured database: SQLite in the data dir, or the
+// PostgreSQL of SPINDLE_DATABASE_URL. Commands run beside the daemon on the same database;
+// SQLite's locking and the busy timeout, or PostgreSQL itself, make that safe.
 func openStore(ctx context.Context, cfg config.Config) (*storage.DB, error) {
-	db, err := storage.Open(cfg.DataDir, storage.Options{})
+	db, err := storage.Open(cfg.DataDir, storage.Options{DatabaseURL: cfg.DatabaseURL.Reveal()})
 	if err != nil {
 		return nil, err
 	}

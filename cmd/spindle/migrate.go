@@ -18,7 +18,7 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := storage.Open(cfg.DataDir, storage.Options{})
+	db, err := storage.Open(cfg.DataDir, storage.Options{DatabaseURL: cfg.DatabaseURL.Reveal()})
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,11 @@ func runMigrate(ctx context.Context, env *cliEnv, args []string) error {
 	for _, name := range applied {
 		fmt.Fprintf(env.stdout, "applied %s\n", name)
 	}
-	fmt.Fprintf(env.stdout, "database %s is at schema version %d\n", db.Path(), storage.LatestVersion())
+	where := db.Path()
+	if db.Postgres() {
+		where = "in PostgreSQL (SPINDLE_DATABASE_URL)"
+	}
+	fmt.Fprintf(env.stdout, "database %s is at schema version %d\n", where, storage.LatestVersion())
 	return nil
 }
 

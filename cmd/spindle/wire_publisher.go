@@ -52,10 +52,13 @@ func (a *app) wirePublisher(ctx context.Context) error {
 	a.scheduler = sched
 	a.wake = a.publisher.Wake
 	// Leases still held belong to a daemon that died; resume its posts now, not after the TTL.
-	if n, err := a.db.ReleaseLeases(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		log.Info("resuming posts a previous run left in flight", slog.Int("posts", n))
+	// Not on PostgreSQL: there they may be another replica's live leases, left to expire.
+	if !a.db.Postgres() {
+		if n, err := a.db.ReleaseLeases(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("resuming posts a previous run left in flight", slog.Int("posts", n))
+		}
 	}
 	a.starts = append(a.starts, func(context.Context) error { sched.Start(); return nil })
 	a.closers = append(a.closers, func(context.Context) error { return sched.Shutdown() })

@@ -1,5 +1,6 @@
-// Package storagetest opens real SQLite databases for tests, with the production settings,
-// in a temporary directory that is removed when the test ends.
+// Package storagetest opens real databases for tests, with the production settings: SQLite in
+// a temporary directory removed when the test ends, or, when the suite runs on PostgreSQL
+// (see RunDialects), a fresh schema on the test server dropped when the test ends.
 package storagetest
 
 import (
@@ -13,11 +14,7 @@ import (
 // Open returns a migrated database in t.TempDir(), closed at cleanup. now may be nil.
 func Open(t testing.TB, now func() time.Time) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(t.TempDir(), storage.Options{Now: now})
-	if err != nil {
-		t.Fatalf("open database: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := OpenUnmigrated(t, now)
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}

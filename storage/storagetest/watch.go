@@ -10,15 +10,22 @@ import (
 
 // Watcher notices any commit to the database file by another connection: SQLite's
 // data_version changes, on one and the same connection, whenever someone else commits. Tests
-// use it to show that refused input changed nothing.
+// use it to show that refused input changed nothing. On PostgreSQL it digests every row instead
+// (see contentVersion): slower, and just as sure.
 type Watcher struct {
 	conn *sql.Conn
+	pg   bool
 }
 
 // Watch opens a read-only connection of its own to db's file, closed at cleanup.
 func Watch(t testing.TB, db *storage.DB) *Watcher {
 	t.Helper()
-	raw, err := sql.Open("sqlite3", "file:"+db.Path()+"?_query_only=1")
+	driver, dsn := "sqlite3", "file:"+db.Path()+"?_query_only=1"
+	u, pg := pgURLs.Load(db)
+	if pg {
+		driver, dsn = "pgx", u.(string)
+	}
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +35,19 @@ func Watch(t testing.TB, db *storage.DB) *Watcher {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return &Watcher{conn: conn}
+	return &Watcher{conn: conn, pg: pg}
 }
 
 // Version is the database's data_version as this connection sees it.
 func (w *Watcher) Version(t testing.TB) int64 {
 	t.Helper()
+	if w.pg {
+		v, err := contentVersion(context.Background(), w.conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 	var v int64
 	if err := w.conn.QueryRowContext(context.Background(), `PRAGMA data_version`).Scan(&v); err != nil {
 		t.Fatal(err)
