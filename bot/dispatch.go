@@ -194,11 +194,11 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 		return refuse("You are not allowed to do that. The account's owner can give you the right with %sgrant.", c.prefix)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		c.d.log.WarnContext(ctx, "chat command timed out", slog.String("verb", c.cmd.Verb),
-			slog.String("request_id", c.in.RequestID), slog.Any("err", err))
+			slog.String("request_id", c.in.RequestID), slog.Any("error", err))
 		return refuse("That took too long and may not have happened. Check with %slist or %sstatus before trying again.", c.prefix, c.prefix)
 	}
 	c.d.log.ErrorContext(ctx, "chat command failed", slog.String("verb", c.cmd.Verb),
-		slog.String("door", string(c.in.Identity.Door)), slog.String("request_id", c.in.RequestID), slog.Any("err", err))
+		slog.String("door", string(c.in.Identity.Door)), slog.String("request_id", c.in.RequestID), slog.Any("error", err))
 	return refuse("Sorry, Spindle could not do that because of a problem on its side; nothing was changed. Please try again in a minute (request %s).", c.in.RequestID)
 }
 

@@ -126,7 +126,7 @@ func (p *Publisher) reconcileQuota(ctx context.Context, accountID int64, token, 
 	l, err := p.api.PublishingLimit(ctx, token, userID)
 	if err != nil {
 		p.log.Warn("could not read the Threads publishing limits; the local count still applies",
-			slog.Int64("account", accountID), slog.Any("err", err))
+			slog.Int64("account_id", accountID), slog.Any("error", err))
 		return false
 	}
 	now := p.now()
@@ -143,7 +143,7 @@ func (p *Publisher) reconcileQuota(ctx context.Context, accountID int64, token, 
 		}
 		if err := p.store.SetRemoteQuota(ctx, storage.RemoteQuota{AccountID: accountID, Kind: kind,
 			Usage: q.usage, Total: q.total, CheckedAt: now}); err != nil {
-			p.log.Warn("could not store reconciled quota", slog.Int64("account", accountID), slog.Any("err", err))
+			p.log.Warn("could not store reconciled quota", slog.Int64("account_id", accountID), slog.Any("error", err))
 			return false
 		}
 	}

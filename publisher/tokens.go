@@ -80,7 +80,7 @@ func (p *Publisher) refreshOne(ctx context.Context, a storage.Account) error {
 	if err := p.toks.SaveRefreshed(ctx, a.ID, t.AccessToken, expires); err != nil {
 		return fmt.Errorf("store refreshed token of @%s: %w", a.Username, err)
 	}
-	p.log.Info("refreshed Threads access token", slog.Int64("account", a.ID), slog.String("username", a.Username),
+	p.log.Info("refreshed Threads access token", slog.Int64("account_id", a.ID), slog.String("username", a.Username),
 		slog.Time("expires", expires))
 	return nil
 }
@@ -99,7 +99,7 @@ func (p *Publisher) warnExpiring(ctx context.Context, a storage.Account, why str
 	if err := p.store.AddOutbox(ctx, p.outboxEvent(ev, key)); err != nil {
 		return fmt.Errorf("warn the owner of @%s: %w", a.Username, err)
 	}
-	p.log.Warn("access token cannot be refreshed", slog.Int64("account", a.ID), slog.String("username", a.Username),
+	p.log.Warn("access token cannot be refreshed", slog.Int64("account_id", a.ID), slog.String("username", a.Username),
 		slog.Time("expires", a.TokenExpiresAt))
 	p.deliverSoon()
 	return nil
@@ -116,7 +116,7 @@ func (p *Publisher) needsReconnect(ctx context.Context, a storage.Account, why s
 		return err
 	}
 	if changed {
-		p.log.Warn("account needs to be linked again", slog.Int64("account", a.ID), slog.String("username", a.Username))
+		p.log.Warn("account needs to be linked again", slog.Int64("account_id", a.ID), slog.String("username", a.Username))
 		p.deliverSoon()
 	}
 	return nil

@@ -165,7 +165,7 @@ func (a *app) serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		a.log.Warn("http shutdown", slog.Any("err", err))
+		a.log.Warn("http shutdown", slog.Any("error", err))
 	}
 	return nil
 }
@@ -176,7 +176,7 @@ func (a *app) close() {
 	defer cancel()
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		if err := a.closers[i](ctx); err != nil {
-			a.log.Warn("shutdown step failed", slog.Any("err", err))
+			a.log.Warn("shutdown step failed", slog.Any("error", err))
 		}
 	}
 	if a.db != nil {

@@ -67,7 +67,7 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 	if err != nil {
 		if derr := m.store.DeleteFeed(context.WithoutCancel(ctx), sf.ID); derr != nil {
 			m.log.WarnContext(ctx, "could not remove a feed that failed its first poll",
-				slog.Int64("feed_id", sf.ID), slog.Any("err", derr))
+				slog.Int64("feed_id", sf.ID), slog.Any("error", derr))
 		}
 		return AddResult{}, &AddError{err: err}
 	}

@@ -130,7 +130,7 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 		rec.LastError = Explain(perr)
 	}
 	if err := m.store.RecordFeedPoll(ctx, boundPoll(rec)); err != nil {
-		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("err", err))
+		m.log.ErrorContext(ctx, "could not store a feed poll", slog.Int64("feed_id", sf.ID), slog.Any("error", err))
 	}
 	name := sf.Title
 	if res.Title != "" {
@@ -147,7 +147,7 @@ func (m *Manager) settle(ctx context.Context, shutdown bool, sf storage.Feed, re
 		m.notify(ctx, sf, fmt.Sprintf("Feed %d (%s) is paused: %s", sf.ID, name, d.Reason))
 	case perr != nil:
 		m.log.InfoContext(ctx, "feed poll failed", append(attrs, slog.Int("failures", failures),
-			slog.Duration("retry_in", d.After), slog.Any("err", perr))...)
+			slog.Duration("retry_in", d.After), slog.Any("error", perr))...)
 	default:
 		m.log.DebugContext(ctx, "feed polled", attrs...)
 	}
@@ -176,7 +176,7 @@ func (m *Manager) notify(ctx context.Context, sf storage.Feed, text string) {
 	}
 	if err := m.notices.FeedNotice(ctx, sf.ReportDoor, sf.ReportRef, text); err != nil {
 		m.log.WarnContext(ctx, "could not deliver a feed notice", slog.Int64("feed_id", sf.ID),
-			slog.String("door", sf.ReportDoor), slog.String("text", text), slog.Any("err", err))
+			slog.String("door", sf.ReportDoor), slog.String("text", text), slog.Any("error", err))
 	}
 }
 
