@@ -22,6 +22,9 @@ type Reply struct {
 	// Queued is the post a post or schedule command committed (empty otherwise), so a door can
 	// anchor the post's later results under its confirmation message.
 	Queued string
+	// Link is the one URL the reply is about (connect's linking page), which Text also holds,
+	// so a door can offer it as a button; LinkLabel is the button's words.
+	Link, LinkLabel string
 }
 
 // Row is one post in a list.

@@ -31,7 +31,8 @@ func (c *call) connect(ctx context.Context) Reply {
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	return Reply{Private: true, Text: "Open this link to connect your Threads account (it works once, for 15 minutes, and only for you):\n" + link}
+	return Reply{Private: true, Link: link, LinkLabel: "Connect a Threads account",
+		Text: "Open this link to connect your Threads account (it works once, for 15 minutes, and only for you):\n" + link}
 }
 
 // disconnect unlinks an account the sender owns.

@@ -111,3 +111,26 @@ func TestCancelButton(t *testing.T) {
 		t.Errorf("the second press answered %q, want that the post is already cancelled", m.Text)
 	}
 }
+
+// TestConnectLinkIsAButton: the connect answer carries its linking page as a URL button, and
+// keeps the link in the text for clients that show no blocks; pressing it (Slack still posts
+// the press) is acknowledged and does nothing.
+func TestConnectLinkIsAButton(t *testing.T) {
+	e := newEnv(t)
+	a := e.say("UALICE", "connect")
+	link := "https://spindle.test/api/auth/threads?link=UALICE"
+	if !strings.Contains(a.Text, link) || !strings.Contains(string(a.Blocks), `"url":"`+link+`"`) ||
+		!strings.Contains(string(a.Blocks), "Connect a Threads account") {
+		t.Fatalf("connect answer: text %q, blocks %s; want the link in both, as a button in the blocks", a.Text, a.Blocks)
+	}
+	srv := httptest.NewServer(e.door.Interactions())
+	t.Cleanup(srv.Close)
+	body := slacktest.ButtonPress{Team: "T1", Channel: "C1", User: "UALICE", UserName: "alice",
+		ActionID: "open_link", ResponseURL: e.slack.ResponseURL("open")}.Form()
+	if code := e.press(srv, body, testSecret, time.Now()); code != http.StatusOK {
+		t.Fatalf("pressing the link button answered %d, want 200", code)
+	}
+	if n := e.posts(); n != 0 {
+		t.Errorf("pressing the link button queued %d posts", n)
+	}
+}

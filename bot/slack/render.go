@@ -27,6 +27,8 @@ func render(r bot.Reply) slack.WebhookMessage {
 		blocks = quotaBlocks(r.Quota)
 	case r.Preview != nil:
 		blocks = previewBlocks(r)
+	case r.Link != "":
+		blocks = linkBlocks(r)
 	}
 	if len(blocks) > 0 {
 		msg.Blocks = &slack.Blocks{BlockSet: blocks}
@@ -103,6 +105,19 @@ func previewBlocks(r bot.Reply) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn("⚠️ "+escape(pr))))
 	}
 	return blocks
+}
+
+// linkBlocks shows the reply with its link as a button (connect's linking page): the text
+// stays, for notifications and for a client that shows no blocks.
+func linkBlocks(r bot.Reply) []slack.Block {
+	label := r.LinkLabel
+	if label == "" {
+		label = "Open"
+	}
+	button := slack.NewButtonBlockElement("open_link", "", slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
+	button.URL = r.Link
+	button.Style = slack.StylePrimary
+	return []slack.Block{section(escape(r.Text)), slack.NewActionBlock("", button)}
 }
 
 // quote renders text as a Slack block quote.
