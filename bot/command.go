@@ -31,8 +31,9 @@ const (
 	VerbRevoke     = "revoke"
 	VerbRoute      = "route" // binds a Slack channel to an account
 	VerbToken      = "token"
-	VerbReply      = "reply" // reply to a published post
-	VerbQuote      = "quote" // quote a published post
+	VerbReply      = "reply"    // reply to a published post
+	VerbQuote      = "quote"    // quote a published post
+	VerbTimezone   = "timezone" // show or set the zone a person's typed times are read in
 )
 
 // Command is one parsed chat command. Only the fields of its verb are set; the table in
@@ -63,6 +64,8 @@ type Command struct {
 	Name     string // webhook add: the source name, lower case
 
 	User UserRef // grant, revoke: the chat user given the right to post
+
+	Zone string // timezone: the IANA zone name to set (empty: show the current one)
 
 	Topic   string // help: the verb asked about, empty for the overview
 	Payload string // start: Telegram's deep-link parameter, if any
@@ -145,6 +148,7 @@ func short(s string) string {
 //	grant <user> [--account @name] | revoke <user> [--account @name]
 //	route @account | route off
 //	reply [--account @name] <id, link or Threads media id> <text>   (quote the same)
+//	timezone [Area/City]
 //
 // A text that itself starts with "--" can be protected with a "--" word first
 // ("post -- --verbose is on"). A leading @word is never read as an account, because posts
@@ -191,6 +195,8 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseRoute(rest)
 	case VerbReply, VerbQuote:
 		return parseReplyQuote(verb, rest)
+	case VerbTimezone:
+		return parseTimezone(rest)
 	}
 	return Command{}, unknownVerb(word, verb)
 }
@@ -647,4 +653,27 @@ func parseUser(w string) (UserRef, bool) {
 		return UserRef{ID: w}, true
 	}
 	return UserRef{}, false
+}
+
+// parseTimezone reads `timezone` (show) or `timezone Europe/Berlin` (set): an IANA name the
+// tz database knows (UTC too), checked here so a typo is answered before anything is stored.
+func parseTimezone(rest string) (Command, error) {
+	ws := strings.Fields(rest)
+	switch {
+	case len(ws) == 0:
+		return Command{Verb: VerbTimezone}, nil
+	case len(ws) > 1:
+		return Command{}, errOne(VerbTimezone, "time zone (such as Europe/Berlin)", len(ws))
+	}
+	name := ws[0]
+	if strings.EqualFold(name, "UTC") {
+		return Command{Verb: VerbTimezone, Zone: "UTC"}, nil
+	}
+	if !ianaRE.MatchString(name) || len(name) > 64 {
+		return Command{}, usage(VerbTimezone, "“%s” is not a time zone name; use one such as Europe/Berlin, America/New_York or Asia/Tokyo", name)
+	}
+	if _, err := time.LoadLocation(name); err != nil {
+		return Command{}, usage(VerbTimezone, "I don't know the time zone “%s”; use a name such as Europe/Berlin, America/New_York or Asia/Tokyo", name)
+	}
+	return Command{Verb: VerbTimezone, Zone: name}, nil
 }

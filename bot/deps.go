@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/storage"
@@ -139,3 +140,10 @@ func (e publicMessage) UserMessage() string { return e.msg }
 // Public wraps a message for a person as an error; adapters in cmd/spindle use it to pass a
 // dependency's explanation through.
 func Public(msg string) error { return publicMessage{msg} }
+
+// Zones keeps the zone a person chose with `timezone` (the storage of Slack's users.info cache
+// serves for both: door, team and user name the person; team is "" on Telegram).
+type Zones interface {
+	UserZone(ctx context.Context, door, team, user string) (zone string, fetched time.Time, err error)
+	SetUserZone(ctx context.Context, door, team, user, zone string) error
+}

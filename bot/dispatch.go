@@ -38,6 +38,7 @@ type DispatcherOptions struct {
 	Feeds    Feeds
 	Webhooks Webhooks
 	Routes   Routes
+	Zones    Zones
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -152,6 +153,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.token(ctx)
 	case VerbReply, VerbQuote:
 		return c.replyOrQuote(ctx)
+	case VerbTimezone:
+		return c.timezone(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

@@ -52,6 +52,7 @@ type Store interface {
 	TelegramMediaUsage(ctx context.Context, userID int64) (storage.MediaUsage, error)
 	ExpireTelegramDrafts(ctx context.Context, before, now time.Time, limit int) (int, error)
 	ReleaseEndedPostMedia(ctx context.Context, t time.Time, limit int) (int, error)
+	UserZone(ctx context.Context, door, team, user string) (string, time.Time, error)
 }
 
 // Options configure a Door. Token, Dispatcher, Accounts, Ingest, Store, PublicURL and MediaDir

@@ -162,10 +162,10 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 	case actInHour:
 		answer = d.publishDraft(ctx, dr, chatID, msgID, d.now().Add(time.Hour))
 	case actTomorrow:
-		answer = d.publishDraft(ctx, dr, chatID, msgID, tomorrowAt9(d.now(), d.zone))
+		answer = d.publishDraft(ctx, dr, chatID, msgID, tomorrowAt9(d.now(), d.zoneOf(ctx, dr.UserID)))
 	case actSchedule:
 		d.setPending(dr.ChatID, dr.ID)
-		d.edit(ctx, chatID, msgID, "🗓️ When should it go out? Pick one, or send me a time such as “in 2h”, “tomorrow 18:30” or “2026-12-01 09:00” ("+d.zone.String()+").", scheduleButtons(dr.ID))
+		d.edit(ctx, chatID, msgID, "🗓️ When should it go out? Pick one, or send me a time such as “in 2h”, “tomorrow 18:30” or “2026-12-01 09:00” ("+d.zoneOf(ctx, dr.UserID).String()+").", scheduleButtons(dr.ID))
 	case actBack:
 		d.clearPending(dr.ChatID)
 		d.edit(ctx, chatID, msgID, preview(dr.Text, dr.Media), draftButtons(dr.ID))
@@ -225,7 +225,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 
 // scheduleTyped reads a time typed after "Schedule…" and schedules the draft.
 func (d *Door) scheduleTyped(ctx context.Context, m *models.Message, draftID, text string) {
-	at, rest, err := bot.ParseWhen(text, d.now(), d.zone)
+	at, rest, err := bot.ParseWhen(text, d.now(), d.zoneOf(ctx, m.From.ID))
 	if err != nil || strings.TrimSpace(rest) != "" {
 		d.setPending(m.Chat.ID, draftID)
 		msg := "I could not read that as a time"
@@ -286,7 +286,7 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 	if at.IsZero() {
 		return fmt.Sprintf("📝 Queued %s for @%s; I will reply to your message when it is posted. Cancel with /cancel %s.", p.ID, acc.Username, p.ID), nil
 	}
-	return fmt.Sprintf("🗓️ Scheduled %s for @%s at %s. Cancel with /cancel %s.", p.ID, acc.Username, bot.FormatWhen(at, d.zone), p.ID), nil
+	return fmt.Sprintf("🗓️ Scheduled %s for @%s at %s. Cancel with /cancel %s.", p.ID, acc.Username, bot.FormatWhen(at, d.zoneOf(ctx, dr.UserID)), p.ID), nil
 }
 
 // account picks the account a draft goes to; the problem, when there is none, ends with

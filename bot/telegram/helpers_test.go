@@ -147,7 +147,7 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	acc := storagetest.Account(t, h.db, "alice")
 	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log})
 	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: true, Default: true, Status: "active"}, o.unlinked}
-	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Logger: log})
+	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Zones: h.db, Logger: log})
 
 	mux := http.NewServeMux()
 	h.spindle = httptest.NewServer(mux)

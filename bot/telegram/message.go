@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	tg "github.com/go-telegram/bot"
@@ -106,6 +107,7 @@ func (d *Door) onMessage(ctx context.Context, m *models.Message) {
 func (d *Door) runCommand(ctx context.Context, m *models.Message, cmd string) {
 	in := bot.Incoming{
 		Identity:  identity(m.From),
+		Zone:      d.zoneOf(ctx, m.From.ID),
 		Text:      cmd,
 		Origin:    origin(m.Chat.ID, m.ID),
 		Channel:   strconv.FormatInt(m.Chat.ID, 10),
@@ -176,4 +178,17 @@ func (d *Door) edit(ctx context.Context, chatID int64, messageID int, text strin
 
 func answerParams(id, text string) *tg.AnswerCallbackQueryParams {
 	return &tg.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text}
+}
+
+// zoneOf is the zone a person chose with /timezone, else SPINDLE_TIMEZONE's.
+func (d *Door) zoneOf(ctx context.Context, userID int64) *time.Location {
+	name, _, err := d.o.Store.UserZone(ctx, "telegram", "", strconv.FormatInt(userID, 10))
+	if err != nil || name == "" {
+		return d.zone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return d.zone
+	}
+	return loc
 }
