@@ -44,6 +44,10 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
 	in := d.incoming(ctx, cmd)
+	if slowVerb(cmd.Text) && cmd.ResponseURL != "" {
+		d.answerLater(w, in, cmd)
+		return
+	}
 	reply := d.dispatch.Handle(ctx, in)
 	cancelable := ""
 	if reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule {

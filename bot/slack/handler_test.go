@@ -30,7 +30,7 @@ func TestSignedCommandEveryVerb(t *testing.T) {
 		{"delete " + id, "not posted"},
 		{"delete https://www.threads.net/@acme/post/C8xYz12AbCd", "not a post Spindle published"},
 		{"quota", "posts: 3/250"},
-		{"feed add https://example.com/feed.xml", "Following"},
+		{"feed add https://example.com/feed.xml", "Working on it"}, // answered later: see below
 		{"feed list", "f1"},
 		{"feed pause f1", "Paused"},
 		{"feed remove f1", "Removed feed f1"},
@@ -47,6 +47,11 @@ func TestSignedCommandEveryVerb(t *testing.T) {
 		a := e.say("UALICE", c.text)
 		if !strings.Contains(a.Text, c.want) {
 			t.Errorf("%q: ack lacks %q:\n%s", c.text, c.want, a.Text)
+		}
+		if slowVerb(c.text) { // its answer replaces the note through the response_url
+			if m := e.replaced(1); !strings.Contains(m.Text, "Following") {
+				t.Errorf("%q: the later answer is %q, want Following", c.text, m.Text)
+			}
 		}
 	}
 }
