@@ -41,6 +41,7 @@ type Config struct {
 	Timezone         *time.Location // SPINDLE_TIMEZONE: zone for schedule times without one.
 	AllowPrivateURLs bool           // SPINDLE_ALLOW_PRIVATE_URLS
 	PublishWorkers   int            // SPINDLE_PUBLISH_WORKERS: 1..256.
+	Quota            QuotaConfig    // SPINDLE_QUOTA_*: per-account limits, at most Meta's.
 	Retention        time.Duration  // SPINDLE_RETENTION: finished posts kept this long; 0 forever.
 	AdminPassword    Secret         // SPINDLE_ADMIN_PASSWORD: enables the status page.
 	LogFormat        string         // SPINDLE_LOG_FORMAT: "text" or "json".
@@ -51,6 +52,14 @@ type Config struct {
 	Threads  ThreadsConfig
 	Slack    SlackConfig
 	Telegram TelegramConfig
+}
+
+// QuotaConfig is how much Spindle publishes per account over a moving 24 hours. Each limit is
+// 1 to Meta's (the default); a lower one keeps headroom for posts made in the Threads app.
+type QuotaConfig struct {
+	Posts   int // SPINDLE_QUOTA_POSTS
+	Replies int // SPINDLE_QUOTA_REPLIES
+	Deletes int // SPINDLE_QUOTA_DELETES
 }
 
 // ThreadsConfig is the Threads app and its OAuth endpoints.

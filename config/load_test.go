@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		Addr: ":8080", DataDir: "./data", PublicURL: "http://localhost:8080",
 		PollInterval: 30 * time.Second, FeedInterval: 10 * time.Minute, Timezone: time.UTC,
-		PublishWorkers: 8, Retention: 365 * 24 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
+		PublishWorkers: 8, Quota: QuotaConfig{Posts: 250, Replies: 1000, Deletes: 100}, Retention: 365 * 24 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
 		MetricsAllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Threads: ThreadsConfig{
 			RedirectURI: "http://localhost:8080/api/auth/threads/callback",
@@ -104,6 +104,11 @@ func TestEveryVariable(t *testing.T) {
 		{"SPINDLE_ALLOW_PRIVATE_URLS", "1", func(c Config) bool { return c.AllowPrivateURLs }},
 		{"SPINDLE_PUBLISH_WORKERS", "256", func(c Config) bool { return c.PublishWorkers == 256 }},
 		{"SPINDLE_PUBLISH_WORKERS", "1", func(c Config) bool { return c.PublishWorkers == 1 }},
+		{"SPINDLE_QUOTA_POSTS", "200", func(c Config) bool { return c.Quota == QuotaConfig{Posts: 200, Replies: 1000, Deletes: 100} }},
+		{"SPINDLE_QUOTA_POSTS", "250", func(c Config) bool { return c.Quota.Posts == 250 }},
+		{"SPINDLE_QUOTA_POSTS", "1", func(c Config) bool { return c.Quota.Posts == 1 }},
+		{"SPINDLE_QUOTA_REPLIES", " 900 ", func(c Config) bool { return c.Quota == QuotaConfig{Posts: 250, Replies: 900, Deletes: 100} }},
+		{"SPINDLE_QUOTA_DELETES", "10", func(c Config) bool { return c.Quota == QuotaConfig{Posts: 250, Replies: 1000, Deletes: 10} }},
 		{"SPINDLE_ADMIN_PASSWORD", "correct horse", func(c Config) bool {
 			return c.AdminPassword.Reveal() == "correct horse" && c.AdminEnabled()
 		}},

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
 )
 
 // option declares one setting. Everything a person sees about a setting (the flags, --help,
@@ -92,6 +94,9 @@ func options() []option {
 		{env: "SPINDLE_PUBLISH_WORKERS", def: "8", meta: "N", usage: "publish workers, 1 to 256 (one account is never published in parallel)",
 			parse: func(c *Config, v string) (err error) { c.PublishWorkers, err = parseWorkers(v); return err },
 			show:  func(c Config) string { return strconv.Itoa(c.PublishWorkers) }},
+		quotaOption("SPINDLE_QUOTA_POSTS", threads.MaxPosts, "posts", func(c *Config) *int { return &c.Quota.Posts }),
+		quotaOption("SPINDLE_QUOTA_REPLIES", threads.MaxReplies, "replies", func(c *Config) *int { return &c.Quota.Replies }),
+		quotaOption("SPINDLE_QUOTA_DELETES", threads.MaxDeletes, "deletions", func(c *Config) *int { return &c.Quota.Deletes }),
 		{env: envAdminPassword, field: func(c *Config) *Secret { return &c.AdminPassword }, meta: "PASSWORD", secret: true, usage: "enables the status page at / behind HTTP basic auth",
 			parse: func(c *Config, v string) error { c.AdminPassword = NewSecret(v); return nil }},
 		{env: "SPINDLE_LOG_FORMAT", def: "text", meta: "FORMAT", usage: "log format: text or json",
@@ -170,6 +175,14 @@ func options() []option {
 			parse: func(c *Config, v string) (err error) { c.MetricsAllowedNetworks, err = parseNetworks(v); return err },
 			show:  func(c Config) string { return joinNetworks(c.MetricsAllowedNetworks) }},
 	}
+}
+
+// quotaOption declares one per-account limit: Meta's by default, never above it.
+func quotaOption(env string, meta int, what string, field func(c *Config) *int) option {
+	return option{env: env, def: strconv.Itoa(meta), meta: "N",
+		usage: what + " per account in 24 hours, 1 to " + strconv.Itoa(meta) + " (Meta's limit); lower keeps headroom for the Threads app",
+		parse: func(c *Config, v string) (err error) { *field(c), err = parseQuota(v, meta, what); return err },
+		show:  func(c Config) string { return strconv.Itoa(*field(&c)) }}
 }
 
 // flagName is the long flag of an environment name: SPINDLE_DATA_DIR → spindle-data-dir.

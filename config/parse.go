@@ -152,6 +152,21 @@ func parseWorkers(v string) (int, error) {
 	return n, nil
 }
 
+// parseQuota reads a per-account limit of at most meta, Meta's own.
+func parseQuota(v string, meta int, what string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("is not a whole number; use a number of %s from 1 to %d", what, meta)
+	}
+	if n < 1 {
+		return n, fmt.Errorf("is below 1, so Spindle could never publish; use a number of %s from 1 to %d", what, meta)
+	}
+	if n > meta {
+		return n, fmt.Errorf("is more than Meta allows; Meta allows at most %d %s per account in 24 hours: use %d, or lower to keep headroom for %s made in the Threads app", meta, what, meta, what)
+	}
+	return n, nil
+}
+
 func parseLogFormat(v string) (string, error) {
 	switch f := strings.ToLower(v); f {
 	case "text", "json":

@@ -11,9 +11,6 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// The states a post can be in (storage's posts.state CHECK).
-var postStates = []string{"queued", "publishing", "posted", "failed", "cancelled"}
-
 var (
 	postsDesc = prometheus.NewDesc(namespace+"_posts",
 		"Posts by door and state (queued, publishing, posted, failed, cancelled), read from the database: "+
@@ -46,8 +43,8 @@ func withZeroStates(counts []storage.PostCount) []storage.PostCount {
 	}
 	out := slices.Clone(counts)
 	for _, d := range doors {
-		for _, s := range postStates {
-			if !have[[2]string{d, s}] {
+		for _, st := range storage.States() {
+			if s := string(st); !have[[2]string{d, s}] {
 				out = append(out, storage.PostCount{Door: d, State: s})
 			}
 		}

@@ -35,13 +35,7 @@ func TestRevokedTokenParksPostsUntilReconnect(t *testing.T) {
 	if acct.Status != storage.AccountNeedsReconnect {
 		t.Fatalf("account status %s", acct.Status)
 	}
-	waiting := 0
-	for _, ev := range e.note.all() {
-		if ev.Kind == publisher.EventWaitingReconnect {
-			waiting++
-		}
-	}
-	if waiting != 1 {
+	if waiting := e.note.count(publisher.EventWaitingReconnect); waiting != 1 {
 		t.Errorf("%d waiting-for-reconnect events, want 1", waiting)
 	}
 

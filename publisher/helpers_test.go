@@ -68,6 +68,17 @@ func (r *recorder) all() []publisher.Event {
 	return append([]publisher.Event(nil), r.events...)
 }
 
+// count is how many events of kind were recorded, for every post.
+func (r *recorder) count(kind publisher.EventKind) int {
+	n := 0
+	for _, e := range r.all() {
+		if e.Kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
 func (r *recorder) kinds(postID string) []publisher.EventKind {
 	var out []publisher.EventKind
 	for _, e := range r.all() {

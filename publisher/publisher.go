@@ -88,9 +88,32 @@ type TokenSource interface {
 	SaveRefreshed(ctx context.Context, accountID int64, token string, expiresAt time.Time) error
 }
 
-// Limits are the per-account quotas over a moving 24 hours. Zero fields mean Meta's.
+// Limits are the per-account quotas over a moving 24 hours. Zero fields mean Meta's. An
+// operator sets them lower (SPINDLE_QUOTA_*) to leave room for posts made in the Threads app.
 type Limits struct {
 	Posts, Replies, Deletes int
+}
+
+// MetaLimits are the most Meta allows, the default of every field.
+func MetaLimits() Limits {
+	return Limits{Posts: threads.MaxPosts, Replies: threads.MaxReplies, Deletes: threads.MaxDeletes}
+}
+
+// OrMeta fills the zero fields with Meta's limits.
+func (l Limits) OrMeta() Limits {
+	m := MetaLimits()
+	return Limits{Posts: cmp.Or(l.Posts, m.Posts), Replies: cmp.Or(l.Replies, m.Replies), Deletes: cmp.Or(l.Deletes, m.Deletes)}
+}
+
+// Of is the limit of one kind of use.
+func (l Limits) Of(k storage.QuotaKind) int {
+	switch k {
+	case storage.QuotaReplies:
+		return l.Replies
+	case storage.QuotaDeletes:
+		return l.Deletes
+	}
+	return l.Posts
 }
 
 // Delays tune the state machine's waits. Zero fields mean the defaults in brackets.
@@ -188,9 +211,7 @@ func New(o Options) *Publisher {
 	o.Workers = cmp.Or(o.Workers, 8)
 	o.PollInterval = cmp.Or(o.PollInterval, 5*time.Second)
 	o.LeaseTTL = cmp.Or(o.LeaseTTL, 2*time.Minute)
-	o.Limits.Posts = cmp.Or(o.Limits.Posts, 250)
-	o.Limits.Replies = cmp.Or(o.Limits.Replies, 1000)
-	o.Limits.Deletes = cmp.Or(o.Limits.Deletes, 100)
+	o.Limits = o.Limits.OrMeta()
 	o.ReconcileAt = cmp.Or(o.ReconcileAt, 0.8)
 	o.ReconcileEvery = cmp.Or(o.ReconcileEvery, 5*time.Minute)
 	d := &o.Delays
@@ -229,15 +250,7 @@ func New(o Options) *Publisher {
 	return p
 }
 
-func (p *Publisher) limit(k storage.QuotaKind) int {
-	switch k {
-	case storage.QuotaReplies:
-		return p.opts.Limits.Replies
-	case storage.QuotaDeletes:
-		return p.opts.Limits.Deletes
-	}
-	return p.opts.Limits.Posts
-}
+func (p *Publisher) limit(k storage.QuotaKind) int { return p.opts.Limits.Of(k) }
 
 // parked reports whether a TokenSource error means the account waits for a reconnect.
 func (p *Publisher) parked(err error) bool {

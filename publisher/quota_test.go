@@ -89,13 +89,7 @@ func TestQuotaHoldsPostsUntilTheWindowMoves(t *testing.T) {
 	if n := len(e.sim.Ledger()); n != 260 {
 		t.Errorf("simulator published %d", n)
 	}
-	delayed = 0
-	for _, ev := range e.note.all() {
-		if ev.Kind == publisher.EventDelayed {
-			delayed++
-		}
-	}
-	if delayed != 10 {
+	if delayed := e.note.count(publisher.EventDelayed); delayed != 10 {
 		t.Errorf("%d delayed events in all, want 10", delayed)
 	}
 }
@@ -175,5 +169,40 @@ func TestQuotaNoticeTellsEachPostItsOwnTime(t *testing.T) {
 	e.settle(clock)
 	if c := e.count(a.ID); c[storage.StatePosted] != 6 {
 		t.Fatalf("after the last slot: %v, want 6 posted", c)
+	}
+}
+
+// TestQuotaConfiguredLowerHoldsPostsBack: an operator who keeps headroom for the Threads app
+// (SPINDLE_QUOTA_POSTS=5) gets five posts out of twelve, the rest wait for the window with a
+// delayed notice, and Meta's 250 never comes into it.
+func TestQuotaConfiguredLowerHoldsPostsBack(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now,
+		tweak: func(o *publisher.Options) { o.Limits = publisher.Limits{Posts: 5} }})
+	a := e.account("careful")
+	for i := range 12 {
+		e.enqueue(storage.NewPost{AccountID: a.ID, Text: fmt.Sprintf("careful %d", i)})
+	}
+	e.settle(clock)
+	if got := e.count(a.ID); got[storage.StatePosted] != 5 || got[storage.StateQueued] != 7 || got[storage.StateFailed] != 0 {
+		t.Fatalf("got %v, want 5 posted and 7 waiting under a limit of 5", got)
+	}
+	if n := len(e.sim.Ledger()); n != 5 {
+		t.Errorf("simulator published %d, want 5", n)
+	}
+	if delayed := e.note.count(publisher.EventDelayed); delayed != 7 {
+		t.Errorf("%d delayed events, want 7 (one per waiting post)", delayed)
+	}
+	clock.Advance(24*time.Hour + time.Second)
+	e.settle(clock)
+	if got := e.count(a.ID); got[storage.StatePosted] != 10 || got[storage.StateQueued] != 2 {
+		t.Fatalf("after the window moved: %v, want 10 posted and 2 waiting", got)
+	}
+}
+
+func TestLimitsOrMetaFillsOnlyZeroFields(t *testing.T) {
+	got := publisher.Limits{Replies: 7}.OrMeta()
+	if want := (publisher.Limits{Posts: 250, Replies: 7, Deletes: 100}); got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }

@@ -54,24 +54,31 @@ func (db *DB) SaveAccount(ctx context.Context, a Account) (Account, error) {
 	now := ms(db.now())
 	var out Account
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		row := tx.QueryRowContext(ctx, `INSERT INTO accounts (threads_user_id, username, token_sealed,
-			token_expires_at, token_refreshed_at, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
-			ON CONFLICT (threads_user_id) DO UPDATE SET username = excluded.username,
-				token_sealed = excluded.token_sealed, token_expires_at = excluded.token_expires_at,
-				token_refreshed_at = excluded.token_refreshed_at, status = 'active',
-				updated_at = excluded.updated_at
-			RETURNING `+accountColumns,
-			a.ThreadsUserID, strings.TrimPrefix(a.Username, "@"), a.TokenSealed, ms(a.TokenExpiresAt),
-			ms(a.TokenRefreshedAt), now, now)
 		var err error
-		out, err = scanAccount(row)
+		out, err = upsertAccountTx(ctx, tx, a, now)
 		return err
 	})
 	if err != nil {
 		return Account{}, fmt.Errorf("storage: save account @%s: %w", a.Username, err)
 	}
 	return out, nil
+}
+
+// upsertAccountTx is the one statement that stores an account: it inserts a, or updates the
+// account with the same Threads user id (a reconnect: username, sealed token, expiry and
+// status active, its id and creation time kept). SaveAccount and LinkAccountWith share it.
+func upsertAccountTx(ctx context.Context, tx *sql.Tx, a Account, now int64) (Account, error) {
+	row := tx.QueryRowContext(ctx, `INSERT INTO accounts (threads_user_id, username, token_sealed,
+		token_expires_at, token_refreshed_at, status, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
+		ON CONFLICT (threads_user_id) DO UPDATE SET username = excluded.username,
+			token_sealed = excluded.token_sealed, token_expires_at = excluded.token_expires_at,
+			token_refreshed_at = excluded.token_refreshed_at, status = 'active',
+			updated_at = excluded.updated_at
+		RETURNING `+accountColumns,
+		a.ThreadsUserID, strings.TrimPrefix(a.Username, "@"), a.TokenSealed, ms(a.TokenExpiresAt),
+		ms(a.TokenRefreshedAt), now, now)
+	return scanAccount(row)
 }
 
 // Account reads an account by id.

@@ -71,17 +71,7 @@ func (db *DB) LinkAccountWith(ctx context.Context, a Account, identityID int64, 
 		if owner != 0 && owner != identityID && status != AccountDisconnected {
 			return ErrOwnedByOther
 		}
-		row := tx.QueryRowContext(ctx, `INSERT INTO accounts (threads_user_id, username, token_sealed,
-			token_expires_at, token_refreshed_at, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'active', ?, ?)
-			ON CONFLICT (threads_user_id) DO UPDATE SET username = excluded.username,
-				token_sealed = excluded.token_sealed, token_expires_at = excluded.token_expires_at,
-				token_refreshed_at = excluded.token_refreshed_at, status = 'active',
-				updated_at = excluded.updated_at
-			RETURNING `+accountColumns,
-			a.ThreadsUserID, strings.TrimPrefix(a.Username, "@"), a.TokenSealed, ms(a.TokenExpiresAt),
-			ms(a.TokenRefreshedAt), now, now)
-		if out, err = scanAccount(row); err != nil {
+		if out, err = upsertAccountTx(ctx, tx, a, now); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO account_owners (account_id, identity_id, linked_at) VALUES (?, ?, ?)

@@ -41,6 +41,12 @@ const (
 	StateCancelled  State = "cancelled"
 )
 
+// States lists every state, in the order of the state machine, for those that report on all
+// of them (metrics keeps a series for each). It matches posts.state's CHECK.
+func States() []State {
+	return []State{StateQueued, StatePublishing, StatePosted, StateFailed, StateCancelled}
+}
+
 // Media is one attachment as stored.
 type Media struct {
 	Kind    string `json:"kind"`

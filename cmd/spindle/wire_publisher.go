@@ -42,6 +42,7 @@ func (a *app) wirePublisher(ctx context.Context) error {
 			"":         publisher.NotifierFunc(a.notifyOwner),
 		},
 		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Retention: a.cfg.Retention, Logger: log,
+		Limits: a.limits(),
 		// buildMetrics ran first (build): posts published, failed by class and retried are
 		// counted as they happen.
 		Observer: a.metrics,
@@ -132,4 +133,11 @@ func (a *app) notifyOwner(ctx context.Context, e publisher.Event) error {
 		text = "⌛ Link your Threads account again soon: " + e.Reason + "."
 	}
 	return a.identityNotifiers.NotifyIdentity(ctx, owner, text)
+}
+
+// limits are the per-account quotas SPINDLE_QUOTA_* configured, which the publisher keeps and
+// the status page and the chat quota view measure against.
+func (a *app) limits() publisher.Limits {
+	q := a.cfg.Quota
+	return publisher.Limits{Posts: q.Posts, Replies: q.Replies, Deletes: q.Deletes}
 }

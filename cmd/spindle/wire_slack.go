@@ -40,7 +40,7 @@ type slackParts struct {
 func (a *app) wireSlack(ctx context.Context) error {
 	opts := bot.DispatcherOptions{
 		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db,
-		Quotas: storeQuotas{db: a.db},
+		Quotas: storeQuotas{db: a.db, limits: a.limits()},
 		Zone:   a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
 	}
 	if a.accounts != nil {
@@ -104,21 +104,22 @@ func slackResponseURLs(apiURL string) func(*url.URL) bool {
 }
 
 // storeQuotas reports quota use from storage's local ledger (what the publisher's gate
-// counts), with Meta's limits.
-type storeQuotas struct{ db *storage.DB }
+// counts), against the limits the publisher keeps (SPINDLE_QUOTA_*).
+type storeQuotas struct {
+	db     *storage.DB
+	limits publisher.Limits
+}
 
 func (q storeQuotas) Quota(ctx context.Context, accountID int64) (bot.QuotaView, error) {
 	since := time.Now().Add(-24 * time.Hour)
+	limits := q.limits.OrMeta()
 	var v bot.QuotaView
-	for _, k := range []struct {
-		kind  storage.QuotaKind
-		limit int
-	}{{storage.QuotaPosts, 250}, {storage.QuotaReplies, 1000}, {storage.QuotaDeletes, 100}} {
-		n, oldest, err := q.db.QuotaWindow(ctx, accountID, k.kind, since)
+	for _, kind := range []storage.QuotaKind{storage.QuotaPosts, storage.QuotaReplies, storage.QuotaDeletes} {
+		n, oldest, err := q.db.QuotaWindow(ctx, accountID, kind, since)
 		if err != nil {
 			return bot.QuotaView{}, err
 		}
-		qk := bot.QuotaKind{Kind: string(k.kind), Used: n, Limit: k.limit}
+		qk := bot.QuotaKind{Kind: string(kind), Used: n, Limit: limits.Of(kind)}
 		if !oldest.IsZero() {
 			qk.NextFree = oldest.Add(24 * time.Hour)
 		}

@@ -17,6 +17,7 @@ func (a *app) wireStatus(context.Context) error {
 		Password: a.cfg.AdminPassword,
 		Open:     a.cfg.Sandbox,
 		Location: a.cfg.Timezone,
+		Limits:   a.limits(),
 		Doors:    func(context.Context) []status.DoorHealth { return statusDoors(a.doorReports()) },
 		Logger:   a.log.With(slog.String("component", "status")),
 		Wake: func() {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -23,8 +24,8 @@ const (
 	DefaultConcurrency = 8
 	// DefaultPerHost is how many feeds of one host one poll round fetches at once.
 	DefaultPerHost = 2
-	// MaxDailyCap bounds a feed's daily cap: Threads allows 250 posts a day per account.
-	MaxDailyCap = 250
+	// MaxDailyCap bounds a feed's daily cap: no more than Threads allows an account a day.
+	MaxDailyCap = threads.MaxPosts
 	// MaxBackfill bounds how many existing items adding a feed may post.
 	MaxBackfill = 50
 	// SeenHorizon is how long seen items are remembered; SeenKeep how many of each feed's

@@ -15,15 +15,14 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// The moving-window limits Threads applies per account over 24 hours.
-var quotaLimits = []struct {
+// quotaGauges are the kinds of use the page shows against the configured limits.
+var quotaGauges = []struct {
 	Kind  storage.QuotaKind
 	Label string
-	Limit int
 }{
-	{storage.QuotaPosts, "posts", 250},
-	{storage.QuotaReplies, "replies", 1000},
-	{storage.QuotaDeletes, "deletions", 100},
+	{storage.QuotaPosts, "posts"},
+	{storage.QuotaReplies, "replies"},
+	{storage.QuotaDeletes, "deletions"},
 }
 
 const (
@@ -105,12 +104,13 @@ func (h *Handler) view(ctx context.Context) (pageView, error) {
 	for _, a := range accounts {
 		names[a.ID] = "@" + a.Username
 		av := accountView{Account: a}
-		for _, q := range quotaLimits {
+		for _, q := range quotaGauges {
 			n, oldest, err := s.QuotaWindow(ctx, a.ID, q.Kind, now.Add(-window))
 			if err != nil {
 				return v, err
 			}
-			g := gauge{Label: q.Label, Used: n, Limit: q.Limit, Percent: min(100, n*100/q.Limit)}
+			limit := h.opts.Limits.Of(q.Kind)
+			g := gauge{Label: q.Label, Used: n, Limit: limit, Percent: min(100, n*100/limit)}
 			if !oldest.IsZero() {
 				g.NextFree = oldest.Add(window)
 			}

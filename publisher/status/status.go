@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/config"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	Refresh time.Duration
 	// Wake, when set, is called after a retry so the publisher picks the post up at once.
 	Wake func()
+	// Limits are the quotas the publisher keeps (SPINDLE_QUOTA_*), which the gauges measure
+	// against; zero fields mean Meta's.
+	Limits publisher.Limits
 }
 
 // Handler serves the page and its actions.
@@ -77,6 +81,7 @@ func New(o Options) *Handler {
 	if o.Refresh == 0 {
 		o.Refresh = 30 * time.Second
 	}
+	o.Limits = o.Limits.OrMeta()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails
 	mac := hmac.New(sha256.New, key)

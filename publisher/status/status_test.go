@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/config"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/status"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
@@ -157,6 +158,24 @@ func TestAccess(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+}
+
+// TestPageShowsConfiguredLimits: an operator who lowered SPINDLE_QUOTA_* sees the gauges
+// measured against those limits, not Meta's, so a full gauge means the publisher waits.
+func TestPageShowsConfiguredLimits(t *testing.T) {
+	f := newFixture(t, status.Options{Password: config.NewSecret(password), Limits: publisher.Limits{Posts: 2, Replies: 40}})
+	resp, body := f.do(t, "GET", "/", password, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, want 200", resp.StatusCode)
+	}
+	for _, want := range []string{"posts: 2 of 2", "replies: 0 of 40", "deletions: 0 of 100"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "of 250") || strings.Contains(body, "of 1000") {
+		t.Error("page measures against Meta's limits, not the configured ones")
 	}
 }
 

@@ -55,11 +55,20 @@ type Quota struct {
 // Remaining is how many uses are left, never negative.
 func (q Quota) Remaining() int { return max(q.Total-q.Usage, 0) }
 
+// Meta's publishing limits per account over a moving 24 hours. They are declared here, once:
+// configuration uses them as defaults and refuses anything higher, and the publisher, the
+// status page and the chat quota view read the configured limits, never these numbers.
+const (
+	MaxPosts   = 250  // carousels count once
+	MaxReplies = 1000 // replies, in chains and to others
+	MaxDeletes = 100  // deletions
+)
+
 // Limits are the user's publishing quotas (threads_publishing_limit).
 type Limits struct {
-	Posts   Quota // 250 a day; carousels count once
-	Replies Quota // 1,000 a day; needs threads_manage_replies to read
-	Deletes Quota // 100 a day; needs threads_delete to read
+	Posts   Quota // MaxPosts a day; carousels count once
+	Replies Quota // MaxReplies a day; needs threads_manage_replies to read
+	Deletes Quota // MaxDeletes a day; needs threads_delete to read
 }
 
 // PublishingLimit reads the user's quotas. Reading the reply and delete
