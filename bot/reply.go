@@ -22,6 +22,10 @@ type Reply struct {
 	// Queued is the post a post or schedule command committed (empty otherwise), so a door can
 	// anchor the post's later results under its confirmation message.
 	Queued string
+
+	// Refused says the command did not do what was asked (a refusal, a usage error, a failure):
+	// the MCP door answers it as a tool error. Chat doors show Text either way.
+	Refused bool
 }
 
 // Row is one post in a list.
