@@ -63,6 +63,10 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbCancel, PostID: postID(a.ID)})
 		})
+	sdk.AddTool(s, &sdk.Tool{Name: "delete", Description: "Delete a post Spindle published from Threads (it counts against the account's deletion quota, 100 a day). A post not yet published is cancelled instead."},
+		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbDelete, PostID: postID(a.ID)})
+		})
 	sdk.AddTool(s, &sdk.Tool{Name: "quota", Description: "Show an account's use of its moving 24-hour Threads quotas (posts, replies, deletions) and when the next slot frees. Posts over quota wait; they do not fail."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbQuota, Account: account(a.Account)})

@@ -27,7 +27,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // mcpTools are the tools every transport must offer.
-var mcpTools = []string{"post", "schedule", "preview", "list_posts", "post_status", "cancel", "quota", "list_accounts"}
+var mcpTools = []string{"post", "schedule", "preview", "list_posts", "post_status", "cancel", "quota", "list_accounts", "delete"}
 
 // agent is an MCP client session with helpers that fail the test on transport errors.
 type agent struct {
@@ -232,6 +232,10 @@ func TestMCPAgainstTheSandboxDaemon(t *testing.T) {
 		if text, isErr, _ := a.call("cancel", map[string]any{"id": id}); !isErr || !strings.Contains(text, "already posted") {
 			t.Errorf("cancel a published post: error=%v %q", isErr, text)
 		}
+		if text, _ := a.ok("delete", map[string]any{"id": id}); !strings.Contains(text, "Deleting") {
+			t.Errorf("delete: %q", text)
+		}
+		a.waitStatus(id, "deleted")
 		if text, isErr, _ := a.call("schedule", map[string]any{"text": "x", "when": "yesterday at noon"}); !isErr || text == "" {
 			t.Errorf("schedule in the past: error=%v %q", isErr, text)
 		}
@@ -284,6 +288,10 @@ func TestMCPAgainstTheSandboxDaemon(t *testing.T) {
 			t.Errorf("cancel: %q", text)
 		}
 		a.waitStatus(later, "cancelled")
+		// The operator's stdio server runs no publisher, so it cannot delete; it says so.
+		if text, isErr, _ := a.call("delete", map[string]any{"id": id}); !isErr || !strings.Contains(text, "not available") {
+			t.Errorf("delete on stdio: error=%v %q", isErr, text)
+		}
 		if text, isErr, _ := a.call("post", map[string]any{"text": "x", "account": "nobody"}); !isErr || !strings.Contains(text, "@nobody") {
 			t.Errorf("post to an unknown account: error=%v %q", isErr, text)
 		}
