@@ -60,7 +60,7 @@ func NewServer(o Options, who Who) *sdk.Server {
 
 const instructions = `Spindle publishes to Meta Threads. Use preview to check a text before posting; ` +
 	`post queues it now, schedule at a time; post_status tells what became of a post (queued, posted with its ` +
-	`permalink, failed with the reason); cancel stops a post that has not gone out. list_accounts shows the ` +
+	`permalink, failed with the reason); cancel stops a post that has not gone out; delete removes a published one from Threads. list_accounts shows the ` +
 	`Threads accounts you may use; name one with "account" when there are several. Refusals come back as tool ` +
 	`errors saying what to do.`
 
