@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/spindle-threads/spindle/storage"
@@ -18,6 +19,9 @@ func (c *call) accounts(ctx context.Context) ([]Account, *Reply) {
 	if err != nil {
 		r := c.fail(ctx, err)
 		return nil, &r
+	}
+	if c.in.Only != 0 {
+		accs = slices.DeleteFunc(accs, func(a Account) bool { return a.ID != c.in.Only })
 	}
 	return accs, nil
 }

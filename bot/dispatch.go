@@ -25,6 +25,10 @@ type Incoming struct {
 	// Key, when set, makes post and schedule idempotent: the same Key from the same door
 	// answers the post it already queued (Telegram's update id, a Slack request signature).
 	Key string
+	// Only, when set, pins the command to that one account (a REST API token made with
+	// --account, used by the MCP door): the sender's other accounts are invisible to it, as they
+	// are to the REST API with the same token.
+	Only int64
 }
 
 // DispatcherOptions connect a Dispatcher to the rest of Spindle. Every dependency may be nil;
@@ -98,23 +102,52 @@ func (d *Dispatcher) Handle(ctx context.Context, in Incoming) (r Reply) {
 	if c.zone == nil {
 		c.zone = d.o.Zone
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			d.log.ErrorContext(ctx, "chat command panicked", slog.Any("panic", p),
-				slog.String("stack", string(debug.Stack())), slog.String("request_id", in.RequestID))
-			r = Reply{Text: "Something went wrong on Spindle's side and nothing was changed. Please try again; if it keeps happening, tell whoever runs this Spindle (request " + in.RequestID + ").", Private: true}
-		}
-	}()
+	defer c.recover(ctx, &r)
 	cmd, err := Parse(in.Text, d.now(), c.zone)
 	if err != nil {
 		var ue *UsageError
 		if errors.As(err, &ue) {
-			return Reply{Text: ue.Message(c.prefix), Private: true}
+			return Reply{Text: ue.Message(c.prefix), Private: true, Refused: true}
 		}
 		return c.fail(ctx, err)
 	}
 	c.cmd = cmd
 	return c.run(ctx)
+}
+
+// Run runs a command that arrives already structured (the MCP door's tools) exactly as Handle
+// runs a typed one once parsed: the same account choice, authorisation, preflight and
+// answers. Nothing in cmd is parsed again, so a text that starts with "--account" or looks like
+// a time stays text. Schedule needs cmd.At; ParseWhen reads a person's time expression.
+func (d *Dispatcher) Run(ctx context.Context, in Incoming, cmd Command) (r Reply) {
+	c := &call{d: d, in: in, cmd: cmd, zone: in.Zone, prefix: d.Prefix(in.Identity.Door)}
+	if c.zone == nil {
+		c.zone = d.o.Zone
+	}
+	defer c.recover(ctx, &r)
+	return c.run(ctx)
+}
+
+// Zone is where times are read and shown for a sender whose zone is unknown.
+func (d *Dispatcher) Zone() *time.Location { return d.o.Zone }
+
+// Now is the dispatcher's clock.
+func (d *Dispatcher) Now() time.Time { return d.now() }
+
+// Accounts lists the accounts in may use (pinned to in.Only when set): what the MCP door's
+// list_accounts shows. The error reply, if any, is a refusal a person can read.
+func (d *Dispatcher) Accounts(ctx context.Context, in Incoming) ([]Account, *Reply) {
+	c := &call{d: d, in: in, zone: d.o.Zone, prefix: d.Prefix(in.Identity.Door)}
+	return c.accounts(ctx)
+}
+
+// recover turns a panic in a verb into an apology, logged with its stack.
+func (c *call) recover(ctx context.Context, r *Reply) {
+	if p := recover(); p != nil {
+		c.d.log.ErrorContext(ctx, "chat command panicked", slog.Any("panic", p),
+			slog.String("stack", string(debug.Stack())), slog.String("request_id", c.in.RequestID))
+		*r = Reply{Text: "Something went wrong on Spindle's side and nothing was changed. Please try again; if it keeps happening, tell whoever runs this Spindle (request " + c.in.RequestID + ").", Private: true, Refused: true}
+	}
 }
 
 func (c *call) run(ctx context.Context) Reply {
@@ -161,7 +194,7 @@ func (c *call) run(ctx context.Context) Reply {
 
 // unavailable is the answer when a dependency is not wired.
 func (c *call) unavailable(what string) Reply {
-	return Reply{Text: fmt.Sprintf("%s is not available on this Spindle. Ask whoever runs it to enable it.", upperFirst(what)), Private: true}
+	return Reply{Text: fmt.Sprintf("%s is not available on this Spindle. Ask whoever runs it to enable it.", upperFirst(what)), Private: true, Refused: true}
 }
 
 // say is a plain public reply; sayf formats one.
@@ -171,7 +204,7 @@ func sayf(format string, args ...any) Reply { return Reply{Text: fmt.Sprintf(for
 
 // refuse is a private refusal.
 func refuse(format string, args ...any) Reply {
-	return Reply{Text: fmt.Sprintf(format, args...), Private: true}
+	return Reply{Text: fmt.Sprintf(format, args...), Private: true, Refused: true}
 }
 
 // fail turns a dependency's error into a reply: rule violations and public errors verbatim,

@@ -25,6 +25,10 @@ type Reply struct {
 	// Link is the one URL the reply is about (connect's linking page), which Text also holds,
 	// so a door can offer it as a button; LinkLabel is the button's words.
 	Link, LinkLabel string
+
+	// Refused says the command did not do what was asked (a refusal, a usage error, a failure):
+	// the MCP door answers it as a tool error. Chat doors show Text either way.
+	Refused bool
 }
 
 // Row is one post in a list.

@@ -107,7 +107,7 @@ func (a *app) build(ctx context.Context) error {
 	}})
 	a.routeHealth()
 	for _, wire := range []func(context.Context) error{
-		a.wireAccounts, a.wirePublisher, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireTelegram, a.wireStatus,
+		a.wireAccounts, a.wirePublisher, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireMCP, a.wireTelegram, a.wireStatus,
 	} {
 		if err := wire(ctx); err != nil {
 			return err
