@@ -18,11 +18,13 @@ import (
 // person `spindle post` and `spindle accounts` trust. The operator may post to every linked
 // account; results are not reported to a chat (door cli), so an agent reads them with
 // post_status.
-var operator = bot.Identity{Door: ingest.DoorCLI, User: "operator", Name: "operator"}
+func operator() bot.Identity {
+	return bot.Identity{Door: ingest.DoorCLI, User: "operator", Name: "operator"}
+}
 
 // runMCP is `spindle mcp`: an MCP server on stdin/stdout for a local agent (a desktop app
-// starts it as a child process). It works beside a running daemon, which publishes what it
-// queues at its next poll (SPINDLE_POLL_INTERVAL). Logs go to stderr; stdout is the protocol.
+// starts it as a child process). It works beside a running daemon, which notices what it
+// queues within a second (storage.WatchOthers). Logs go to stderr; stdout is the protocol.
 func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	fs, cf := env.flags("mcp", "spindle mcp")
 	if rest, err := parse(fs, args); err != nil {
@@ -46,7 +48,7 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 		Zone: cfg.Timezone, Logger: log,
 	})
 	s := mcpdoor.NewServer(mcpdoor.Options{Dispatcher: disp, Version: version, Logger: log},
-		mcpdoor.Fixed(bot.Incoming{Identity: operator, Origin: ingest.Origin{Door: ingest.DoorCLI}}))
+		mcpdoor.Fixed(bot.Incoming{Identity: operator(), Origin: ingest.Origin{Door: ingest.DoorCLI}}))
 	if err := s.Run(ctx, &sdk.StdioTransport{}); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("mcp: %w", err)
 	}
