@@ -12,7 +12,6 @@ package httperr
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -134,6 +133,3 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
-// is reports whether err matches target, for the table in shared.
-func is(err, target error) bool { return errors.Is(err, target) }

@@ -58,7 +58,7 @@ func shared(err error) (Problem, bool) {
 		p.Message = err.Error() // the wrapping words say which account, which post
 		return p, true
 	}
-	if is(err, storage.ErrNotFound) {
+	if errors.Is(err, storage.ErrNotFound) {
 		return Problem{Status: http.StatusNotFound, Code: CodeNotFound, Level: slog.LevelInfo, Message: err.Error()}, true
 	}
 	if c, ok := errors.AsType[*storage.KeyConflictError](err); ok {
