@@ -2,10 +2,10 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -128,8 +128,9 @@ type PublicError interface {
 }
 
 // ErrForbidden is what dependencies wrap when a person may not do what they asked; the
-// dispatcher answers with a refusal rather than an apology.
-var ErrForbidden = errors.New("bot: not allowed")
+// dispatcher answers with a refusal rather than an apology. It is httperr.ErrForbidden, the
+// value accounts.ErrForbidden also is, so one sentinel means "not allowed" everywhere.
+var ErrForbidden = httperr.ErrForbidden
 
 // publicMessage is a PublicError made here.
 type publicMessage struct{ msg string }

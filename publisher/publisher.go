@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -75,8 +77,9 @@ type API interface {
 }
 
 // ErrNeedsReconnect is what a TokenSource returns (wrapped) when an account has no usable
-// token: its posts wait until the account is linked again.
-var ErrNeedsReconnect = errors.New("the Threads account needs to be linked again")
+// token: its posts wait until the account is linked again. It is the one sentinel of that
+// meaning (accounts.ErrNeedsReconnect is this value), answered 409 needs_reconnect over HTTP.
+var ErrNeedsReconnect = httperr.New(http.StatusConflict, httperr.CodeNeedsReconnect, "the Threads account must be connected again")
 
 // TokenSource gives the access token of an account in clear, and stores a refreshed one. The
 // accounts package implements it over the sealed tokens in storage.

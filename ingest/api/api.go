@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
@@ -105,7 +106,7 @@ func New(o Options) *Handler {
 		mux.Handle(r.pattern, r.h)
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "there is no "+r.Method+" "+r.URL.Path+"; the API's routes are listed in the integration guide")
+		writeError(w, http.StatusNotFound, httperr.CodeNotFound, "there is no "+r.Method+" "+r.URL.Path+"; the API's routes are listed in the integration guide")
 	})
 	h.mux = o.Accounts.RequireToken(mux)
 	return h

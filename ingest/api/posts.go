@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
@@ -74,22 +75,22 @@ func (h *Handler) postJSON(p storage.Post, username string) postJSON {
 func decode(w http.ResponseWriter, r *http.Request, into *postRequest) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
-			writeError(w, http.StatusUnsupportedMediaType, "send the post as JSON with Content-Type: application/json")
+			writeError(w, http.StatusUnsupportedMediaType, httperr.CodeMediaType, "send the post as JSON with Content-Type: application/json")
 			return false
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is over %d KB; a post is 500 characters and a media URL", maxBody>>10))
+		writeError(w, http.StatusRequestEntityTooLarge, httperr.CodeTooLarge, fmt.Sprintf("the body is over %d KB; a post is 500 characters and a media URL", maxBody>>10))
 		return false
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "could not read the body: "+err.Error())
+		writeError(w, http.StatusBadRequest, httperr.CodeInvalid, "could not read the body: "+err.Error())
 		return false
 	}
 	if err := json.Unmarshal(body, into); err != nil {
-		writeError(w, http.StatusBadRequest, "the body is not the expected JSON ({\"text\": \"…\", \"mediaUrl\": \"…\"}): "+err.Error())
+		writeError(w, http.StatusBadRequest, httperr.CodeInvalid, "the body is not the expected JSON ({\"text\": \"…\", \"mediaUrl\": \"…\"}): "+err.Error())
 		return false
 	}
 	return true
@@ -181,7 +182,7 @@ func (h *Handler) createPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.ScheduledAt != "" {
-		writeError(w, http.StatusBadRequest, "scheduledAt belongs to POST /api/threads/post/schedule; this route posts now")
+		writeError(w, http.StatusBadRequest, httperr.CodeInvalid, "scheduledAt belongs to POST /api/threads/post/schedule; this route posts now")
 		return
 	}
 	h.enqueue(w, r, body, time.Time{}, http.StatusAccepted)
@@ -195,16 +196,16 @@ func (h *Handler) schedulePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if body.ScheduledAt == "" {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: "scheduledAt is required, as RFC 3339 (2025-12-01T12:00:00Z)", Field: "scheduledAt"})
+		writeJSON(w, http.StatusBadRequest, errorBody{Code: httperr.CodeInvalid, Error: "scheduledAt is required, as RFC 3339 (2025-12-01T12:00:00Z)", Field: "scheduledAt"})
 		return
 	}
 	at, err := time.Parse(time.RFC3339, body.ScheduledAt)
 	if err != nil {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: fmt.Sprintf("scheduledAt %q is not an RFC 3339 time such as 2025-12-01T12:00:00Z", body.ScheduledAt), Field: "scheduledAt"})
+		writeJSON(w, http.StatusBadRequest, errorBody{Code: httperr.CodeInvalid, Error: fmt.Sprintf("scheduledAt %q is not an RFC 3339 time such as 2025-12-01T12:00:00Z", body.ScheduledAt), Field: "scheduledAt"})
 		return
 	}
 	if !at.After(h.now()) {
-		writeJSON(w, http.StatusBadRequest, errorBody{Error: fmt.Sprintf("scheduledAt %s is in the past; pick a future time, or use POST /api/threads/post to post now", at.UTC().Format(time.RFC3339)), Field: "scheduledAt"})
+		writeJSON(w, http.StatusBadRequest, errorBody{Code: httperr.CodeInvalid, Error: fmt.Sprintf("scheduledAt %s is in the past; pick a future time, or use POST /api/threads/post to post now", at.UTC().Format(time.RFC3339)), Field: "scheduledAt"})
 		return
 	}
 	h.enqueue(w, r, body, at, http.StatusCreated)
@@ -343,15 +344,15 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.State != storage.StatePosted {
-		writeError(w, http.StatusConflict, fmt.Sprintf("post %s is %s, not published; cancel a queued post with DELETE /api/threads/post/schedule/%s", p.ID, p.State, p.ID))
+		writeError(w, http.StatusConflict, httperr.CodeWrongState, fmt.Sprintf("post %s is %s, not published; cancel a queued post with DELETE /api/threads/post/schedule/%s", p.ID, p.State, p.ID))
 		return
 	}
 	if p.Status() == storage.StatusDeleted {
-		writeError(w, http.StatusGone, fmt.Sprintf("post %s was already deleted from Threads at %s", p.ID, p.DeletedAt.UTC().Format(time.RFC3339)))
+		writeError(w, http.StatusGone, httperr.CodeGone, fmt.Sprintf("post %s was already deleted from Threads at %s", p.ID, p.DeletedAt.UTC().Format(time.RFC3339)))
 		return
 	}
 	if h.del == nil {
-		writeError(w, http.StatusNotImplemented, "deleting posts is not available in this Spindle")
+		writeError(w, http.StatusNotImplemented, httperr.CodeNotImplemented, "deleting posts is not available in this Spindle")
 		return
 	}
 	if err := h.del.Delete(r.Context(), p.ID); err != nil {

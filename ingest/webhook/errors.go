@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/spindle-threads/spindle/ingest/httperr"
 )
 
 // Errors the handler answers without needing more context.
@@ -52,68 +54,67 @@ func (e *ConflictError) Error() string {
 		"for post %s with a different request; nothing was queued: use a new key for a new post", e.PostID)
 }
 
-// problem is one error as answered: status, public JSON and how loudly to log it.
-type problem struct {
-	status int
-	msg    string
-	field  string
-	level  slog.Level
-}
-
-// classify is the one place typed errors become HTTP answers. Messages of the sentinel and
-// typed errors are written for the sender and never hold a secret; anything unrecognised is an
-// internal failure whose details go only to the log.
-func classify(err error) problem {
+// rules are the webhook door's own errors, tried before httperr's shared vocabulary: the one
+// mapper answers everything else, and anything unrecognised is an internal failure whose
+// details go only to the log. Messages here are written for the sender and never hold a secret.
+func rules(err error) (httperr.Problem, bool) {
+	info := func(status int, code, msg, field string) (httperr.Problem, bool) {
+		return httperr.Problem{Status: status, Code: code, Message: msg, Field: field, Level: slog.LevelInfo}, true
+	}
 	if e, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return problem{status: http.StatusRequestEntityTooLarge, level: slog.LevelInfo,
-			msg: fmt.Sprintf("body is over %d bytes; send the post, not the whole payload, or use a template source", e.Limit)}
+		return info(http.StatusRequestEntityTooLarge, httperr.CodeTooLarge,
+			fmt.Sprintf("body is over %d bytes; send the post, not the whole payload, or use a template source", e.Limit), "")
 	}
 	if ce, ok := errors.AsType[*configError](err); ok {
-		return problem{status: http.StatusInternalServerError, level: slog.LevelError,
-			msg: "the webhook source " + ce.source + " is misconfigured; ask the Spindle operator to check it with `spindle sources show`"}
-	}
-	if fe, ok := errors.AsType[*FieldError](err); ok && fe.TooLarge {
-		return problem{status: http.StatusRequestEntityTooLarge, level: slog.LevelInfo, msg: fe.Error(), field: fe.Field}
+		return httperr.Problem{Status: http.StatusInternalServerError, Code: httperr.CodeMisconfigured, Level: slog.LevelError,
+			Message: "the webhook source " + ce.source + " is misconfigured; ask the Spindle operator to check it with `spindle sources show`"}, true
 	}
 	if fe, ok := errors.AsType[*FieldError](err); ok {
-		return problem{status: http.StatusBadRequest, level: slog.LevelInfo, msg: fe.Error(), field: fe.Field}
+		if fe.TooLarge {
+			return info(http.StatusRequestEntityTooLarge, httperr.CodeTooLarge, fe.Error(), fe.Field)
+		}
+		return info(http.StatusBadRequest, httperr.CodeInvalid, fe.Error(), fe.Field)
 	}
 	if ce, ok := errors.AsType[*ConflictError](err); ok {
-		return problem{status: http.StatusConflict, level: slog.LevelWarn, msg: ce.Error(), field: "idempotency_key"}
+		return httperr.Problem{Status: http.StatusConflict, Code: httperr.CodeIdempotencyConflict, Level: slog.LevelWarn,
+			Message: ce.Error(), Field: "idempotency_key"}, true
 	}
 	if nf, ok := errors.AsType[*notFoundError](err); ok {
-		return problem{status: http.StatusNotFound, level: slog.LevelInfo, msg: nf.Error()}
+		return info(http.StatusNotFound, httperr.CodeNotFound, nf.Error(), "")
+	}
+	warn := func(msg string) (httperr.Problem, bool) {
+		return httperr.Problem{Status: http.StatusUnauthorized, Code: httperr.CodeBadSignature, Level: slog.LevelWarn, Message: msg}, true
 	}
 	switch {
 	case errors.Is(err, errMethod):
-		return problem{status: http.StatusMethodNotAllowed, level: slog.LevelInfo, msg: err.Error()}
+		return info(http.StatusMethodNotAllowed, httperr.CodeMethod, err.Error(), "")
 	case errors.Is(err, errContentType):
-		return problem{status: http.StatusUnsupportedMediaType, level: slog.LevelInfo, msg: err.Error()}
+		return info(http.StatusUnsupportedMediaType, httperr.CodeMediaType, err.Error(), "")
 	case errors.Is(err, ErrNoSecret):
-		return problem{status: http.StatusUnauthorized, level: slog.LevelError,
-			msg: "the signature cannot be checked: the source has no usable secret; ask the Spindle operator to rotate it"}
+		return httperr.Problem{Status: http.StatusUnauthorized, Code: httperr.CodeMisconfigured, Level: slog.LevelError,
+			Message: "the signature cannot be checked: the source has no usable secret; ask the Spindle operator to rotate it"}, true
 	case errors.Is(err, ErrStale):
-		return problem{status: http.StatusUnauthorized, level: slog.LevelWarn, msg: err.Error()}
+		return warn(err.Error())
 	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrBadSignature):
-		return problem{status: http.StatusUnauthorized, level: slog.LevelWarn,
-			msg: err.Error() + "; check the source's secret and signature scheme"}
+		return warn(err.Error() + "; check the source's secret and signature scheme")
 	}
-	return problem{status: http.StatusInternalServerError, level: slog.LevelError,
-		msg: "internal error; nothing was queued, try again later"}
+	return httperr.Problem{}, false
+}
+
+// classify is the door's answer to err: its own rules, then the shared vocabulary.
+func classify(err error) httperr.Problem {
+	p := httperr.Classify(err, rules)
+	if p.Code == httperr.CodeInternal {
+		p.Message = "internal error; nothing was queued, try again later"
+	}
+	return p
 }
 
 // writeError answers err and logs it. The log gets the full error chain (never a secret: no
 // error in this package carries one); the sender gets only the public message.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) problem {
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) httperr.Problem {
 	p := classify(err)
-	attrs := []slog.Attr{
-		slog.String("source", h.sourceName(r)), slog.Int("status", p.status), slog.String("error", err.Error()),
-	}
-	h.log.LogAttrs(r.Context(), p.level, "webhook rejected", attrs...)
-	body := map[string]string{"error": p.msg}
-	if p.field != "" {
-		body["field"] = p.field
-	}
-	writeJSON(w, p.status, body)
+	httperr.Log(r, h.log, p, err, "webhook rejected", slog.String("source", h.sourceName(r)))
+	httperr.Write(w, p)
 	return p
 }

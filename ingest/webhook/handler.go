@@ -3,7 +3,6 @@ package webhook
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/ingest/netguard"
 )
 
@@ -107,7 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p := h.writeError(w, r, err)
 		if h.record != nil && res.source != "" {
-			h.record.Record(Delivery{Source: res.source, At: h.now(), Status: p.status, Error: p.msg})
+			h.record.Record(Delivery{Source: res.source, At: h.now(), Status: p.Status, Error: p.Message})
 		}
 		return
 	}
@@ -274,9 +274,4 @@ func checkContentType(ct string) error {
 	return errContentType
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httperr.WriteJSON(w, status, v) }

@@ -62,8 +62,8 @@ func FuzzPresetDecision(f *testing.F) {
 		}
 		req, dec, err := h.build(context.Background(), src, hdr, body, Verified{DeliveryID: "d-1"})
 		if err != nil {
-			if p := classify(err); p.status != http.StatusBadRequest {
-				t.Fatalf("a payload made build fail with %d: %v", p.status, err)
+			if p := classify(err); p.Status != http.StatusBadRequest {
+				t.Fatalf("a payload made build fail with %d: %v", p.Status, err)
 			}
 			return
 		}

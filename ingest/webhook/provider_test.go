@@ -84,7 +84,7 @@ func TestProviderEvents(t *testing.T) {
 		{name: "template ignores a draft", source: "gh-tmpl", event: "release", fixture: "github-release-created-draft.json", code: 202,
 			answer: map[string]string{"status": "ignored", "reason": "release 0.0.1 is a draft"}},
 		{name: "template field missing from the payload", source: "gh-tmpl-push", event: "push", fixture: "github-push-branch.json", code: 400,
-			answer: map[string]string{"field": "template", "error": `template: "push" event: the payload has no .release.tag_name, which the source's template uses; ` +
+			answer: map[string]string{"code": "invalid", "field": "template", "error": `template: "push" event: the payload has no .release.tag_name, which the source's template uses; ` +
 				`nothing was posted (the operator can read an optional field with index, e.g. {{with index . "name"}})`}},
 		{name: "gitlab release posted", source: "gl-new", event: "Release Hook", fixture: "gitlab-release-create.json", code: 202,
 			answer: map[string]string{"status": "queued", "id": "", "status_url": ""},

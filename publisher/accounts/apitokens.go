@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -106,7 +107,8 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Caller, erro
 	}
 	id, err := s.IdentityByID(ctx, t.IdentityID)
 	if err != nil {
-		return Caller{}, err
+		// A token whose identity is missing is Spindle's failure: answered 500, not 404.
+		return Caller{}, fmt.Errorf("accounts: identity of API token %d: %w", t.ID, internalOnly{err})
 	}
 	if now := s.now(); now.Sub(t.LastUsedAt) >= touchEvery {
 		if err := s.db.TouchAPIToken(ctx, t.ID, now); err != nil {
@@ -135,14 +137,13 @@ func (s *Service) RequireToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
-			status := http.StatusUnauthorized
-			if !errors.Is(err, ErrTokenInvalid) && !errors.Is(err, ErrTokenRevoked) {
-				status = http.StatusInternalServerError
-				s.log.ErrorContext(r.Context(), "api authentication failed", slog.String("error", err.Error()))
-				err = errors.New("Spindle could not check the token; try again in a moment")
+			p := httperr.Classify(err)
+			if p.Code == httperr.CodeInternal {
+				p.Message = "Spindle could not check the token; try again in a moment"
 			}
+			httperr.Log(r, s.log, p, err, "api authentication refused")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="spindle"`)
-			writeJSON(w, status, map[string]string{"error": err.Error()})
+			httperr.Write(w, p)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithCaller(r.Context(), c)))

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -46,7 +47,7 @@ func (s *Service) handleCallback(w http.ResponseWriter, r *http.Request) {
 		if !errors.As(err, &f) {
 			f = &linkFailure{http.StatusInternalServerError, ReasonInternal, "Spindle could not finish connecting; nothing was stored. Try again in a moment."}
 		}
-		s.log.WarnContext(ctx, "oauth callback failed", slog.String("reason", f.reason), slog.String("error", err.Error()))
+		s.log.Log(ctx, httperr.LevelFor(f.status), "oauth callback failed", slog.String("reason", f.reason), slog.String("error", err.Error()))
 		if s.failure != "" {
 			http.Redirect(w, r, redirectWith(s.failure, url.Values{"reason": {f.reason}, "message": {f.message}}), http.StatusFound)
 			return

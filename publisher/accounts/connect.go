@@ -2,13 +2,13 @@ package accounts
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -60,18 +60,26 @@ func (s *Service) Handler() http.Handler {
 func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	jsonMode := r.URL.Query().Get("mode") == "json"
-	fail := func(status int, msg string) {
+	// fail answers err through httperr, the one vocabulary: a bad link or token in its own
+	// words, anything else (the database, say) as a 500 with internal's words and the detail
+	// only in the log.
+	fail := func(err error, internal string) {
+		p := httperr.Classify(err)
+		if p.Code == httperr.CodeInternal {
+			p.Message = internal
+		}
+		httperr.Log(r, s.log, p, err, "oauth start refused")
 		if jsonMode {
-			writeJSON(w, status, map[string]string{"error": msg})
+			httperr.Write(w, p)
 			return
 		}
-		s.page(w, status, "Could not start connecting Threads", msg, false)
+		s.page(w, p.Status, "Could not start connecting Threads", p.Message, false)
 	}
 	switch link := r.URL.Query().Get("link"); {
 	case link != "":
 		id, err := s.useLink(ctx, link)
 		if err != nil {
-			fail(http.StatusBadRequest, err.Error())
+			fail(err, "Spindle could not read its database; try the link again in a moment.")
 			return
 		}
 		cookie, binding := newBrowserBinding()
@@ -79,7 +87,7 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 		u := s.authorizeURL(id, binding)
 		s.log.InfoContext(ctx, "oauth started", slog.Int64("identity_id", id.ID), slog.String("door", id.Door))
 		if jsonMode {
-			writeJSON(w, http.StatusOK, map[string]string{"url": u})
+			httperr.WriteJSON(w, http.StatusOK, map[string]string{"url": u})
 			return
 		}
 		s.confirmPage(w, id, u)
@@ -87,45 +95,67 @@ func (s *Service) handleStart(w http.ResponseWriter, r *http.Request) {
 		c, err := s.Authenticate(ctx, r.Header.Get("Authorization"))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="spindle"`)
-			fail(http.StatusUnauthorized, err.Error())
+			fail(err, "Spindle could not check the token; try again in a moment.")
 			return
 		}
 		u, err := s.LinkFor(ctx, c.Identity)
 		if err != nil {
-			s.log.ErrorContext(ctx, "connect link for an API token failed", slog.String("error", err.Error()))
-			fail(http.StatusInternalServerError, "Spindle could not make a connect link; try again in a moment.")
+			fail(err, "Spindle could not make a connect link; try again in a moment.")
 			return
 		}
 		if jsonMode {
-			writeJSON(w, http.StatusOK, map[string]string{"url": u})
+			httperr.WriteJSON(w, http.StatusOK, map[string]string{"url": u})
 			return
 		}
 		http.Redirect(w, r, u, http.StatusFound)
 	default:
-		fail(http.StatusUnauthorized, "This address needs a connect link: send connect to the Spindle bot in Slack or Telegram and open the link it answers with (or call it with an API token in Authorization: Bearer).")
+		fail(errNeedsLink, "")
 	}
 }
 
-// useLink spends a connect link and returns its identity, or an error a person can act on.
+// errNeedsLink answers the start route opened with neither a connect link nor a token.
+var errNeedsLink = httperr.New(http.StatusUnauthorized, httperr.CodeUnauthorized,
+	"This address needs a connect link: send connect to the Spindle bot in Slack or Telegram and open the link it answers with (or call it with an API token in Authorization: Bearer).")
+
+// badLink is a connect link a person cannot use: answered 400 link_invalid in msg's words.
+func badLink(msg string) error {
+	return &httperr.Error{Status: http.StatusBadRequest, Code: CodeLinkInvalid, Message: msg}
+}
+
+// CodeLinkInvalid is the code of a connect link that is malformed, unknown, expired or spent.
+const CodeLinkInvalid = "link_invalid"
+
+// useLink spends a connect link and returns its identity, or an error a person can act on. A
+// database failure is returned as it is: the caller answers it 500 and logs the detail.
 func (s *Service) useLink(ctx context.Context, link string) (Identity, error) {
 	hash, err := parseLinkToken(link)
 	if err != nil {
-		return Identity{}, errors.New("This connect link is not valid (it may have been cut short when copied). Send connect in chat for a new one.")
+		return Identity{}, badLink("This connect link is not valid (it may have been cut short when copied). Send connect in chat for a new one.")
 	}
 	idID, err := s.db.UseLinkToken(ctx, hash)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return Identity{}, errors.New("This connect link is unknown or too old. Send connect in chat for a new one.")
+		return Identity{}, badLink("This connect link is unknown or too old. Send connect in chat for a new one.")
 	case errors.Is(err, storage.ErrExpired):
-		return Identity{}, fmt.Errorf("This connect link expired (links last %d minutes). Send connect in chat for a new one.", int(s.linkTTL.Minutes()))
+		return Identity{}, badLink(fmt.Sprintf("This connect link expired (links last %d minutes). Send connect in chat for a new one.", int(s.linkTTL.Minutes())))
 	case errors.Is(err, storage.ErrUsed):
-		return Identity{}, errors.New("This connect link was already used; each link works once. Send connect in chat for a new one.")
+		return Identity{}, badLink("This connect link was already used; each link works once. Send connect in chat for a new one.")
 	case err != nil:
-		s.log.ErrorContext(ctx, "connect link lookup failed", slog.String("error", err.Error()))
-		return Identity{}, errors.New("Spindle could not read its database; try the link again in a moment.")
+		return Identity{}, fmt.Errorf("accounts: spend connect link: %w", err)
 	}
-	return s.IdentityByID(ctx, idID)
+	id, err := s.IdentityByID(ctx, idID)
+	if err != nil {
+		// The link named an identity: not finding it is Spindle's failure, not the person's.
+		return Identity{}, fmt.Errorf("accounts: identity of a connect link: %w", internalOnly{err})
+	}
+	return id, nil
 }
+
+// internalOnly hides a storage sentinel (ErrNotFound) from the mapper, so a failure of
+// Spindle's own data is answered 500 rather than as the client's 404.
+type internalOnly struct{ err error }
+
+func (e internalOnly) Error() string { return e.err.Error() }
 
 // redirectWith appends params to a configured redirect URI.
 func redirectWith(base string, params url.Values) string {
@@ -139,11 +169,4 @@ func redirectWith(base string, params url.Values) string {
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

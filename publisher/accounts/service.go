@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -90,15 +93,18 @@ func New(o Options) *Service {
 	return s
 }
 
-// Errors callers match with errors.Is. Each is wrapped with a message saying what to do.
+// Errors callers match with errors.Is. Each is wrapped with a message saying what to do, and
+// each knows its HTTP answer (httperr). ErrForbidden and ErrNeedsReconnect are the one
+// sentinel of their meaning, declared in httperr and publisher, so the chat dispatcher and the
+// publisher recognise them without translation.
 var (
-	ErrForbidden        = errors.New("not allowed")
-	ErrNoAccount        = errors.New("no Threads account")
-	ErrAmbiguousAccount = errors.New("more than one Threads account")
-	ErrNotConnected     = errors.New("the Threads account is disconnected")
-	ErrNeedsReconnect   = errors.New("the Threads account must be connected again")
-	ErrTokenInvalid     = errors.New("invalid API token")
-	ErrTokenRevoked     = errors.New("revoked API token")
+	ErrForbidden        = httperr.ErrForbidden
+	ErrNoAccount        = httperr.New(http.StatusNotFound, httperr.CodeNoAccount, "no Threads account")
+	ErrAmbiguousAccount = httperr.New(http.StatusConflict, httperr.CodeAmbiguousAccount, "more than one Threads account")
+	ErrNotConnected     = httperr.New(http.StatusConflict, httperr.CodeNotConnected, "the Threads account is disconnected")
+	ErrNeedsReconnect   = publisher.ErrNeedsReconnect
+	ErrTokenInvalid     = httperr.New(http.StatusUnauthorized, httperr.CodeUnauthorized, "invalid API token")
+	ErrTokenRevoked     = httperr.New(http.StatusUnauthorized, httperr.CodeUnauthorized, "revoked API token")
 )
 
 // notify tells an identity something, logging (never returning) a failure.

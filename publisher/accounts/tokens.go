@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/httperr"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -94,7 +96,7 @@ func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account
 }
 
 // ErrTooYoung means a token was refreshed less than 24 hours ago; Threads would refuse.
-var ErrTooYoung = errors.New("token too young to refresh")
+var ErrTooYoung = httperr.New(http.StatusConflict, httperr.CodeTooYoung, "token too young to refresh")
 
 // RefreshDue refreshes every active account whose token expires within `within` (the guide
 // says 7 days) and is old enough to refresh. It returns how many were refreshed and the
