@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,28 +27,11 @@ const (
 )
 
 // clock is a settable clock safe for the handler's goroutines.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is a Slack door over real SQLite and a real dispatcher, served on loopback, talking to
 // the Slack stand-in. alice owns @acme.
 type env struct {
 	t     testing.TB
-	clock *clock
+	clock *storagetest.Clock
 	db    *storage.DB
 	slack *slacktest.Server
 	door  *Door
@@ -64,7 +46,7 @@ var alice = bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UALICE", Nam
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}}
+	e := &env{t: t, clock: storagetest.NewClock(time.Now().UTC().Truncate(time.Second))}
 	e.db = storagetest.Open(t, e.clock.Now)
 	e.acme = storagetest.Account(t, e.db, "acme")
 	accounts := &bottest.Accounts{DB: e.db}

@@ -55,7 +55,7 @@ func BenchmarkManagerPollDue1000Feeds(b *testing.B) {
 	}))
 	b.Cleanup(srv.Close)
 
-	clock := &syncClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(b, clock.Now)
 	acct := storagetest.Account(b, db, "bench")
 	ctx := context.Background()

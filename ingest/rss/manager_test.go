@@ -19,23 +19,6 @@ import (
 )
 
 // syncClock is a settable clock safe for the poll round's goroutines.
-type syncClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *syncClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *syncClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // noticeLog records feed notices as a chat door would receive them.
 type noticeLog struct {
 	mu  sync.Mutex
@@ -61,7 +44,7 @@ func (n *noticeLog) all() []notice {
 
 type managerBundle struct {
 	srv     *feedServer
-	clock   *syncClock
+	clock   *storagetest.Clock
 	db      *storage.DB
 	account storage.Account
 	notices *noticeLog
@@ -72,7 +55,7 @@ var slackChat = ChatRef{Door: "slack", Ref: json.RawMessage(`{"channel":"C42"}`)
 
 func setupManager(t *testing.T, tweak ...func(*ManagerOptions)) *managerBundle {
 	t.Helper()
-	b := &managerBundle{srv: newFeedServer(t), clock: &syncClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)},
+	b := &managerBundle{srv: newFeedServer(t), clock: storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)),
 		notices: &noticeLog{}}
 	b.db = storagetest.Open(t, b.clock.Now)
 	b.account = storagetest.Account(t, b.db, "alice")

@@ -5,6 +5,7 @@ package storagetest
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,14 +37,20 @@ func Account(t testing.TB, db *storage.DB, username string) storage.Account {
 	return a
 }
 
-// Clock is a settable clock for tests; its zero value starts at 2026-11-23 09:00 UTC.
-type Clock struct{ t time.Time }
+// Clock is a settable clock for tests, safe for concurrent use (a door's goroutines read it
+// while the test moves it); its zero value starts at 2026-11-23 09:00 UTC.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
 // NewClock returns a clock at t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
-// Now reads the clock. Clock is not safe for concurrent Set/Advance; tests move it between steps.
+// Now reads the clock.
 func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.t.IsZero() {
 		c.t = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	}
@@ -51,4 +58,9 @@ func (c *Clock) Now() time.Time {
 }
 
 // Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.t = c.Now().Add(d) }
+func (c *Clock) Advance(d time.Duration) {
+	now := c.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = now.Add(d)
+}

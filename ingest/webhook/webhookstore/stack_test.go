@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,30 +25,13 @@ import (
 )
 
 // clock is a concurrency-safe settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // stack is the webhook door as serve wires it: a gorilla/mux router over real HTTP, the
 // handler, the SQLite-backed sources with sealed secrets, the ingest service and the queue.
 type stack struct {
 	db    *storage.DB
 	store *webhookstore.Store
 	acct  storage.Account
-	clock *clock
+	clock *storagetest.Clock
 	srv   *httptest.Server
 	keys  *accounts.Keys
 	last  http.Header // the headers of the last answer post received
@@ -59,7 +41,7 @@ const publicURL = "https://spindle.example.com"
 
 func newStack(t testing.TB, opts ...func(*webhook.Options, *webhookstore.Options)) *stack {
 	t.Helper()
-	c := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	c := storagetest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 	db := storagetest.Open(t, c.Now)
 	key := make([]byte, 32)
 	rand.Read(key)
