@@ -71,21 +71,27 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 
 // replaceOriginal replaces the message whose button was pressed with the verb's answer.
 func (d *Door) replaceOriginal(ctx context.Context, responseURL, channel string, reply bot.Reply) {
+	d.replaceVia(ctx, responseURL, channel, "an interaction's answer",
+		slack.WebhookMessage{Text: escapeKeepMentions(reply.Text), ReplaceOriginal: true})
+}
+
+// replaceVia posts msg on a Slack response_url, paced per channel like every other post; what
+// names it in the log. A URL that is not Slack's is never called.
+func (d *Door) replaceVia(ctx context.Context, responseURL, channel, what string, msg slack.WebhookMessage) {
 	u, err := url.Parse(responseURL)
 	if err != nil || !d.allowURL(u) {
-		d.log.InfoContext(ctx, "slack interaction answered nowhere: its response_url is not Slack's")
+		d.log.InfoContext(ctx, "slack: "+what+" has nowhere to go: its response_url is not Slack's")
 		return
 	}
-	msg := slack.WebhookMessage{Text: escapeKeepMentions(reply.Text), ReplaceOriginal: true}
 	err = d.paced(ctx, channel, "response_url", func(ctx context.Context) error {
 		status, err := d.postJSON(ctx, responseURL, msg)
 		if err == nil && status != http.StatusOK {
-			d.log.InfoContext(ctx, "slack refused the interaction's answer", slog.Int("status", status))
+			d.log.InfoContext(ctx, "slack refused "+what, slog.Int("status", status))
 		}
 		return err
 	})
 	if err != nil {
-		d.log.InfoContext(ctx, "slack interaction's answer not delivered", slog.String("error", errText(err)))
+		d.log.InfoContext(ctx, "slack: "+what+" was not delivered", slog.String("error", errText(err)))
 	}
 }
 

@@ -2,9 +2,7 @@ package slack
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -31,11 +29,6 @@ func (d *Door) answerLater(w http.ResponseWriter, in bot.Incoming, c command) {
 	d.writeReply(w, bot.Reply{Private: true, Text: "⏳ Working on it: I am reading the feed, and will answer here in a moment."}, "")
 	d.background(laterBudget, func(ctx context.Context) {
 		reply := d.dispatch.Handle(ctx, in)
-		u, err := url.Parse(c.ResponseURL)
-		if err != nil || !d.allowURL(u) {
-			d.log.InfoContext(ctx, "slack: a slow command's answer has nowhere to go: its response_url is not Slack's")
-			return
-		}
 		// The answer spends one of the response_url's uses, counted like the results' uses.
 		if ok, err := d.store.ClaimResponseURL(ctx, c.ResponseURL, c.received, ResponseURLUses, ResponseURLTTL); err != nil || !ok {
 			d.log.InfoContext(ctx, "slack: a slow command's response_url is used up or expired; its answer is dropped")
@@ -43,15 +36,6 @@ func (d *Door) answerLater(w http.ResponseWriter, in bot.Incoming, c command) {
 		}
 		msg := render(reply)
 		msg.ResponseType, msg.ReplaceOriginal = slack.ResponseTypeEphemeral, true
-		err = d.paced(ctx, c.ChannelID, "response_url", func(ctx context.Context) error {
-			status, err := d.postJSON(ctx, c.ResponseURL, msg)
-			if err == nil && status != http.StatusOK {
-				d.log.InfoContext(ctx, "slack refused a slow command's answer", slog.Int("status", status))
-			}
-			return err
-		})
-		if err != nil {
-			d.log.InfoContext(ctx, "slack: a slow command's answer was not delivered", slog.String("error", errText(err)))
-		}
+		d.replaceVia(ctx, c.ResponseURL, c.ChannelID, "a slow command's answer", msg)
 	})
 }
