@@ -44,7 +44,7 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), ackBudget)
 	defer cancel()
 	in := d.incoming(ctx, cmd)
-	if slowVerb(cmd.Text) && cmd.ResponseURL != "" {
+	if slowVerb(cmd.Text) && d.slackURL(cmd.ResponseURL) {
 		d.answerLater(w, in, cmd)
 		return
 	}

@@ -78,12 +78,11 @@ func (d *Door) replaceOriginal(ctx context.Context, responseURL, channel string,
 // replaceVia posts msg on a Slack response_url, paced per channel like every other post; what
 // names it in the log. A URL that is not Slack's is never called.
 func (d *Door) replaceVia(ctx context.Context, responseURL, channel, what string, msg slack.WebhookMessage) {
-	u, err := url.Parse(responseURL)
-	if err != nil || !d.allowURL(u) {
+	if !d.slackURL(responseURL) {
 		d.log.InfoContext(ctx, "slack: "+what+" has nowhere to go: its response_url is not Slack's")
 		return
 	}
-	err = d.paced(ctx, channel, "response_url", func(ctx context.Context) error {
+	err := d.paced(ctx, channel, "response_url", func(ctx context.Context) error {
 		status, err := d.postJSON(ctx, responseURL, msg)
 		if err == nil && status != http.StatusOK {
 			d.log.InfoContext(ctx, "slack refused "+what, slog.Int("status", status))
@@ -93,6 +92,13 @@ func (d *Door) replaceVia(ctx context.Context, responseURL, channel, what string
 	if err != nil {
 		d.log.InfoContext(ctx, "slack: "+what+" was not delivered", slog.String("error", errText(err)))
 	}
+}
+
+// slackURL reports whether raw is a response_url Spindle may post to (Slack's own host, or
+// what AllowResponseURL allows).
+func (d *Door) slackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return raw != "" && err == nil && d.allowURL(u)
 }
 
 // withCancelButton adds a Cancel button under a schedule confirmation, for the post it queued.

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/bot/bottest"
+	"github.com/spindle-threads/spindle/bot/slack/slacktest"
 	"github.com/spindle-threads/spindle/ingest"
 )
 
@@ -55,5 +57,33 @@ func TestSlowFeedAddAnsweredLater(t *testing.T) {
 	m := e.replaced(1)
 	if !strings.Contains(m.Text, "Following") {
 		t.Fatalf("the later answer is %q, want the feed followed", m.Text)
+	}
+}
+
+// TestSlowVerbNeverAnswersAForeignURL: a feed add whose response_url is not Slack's (allowed
+// hosts only) is answered in the acknowledgement itself, as before, and the foreign URL is never
+// called: answering later is only for a URL Spindle may post to.
+func TestSlowVerbNeverAnswersAForeignURL(t *testing.T) {
+	e := newEnv(t)
+	called := make(chan struct{}, 1)
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case called <- struct{}{}:
+		default:
+		}
+	}))
+	t.Cleanup(foreign.Close)
+	// The env allows 127.0.0.1; "localhost" names the same server but is not an allowed host.
+	target := strings.Replace(foreign.URL, "127.0.0.1", "localhost", 1) + "/hook"
+	body := slacktest.Command{Team: "T1", Channel: "C1", User: "UALICE", UserName: "alice",
+		Text: "feed add https://blog.example.com/feed.xml", ResponseURL: target}.Form()
+	a := e.sendAs(e.srv, body, time.Now(), "")
+	if a.status != http.StatusOK || !strings.Contains(a.Text, "Following") {
+		t.Fatalf("ack %d %q, want the feed followed in the ack itself", a.status, a.Text)
+	}
+	select {
+	case <-called:
+		t.Fatal("the foreign response_url was called")
+	default:
 	}
 }

@@ -73,11 +73,7 @@ func (d *Door) Notify(ctx context.Context, e publisher.Event) error {
 // false, with no error, when the URL is gone (expired, used up, refused by Slack, or not a
 // Slack URL), so the caller falls back to chat.postMessage.
 func (d *Door) viaResponseURL(ctx context.Context, ref Ref, text, threadTS string) (bool, error) {
-	if ref.ResponseURL == "" {
-		return false, nil
-	}
-	u, err := url.Parse(ref.ResponseURL)
-	if err != nil || !d.allowURL(u) {
+	if !d.slackURL(ref.ResponseURL) {
 		return false, nil
 	}
 	ok, err := d.store.ClaimResponseURL(ctx, ref.ResponseURL, time.UnixMilli(ref.IssuedAt), ResponseURLUses, ResponseURLTTL)
