@@ -64,7 +64,7 @@ func (s *Service) CreateAPITokenWith(ctx context.Context, id Identity, o TokenOp
 	rand.Read(b)
 	plain := apiTokenPrefix + apiTokenEncoding.EncodeToString(b)
 	h := sha256.Sum256([]byte(plain))
-	t, err := s.db.CreateAPIToken(ctx, h[:], storage.APIToken{Prefix: plain[:len(apiTokenPrefix)+8],
+	t, err := s.apiTokens.CreateAPIToken(ctx, h[:], storage.APIToken{Prefix: plain[:len(apiTokenPrefix)+8],
 		IdentityID: id.ID, AccountID: o.AccountID, Name: o.Name})
 	if err != nil {
 		return "", storage.APIToken{}, fmt.Errorf("accounts: could not create the token, try again: %w", err)
@@ -95,7 +95,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Caller, erro
 	if err != nil {
 		return Caller{}, fmt.Errorf("this is not a Spindle API token (they start with spd_ and are 56 characters); check it was copied whole: %w", ErrTokenInvalid)
 	}
-	t, err := s.db.APITokenByHash(ctx, hash)
+	t, err := s.apiTokens.APITokenByHash(ctx, hash)
 	if errors.Is(err, storage.ErrNotFound) {
 		return Caller{}, fmt.Errorf("this API token is unknown to this Spindle; create a new one with the token command: %w", ErrTokenInvalid)
 	}
@@ -111,7 +111,7 @@ func (s *Service) Authenticate(ctx context.Context, header string) (Caller, erro
 		return Caller{}, fmt.Errorf("accounts: identity of API token %d: %w", t.ID, internalOnly{err})
 	}
 	if now := s.now(); now.Sub(t.LastUsedAt) >= touchEvery {
-		if err := s.db.TouchAPIToken(ctx, t.ID, now); err != nil {
+		if err := s.apiTokens.TouchAPIToken(ctx, t.ID, now); err != nil {
 			s.log.WarnContext(ctx, "could not record api token use", slog.Int64("token_id", t.ID), slog.String("error", err.Error()))
 		}
 	}
@@ -152,7 +152,7 @@ func (s *Service) RequireToken(next http.Handler) http.Handler {
 
 // APITokens lists id's tokens, newest first (every token when id.ID is 0: the operator).
 func (s *Service) APITokens(ctx context.Context, id Identity) ([]storage.APIToken, error) {
-	ts, err := s.db.APITokens(ctx, id.ID)
+	ts, err := s.apiTokens.APITokens(ctx, id.ID)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
@@ -162,14 +162,14 @@ func (s *Service) APITokens(ctx context.Context, id Identity) ([]storage.APIToke
 // RevokeAPIToken revokes token tokenID; id must be the identity it belongs to (id.ID 0 is
 // the operator, who may revoke any).
 func (s *Service) RevokeAPIToken(ctx context.Context, id Identity, tokenID int64) error {
-	t, err := s.db.APITokenByID(ctx, tokenID)
+	t, err := s.apiTokens.APITokenByID(ctx, tokenID)
 	if err != nil {
 		return fmt.Errorf("no API token %d: %w", tokenID, err)
 	}
 	if id.ID != 0 && t.IdentityID != id.ID {
 		return fmt.Errorf("API token %d is not yours to revoke: %w", tokenID, ErrForbidden)
 	}
-	if err := s.db.RevokeAPIToken(ctx, tokenID); err != nil {
+	if err := s.apiTokens.RevokeAPIToken(ctx, tokenID); err != nil {
 		return fmt.Errorf("API token %d is already revoked or gone: %w", tokenID, err)
 	}
 	return nil

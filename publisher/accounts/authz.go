@@ -15,7 +15,7 @@ func (s *Service) Role(ctx context.Context, id Identity, accountID int64) (stora
 	if id.ID == 0 {
 		return storage.RoleNone, nil
 	}
-	r, err := s.db.Role(ctx, id.ID, accountID)
+	r, err := s.access.Role(ctx, id.ID, accountID)
 	if err != nil {
 		return storage.RoleNone, fmt.Errorf("accounts: %w", err)
 	}
@@ -50,7 +50,7 @@ func (s *Service) CanManage(ctx context.Context, id Identity, accountID int64) e
 }
 
 func (s *Service) roleOn(ctx context.Context, id Identity, accountID int64) (storage.Account, storage.Role, error) {
-	a, err := s.db.Account(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return storage.Account{}, storage.RoleNone, fmt.Errorf("accounts: %w", err)
 	}
@@ -63,7 +63,7 @@ func (s *Service) AccountsFor(ctx context.Context, id Identity) ([]storage.Acces
 	if id.ID == 0 {
 		return nil, nil
 	}
-	acc, err := s.db.AccessFor(ctx, id.ID)
+	acc, err := s.access.AccessFor(ctx, id.ID)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
@@ -84,7 +84,7 @@ func (s *Service) DefaultAccount(ctx context.Context, id Identity) (storage.Acco
 // DefaultAmong is DefaultAccount for a caller that already read id's accounts with AccountsFor.
 func (s *Service) DefaultAmong(ctx context.Context, id Identity, acc []storage.Access) (storage.Account, error) {
 	if id.ID != 0 {
-		st, err := s.db.Identity(ctx, id.ID)
+		st, err := s.ids.Identity(ctx, id.ID)
 		if err != nil {
 			return storage.Account{}, fmt.Errorf("accounts: %w", err)
 		}
@@ -123,7 +123,7 @@ func (s *Service) ResolveAccount(ctx context.Context, id Identity, name string) 
 	if name == "" {
 		return s.DefaultAccount(ctx, id)
 	}
-	a, err := s.db.AccountByUsername(ctx, name)
+	a, err := s.accts.AccountByUsername(ctx, name)
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.Account{}, fmt.Errorf("no Threads account @%s is connected to Spindle: %w", name, storage.ErrNotFound)
 	}
@@ -142,7 +142,7 @@ func (s *Service) SetDefault(ctx context.Context, id Identity, name string) (sto
 	if err != nil {
 		return storage.Account{}, err
 	}
-	if err := s.db.SetDefaultAccount(ctx, id.ID, a.ID); err != nil {
+	if err := s.ids.SetDefaultAccount(ctx, id.ID, a.ID); err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: %w", err)
 	}
 	return a, nil
@@ -161,10 +161,10 @@ func (s *Service) Grant(ctx context.Context, owner Identity, accountID int64, gr
 	if g.ID == owner.ID {
 		return Identity{}, fmt.Errorf("you own this account already; grant it to someone else: %w", ErrForbidden)
 	}
-	if err := s.db.GrantAccess(ctx, accountID, g.ID, owner.ID); err != nil {
+	if err := s.access.GrantAccess(ctx, accountID, g.ID, owner.ID); err != nil {
 		return Identity{}, fmt.Errorf("accounts: %w", err)
 	}
-	if a, err := s.db.Account(ctx, accountID); err == nil {
+	if a, err := s.accts.Account(ctx, accountID); err == nil {
 		s.notify(ctx, g, fmt.Sprintf("%s gave you the right to post to Threads as @%s.", owner, a.Username))
 	}
 	return g, nil
@@ -181,15 +181,15 @@ func (s *Service) Revoke(ctx context.Context, owner Identity, accountID int64, g
 	if err != nil {
 		return fmt.Errorf("%s has no access to revoke: %w", grantee, err)
 	}
-	if err := s.db.RevokeAccess(ctx, accountID, g.ID); err != nil {
+	if err := s.access.RevokeAccess(ctx, accountID, g.ID); err != nil {
 		return fmt.Errorf("%s has no access to revoke: %w", g, err)
 	}
-	if st, err := s.db.Identity(ctx, g.ID); err == nil && st.DefaultAccountID == accountID {
-		_ = s.db.SetDefaultAccount(ctx, g.ID, 0)
+	if st, err := s.ids.Identity(ctx, g.ID); err == nil && st.DefaultAccountID == accountID {
+		_ = s.ids.SetDefaultAccount(ctx, g.ID, 0)
 	}
 	// What the grantee set up stops with their right: a feed or webhook of theirs would
 	// otherwise keep posting as the account.
-	if a, err := s.db.Account(ctx, accountID); err == nil {
+	if a, err := s.accts.Account(ctx, accountID); err == nil {
 		paused := s.pauseAddedBy(ctx, accountID, g.ID, fmt.Sprintf("paused: %s no longer has access to @%s", g, a.Username))
 		if paused.Len() > 0 {
 			s.notify(ctx, owner, fmt.Sprintf("%s can no longer post to @%s.%s", g, a.Username, pausedSentence(paused)))
@@ -200,7 +200,7 @@ func (s *Service) Revoke(ctx context.Context, owner Identity, accountID int64, g
 
 // Grants lists the identities granted posting rights on accountID.
 func (s *Service) Grants(ctx context.Context, accountID int64) ([]Identity, error) {
-	gs, err := s.db.Grants(ctx, accountID)
+	gs, err := s.access.Grants(ctx, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
@@ -213,7 +213,7 @@ func (s *Service) Grants(ctx context.Context, accountID int64) ([]Identity, erro
 
 // Owner returns the identity owning accountID; the error wraps storage.ErrNotFound if none.
 func (s *Service) Owner(ctx context.Context, accountID int64) (Identity, error) {
-	o, err := s.db.AccountOwner(ctx, accountID)
+	o, err := s.access.AccountOwner(ctx, accountID)
 	if err != nil {
 		return Identity{}, fmt.Errorf("accounts: %w", err)
 	}

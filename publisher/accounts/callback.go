@@ -87,7 +87,7 @@ func (s *Service) complete(ctx context.Context, r *http.Request) (storage.Accoun
 	if !boundToBrowser(r, st) {
 		return s.fail(http.StatusForbidden, ReasonOtherBrowser, "This sign-in was started in another browser, so nothing was linked. If you did not ask to connect a Threads account, someone may have sent you their link: just close this tab. Otherwise send connect in chat and open the new link in this browser.")
 	}
-	if err := s.db.UseOAuthState(ctx, st.Nonce[:], st.Expires); errors.Is(err, storage.ErrUsed) {
+	if err := s.links.UseOAuthState(ctx, st.Nonce[:], st.Expires); errors.Is(err, storage.ErrUsed) {
 		return s.fail(http.StatusBadRequest, ReasonStateUsed, "Invalid or expired OAuth state: this sign-in was already completed or attempted (the page may have been reloaded). Send connect in chat if the account is not connected.")
 	} else if err != nil {
 		return storage.Account{}, Identity{}, err
@@ -135,8 +135,8 @@ func (s *Service) complete(ctx context.Context, r *http.Request) (storage.Accoun
 	if err != nil {
 		return storage.Account{}, Identity{}, err
 	}
-	if cur, err := s.db.Identity(ctx, id.ID); err == nil && cur.DefaultAccountID == 0 {
-		_ = s.db.SetDefaultAccount(ctx, id.ID, acct.ID)
+	if cur, err := s.ids.Identity(ctx, id.ID); err == nil && cur.DefaultAccountID == 0 {
+		_ = s.ids.SetDefaultAccount(ctx, id.ID, acct.ID)
 	}
 	return acct, id, nil
 }

@@ -26,7 +26,7 @@ func (s *Service) LinkFor(ctx context.Context, id Identity) (string, error) {
 		return "", fmt.Errorf("accounts: LinkFor needs an identity from Identify")
 	}
 	token, hash := newLinkToken()
-	if err := s.db.CreateLinkToken(ctx, hash, id.ID, s.now().Add(s.linkTTL)); err != nil {
+	if err := s.links.CreateLinkToken(ctx, hash, id.ID, s.now().Add(s.linkTTL)); err != nil {
 		return "", fmt.Errorf("accounts: could not make a connect link, try again: %w", err)
 	}
 	return s.public + StartPath + "?link=" + token, nil
@@ -132,7 +132,7 @@ func (s *Service) useLink(ctx context.Context, link string) (Identity, error) {
 	if err != nil {
 		return Identity{}, badLink("This connect link is not valid (it may have been cut short when copied). Send connect in chat for a new one.")
 	}
-	idID, err := s.db.UseLinkToken(ctx, hash)
+	idID, err := s.links.UseLinkToken(ctx, hash)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		return Identity{}, badLink("This connect link is unknown or too old. Send connect in chat for a new one.")

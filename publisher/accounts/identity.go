@@ -81,7 +81,7 @@ func (s *Service) Identify(ctx context.Context, id Identity) (Identity, error) {
 	if !validDoor(id.Door) || id.User == "" {
 		return Identity{}, fmt.Errorf("accounts: identify: door %q user %q: the door must be slack, telegram or api and the user set", id.Door, id.User)
 	}
-	st, err := s.db.UpsertIdentity(ctx, storage.Identity{Door: id.Door, Team: id.Team, User: id.User,
+	st, err := s.ids.UpsertIdentity(ctx, storage.Identity{Door: id.Door, Team: id.Team, User: id.User,
 		Name: id.Name, ChatRef: id.ChatRef})
 	if err != nil {
 		return Identity{}, fmt.Errorf("accounts: identify: %w", err)
@@ -91,7 +91,7 @@ func (s *Service) Identify(ctx context.Context, id Identity) (Identity, error) {
 
 // IdentityByID reads an identity.
 func (s *Service) IdentityByID(ctx context.Context, id int64) (Identity, error) {
-	st, err := s.db.Identity(ctx, id)
+	st, err := s.ids.Identity(ctx, id)
 	if err != nil {
 		return Identity{}, fmt.Errorf("accounts: %w", err)
 	}
@@ -100,7 +100,7 @@ func (s *Service) IdentityByID(ctx context.Context, id int64) (Identity, error) 
 
 // LookupIdentity finds an identity that exists already by its key, without creating it.
 func (s *Service) LookupIdentity(ctx context.Context, id Identity) (Identity, error) {
-	st, err := s.db.IdentityByKey(ctx, id.Door, id.Team, id.User)
+	st, err := s.ids.IdentityByKey(ctx, id.Door, id.Team, id.User)
 	if errors.Is(err, storage.ErrNotFound) {
 		return Identity{}, fmt.Errorf("accounts: nobody known as %s: %w", id.Key(), storage.ErrNotFound)
 	}

@@ -40,7 +40,7 @@ const (
 
 // Options configure a Service. DB, Threads and Keys are required.
 type Options struct {
-	DB      *storage.DB
+	DB      Store // *storage.DB
 	Threads Threads
 	Keys    *Keys
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of connect links.
@@ -61,7 +61,14 @@ type Options struct {
 
 // Service links identities to Threads accounts and answers who may do what.
 type Service struct {
-	db       *storage.DB
+	// The storage, one small interface per concern (store.go), all from Options.DB.
+	ids        IdentityStore
+	accts      AccountStore
+	access     AccessStore
+	links      LinkStore
+	apiTokens  APITokenStore
+	dependents DependentStore
+
 	threads  Threads
 	keys     *Keys
 	public   string
@@ -80,8 +87,8 @@ func New(o Options) *Service {
 	if o.DB == nil || o.Threads == nil || o.Keys == nil {
 		panic("accounts: New needs DB, Threads and Keys")
 	}
-	s := &Service{db: o.DB, threads: o.Threads, keys: o.Keys, public: strings.TrimSuffix(o.PublicURL, "/"),
-		success: o.SuccessRedirectURI, failure: o.FailureRedirectURI, notifier: o.Notifier,
+	s := &Service{ids: o.DB, accts: o.DB, access: o.DB, links: o.DB, apiTokens: o.DB, dependents: o.DB,
+		threads: o.Threads, keys: o.Keys, public: strings.TrimSuffix(o.PublicURL, "/"), success: o.SuccessRedirectURI, failure: o.FailureRedirectURI, notifier: o.Notifier,
 		now: o.Now, log: o.Logger, linkTTL: cmp.Or(o.LinkTTL, DefaultLinkTTL), stateTTL: cmp.Or(o.StateTTL, DefaultStateTTL),
 		notice: o.PostNotice}
 	if s.now == nil {
@@ -120,7 +127,7 @@ func (s *Service) notify(ctx context.Context, id Identity, text string) {
 
 // notifyOwner tells the owner of an account, if it has one.
 func (s *Service) notifyOwner(ctx context.Context, accountID int64, text string) {
-	owner, err := s.db.AccountOwner(ctx, accountID)
+	owner, err := s.access.AccountOwner(ctx, accountID)
 	if err != nil {
 		if !errors.Is(err, storage.ErrNotFound) {
 			s.log.WarnContext(ctx, "could not find account owner", slog.Int64("account_id", accountID), slog.String("error", err.Error()))

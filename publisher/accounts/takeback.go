@@ -22,7 +22,7 @@ func (s *Service) link(ctx context.Context, a storage.Account, id Identity) (sto
 		now := s.now()
 		o.Notice = func(p storage.Post) storage.OutboxEvent { return s.notice(p, reason, now) }
 	}
-	acct, t, err := s.db.LinkAccountWith(ctx, a, id.ID, o)
+	acct, t, err := s.accts.LinkAccountWith(ctx, a, id.ID, o)
 	if err != nil || t.PreviousOwner == 0 {
 		return acct, err
 	}
@@ -42,7 +42,7 @@ func (s *Service) link(ctx context.Context, a storage.Account, id Identity) (sto
 // pauseAddedBy pauses what identityID added to accountID, logging a failure: the access is
 // already taken back, and the pause must not undo that.
 func (s *Service) pauseAddedBy(ctx context.Context, accountID, identityID int64, reason string) storage.Paused {
-	p, err := s.db.PauseAddedBy(ctx, accountID, identityID, reason)
+	p, err := s.dependents.PauseAddedBy(ctx, accountID, identityID, reason)
 	if err != nil {
 		s.log.ErrorContext(ctx, "could not pause feeds and webhooks", slog.Int64("account_id", accountID),
 			slog.Int64("identity_id", identityID), slog.String("error", err.Error()))

@@ -19,7 +19,7 @@ import (
 // secret key, marks the account for reconnecting and fails with ErrNeedsReconnect (and
 // ErrWrongKey). The token is never logged.
 func (s *Service) Token(ctx context.Context, accountID int64) (token, threadsUserID string, err error) {
-	a, err := s.db.Account(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return "", "", fmt.Errorf("accounts: %w", err)
 	}
@@ -45,14 +45,14 @@ func (s *Service) Token(ctx context.Context, accountID int64) (token, threadsUse
 // Threads, unreadable) and tells its owner, once: queued posts wait until it is connected
 // again. reason is for a person and must not contain a secret.
 func (s *Service) MarkNeedsReconnect(ctx context.Context, accountID int64, reason string) error {
-	a, err := s.db.Account(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
 	if a.Status != storage.AccountActive {
 		return nil
 	}
-	if err := s.db.SetAccountStatus(ctx, accountID, storage.AccountNeedsReconnect); err != nil {
+	if err := s.accts.SetAccountStatus(ctx, accountID, storage.AccountNeedsReconnect); err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
 	s.log.WarnContext(ctx, "threads account needs reconnecting", slog.Int64("account_id", accountID),
@@ -69,7 +69,7 @@ func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account
 	if err != nil {
 		return storage.Account{}, err
 	}
-	a, err := s.db.Account(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: %w", err)
 	}
@@ -88,11 +88,11 @@ func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account
 	if ttl <= 0 {
 		ttl = 60 * 24 * time.Hour
 	}
-	if err := s.db.UpdateAccountToken(ctx, accountID, s.keys.Seal(nt.AccessToken, uid), s.now().Add(ttl)); err != nil {
+	if err := s.accts.UpdateAccountToken(ctx, accountID, s.keys.Seal(nt.AccessToken, uid), s.now().Add(ttl)); err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: @%s: %w", a.Username, err)
 	}
 	s.log.InfoContext(ctx, "threads token refreshed", slog.Int64("account_id", accountID), slog.String("username", a.Username))
-	return s.db.Account(ctx, accountID)
+	return s.accts.Account(ctx, accountID)
 }
 
 // ErrTooYoung means a token was refreshed less than 24 hours ago; Threads would refuse.
@@ -102,7 +102,7 @@ var ErrTooYoung = httperr.New(http.StatusConflict, httperr.CodeTooYoung, "token 
 // says 7 days) and is old enough to refresh. It returns how many were refreshed and the
 // failures joined; one account's failure does not stop the others.
 func (s *Service) RefreshDue(ctx context.Context, within time.Duration) (int, error) {
-	due, err := s.db.AccountsExpiringBefore(ctx, s.now().Add(within))
+	due, err := s.accts.AccountsExpiringBefore(ctx, s.now().Add(within))
 	if err != nil {
 		return 0, fmt.Errorf("accounts: %w", err)
 	}
@@ -152,14 +152,14 @@ func (s *Service) Disconnect(ctx context.Context, id Identity, accountID int64) 
 // so a reconnect by the owner picks up where it left off; another identity may then connect
 // the same Threads account and become its owner, which drops the old owner's grants.
 func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by string) (storage.Account, error) {
-	a, err := s.db.Account(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: %w", err)
 	}
-	if err := s.db.SetAccountStatus(ctx, accountID, storage.AccountDisconnected); err != nil {
+	if err := s.accts.SetAccountStatus(ctx, accountID, storage.AccountDisconnected); err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: %w", err)
 	}
-	queued, err := s.db.List(ctx, storage.ListFilter{AccountID: accountID, States: []storage.State{storage.StateQueued}, Limit: 1000})
+	queued, err := s.dependents.List(ctx, storage.ListFilter{AccountID: accountID, States: []storage.State{storage.StateQueued}, Limit: 1000})
 	if err != nil {
 		s.log.WarnContext(ctx, "could not count held posts", slog.String("error", err.Error()))
 	}
@@ -175,22 +175,22 @@ func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by str
 	}
 	// The owner's own feeds and webhooks stop with the account; resume them after connecting
 	// again. If someone else connects it instead, the held posts are cancelled (link).
-	if owner, err := s.db.AccountOwner(ctx, accountID); err == nil {
+	if owner, err := s.access.AccountOwner(ctx, accountID); err == nil {
 		msg += pausedSentence(s.pauseAddedBy(ctx, accountID, owner.ID, fmt.Sprintf("paused: @%s was disconnected", a.Username)))
 	}
 	s.notifyOwner(ctx, accountID, msg)
-	return s.db.Account(ctx, accountID)
+	return s.accts.Account(ctx, accountID)
 }
 
 // SaveRefreshed seals and stores a token a refresh obtained elsewhere (the publisher's refresh
 // job), with its expiry, and marks the account active. A disconnected account is left alone:
 // the error wraps storage.ErrNotFound.
 func (s *Service) SaveRefreshed(ctx context.Context, accountID int64, token string, expiresAt time.Time) error {
-	a, err := s.db.Account(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	if err := s.db.UpdateAccountToken(ctx, accountID, s.keys.Seal(token, a.ThreadsUserID), expiresAt); err != nil {
+	if err := s.accts.UpdateAccountToken(ctx, accountID, s.keys.Seal(token, a.ThreadsUserID), expiresAt); err != nil {
 		return fmt.Errorf("accounts: @%s: %w", a.Username, err)
 	}
 	return nil
