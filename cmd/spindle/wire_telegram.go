@@ -3,16 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	linking "github.com/spindle-threads/spindle/publisher/accounts"
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
 
-	"github.com/spindle-threads/spindle/bot"
+	linking "github.com/spindle-threads/spindle/publisher/accounts"
+
 	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
-	"github.com/spindle-threads/spindle/storage"
 )
 
 // telegramParts holds what the telegram subsystem built that others need.
@@ -33,12 +32,6 @@ func (a *app) wireTelegram(ctx context.Context) error {
 		return nil
 	}
 	log := a.log.With(slog.String("door", "telegram"))
-	accounts := telegramAccounts{db: a.db}
-	disp := a.dispatcher
-	if disp == nil { // wireSlack always builds it; this keeps the door usable if that changes
-		disp = bot.NewDispatcher(bot.DispatcherOptions{Ingest: a.ingest, Accounts: accounts, Queue: a.db, Zones: a.db,
-			Zone: a.cfg.Timezone, Logger: log})
-	}
 	door, err := telegram.New(ctx, telegram.Options{
 		Token:         a.cfg.Telegram.BotToken.Reveal(),
 		APIURL:        a.cfg.Telegram.APIURL,
@@ -46,8 +39,8 @@ func (a *app) wireTelegram(ctx context.Context) error {
 		AllowedUsers:  a.cfg.Telegram.AllowedUsers,
 		PublicURL:     a.cfg.PublicURL,
 		MediaDir:      filepath.Join(a.cfg.DataDir, "media"),
-		Dispatcher:    disp,
-		Accounts:      accounts,
+		Dispatcher:    a.dispatcher,
+		Accounts:      chatAccounts{svc: a.accounts},
 		Ingest:        a.ingest,
 		Store:         a.db,
 		Zone:          a.cfg.Timezone,
@@ -93,51 +86,4 @@ func (a *app) wireTelegram(ctx context.Context) error {
 		return nil
 	})
 	return nil
-}
-
-// telegramAccounts answers which accounts a Telegram user may post to, from the identities and
-// grants in storage. Linking, granting and tokens belong to the accounts subsystem; until its
-// adapter is shared they answer that the feature is not wired here.
-type telegramAccounts struct{ db *storage.DB }
-
-func (t telegramAccounts) AccountsFor(ctx context.Context, who bot.Identity) ([]bot.Account, error) {
-	id, err := t.db.IdentityByKey(ctx, string(who.Door), who.Team, who.User)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	access, err := t.db.AccessFor(ctx, id.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]bot.Account, 0, len(access))
-	for _, x := range access {
-		out = append(out, bot.Account{ID: x.Account.ID, Username: x.Account.Username, Owner: x.Role == storage.RoleOwner,
-			Default: x.Account.ID == id.DefaultAccountID, Status: string(x.Account.Status)})
-	}
-	return out, nil
-}
-
-var errTelegramUnwired = bot.Public("That is not available from Telegram on this Spindle yet; ask whoever runs it.")
-
-func (telegramAccounts) LinkFor(context.Context, bot.Identity) (string, error) {
-	return "", errTelegramUnwired
-}
-
-func (telegramAccounts) Grant(context.Context, bot.Identity, int64, bot.Identity) error {
-	return errTelegramUnwired
-}
-
-func (telegramAccounts) Revoke(context.Context, bot.Identity, int64, bot.Identity) error {
-	return errTelegramUnwired
-}
-
-func (telegramAccounts) Disconnect(context.Context, bot.Identity, int64) error {
-	return errTelegramUnwired
-}
-
-func (telegramAccounts) CreateAPIToken(context.Context, bot.Identity) (string, error) {
-	return "", errTelegramUnwired
 }
