@@ -20,7 +20,7 @@ const (
 	EventWaitingReconnect EventKind = "waiting_reconnect" // the account's token expired or was revoked
 	EventDeleted          EventKind = "deleted"           // a published post was deleted on request
 	// EventNeedsReconnect is about an account, not a post (PostID and Door empty): its token
-	// could not be refreshed. It goes to Options.Notifiers[""], the owner's channel.
+	// could not be refreshed. It goes to the Notifier of door "" (Options.Doors or Notifiers), the owner's channel.
 	EventNeedsReconnect EventKind = "needs_reconnect"
 	// EventTokenExpiring is about an account too: its token could not be refreshed and stops
 	// working at Until; the owner should link it again before then.

@@ -131,7 +131,7 @@ func orMissing(err error) error {
 // Lane that panics leaves the event in its door's lane.
 func (p *Publisher) laneOf(e Event) (key string) {
 	key = e.Door
-	l, ok := p.opts.Notifiers[e.Door].(Laner)
+	l, ok := p.opts.Doors.Notifier(e.Door).(Laner)
 	if !ok {
 		return key
 	}
@@ -163,7 +163,7 @@ func (p *Publisher) deliver(d delivery) {
 }
 
 func (p *Publisher) deliverOne(ctx context.Context, it storage.OutboxItem, e Event) {
-	n := p.opts.Notifiers[it.Door]
+	n := p.opts.Doors.Notifier(it.Door)
 	if n == nil {
 		// Nobody to tell (a door without a reply channel, such as the command line).
 		if err := p.store.OutboxDelivered(ctx, it.ID); err != nil {

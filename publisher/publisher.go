@@ -152,6 +152,10 @@ type Options struct {
 	// Notifiers[""] receives account-level events (EventNeedsReconnect) that belong to no post.
 	// An event for a door without a notifier is marked delivered and dropped.
 	Notifiers map[string]Notifier
+	// Doors, when set, is asked for a door's Notifier each time an event is delivered, in
+	// place of Notifiers: a daemon builds its publisher before its doors (which need the
+	// publisher), and registers them after.
+	Doors Doors
 
 	Workers      int           // posts published at once, one per account [8]
 	PollInterval time.Duration // the drain job's interval [5 s]
@@ -183,6 +187,17 @@ type Options struct {
 	Deliveries DeliveryObserver
 }
 
+// Doors finds the Notifier of a door ("" for account-level events); nil when the door has
+// none, so its events are marked delivered and dropped.
+type Doors interface {
+	Notifier(door string) Notifier
+}
+
+// notifierMap is Options.Notifiers as Doors.
+type notifierMap map[string]Notifier
+
+func (m notifierMap) Notifier(door string) Notifier { return m[door] }
+
 // Publisher drains the queue to Threads. It is safe for concurrent use.
 type Publisher struct {
 	opts  Options
@@ -212,6 +227,9 @@ type Publisher struct {
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.
 func New(o Options) *Publisher {
 	o.Workers = cmp.Or(o.Workers, 8)
+	if o.Doors == nil {
+		o.Doors = notifierMap(o.Notifiers)
+	}
 	o.PollInterval = cmp.Or(o.PollInterval, 5*time.Second)
 	o.LeaseTTL = cmp.Or(o.LeaseTTL, 2*time.Minute)
 	o.Limits = o.Limits.OrMeta()

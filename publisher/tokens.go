@@ -105,7 +105,7 @@ func (p *Publisher) warnExpiring(ctx context.Context, a storage.Account, why str
 	return nil
 }
 
-// needsReconnect marks the account and tells its owner (Notifiers[""]) once.
+// needsReconnect marks the account and tells its owner (the Notifier of door "") once.
 func (p *Publisher) needsReconnect(ctx context.Context, a storage.Account, why string) error {
 	now := p.now()
 	ev := Event{Kind: EventNeedsReconnect, AccountID: a.ID, At: now,

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/bot/telegram"
+	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
 )
 
@@ -20,9 +22,9 @@ func (d telegramLike) Health() telegram.Health                     { return d.h 
 // publisher.HealthBook.
 func TestDoorReportsReadTelegramsOwnHealth(t *testing.T) {
 	failed := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-	a := &app{}
-	a.telegramNotifier = telegramLike{telegram.Health{Receiving: false,
-		DoorHealth: publisher.DoorHealth{LastError: "setWebhook: Telegram answered 502", LastErrorAt: failed}}}
+	a := &app{doors: newDoors(slog.New(slog.DiscardHandler))}
+	a.doors.register(ingest.DoorTelegram, doorOffer{results: telegramLike{telegram.Health{Receiving: false,
+		DoorHealth: publisher.DoorHealth{LastError: "setWebhook: Telegram answered 502", LastErrorAt: failed}}}})
 	rep := a.doorReports()["telegram"]
 	if !rep.Enabled || rep.Door == nil || rep.Door.LastError != "setWebhook: Telegram answered 502" || rep.Receiving == nil || *rep.Receiving {
 		t.Fatalf("telegram report %+v, want enabled, not receiving, with its last error", rep)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/bot/telegram"
+	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -22,7 +23,7 @@ type DoorHealth = publisher.DoorHealth
 
 // healthReporter is implemented by doors that know their own health. A door satisfies it by
 // embedding a publisher.HealthBook and recording its calls; readiness finds it through the
-// door's notifier (a.slackNotifier, a.telegramNotifier, ...), so wiring a door needs no more.
+// door's results notifier in a.doors, so registering a door needs no more.
 type healthReporter interface {
 	Health() DoorHealth
 }
@@ -159,17 +160,20 @@ func (p *writeProbe) run(ctx context.Context, db readyStore, timeout time.Durati
 	}
 }
 
-// doorReports is the doors' health as readiness shows it: for each door, whether it is
-// wired, its own Health when its notifier keeps one, and the outbox's record of its results.
+// doorReports is the doors' health as readiness shows it: for each door that can report
+// results, whether it is configured (registered its results in a.doors), its own Health when
+// its notifier keeps one, and the outbox's record of its results.
 func (a *app) doorReports() map[string]doorReport {
 	var results map[string]DoorHealth
 	if a.publisher != nil {
 		results = a.publisher.DeliveryHealth()
 	}
 	out := map[string]doorReport{}
-	for door, n := range map[string]publisher.Notifier{
-		"slack": a.slackNotifier, "telegram": a.telegramNotifier, "webhook": a.webhookNotifier, "feed": a.feedNotifier,
-	} {
+	for _, door := range []ingest.Door{ingest.DoorSlack, ingest.DoorTelegram, ingest.DoorWebhook, ingest.DoorFeed} {
+		var n publisher.Notifier
+		if a.doors != nil {
+			n = a.doors.results(door)
+		}
 		rep := doorReport{Enabled: n != nil}
 		switch h := n.(type) {
 		case healthReporter:
@@ -179,10 +183,10 @@ func (a *app) doorReports() map[string]doorReport {
 			th := h.Health()
 			rep.Door, rep.Receiving = &th.DoorHealth, &th.Receiving
 		}
-		if r, ok := results[door]; ok {
+		if r, ok := results[string(door)]; ok {
 			rep.Results = &r
 		}
-		out[door] = rep
+		out[string(door)] = rep
 	}
 	return out
 }

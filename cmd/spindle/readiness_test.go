@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
@@ -47,8 +48,8 @@ func TestReadyzReportsDoorsAsJSON(t *testing.T) {
 	slack := &healthyDoor{}
 	at := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	slack.Failed(at, "chat.postMessage: slack: channel_not_found")
-	a := &app{log: slog.New(slog.DiscardHandler), router: mux.NewRouter(), db: db}
-	a.slackNotifier = slack
+	a := &app{log: slog.New(slog.DiscardHandler), router: mux.NewRouter(), db: db, doors: newDoors(slog.New(slog.DiscardHandler))}
+	a.doors.register(ingest.DoorSlack, doorOffer{results: slack})
 	a.publisher = publisher.New(publisher.Options{Store: db, Notifiers: map[string]publisher.Notifier{"slack": slack}})
 	payload, _ := json.Marshal(publisher.Event{Kind: publisher.EventPosted, PostID: "p1", Door: "slack"})
 	if err := db.AddOutbox(context.Background(), storage.OutboxEvent{Key: "p1", Door: "slack", Payload: payload}); err != nil {

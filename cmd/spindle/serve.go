@@ -11,8 +11,14 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/config"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/rss"
+	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
+	"github.com/spindle-threads/spindle/metrics"
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -21,27 +27,31 @@ import (
 // shutdownGrace bounds how long in-flight work may take to finish after SIGINT/SIGTERM.
 const shutdownGrace = 15 * time.Second
 
-// app is everything serve builds. The wire* functions (wire_*.go, one per subsystem) connect
-// one subsystem each; they run in order, and whatever they start they register in closers,
-// which run in reverse. Each subsystem keeps what later ones need in its own embedded struct,
-// declared in its wire file.
+// app is everything serve builds: the services, the doors' registry, the router, and what
+// runs once the listener is up (starts) and at shutdown (closers, in reverse).
 type app struct {
-	metricsParts
-	publisherParts
-	accountsParts
-	webhookParts
-	feedParts
-	slackParts
-	telegramParts
-
 	cfg     config.Config
 	log     *slog.Logger
 	db      *storage.DB
 	router  *mux.Router
-	threads *threads.Client
 	sim     *threadstest.Server // sandbox mode only
-	ingest  *ingest.Service
-	wake    func() // set by the publisher: run the drain now
+	doors   *doors
+	metrics *metrics.Metrics
+	threads *threads.Client
+
+	// accounts links identities to Threads accounts, seals tokens and authorises every action.
+	accounts *accounts.Service
+	// publisher drains the queue; chat's `delete` and the REST API call its Delete.
+	publisher *publisher.Publisher
+	// scheduler runs the background jobs: the publisher's and the feeds'.
+	scheduler *publisher.Scheduler
+	ingest    *ingest.Service
+	// webhookSources keeps the webhook sources; chat's `webhook add <name>` calls its Add.
+	webhookSources *webhookstore.Store
+	// feeds manages feeds for the chat doors: Add, List, Get, Pause, Resume, Remove.
+	feeds *rss.Manager
+	// dispatcher runs chat commands for every chat door and the MCP tools.
+	dispatcher *bot.Dispatcher
 
 	closers []func(context.Context) error
 	starts  []func(context.Context) error // run once the listener is up
@@ -72,8 +82,58 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 	return a.serve(ctx)
 }
 
-// build opens the database and wires every subsystem.
+// build opens the database and builds Spindle as wtf's cmd/wtfd does: every service first,
+// each from the services it needs, then the doors, which need the services. What a service has
+// to tell a door (a post's result, "Connected as @name", a feed's notice) goes through a.doors,
+// where each door registers once what it offers, so no service is built before a door it
+// needs and nothing is bound late.
 func (a *app) build(ctx context.Context) error {
+	if err := a.open(ctx); err != nil {
+		return err
+	}
+	a.doors = newDoors(a.log)
+	a.buildMetrics()
+	a.routeHealth()
+	a.threads = threads.New(threads.Options{
+		BaseURL: a.cfg.Threads.APIURL, AuthURL: a.cfg.Threads.AuthURL,
+		AppID: a.cfg.Threads.AppID, AppSecret: a.cfg.Threads.AppSecret.Reveal(),
+		RedirectURI: a.cfg.Threads.RedirectURI, Scopes: a.cfg.Threads.DefaultScopes,
+		HTTPClient: &http.Client{Timeout: threads.DefaultTimeout, Transport: a.metrics.Transport(nil)},
+		Logger:     a.log,
+	})
+	keys, err := accounts.NewKeys(a.cfg.SecretKeyBytes())
+	if err != nil {
+		return fmt.Errorf("accounts: %w", err)
+	}
+	if err := a.buildAccounts(ctx, keys); err != nil {
+		return err
+	}
+	if err := a.buildPublisher(ctx); err != nil {
+		return err
+	}
+	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
+		MediaProbe: mediaProbe(&a.cfg), Wake: a.publisher.Wake})
+	a.buildWebhooks(keys)
+	if err := a.buildFeeds(); err != nil {
+		return err
+	}
+	a.buildDispatcher()
+
+	// The doors. The command line's answers are printed where it runs, so its posts' results
+	// are told to nobody.
+	a.doors.register(ingest.DoorCLI, doorOffer{})
+	a.buildAPI()
+	a.buildSlack()
+	a.buildMCP()
+	if err := a.buildTelegram(ctx); err != nil {
+		return err
+	}
+	a.routeStatus()
+	return nil
+}
+
+// open takes the data dir's lock, starts the simulator in sandbox mode and opens the database.
+func (a *app) open(ctx context.Context) error {
 	// One daemon per data dir, before the database is touched: the publisher's start-up
 	// ReleaseLeases would otherwise expire the live leases of a daemon already running.
 	lock, err := storage.LockDataDir(a.cfg.DataDir)
@@ -91,28 +151,6 @@ func (a *app) build(ctx context.Context) error {
 	a.db = db
 	a.closers = append(a.closers, func(context.Context) error { return db.Close() })
 	a.log.Info("database ready", slog.String("path", db.Path()), slog.Int("schema", storage.LatestVersion()))
-
-	a.buildMetrics()
-	a.threads = threads.New(threads.Options{
-		BaseURL: a.cfg.Threads.APIURL, AuthURL: a.cfg.Threads.AuthURL,
-		AppID: a.cfg.Threads.AppID, AppSecret: a.cfg.Threads.AppSecret.Reveal(),
-		RedirectURI: a.cfg.Threads.RedirectURI, Scopes: a.cfg.Threads.DefaultScopes,
-		HTTPClient: &http.Client{Timeout: threads.DefaultTimeout, Transport: a.metrics.Transport(nil)},
-		Logger:     a.log,
-	})
-	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg), MediaProbe: mediaProbe(&a.cfg), Wake: func() {
-		if a.wake != nil {
-			a.wake()
-		}
-	}})
-	a.routeHealth()
-	for _, wire := range []func(context.Context) error{
-		a.wireAccounts, a.wirePublisher, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireMCP, a.wireTelegram, a.wireStatus,
-	} {
-		if err := wire(ctx); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

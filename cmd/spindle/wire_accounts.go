@@ -6,52 +6,44 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/api"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// accountsParts holds what the accounts subsystem built that others need.
-type accountsParts struct {
-	// accounts links identities to Threads accounts, seals tokens and authorises every action.
-	accounts *accounts.Service
-	// identityNotifiers tells chat identities about their accounts ("Connected as @name");
-	// chat doors add themselves by door name as they are wired.
-	identityNotifiers accounts.ByDoor
-}
-
-// wireAccounts mounts OAuth linking (GET /api/auth/threads, its callback) and the REST API
-// (issue 5). In sandbox mode it also links a demo account, @sandbox, so a fresh machine can
-// publish at once.
-func (a *app) wireAccounts(ctx context.Context) error {
-	keys, err := accounts.NewKeys(a.cfg.SecretKeyBytes())
-	if err != nil {
-		return fmt.Errorf("accounts: %w", err)
-	}
-	a.identityNotifiers = accounts.ByDoor{}
+// buildAccounts builds the accounts service, which tells people about their accounts through
+// their door (a.doors), and mounts OAuth linking (GET /api/auth/threads, its callback). In
+// sandbox mode it also links a demo account, @sandbox, so a fresh machine can publish at once.
+func (a *app) buildAccounts(ctx context.Context, keys *accounts.Keys) error {
 	a.accounts = accounts.New(accounts.Options{
 		DB: a.db, Threads: a.threads, Keys: keys, PublicURL: a.cfg.PublicURL,
 		SuccessRedirectURI: a.cfg.Threads.SuccessRedirectURI, FailureRedirectURI: a.cfg.Threads.FailureRedirectURI,
-		Notifier: a.identityNotifiers, Logger: a.log.With(slog.String("component", "accounts")),
+		Notifier: a.doors, Logger: a.log.With(slog.String("component", "accounts")),
 		// A takeover tells the authors of the posts it cancels, through the publisher's outbox.
 		PostNotice: publisher.CancelledNotice,
 	})
 	oauth := a.accounts.Handler()
 	a.router.Handle(accounts.StartPath, oauth).Methods("GET")
 	a.router.Handle(accounts.CallbackPath, oauth).Methods("GET")
-
-	h := api.New(api.Options{
-		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
-		Deleter: lazyDeleter{a}, Logger: a.log.With(slog.String("door", "api")),
-	})
-	for _, p := range api.Prefixes {
-		a.router.PathPrefix(p).Handler(h)
-	}
 	if a.sim != nil {
 		return a.linkSandboxAccount(ctx, keys)
 	}
 	return nil
+}
+
+// buildAPI mounts the REST API (issue 5), the door "api": its posts' results are read with
+// GET /api/posts/{id}, and its identities are told nothing, so it registers no notifiers.
+func (a *app) buildAPI() {
+	h := api.New(api.Options{
+		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
+		Deleter: a.publisher, Logger: a.log.With(slog.String("door", "api")),
+	})
+	for _, p := range api.Prefixes {
+		a.router.PathPrefix(p).Handler(h)
+	}
+	a.doors.register(ingest.DoorAPI, doorOffer{})
 }
 
 // linkSandboxAccount creates @sandbox in the simulator and links it, sealed like any account,
@@ -77,14 +69,4 @@ func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error
 	}
 	a.log.Info("sandbox: demo account @sandbox is linked; try `spindle post \"Hello\" --account sandbox`")
 	return a.sandboxChatUser(ctx, keys)
-}
-
-// lazyDeleter hands REST API deletions to the publisher, which is wired after the accounts.
-type lazyDeleter struct{ a *app }
-
-func (d lazyDeleter) Delete(ctx context.Context, postID string) error {
-	if d.a.publisher == nil {
-		return fmt.Errorf("deleting is not available: the publisher is not running")
-	}
-	return d.a.publisher.Delete(ctx, postID)
 }

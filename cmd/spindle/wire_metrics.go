@@ -7,18 +7,12 @@ import (
 	"github.com/spindle-threads/spindle/metrics"
 )
 
-// metricsParts holds the metrics, so subsystems can count what happens in them.
-type metricsParts struct {
-	metrics *metrics.Metrics
-}
-
 // buildMetrics creates the Prometheus metrics (issue 10) on a private registry and mounts
 // GET /metrics. The queue, publish latency, quota use and results come from the database at
 // scrape time; Threads API calls are counted by the metrics' Transport under the Threads
 // client, webhook deliveries by the webhook door, published, failed and retried posts by the
 // publisher (its Observer) and feed polls by the feed manager (its Observer). build calls it
-// before it makes the Threads client and before any wire* function, so a.metrics is set
-// whenever they run.
+// first, before the Threads client and the services that count into it.
 func (a *app) buildMetrics() {
 	a.metrics = metrics.New(metrics.Options{Store: a.db, Version: version, Logger: a.log.With(slog.String("component", "metrics"))})
 	// Only loopback and SPINDLE_METRICS_ALLOWED_NETWORKS may read it: it names accounts,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot"
 	slackdoor "github.com/spindle-threads/spindle/bot/slack"
+	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/rss"
 	"github.com/spindle-threads/spindle/ingest/webhook"
 	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
@@ -21,43 +22,28 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// slackParts holds what the slack subsystem built that others need.
-type slackParts struct {
-	// dispatcher runs chat commands for every door; the Telegram door uses it too. It is
-	// built even when Slack is not configured.
-	dispatcher *bot.Dispatcher
-	// slackNotifier reports results of posts whose door is "slack"; nil when Slack is off.
-	// The publisher's Notifiers map needs it under "slack".
-	slackNotifier publisher.Notifier
+// buildDispatcher builds the chat dispatcher, which runs the commands of every chat door and
+// the MCP tools, from the services they use: the ingest service, the queue and channel routes
+// (storage), quotas (storage's ledger against SPINDLE_QUOTA_*), the accounts service (connect,
+// grant, token and every authorisation), the publisher's Delete, the feed manager and the
+// webhook sources.
+func (a *app) buildDispatcher() {
+	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
+		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db,
+		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
+		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher,
+		Feeds:    chatFeeds{m: a.feeds, acct: a.accounts},
+		Webhooks: chatWebhooks{s: a.webhookSources, publicURL: a.cfg.PublicURL, acct: a.accounts},
+		Zone:     a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
+	})
 }
 
-// wireSlack builds the shared dispatcher and, when Slack is configured (signing secret and bot
-// token), mounts POST /slack/commands.
-//
-// The dispatcher gets the ingest service, the queue and channel routes (storage), quotas (from
-// storage's ledger with Meta's limits), the accounts service (connect, grant, token and every
-// authorisation), the publisher's Delete, the feed manager and the webhook sources.
-func (a *app) wireSlack(ctx context.Context) error {
-	opts := bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db,
-		Quotas: storeQuotas{db: a.db, limits: a.limits()},
-		Zone:   a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
-	}
-	if a.accounts != nil {
-		opts.Accounts = chatAccounts{svc: a.accounts}
-	}
-	if a.publisher != nil {
-		opts.Deleter = a.publisher
-	}
-	if a.feeds != nil {
-		opts.Feeds = chatFeeds{m: a.feeds, acct: a.accounts}
-	}
-	if a.webhookSources != nil {
-		opts.Webhooks = chatWebhooks{s: a.webhookSources, publicURL: a.cfg.PublicURL, acct: a.accounts}
-	}
-	a.dispatcher = bot.NewDispatcher(opts)
+// buildSlack mounts POST /slack/commands and /slack/interactions when Slack is configured
+// (signing secret and bot token). The door registers its results, its people and its feed
+// notices.
+func (a *app) buildSlack() {
 	if !a.cfg.SlackEnabled() {
-		return nil
+		return
 	}
 	door := slackdoor.New(slackdoor.Options{
 		SigningSecret: a.cfg.Slack.SigningSecret.Reveal(),
@@ -73,16 +59,9 @@ func (a *app) wireSlack(ctx context.Context) error {
 	})
 	a.router.Handle("/slack/commands", door)
 	a.router.Handle("/slack/interactions", door.Interactions())
-	a.slackNotifier = door
-	a.identityNotifiers[accounts.DoorSlack] = accounts.IdentityNotifierFunc(func(ctx context.Context, id accounts.Identity, text string) error {
-		return door.Tell(ctx, id.User, text)
-	})
-	if a.feedNotices != nil {
-		a.feedNotices.register("slack", door)
-	}
+	a.doors.register(ingest.DoorSlack, doorOffer{results: door, people: tellPeople(door), feedNotices: door})
 	a.closers = append(a.closers, func(context.Context) error { door.Close(); return nil })
 	a.log.Info("slack door ready", slog.String("route", "/slack/commands"))
-	return nil
 }
 
 // slackResponseURLs says which response_urls the Slack door may POST results to: Slack's own

@@ -8,10 +8,14 @@ import (
 	"github.com/spindle-threads/spindle/publisher/status"
 )
 
-// wireStatus serves the operator's status page at GET / and its actions under /status/. The
+// routeStatus serves the operator's status page at GET / and its actions under /status/. The
 // page is on when SPINDLE_ADMIN_PASSWORD is set (HTTP basic auth), and open without one in
 // sandbox mode only; otherwise its routes answer 404.
-func (a *app) wireStatus(context.Context) error {
+func (a *app) routeStatus() {
+	var wake func() // the publisher's, so a retried post goes at once
+	if a.publisher != nil {
+		wake = a.publisher.Wake
+	}
 	h := status.New(status.Options{
 		Store:    a.db,
 		Password: a.cfg.AdminPassword,
@@ -20,18 +24,13 @@ func (a *app) wireStatus(context.Context) error {
 		Limits:   a.limits(),
 		Doors:    func(context.Context) []status.DoorHealth { return statusDoors(a.doorReports()) },
 		Logger:   a.log.With(slog.String("component", "status")),
-		Wake: func() {
-			if a.wake != nil {
-				a.wake()
-			}
-		},
+		Wake:     wake,
 	})
 	a.router.Path("/").Handler(h)
 	a.router.PathPrefix("/status/").Handler(h)
 	if a.cfg.AdminEnabled() || a.cfg.Sandbox {
 		a.log.Info("status page on", slog.String("url", a.cfg.PublicURL+"/"))
 	}
-	return nil
 }
 
 // statusDoors turns readiness's door reports into the status page's rows, in a fixed order:

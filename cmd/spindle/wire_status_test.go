@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -34,9 +33,7 @@ func TestWireStatus(t *testing.T) {
 			db := storagetest.Open(t, nil)
 			storagetest.Account(t, db, "bob")
 			a := &app{cfg: tc.cfg, log: slog.New(slog.DiscardHandler), router: mux.NewRouter(), db: db}
-			if err := a.wireStatus(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			a.routeStatus()
 			srv := httptest.NewServer(a.router)
 			defer srv.Close()
 			req, _ := http.NewRequest("GET", srv.URL+"/", nil)

@@ -7,27 +7,17 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	linking "github.com/spindle-threads/spindle/publisher/accounts"
-
 	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/ingest"
-	"github.com/spindle-threads/spindle/publisher"
 )
 
-// telegramParts holds what the telegram subsystem built that others need.
-type telegramParts struct {
-	// telegramNotifier reports results of posts from door "telegram" (nil when Telegram is off).
-	telegramNotifier publisher.Notifier
-}
-
-// wireTelegram starts the Telegram door when TELEGRAM_BOT_TOKEN is set: long polling, or the
+// buildTelegram starts the Telegram door when TELEGRAM_BOT_TOKEN is set: long polling, or the
 // webhook at POST /telegram/webhook when TELEGRAM_WEBHOOK_SECRET is set; hosted media at
-// GET /media/{id}.
+// GET /media/{id}. The door registers its results, its people and its feed notices.
 //
-// Commands go to the shared dispatcher that wireSlack builds (a.dispatcher). Drafts and media
-// posts pick their account through telegramAccounts, which reads identities and grants from
-// storage; when wireAccounts exposes the shared bot.Accounts adapter, use it there instead.
-func (a *app) wireTelegram(ctx context.Context) error {
+// Commands go to the shared dispatcher; drafts and media posts pick their account through the
+// same chatAccounts the dispatcher uses, so a photo and a text post resolve alike.
+func (a *app) buildTelegram(ctx context.Context) error {
 	if !a.cfg.TelegramEnabled() {
 		return nil
 	}
@@ -49,13 +39,7 @@ func (a *app) wireTelegram(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.telegramNotifier = door
-	a.identityNotifiers[linking.DoorTelegram] = linking.IdentityNotifierFunc(func(ctx context.Context, id linking.Identity, text string) error {
-		return door.Tell(ctx, id.User, text)
-	})
-	if a.feedNotices != nil {
-		a.feedNotices.register(string(ingest.DoorTelegram), door)
-	}
+	a.doors.register(ingest.DoorTelegram, doorOffer{results: door, people: tellPeople(door), feedNotices: door})
 	a.router.PathPrefix(telegram.MediaPath).Handler(door.MediaHandler())
 	if a.cfg.TelegramWebhookMode() {
 		a.router.Handle(telegram.WebhookPath, door.WebhookHandler())
