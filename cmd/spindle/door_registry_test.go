@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
+	"github.com/spindle-threads/spindle/config"
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
@@ -89,22 +90,39 @@ func TestDoorsRegisterOnce(t *testing.T) {
 }
 
 // TestServeRegistersEveryDoor: once built, the daemon's registry knows every door a post can
-// come from, each with what it offers, and the owner's channel for account-level events.
+// come from, each once with what it offers, and the owner's channel for account-level events;
+// a door that is not configured is not registered.
 func TestServeRegistersEveryDoor(t *testing.T) {
 	tg := telegramtest.NewServer("")
 	t.Cleanup(tg.Close)
-	a, _ := telegramDaemon(t, tg)
-	for door, results := range map[ingest.Door]bool{accountEvents: true, ingest.DoorCLI: false, ingest.DoorAPI: false,
-		ingest.DoorWebhook: true, ingest.DoorFeed: true, ingest.DoorTelegram: true} {
-		o, ok := a.doors.offers[door]
-		if !ok || (o.results != nil) != results {
-			t.Errorf("door %q: registered %v, results %v; want registered, results %v", door, ok, o.results, results)
-		}
+	slack := func(c *config.Config) {
+		c.Slack.SigningSecret, c.Slack.BotToken = config.NewSecret("signing"), config.NewSecret("xoxb-test")
 	}
-	if o := a.doors.offers[ingest.DoorTelegram]; o.people == nil || o.feedNotices == nil {
-		t.Errorf("telegram offers %+v, want its people and feed notices too", o)
-	}
-	if _, ok := a.doors.offers[ingest.DoorSlack]; ok {
-		t.Error("slack is not configured, yet registered")
+	for name, tc := range map[string]struct {
+		tweaks []func(*config.Config)
+		slack  bool
+	}{"telegram only": {}, "telegram and slack": {tweaks: []func(*config.Config){slack}, slack: true}} {
+		t.Run(name, func(t *testing.T) {
+			a, _ := telegramDaemon(t, tg, tc.tweaks...)
+			for door, results := range map[ingest.Door]bool{accountEvents: true, ingest.DoorCLI: false, ingest.DoorAPI: false,
+				ingest.DoorWebhook: true, ingest.DoorFeed: true, ingest.DoorTelegram: true} {
+				o, ok := a.doors.offers[door]
+				if !ok || (o.results != nil) != results {
+					t.Errorf("door %q: registered %v, results %v; want registered, results %v", door, ok, o.results, results)
+				}
+			}
+			for _, chat := range []ingest.Door{ingest.DoorTelegram, ingest.DoorSlack} {
+				o, ok := a.doors.offers[chat]
+				if chat == ingest.DoorSlack && !tc.slack {
+					if ok {
+						t.Error("slack is not configured, yet registered")
+					}
+					continue
+				}
+				if o.results == nil || o.people == nil || o.feedNotices == nil {
+					t.Errorf("%s offers %+v, want its results, people and feed notices", chat, o)
+				}
+			}
+		})
 	}
 }

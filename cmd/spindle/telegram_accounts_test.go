@@ -26,8 +26,8 @@ const tgSecret = "tg-webhook-SECRET"
 // telegramDaemon builds the daemon in-process, as serve does, with the Telegram door in webhook
 // mode against tg and Threads at a simulator; its routes are served by the returned server.
 // Nothing is started: updates are handled as they are posted to the webhook, and posts are
-// queued, not published.
-func telegramDaemon(t *testing.T, tg *telegramtest.Server) (*app, *httptest.Server) {
+// queued, not published. tweaks change the configuration before the build.
+func telegramDaemon(t *testing.T, tg *telegramtest.Server, tweaks ...func(*config.Config)) (*app, *httptest.Server) {
 	t.Helper()
 	sim := threadstest.NewServer(threadstest.Options{})
 	t.Cleanup(sim.Close)
@@ -38,6 +38,9 @@ func telegramDaemon(t *testing.T, tg *telegramtest.Server) (*app, *httptest.Serv
 	cfg.Threads.APIURL, cfg.Threads.AppID, cfg.Threads.AppSecret = sim.URL, sim.AppID(), config.NewSecret(sim.AppSecret())
 	cfg.Telegram.BotToken, cfg.Telegram.APIURL = config.NewSecret(tg.Token), tg.URL
 	cfg.Telegram.WebhookSecret = config.NewSecret(tgSecret)
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
 	if err := cfg.EnsureSecretKey(); err != nil {
 		t.Fatal(err)
 	}
