@@ -83,10 +83,10 @@ func runServe(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // build opens the database and builds Spindle as wtf's cmd/wtfd does: every service first,
-// each from the services it needs, then the doors, which need the services. What a service has
-// to tell a door (a post's result, "Connected as @name", a feed's notice) goes through a.doors,
-// where each door registers once what it offers, so no service is built before a door it
-// needs and nothing is bound late.
+// each from the services built before it, then the doors, which need the services. What a
+// service has to tell a door (a post's result, "Connected as @name", a feed's notice) goes
+// through a.doors, where each door registers once what it offers; that lookup is the one thing
+// bound after construction, so no service waits on a door and no closure stands in for one.
 func (a *app) build(ctx context.Context) error {
 	if err := a.open(ctx); err != nil {
 		return err
