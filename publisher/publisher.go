@@ -33,7 +33,7 @@ type Queue interface {
 type Quotas interface {
 	QuotaWindow(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (int, time.Time, error)
 	QuotaNth(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time, k int) (time.Time, error)
-	QuotaWaiting(ctx context.Context, accountID int64, postID string, now time.Time) (int, error)
+	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind, now time.Time) (int, error)
 	RemoteQuotaOf(ctx context.Context, accountID int64, kind storage.QuotaKind) (storage.RemoteQuota, bool, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
 	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
