@@ -54,7 +54,7 @@ func (a Account) Lacks(scope string) bool {
 const accountColumns = `id, threads_user_id, username, token_sealed, token_expires_at,
 	token_refreshed_at, status, created_at, updated_at, scopes, scopes_missing`
 
-// splitScopes reads a comma-separated scope column; '' is nil.
+// splitScopes reads a comma-separated scope column; ” is nil.
 func splitScopes(s string) []string {
 	if s == "" {
 		return nil
