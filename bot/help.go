@@ -42,7 +42,7 @@ func verbDocs() []verbDoc {
 		{VerbInfo{VerbList, "List your queued and scheduled posts", "[@account]", ""},
 			[]string{"list [@account]"},
 			[]string{"list", "list @acme"},
-			"Shows each post's id, time, first words and state. Use the id with cancel or status."},
+			"Shows each waiting post's id, time, first words and state, then the last few that finished (posted, failed, cancelled or deleted). Use the id with cancel, status or delete."},
 		{VerbInfo{VerbStatus, "Show what happened to a post", "<id>", ""},
 			[]string{"status <id>"},
 			[]string{"status p7k2m9"},

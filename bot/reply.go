@@ -15,7 +15,8 @@ import (
 type Reply struct {
 	Text    string       // plain text a person reads; the fallback for rich renderings
 	Private bool         // only the sender should see it (Slack ephemeral; Telegram: a private chat)
-	Rows    []Row        // list: one row per post
+	Rows    []Row        // list: one row per post waiting
+	Recent  []Row        // list: the posts that finished last, newest first (state deleted, posted, …)
 	Quota   *QuotaView   // quota: used/limit per kind, and when the next slot frees
 	Preview *PreviewView // preview: the dry run's findings
 
@@ -31,7 +32,7 @@ type Reply struct {
 	Refused bool
 }
 
-// Row is one post in a list.
+// Row is one post in a list. In Reply.Recent, When is when it finished (or was deleted).
 type Row struct {
 	ID       string
 	Account  string    // username, without "@"

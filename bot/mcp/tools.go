@@ -51,7 +51,7 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, a previewArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbPreview, Text: a.Text})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "list_posts", Description: "List the posts waiting to go out (queued, scheduled, being published), soonest first, with their ids."},
+	sdk.AddTool(s, &sdk.Tool{Name: "list_posts", Description: "List the posts waiting to go out (queued, scheduled, being published), soonest first, with their ids; then the few that finished last (posted, failed, cancelled or deleted)."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbList, Account: account(a.Account)})
 		})
