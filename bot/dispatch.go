@@ -216,10 +216,14 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 		inv   *ingest.InvalidError
 		state *storage.StateError
 		del   *publisher.DeleteError
+		scope *ingest.ScopeError
 	)
 	switch {
 	case errors.As(err, &del) && del.Scope != "":
-		return refuse("Threads refused: this account's token lacks the %s permission. Link the account again with %sconnect and allow it; then try again.", del.Scope, c.prefix)
+		return refuse("That cannot be deleted: this account's Threads token lacks the %s permission. Link the account again with %sconnect and allow it; then try again.", del.Scope, c.prefix)
+	case errors.As(err, &scope):
+		return refuse("That was not accepted: %s on @%s needs the Threads permission %s, which this account's token lacks. Link the account again with %sconnect and allow it; then send it again.",
+			scope.Needs, scope.Account, scope.Scope, c.prefix)
 	case errors.As(err, &inv):
 		return refuse("%s", invalidText(err))
 	case errors.As(err, &state):

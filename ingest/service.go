@@ -103,7 +103,9 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 		return Accepted{}, err
 	}
 	// A door may pass a caller's id through (X-Request-Id, a delivery id); only a sane one is
-	// stored and logged, else the HTTP request's own, else a fresh one.
+	// stored and logged, else the HTTP request's own, else a fresh one. A replay is recognised
+	// before the checks that only a new request needs (permissions, media), which may fail now
+	// where they passed when it was accepted.
 	for _, id := range []string{r.RequestID, RequestIDFrom(ctx), NewRequestID()} {
 		if SaneRequestID(id) {
 			r.RequestID = id
@@ -111,7 +113,8 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 		}
 	}
 	np := s.newPost(r)
-	if rp, ok := s.queue.(Replays); ok && len(r.Media) > 0 && (np.IdempotencyKey != "" || np.BodyDigest != "") {
+	scope, _ := needsScope(r)
+	if rp, ok := s.queue.(Replays); ok && (len(r.Media) > 0 || scope != "") && (np.IdempotencyKey != "" || np.BodyDigest != "") {
 		p, existed, err := rp.Replayed(ctx, np)
 		if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
 			return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
@@ -124,6 +127,9 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 				slog.Int64("account_id", r.AccountID), slog.Bool("existed", true), slog.String("request_id", r.RequestID))
 			return Accepted{Post: p, Existed: true}, nil
 		}
+	}
+	if err := s.checkScopes(ctx, r); err != nil {
+		return Accepted{}, err
 	}
 	if err := s.probeMedia(ctx, r); err != nil {
 		return Accepted{}, err

@@ -50,10 +50,13 @@ type Outbox interface {
 	PruneFinished(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
-// Accounts lists linked accounts and marks one needs_reconnect (telling its owner once).
+// Accounts lists linked accounts, marks one needs_reconnect (telling its owner once) and
+// records a permission Threads refused, so the doors refuse what needs it from then on.
 type Accounts interface {
 	Accounts(ctx context.Context) ([]storage.Account, error)
+	Account(ctx context.Context, id int64) (storage.Account, error)
 	MarkNeedsReconnect(ctx context.Context, accountID int64, events []storage.OutboxEvent) (bool, error)
+	ForgetScope(ctx context.Context, accountID int64, scope string) error
 }
 
 // Store is everything the publisher keeps in the database; *storage.DB implements it.

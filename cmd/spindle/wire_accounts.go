@@ -71,6 +71,7 @@ func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error
 		ThreadsUserID: user.ID, Username: "sandbox",
 		TokenSealed:    keys.Seal(token, user.ID),
 		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now(),
+		Scopes: a.cfg.Threads.DefaultScopes,
 	}, owner.ID)
 	if err != nil {
 		return fmt.Errorf("sandbox: link the demo account: %w", err)
