@@ -114,11 +114,11 @@ func FormatEvent(e publisher.Event, zone *time.Location) string {
 		s = "❌ Failed: " + orDefault(e.Reason, "Threads refused the post; check it with preview and try again.")
 	case publisher.EventWaitingReconnect:
 		s = "🔌 Waiting for reconnect: " + orDefault(e.Reason,
-			"the account's access expired or was revoked; run connect to link it again, and the post will go out then.")
+			"the account's access expired or was revoked; "+publisher.RelinkHint+", and the post will go out then.")
 	case publisher.EventDeleted:
 		s = "🗑️ Deleted from Threads"
 	case publisher.EventTokenExpiring:
-		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; run connect to link it again before it expires.")
+		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; "+publisher.RelinkHint+" before it expires.")
 	default:
 		s = "ℹ️ " + orDefault(e.Reason, string(e.Kind))
 	}
