@@ -222,7 +222,7 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 	case errors.As(err, &del) && del.Scope != "":
 		return refuse("That cannot be deleted: this account's Threads token lacks the %s permission. Link the account again with %sconnect and allow it; then try again.", del.Scope, c.prefix)
 	case errors.As(err, &scope):
-		return refuse("That was not accepted: %s on @%s needs the Threads permission %s, which this account's token lacks. Link the account again with %sconnect and allow it; then send it again.",
+		return refuse("Not done: %s on @%s needs the Threads permission %s, which this account's token lacks. Link the account again with %sconnect and allow it; then try again.",
 			scope.Needs, scope.Account, scope.Scope, c.prefix)
 	case errors.As(err, &inv):
 		return refuse("%s", invalidText(err))

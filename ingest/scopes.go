@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
@@ -23,6 +24,13 @@ var ErrMissingScope = errors.New("the account's Threads token lacks a permission
 // exist (publisher.RelinkHint says the same for the publisher's notices).
 const RelinkWords = "link the account again with /threads connect in Slack or /connect in Telegram"
 
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // ScopeError refuses a request that needs a permission the account's Threads token lacks.
 // Nothing was stored; linking the account again (which asks for the configured scopes) and
 // sending the request again fixes it.
@@ -33,8 +41,8 @@ type ScopeError struct {
 }
 
 func (e *ScopeError) Error() string {
-	return fmt.Sprintf("not accepted: %s on @%s needs the Threads permission %s, which this account's token lacks; %s and allow it, then send this again",
-		e.Needs, e.Account, e.Scope, RelinkWords)
+	return fmt.Sprintf("%s on @%s needs the Threads permission %s, which this account's token lacks; %s and allow it, then try again",
+		upperFirst(e.Needs), e.Account, e.Scope, RelinkWords)
 }
 
 // Unwrap lets errors.Is match ErrMissingScope.

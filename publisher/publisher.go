@@ -76,6 +76,7 @@ type API interface {
 	RecentThreads(ctx context.Context, token, userID string, since time.Time, limit int) ([]threads.MediaObject, error)
 	Delete(ctx context.Context, token, mediaID string) error
 	PublishingLimit(ctx context.Context, token, userID string) (threads.Limits, error)
+	MediaInsights(ctx context.Context, token, mediaID string) (threads.Insights, error)
 	Refresh(ctx context.Context, token string) (threads.Token, error)
 }
 
@@ -202,6 +203,7 @@ type Publisher struct {
 	sched    *Scheduler
 	timer    *time.Timer
 	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+	insights insightsCache
 
 	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
 	// door's delivery health for readiness.
