@@ -87,6 +87,7 @@ func TestMissingScopesRefusedAtEveryDoor(t *testing.T) {
 			{"scheduled reply", "POST", "/api/threads/post/schedule", map[string]any{"text": "later reply", "replyToId": parent,
 				"scheduledAt": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}, "threads_manage_replies"},
 			{"delete", "DELETE", "/api/threads/post/" + parent, nil, "threads_delete"},
+			{"insights", "GET", "/api/threads/post/" + parent + "/insights", nil, "threads_manage_insights"},
 		}
 		for _, tc := range cases {
 			code, ans := api(tc.method, tc.path, tc.body)

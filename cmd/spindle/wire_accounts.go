@@ -43,7 +43,7 @@ func (a *app) wireAccounts(ctx context.Context) error {
 
 	h := api.New(api.Options{
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
-		Deleter: lazyDeleter{a}, Logger: a.log.With(slog.String("door", "api")),
+		Deleter: lazyDeleter{a}, Insights: lazyDeleter{a}, Logger: a.log.With(slog.String("door", "api")),
 	})
 	for _, p := range api.Prefixes {
 		a.router.PathPrefix(p).Handler(h)
@@ -81,7 +81,15 @@ func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error
 }
 
 // lazyDeleter hands REST API deletions to the publisher, which is wired after the accounts.
+// It hands insights reads (REST, chat stats, MCP) to the publisher the same way.
 type lazyDeleter struct{ a *app }
+
+func (d lazyDeleter) Insights(ctx context.Context, postID string) (publisher.PostInsights, error) {
+	if d.a.publisher == nil {
+		return publisher.PostInsights{}, fmt.Errorf("insights are not available: the publisher is not running")
+	}
+	return d.a.publisher.Insights(ctx, postID)
+}
 
 func (d lazyDeleter) Delete(ctx context.Context, postID string) error {
 	if d.a.publisher == nil {
