@@ -38,6 +38,7 @@ type DispatcherOptions struct {
 	Accounts Accounts
 	Queue    Queue
 	Deleter  Deleter
+	Insights Insights
 	Quotas   Quotas
 	Feeds    Feeds
 	Webhooks Webhooks
@@ -188,6 +189,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.replyOrQuote(ctx)
 	case VerbTimezone:
 		return c.timezone(ctx)
+	case VerbStats:
+		return c.stats(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

@@ -67,6 +67,10 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbDelete, PostID: postID(a.ID)})
 		})
+	sdk.AddTool(s, &sdk.Tool{Name: "stats", Description: "Show a published post's insights from Threads: views, likes, replies, reposts, quotes and shares (refreshed at most every 10 minutes). Needs the account to have granted threads_manage_insights."},
+		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbStats, PostID: postID(a.ID)})
+		})
 	sdk.AddTool(s, &sdk.Tool{Name: "quota", Description: "Show an account's use of its moving 24-hour Threads quotas (posts, replies, deletions) and when the next slot frees. Posts over quota wait; they do not fail."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbQuota, Account: account(a.Account)})

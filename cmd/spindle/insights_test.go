@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // TestRESTInsights: with the default scopes, GET /api/threads/post/{id}/insights answers a
 // published post's counts from the simulator, by Spindle id and by Threads media id; a caller
-// with no right on the account gets 404 (the post's existence is not told), and a post not yet
-// published 409.
+// with no right on the account gets 404 (the post's existence is not told), a post not yet
+// published 409; the MCP stats tool answers the same counts.
 func TestRESTInsights(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SPINDLE_DATA_DIR": dir}
@@ -47,6 +50,10 @@ func TestRESTInsights(t *testing.T) {
 	}
 	if code, ans := get(stranger, "/api/threads/post/"+id+"/insights"); code != http.StatusNotFound {
 		t.Errorf("a stranger's insights read: %d %v, want 404", code, ans)
+	}
+	a := connectAgent(t, &sdk.StreamableClientTransport{Endpoint: "http://" + addr + "/mcp", HTTPClient: &http.Client{Transport: bearer(owner)}})
+	if text, _ := a.ok("stats", map[string]any{"id": id}); !strings.Contains(text, "0 views") || !strings.Contains(text, id) {
+		t.Errorf("MCP stats: %q", text)
 	}
 	code, out, _ := spindle(t, env, "post", "not yet", "--account", "sandbox", "--at", "in 2h", "--json")
 	var queued struct{ ID string }

@@ -141,6 +141,11 @@ func TestMissingScopesRefusedAtEveryDoor(t *testing.T) {
 			t.Errorf("MCP delete without the scope: %q, want a tool error", text)
 		}
 		relink(t, "MCP delete", text, "threads_delete")
+		text, isErr, _ = a.call("stats", map[string]any{"id": parent})
+		if !isErr {
+			t.Errorf("MCP stats without the scope: %q, want a tool error", text)
+		}
+		relink(t, "MCP stats", text, "threads_manage_insights")
 	})
 
 	// Nothing was stored but the plain post, and it is still live.

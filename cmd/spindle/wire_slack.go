@@ -47,7 +47,7 @@ func (a *app) wireSlack(ctx context.Context) error {
 		opts.Accounts = chatAccounts{svc: a.accounts}
 	}
 	if a.publisher != nil {
-		opts.Deleter = a.publisher
+		opts.Deleter, opts.Insights = a.publisher, a.publisher
 	}
 	if a.feeds != nil {
 		opts.Feeds = chatFeeds{m: a.feeds, acct: a.accounts}
