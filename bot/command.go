@@ -34,6 +34,7 @@ const (
 	VerbReply      = "reply"    // reply to a published post
 	VerbQuote      = "quote"    // quote a published post
 	VerbTimezone   = "timezone" // show or set the zone a person's typed times are read in
+	VerbStats      = "stats"    // a published post's insights
 )
 
 // Command is one parsed chat command. Only the fields of its verb are set; the table in
@@ -52,9 +53,9 @@ type Command struct {
 	When string    // schedule: the time expression as typed, e.g. "tomorrow 09:00"
 	At   time.Time // schedule: the instant When names, in the zone it was read in
 
-	PostID    string // cancel, status, delete, reply, quote: a post id, lower case, without "#"
-	Permalink string // delete, reply, quote: the Threads permalink given instead of a post id
-	Shortcode string // delete, reply, quote: the permalink's post shortcode (the part after /post/)
+	PostID    string // cancel, status, delete, stats, reply, quote: a post id, lower case, without "#"
+	Permalink string // delete, stats, reply, quote: the Threads permalink given instead of a post id
+	Shortcode string // delete, stats, reply, quote: the permalink's post shortcode (the part after /post/)
 	MediaID   string // reply, quote: a Threads media id given instead (any post, not only Spindle's)
 
 	URL      string // feed add: the feed's http(s) URL
@@ -183,7 +184,7 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseText(verb, rest)
 	case VerbSchedule:
 		return parseSchedule(rest, now, loc)
-	case VerbCancel, VerbStatus, VerbDelete:
+	case VerbCancel, VerbStatus, VerbDelete, VerbStats:
 		return parsePostRef(verb, rest)
 	case VerbFeed:
 		return parseFeed(rest)
@@ -425,13 +426,14 @@ func parsePostRef(verb, rest string) (Command, error) {
 	cmd := Command{Verb: verb}
 	ws := strings.Fields(rest)
 	what := "post id (see “list”)"
-	if verb == VerbDelete {
+	byLink := verb == VerbDelete || verb == VerbStats
+	if byLink {
 		what = "post id or Threads link"
 	}
 	if len(ws) != 1 {
 		return Command{}, errOne(verb, what, len(ws))
 	}
-	if verb == VerbDelete {
+	if byLink {
 		if code, link, ok := parsePermalink(ws[0]); ok {
 			cmd.Permalink, cmd.Shortcode = link, code
 			return cmd, nil

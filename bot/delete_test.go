@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,8 @@ func TestDeleteOutcomesInChat(t *testing.T) {
 	}
 }
 
-// TestDeletedPostInChat: status says deleted, and delete again says so without asking Threads.
+// TestDeletedPostInChat: status and list say deleted, and delete again says so without asking
+// Threads.
 func TestDeletedPostInChat(t *testing.T) {
 	w := newWorld(t)
 	p := w.posted(t, "1790002")
@@ -73,6 +75,13 @@ func TestDeletedPostInChat(t *testing.T) {
 	}
 	if r := w.say(alice, "C1", "delete "+p.ID); !strings.Contains(r.Text, "already deleted") {
 		t.Errorf("delete again: %q", r.Text)
+	}
+	r := w.say(alice, "C1", "list")
+	if len(r.Recent) != 1 || r.Recent[0].ID != p.ID || r.Recent[0].State != "deleted" {
+		t.Errorf("list's recent rows: %+v, want %s deleted", r.Recent, p.ID)
+	}
+	if !regexp.MustCompile(`(?m)^`+p.ID+`  .*  deleted  `).MatchString(r.Text) || !strings.Contains(r.Text, "Nothing is waiting") {
+		t.Errorf("list: %q, want nothing waiting and %s deleted", r.Text, p.ID)
 	}
 	if len(w.deleter.Deleted) != 0 {
 		t.Errorf("Threads was asked again: %v", w.deleter.Deleted)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"github.com/spindle-threads/spindle/publisher"
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
@@ -69,6 +70,11 @@ type Queue interface {
 // account's deletion quota.
 type Deleter interface {
 	Delete(ctx context.Context, postID string) error
+}
+
+// Insights reads a published post's counts from Threads, cached (the publisher).
+type Insights interface {
+	Insights(ctx context.Context, postID string) (publisher.PostInsights, error)
 }
 
 // Quotas reports an account's use of its moving 24-hour quotas.

@@ -38,6 +38,7 @@ type DispatcherOptions struct {
 	Accounts Accounts
 	Queue    Queue
 	Deleter  Deleter
+	Insights Insights
 	Quotas   Quotas
 	Feeds    Feeds
 	Webhooks Webhooks
@@ -188,6 +189,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.replyOrQuote(ctx)
 	case VerbTimezone:
 		return c.timezone(ctx)
+	case VerbStats:
+		return c.stats(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }
@@ -216,10 +219,14 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 		inv   *ingest.InvalidError
 		state *storage.StateError
 		del   *publisher.DeleteError
+		scope *ingest.ScopeError
 	)
 	switch {
 	case errors.As(err, &del) && del.Scope != "":
-		return refuse("Threads refused: this account's token lacks the %s permission. Link the account again with %sconnect and allow it; then try again.", del.Scope, c.prefix)
+		return refuse("That cannot be deleted: this account's Threads token lacks the %s permission. Link the account again with %sconnect and allow it; then try again.", del.Scope, c.prefix)
+	case errors.As(err, &scope):
+		return refuse("Not done: %s on @%s needs the Threads permission %s, which this account's token lacks. Link the account again with %sconnect and allow it; then try again.",
+			scope.Needs, scope.Account, scope.Scope, c.prefix)
 	case errors.As(err, &inv):
 		return refuse("%s", invalidText(err))
 	case errors.As(err, &state):

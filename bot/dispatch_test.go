@@ -21,6 +21,7 @@ type world struct {
 	clock    *storagetest.Clock
 	accounts *bottest.Accounts
 	deleter  *bottest.Deleter
+	insights *fakeInsights
 	acme     storage.Account
 	beta     storage.Account
 }
@@ -36,7 +37,7 @@ var (
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{clock: storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), deleter: &bottest.Deleter{}}
+	w := &world{clock: storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), deleter: &bottest.Deleter{}, insights: &fakeInsights{}}
 	w.db = storagetest.Open(t, w.clock.Now)
 	w.acme = storagetest.Account(t, w.db, "acme")
 	w.beta = storagetest.Account(t, w.db, "beta")
@@ -55,7 +56,7 @@ func newWorld(t *testing.T) *world {
 	paris, _ := time.LoadLocation("Europe/Paris")
 	w.d = bot.NewDispatcher(bot.DispatcherOptions{
 		Ingest:   ingest.NewService(ingest.Options{Queue: w.db, Now: w.clock.Now}),
-		Accounts: w.accounts, Queue: w.db, Routes: w.db, Deleter: w.deleter,
+		Accounts: w.accounts, Queue: w.db, Routes: w.db, Deleter: w.deleter, Insights: w.insights,
 		Quotas: bottest.Quotas{View: bot.QuotaView{Kinds: []bot.QuotaKind{
 			{Kind: "posts", Used: 250, Limit: 250, NextFree: w.clock.Now().Add(5*time.Hour + 5*time.Minute)},
 			{Kind: "deletes", Used: 0, Limit: 100}}}},

@@ -15,7 +15,8 @@ import (
 type Reply struct {
 	Text    string       // plain text a person reads; the fallback for rich renderings
 	Private bool         // only the sender should see it (Slack ephemeral; Telegram: a private chat)
-	Rows    []Row        // list: one row per post
+	Rows    []Row        // list: one row per post waiting
+	Recent  []Row        // list: the posts that finished last, newest first (state deleted, posted, …)
 	Quota   *QuotaView   // quota: used/limit per kind, and when the next slot frees
 	Preview *PreviewView // preview: the dry run's findings
 
@@ -31,7 +32,7 @@ type Reply struct {
 	Refused bool
 }
 
-// Row is one post in a list.
+// Row is one post in a list. In Reply.Recent, When is when it finished (or was deleted).
 type Row struct {
 	ID       string
 	Account  string    // username, without "@"
@@ -113,11 +114,11 @@ func FormatEvent(e publisher.Event, zone *time.Location) string {
 		s = "❌ Failed: " + orDefault(e.Reason, "Threads refused the post; check it with preview and try again.")
 	case publisher.EventWaitingReconnect:
 		s = "🔌 Waiting for reconnect: " + orDefault(e.Reason,
-			"the account's access expired or was revoked; run connect to link it again, and the post will go out then.")
+			"the account's access expired or was revoked; "+publisher.RelinkHint+", and the post will go out then.")
 	case publisher.EventDeleted:
 		s = "🗑️ Deleted from Threads"
 	case publisher.EventTokenExpiring:
-		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; run connect to link it again before it expires.")
+		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; "+publisher.RelinkHint+" before it expires.")
 	default:
 		s = "ℹ️ " + orDefault(e.Reason, string(e.Kind))
 	}

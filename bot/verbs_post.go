@@ -120,7 +120,12 @@ func flatten(err error) []error {
 // maxRows bounds a list; chat messages get unreadable beyond it.
 const maxRows = 20
 
-// list shows the posts waiting to go out on the sender's accounts, soonest first.
+// recentRows is how many finished posts list shows after the waiting ones, so a post just
+// posted, failed, cancelled or deleted can be found (and its id read) without status.
+const recentRows = 5
+
+// list shows the posts waiting to go out on the sender's accounts, soonest first, then the
+// few that finished last (a deleted one says deleted).
 func (c *call) list(ctx context.Context) Reply {
 	if c.d.o.Queue == nil {
 		return c.unavailable("the post queue")
@@ -129,7 +134,7 @@ func (c *call) list(ctx context.Context) Reply {
 	if r != nil {
 		return *r
 	}
-	var rows []Row
+	var rows, recent []Row
 	for _, a := range accs {
 		ps, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID,
 			States: []storage.State{storage.StateQueued, storage.StatePublishing}, Limit: 200})
@@ -139,23 +144,49 @@ func (c *call) list(ctx context.Context) Reply {
 		for _, p := range ps {
 			rows = append(rows, c.row(p, a.Username))
 		}
+		done, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID,
+			States: []storage.State{storage.StatePosted, storage.StateFailed, storage.StateCancelled}, Limit: recentRows})
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		for _, p := range done {
+			row := c.row(p, a.Username)
+			row.When, row.WhenText = p.UpdatedAt, shortWhen(p.UpdatedAt, c.zone)
+			if !p.DeletedAt.IsZero() {
+				row.When, row.WhenText = p.DeletedAt, shortWhen(p.DeletedAt, c.zone)
+			}
+			recent = append(recent, row)
+		}
 	}
+	slices.SortStableFunc(recent, func(a, b Row) int { return b.When.Compare(a.When) })
+	recent = recent[:min(len(recent), recentRows)]
+	var b strings.Builder
 	if len(rows) == 0 {
-		return say(fmt.Sprintf("Nothing is waiting to be posted on %s. Queue something with %spost or %sschedule.", names(accs), c.prefix, c.prefix))
+		fmt.Fprintf(&b, "Nothing is waiting to be posted on %s. Queue something with %spost or %sschedule.", names(accs), c.prefix, c.prefix)
 	}
 	slices.SortStableFunc(rows, func(a, b Row) int { return a.When.Compare(b.When) })
 	total := len(rows)
 	rows = rows[:min(total, maxRows)]
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s waiting:", plural(total, "post"))
+	if total > 0 {
+		fmt.Fprintf(&b, "%s waiting:", plural(total, "post"))
+	}
 	for _, r := range rows {
 		fmt.Fprintf(&b, "\n%s  %s  @%s  %s  %s", r.ID, r.WhenText, r.Account, r.State, r.Words)
 	}
 	if total > len(rows) {
 		fmt.Fprintf(&b, "\n…and %d more.", total-len(rows))
 	}
-	return Reply{Text: b.String(), Rows: rows}
+	if len(recent) > 0 {
+		b.WriteString("\n" + RecentHeading)
+	}
+	for _, r := range recent {
+		fmt.Fprintf(&b, "\n%s  %s  @%s  %s  %s", r.ID, r.WhenText, r.Account, r.State, r.Words)
+	}
+	return Reply{Text: b.String(), Rows: rows, Recent: recent}
 }
+
+// RecentHeading introduces list's finished posts in its text.
+const RecentHeading = "Recently finished:"
 
 // row renders one post for list.
 func (c *call) row(p storage.Post, account string) Row {

@@ -211,6 +211,13 @@ func TestWholeSystem(t *testing.T) {
 			}
 			return true
 		}, func() { t.Logf("ledger %+v", sim.Ledger()) })
+		// The last part in the ledger comes a moment before the post is recorded posted.
+		// Each look is its own signed request (Slack never sends the same one twice).
+		looks := 0
+		eventually(t, 10*time.Second, "the chain recorded posted", func() bool {
+			looks++
+			return strings.Contains(slackSay(t, "status "+id, fmt.Sprintf("status-posted-%d", looks)), "✅ posted")
+		})
 		if ans := slackSay(t, "delete "+id, "delete"); !strings.Contains(ans, "Deleting "+id) {
 			t.Fatalf("delete answer: %q", ans)
 		}

@@ -17,6 +17,13 @@ type Queue interface {
 	Enqueue(ctx context.Context, p storage.NewPost) (storage.Post, bool, error)
 }
 
+// Replays is a Queue that can tell, without writing, whether a request repeats one already
+// accepted (storage.DB does). With it, a replay is answered before the media are probed: its
+// post stands even if a media URL has gone since.
+type Replays interface {
+	Replayed(ctx context.Context, p storage.NewPost) (storage.Post, bool, error)
+}
+
 // Options configure a Service. Queue is required.
 type Options struct {
 	Queue  Queue
@@ -95,18 +102,39 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
-	if err := s.probeMedia(ctx, r); err != nil {
-		return Accepted{}, err
-	}
 	// A door may pass a caller's id through (X-Request-Id, a delivery id); only a sane one is
-	// stored and logged, else the HTTP request's own, else a fresh one.
+	// stored and logged, else the HTTP request's own, else a fresh one. A replay is recognised
+	// before the checks that only a new request needs (permissions, media), which may fail now
+	// where they passed when it was accepted.
 	for _, id := range []string{r.RequestID, RequestIDFrom(ctx), NewRequestID()} {
 		if SaneRequestID(id) {
 			r.RequestID = id
 			break
 		}
 	}
-	p, existed, err := s.queue.Enqueue(ctx, s.newPost(r))
+	np := s.newPost(r)
+	scope, _ := needsScope(r)
+	if rp, ok := s.queue.(Replays); ok && (len(r.Media) > 0 || scope != "") && (np.IdempotencyKey != "" || np.BodyDigest != "") {
+		p, existed, err := rp.Replayed(ctx, np)
+		if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
+			return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
+		}
+		if err != nil {
+			return Accepted{}, fmt.Errorf("ingest: could not queue the post, nothing was stored; try again: %w", err)
+		}
+		if existed {
+			s.log.InfoContext(ctx, "post accepted", slog.String("post_id", p.ID), slog.String("door", string(r.Origin.Door)),
+				slog.Int64("account_id", r.AccountID), slog.Bool("existed", true), slog.String("request_id", r.RequestID))
+			return Accepted{Post: p, Existed: true}, nil
+		}
+	}
+	if err := s.checkScopes(ctx, r); err != nil {
+		return Accepted{}, err
+	}
+	if err := s.probeMedia(ctx, r); err != nil {
+		return Accepted{}, err
+	}
+	p, existed, err := s.queue.Enqueue(ctx, np)
 	if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
 		return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher/threads"
@@ -83,6 +84,15 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 	if len(ids) == 0 {
 		return notDeletable(ErrNotDeletable, "Threads never told Spindle the id of post %s; delete it in the Threads app", post.ID)
 	}
+	acct, err := p.store.Account(ctx, post.AccountID)
+	if err != nil {
+		return fmt.Errorf("delete post %s: %w", post.ID, err)
+	}
+	if acct.Lacks(threads.ScopeDelete) {
+		// Refused here, at the door, rather than by Threads after a call: the link did not grant
+		// the permission (or Threads refused it since).
+		return missingScope(post.ID, threads.ScopeDelete)
+	}
 	p.deleteMu.Lock()
 	defer p.deleteMu.Unlock()
 	token, uid, err := p.toks.Token(ctx, post.AccountID)
@@ -111,9 +121,8 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 			}
 			failed = fmt.Errorf("delete post %s: %s", post.ID, reasonOf(err))
 			if sc := threads.MissingScope(err); sc != "" {
-				failed = &DeleteError{Kind: ErrMissingScope, Scope: sc, Msg: fmt.Sprintf(
-					"Threads refused to delete post %s: the account's token lacks the %s permission; %s to grant it",
-					post.ID, sc, RelinkHint)}
+				p.forgetScope(ctx, post.AccountID, sc)
+				failed = missingScope(post.ID, sc)
 			}
 			break
 		}
@@ -142,4 +151,20 @@ func (p *Publisher) needsReconnectByID(ctx context.Context, accountID int64, why
 		}
 	}
 	return nil
+}
+
+// missingScope is the refusal of a deletion the account's token has no permission for.
+func missingScope(postID, scope string) *DeleteError {
+	return &DeleteError{Kind: ErrMissingScope, Scope: scope, Msg: fmt.Sprintf(
+		"post %s cannot be deleted: the account's Threads token lacks the %s permission; %s to grant it, then delete again",
+		postID, scope, RelinkHint)}
+}
+
+// forgetScope records that Threads refused the account a call for want of scope. A failure to
+// record is logged only: the refusal itself is already answered.
+func (p *Publisher) forgetScope(ctx context.Context, accountID int64, scope string) {
+	if err := p.store.ForgetScope(ctx, accountID, scope); err != nil {
+		p.log.Warn("could not record a missing Threads permission", slog.Int64("account_id", accountID),
+			slog.String("scope", scope), slog.Any("error", err))
+	}
 }

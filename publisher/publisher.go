@@ -33,7 +33,7 @@ type Queue interface {
 type Quotas interface {
 	QuotaWindow(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (int, time.Time, error)
 	QuotaNth(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time, k int) (time.Time, error)
-	QuotaWaiting(ctx context.Context, accountID int64, postID string, now time.Time) (int, error)
+	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind, now time.Time) (int, error)
 	RemoteQuotaOf(ctx context.Context, accountID int64, kind storage.QuotaKind) (storage.RemoteQuota, bool, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
 	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
@@ -50,10 +50,13 @@ type Outbox interface {
 	PruneFinished(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
-// Accounts lists linked accounts and marks one needs_reconnect (telling its owner once).
+// Accounts lists linked accounts, marks one needs_reconnect (telling its owner once) and
+// records a permission Threads refused, so the doors refuse what needs it from then on.
 type Accounts interface {
 	Accounts(ctx context.Context) ([]storage.Account, error)
+	Account(ctx context.Context, id int64) (storage.Account, error)
 	MarkNeedsReconnect(ctx context.Context, accountID int64, events []storage.OutboxEvent) (bool, error)
+	ForgetScope(ctx context.Context, accountID int64, scope string) error
 }
 
 // Store is everything the publisher keeps in the database; *storage.DB implements it.
@@ -73,6 +76,7 @@ type API interface {
 	RecentThreads(ctx context.Context, token, userID string, since time.Time, limit int) ([]threads.MediaObject, error)
 	Delete(ctx context.Context, token, mediaID string) error
 	PublishingLimit(ctx context.Context, token, userID string) (threads.Limits, error)
+	MediaInsights(ctx context.Context, token, mediaID string) (threads.Insights, error)
 	Refresh(ctx context.Context, token string) (threads.Token, error)
 }
 
@@ -214,6 +218,7 @@ type Publisher struct {
 	sched    *Scheduler
 	timer    *time.Timer
 	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+	insights insightsCache
 
 	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
 	// door's delivery health for readiness.

@@ -85,7 +85,7 @@ func (r *run) gate(ctx context.Context, i int) error {
 		Retry: &storage.RetryAt{Next: until, Reason: fmt.Sprintf("waiting for the Threads %s quota (%d a day) until %s",
 			kind, r.p.limit(kind), until.UTC().Format(time.RFC3339))}}
 	if r.state.DelayedUntil.IsZero() {
-		r.state.DelayedUntil = until
+		r.state.DelayedUntil, r.state.DelayedKind = until, kind
 		ev := r.event(EventDelayed)
 		ev.Until = until
 		ev.Reason = fmt.Sprintf("the account has used its Threads %s quota (%d in 24 hours); the post will go out at %s",
@@ -101,11 +101,12 @@ func (r *run) gate(ctx context.Context, i int) error {
 	return errStop
 }
 
-// ownSlot is when this post's own slot frees: the posts of the account already waiting were
-// told earlier slots, and each takes one before it. Without it every waiting post was told the
+// ownSlot is when this post's own slot of the kind quota frees: the posts of the account
+// already waiting for that quota were told earlier slots, and each takes one before it (posts
+// waiting for another quota take none). Without it every waiting post was told the
 // time the first slot frees, and all but one of those notices were wrong.
 func (p *Publisher) ownSlot(ctx context.Context, post storage.Post, kind storage.QuotaKind, first time.Time) (time.Time, error) {
-	ahead, err := p.store.QuotaWaiting(ctx, post.AccountID, post.ID, p.now())
+	ahead, err := p.store.QuotaWaiting(ctx, post.AccountID, post.ID, kind, p.now())
 	if err != nil || ahead == 0 {
 		return first, err
 	}

@@ -206,3 +206,52 @@ func TestLimitsOrMetaFillsOnlyZeroFields(t *testing.T) {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }
+
+// TestQuotaNoticeTellsEachKindItsOwnTime: two posts wait for a full post quota and a reply
+// waits for a full reply quota; the reply is told when its own quota frees (the first reply's
+// slot), not the third reply's, as when the two posts waiting for the other quota counted as
+// ahead of it.
+func TestQuotaNoticeTellsEachKindItsOwnTime(t *testing.T) {
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now,
+		tweak: func(o *publisher.Options) { o.Limits.Posts, o.Limits.Replies = 2, 3 }})
+	a := e.account("mixed")
+	start := clock.Now()
+	step := func(np storage.NewPost) storage.Post {
+		p := e.enqueue(np)
+		e.settle(clock)
+		clock.Advance(10*time.Minute - 20*time.Millisecond)
+		if got := e.get(p.ID); got.State != storage.StatePosted {
+			t.Fatalf("%q is %s: %s", np.Text, got.State, got.LastError)
+		}
+		return e.get(p.ID)
+	}
+	parent := step(storage.NewPost{AccountID: a.ID, Text: "parent"})                   // post slot at +0
+	step(storage.NewPost{AccountID: a.ID, Text: "reply 1", ReplyToID: parent.MediaID}) // reply slot at +10m
+	step(storage.NewPost{AccountID: a.ID, Text: "second"})                             // post slot at +20m
+	step(storage.NewPost{AccountID: a.ID, Text: "reply 2", ReplyToID: parent.MediaID}) // reply slot at +30m
+	step(storage.NewPost{AccountID: a.ID, Text: "reply 3", ReplyToID: parent.MediaID}) // reply slot at +40m
+	late1 := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "late post 1"})
+	late2 := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "late post 2"})
+	lateReply := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "late reply", ReplyToID: parent.MediaID})
+	e.settle(clock)
+	got := map[string]time.Time{}
+	for _, ev := range e.note.all() {
+		if ev.Kind == publisher.EventDelayed {
+			got[ev.PostID] = ev.Until.Truncate(time.Second)
+			if ev.PostID == lateReply.ID && !strings.Contains(ev.Reason, "replies quota") {
+				t.Errorf("the reply's notice %q does not name the replies quota", ev.Reason)
+			}
+		}
+	}
+	want := map[string]time.Time{
+		late1.ID:     start.Add(24 * time.Hour).Truncate(time.Second),
+		late2.ID:     start.Add(24*time.Hour + 20*time.Minute).Truncate(time.Second),
+		lateReply.ID: start.Add(24*time.Hour + 10*time.Minute).Truncate(time.Second),
+	}
+	for id, w := range want {
+		if !got[id].Equal(w) {
+			t.Errorf("post %s was told %v, want %v (all notices: %v)", id, got[id], w, got)
+		}
+	}
+}

@@ -42,6 +42,7 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 		// threads_manage_replies): only linking again fixes it, so the post waits for that
 		// like an expired token, and a chain resumes from the part that was refused instead
 		// of failing with its first parts live.
+		r.p.forgetScope(ctx, r.post.AccountID, te.Scope)
 		return r.park(ctx, pt, "the Threads token of this account lacks the "+te.Scope+
 			" permission this post needs (it was linked before Spindle asked for it)")
 	case class.Retryable():

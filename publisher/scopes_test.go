@@ -141,3 +141,48 @@ func TestReplyCountsAgainstReplyQuota(t *testing.T) {
 		t.Errorf("quota uses: %d posts, %d replies; want 1 and 1", posts, replies)
 	}
 }
+
+// TestDeleteRefusedWhenTheLinkLacksTheScope: an account whose link did not grant
+// threads_delete is refused before Threads is asked (its token here could delete: the post stays
+// live), with the permission and the relink named; one whose scopes were unknown learns the
+// missing scope from Threads' refusal and is refused at once from then on, until linked again.
+func TestDeleteRefusedWhenTheLinkLacksTheScope(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, envOptions{})
+	a := e.account("recorded")
+	a.Scopes = []string{threads.ScopeBasic, threads.ScopeContentPublish}
+	if _, err := e.db.SaveAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	p := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "stays"})
+	e.drain(p.ID)
+	err := e.pub.Delete(ctx, p.ID)
+	var de *publisher.DeleteError
+	if !errors.As(err, &de) || de.Scope != threads.ScopeDelete || !strings.Contains(de.Msg, "/threads connect") {
+		t.Fatalf("delete: %v, want ErrMissingScope naming threads_delete and the relink", err)
+	}
+	for _, l := range e.sim.Ledger() {
+		if l.Deleted {
+			t.Fatal("Threads was asked to delete")
+		}
+	}
+
+	n := e.narrowAccount("unknown", threads.ScopeBasic, threads.ScopeContentPublish)
+	q := e.enqueue(storage.NewPost{AccountID: n.ID, Text: "also stays"})
+	e.drain(q.ID)
+	if err := e.pub.Delete(ctx, q.ID); !errors.Is(err, publisher.ErrMissingScope) {
+		t.Fatalf("first delete: %v, want Threads' refusal", err)
+	}
+	if acct, _ := e.db.Account(ctx, n.ID); !acct.Lacks(threads.ScopeDelete) || acct.Lacks(threads.ScopeContentPublish) {
+		t.Errorf("after Threads refused, the account's missing scopes are %v", acct.ScopesMissing)
+	}
+	acct, _ := e.db.Account(ctx, n.ID)
+	acct.TokenSealed = []byte(e.sim.IssueToken(e.users[n.ID], threads.DefaultScopes()...))
+	acct.Scopes = threads.DefaultScopes()
+	if _, err := e.db.SaveAccount(ctx, acct); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pub.Delete(ctx, q.ID); err != nil {
+		t.Fatalf("after linking again: %v", err)
+	}
+}

@@ -54,13 +54,38 @@ func (w withDigest) Scan(dest ...any) error { return w.s.Scan(append(dest, w.dig
 // existing returns the post np repeats, if any: one whose signed body was seen in the same scope
 // lately, else one holding np's key in the caller's scope (or from before scopes existed).
 func (db *DB) existing(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool, error) {
+	return db.lookupExisting(np, func(q string, args ...any) (*sql.Row, error) {
+		st, err := db.txStmt(ctx, tx, q)
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryRowContext(ctx, args...), nil
+	})
+}
+
+// Replayed returns the post np repeats, as Enqueue would find it, without writing anything: a
+// door asks before work that only a new request needs (probing its media), so a true replay is
+// answered with its post even when that work would now fail. A different request under the
+// same key is a *KeyConflictError, as from Enqueue.
+func (db *DB) Replayed(ctx context.Context, np NewPost) (Post, bool, error) {
+	p, ok, err := db.lookupExisting(np, func(q string, args ...any) (*sql.Row, error) {
+		return db.r.QueryRowContext(ctx, db.twin(q), args...), nil
+	})
+	if err != nil {
+		return Post{}, false, fmt.Errorf("storage: look up a replay: %w", err)
+	}
+	return p, ok, nil
+}
+
+// lookupExisting is existing on any way of running a one-row query.
+func (db *DB) lookupExisting(np NewPost, query func(q string, args ...any) (*sql.Row, error)) (Post, bool, error) {
 	if np.BodyDigest != "" {
-		st, err := db.txStmt(ctx, tx, selectByBody)
+		since := ms(db.now().Add(-BodyReplayWindow))
+		row, err := query(selectByBody, np.IdempotencyScope, np.BodyDigest, since)
 		if err != nil {
 			return Post{}, false, err
 		}
-		since := ms(db.now().Add(-BodyReplayWindow))
-		switch p, err := scanPost(st.QueryRowContext(ctx, np.IdempotencyScope, np.BodyDigest, since)); {
+		switch p, err := scanPost(row); {
 		case err == nil:
 			return p, true, nil
 		case !errors.Is(err, sql.ErrNoRows):
@@ -70,12 +95,11 @@ func (db *DB) existing(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool,
 	if np.IdempotencyKey == "" {
 		return Post{}, false, nil
 	}
-	st, err := db.txStmt(ctx, tx, selectByIdempotencyKey)
+	var digest string
+	row, err := query(selectByIdempotencyKey, np.Door, np.IdempotencyKey, np.AccountID, np.IdempotencyScope)
 	if err != nil {
 		return Post{}, false, err
 	}
-	var digest string
-	row := st.QueryRowContext(ctx, np.Door, np.IdempotencyKey, np.AccountID, np.IdempotencyScope)
 	switch p, err := scanPost(withDigest{row, &digest}); {
 	case errors.Is(err, sql.ErrNoRows):
 		return Post{}, false, nil

@@ -65,14 +65,16 @@ func (db *DB) QuotaNth(ctx context.Context, accountID int64, kind QuotaKind, sin
 	return fromMS(at), nil
 }
 
-// QuotaWaiting counts the account's other posts still waiting for quota at now (told a time
-// that has not come, and neither published nor given up): the posts ahead of a newly delayed
-// one, each of which takes a slot before it.
-func (db *DB) QuotaWaiting(ctx context.Context, accountID int64, postID string, now time.Time) (int, error) {
+// QuotaWaiting counts the account's other posts still waiting for the kind quota at now (told a
+// time that has not come, and neither published nor given up): the posts ahead of a newly
+// delayed one, each of which takes a slot of that quota before it. Posts waiting for another
+// quota take none of its slots (rows from before migration 0020 name no kind and count).
+func (db *DB) QuotaWaiting(ctx context.Context, accountID int64, postID string, kind QuotaKind, now time.Time) (int, error) {
 	var n int
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM publish_state s JOIN posts p ON p.id = s.post_id
-		WHERE p.account_id = ? AND p.id <> ? AND p.state IN ('queued', 'publishing') AND s.delayed_until > ?`,
-		accountID, postID, ms(now)).Scan(&n)
+		WHERE p.account_id = ? AND p.id <> ? AND p.state IN ('queued', 'publishing') AND s.delayed_until > ?
+		AND s.delayed_kind IN (?, '')`,
+		accountID, postID, ms(now), string(kind)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("storage: posts waiting for quota: %w", err)
 	}

@@ -39,6 +39,7 @@ type PublishState struct {
 	Failures       int       // transient failures since the last success
 	FirstFailureAt time.Time // the first of them, for a time budget
 	DelayedUntil   time.Time // the quota delay last reported to the owner
+	DelayedKind    QuotaKind // the quota DelayedUntil waits for
 	DeletedAt      time.Time // when the post was deleted from Threads on request
 }
 
@@ -160,11 +161,11 @@ const upsertPart = `INSERT INTO publish_parts (post_id, part, container_id, chil
 
 func putState(ctx context.Context, tx *sql.Tx, postID string, s PublishState) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO publish_state (post_id, failures, first_failure_at,
-		delayed_until, deleted_at) VALUES (?, ?, ?, ?, ?)
+		delayed_until, deleted_at, delayed_kind) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (post_id) DO UPDATE SET failures = excluded.failures,
 			first_failure_at = excluded.first_failure_at, delayed_until = excluded.delayed_until,
-			deleted_at = excluded.deleted_at`,
-		postID, s.Failures, ms(s.FirstFailureAt), ms(s.DelayedUntil), ms(s.DeletedAt))
+			deleted_at = excluded.deleted_at, delayed_kind = excluded.delayed_kind`,
+		postID, s.Failures, ms(s.FirstFailureAt), ms(s.DelayedUntil), ms(s.DeletedAt), string(s.DelayedKind))
 	return err
 }
 
@@ -232,9 +233,11 @@ func (db *DB) PostPublishState(ctx context.Context, postID string) (PublishState
 	var (
 		s                       PublishState
 		first, delayed, deleted int64
+		kind                    string
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT failures, first_failure_at, delayed_until, deleted_at
-		FROM publish_state WHERE post_id = ?`, postID).Scan(&s.Failures, &first, &delayed, &deleted)
+	err := db.r.QueryRowContext(ctx, `SELECT failures, first_failure_at, delayed_until, deleted_at, delayed_kind
+		FROM publish_state WHERE post_id = ?`, postID).Scan(&s.Failures, &first, &delayed, &deleted, &kind)
+	s.DelayedKind = QuotaKind(kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PublishState{}, nil
 	}

@@ -51,7 +51,7 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, a previewArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbPreview, Text: a.Text})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "list_posts", Description: "List the posts waiting to go out (queued, scheduled, being published), soonest first, with their ids."},
+	sdk.AddTool(s, &sdk.Tool{Name: "list_posts", Description: "List the posts waiting to go out (queued, scheduled, being published), soonest first, with their ids; then the few that finished last (posted, failed, cancelled or deleted)."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbList, Account: account(a.Account)})
 		})
@@ -66,6 +66,10 @@ func (t tools) register(s *sdk.Server) {
 	sdk.AddTool(s, &sdk.Tool{Name: "delete", Description: "Delete a post Spindle published from Threads (it counts against the account's deletion quota, 100 a day). A post not yet published is cancelled instead."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbDelete, PostID: postID(a.ID)})
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "stats", Description: "Show a published post's insights from Threads: views, likes, replies, reposts, quotes and shares (refreshed at most every 10 minutes). Needs the account to have granted threads_manage_insights."},
+		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbStats, PostID: postID(a.ID)})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "quota", Description: "Show an account's use of its moving 24-hour Threads quotas (posts, replies, deletions) and when the next slot frees. Posts over quota wait; they do not fail."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {

@@ -145,3 +145,16 @@ func TestBlockKit(t *testing.T) {
 		t.Errorf("quota: text %q blocks %s", q.Text, q.Blocks)
 	}
 }
+
+// TestBlockKitListRecent: list's blocks carry the finished posts too, under their heading,
+// even when nothing waits (a cancelled one says cancelled).
+func TestBlockKitListRecent(t *testing.T) {
+	e := newEnv(t)
+	id := strings.Fields(e.say("UALICE", "schedule in 2h soon gone").Text)[2]
+	e.say("UALICE", "cancel "+id)
+	a := e.say("UALICE", "list")
+	blocks := string(a.Blocks)
+	if !strings.Contains(blocks, "Recently finished:") || !strings.Contains(blocks, id) || !strings.Contains(blocks, "_cancelled_") {
+		t.Errorf("list blocks lack the finished post: %s (text %q)", blocks, a.Text)
+	}
+}

@@ -21,7 +21,7 @@ func render(r bot.Reply) slack.WebhookMessage {
 	msg := slack.WebhookMessage{Text: escapeKeepMentions(r.Text)}
 	var blocks []slack.Block
 	switch {
-	case len(r.Rows) > 0:
+	case len(r.Rows) > 0 || len(r.Recent) > 0:
 		blocks = listBlocks(r)
 	case r.Quota != nil:
 		blocks = quotaBlocks(r.Quota)
@@ -47,16 +47,28 @@ func section(s string) slack.Block { return slack.NewSectionBlock(mrkdwn(s), nil
 func listBlocks(r bot.Reply) []slack.Block {
 	head, _, _ := strings.Cut(r.Text, "\n")
 	blocks := []slack.Block{section("*" + escape(head) + "*")}
+	blocks = append(blocks, rowSections(r.Rows)...)
+	if i := strings.LastIndex(r.Text, "\n…and "); i >= 0 {
+		more, _, _ := strings.Cut(r.Text[i+1:], "\n")
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(escape(more))))
+	}
+	if len(r.Recent) > 0 {
+		blocks = append(blocks, section("*"+bot.RecentHeading+"*"))
+		blocks = append(blocks, rowSections(r.Recent)...)
+	}
+	return blocks
+}
+
+// rowSections renders rows ten to a section.
+func rowSections(rows []bot.Row) []slack.Block {
+	var blocks []slack.Block
 	var b strings.Builder
-	for i, row := range r.Rows {
+	for i, row := range rows {
 		fmt.Fprintf(&b, "`%s`  %s · @%s · _%s_ — %s\n", row.ID, escape(row.WhenText), escape(row.Account), row.State, escape(row.Words))
-		if (i+1)%10 == 0 || i == len(r.Rows)-1 {
+		if (i+1)%10 == 0 || i == len(rows)-1 {
 			blocks = append(blocks, section(strings.TrimRight(b.String(), "\n")))
 			b.Reset()
 		}
-	}
-	if i := strings.LastIndex(r.Text, "\n…and "); i >= 0 {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(escape(r.Text[i+1:]))))
 	}
 	return blocks
 }

@@ -276,6 +276,10 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 		if errors.As(err, &inv) {
 			return "❌ Threads would refuse this post: " + reasons(err), err
 		}
+		if se, ok := errors.AsType[*ingest.ScopeError](err); ok {
+			return fmt.Sprintf("❌ Not queued: %s on @%s needs the Threads permission %s, which this account's token lacks. Link the account again with /connect and allow it; then press Publish again.",
+				se.Needs, se.Account, se.Scope), err
+		}
 		d.log.Error("telegram: could not queue a draft", slog.String("draft", dr.ID), slog.Any("error", err))
 		return "Sorry, Spindle could not queue it because of a problem on its side; nothing was posted. Please try again in a minute.", err
 	}

@@ -34,6 +34,8 @@ func commands() []command {
 			examples: "spindle post \"Hello, Threads\" --account sandbox\n" +
 				"spindle post \"Later\" --account sandbox --at \"in 2h\"",
 			run: runPost},
+		{name: "posts", summary: "delete a published post from Threads", usage: postsUsage,
+			verbs: []string{"delete"}, examples: "spindle posts delete p7k2m9x", run: runPosts},
 		{name: "accounts", summary: "list, show or disconnect linked Threads accounts", usage: accountsUsage,
 			verbs: []string{"list", "show", "disconnect"}, examples: "spindle accounts list --json", run: runAccounts},
 		{name: "tokens", summary: "create, list or revoke REST API tokens", usage: tokensUsage,

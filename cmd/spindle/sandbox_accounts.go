@@ -39,6 +39,7 @@ func (a *app) sandboxChatUser(ctx context.Context, keys *accounts.Keys) error {
 	}
 	acc.TokenSealed = keys.Seal(a.sim.IssueToken(user.ID, a.cfg.Threads.DefaultScopes...), user.ID)
 	acc.TokenExpiresAt, acc.TokenRefreshedAt = time.Now().Add(threadstest.LongTokenTTL), time.Now()
+	acc.Scopes = a.cfg.Threads.DefaultScopes
 	if _, err := a.db.SaveAccount(ctx, acc); err != nil {
 		return fmt.Errorf("sandbox: renew @%s: %w", sandboxChatUsername, err)
 	}

@@ -38,7 +38,7 @@ func (a *app) buildAccounts(ctx context.Context, keys *accounts.Keys) error {
 func (a *app) buildAPI() {
 	h := api.New(api.Options{
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
-		Deleter: a.publisher, Logger: a.log.With(slog.String("door", "api")),
+		Deleter: a.publisher, Insights: a.publisher, Logger: a.log.With(slog.String("door", "api")),
 	})
 	for _, p := range api.Prefixes {
 		a.router.PathPrefix(p).Handler(h)
@@ -63,6 +63,7 @@ func (a *app) linkSandboxAccount(ctx context.Context, keys *accounts.Keys) error
 		ThreadsUserID: user.ID, Username: "sandbox",
 		TokenSealed:    keys.Seal(token, user.ID),
 		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now(),
+		Scopes: a.cfg.Threads.DefaultScopes,
 	}, owner.ID)
 	if err != nil {
 		return fmt.Errorf("sandbox: link the demo account: %w", err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/httperr"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
@@ -60,6 +61,11 @@ type Deleter interface {
 	Delete(ctx context.Context, postID string) error
 }
 
+// Insighter reads a published post's counts from Threads (cached); the publisher implements it.
+type Insighter interface {
+	Insights(ctx context.Context, postID string) (publisher.PostInsights, error)
+}
+
 // Options configure a Handler. Accounts, Posts and Enqueuer are required.
 type Options struct {
 	Accounts Accounts
@@ -67,6 +73,8 @@ type Options struct {
 	Enqueuer Enqueuer
 	// Deleter deletes published posts; nil answers DELETE /api/threads/post/{id} with 501.
 	Deleter Deleter
+	// Insights reads post insights; nil answers GET /api/threads/post/{id}/insights with 501.
+	Insights Insighter
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
 	PublicURL string
 	Now       func() time.Time // nil: time.Now
@@ -79,6 +87,7 @@ type Handler struct {
 	posts  Posts
 	enq    Enqueuer
 	del    Deleter
+	ins    Insighter
 	public string
 	now    func() time.Time
 	log    *slog.Logger
@@ -93,7 +102,7 @@ func New(o Options) *Handler {
 	if o.Accounts == nil || o.Posts == nil || o.Enqueuer == nil {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
-	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter,
+	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if h.now == nil {
 		h.now = time.Now
@@ -125,6 +134,7 @@ func (h *Handler) routes() []route {
 		{"GET /api/threads/me", h.me},
 		{"POST /api/threads/post", h.createPost},
 		{"DELETE /api/threads/post/{id}", h.deletePost},
+		{"GET /api/threads/post/{id}/insights", h.postInsights},
 		{"POST /api/threads/post/schedule", h.schedulePost},
 		{"GET /api/threads/post/schedule", h.listScheduled},
 		{"DELETE /api/threads/post/schedule/{id}", h.cancelScheduled},

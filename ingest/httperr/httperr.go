@@ -46,6 +46,7 @@ type Problem struct {
 	Message string
 	Field   string
 	Level   slog.Level
+	Scope   string // CodeMissingScope: the Threads permission the account's token lacks
 }
 
 // Body is the JSON of every error answer. Error is the plain-words message (the field
@@ -69,7 +70,7 @@ type FieldError struct {
 
 // Body returns the public JSON of p.
 func (p Problem) Body() Body {
-	return Body{Error: p.Message, Code: p.Code, Field: p.Field}
+	return Body{Error: p.Message, Code: p.Code, Field: p.Field, Scope: p.Scope}
 }
 
 // LevelFor is the log level of an answer with status: a server's failure is an Error, a

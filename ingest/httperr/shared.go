@@ -53,6 +53,10 @@ func shared(err error) (Problem, bool) {
 		}
 		return p, true
 	}
+	if se, ok := errors.AsType[*ingest.ScopeError](err); ok {
+		return Problem{Status: http.StatusForbidden, Code: CodeMissingScope, Level: slog.LevelInfo,
+			Message: se.Error(), Scope: se.Scope}, true
+	}
 	if e, ok := errors.AsType[*Error](err); ok {
 		p := FromError(e)
 		p.Message = err.Error() // the wrapping words say which account, which post

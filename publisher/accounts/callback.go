@@ -128,7 +128,8 @@ func (s *Service) complete(ctx context.Context, r *http.Request) (storage.Accoun
 	}
 	now := s.now()
 	acct, err := s.link(ctx, storage.Account{ThreadsUserID: prof.ID, Username: prof.Username,
-		TokenSealed: s.keys.Seal(long.AccessToken, prof.ID), TokenExpiresAt: now.Add(ttl), TokenRefreshedAt: now}, id)
+		TokenSealed: s.keys.Seal(long.AccessToken, prof.ID), TokenExpiresAt: now.Add(ttl), TokenRefreshedAt: now,
+		Scopes: s.grantedScopes()}, id)
 	if errors.Is(err, storage.ErrOwnedByOther) {
 		return s.fail(http.StatusConflict, ReasonAlreadyConnected, "This Threads account is already connected to another user. Ask them to disconnect it first, or use a different Threads account. Nothing was changed.")
 	}
@@ -149,4 +150,18 @@ func (s *Service) exchangeFailed(ctx context.Context, err error) (storage.Accoun
 	s.log.WarnContext(ctx, "threads token exchange failed", slog.String("error", err.Error()))
 	msg := "Threads token exchange failed, so nothing was stored. Send connect in chat to try again; if it keeps failing, the operator should check that THREADS_APP_ID and THREADS_APP_SECRET are the Threads app's, and that THREADS_REDIRECT_URI matches the app's Valid OAuth Redirect URI exactly. (An authorization code works once and expires after an hour.)"
 	return s.fail(http.StatusBadGateway, ReasonExchangeFailed, "%s", msg)
+}
+
+// scoped is a Threads client that says which permissions its authorize URL asks for
+// (*threads.Client does).
+type scoped interface{ Scopes() []string }
+
+// grantedScopes are the permissions a completed link granted: those the authorize URL asked
+// for, since Threads' consent grants all of them or none. nil (unknown) for a client that does
+// not say; then nothing is refused at the doors before Threads refuses it.
+func (s *Service) grantedScopes() []string {
+	if c, ok := s.threads.(scoped); ok {
+		return c.Scopes()
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindle-threads/spindle/publisher"
 	"log/slog"
 	"net/http"
 	"time"
@@ -25,13 +26,13 @@ func (s *Service) Token(ctx context.Context, accountID int64) (token, threadsUse
 	}
 	switch {
 	case a.Status == storage.AccountDisconnected || len(a.TokenSealed) == 0:
-		return "", "", fmt.Errorf("@%s was disconnected; its owner must send connect again: %w", a.Username, ErrNotConnected)
+		return "", "", fmt.Errorf("@%s was disconnected; its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNotConnected)
 	case a.Status == storage.AccountNeedsReconnect:
-		return "", "", fmt.Errorf("@%s must be connected again by its owner (send connect): %w", a.Username, ErrNeedsReconnect)
+		return "", "", fmt.Errorf("@%s must be connected again: its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNeedsReconnect)
 	case !a.TokenExpiresAt.IsZero() && !s.now().Before(a.TokenExpiresAt):
 		reason := "its access token expired on " + a.TokenExpiresAt.UTC().Format(time.DateOnly)
 		_ = s.MarkNeedsReconnect(ctx, accountID, reason)
-		return "", "", fmt.Errorf("@%s: %s; its owner must send connect again: %w", a.Username, reason, ErrNeedsReconnect)
+		return "", "", fmt.Errorf("@%s: %s; its owner must %s: %w", a.Username, reason, publisher.RelinkHint, ErrNeedsReconnect)
 	}
 	tok, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
 	if err != nil {

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,8 @@ func TestTokenExpired(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	_, a := connected(t, e)
 	e.clock.Advance(61 * 24 * time.Hour)
-	if _, _, err := e.svc.Token(context.Background(), a.ID); !errors.Is(err, ErrNeedsReconnect) || !strings.Contains(err.Error(), "expired") {
+	if _, _, err := e.svc.Token(context.Background(), a.ID); !errors.Is(err, ErrNeedsReconnect) || !strings.Contains(err.Error(), "expired") ||
+		!strings.Contains(err.Error(), "/threads connect in Slack or /connect in Telegram") {
 		t.Fatalf("Token = %v", err)
 	}
 }
@@ -110,7 +112,7 @@ func TestDisconnectHoldsQueuedPosts(t *testing.T) {
 	if q, _ := e.db.Get(ctx, p.ID); q.State != storage.StateQueued {
 		t.Errorf("queued post is %s after disconnect", q.State)
 	}
-	if _, _, err := e.svc.Token(ctx, a.ID); !errors.Is(err, ErrNotConnected) {
+	if _, _, err := e.svc.Token(ctx, a.ID); !errors.Is(err, ErrNotConnected) || !strings.Contains(err.Error(), "/threads connect") {
 		t.Errorf("Token after disconnect: %v", err)
 	}
 	msgs := e.told.all()
@@ -174,5 +176,24 @@ func TestSaveRefreshed(t *testing.T) {
 	e.svc.Disconnect(ctx, owner, a.ID)
 	if err := e.svc.SaveRefreshed(ctx, a.ID, "THlate", exp); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("SaveRefreshed after disconnect: %v", err)
+	}
+}
+
+// TestLinkRecordsGrantedScopes: linking through the consent page stores the scopes the
+// authorize URL asked for (Threads grants all or none), and the token the simulator minted has
+// exactly those: the doors judge by them what the token may do.
+func TestLinkRecordsGrantedScopes(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	_, a := connected(t, e)
+	if len(a.Scopes) == 0 {
+		t.Fatal("no scopes recorded at link")
+	}
+	tok, _, err := e.svc.Token(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := e.sim.TokenInfo(tok)
+	if !slices.Equal(a.Scopes, info.Scopes) {
+		t.Errorf("recorded %v, the token has %v", a.Scopes, info.Scopes)
 	}
 }

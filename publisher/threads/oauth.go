@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,10 @@ type Token struct {
 	AccessToken string
 	ExpiresIn   time.Duration
 }
+
+// Scopes are the permissions AuthorizeURL asks for. Threads' consent grants them all or
+// nothing (its token answers carry no scope list), so they are what a completed link granted.
+func (c *Client) Scopes() []string { return slices.Clone(c.scopes) }
 
 // AuthorizeURL returns the authorize page URL to send a person to. state is
 // echoed back on the redirect; pass a signed, single-use value.

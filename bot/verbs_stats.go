@@ -1,0 +1,45 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spindle-threads/spindle/publisher"
+)
+
+// stats shows a published post's insights, named by id or permalink, on the sender's accounts.
+func (c *call) stats(ctx context.Context) Reply {
+	if c.d.o.Insights == nil {
+		return c.unavailable("post insights")
+	}
+	p, acc, r := c.namedPost(ctx)
+	if r != nil {
+		return *r
+	}
+	in, err := c.d.o.Insights.Insights(ctx, p.ID)
+	if errors.Is(err, publisher.ErrNoInsights) {
+		// The wrapping words say why ("post p… is queued, not published, …"); the cause's
+		// words after the last ": " are the sentinel's, for programs.
+		why := err.Error()
+		if i := strings.LastIndex(why, ": "); i > 0 {
+			why = why[:i]
+		}
+		return refuse("%s.", upperFirst(why))
+	}
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	return sayf("📊 %s on @%s (“%s”): %s · %s · %s · %s · %s · %s (as of %s).", p.ID, acc.Username, firstWords(p.Text),
+		plural(in.Views, "view"), plural(in.Likes, "like"), counted(in.Replies, "reply", "replies"),
+		plural(in.Reposts, "repost"), plural(in.Quotes, "quote"), plural(in.Shares, "share"), shortWhen(in.At, c.zone))
+}
+
+// counted is plural for a word whose plural is not one + "s".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
