@@ -223,7 +223,7 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 	case errors.As(err, &inv):
 		return refuse("%s", invalidText(err))
 	case errors.As(err, &state):
-		return refuse("Post %s is %s, so it cannot be %s.", state.ID, state.State, state.Op)
+		return refuse("%s.", upperFirst(state.Error()))
 	case errors.As(err, &pub):
 		return refuse("%s", pub.UserMessage())
 	case errors.Is(err, ErrForbidden):

@@ -67,7 +67,7 @@ func shared(err error) (Problem, bool) {
 	}
 	if se, ok := errors.AsType[*storage.StateError](err); ok {
 		return Problem{Status: http.StatusConflict, Code: CodeWrongState, Level: slog.LevelInfo,
-			Message: "can only cancel posts with status queued: " + se.Error()}, true
+			Message: "only posts with status queued can be " + se.Op + ": " + se.Error()}, true
 	}
 	if te, ok := errors.AsType[*threads.Error](err); ok {
 		p := Problem{Status: http.StatusBadGateway, Code: CodeThreads, Level: slog.LevelWarn, Message: err.Error()}
