@@ -149,6 +149,7 @@ func short(s string) string {
 //	route @account | route off
 //	reply [--account @name] <id, link or Threads media id> <text>   (quote the same)
 //	timezone [Area/City]
+//	edit <id> [at <when>] [<new text>]
 //
 // A text that itself starts with "--" can be protected with a "--" word first
 // ("post -- --verbose is on"). A leading @word is never read as an account, because posts
@@ -197,6 +198,8 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseReplyQuote(verb, rest)
 	case VerbTimezone:
 		return parseTimezone(rest)
+	case VerbEdit:
+		return parseEdit(rest, now, loc)
 	}
 	return Command{}, unknownVerb(word, verb)
 }

@@ -43,6 +43,7 @@ type DispatcherOptions struct {
 	Webhooks Webhooks
 	Routes   Routes
 	Zones    Zones
+	Editor   Editor
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -188,6 +189,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.replyOrQuote(ctx)
 	case VerbTimezone:
 		return c.timezone(ctx)
+	case VerbEdit:
+		return c.edit(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

@@ -53,8 +53,9 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
+	svc := ingest.NewService(ingest.Options{Queue: w.db, Now: w.clock.Now})
 	w.d = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest:   ingest.NewService(ingest.Options{Queue: w.db, Now: w.clock.Now}),
+		Ingest: svc, Editor: svc,
 		Accounts: w.accounts, Queue: w.db, Routes: w.db, Deleter: w.deleter,
 		Quotas: bottest.Quotas{View: bot.QuotaView{Kinds: []bot.QuotaKind{
 			{Kind: "posts", Used: 250, Limit: 250, NextFree: w.clock.Now().Add(5*time.Hour + 5*time.Minute)},

@@ -55,7 +55,7 @@ func checkCommand(t *testing.T, in string, cmd Command) {
 		if cmd.Verb != VerbSchedule && (err != nil || again.Text != cmd.Text) {
 			t.Fatalf("Parse(%q): text %q does not survive a round trip: %+v, %v", in, cmd.Text, again, err)
 		}
-	case VerbCancel, VerbStatus:
+	case VerbCancel, VerbStatus, VerbEdit:
 		if !postIDRE.MatchString(cmd.PostID) {
 			t.Fatalf("Parse(%q) post id %q", in, cmd.PostID)
 		}
@@ -64,7 +64,7 @@ func checkCommand(t *testing.T, in string, cmd Command) {
 			t.Fatalf("Parse(%q) delete needs exactly one of post id and shortcode: %+v", in, cmd)
 		}
 	}
-	if cmd.Verb == VerbSchedule {
+	if cmd.Verb == VerbSchedule || (cmd.Verb == VerbEdit && !cmd.At.IsZero()) {
 		if !cmd.At.After(testNow) || cmd.At.After(testNow.AddDate(1, 0, 0)) {
 			t.Fatalf("Parse(%q) schedule at %s is not within a year after now", in, cmd.At)
 		}

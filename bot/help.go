@@ -26,7 +26,7 @@ type verbDoc struct {
 // verbDocs is the help table, in the order the overview lists it. It is a function rather
 // than a package variable so nothing can change it.
 func verbDocs() []verbDoc {
-	return []verbDoc{
+	return append([]verbDoc{
 		{VerbInfo{VerbPost, "Publish a post now", "[--account @name] <text>", ""},
 			[]string{"post [--account @name] <text>"},
 			[]string{"post Shipping v1.2 today!", "post --account @acme Line one\nLine two"},
@@ -111,7 +111,13 @@ func verbDocs() []verbDoc {
 			[]string{"start"},
 			[]string{"start"},
 			"Says hello and suggests connect and help."},
-	}
+	}, laterDocs()...)
+}
+
+// laterDocs are the verbs added since, each documented in its own file, listed after the
+// others in the overview.
+func laterDocs() []verbDoc {
+	return []verbDoc{editDoc()}
 }
 
 // lookupVerb finds the help of a verb; "feed add" finds feed.

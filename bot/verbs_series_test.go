@@ -1,0 +1,5 @@
+package bot
+
+func seriesParseCases() []parseCase { return nil }
+
+func seriesBadCases() []badCase { return nil }
