@@ -43,7 +43,7 @@ type DispatcherOptions struct {
 	Webhooks Webhooks
 	Routes   Routes
 	Zones    Zones
-	Editor   Editor
+	Editor   Editor // nil: Ingest, when it can edit too
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -70,6 +70,9 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	}
 	if d.o.Zone == nil {
 		d.o.Zone = time.UTC
+	}
+	if ed, ok := d.o.Ingest.(Editor); ok && d.o.Editor == nil {
+		d.o.Editor = ed // ingest.Service both queues and edits
 	}
 	return d
 }

@@ -67,6 +67,8 @@ type Options struct {
 	Enqueuer Enqueuer
 	// Deleter deletes published posts; nil answers DELETE /api/threads/post/{id} with 501.
 	Deleter Deleter
+	// Editor edits queued posts; nil: the Enqueuer, if it is one, else PATCH answers 501.
+	Editor Editor
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
 	PublicURL string
 	Now       func() time.Time // nil: time.Now
@@ -79,6 +81,7 @@ type Handler struct {
 	posts  Posts
 	enq    Enqueuer
 	del    Deleter
+	edit   Editor
 	public string
 	now    func() time.Time
 	log    *slog.Logger
@@ -93,8 +96,11 @@ func New(o Options) *Handler {
 	if o.Accounts == nil || o.Posts == nil || o.Enqueuer == nil {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
-	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter,
+	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, edit: o.Editor,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
+	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
+		h.edit = ed
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -128,6 +134,7 @@ func (h *Handler) routes() []route {
 		{"POST /api/threads/post/schedule", h.schedulePost},
 		{"GET /api/threads/post/schedule", h.listScheduled},
 		{"DELETE /api/threads/post/schedule/{id}", h.cancelScheduled},
+		{"PATCH /api/threads/post/schedule/{id}", h.editScheduled},
 		{"GET /api/posts/{id}", h.getPost},
 	}
 }
