@@ -34,6 +34,8 @@ func commands() []command {
 			examples: "spindle post \"Hello, Threads\" --account sandbox\n" +
 				"spindle post \"Later\" --account sandbox --at \"in 2h\"",
 			run: runPost},
+		{name: "posts", summary: "edit a queued post", usage: postsUsage, verbs: []string{"edit"},
+			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"", run: runPosts},
 		{name: "accounts", summary: "list, show or disconnect linked Threads accounts", usage: accountsUsage,
 			verbs: []string{"list", "show", "disconnect"}, examples: "spindle accounts list --json", run: runAccounts},
 		{name: "tokens", summary: "create, list or revoke REST API tokens", usage: tokensUsage,
