@@ -165,7 +165,7 @@ func (db *DB) Materialise(ctx context.Context, s Series, at time.Time, np NewPos
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE series SET last_at = ?, made = made + 1, updated_at = ?
 			WHERE id = ? AND state = 'active' AND last_at = ? AND made = ?`,
-			ms(at), ms(db.now()), s.ID, ms(s.LastAt), s.Made)
+			ms(at), ms(db.now()), s.ID, msOrZero(s.LastAt), s.Made)
 		if err != nil {
 			return err
 		}
