@@ -44,6 +44,7 @@ type DispatcherOptions struct {
 	Routes   Routes
 	Zones    Zones
 	Editor   Editor // nil: Ingest, when it can edit too
+	Series   Series
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -194,6 +195,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.timezone(ctx)
 	case VerbEdit:
 		return c.edit(ctx)
+	case VerbSeries:
+		return c.series(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

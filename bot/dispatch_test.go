@@ -9,6 +9,7 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/bot/bottest"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/recur"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
@@ -56,6 +57,7 @@ func newWorld(t *testing.T) *world {
 	svc := ingest.NewService(ingest.Options{Queue: w.db, Now: w.clock.Now})
 	w.d = bot.NewDispatcher(bot.DispatcherOptions{
 		Ingest: svc, Editor: svc,
+		Series:   recur.NewService(recur.Options{Store: w.db, Validator: svc, Now: w.clock.Now}),
 		Accounts: w.accounts, Queue: w.db, Routes: w.db, Deleter: w.deleter,
 		Quotas: bottest.Quotas{View: bot.QuotaView{Kinds: []bot.QuotaKind{
 			{Kind: "posts", Used: 250, Limit: 250, NextFree: w.clock.Now().Add(5*time.Hour + 5*time.Minute)},
