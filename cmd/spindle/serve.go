@@ -33,6 +33,7 @@ type app struct {
 	feedParts
 	slackParts
 	telegramParts
+	seriesParts
 
 	cfg     config.Config
 	log     *slog.Logger
@@ -107,7 +108,7 @@ func (a *app) build(ctx context.Context) error {
 	}})
 	a.routeHealth()
 	for _, wire := range []func(context.Context) error{
-		a.wireAccounts, a.wirePublisher, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireMCP, a.wireTelegram, a.wireStatus,
+		a.wireAccounts, a.wirePublisher, a.wireSeries, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireMCP, a.wireTelegram, a.wireStatus,
 	} {
 		if err := wire(ctx); err != nil {
 			return err
