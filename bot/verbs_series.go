@@ -106,7 +106,9 @@ func (c *call) scheduleEvery(ctx context.Context) Reply {
 	}
 	fmt.Fprintf(&b, " Each post is queued when the one before it is due. %sseries lists it; %sseries pause %s or %scancel %s stops it.",
 		c.prefix, c.prefix, s.Ref(), c.prefix, s.Ref())
-	return Reply{Text: b.String(), Queued: first.ID}
+	// Not Queued: Slack's Cancel button on a schedule confirmation would cancel only this
+	// first occurrence, not the series the person just made.
+	return say(b.String())
 }
 
 // series runs the series verb.

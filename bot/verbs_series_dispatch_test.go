@@ -21,7 +21,11 @@ func TestSeriesThroughChat(t *testing.T) {
 			t.Fatalf("schedule every: %q\nwant %q", r.Text, want)
 		}
 	}
-	first := r.Queued
+	live, _ := w.db.SeriesPosts(ctx, 1)
+	if len(live) != 1 {
+		t.Fatalf("series posts: %+v", live)
+	}
+	first := live[0].ID
 	if p, err := w.db.Get(ctx, first); err != nil || p.Text != "Weekly #1" {
 		t.Fatalf("first post: %+v %v", p, err)
 	}
