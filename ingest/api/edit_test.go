@@ -3,7 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,4 +80,54 @@ func TestEditScheduled(t *testing.T) {
 	if got := stored(); got.Text != "edited" || got.State != storage.StatePublishing {
 		t.Fatalf("a refused edit changed the leased post: %+v", got)
 	}
+}
+
+// TestEditRacesPublisherOverREST sends PATCH and a real lease at the same instant, many times:
+// a 200 means the publisher leased the new text, a 409 "already publishing" means it leased
+// the old one and nothing changed. Never anything else.
+func TestEditRacesPublisherOverREST(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var won, lost int
+	for i := range 25 {
+		p, _, err := e.db.Enqueue(ctx, storage.NewPost{AccountID: e.brand.ID, Door: "api", Text: "old"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var (
+			wg     sync.WaitGroup
+			start  = make(chan struct{})
+			leased []storage.Post
+			code   int
+			raw    []byte
+		)
+		wg.Go(func() {
+			<-start
+			for range i * i * 40 { // the lease starts later each round, so both orders happen
+				runtime.Gosched()
+			}
+			leased, err = e.db.Lease(ctx, 1, time.Minute)
+		})
+		wg.Go(func() {
+			<-start
+			code, _, raw = e.do("owner", http.MethodPatch, "/api/threads/post/schedule/"+p.ID, map[string]any{"text": "new"})
+		})
+		close(start)
+		wg.Wait()
+		if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
+			t.Fatalf("round %d: lease %v %v", i, leased, err)
+		}
+		switch {
+		case code == http.StatusOK && leased[0].Text == "new":
+			won++
+		case code == http.StatusConflict && strings.Contains(string(raw), "already publishing") && leased[0].Text == "old":
+			lost++
+		default:
+			t.Fatalf("round %d: PATCH %d %s, leased text %q", i, code, raw, leased[0].Text)
+		}
+		if err := e.db.Complete(ctx, storage.LeaseOf(leased[0]), "1790000000000"+strconv.Itoa(100+i), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("edit first %d, lease first %d", won, lost)
 }
