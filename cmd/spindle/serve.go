@@ -106,6 +106,7 @@ func (a *app) build(ctx context.Context) error {
 			a.wake()
 		}
 	}})
+	a.series = newSeries(a)
 	a.routeHealth()
 	for _, wire := range []func(context.Context) error{
 		a.wireAccounts, a.wirePublisher, a.wireSeries, a.wireWebhooks, a.wireFeeds, a.wireSlack, a.wireMCP, a.wireTelegram, a.wireStatus,

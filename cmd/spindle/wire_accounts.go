@@ -43,7 +43,7 @@ func (a *app) wireAccounts(ctx context.Context) error {
 
 	h := api.New(api.Options{
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
-		Deleter: lazyDeleter{a}, Logger: a.log.With(slog.String("door", "api")),
+		Deleter: lazyDeleter{a}, Series: a.series, Logger: a.log.With(slog.String("door", "api")),
 	})
 	for _, p := range api.Prefixes {
 		a.router.PathPrefix(p).Handler(h)
