@@ -36,6 +36,8 @@ func commands() []command {
 			run: runPost},
 		{name: "posts", summary: "edit a queued post", usage: postsUsage, verbs: []string{"edit"},
 			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"", run: runPosts},
+		{name: "series", summary: "list, pause, resume or cancel recurring posts", usage: seriesUsage,
+			verbs: []string{"list", "pause", "resume", "cancel"}, examples: "spindle series list --json\nspindle series pause s3", run: runSeries},
 		{name: "accounts", summary: "list, show or disconnect linked Threads accounts", usage: accountsUsage,
 			verbs: []string{"list", "show", "disconnect"}, examples: "spindle accounts list --json", run: runAccounts},
 		{name: "tokens", summary: "create, list or revoke REST API tokens", usage: tokensUsage,
