@@ -20,8 +20,8 @@ const jobSeries = "series"
 func newSeries(a *app) *recur.Service {
 	return recur.NewService(recur.Options{Store: a.db, Validator: a.ingest,
 		Logger: a.log.With(slog.String("component", "series")), Wake: func() {
-			if a.wake != nil {
-				a.wake()
+			if a.publisher != nil {
+				a.publisher.Wake()
 			}
 		}})
 }
