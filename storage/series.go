@@ -280,3 +280,25 @@ func (db *DB) SeriesPosts(ctx context.Context, id int64) ([]Post, error) {
 	return queryAll(ctx, db.r, "series posts", scanPost, `SELECT `+postColumns+` FROM posts
 		WHERE series_id = ? AND state IN ('queued', 'publishing') ORDER BY next_attempt_at`, id)
 }
+
+// identityKeyOf is the key of the identity whose id is the placeholder (door:user, or
+// door:team:user: the form bot.Identity.Key and accounts.Identity.Key make), which is what
+// series.created_by holds.
+const identityKeyOf = `(SELECT CASE WHEN team = '' THEN door || ':' || "user" ELSE door || ':' || team || ':' || "user" END
+	FROM identities WHERE id = ?)`
+
+// stopSeriesTx moves the active and paused series where selects to state to (paused when a
+// person's access is taken back, cancelled on a takeover) and cancels their waiting posts:
+// a series must not keep publishing for someone who may no longer post.
+func stopSeriesTx(ctx context.Context, tx *sql.Tx, now int64, to SeriesState, where string, args ...any) error {
+	_, err := tx.ExecContext(ctx, `UPDATE series SET state = ?, last_at = 0, updated_at = ?,
+		made = made - (SELECT count(*) FROM posts p WHERE p.series_id = series.id AND p.state = 'queued')
+		WHERE state IN ('active', 'paused') AND `+where, append([]any{string(to), now}, args...)...)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE posts SET state = 'cancelled', updated_at = ?
+		WHERE state = 'queued' AND series_id IN (SELECT id FROM series WHERE `+where+`)`,
+		append([]any{now}, args...)...)
+	return err
+}
