@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spindle-threads/spindle/storage"
 )
 
 // The verbs of the command grammar, as Command.Verb holds them.
@@ -49,9 +51,11 @@ type Command struct {
 	// after "route off": unbind the channel).
 	Account string
 
-	Text string    // post, preview, schedule: the text to publish, verbatim (inner newlines kept)
-	When string    // schedule: the time expression as typed, e.g. "tomorrow 09:00"
-	At   time.Time // schedule: the instant When names, in the zone it was read in
+	Text string // post, preview, schedule: the text to publish, verbatim (inner newlines kept)
+	When string // schedule: the time expression as typed, e.g. "tomorrow 09:00"
+	// Every is set for "schedule every …": the recurrence in canonical form (recur.Rule.String).
+	Every string
+	At    time.Time // schedule: the instant When names, in the zone it was read in
 
 	PostID    string // cancel, status, delete, stats, reply, quote: a post id, lower case, without "#"
 	Permalink string // delete, stats, reply, quote: the Threads permalink given instead of a post id
@@ -61,7 +65,7 @@ type Command struct {
 	URL      string // feed add: the feed's http(s) URL
 	Template string // feed add: optional text/template for the post, verbatim
 	Backfill int    // feed add: --backfill N, how many existing items to post (default 0)
-	ID       string // feed remove, feed pause: the feed id, without "#"
+	ID       string // feed remove, feed pause: the feed id, without "#"; series, cancel: a series id (s3)
 	Name     string // webhook add: the source name, lower case
 
 	User UserRef // grant, revoke: the chat user given the right to post
@@ -150,6 +154,9 @@ func short(s string) string {
 //	route @account | route off
 //	reply [--account @name] <id, link or Threads media id> <text>   (quote the same)
 //	timezone [Area/City]
+//	edit <id> [at <when>] [<new text>]
+//	schedule [--account @name] every <rule> <text>    (recur.Parse reads <rule>)
+//	series | series pause|resume|cancel <series id> | cancel <series id>
 //
 // A text that itself starts with "--" can be protected with a "--" word first
 // ("post -- --verbose is on"). A leading @word is never read as an account, because posts
@@ -198,6 +205,10 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseReplyQuote(verb, rest)
 	case VerbTimezone:
 		return parseTimezone(rest)
+	case VerbEdit:
+		return parseEdit(rest, now, loc)
+	case VerbSeries:
+		return parseSeries(rest)
 	}
 	return Command{}, unknownVerb(word, verb)
 }
@@ -378,6 +389,9 @@ func parseSchedule(rest string, now time.Time, loc *time.Location) (Command, err
 	if strings.TrimSpace(rest) == "" {
 		return Command{}, usage(VerbSchedule, "“schedule” needs a time and the text to publish.")
 	}
+	if w, r := cutWord(rest); strings.EqualFold(w, "every") {
+		return parseEvery(cmd, r)
+	}
 	at, text, err := ParseWhen(rest, now, loc)
 	if err != nil {
 		return Command{}, &UsageError{Verb: VerbSchedule, Problem: upperFirst(err.Error()) + ".", Err: err}
@@ -432,6 +446,10 @@ func parsePostRef(verb, rest string) (Command, error) {
 	}
 	if len(ws) != 1 {
 		return Command{}, errOne(verb, what, len(ws))
+	}
+	if id, ok := storage.ParseSeriesRef(ws[0]); ok && verb == VerbCancel {
+		cmd.ID = storage.SeriesRef(id) // series ids (s3) never look like post ids (p7k2m9)
+		return cmd, nil
 	}
 	if byLink {
 		if code, link, ok := parsePermalink(ws[0]); ok {

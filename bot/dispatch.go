@@ -44,6 +44,8 @@ type DispatcherOptions struct {
 	Webhooks Webhooks
 	Routes   Routes
 	Zones    Zones
+	Editor   Editor // nil: Ingest, when it can edit too
+	Series   Series
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -70,6 +72,9 @@ func NewDispatcher(o DispatcherOptions) *Dispatcher {
 	}
 	if d.o.Zone == nil {
 		d.o.Zone = time.UTC
+	}
+	if ed, ok := d.o.Ingest.(Editor); ok && d.o.Editor == nil {
+		d.o.Editor = ed // ingest.Service both queues and edits
 	}
 	return d
 }
@@ -191,6 +196,10 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.timezone(ctx)
 	case VerbStats:
 		return c.stats(ctx)
+	case VerbEdit:
+		return c.edit(ctx)
+	case VerbSeries:
+		return c.series(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }
@@ -230,7 +239,7 @@ func (c *call) fail(ctx context.Context, err error) Reply {
 	case errors.As(err, &inv):
 		return refuse("%s", invalidText(err))
 	case errors.As(err, &state):
-		return refuse("Post %s is %s, so it cannot be %s.", state.ID, state.State, state.Op)
+		return refuse("%s.", upperFirst(state.Error()))
 	case errors.As(err, &pub):
 		return refuse("%s", pub.UserMessage())
 	case errors.Is(err, ErrForbidden):

@@ -9,6 +9,7 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/bot/bottest"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/recur"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
@@ -54,8 +55,10 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	paris, _ := time.LoadLocation("Europe/Paris")
+	svc := ingest.NewService(ingest.Options{Queue: w.db, Now: w.clock.Now})
 	w.d = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest:   ingest.NewService(ingest.Options{Queue: w.db, Now: w.clock.Now}),
+		Ingest: svc, Editor: svc,
+		Series:   recur.NewService(recur.Options{Store: w.db, Validator: svc, Now: w.clock.Now}),
 		Accounts: w.accounts, Queue: w.db, Routes: w.db, Deleter: w.deleter, Insights: w.insights,
 		Quotas: bottest.Quotas{View: bot.QuotaView{Kinds: []bot.QuotaKind{
 			{Kind: "posts", Used: 250, Limit: 250, NextFree: w.clock.Now().Add(5*time.Hour + 5*time.Minute)},

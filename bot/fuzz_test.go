@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,9 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
+// seriesIDRE is a series id as Parse returns it.
+var seriesIDRE = regexp.MustCompile(`^s[1-9][0-9]*$`)
+
 func checkCommand(t *testing.T, in string, cmd Command) {
 	t.Helper()
 	if lookupVerb(cmd.Verb) == nil {
@@ -55,8 +59,8 @@ func checkCommand(t *testing.T, in string, cmd Command) {
 		if cmd.Verb != VerbSchedule && (err != nil || again.Text != cmd.Text) {
 			t.Fatalf("Parse(%q): text %q does not survive a round trip: %+v, %v", in, cmd.Text, again, err)
 		}
-	case VerbCancel, VerbStatus:
-		if !postIDRE.MatchString(cmd.PostID) {
+	case VerbCancel, VerbStatus, VerbEdit:
+		if !postIDRE.MatchString(cmd.PostID) && (cmd.Verb != VerbCancel || !seriesIDRE.MatchString(cmd.ID)) {
 			t.Fatalf("Parse(%q) post id %q", in, cmd.PostID)
 		}
 	case VerbDelete:
@@ -64,7 +68,7 @@ func checkCommand(t *testing.T, in string, cmd Command) {
 			t.Fatalf("Parse(%q) delete needs exactly one of post id and shortcode: %+v", in, cmd)
 		}
 	}
-	if cmd.Verb == VerbSchedule {
+	if (cmd.Verb == VerbSchedule && cmd.Every == "") || (cmd.Verb == VerbEdit && !cmd.At.IsZero()) {
 		if !cmd.At.After(testNow) || cmd.At.After(testNow.AddDate(1, 0, 0)) {
 			t.Fatalf("Parse(%q) schedule at %s is not within a year after now", in, cmd.At)
 		}

@@ -26,15 +26,15 @@ type verbDoc struct {
 // verbDocs is the help table, in the order the overview lists it. It is a function rather
 // than a package variable so nothing can change it.
 func verbDocs() []verbDoc {
-	return []verbDoc{
+	return append([]verbDoc{
 		{VerbInfo{VerbPost, "Publish a post now", "[--account @name] <text>", ""},
 			[]string{"post [--account @name] <text>"},
 			[]string{"post Shipping v1.2 today!", "post --account @acme Line one\nLine two"},
 			"Publishes the text as it is, line breaks included. Text over 500 characters is split into a thread. Start the text with “--” if it begins with two dashes itself."},
 		{VerbInfo{VerbSchedule, "Publish a post later", "[--account @name] <when> <text>", ""},
-			[]string{"schedule [--account @name] <when> <text>"},
-			[]string{"schedule tomorrow 09:00 Good morning!", "schedule in 2h Release notes are up", "schedule 2026-12-01 09:00 Advent starts"},
-			"<when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow at 9am, next monday 10:00, 9am friday; Dec 1 09:00, 2026-12-01 09:00; 09:00, noon or midnight (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood."},
+			[]string{"schedule [--account @name] <when> <text>", "schedule [--account @name] every <rule> <text>"},
+			[]string{"schedule tomorrow 09:00 Good morning!", "schedule in 2h Release notes are up", "schedule 2026-12-01 09:00 Advent starts", "schedule every monday 09:00 Weekly update"},
+			"<when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow at 9am, next monday 10:00, 9am friday; Dec 1 09:00, 2026-12-01 09:00; 09:00, noon or midnight (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood. “every” makes a recurring post: see help series."},
 		{VerbInfo{VerbPreview, "Show what a post would look like, without posting", "[--account @name] <text>", ""},
 			[]string{"preview [--account @name] <text>"},
 			[]string{"preview Is this too long for one post?"},
@@ -115,7 +115,13 @@ func verbDocs() []verbDoc {
 			[]string{"start"},
 			[]string{"start"},
 			"Says hello and suggests connect and help."},
-	}
+	}, laterDocs()...)
+}
+
+// laterDocs are the verbs added since, each documented in its own file, listed after the
+// others in the overview.
+func laterDocs() []verbDoc {
+	return []verbDoc{editDoc(), seriesDoc()}
 }
 
 // lookupVerb finds the help of a verb; "feed add" finds feed.

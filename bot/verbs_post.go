@@ -14,6 +14,9 @@ import (
 // post queues a post now (post) or later (schedule) and confirms it; the result comes later
 // through the door's notifier.
 func (c *call) post(ctx context.Context) Reply {
+	if c.cmd.Every != "" {
+		return c.scheduleEvery(ctx)
+	}
 	return c.queue(ctx, c.cmd.Account, "", "")
 }
 
@@ -231,6 +234,12 @@ func (c *call) status(ctx context.Context) Reply {
 
 // cancel stops a post that has not gone out.
 func (c *call) cancel(ctx context.Context) Reply {
+	if c.cmd.ID != "" {
+		if c.d.o.Series == nil {
+			return c.unavailable("recurring posts")
+		}
+		return c.setSeries(ctx, storage.SeriesCancelled)
+	}
 	p, acc, r := c.readPost(ctx, c.cmd.PostID)
 	if r != nil {
 		return *r

@@ -328,6 +328,9 @@ type StateError struct {
 }
 
 func (e *StateError) Error() string {
+	if e.State == StatePublishing {
+		return fmt.Sprintf("post %s is already publishing, so it cannot be %s", e.ID, e.Op)
+	}
 	return fmt.Sprintf("post %s is %s, so it cannot be %s", e.ID, e.State, e.Op)
 }
 

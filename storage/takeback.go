@@ -28,12 +28,16 @@ func nullID(id int64) any {
 }
 
 // PauseAddedBy pauses the enabled feeds and webhook sources on accountID that identityID
-// added, with reason shown on each feed, and returns them.
+// added, with reason shown on each feed, and returns them. Their recurring posts (series) are
+// paused too, and the occurrence each had waiting is cancelled.
 func (db *DB) PauseAddedBy(ctx context.Context, accountID, identityID int64, reason string) (Paused, error) {
 	var out Paused
 	err := db.batch.do(ctx, func(tx *sql.Tx) (err error) {
-		out, err = pauseTx(ctx, tx, ms(db.now()), `account_id = ? AND created_by = ?`, reason, accountID, identityID)
-		return err
+		now := ms(db.now())
+		if out, err = pauseTx(ctx, tx, now, `account_id = ? AND created_by = ?`, reason, accountID, identityID); err != nil {
+			return err
+		}
+		return stopSeriesTx(ctx, tx, now, SeriesPaused, `account_id = ? AND created_by = `+identityKeyOf, accountID, identityID)
 	})
 	if err != nil {
 		return Paused{}, fmt.Errorf("storage: pause what identity %d added to account %d: %w", identityID, accountID, err)
@@ -133,5 +137,8 @@ func takeoverTx(ctx context.Context, tx *sql.Tx, now int64, accountID, newOwner 
 		}
 	}
 	t.Paused, err = pauseTx(ctx, tx, now, `account_id = ? AND created_by IS NOT NULL AND created_by <> ?`, reason, accountID, newOwner)
-	return t, err
+	if err != nil {
+		return t, err
+	}
+	return t, stopSeriesTx(ctx, tx, now, SeriesCancelled, `account_id = ? AND created_by <> `+identityKeyOf, accountID, newOwner)
 }

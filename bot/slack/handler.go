@@ -186,8 +186,8 @@ func (d *Door) incoming(ctx context.Context, c command) bot.Incoming {
 		ResponseURL: c.ResponseURL, IssuedAt: c.received.UnixMilli()})
 	zone, fetched := d.zoneOf(ctx, c.TeamID, c.UserID)
 	switch {
-	case zone == nil && firstWord(c.Text) == bot.VerbSchedule:
-		// The time must be read in the person's zone, so this one waits for users.info,
+	case zone == nil && (firstWord(c.Text) == bot.VerbSchedule || firstWord(c.Text) == bot.VerbEdit):
+		// The time must be read in the person's zone (schedule, edit … at), so this one waits for users.info,
 		// within a budget that still leaves the acknowledgement on time.
 		zctx, cancel := context.WithTimeout(ctx, zoneBudget)
 		zone = d.fetchZone(zctx, c.TeamID, c.UserID)

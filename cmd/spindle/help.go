@@ -34,8 +34,11 @@ func commands() []command {
 			examples: "spindle post \"Hello, Threads\" --account sandbox\n" +
 				"spindle post \"Later\" --account sandbox --at \"in 2h\"",
 			run: runPost},
-		{name: "posts", summary: "delete a published post from Threads", usage: postsUsage,
-			verbs: []string{"delete"}, examples: "spindle posts delete p7k2m9x", run: runPosts},
+		{name: "posts", summary: "edit a queued post or delete a published one", usage: postsUsage,
+			verbs: []string{"edit", "delete"},
+			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"\nspindle posts delete p7k2m9x", run: runPosts},
+		{name: "series", summary: "list, pause, resume or cancel recurring posts", usage: seriesUsage,
+			verbs: []string{"list", "pause", "resume", "cancel"}, examples: "spindle series list --json\nspindle series pause s3", run: runSeries},
 		{name: "accounts", summary: "list, show or disconnect linked Threads accounts", usage: accountsUsage,
 			verbs: []string{"list", "show", "disconnect"}, examples: "spindle accounts list --json", run: runAccounts},
 		{name: "tokens", summary: "create, list or revoke REST API tokens", usage: tokensUsage,

@@ -14,6 +14,7 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/config"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/recur"
 	"github.com/spindle-threads/spindle/ingest/rss"
 	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
 	"github.com/spindle-threads/spindle/metrics"
@@ -50,6 +51,8 @@ type app struct {
 	webhookSources *webhookstore.Store
 	// feeds manages feeds for the chat doors: Add, List, Get, Pause, Resume, Remove.
 	feeds *rss.Manager
+	// series makes each recurring post's next occurrence; chat and REST create series with it.
+	series *recur.Service
 	// dispatcher runs chat commands for every chat door and the MCP tools.
 	dispatcher *bot.Dispatcher
 
@@ -113,6 +116,9 @@ func (a *app) build(ctx context.Context) error {
 	}
 	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
 		MediaProbe: mediaProbe(&a.cfg), Wake: a.publisher.Wake})
+	if err := a.buildSeries(); err != nil {
+		return err
+	}
 	a.buildWebhooks(keys)
 	if err := a.buildFeeds(); err != nil {
 		return err

@@ -38,7 +38,8 @@ func (a *app) buildAccounts(ctx context.Context, keys *accounts.Keys) error {
 func (a *app) buildAPI() {
 	h := api.New(api.Options{
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
-		Deleter: a.publisher, Insights: a.publisher, Logger: a.log.With(slog.String("door", "api")),
+		Deleter: a.publisher, Insights: a.publisher, Series: a.series,
+		Logger: a.log.With(slog.String("door", "api")),
 	})
 	for _, p := range api.Prefixes {
 		a.router.PathPrefix(p).Handler(h)

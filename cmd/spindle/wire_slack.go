@@ -29,7 +29,7 @@ import (
 // webhook sources.
 func (a *app) buildDispatcher() {
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db,
+		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db, Series: a.series,
 		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
 		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher,
 		Feeds:    chatFeeds{m: a.feeds, acct: a.accounts},

@@ -75,6 +75,10 @@ type Options struct {
 	Deleter Deleter
 	// Insights reads post insights; nil answers GET /api/threads/post/{id}/insights with 501.
 	Insights Insighter
+	// Editor edits queued posts; nil: the Enqueuer, if it is one, else PATCH answers 501.
+	Editor Editor
+	// Series creates and manages recurring posts; nil answers /api/threads/series with 501.
+	Series Series
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
 	PublicURL string
 	Now       func() time.Time // nil: time.Now
@@ -88,6 +92,8 @@ type Handler struct {
 	enq    Enqueuer
 	del    Deleter
 	ins    Insighter
+	edit   Editor
+	series Series
 	public string
 	now    func() time.Time
 	log    *slog.Logger
@@ -102,8 +108,11 @@ func New(o Options) *Handler {
 	if o.Accounts == nil || o.Posts == nil || o.Enqueuer == nil {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
-	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights,
+	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights, edit: o.Editor, series: o.Series,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
+	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
+		h.edit = ed
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -138,6 +147,10 @@ func (h *Handler) routes() []route {
 		{"POST /api/threads/post/schedule", h.schedulePost},
 		{"GET /api/threads/post/schedule", h.listScheduled},
 		{"DELETE /api/threads/post/schedule/{id}", h.cancelScheduled},
+		{"PATCH /api/threads/post/schedule/{id}", h.editScheduled},
+		{"POST /api/threads/series", h.createSeries},
+		{"GET /api/threads/series", h.listSeries},
+		{"DELETE /api/threads/series/{id}", h.cancelSeries},
 		{"GET /api/posts/{id}", h.getPost},
 	}
 }

@@ -72,7 +72,7 @@ func (h *Handler) postJSON(p storage.Post, username string) postJSON {
 }
 
 // decode reads a JSON post request, answering 415, 413 or 400 itself when it cannot.
-func decode(w http.ResponseWriter, r *http.Request, into *postRequest) bool {
+func decode(w http.ResponseWriter, r *http.Request, into any) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
 			writeError(w, http.StatusUnsupportedMediaType, httperr.CodeMediaType, "send the post as JSON with Content-Type: application/json")
@@ -111,20 +111,29 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		return req, err
 	}
 	if body.MediaURL != "" {
-		kind := ingest.MediaImage
-		switch strings.ToUpper(body.MediaType) {
-		case "VIDEO":
-			kind = ingest.MediaVideo
-		case "", "IMAGE":
-			if body.MediaType == "" && isVideo(body.MediaURL) {
-				kind = ingest.MediaVideo
-			}
-		default:
-			return req, &ingest.InvalidError{Field: "mediaType", Reason: "mediaType must be IMAGE or VIDEO"}
+		kind, err := mediaKind(body.MediaType, body.MediaURL)
+		if err != nil {
+			return req, err
 		}
 		req.Media = []ingest.Media{{Kind: kind, URL: body.MediaURL, AltText: body.AltText}}
 	}
 	return req, nil
+}
+
+// mediaKind is the kind mediaType names, or, when it is empty, the one the URL suggests.
+func mediaKind(mediaType, url string) (ingest.MediaKind, error) {
+	switch strings.ToUpper(mediaType) {
+	case "VIDEO":
+		return ingest.MediaVideo, nil
+	case "IMAGE":
+		return ingest.MediaImage, nil
+	case "":
+		if isVideo(url) {
+			return ingest.MediaVideo, nil
+		}
+		return ingest.MediaImage, nil
+	}
+	return "", &ingest.InvalidError{Field: "mediaType", Reason: "mediaType must be IMAGE or VIDEO"}
 }
 
 // target resolves replyToId or quotePostId to a Threads media id: a Spindle post id must name

@@ -71,7 +71,7 @@ func shared(err error) (Problem, bool) {
 	}
 	if se, ok := errors.AsType[*storage.StateError](err); ok {
 		return Problem{Status: http.StatusConflict, Code: CodeWrongState, Level: slog.LevelInfo,
-			Message: "can only cancel posts with status queued: " + se.Error()}, true
+			Message: "can only " + opVerb(se.Op) + " posts with status queued: " + se.Error()}, true
 	}
 	if te, ok := errors.AsType[*threads.Error](err); ok {
 		p := Problem{Status: http.StatusBadGateway, Code: CodeThreads, Level: slog.LevelWarn, Message: err.Error()}
@@ -81,4 +81,15 @@ func shared(err error) (Problem, bool) {
 		return p, true
 	}
 	return Problem{}, false
+}
+
+// opVerb turns a StateError's operation ("cancelled", "edited") back into its verb.
+func opVerb(op string) string {
+	switch op {
+	case "cancelled":
+		return "cancel"
+	case "edited":
+		return "edit"
+	}
+	return op
 }

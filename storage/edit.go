@@ -1,0 +1,88 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// PostEdit is a change to a queued post. A nil field is left as it is.
+type PostEdit struct {
+	Text  *string
+	Media *[]Media // a pointer to an empty list removes the media
+	// ScheduledAt, when not zero, moves the post: it becomes due then.
+	ScheduledAt time.Time
+}
+
+// EditQueued changes a post that is still waiting in the queue, in one guarded UPDATE: the
+// post must be queued, hold no lease, and have nothing handed to Threads yet (no
+// publish_parts row: a retried post may already own a container made from its old text, and
+// resuming it would publish the old text under the new one's name). Whatever races the edit
+// (Lease claiming the post, on this process or another replica) either commits first, and the
+// edit changes nothing and says so, or commits after, and leases the edited row: never a mix,
+// never twice. A post the edit does not apply to is a *StateError (State publishing for "it is
+// already publishing"); an unknown id wraps ErrNotFound.
+func (db *DB) EditQueued(ctx context.Context, id string, e PostEdit) (Post, error) {
+	var text, media, at any
+	if e.Text != nil {
+		text = *e.Text
+	}
+	if e.Media != nil {
+		media = ""
+		if len(*e.Media) > 0 {
+			b, err := json.Marshal(*e.Media)
+			if err != nil {
+				return Post{}, fmt.Errorf("storage: edit %s: %w", id, err)
+			}
+			media = string(b)
+		}
+	}
+	if !e.ScheduledAt.IsZero() {
+		at = ms(e.ScheduledAt)
+	}
+	id = strings.ToLower(id)
+	var p Post
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		var err error
+		p, err = scanPost(tx.QueryRowContext(ctx, editQueued, text, media, at, at, ms(db.now()), id))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		return whyNotEditable(ctx, tx, id)
+	})
+	if err != nil {
+		return Post{}, fmt.Errorf("storage: edit: %w", err)
+	}
+	return p, nil
+}
+
+// editQueued is EditQueued's one statement: NULL parameters keep the column.
+const editQueued = `UPDATE posts SET
+		text = COALESCE(CAST(? AS TEXT), text),
+		media = COALESCE(CAST(? AS TEXT), media),
+		scheduled_at = COALESCE(CAST(? AS BIGINT), scheduled_at),
+		next_attempt_at = COALESCE(CAST(? AS BIGINT), next_attempt_at),
+		updated_at = ?
+	WHERE id = ? AND state = 'queued' AND lease_expires_at = 0
+		AND NOT EXISTS (SELECT 1 FROM publish_parts pp WHERE pp.post_id = posts.id)
+	RETURNING ` + postColumns
+
+// whyNotEditable explains why editQueued changed no row.
+func whyNotEditable(ctx context.Context, tx *sql.Tx, id string) error {
+	var state State
+	switch err := tx.QueryRowContext(ctx, `SELECT state FROM posts WHERE id = ?`, id).Scan(&state); {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("post %s: %w", id, ErrNotFound)
+	case err != nil:
+		return err
+	}
+	if state == StateQueued {
+		// Queued again after an attempt that reached Threads: it is on its way out.
+		state = StatePublishing
+	}
+	return &StateError{ID: id, State: state, Op: "edited"}
+}
