@@ -35,7 +35,7 @@ func commands() []command {
 				"spindle post \"Later\" --account sandbox --at \"in 2h\"",
 			run: runPost},
 		{name: "posts", summary: "edit a queued post or delete a published one", usage: postsUsage,
-			verbs: []string{"edit", "delete"},
+			verbs:    []string{"edit", "delete"},
 			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"\nspindle posts delete p7k2m9x", run: runPosts},
 		{name: "series", summary: "list, pause, resume or cancel recurring posts", usage: seriesUsage,
 			verbs: []string{"list", "pause", "resume", "cancel"}, examples: "spindle series list --json\nspindle series pause s3", run: runSeries},
