@@ -67,6 +67,8 @@ type Options struct {
 	Enqueuer Enqueuer
 	// Deleter deletes published posts; nil answers DELETE /api/threads/post/{id} with 501.
 	Deleter Deleter
+	// Slots keeps the accounts' posting slots; nil answers the slot routes with 501.
+	Slots Slots
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
 	PublicURL string
 	Now       func() time.Time // nil: time.Now
@@ -79,6 +81,7 @@ type Handler struct {
 	posts  Posts
 	enq    Enqueuer
 	del    Deleter
+	slots  Slots
 	public string
 	now    func() time.Time
 	log    *slog.Logger
@@ -93,7 +96,7 @@ func New(o Options) *Handler {
 	if o.Accounts == nil || o.Posts == nil || o.Enqueuer == nil {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
-	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter,
+	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, slots: o.Slots,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if h.now == nil {
 		h.now = time.Now
@@ -129,6 +132,10 @@ func (h *Handler) routes() []route {
 		{"GET /api/threads/post/schedule", h.listScheduled},
 		{"DELETE /api/threads/post/schedule/{id}", h.cancelScheduled},
 		{"GET /api/posts/{id}", h.getPost},
+		{"POST /api/threads/post/queue", h.queuePost},
+		{"GET /api/threads/slots", h.getSlots},
+		{"PUT /api/threads/slots", h.putSlots},
+		{"DELETE /api/threads/slots", h.deleteSlots},
 	}
 }
 
