@@ -100,7 +100,7 @@ func (a *app) build(ctx context.Context) error {
 		HTTPClient: &http.Client{Timeout: threads.DefaultTimeout, Transport: a.metrics.Transport(nil)},
 		Logger:     a.log,
 	})
-	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg), MediaProbe: mediaProbe(&a.cfg), Wake: func() {
+	a.ingest = ingest.NewService(ingest.Options{Queue: db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg), MediaProbe: mediaProbe(&a.cfg), PostsPerDay: a.cfg.Quota.Posts, Wake: func() {
 		if a.wake != nil {
 			a.wake()
 		}

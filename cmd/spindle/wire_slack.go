@@ -41,6 +41,7 @@ func (a *app) wireSlack(ctx context.Context) error {
 	opts := bot.DispatcherOptions{
 		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db,
 		Quotas: storeQuotas{db: a.db, limits: a.limits()},
+		Slots:  publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
 		Zone:   a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
 	}
 	if a.accounts != nil {
