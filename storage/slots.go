@@ -25,6 +25,9 @@ var ErrNoSlots = errors.New("the account has no posting slots")
 // daily quota.
 var ErrNoFreeSlot = errors.New("no free posting slot within a year")
 
+// pgSlotKey is the advisory lock class placements on PostgreSQL take per account ("slot").
+const pgSlotKey = 0x736c6f74
+
 // DefaultDailyPosts is Meta's posts quota per moving 24 hours, used when a caller gives none.
 const DefaultDailyPosts = 250
 
@@ -188,6 +191,13 @@ func (db *DB) UpcomingSlots(ctx context.Context, accountID int64, n int) ([]Slot
 
 // placeTx finds the next free slot of the account for a new post and returns its instant.
 func (db *DB) placeTx(ctx context.Context, tx *sql.Tx, accountID int64, dailyPosts int) (time.Time, error) {
+	if db.pg {
+		// Placements on one account take turns rather than fail each other's serializable
+		// transactions over and over (each would read what the other writes).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, int32(pgSlotKey), int32(accountID)); err != nil {
+			return time.Time{}, err
+		}
+	}
 	s, err := loadSchedule(ctx, tx, accountID)
 	if errors.Is(err, ErrNotFound) {
 		return time.Time{}, ErrNoSlots
