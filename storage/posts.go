@@ -189,7 +189,11 @@ func scanPost(s scanner) (Post, error) {
 // Concurrent calls share transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
 	var conflict error
-	err = db.batch.do(ctx, func(tx *sql.Tx) error {
+	run := db.batch.do
+	if np.BySlot {
+		run = func(ctx context.Context, fn func(*sql.Tx) error) error { return db.slotWrite(ctx, np.AccountID, fn) }
+	}
+	err = run(ctx, func(tx *sql.Tx) error {
 		p, existed, err = db.EnqueueTx(ctx, tx, np)
 		// A conflict (or an account without a free slot) wrote nothing, so it is no reason to
 		// roll the shared transaction back and run everyone else's writes again (which a

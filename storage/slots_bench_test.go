@@ -15,8 +15,7 @@ import (
 // BenchmarkPlaceBySlot places 10,000 posts into the posting slots of 100 accounts (100 each,
 // eight slots a day in Europe/Berlin), from 16 concurrent producers: each placement reads
 // the account's schedule, its held slots and quota plan, and commits the post and its slot
-// mark in one durable transaction (group commit on SQLite). One op is all 10,000 posts. On
-// PostgreSQL one producer places them (see cmpProducers).
+// mark in one durable transaction (group commit on SQLite). One op is all 10,000 posts.
 func BenchmarkPlaceBySlot(b *testing.B) {
 	const (
 		accounts  = 100
@@ -40,7 +39,7 @@ func BenchmarkPlaceBySlot(b *testing.B) {
 		next.Store(-1)
 		b.StartTimer()
 		var wg sync.WaitGroup
-		for range cmpProducers(db, producers) {
+		for range producers {
 			wg.Go(func() {
 				for n := next.Add(1); n < accounts*perAcct; n = next.Add(1) {
 					if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: ids[n%accounts], Door: "cli", Text: "slot", BySlot: true}); err != nil {
@@ -60,13 +59,4 @@ func BenchmarkPlaceBySlot(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/10k-posts")
 	b.ReportMetric(float64(accounts*perAcct*b.N)/b.Elapsed().Seconds(), "posts/s")
-}
-
-// cmpProducers is n on SQLite and 1 on PostgreSQL: there, 16 concurrent enqueues exhaust the
-// serializable transactions' retries (a known gap: they contend beyond the slot placement).
-func cmpProducers(db *storage.DB, n int) int {
-	if db.Postgres() {
-		return 1
-	}
-	return n
 }
