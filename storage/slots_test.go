@@ -294,3 +294,75 @@ func TestSetSlotsKeepsWhatDoesNotFit(t *testing.T) {
 		t.Errorf("empty week: %v", err)
 	}
 }
+
+// TestQueueBySlotAcrossDST: placement by slot keeps 09:00 at 09:00 local time on both sides of
+// a daylight saving change, in zones ahead of and behind UTC.
+func TestQueueBySlotAcrossDST(t *testing.T) {
+	cases := []struct {
+		zone  string
+		start time.Time // two days before the change, after that day's 09:00
+	}{
+		{"Europe/Berlin", time.Date(2026, 10, 23, 12, 0, 0, 0, time.UTC)},    // ends 25 Oct
+		{"Europe/Berlin", time.Date(2026, 3, 27, 12, 0, 0, 0, time.UTC)},     // starts 29 Mar
+		{"America/New_York", time.Date(2026, 10, 30, 16, 0, 0, 0, time.UTC)}, // ends 1 Nov
+		{"America/New_York", time.Date(2026, 3, 6, 16, 0, 0, 0, time.UTC)},   // starts 8 Mar
+		{"Australia/Sydney", time.Date(2026, 10, 1, 23, 0, 0, 0, time.UTC)},  // starts 4 Oct
+	}
+	for _, c := range cases {
+		t.Run(c.zone+" "+c.start.Format("Jan"), func(t *testing.T) {
+			db := storagetest.Open(t, storagetest.NewClock(c.start).Now)
+			a := storagetest.Account(t, db, "alice")
+			if _, err := db.SetSlots(context.Background(), a.ID, week(c.zone, everyDay, "09:00"), storage.SlotChangeOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			loc := mustZone(t, c.zone)
+			var offsets []int
+			for i := range 4 {
+				p := slotPost(t, db, a.ID, "p", 0)
+				local := p.ScheduledAt.In(loc)
+				if local.Hour() != 9 || local.Minute() != 0 {
+					t.Errorf("post %d at %s local, want 09:00", i, local)
+				}
+				_, off := local.Zone()
+				offsets = append(offsets, off)
+			}
+			if offsets[0] == offsets[3] {
+				t.Errorf("offsets %v: the four days do not cross a change; fix the case", offsets)
+			}
+		})
+	}
+}
+
+// TestQueueBySlotConcurrently: posts queued at once never share a slot, on either engine.
+func TestQueueBySlotConcurrently(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, storagetest.NewClock(time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)).Now)
+	a := storagetest.Account(t, db, "alice")
+	if _, err := db.SetSlots(ctx, a.ID, week("UTC", everyDay, "09:00", "13:00", "18:00"), storage.SlotChangeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 24
+	got := make(chan time.Time, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "cli", Text: "p", BySlot: true})
+			errs <- err
+			got <- p.ScheduledAt
+		}()
+	}
+	seen := map[time.Time]bool{}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		at := <-got
+		if seen[at] {
+			t.Errorf("two posts in the slot at %s", at)
+		}
+		seen[at] = true
+	}
+	if last := time.Date(2026, 12, 11, 9, 0, 0, 0, time.UTC); !seen[last] || len(seen) != n {
+		t.Errorf("%d slots taken, want the %d first ones up to %s", len(seen), n, last)
+	}
+}
