@@ -44,7 +44,7 @@ func (a *app) wireAccounts(ctx context.Context) error {
 	h := api.New(api.Options{
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
 		Deleter: lazyDeleter{a}, Logger: a.log.With(slog.String("door", "api")),
-		Slots: publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
+		Slots: publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts}, Zone: a.cfg.Timezone,
 	})
 	for _, p := range api.Prefixes {
 		a.router.PathPrefix(p).Handler(h)

@@ -69,6 +69,8 @@ type Options struct {
 	Deleter Deleter
 	// Slots keeps the accounts' posting slots; nil answers the slot routes with 501.
 	Slots Slots
+	// Zone is SPINDLE_TIMEZONE, the zone of a slot schedule PUT without one; nil: UTC.
+	Zone *time.Location
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
 	PublicURL string
 	Now       func() time.Time // nil: time.Now
@@ -82,6 +84,7 @@ type Handler struct {
 	enq    Enqueuer
 	del    Deleter
 	slots  Slots
+	zone   *time.Location
 	public string
 	now    func() time.Time
 	log    *slog.Logger
@@ -96,7 +99,7 @@ func New(o Options) *Handler {
 	if o.Accounts == nil || o.Posts == nil || o.Enqueuer == nil {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
-	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, slots: o.Slots,
+	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, slots: o.Slots, zone: o.Zone,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if h.now == nil {
 		h.now = time.Now

@@ -64,7 +64,7 @@ func (h *Handler) queuePost(w http.ResponseWriter, r *http.Request) {
 // slotsBody is the body of PUT /api/threads/slots.
 type slotsBody struct {
 	Slots   string `json:"slots"`   // a spec such as "mon-fri 09:00,12:30" (ingest/slots)
-	Zone    string `json:"zone"`    // IANA zone the times are in; empty: UTC
+	Zone    string `json:"zone"`    // IANA zone the times are in; empty: SPINDLE_TIMEZONE
 	Account string `json:"account"` // like the post routes' account
 }
 
@@ -156,6 +156,9 @@ func (h *Handler) putSlots(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	zone := body.Zone
+	if zone == "" && h.zone != nil && h.zone.String() != "Local" {
+		zone = h.zone.String()
+	}
 	if zone == "" {
 		zone = "UTC"
 	}

@@ -86,6 +86,9 @@ func TestSlotsOverREST(t *testing.T) {
 	if p, _ := e.db.Get(ctx, id); !p.NextAttemptAt.Equal(time.Date(2026, 11, 23, 17, 0, 0, 0, time.UTC)) { // 12:00 EST
 		t.Errorf("moved to %s", p.NextAttemptAt)
 	}
+	if status, body, raw := e.do("owner", "PUT", "/api/threads/slots", map[string]any{"slots": "daily 12:00"}); status != http.StatusOK || body["zone"] != "UTC" {
+		t.Errorf("PUT without a zone (the handler has none): %d %s", status, raw)
+	}
 	if status, body, raw := e.do("owner", "DELETE", "/api/threads/slots", nil); status != http.StatusOK || body["cleared"] != true {
 		t.Errorf("DELETE: %d %s", status, raw)
 	}
