@@ -42,7 +42,7 @@ func verbDocs() []verbDoc {
 		{VerbInfo{VerbList, "List your queued and scheduled posts", "[@account]", ""},
 			[]string{"list [@account]"},
 			[]string{"list", "list @acme"},
-			"Shows each post's id, time, first words and state. Use the id with cancel or status."},
+			"Shows each post's id, time, first words and state, then the next posting slots of accounts that have them (taken or free). Use the id with cancel or status."},
 		{VerbInfo{VerbStatus, "Show what happened to a post", "<id>", ""},
 			[]string{"status <id>"},
 			[]string{"status p7k2m9"},
