@@ -43,7 +43,7 @@ const (
 // Help's texts (and Parse's doc) says which.
 type Command struct {
 	Verb string // one of the Verb constants
-	Sub  string // feed: "add", "list", "remove", "pause"; webhook: "add"
+	Sub  string // feed: "add", "list", "remove", "pause"; webhook: "add"; slots: "set", "clear"
 
 	// Account is the Threads username the command is about, lower case and without "@":
 	// from --account on post, preview, schedule, list, quota, disconnect, feed add,
@@ -71,6 +71,10 @@ type Command struct {
 	User UserRef // grant, revoke: the chat user given the right to post
 
 	Zone string // timezone: the IANA zone name to set (empty: show the current one)
+
+	// Slots is the schedule of slots set, as ingest/slots.Format writes it ("mon-fri 09:00");
+	// Parse checked it. A string, so a Command stays comparable.
+	Slots string
 
 	Topic   string // help: the verb asked about, empty for the overview
 	Payload string // start: Telegram's deep-link parameter, if any
@@ -157,6 +161,8 @@ func short(s string) string {
 //	edit <id> [at <when>] [<new text>]
 //	schedule [--account @name] every <rule> <text>    (recur.Parse reads <rule>)
 //	series | series pause|resume|cancel <series id> | cancel <series id>
+//	queue [--account @name] <text>       slots [@account]
+//	slots set [--account @name] <days> <times>[; <days> <times>…] | slots clear [--account @name]
 //
 // A text that itself starts with "--" can be protected with a "--" word first
 // ("post -- --verbose is on"). A leading @word is never read as an account, because posts
@@ -187,8 +193,10 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return noArgs(verb, rest)
 	case VerbDisconnect, VerbList, VerbQuota:
 		return parseAccountOnly(verb, rest)
-	case VerbPost, VerbPreview:
+	case VerbPost, VerbPreview, VerbQueue:
 		return parseText(verb, rest)
+	case VerbSlots:
+		return parseSlots(rest)
 	case VerbSchedule:
 		return parseSchedule(rest, now, loc)
 	case VerbCancel, VerbStatus, VerbDelete, VerbStats:

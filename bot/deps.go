@@ -2,8 +2,9 @@ package bot
 
 import (
 	"context"
-	"github.com/spindle-threads/spindle/publisher"
 	"time"
+
+	"github.com/spindle-threads/spindle/publisher"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/httperr"

@@ -46,6 +46,7 @@ type DispatcherOptions struct {
 	Zones    Zones
 	Editor   Editor // nil: Ingest, when it can edit too
 	Series   Series
+	Slots    Slots
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -166,8 +167,10 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.connect(ctx)
 	case VerbDisconnect:
 		return c.disconnect(ctx)
-	case VerbPost, VerbSchedule:
+	case VerbPost, VerbSchedule, VerbQueue:
 		return c.post(ctx)
+	case VerbSlots:
+		return c.slots(ctx)
 	case VerbPreview:
 		return c.preview(ctx)
 	case VerbList:

@@ -10,6 +10,7 @@ import (
 	"github.com/spindle-threads/spindle/bot/bottest"
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/recur"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
@@ -63,7 +64,7 @@ func newWorld(t *testing.T) *world {
 		Quotas: bottest.Quotas{View: bot.QuotaView{Kinds: []bot.QuotaKind{
 			{Kind: "posts", Used: 250, Limit: 250, NextFree: w.clock.Now().Add(5*time.Hour + 5*time.Minute)},
 			{Kind: "deletes", Used: 0, Limit: 100}}}},
-		Feeds: &bottest.Feeds{}, Webhooks: bottest.Webhooks{},
+		Feeds: &bottest.Feeds{}, Webhooks: bottest.Webhooks{}, Slots: publisher.Slots{Store: w.db},
 		Zone: paris, Now: w.clock.Now,
 	})
 	return w

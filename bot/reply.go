@@ -91,6 +91,7 @@ func firstWords(s string) string {
 //	❌ Failed: <reason and what to do>
 //	🔌 Waiting for reconnect: <reason>
 //	🗑️ Deleted from Threads
+//	🗓️ Moved to a new posting slot: will post at Mon 7 Dec 09:00 CET (the account's slots changed)
 //
 // zone is the reader's zone for times (nil: UTC). The post's id ends every line so people can
 // follow up with status or cancel.
@@ -117,6 +118,8 @@ func FormatEvent(e publisher.Event, zone *time.Location) string {
 			"the account's access expired or was revoked; "+publisher.RelinkHint+", and the post will go out then.")
 	case publisher.EventDeleted:
 		s = "🗑️ Deleted from Threads"
+	case publisher.EventRescheduled:
+		s = "🗓️ Moved to a new posting slot: will post at " + FormatWhen(e.Until, zone) + " (the account's slots changed)"
 	case publisher.EventTokenExpiring:
 		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; "+publisher.RelinkHint+" before it expires.")
 	default:

@@ -33,6 +33,7 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	req := ingest.Request{
 		Origin: c.in.Origin, AccountID: acc.ID, Text: c.cmd.Text, Thread: true,
 		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID, ReplyToID: replyTo, QuoteID: quote,
+		BySlot: c.cmd.Verb == VerbQueue,
 	}
 	if req.Origin.Door == "" {
 		req.Origin.Door = c.in.Identity.Door
@@ -42,6 +43,9 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 		req.KeyScope = c.in.Identity.Key()
 	}
 	acc2, err := c.d.o.Ingest.Enqueue(ctx, req)
+	if r, ok := c.slotRefusal(err, acc); ok {
+		return r
+	}
 	if err != nil {
 		return c.fail(ctx, err)
 	}
@@ -50,6 +54,8 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	switch {
 	case acc2.Existed:
 		fmt.Fprintf(&b, "Already queued as %s for @%s (the same request arrived twice).", p.ID, acc.Username)
+	case c.cmd.Verb == VerbQueue:
+		fmt.Fprintf(&b, "🗓️ Queued %s for @%s in the next free slot: %s.", p.ID, acc.Username, FormatWhen(p.ScheduledAt, c.zone))
 	case c.cmd.Verb == VerbSchedule:
 		fmt.Fprintf(&b, "🗓️ Scheduled %s for @%s at %s.", p.ID, acc.Username, FormatWhen(c.cmd.At, c.zone))
 	case replyTo != "":
@@ -163,6 +169,7 @@ func (c *call) list(ctx context.Context) Reply {
 	}
 	slices.SortStableFunc(recent, func(a, b Row) int { return b.When.Compare(a.When) })
 	recent = recent[:min(len(recent), recentRows)]
+	slotText := c.slotLines(ctx, accs)
 	var b strings.Builder
 	if len(rows) == 0 {
 		fmt.Fprintf(&b, "Nothing is waiting to be posted on %s. Queue something with %spost or %sschedule.", names(accs), c.prefix, c.prefix)
@@ -179,6 +186,7 @@ func (c *call) list(ctx context.Context) Reply {
 	if total > len(rows) {
 		fmt.Fprintf(&b, "\n…and %d more.", total-len(rows))
 	}
+	b.WriteString(slotText)
 	if len(recent) > 0 {
 		b.WriteString("\n" + RecentHeading)
 	}

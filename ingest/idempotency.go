@@ -37,6 +37,9 @@ func RequestDigest(r Request) string {
 		at = r.ScheduledAt.Truncate(time.Millisecond).UnixMilli()
 	}
 	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	if r.BySlot { // only then, so digests stored before slots existed still match
+		b = append(b, "next-slot"...)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -43,3 +43,13 @@ func TestRequestDigest(t *testing.T) {
 		t.Error("#go and go are one topic")
 	}
 }
+
+// The same key sent to post now and to queue by slot is two different requests.
+func TestRequestDigestTellsBySlot(t *testing.T) {
+	r := Request{Text: "hello", AccountID: 1}
+	q := r
+	q.BySlot = true
+	if RequestDigest(r) == RequestDigest(q) {
+		t.Error("a post now and a post by slot have the same digest")
+	}
+}

@@ -59,9 +59,12 @@ type Request struct {
 	TopicTag       string
 	Thread         bool // text over 500 may be split into a reply chain
 
-	ScheduledAt    time.Time // zero: as soon as possible
-	IdempotencyKey string    // same key from the same caller, for the same account, returns the existing post
-	RequestID      string    // follows the post through the logs
+	ScheduledAt time.Time // zero: as soon as possible
+	// BySlot puts the post in the account's next free posting slot instead (ScheduledAt must
+	// be zero); an account without slots is refused with storage.ErrNoSlots.
+	BySlot         bool
+	IdempotencyKey string // same key from the same caller, for the same account, returns the existing post
+	RequestID      string // follows the post through the logs
 
 	// KeyScope is whose IdempotencyKey it is: an API token's identity, a chat identity, a
 	// webhook source. Another caller's identical key is another post, never this one's. Empty

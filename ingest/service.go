@@ -42,6 +42,9 @@ type Options struct {
 	// refused at the door instead of failing at publish time. kind is "image" or "video".
 	// nil probes nothing.
 	MediaProbe func(ctx context.Context, kind, rawURL string) error
+	// PostsPerDay is the posts quota per 24 hours (SPINDLE_QUOTA_POSTS) that placing a post by
+	// slot keeps within; 0 is Meta's 250.
+	PostsPerDay int
 }
 
 // Service validates requests from every door and commits them to the queue.
@@ -53,6 +56,7 @@ type Service struct {
 	maxAhead time.Duration
 	mediaURL func(string) error
 	probe    func(context.Context, string, string) error
+	perDay   int
 }
 
 // NewService returns a Service. It panics without a Queue: that is a wiring bug, not input.
@@ -60,7 +64,7 @@ func NewService(o Options) *Service {
 	if o.Queue == nil {
 		panic("ingest: NewService needs a Queue")
 	}
-	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe, perDay: o.PostsPerDay}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -116,7 +120,7 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	scope, _ := needsScope(r)
 	if rp, ok := s.queue.(Replays); ok && (len(r.Media) > 0 || scope != "") && (np.IdempotencyKey != "" || np.BodyDigest != "") {
 		p, existed, err := rp.Replayed(ctx, np)
-		if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
+		if _, ok := errors.AsType[*storage.KeyConflictError](err); ok || errors.Is(err, storage.ErrNoSlots) || errors.Is(err, storage.ErrNoFreeSlot) {
 			return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
 		}
 		if err != nil {
@@ -135,7 +139,7 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 		return Accepted{}, err
 	}
 	p, existed, err := s.queue.Enqueue(ctx, np)
-	if _, ok := errors.AsType[*storage.KeyConflictError](err); ok {
+	if _, ok := errors.AsType[*storage.KeyConflictError](err); ok || errors.Is(err, storage.ErrNoSlots) || errors.Is(err, storage.ErrNoFreeSlot) {
 		return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
 	}
 	if err != nil {
@@ -160,6 +164,9 @@ func (s *Service) Validate(r Request) error {
 	}
 	if r.Origin.Door == "" {
 		errs = append(errs, &InvalidError{Field: "origin", Reason: "the request has no door"})
+	}
+	if r.BySlot && !r.ScheduledAt.IsZero() {
+		errs = append(errs, &InvalidError{Field: "scheduled_at", Reason: "a post goes either in the next free slot or at a time, not both; drop the time"})
 	}
 	if !r.ScheduledAt.IsZero() && r.ScheduledAt.After(s.now().Add(s.maxAhead)) {
 		errs = append(errs, &InvalidError{Field: "scheduled_at", Reason: fmt.Sprintf(
@@ -213,7 +220,7 @@ func (s *Service) newPost(r Request) storage.NewPost {
 		Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID, LinkAttachment: r.LinkAttachment,
 		TopicTag: strings.TrimPrefix(r.TopicTag, "#"), Thread: r.Thread, ScheduledAt: r.ScheduledAt,
 		IdempotencyKey: r.IdempotencyKey, IdempotencyScope: r.KeyScope, BodyDigest: r.BodyDigest,
-		RequestID: r.RequestID,
+		RequestID: r.RequestID, BySlot: r.BySlot, SlotDailyPosts: s.perDay,
 	}
 	if r.StrictKey && r.IdempotencyKey != "" {
 		np.RequestDigest = RequestDigest(r)

@@ -79,6 +79,11 @@ type NewPost struct {
 	// scope within BodyReplayWindow answers its post. Empty: not checked.
 	BodyDigest string
 	RequestID  string
+	// BySlot places the post in the account's next free posting slot (slots.go) instead of
+	// at ScheduledAt, and marks it so a change of schedule moves it; SlotDailyPosts is the
+	// posts quota per 24 hours placement keeps within (0: DefaultDailyPosts).
+	BySlot         bool
+	SlotDailyPosts int
 }
 
 // Post is one row of the queue.
@@ -183,15 +188,21 @@ func scanPost(s scanner) (Post, error) {
 // the same key with a different request is a *KeyConflictError (see idempotency.go).
 // Concurrent calls share transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
-	var conflict *KeyConflictError
-	err = db.batch.do(ctx, func(tx *sql.Tx) error {
+	var conflict error
+	run := db.batch.do
+	if np.BySlot {
+		run = func(ctx context.Context, fn func(*sql.Tx) error) error { return db.slotWrite(ctx, np.AccountID, fn) }
+	}
+	err = run(ctx, func(tx *sql.Tx) error {
 		p, existed, err = db.EnqueueTx(ctx, tx, np)
-		// A conflict wrote nothing, so it is no reason to roll the shared transaction back
-		// and run everyone else's writes again (which a caller could provoke at will).
-		conflict, _ = errors.AsType[*KeyConflictError](err)
-		if conflict != nil {
+		// A conflict (or an account without a free slot) wrote nothing, so it is no reason to
+		// roll the shared transaction back and run everyone else's writes again (which a
+		// caller could provoke at will).
+		if _, ok := errors.AsType[*KeyConflictError](err); ok || errors.Is(err, ErrNoSlots) || errors.Is(err, ErrNoFreeSlot) {
+			conflict = err
 			return nil
 		}
+		conflict = nil
 		return err
 	})
 	if err == nil && conflict != nil {
@@ -208,6 +219,13 @@ func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, er
 func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool, error) {
 	if p, existed, err := db.existing(ctx, tx, np); existed || err != nil {
 		return p, existed, err
+	}
+	if np.BySlot {
+		at, err := db.placeTx(ctx, tx, np.AccountID, np.SlotDailyPosts)
+		if err != nil {
+			return Post{}, false, err
+		}
+		np.ScheduledAt = at
 	}
 	now := db.now()
 	at := np.ScheduledAt
@@ -244,6 +262,11 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		if n, _ := res.RowsAffected(); n == 1 {
 			if err := db.rememberBody(ctx, tx, np, id); err != nil {
 				return Post{}, false, err
+			}
+			if np.BySlot {
+				if err := markSlotTx(ctx, tx, np.AccountID, id, at); err != nil {
+					return Post{}, false, err
+				}
 			}
 			return Post{
 				ID: id, AccountID: np.AccountID, Door: np.Door, OriginRef: np.OriginRef, Text: np.Text,

@@ -47,6 +47,14 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, a scheduleArgs) (*sdk.CallToolResult, any, error) {
 			return t.schedule(ctx, req, a)
 		})
+	sdk.AddTool(s, &sdk.Tool{Name: "queue", Description: "Queue a post in the account's next free posting slot (its weekly schedule; see slots). Returns the post id and the slot's time; fails with how to set slots when the account has none."},
+		func(ctx context.Context, req *sdk.CallToolRequest, a postArgs) (*sdk.CallToolResult, any, error) {
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbQueue, Text: a.Text, Account: account(a.Account)})
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "slots", Description: "Show an account's weekly posting slots (in their zone) and the next ones, taken (with the post id) or free. Only the account's owner sets them, in chat or with spindle slots."},
+		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbSlots, Account: account(a.Account)})
+		})
 	sdk.AddTool(s, &sdk.Tool{Name: "preview", Description: "Dry run: check a text as Threads would (500-character limit, links, thread split) and say what to fix. Nothing is queued or published."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a previewArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbPreview, Text: a.Text})

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -186,9 +187,10 @@ func (d *Door) incoming(ctx context.Context, c command) bot.Incoming {
 		ResponseURL: c.ResponseURL, IssuedAt: c.received.UnixMilli()})
 	zone, fetched := d.zoneOf(ctx, c.TeamID, c.UserID)
 	switch {
-	case zone == nil && (firstWord(c.Text) == bot.VerbSchedule || firstWord(c.Text) == bot.VerbEdit):
-		// The time must be read in the person's zone (schedule, edit … at), so this one waits for users.info,
-		// within a budget that still leaves the acknowledgement on time.
+	case zone == nil && slices.Contains([]string{bot.VerbSchedule, bot.VerbEdit, bot.VerbQueue, bot.VerbSlots}, firstWord(c.Text)):
+		// The time must be read (schedule, edit … at), or a slot schedule set, or a slot's time
+		// told, in the person's zone, so this one waits for users.info, within a budget that
+		// still leaves the acknowledgement on time.
 		zctx, cancel := context.WithTimeout(ctx, zoneBudget)
 		zone = d.fetchZone(zctx, c.TeamID, c.UserID)
 		cancel()

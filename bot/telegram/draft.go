@@ -208,7 +208,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 		return "Already handled."
 	}
 	d.clearPending(dr.ChatID)
-	text, err := d.queue(ctx, dr, "", at, "")
+	text, err := d.queue(ctx, dr, "", at, false, "")
 	if err != nil {
 		if _, rerr := d.o.Store.MoveTelegramDraft(ctx, dr.ID, to, storage.DraftOpen); rerr != nil {
 			d.log.Error("telegram: could not reopen a draft", slog.String("draft", dr.ID), slog.Any("error", rerr))
@@ -249,7 +249,7 @@ func (d *Door) publishDraftAnswer(ctx context.Context, dr storage.TelegramDraft,
 	if err != nil || !moved {
 		return "That draft was already handled."
 	}
-	text, err := d.queue(ctx, dr, "", at, "")
+	text, err := d.queue(ctx, dr, "", at, false, "")
 	if err != nil {
 		_, _ = d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftScheduled, storage.DraftOpen)
 	}
@@ -259,14 +259,14 @@ func (d *Door) publishDraftAnswer(ctx context.Context, dr storage.TelegramDraft,
 // queue commits a draft as a post for its author, to account (or their default or only one).
 // The idempotency key is key, else the draft id, so a retry after a crash queues it once. The
 // text is for the person either way.
-func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account string, at time.Time, key string) (string, error) {
+func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account string, at time.Time, bySlot bool, key string) (string, error) {
 	who := bot.Identity{Door: ingest.DoorTelegram, User: fmt.Sprint(dr.UserID)}
 	acc, problem := d.account(ctx, who, account, "press Publish again")
 	if problem != "" {
 		return problem, errors.New(problem)
 	}
 	req := ingest.Request{Origin: origin(dr.ChatID, int(dr.MessageID)), AccountID: acc.ID, Text: dr.Text,
-		Thread: true, ScheduledAt: at, IdempotencyKey: cmp.Or(key, "draft:"+dr.ID), KeyScope: who.Key(), RequestID: "tg-draft-" + dr.ID}
+		Thread: true, ScheduledAt: at, BySlot: bySlot, IdempotencyKey: cmp.Or(key, "draft:"+dr.ID), KeyScope: who.Key(), RequestID: "tg-draft-" + dr.ID}
 	for _, m := range dr.Media {
 		req.Media = append(req.Media, ingest.Media{Kind: ingest.MediaKind(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
@@ -280,12 +280,18 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 			return fmt.Sprintf("❌ Not queued: %s on @%s needs the Threads permission %s, which this account's token lacks. Link the account again with /connect and allow it; then press Publish again.",
 				se.Needs, se.Account, se.Scope), err
 		}
+		if errors.Is(err, storage.ErrNoSlots) || errors.Is(err, storage.ErrNoFreeSlot) {
+			return fmt.Sprintf("@%s has no free posting slot, so nothing was queued; its owner sets slots with /slots set mon-fri 09:00,12:30,17:00. Or send it with /post, or as a draft.", acc.Username), err
+		}
 		d.log.Error("telegram: could not queue a draft", slog.String("draft", dr.ID), slog.Any("error", err))
 		return "Sorry, Spindle could not queue it because of a problem on its side; nothing was posted. Please try again in a minute.", err
 	}
 	p := accepted.Post
 	if err := d.o.Store.SetTelegramDraftPost(ctx, dr.ID, p.ID); err != nil {
 		d.log.Warn("telegram: could not link a draft to its post", slog.String("draft", dr.ID), slog.Any("error", err))
+	}
+	if bySlot {
+		return fmt.Sprintf("🗓️ Queued %s for @%s in the next free slot: %s. Cancel with /cancel %s.", p.ID, acc.Username, bot.FormatWhen(p.ScheduledAt, d.zoneOf(ctx, dr.UserID)), p.ID), nil
 	}
 	if at.IsZero() {
 		return fmt.Sprintf("📝 Queued %s for @%s; I will reply to your message when it is posted. Cancel with /cancel %s.", p.ID, acc.Username, p.ID), nil

@@ -60,9 +60,10 @@ func mediaWord(msgs []*models.Message) string {
 }
 
 // caption reads the caption of msgs: a "/post …" addressed to this bot queues the media at
-// once (direct) to the account it names; anything else is the text of a draft. problem, when
-// set, is the answer to give instead.
-func (d *Door) caption(msgs []*models.Message) (account, text string, direct bool, problem string) {
+// once (direct) to the account it names, and a "/queue …" puts it in the account's next free
+// posting slot (bySlot); anything else is the text of a draft. problem, when set, is the
+// answer to give instead.
+func (d *Door) caption(msgs []*models.Message) (account, text string, direct, bySlot bool, problem string) {
 	caption := ""
 	for _, m := range msgs {
 		if m.Caption != "" {
@@ -72,17 +73,17 @@ func (d *Door) caption(msgs []*models.Message) (account, text string, direct boo
 	}
 	cmd, ok, _, forUs := command(caption, d.me.Username)
 	if !ok || !forUs {
-		return "", caption, false, ""
+		return "", caption, false, false, ""
 	}
 	c, err := bot.Parse(cmd, d.now(), d.zone)
 	var ue *bot.UsageError
 	switch {
 	case errors.As(err, &ue):
-		return "", "", false, ue.Message("/")
-	case err != nil || c.Verb != bot.VerbPost:
-		return "", "", false, "With photos or videos I understand “/post [--account @name] <text>” as the caption, or plain text for a draft."
+		return "", "", false, false, ue.Message("/")
+	case err != nil || (c.Verb != bot.VerbPost && c.Verb != bot.VerbQueue):
+		return "", "", false, false, "With photos or videos I understand “/post [--account @name] <text>” or “/queue [--account @name] <text>” (the next free posting slot) as the caption, or plain text for a draft."
 	}
-	return c.Account, c.Text, true, ""
+	return c.Account, c.Text, true, c.Verb == bot.VerbQueue, ""
 }
 
 // takeMedia makes a draft of msgs' media, or queues it at once for a "/post" caption. Before
@@ -97,7 +98,7 @@ func (d *Door) takeMedia(ctx context.Context, msgs []*models.Message, hosted *[]
 	if d.answeredBefore(ctx, first) {
 		return
 	}
-	account, text, direct, problem := d.caption(msgs)
+	account, text, direct, bySlot, problem := d.caption(msgs)
 	if problem != "" {
 		d.reply(ctx, first, problem, nil)
 		return
@@ -134,7 +135,7 @@ func (d *Door) takeMedia(ctx context.Context, msgs []*models.Message, hosted *[]
 		return
 	}
 	// Keyed by the person's message, like a text /post: a redelivery is the same post.
-	answer, err := d.queue(ctx, dr, account, time.Time{}, messageKey(first))
+	answer, err := d.queue(ctx, dr, account, time.Time{}, bySlot, messageKey(first))
 	if err != nil {
 		_ = d.o.Store.ReleaseDraftMedia(ctx, dr.ID, d.now())
 		_, _ = d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftPublished, storage.DraftDiscarded)

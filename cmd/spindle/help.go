@@ -30,7 +30,7 @@ func commands() []command {
 			examples: "spindle migrate --data-dir /var/lib/spindle", run: runMigrate},
 		{name: "version", summary: "print the version", usage: "spindle version", run: runVersion},
 		{name: "post", summary: "queue a post from the command line",
-			usage: "spindle post <text> --account <username> [--at <when>] [--thread] [--json]",
+			usage: "spindle post <text> --account <username> [--at <when> | --next-slot] [--thread] [--json]",
 			examples: "spindle post \"Hello, Threads\" --account sandbox\n" +
 				"spindle post \"Later\" --account sandbox --at \"in 2h\"",
 			run: runPost},
@@ -39,6 +39,10 @@ func commands() []command {
 			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"\nspindle posts delete p7k2m9x", run: runPosts},
 		{name: "series", summary: "list, pause, resume or cancel recurring posts", usage: seriesUsage,
 			verbs: []string{"list", "pause", "resume", "cancel"}, examples: "spindle series list --json\nspindle series pause s3", run: runSeries},
+		{name: "slots", summary: "show, set or clear an account's weekly posting slots", usage: slotsUsage,
+			verbs: []string{"set", "clear"}, examples: "spindle slots set mon-fri 09:00,12:30,17:00 --account sandbox --zone Europe/Berlin\n" +
+				"spindle post \"Tips for the week\" --account sandbox --next-slot",
+			run: runSlots},
 		{name: "accounts", summary: "list, show or disconnect linked Threads accounts", usage: accountsUsage,
 			verbs: []string{"list", "show", "disconnect"}, examples: "spindle accounts list --json", run: runAccounts},
 		{name: "tokens", summary: "create, list or revoke REST API tokens", usage: tokensUsage,

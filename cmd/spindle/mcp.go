@@ -11,6 +11,7 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 	mcpdoor "github.com/spindle-threads/spindle/bot/mcp"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -43,7 +44,8 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	defer db.Close()
 	log := env.logger(cfg).With(slog.String("door", "mcp"))
 	disp := bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: ingest.NewService(ingest.Options{Queue: db, Logger: log}), Queue: db,
+		Ingest: ingest.NewService(ingest.Options{Queue: db, Logger: log, PostsPerDay: cfg.Quota.Posts}), Queue: db,
+		Slots:    publisher.Slots{Store: db, DailyPosts: cfg.Quota.Posts},
 		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db},
 		Zone: cfg.Timezone, Logger: log,
 	})

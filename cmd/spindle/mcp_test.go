@@ -27,7 +27,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // mcpTools are the tools every transport must offer.
-var mcpTools = []string{"post", "schedule", "preview", "list_posts", "post_status", "cancel", "quota", "list_accounts", "delete", "stats"}
+var mcpTools = []string{"post", "schedule", "queue", "slots", "preview", "list_posts", "post_status", "cancel", "quota", "list_accounts", "delete", "stats"}
 
 // agent is an MCP client session with helpers that fail the test on transport errors.
 type agent struct {
@@ -227,6 +227,26 @@ func TestMCPAgainstTheSandboxDaemon(t *testing.T) {
 		a.waitStatus(later, "cancelled")
 		if text, _ := a.ok("quota", nil); !strings.Contains(strings.ToLower(text), "post") {
 			t.Errorf("quota: %q", text)
+		}
+		// Posting slots, wired through the daemon: set over REST by the account's owner (the
+		// token's identity), filled and shown through MCP.
+		if text, isErr, _ := a.call("queue", map[string]any{"text": "in a slot"}); !isErr || !strings.Contains(text, "no posting slots") {
+			t.Errorf("queue without slots: error=%v %q", isErr, text)
+		}
+		req, _ := http.NewRequest("PUT", "http://"+addr+"/api/threads/slots", strings.NewReader(`{"slots":"daily 06:00,18:00","zone":"Europe/Berlin"}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT /api/threads/slots: %v %v", resp, err)
+		} else {
+			resp.Body.Close()
+		}
+		slotted := a.queued("queue", map[string]any{"text": "in a slot"})
+		if text, _ := a.ok("slots", nil); !strings.Contains(text, "daily 06:00,18:00 (Europe/Berlin time)") || !strings.Contains(text, "taken by "+slotted) {
+			t.Errorf("slots: %q", text)
+		}
+		if text, _ := a.ok("cancel", map[string]any{"id": slotted}); !strings.Contains(text, "Cancelled") {
+			t.Errorf("cancel the slotted post: %q", text)
 		}
 		// Refusals are tool errors in the chat's words.
 		if text, isErr, _ := a.call("cancel", map[string]any{"id": id}); !isErr || !strings.Contains(text, "already posted") {

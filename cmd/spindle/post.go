@@ -15,10 +15,11 @@ import (
 // runPost is `spindle post <text> --account <username>`: it commits the post to the queue the
 // daemon drains, so it works while the daemon runs.
 func runPost(ctx context.Context, env *cliEnv, args []string) error {
-	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when>] [--thread] [--reply-to <post>] [--quote <post>] [--json]")
+	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when> | --next-slot] [--thread] [--reply-to <post>] [--quote <post>] [--json]")
 	account := fs.String("account", "", "Threads username to post as (required)")
 	at := fs.String("at", "", "when to publish: RFC 3339, \"in 2h\", \"tomorrow 09:00\" (default: now)")
 	thread := fs.Bool("thread", false, "split text over 500 characters into a reply chain")
+	nextSlot := fs.Bool("next-slot", false, "publish in the account's next free posting slot (see spindle slots)")
 	replyTo := fs.String("reply-to", "", "publish as a reply to this post: a Spindle post id or a Threads media id")
 	quote := fs.String("quote", "", "publish quoting this post: a Spindle post id or a Threads media id")
 	key := fs.String("idempotency-key", "", "repeat-safe key: the same key returns the same post")
@@ -46,8 +47,11 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 	} else if err != nil {
 		return err
 	}
+	if *nextSlot && *at != "" {
+		return usagef("give --at or --next-slot, not both")
+	}
 	req := ingest.Request{Origin: ingest.Origin{Door: ingest.DoorCLI}, AccountID: acct.ID, Text: text,
-		Thread: *thread, IdempotencyKey: *key}
+		Thread: *thread, IdempotencyKey: *key, BySlot: *nextSlot}
 	if req.ReplyToID, err = postTarget(ctx, db, "--reply-to", *replyTo); err != nil {
 		return err
 	}
@@ -64,7 +68,10 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		req.ScheduledAt = when
 	}
-	acc, err := ingest.NewService(ingest.Options{Queue: db}).Enqueue(ctx, req)
+	acc, err := ingest.NewService(ingest.Options{Queue: db, PostsPerDay: cfg.Quota.Posts}).Enqueue(ctx, req)
+	if errors.Is(err, storage.ErrNoSlots) {
+		return fmt.Errorf("@%s has no posting slots, so nothing was queued; set them with: spindle slots set mon-fri 09:00,12:30,17:00 --account %s", acct.Username, acct.Username)
+	}
 	if err != nil {
 		return err
 	}

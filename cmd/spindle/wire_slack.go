@@ -30,6 +30,7 @@ import (
 func (a *app) buildDispatcher() {
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
 		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db, Series: a.series,
+		Slots:    publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
 		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
 		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher,
 		Feeds:    chatFeeds{m: a.feeds, acct: a.accounts},

@@ -79,6 +79,10 @@ type Options struct {
 	Editor Editor
 	// Series creates and manages recurring posts; nil answers /api/threads/series with 501.
 	Series Series
+	// Slots keeps the accounts' posting slots; nil answers the slot routes with 501.
+	Slots Slots
+	// Zone is SPINDLE_TIMEZONE, the zone of a slot schedule PUT without one; nil: UTC.
+	Zone *time.Location
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
 	PublicURL string
 	Now       func() time.Time // nil: time.Now
@@ -94,6 +98,8 @@ type Handler struct {
 	ins    Insighter
 	edit   Editor
 	series Series
+	slots  Slots
+	zone   *time.Location
 	public string
 	now    func() time.Time
 	log    *slog.Logger
@@ -109,6 +115,7 @@ func New(o Options) *Handler {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
 	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights, edit: o.Editor, series: o.Series,
+		slots: o.Slots, zone: o.Zone,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
 		h.edit = ed
@@ -152,6 +159,10 @@ func (h *Handler) routes() []route {
 		{"GET /api/threads/series", h.listSeries},
 		{"DELETE /api/threads/series/{id}", h.cancelSeries},
 		{"GET /api/posts/{id}", h.getPost},
+		{"POST /api/threads/post/queue", h.queuePost},
+		{"GET /api/threads/slots", h.getSlots},
+		{"PUT /api/threads/slots", h.putSlots},
+		{"DELETE /api/threads/slots", h.deleteSlots},
 	}
 }
 

@@ -33,7 +33,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		h.deleteFailed(w, r, del)
 		return
 	}
-	p := httperr.Classify(err)
+	p := httperr.Classify(err, slotProblem)
 	httperr.Log(r, h.log, p, err, "api request refused")
 	body := p.Body()
 	switch p.Code {

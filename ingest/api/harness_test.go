@@ -13,6 +13,7 @@ import (
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/recur"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
@@ -66,7 +67,8 @@ func newEnv(t *testing.T) *env {
 	e.acct = accounts.New(accounts.Options{DB: e.db, Threads: client, Keys: keys, Now: e.clock.Now, PublicURL: "http://spindle.test"})
 	svc := ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now})
 	h := New(Options{Accounts: e.acct, Posts: e.db, Enqueuer: svc, Deleter: e.del, PublicURL: "http://spindle.test", Now: e.clock.Now,
-		Series: recur.NewService(recur.Options{Store: e.db, Validator: svc, Now: e.clock.Now})})
+		Series: recur.NewService(recur.Options{Store: e.db, Validator: svc, Now: e.clock.Now}),
+		Slots:  publisher.Slots{Store: e.db}})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 

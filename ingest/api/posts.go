@@ -37,6 +37,8 @@ type postRequest struct {
 	// Thread lets a text over 500 characters go out as a chain of replies, split at
 	// paragraph, sentence or word boundaries; without it such a text is refused.
 	Thread bool `json:"thread"`
+
+	bySlot bool // POST /api/threads/post/queue: the next free slot, not a time
 }
 
 // postJSON is one post as the API shows it.
@@ -235,7 +237,7 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postReque
 		h.fail(w, r, err)
 		return
 	}
-	req.ScheduledAt = at
+	req.ScheduledAt, req.BySlot = at, body.bySlot
 	acc, err := h.enq.Enqueue(r.Context(), req)
 	if err != nil && !body.Thread && threads.CountChars(body.Text) > threads.MaxTextChars {
 		err = fmt.Errorf("%w (or send \"thread\": true to publish it as a chain of replies)", err)

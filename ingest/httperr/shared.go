@@ -36,6 +36,7 @@ const (
 	CodeMisconfigured       = "misconfigured"
 	CodeUnavailable         = "unavailable"
 	CodeInternal            = "internal"
+	CodeNoSlots             = "no_slots" // an account without a free posting slot (or any)
 )
 
 // shared maps the errors every door can meet: sentinels declared as *Error, storage's and
