@@ -37,6 +37,9 @@ func RequestDigest(r Request) string {
 		at = r.ScheduledAt.Truncate(time.Millisecond).UnixMilli()
 	}
 	b = binary.BigEndian.AppendUint64(b, uint64(at))
+	if k := shapeKey(r); k != "" {
+		b = str(k)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

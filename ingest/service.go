@@ -92,6 +92,7 @@ func (e *InvalidError) Error() string { return e.Reason }
 // breaks a rule gets an error wrapping *InvalidError (several joined when several rules are
 // broken) and nothing is stored.
 func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
+	r = attachLong(r)
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
@@ -126,6 +127,7 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 // Validate checks r without storing anything: Threads' rules (the same preflight the publisher
 // relies on) and Spindle's own (an account, a known door, a schedule within reach).
 func (s *Service) Validate(r Request) error {
+	r = attachLong(r)
 	var errs []error
 	if r.AccountID == 0 {
 		errs = append(errs, &InvalidError{Field: "account", Reason: "no Threads account chosen; connect one first, or name it with --account"})
@@ -143,6 +145,7 @@ func (s *Service) Validate(r Request) error {
 	if err := checkThreadParts(r); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, checkChainShapes(r)...)
 	errs = append(errs, checkLengths(r)...)
 	errs = append(errs, s.checkMediaURLs(r)...)
 	if err := threads.Validate(s.threadsPost(r)); err != nil {
@@ -155,12 +158,15 @@ func (s *Service) Validate(r Request) error {
 // characters: the publisher splits it into a chain, so each part is checked instead.
 func (s *Service) threadsPost(r Request) threads.Post {
 	p := threads.Post{Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID,
-		LinkAttachment: r.LinkAttachment, TopicTag: strings.TrimPrefix(r.TopicTag, "#")}
+		LinkAttachment: r.LinkAttachment, TopicTag: strings.TrimPrefix(r.TopicTag, "#"),
+		ReplyControl: r.ReplyControl, Poll: r.Poll, TextAttachment: r.TextAttachment, Spoilers: r.Spoilers,
+		SpoilerMedia: r.SpoilerMedia, Ghost: r.Ghost, LocationID: r.LocationID, GIF: r.GIF}
 	for _, m := range r.Media {
 		p.Media = append(p.Media, threads.Media{Kind: string(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
 	if r.Thread && threads.CountChars(r.Text) > threads.MaxTextChars {
-		p.Text = threads.Split(r.Text, threads.MaxTextChars)[0]
+		// The chain's spoilers are checked against the whole text (checkChainShapes).
+		p.Text, p.Spoilers = threads.Split(r.Text, threads.MaxTextChars)[0], nil
 	}
 	return p
 }
@@ -185,7 +191,7 @@ func (s *Service) newPost(r Request) storage.NewPost {
 		Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID, LinkAttachment: r.LinkAttachment,
 		TopicTag: strings.TrimPrefix(r.TopicTag, "#"), Thread: r.Thread, ScheduledAt: r.ScheduledAt,
 		IdempotencyKey: r.IdempotencyKey, IdempotencyScope: r.KeyScope, BodyDigest: r.BodyDigest,
-		RequestID: r.RequestID,
+		RequestID: r.RequestID, Shape: shapeOf(r),
 	}
 	if r.StrictKey && r.IdempotencyKey != "" {
 		np.RequestDigest = RequestDigest(r)
