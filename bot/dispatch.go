@@ -43,6 +43,8 @@ type DispatcherOptions struct {
 	Webhooks Webhooks
 	Routes   Routes
 	Zones    Zones
+	// LongTexts keeps each account's choice for texts over 500 characters; nil: chains.
+	LongTexts LongTexts
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -188,6 +190,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.replyOrQuote(ctx)
 	case VerbTimezone:
 		return c.timezone(ctx)
+	case VerbLongText:
+		return c.longtext(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

@@ -103,3 +103,32 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// ParsePoll reads poll options written "A | B | C" (the chat's and the CLI's spelling):
+// options are separated by bars and trimmed. Meta's rules (2–4 options of 1–25 characters)
+// are the preflight's.
+func ParsePoll(s string) []string {
+	var out []string
+	for _, o := range strings.Split(s, "|") {
+		out = append(out, strings.TrimSpace(o))
+	}
+	return out
+}
+
+// LongText decides how a text over 500 characters goes out, from the request's own choice
+// (long: a text attachment; thread: a chain; both false: none) and the stored default
+// (storage.LongText*, per account or feed). It returns the request's Long and Thread.
+// defaultThread is what a door does when nobody chose: chat chains, machine doors refuse.
+func LongText(long, thread bool, stored string, defaultThread bool) (bool, bool) {
+	switch {
+	case long:
+		return true, false
+	case thread:
+		return false, true
+	case stored == "attach":
+		return true, false
+	case stored == "thread":
+		return false, true
+	}
+	return false, defaultThread
+}

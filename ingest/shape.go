@@ -10,12 +10,12 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// attachLong turns a Long request whose text runs past 500 characters into one post with a
+// AttachLong turns a Long request whose text runs past 500 characters into one post with a
 // text attachment: the first part of the text (cut where a chain would cut it) stays the
 // post's text and the rest is attached, with the link attachment as the attachment's link
 // (Meta refuses a text attachment beside a link attachment). A request that fits, or that
 // brings its own attachment, is left alone.
-func attachLong(r Request) Request {
+func AttachLong(r Request) Request {
 	if !r.Long || r.TextAttachment != nil || threads.CountChars(r.Text) <= threads.MaxTextChars {
 		return r
 	}

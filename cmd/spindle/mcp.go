@@ -44,7 +44,7 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	log := env.logger(cfg).With(slog.String("door", "mcp"))
 	disp := bot.NewDispatcher(bot.DispatcherOptions{
 		Ingest: ingest.NewService(ingest.Options{Queue: db, Logger: log}), Queue: db,
-		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db},
+		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db}, LongTexts: db,
 		Zone: cfg.Timezone, Logger: log,
 	})
 	s := mcpdoor.NewServer(mcpdoor.Options{Dispatcher: disp, Version: version, Logger: log},

@@ -39,7 +39,7 @@ type slackParts struct {
 // authorisation), the publisher's Delete, the feed manager and the webhook sources.
 func (a *app) wireSlack(ctx context.Context) error {
 	opts := bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db,
+		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db, LongTexts: a.db,
 		Quotas: storeQuotas{db: a.db, limits: a.limits()},
 		Zone:   a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),
 	}

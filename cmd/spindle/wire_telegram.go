@@ -36,7 +36,7 @@ func (a *app) wireTelegram(ctx context.Context) error {
 	accounts := telegramAccounts{db: a.db}
 	disp := a.dispatcher
 	if disp == nil { // wireSlack always builds it; this keeps the door usable if that changes
-		disp = bot.NewDispatcher(bot.DispatcherOptions{Ingest: a.ingest, Accounts: accounts, Queue: a.db, Zones: a.db,
+		disp = bot.NewDispatcher(bot.DispatcherOptions{Ingest: a.ingest, Accounts: accounts, Queue: a.db, Zones: a.db, LongTexts: a.db,
 			Zone: a.cfg.Timezone, Logger: log})
 	}
 	door, err := telegram.New(ctx, telegram.Options{
