@@ -20,3 +20,7 @@ CREATE TABLE feed_settings (
     long_text  TEXT    NOT NULL DEFAULT '' CHECK (long_text IN ('', 'thread', 'attach')),
     updated_at INTEGER NOT NULL
 ) STRICT;
+
+-- A Telegram draft keeps the shapes Telegram expressed natively (a poll, spoiler entities, a
+-- photo sent with its spoiler flag) until the person presses Publish.
+ALTER TABLE telegram_drafts ADD COLUMN shape TEXT NOT NULL DEFAULT '';
