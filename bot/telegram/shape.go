@@ -119,4 +119,3 @@ func shapePreview(text string, media []storage.Media, s storage.Shape) string {
 	}
 	return b.String()
 }
-
