@@ -45,6 +45,8 @@ type DispatcherOptions struct {
 	Zones    Zones
 	// LongTexts keeps each account's choice for texts over 500 characters; nil: chains.
 	LongTexts LongTexts
+	// Polls reads a published poll's votes for status; nil: status shows none.
+	Polls Polls
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now

@@ -236,7 +236,11 @@ func (c *call) status(ctx context.Context) Reply {
 		if p.Status() == storage.StatusDeleted {
 			return say(head + "🗑️ deleted from Threads at " + FormatWhen(p.DeletedAt, c.zone) + "; it was posted " + orDefault(p.Permalink, "to Threads") + ".")
 		}
-		return say(head + "✅ posted " + orDefault(p.Permalink, "to Threads") + ".")
+		msg := head + "✅ posted " + orDefault(p.Permalink, "to Threads") + "."
+		if line := c.pollLine(ctx, p); line != "" {
+			msg += "\n" + line
+		}
+		return say(msg)
 	case storage.StateFailed:
 		return say(head + "❌ failed: " + orDefault(p.LastError, "Threads refused it.") + " Fix it and post again.")
 	case storage.StateCancelled:

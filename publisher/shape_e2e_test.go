@@ -2,12 +2,14 @@ package publisher_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -146,4 +148,31 @@ func TestLongTextAttachOrChain(t *testing.T) {
 			t.Errorf("%d spoilers published, want 1", hidden)
 		}
 	})
+}
+
+// TestPollResultsOnceReported: a published poll's votes, as Threads reports them, come back
+// through the publisher; a post without a poll has none.
+func TestPollResultsOnceReported(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	a := e.account("pollster")
+	svc := ingest.NewService(ingest.Options{Queue: e.db})
+	acc, err := svc.Enqueue(context.Background(), ingest.Request{Origin: ingest.Origin{Door: ingest.DoorAPI}, AccountID: a.ID,
+		Text: "Lunch?", Poll: []string{"Soup", "Salad"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.drain(acc.Post.ID)
+	p := e.get(acc.Post.ID)
+	if !e.sim.SetPollVotes(p.MediaID, 1, 3) {
+		t.Fatal("the simulator has no poll for the published post")
+	}
+	r, err := e.pub.PollResults(context.Background(), p)
+	if err != nil || r.TotalVotes != 4 || !slices.Equal(r.Options, []string{"Soup", "Salad"}) || !slices.Equal(r.Shares, []float64{0.25, 0.75}) {
+		t.Fatalf("results %+v, %v", r, err)
+	}
+	plain := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "no poll"})
+	e.drain(plain.ID)
+	if _, err := e.pub.PollResults(context.Background(), e.get(plain.ID)); !errors.Is(err, publisher.ErrNoPoll) {
+		t.Errorf("a post without a poll: %v, want ErrNoPoll", err)
+	}
 }

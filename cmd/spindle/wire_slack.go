@@ -48,6 +48,7 @@ func (a *app) wireSlack(ctx context.Context) error {
 	}
 	if a.publisher != nil {
 		opts.Deleter = a.publisher
+		opts.Polls = a.publisher
 	}
 	if a.feeds != nil {
 		opts.Feeds = chatFeeds{m: a.feeds, acct: a.accounts}
