@@ -19,7 +19,9 @@ type fakePolls struct {
 	err error
 }
 
-func (f fakePolls) PollResults(context.Context, storage.Post) (threads.PollResult, error) { return f.r, f.err }
+func (f fakePolls) PollResults(context.Context, storage.Post) (threads.PollResult, error) {
+	return f.r, f.err
+}
 
 // TestStatusShowsPollResults: status of a published poll shows each option's share and the
 // votes once Threads reports them; when Threads cannot be asked, status answers without them.
