@@ -92,10 +92,10 @@ func (e *InvalidError) Error() string { return e.Reason }
 // breaks a rule gets an error wrapping *InvalidError (several joined when several rules are
 // broken) and nothing is stored.
 func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
-	r = AttachLong(r)
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
+	r = AttachLong(r) // as Validate checked it
 	if err := s.probeMedia(ctx, r); err != nil {
 		return Accepted{}, err
 	}
@@ -127,8 +127,15 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 // Validate checks r without storing anything: Threads' rules (the same preflight the publisher
 // relies on) and Spindle's own (an account, a known door, a schedule within reach).
 func (s *Service) Validate(r Request) error {
+	attached := r.TextAttachment == nil
 	r = AttachLong(r)
+	attached = attached && r.TextAttachment != nil
 	var errs []error
+	if attached {
+		var kept []threads.Spoiler
+		kept, errs = spoilersInLead(r)
+		r.Spoilers = kept
+	}
 	if r.AccountID == 0 {
 		errs = append(errs, &InvalidError{Field: "account", Reason: "no Threads account chosen; connect one first, or name it with --account"})
 	}

@@ -91,3 +91,22 @@ func shapeKey(r Request) string {
 	}{s, r.Long})
 	return string(b)
 }
+
+// spoilersInLead splits the spoilers of a long text sent as one post with an attachment: those
+// in the post's own text are kept; one in the attached part is refused with what to do, since
+// Threads hides spoilers only in a post's text.
+func spoilersInLead(r Request) ([]threads.Spoiler, []error) {
+	var kept []threads.Spoiler
+	var errs []error
+	n := utf8.RuneCountInString(r.Text)
+	for i, s := range r.Spoilers {
+		if s.Offset >= 0 && s.Offset+s.Length <= n {
+			kept = append(kept, s)
+			continue
+		}
+		errs = append(errs, &InvalidError{Field: fmt.Sprintf("spoilers[%d]", i), Reason: fmt.Sprintf(
+			"spoiler %d falls in the part of the long text that goes out attached (after character %d), and Threads hides spoilers only in the post's own text — "+
+				"move it into the first %d characters, or send the text as a thread", i+1, n, n)})
+	}
+	return kept, errs
+}

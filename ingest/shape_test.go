@@ -101,3 +101,21 @@ type nopQueue struct{}
 func (nopQueue) Enqueue(context.Context, storage.NewPost) (storage.Post, bool, error) {
 	return storage.Post{}, false, nil
 }
+
+// TestLongTextSpoilerInTheAttachment: a spoiler in the part of a long text that goes out
+// attached is refused with what to do; one in the post's own text is kept.
+func TestLongTextSpoilerInTheAttachment(t *testing.T) {
+	s := NewService(Options{Queue: nopQueue{}})
+	long := strings.Repeat("Words and more words. ", 100)
+	r := Request{Origin: Origin{Door: DoorAPI}, AccountID: 1, Text: long, Long: true,
+		Spoilers: []threads.Spoiler{{Offset: 0, Length: 5}, {Offset: 2000, Length: 5}}}
+	err := s.Validate(r)
+	ps := Problems(err)
+	if len(ps) != 1 || ps[0].Field != "spoilers[1]" || !strings.Contains(ps[0].Reason, "send the text as a thread") {
+		t.Fatalf("problems %+v (%v)", ps, err)
+	}
+	r.Spoilers = r.Spoilers[:1]
+	if err := s.Validate(r); err != nil {
+		t.Errorf("a spoiler in the lead: %v", err)
+	}
+}
