@@ -78,6 +78,8 @@ type Command struct {
 
 	Topic   string // help: the verb asked about, empty for the overview
 	Payload string // start: Telegram's deep-link parameter, if any
+
+	Shape PostShape // post, preview, schedule: --poll, --long, --thread, --replies, --ghost, --topic
 }
 
 // UserRef names a chat user in any of the forms people type: @name, Slack's escaped mention
@@ -217,6 +219,8 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseEdit(rest, now, loc)
 	case VerbSeries:
 		return parseSeries(rest)
+	case VerbLongText:
+		return parseLongText(rest)
 	}
 	return Command{}, unknownVerb(word, verb)
 }
@@ -377,7 +381,7 @@ func parseAccountOnly(verb, rest string) (Command, error) {
 
 func parseText(verb, rest string) (Command, error) {
 	cmd := Command{Verb: verb}
-	rest, err := leadingOptions(verb, &cmd, rest, false)
+	rest, err := postOptions(verb, &cmd, rest)
 	if err != nil {
 		return Command{}, err
 	}
@@ -390,7 +394,7 @@ func parseText(verb, rest string) (Command, error) {
 
 func parseSchedule(rest string, now time.Time, loc *time.Location) (Command, error) {
 	cmd := Command{Verb: VerbSchedule}
-	rest, err := leadingOptions(VerbSchedule, &cmd, rest, false)
+	rest, err := postOptions(VerbSchedule, &cmd, rest)
 	if err != nil {
 		return Command{}, err
 	}
@@ -407,6 +411,9 @@ func parseSchedule(rest string, now time.Time, loc *time.Location) (Command, err
 	cmd.At, cmd.When = at, strings.TrimSpace(rest[:len(rest)-len(text)])
 	if w, _ := cutWord(text); isAccountOption(w) {
 		return Command{}, usage(VerbSchedule, "Put --account before the time: “schedule --account @name %s …”.", cmd.When)
+	}
+	if text, err = shapeOptionsOnly(VerbSchedule, &cmd, text); err != nil {
+		return Command{}, err
 	}
 	cmd.Text = strings.TrimSpace(text)
 	if cmd.Text == "" {

@@ -17,7 +17,7 @@ type parseCase struct {
 
 // parseCases are the valid commands, read in Europe/Paris at testNow.
 func parseCases() []parseCase {
-	return append([]parseCase{
+	return append(shapeParseCases(), append([]parseCase{
 		{name: "empty is help", in: "", want: Command{Verb: VerbHelp}},
 		{name: "blank is help", in: " \n ", want: Command{Verb: VerbHelp}},
 		{name: "help", in: "help", want: Command{Verb: VerbHelp}},
@@ -135,7 +135,7 @@ func parseCases() []parseCase {
 		{name: "reply text keeps options", in: "reply p7k2m9 --account is text", want: Command{Verb: VerbReply, PostID: "p7k2m9", Text: "--account is text"}},
 		{name: "quote id", in: "QUOTE p7k2m9 Still true", want: Command{Verb: VerbQuote, PostID: "p7k2m9", Text: "Still true"}},
 		{name: "quote media id", in: "quote 18032251077019748 look", want: Command{Verb: VerbQuote, MediaID: "18032251077019748", Text: "look"}},
-	}, laterParseCases()...)
+	}, laterParseCases()...)...)
 }
 
 func TestParse(t *testing.T) {
@@ -168,7 +168,7 @@ type badCase struct {
 }
 
 func badCases() []badCase {
-	return append([]badCase{
+	return append(shapeBadCases(), append([]badCase{
 		{"unknown verb", "frobnicate now", "", "I don't know the command “frobnicate”."},
 		{"typo suggests", "pots hi", "", "did you mean “post”?"},
 		{"typo telegram", "/scedule@bot x", "", "did you mean “schedule”?"},
@@ -267,7 +267,7 @@ func badCases() []badCase {
 		{"route empty", "route", VerbRoute, "needs account"},
 		{"route bad", "route @bad!", VerbRoute, "is not a Threads account"},
 		{"route two", "route a b", VerbRoute, "takes one account"},
-	}, laterBadCases()...)
+	}, laterBadCases()...)...)
 }
 
 func TestParseErrors(t *testing.T) {

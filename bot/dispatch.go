@@ -47,6 +47,10 @@ type DispatcherOptions struct {
 	Editor   Editor // nil: Ingest, when it can edit too
 	Series   Series
 	Slots    Slots
+	// LongTexts keeps each account's choice for texts over 500 characters; nil: chains.
+	LongTexts LongTexts
+	// Polls reads a published poll's votes for status; nil: status shows none.
+	Polls Polls
 
 	Zone   *time.Location   // SPINDLE_TIMEZONE: for people whose zone is unknown; nil: UTC
 	Now    func() time.Time // nil: time.Now
@@ -203,6 +207,8 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.edit(ctx)
 	case VerbSeries:
 		return c.series(ctx)
+	case VerbLongText:
+		return c.longtext(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

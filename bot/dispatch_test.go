@@ -64,7 +64,7 @@ func newWorld(t *testing.T) *world {
 		Quotas: bottest.Quotas{View: bot.QuotaView{Kinds: []bot.QuotaKind{
 			{Kind: "posts", Used: 250, Limit: 250, NextFree: w.clock.Now().Add(5*time.Hour + 5*time.Minute)},
 			{Kind: "deletes", Used: 0, Limit: 100}}}},
-		Feeds: &bottest.Feeds{}, Webhooks: bottest.Webhooks{}, Slots: publisher.Slots{Store: w.db},
+		Feeds: &bottest.Feeds{}, Webhooks: bottest.Webhooks{}, Slots: publisher.Slots{Store: w.db}, LongTexts: w.db,
 		Zone: paris, Now: w.clock.Now,
 	})
 	return w
@@ -91,7 +91,7 @@ func TestDispatcherScript(t *testing.T) {
 	var lastID string
 	steps := []step{
 		{"help overview", alice, "C1", "help", []string{"Commands:", "/threads post", "/threads route"}, nil, true},
-		{"help one verb", alice, "C1", "help schedule", []string{"Usage:", "/threads schedule [--account @name] <when> <text>"}, nil, true},
+		{"help one verb", alice, "C1", "help schedule", []string{"Usage:", "/threads schedule [--account @name] [options] <when> <text>"}, nil, true},
 		{"unknown verb gets help, no trace", alice, "C1", "pots hello", []string{"did you mean “post”", "Commands:"}, []string{"goroutine", "panic"}, true},
 		{"malformed args get the verb's help", alice, "C1", "cancel", []string{"needs", "Usage:", "/threads cancel <id>"}, nil, true},
 		{"start", alice, "C1", "start", []string{"/threads connect"}, nil, true},

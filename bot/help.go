@@ -23,22 +23,31 @@ type verbDoc struct {
 	detail   string
 }
 
+// shapeHelp explains the post options; post, schedule and preview share them.
+const shapeHelp = "Options: --poll \"A | B | C\" (2 to 4 options of up to 25 characters; text posts only), --long (one post with the rest of a long text attached) or --thread (a chain), --replies everyone|following|mentioned|author|followers (who may reply), --ghost (archived after 24 hours; not a reply, not a thread), --topic <tag>. Hide words as spoilers with ||these bars|| (up to 10)."
+
 // verbDocs is the help table, in the order the overview lists it. It is a function rather
 // than a package variable so nothing can change it.
 func verbDocs() []verbDoc {
 	return append([]verbDoc{
-		{VerbInfo{VerbPost, "Publish a post now", "[--account @name] <text>", ""},
-			[]string{"post [--account @name] <text>"},
-			[]string{"post Shipping v1.2 today!", "post --account @acme Line one\nLine two"},
-			"Publishes the text as it is, line breaks included. Text over 500 characters is split into a thread. Start the text with “--” if it begins with two dashes itself."},
-		{VerbInfo{VerbSchedule, "Publish a post later", "[--account @name] <when> <text>", ""},
-			[]string{"schedule [--account @name] <when> <text>", "schedule [--account @name] every <rule> <text>"},
-			[]string{"schedule tomorrow 09:00 Good morning!", "schedule in 2h Release notes are up", "schedule 2026-12-01 09:00 Advent starts", "schedule every monday 09:00 Weekly update"},
-			"<when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow at 9am, next monday 10:00, 9am friday; Dec 1 09:00, 2026-12-01 09:00; 09:00, noon or midnight (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood. “every” makes a recurring post: see help series."},
-		{VerbInfo{VerbPreview, "Show what a post would look like, without posting", "[--account @name] <text>", ""},
-			[]string{"preview [--account @name] <text>"},
-			[]string{"preview Is this too long for one post?"},
-			"A dry run: shows the character count as Threads counts it, the links found and how a long text would be split. Nothing is queued."},
+		{VerbInfo{VerbPost, "Publish a post now", "[--account @name] [options] <text>", ""},
+			[]string{"post [--account @name] [options] <text>"},
+			[]string{"post Shipping v1.2 today!", "post --account @acme Line one\nLine two", "post --poll \"Tabs | Spaces\" --replies following Which one?",
+				"post The butler did it: ||it was the cook||", "post --ghost --topic Launch Gone in 24 hours"},
+			"Publishes the text as it is, line breaks included. Text over 500 characters is split into a thread (or, with --long or after " + VerbLongText + " attach, goes out as one post with the rest attached). Start the text with “--” if it begins with two dashes itself. " + shapeHelp},
+		{VerbInfo{VerbSchedule, "Publish a post later", "[--account @name] [options] <when> <text>", ""},
+			[]string{"schedule [--account @name] [options] <when> <text>", "schedule [--account @name] every <rule> <text>"},
+			[]string{"schedule tomorrow 09:00 Good morning!", "schedule in 2h Release notes are up", "schedule 2026-12-01 09:00 Advent starts",
+				"schedule --poll \"Yes | No\" tomorrow 09:00 Coffee?", "schedule every monday 09:00 Weekly update"},
+			"The options are post's (--poll, --long, --thread, --replies, --ghost, --topic), before or after the time. <when> is one of: in 2h, in 45m, in 1d, in 1h30m, in 90 minutes; today 17:30, tomorrow at 9am, next monday 10:00, 9am friday; Dec 1 09:00, 2026-12-01 09:00; 09:00, noon or midnight (the next time the clock shows it); or RFC 3339 such as 2026-12-01T09:00:00Z. Times are in your own time zone unless you add one (UTC, +01:00, Europe/Paris). The time must be in the future and within a year; I answer with the exact time I understood. “every” makes a recurring post: see help series."},
+		{VerbInfo{VerbPreview, "Show what a post would look like, without posting", "[--account @name] [options] <text>", ""},
+			[]string{"preview [--account @name] [options] <text>"},
+			[]string{"preview Is this too long for one post?", "preview --poll \"A | B\" Which? ||secret||"},
+			"A dry run: shows the character count as Threads counts it, the links found, how a long text would go out (a thread, or one post with the rest attached) and the post's poll, spoilers, reply control, ghost and topic, with any rule they break. Nothing is queued. Takes post's options."},
+		{VerbInfo{VerbLongText, "Choose how texts over 500 characters go out", "[attach|thread] [--account @name]", ""},
+			[]string{"longtext [attach|thread] [--account @name]"},
+			[]string{"longtext", "longtext attach", "longtext thread --account @acme"},
+			"thread (the default): a long text goes out as a chain of replies. attach: as one post whose text is the first part, with the rest attached (a text attachment, up to 10,000 characters). Without a word, shows the choice. Only the account's owner can change it; --long or --thread on one post overrides it."},
 		{VerbInfo{VerbList, "List your queued and scheduled posts", "[@account]", ""},
 			[]string{"list [@account]"},
 			[]string{"list", "list @acme"},

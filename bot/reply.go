@@ -65,6 +65,10 @@ type PreviewView struct {
 	Links    []string
 	Parts    []string
 	Problems []string
+	// Shape lists the post's shapes in words (a poll, spoilers, reply control, …); Attached is
+	// the text attachment's length in characters when a long text goes out as one post.
+	Shape    []string
+	Attached int
 }
 
 // maxWords bounds the first words a list shows of a post.

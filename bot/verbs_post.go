@@ -38,6 +38,9 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	if req.Origin.Door == "" {
 		req.Origin.Door = c.in.Identity.Door
 	}
+	if err := c.applyShape(ctx, &req); err != nil {
+		return c.fail(ctx, err)
+	}
 	if c.in.Key != "" {
 		req.IdempotencyKey = c.cmd.Verb + ":" + c.in.Key
 		req.KeyScope = c.in.Identity.Key()
@@ -65,8 +68,11 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	default:
 		fmt.Fprintf(&b, "📝 Queued %s for @%s; I will report here when it is posted.", p.ID, acc.Username)
 	}
-	if n := len(threads.Split(c.cmd.Text, threads.MaxTextChars)); n > 1 {
-		fmt.Fprintf(&b, " It is %d characters, so it goes out as a thread of %d posts.", threads.CountChars(c.cmd.Text), n)
+	if note := longNote(req); note != "" {
+		b.WriteString(" " + note)
+	}
+	if notes := shapeNotes(req); len(notes) > 0 {
+		b.WriteString(" With " + strings.Join(notes, ", ") + ".")
 	}
 	if acc.Status == "needs_reconnect" || acc.Status == "disconnected" {
 		fmt.Fprintf(&b, " @%s must be connected again first (%sconnect); the post waits until then.", acc.Username, c.prefix)
@@ -76,21 +82,12 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 }
 
 // preview is the dry run: what Threads would see, and nothing queued.
-func (c *call) preview(_ context.Context) Reply {
-	text := c.cmd.Text
-	pv := &PreviewView{Chars: threads.CountChars(text), Limit: threads.MaxTextChars, Links: threads.Links(text),
-		Parts: threads.Split(text, threads.MaxTextChars)}
-	for i, part := range pv.Parts {
-		if err := threads.Validate(threads.Post{Text: part}); err != nil {
-			for _, e := range flatten(err) {
-				msg := upperFirst(strings.TrimSuffix(e.Error(), "."))
-				if len(pv.Parts) > 1 {
-					msg = fmt.Sprintf("Part %d: %s", i+1, msg)
-				}
-				pv.Problems = append(pv.Problems, msg+".")
-			}
-		}
+func (c *call) preview(ctx context.Context) Reply {
+	req := ingest.Request{Text: c.cmd.Text, AccountID: c.previewAccount(ctx)}
+	if err := c.applyShape(ctx, &req); err != nil {
+		return c.fail(ctx, err)
 	}
+	pv, r := previewOf(req)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Preview (nothing was queued): %d of %d characters as Threads counts them", pv.Chars, pv.Limit)
 	if len(pv.Links) > 0 {
@@ -99,6 +96,12 @@ func (c *call) preview(_ context.Context) Reply {
 		b.WriteString("; no links")
 	}
 	b.WriteString(".")
+	if len(pv.Shape) > 0 {
+		b.WriteString("\nWith " + strings.Join(pv.Shape, ", ") + ".")
+	}
+	if pv.Attached > 0 {
+		fmt.Fprintf(&b, "\nIt would go out as one post of %d characters with %d more attached (a text attachment): %s", threads.CountChars(r.Text), pv.Attached, firstWords(r.Text))
+	}
 	if len(pv.Parts) > 1 {
 		fmt.Fprintf(&b, "\nIt would go out as a thread of %d posts:", len(pv.Parts))
 		for i, p := range pv.Parts {
@@ -112,6 +115,59 @@ func (c *call) preview(_ context.Context) Reply {
 		fmt.Fprintf(&b, "\nLooks good: send it with %spost.", c.prefix)
 	}
 	return Reply{Text: b.String(), Preview: pv, Private: true}
+}
+
+// previewAccount is the account a post would go to, for its long-text choice; 0 when the
+// sender has none or several without a default (preview needs no account).
+func (c *call) previewAccount(ctx context.Context) int64 {
+	if c.d.o.LongTexts == nil || c.d.o.Accounts == nil {
+		return 0
+	}
+	acc, r := c.pick(ctx, c.cmd.Account, false)
+	if r != nil {
+		return 0
+	}
+	return acc.ID
+}
+
+// previewOf checks req as the ingest service would (text attachment, chain split, Meta's
+// rules for each part and shape) and returns the findings with the request as it would go out.
+func previewOf(req ingest.Request) (*PreviewView, ingest.Request) {
+	full := req.Text
+	r := ingest.AttachLong(req)
+	pv := &PreviewView{Chars: threads.CountChars(full), Limit: threads.MaxTextChars, Links: threads.Links(full),
+		Parts: []string{r.Text}, Shape: shapeNotes(r)}
+	if r.TextAttachment != nil && req.TextAttachment == nil {
+		pv.Attached = threads.CountChars(r.TextAttachment.Plaintext)
+	}
+	if r.Thread {
+		if parts := threads.Split(r.Text, threads.MaxTextChars); len(parts) > 0 {
+			pv.Parts = parts
+		}
+	}
+	for i, part := range pv.Parts {
+		p := threads.Post{Text: part}
+		if i == 0 {
+			p = threads.Post{Text: part, Poll: r.Poll, TextAttachment: r.TextAttachment, ReplyControl: r.ReplyControl,
+				Ghost: r.Ghost, TopicTag: r.TopicTag}
+			if len(pv.Parts) == 1 {
+				p.Spoilers = r.Spoilers
+			}
+		}
+		if err := threads.Validate(p); err != nil {
+			for _, e := range flatten(err) {
+				msg := upperFirst(strings.TrimSuffix(e.Error(), "."))
+				if len(pv.Parts) > 1 {
+					msg = fmt.Sprintf("Part %d: %s", i+1, msg)
+				}
+				pv.Problems = append(pv.Problems, msg+".")
+			}
+		}
+	}
+	if r.Ghost && len(pv.Parts) > 1 {
+		pv.Problems = append(pv.Problems, "A ghost post cannot be a thread; shorten it to 500 characters or add --long.")
+	}
+	return pv, r
 }
 
 // flatten unwraps joined errors.
@@ -222,7 +278,11 @@ func (c *call) status(ctx context.Context) Reply {
 		if p.Status() == storage.StatusDeleted {
 			return say(head + "🗑️ deleted from Threads at " + FormatWhen(p.DeletedAt, c.zone) + "; it was posted " + orDefault(p.Permalink, "to Threads") + ".")
 		}
-		return say(head + "✅ posted " + orDefault(p.Permalink, "to Threads") + ".")
+		msg := head + "✅ posted " + orDefault(p.Permalink, "to Threads") + "."
+		if line := c.pollLine(ctx, p); line != "" {
+			msg += "\n" + line
+		}
+		return say(msg)
 	case storage.StateFailed:
 		return say(head + "❌ failed: " + orDefault(p.LastError, "Threads refused it.") + " Fix it and post again.")
 	case storage.StateCancelled:

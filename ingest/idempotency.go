@@ -40,6 +40,9 @@ func RequestDigest(r Request) string {
 	if r.BySlot { // only then, so digests stored before slots existed still match
 		b = append(b, "next-slot"...)
 	}
+	if k := shapeKey(r); k != "" {
+		b = str(k)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -6,6 +6,8 @@ package ingest
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads"
 )
 
 // Door names the front-end a request came through. It is stored with the post so the result
@@ -58,6 +60,21 @@ type Request struct {
 	LinkAttachment string  // URL shown as the link preview (text posts only)
 	TopicTag       string
 	Thread         bool // text over 500 may be split into a reply chain
+	// Long sends a text over 500 characters as one post with a text attachment instead of a
+	// chain: the first part (as Split cuts it) is the post's text, the rest its attachment, and
+	// a link attachment becomes the attachment's link. It wins over Thread.
+	Long bool
+
+	// The shapes beyond text and media (threads-api.md §4.2); threads.Validate holds Meta's
+	// rules for each.
+	Poll           []string                // 2–4 options of 1–25 characters; text posts only
+	TextAttachment *threads.TextAttachment // up to 10,000 characters and a link; text only
+	Spoilers       []threads.Spoiler       // hidden ranges of Text, in characters; at most 10
+	SpoilerMedia   bool                    // hide the image, video or carousel
+	ReplyControl   string                  // who may reply: threads.Reply* values
+	Ghost          bool                    // archived after 24 hours; text only, never a reply
+	LocationID     string                  // needs the threads_location_tagging permission
+	GIF            *threads.GIF            // text posts only
 
 	ScheduledAt time.Time // zero: as soon as possible
 	// BySlot puts the post in the account's next free posting slot instead (ScheduledAt must

@@ -106,6 +106,7 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.Validate(r); err != nil {
 		return Accepted{}, err
 	}
+	r = AttachLong(r) // as Validate checked it
 	// A door may pass a caller's id through (X-Request-Id, a delivery id); only a sane one is
 	// stored and logged, else the HTTP request's own, else a fresh one. A replay is recognised
 	// before the checks that only a new request needs (permissions, media), which may fail now
@@ -158,7 +159,15 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 // Validate checks r without storing anything: Threads' rules (the same preflight the publisher
 // relies on) and Spindle's own (an account, a known door, a schedule within reach).
 func (s *Service) Validate(r Request) error {
+	attached := r.TextAttachment == nil
+	r = AttachLong(r)
+	attached = attached && r.TextAttachment != nil
 	var errs []error
+	if attached {
+		var kept []threads.Spoiler
+		kept, errs = spoilersInLead(r)
+		r.Spoilers = kept
+	}
 	if r.AccountID == 0 {
 		errs = append(errs, &InvalidError{Field: "account", Reason: "no Threads account chosen; connect one first, or name it with --account"})
 	}
@@ -178,6 +187,7 @@ func (s *Service) Validate(r Request) error {
 	if err := checkThreadParts(r); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, checkChainShapes(r)...)
 	errs = append(errs, checkLengths(r)...)
 	errs = append(errs, s.checkMediaURLs(r)...)
 	if err := threads.Validate(s.threadsPost(r)); err != nil {
@@ -190,12 +200,15 @@ func (s *Service) Validate(r Request) error {
 // characters: the publisher splits it into a chain, so each part is checked instead.
 func (s *Service) threadsPost(r Request) threads.Post {
 	p := threads.Post{Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID,
-		LinkAttachment: r.LinkAttachment, TopicTag: strings.TrimPrefix(r.TopicTag, "#")}
+		LinkAttachment: r.LinkAttachment, TopicTag: strings.TrimPrefix(r.TopicTag, "#"),
+		ReplyControl: r.ReplyControl, Poll: r.Poll, TextAttachment: r.TextAttachment, Spoilers: r.Spoilers,
+		SpoilerMedia: r.SpoilerMedia, Ghost: r.Ghost, LocationID: r.LocationID, GIF: r.GIF}
 	for _, m := range r.Media {
 		p.Media = append(p.Media, threads.Media{Kind: string(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
 	if r.Thread && threads.CountChars(r.Text) > threads.MaxTextChars {
-		p.Text = threads.Split(r.Text, threads.MaxTextChars)[0]
+		// The chain's spoilers are checked against the whole text (checkChainShapes).
+		p.Text, p.Spoilers = threads.Split(r.Text, threads.MaxTextChars)[0], nil
 	}
 	return p
 }
@@ -220,7 +233,7 @@ func (s *Service) newPost(r Request) storage.NewPost {
 		Text: r.Text, ReplyToID: r.ReplyToID, QuoteID: r.QuoteID, LinkAttachment: r.LinkAttachment,
 		TopicTag: strings.TrimPrefix(r.TopicTag, "#"), Thread: r.Thread, ScheduledAt: r.ScheduledAt,
 		IdempotencyKey: r.IdempotencyKey, IdempotencyScope: r.KeyScope, BodyDigest: r.BodyDigest,
-		RequestID: r.RequestID, BySlot: r.BySlot, SlotDailyPosts: s.perDay,
+		RequestID: r.RequestID, BySlot: r.BySlot, SlotDailyPosts: s.perDay, Shape: shapeOf(r),
 	}
 	if r.StrictKey && r.IdempotencyKey != "" {
 		np.RequestDigest = RequestDigest(r)

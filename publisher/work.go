@@ -186,6 +186,7 @@ func (r *run) legacyAutoPublish(ctx context.Context, i int) error {
 
 func (r *run) container(i int) threads.Container {
 	c := threads.Container{MediaType: threads.MediaTypeText, Text: r.texts[i], ReplyToID: r.replyTo(i)}
+	withShape(&c, r.post, r.texts, i)
 	if i == 0 {
 		c.QuoteID, c.TopicTag = r.post.QuoteID, r.post.TopicTag
 		c.LinkAttachment = r.post.LinkAttachment

@@ -84,6 +84,8 @@ type NewPost struct {
 	// posts quota per 24 hours placement keeps within (0: DefaultDailyPosts).
 	BySlot         bool
 	SlotDailyPosts int
+	// Shape is what the post asks for beyond text and media (polls, spoilers, …).
+	Shape Shape
 }
 
 // Post is one row of the queue.
@@ -115,6 +117,8 @@ type Post struct {
 	// DeletedAt is when the posted post was deleted from Threads on request; zero if it was not.
 	// The state stays posted (it was published, and counted so); Status says "deleted".
 	DeletedAt time.Time
+	// Shape is what the post asks for beyond text and media (polls, spoilers, …).
+	Shape Shape
 }
 
 // StatusDeleted is the status shown for a posted post deleted from Threads since.
@@ -149,7 +153,7 @@ func (p Post) Status() string {
 const postColumns = `id, account_id, door, origin_ref, text, media, reply_to_id, quote_id,
 	link_attachment, topic_tag, thread, scheduled_at, state, attempts, next_attempt_at,
 	lease_expires_at, container_id, media_id, permalink, last_error,
-	COALESCE(idempotency_key, ''), request_id, created_at, updated_at, deleted_at`
+	COALESCE(idempotency_key, ''), request_id, created_at, updated_at, deleted_at, shape`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -160,12 +164,16 @@ func scanPost(s scanner) (Post, error) {
 		scheduled, next, lease, created, updated int64
 		deleted                                  int64
 		thread                                   int
+		shape                                    string
 	)
 	err := s.Scan(&p.ID, &p.AccountID, &p.Door, &originRef, &p.Text, &media, &p.ReplyToID, &p.QuoteID,
 		&p.LinkAttachment, &p.TopicTag, &thread, &scheduled, &p.State, &p.Attempts, &next,
 		&lease, &p.ContainerID, &p.MediaID, &p.Permalink, &p.LastError,
-		&p.IdempotencyKey, &p.RequestID, &created, &updated, &deleted)
+		&p.IdempotencyKey, &p.RequestID, &created, &updated, &deleted, &shape)
 	if err != nil {
+		return Post{}, err
+	}
+	if err := decodeShape(p.ID, shape, &p.Shape); err != nil {
 		return Post{}, err
 	}
 	if originRef != "" {
@@ -240,6 +248,10 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		}
 		media = string(b)
 	}
+	shape, err := encodeShape(np.Shape)
+	if err != nil {
+		return Post{}, false, err
+	}
 	var key any
 	if np.IdempotencyKey != "" {
 		key = np.IdempotencyKey
@@ -255,7 +267,7 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		id := newPostID(time.Now())
 		res, err := insert.ExecContext(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
 			np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), ms(at),
-			ms(at), key, np.IdempotencyScope, np.RequestDigest, np.RequestID, ms(now), ms(now))
+			ms(at), key, np.IdempotencyScope, np.RequestDigest, np.RequestID, ms(now), ms(now), shape)
 		if err != nil {
 			return Post{}, false, err
 		}
@@ -274,7 +286,7 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 				LinkAttachment: np.LinkAttachment, TopicTag: np.TopicTag, Thread: np.Thread,
 				ScheduledAt: fromMS(ms(at)), State: StateQueued, NextAttemptAt: fromMS(ms(at)),
 				IdempotencyKey: np.IdempotencyKey, RequestID: np.RequestID,
-				CreatedAt: fromMS(ms(now)), UpdatedAt: fromMS(ms(now)),
+				CreatedAt: fromMS(ms(now)), UpdatedAt: fromMS(ms(now)), Shape: np.Shape,
 			}, false, nil
 		}
 	}
@@ -287,8 +299,8 @@ var hotStatements = []string{insertPost, selectByIdempotencyKey, selectByBody, p
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
 	reply_to_id, quote_id, link_attachment, topic_tag, thread, scheduled_at, state,
-	next_attempt_at, idempotency_key, idem_scope, idem_digest, request_id, created_at, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)
+	next_attempt_at, idempotency_key, idem_scope, idem_digest, request_id, created_at, updated_at, shape)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (id) DO NOTHING`
 
 // Get reads one post by its id.

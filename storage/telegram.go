@@ -37,6 +37,8 @@ type TelegramDraft struct {
 	Media     []Media
 	State     DraftState
 	PostID    string // set once the draft was queued
+	// Shape holds what Telegram expressed natively: a poll, spoiler entities, a media spoiler.
+	Shape     Shape
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -55,13 +57,17 @@ func (db *DB) CreateTelegramDraft(ctx context.Context, d TelegramDraft) (Telegra
 		}
 		media = string(b)
 	}
+	shape, err := encodeShape(d.Shape)
+	if err != nil {
+		return TelegramDraft{}, fmt.Errorf("storage: create draft: %w", err)
+	}
 	now := db.now()
 	d.ID = newDraftID()
 	d.CreatedAt, d.UpdatedAt = fromMS(ms(now)), fromMS(ms(now))
-	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+	err = db.batch.do(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO telegram_drafts (id, chat_id, user_id, message_id,
-			text, media, state, post_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.ChatID, d.UserID, d.MessageID, d.Text, media, string(d.State), d.PostID, ms(now), ms(now))
+			text, media, state, post_id, created_at, updated_at, shape) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, d.ChatID, d.UserID, d.MessageID, d.Text, media, string(d.State), d.PostID, ms(now), ms(now), shape)
 		return err
 	})
 	if err != nil {
@@ -84,10 +90,11 @@ func (db *DB) TelegramDraft(ctx context.Context, id string) (TelegramDraft, erro
 		d                TelegramDraft
 		media, state     string
 		created, updated int64
+		shape            string
 	)
 	err := db.r.QueryRowContext(ctx, `SELECT id, chat_id, user_id, message_id, text, media, state,
-		post_id, created_at, updated_at FROM telegram_drafts WHERE id = ?`, id).Scan(
-		&d.ID, &d.ChatID, &d.UserID, &d.MessageID, &d.Text, &media, &state, &d.PostID, &created, &updated)
+		post_id, created_at, updated_at, shape FROM telegram_drafts WHERE id = ?`, id).Scan(
+		&d.ID, &d.ChatID, &d.UserID, &d.MessageID, &d.Text, &media, &state, &d.PostID, &created, &updated, &shape)
 	if errors.Is(err, sql.ErrNoRows) {
 		return TelegramDraft{}, fmt.Errorf("storage: draft %s: %w", id, ErrNotFound)
 	}
@@ -98,6 +105,9 @@ func (db *DB) TelegramDraft(ctx context.Context, id string) (TelegramDraft, erro
 		if err := json.Unmarshal([]byte(media), &d.Media); err != nil {
 			return TelegramDraft{}, fmt.Errorf("storage: draft %s: decode media: %w", id, err)
 		}
+	}
+	if err := decodeShape("draft "+id, shape, &d.Shape); err != nil {
+		return TelegramDraft{}, fmt.Errorf("storage: %w", err)
 	}
 	d.State, d.CreatedAt, d.UpdatedAt = DraftState(state), fromMS(created), fromMS(updated)
 	return d, nil

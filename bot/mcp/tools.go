@@ -13,16 +13,19 @@ import (
 // The tools' arguments. The jsonschema tags are the descriptions an agent reads.
 type (
 	postArgs struct {
-		Text    string `json:"text" jsonschema:"the text to publish, verbatim; over 500 characters it goes out as a thread of replies"`
+		Text    string `json:"text" jsonschema:"the text to publish, verbatim; over 500 characters it goes out as a thread of replies (or one post with a text attachment, see long); ||words|| between double bars are hidden as spoilers"`
 		Account string `json:"account,omitempty" jsonschema:"Threads username to post as, without @; empty: your default (or only) account"`
+		shapeArgs
 	}
 	scheduleArgs struct {
-		Text    string `json:"text" jsonschema:"the text to publish, verbatim"`
+		Text    string `json:"text" jsonschema:"the text to publish, verbatim; ||words|| between double bars are hidden as spoilers"`
 		When    string `json:"when" jsonschema:"when to publish: RFC 3339 (2026-12-01T09:00:00Z), or 'in 2h', 'in 45m', 'tomorrow 09:00', '2026-12-01 09:00' (times without a zone are in Spindle's zone); must be in the future, at most a year ahead"`
 		Account string `json:"account,omitempty" jsonschema:"Threads username to post as, without @; empty: your default account"`
+		shapeArgs
 	}
 	previewArgs struct {
 		Text string `json:"text" jsonschema:"the text to check: length, links, how it would be split; nothing is queued"`
+		shapeArgs
 	}
 	accountArgs struct {
 		Account string `json:"account,omitempty" jsonschema:"Threads username, without @; empty: every account you may use"`
@@ -41,7 +44,11 @@ type tools struct {
 func (t tools) register(s *sdk.Server) {
 	sdk.AddTool(s, &sdk.Tool{Name: "post", Description: "Queue a post to publish on Threads now. Returns the post id; the post goes out within moments, so check post_status for its permalink or the reason it failed. Run preview first to catch problems."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a postArgs) (*sdk.CallToolResult, any, error) {
-			return t.run(ctx, req, bot.Command{Verb: bot.VerbPost, Text: a.Text, Account: account(a.Account)})
+			shape, r := a.shape()
+			if r != nil {
+				return r, nil, nil
+			}
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbPost, Text: a.Text, Account: account(a.Account), Shape: shape})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "schedule", Description: "Queue a post to publish on Threads at a later time. Returns the post id and the instant chosen; cancel stops it before then."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a scheduleArgs) (*sdk.CallToolResult, any, error) {
@@ -57,7 +64,11 @@ func (t tools) register(s *sdk.Server) {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "preview", Description: "Dry run: check a text as Threads would (500-character limit, links, thread split) and say what to fix. Nothing is queued or published."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a previewArgs) (*sdk.CallToolResult, any, error) {
-			return t.run(ctx, req, bot.Command{Verb: bot.VerbPreview, Text: a.Text})
+			shape, r := a.shape()
+			if r != nil {
+				return r, nil, nil
+			}
+			return t.run(ctx, req, bot.Command{Verb: bot.VerbPreview, Text: a.Text, Shape: shape})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "list_posts", Description: "List the posts waiting to go out (queued, scheduled, being published), soonest first, with their ids; then the few that finished last (posted, failed, cancelled or deleted)."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a accountArgs) (*sdk.CallToolResult, any, error) {
@@ -118,7 +129,11 @@ func (t tools) schedule(ctx context.Context, req *sdk.CallToolRequest, a schedul
 	if strings.TrimSpace(rest) != "" {
 		return toolError(fmt.Sprintf("Cannot read %q in \"when\" as part of a time; give only the time there (RFC 3339, \"in 2h\", \"tomorrow 09:00\") and the post in \"text\".", strings.TrimSpace(rest))), nil, nil
 	}
-	return t.run(ctx, req, bot.Command{Verb: bot.VerbSchedule, Text: a.Text, When: when, At: at, Account: account(a.Account)})
+	shape, r := a.shape()
+	if r != nil {
+		return r, nil, nil
+	}
+	return t.run(ctx, req, bot.Command{Verb: bot.VerbSchedule, Text: a.Text, When: when, At: at, Account: account(a.Account), Shape: shape})
 }
 
 // accounts lists the caller's accounts, one a line.

@@ -3,6 +3,8 @@ package telegram
 import (
 	"strings"
 	"testing"
+
+	"github.com/spindle-threads/spindle/storage"
 )
 
 func BenchmarkCommand(b *testing.B) {
@@ -15,6 +17,6 @@ func BenchmarkCommand(b *testing.B) {
 func BenchmarkPreview(b *testing.B) {
 	text := strings.Repeat("Threads counts emoji 👍 by bytes. ", 45)
 	for b.Loop() {
-		preview(text, nil)
+		preview(text, nil, storage.Shape{})
 	}
 }

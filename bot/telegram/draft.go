@@ -46,8 +46,8 @@ func scheduleButtons(id string) models.ReplyMarkup {
 }
 
 // preview describes a draft: the character count as Meta counts it, how a long text would be
-// split into a thread, and the media.
-func preview(text string, media []storage.Media) string {
+// split into a thread, the media, and what Telegram expressed natively (a poll, spoilers).
+func preview(text string, media []storage.Media, shape storage.Shape) string {
 	var b strings.Builder
 	n := threads.CountChars(text)
 	parts := threads.Split(text, threads.MaxTextChars)
@@ -73,7 +73,9 @@ func preview(text string, media []storage.Media) string {
 			b.WriteString(".")
 		}
 	}
-	if len(parts) > 0 {
+	if sp := shapePreview(text, media, shape); sp != "" {
+		b.WriteString(sp)
+	} else if len(parts) > 0 {
 		if err := threads.Validate(threads.Post{Text: parts[0]}); err != nil {
 			fmt.Fprintf(&b, "\n⚠️ Threads would refuse it: %s", err)
 		}
@@ -117,15 +119,15 @@ func firstWords(s string) string {
 }
 
 // newDraft stores a draft for m and answers with its preview and buttons.
-func (d *Door) newDraft(ctx context.Context, m *models.Message, text string, media []storage.Media) {
+func (d *Door) newDraft(ctx context.Context, m *models.Message, text string, media []storage.Media, shape storage.Shape) {
 	dr, err := d.o.Store.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: m.Chat.ID, UserID: m.From.ID,
-		MessageID: int64(m.ID), Text: text, Media: media})
+		MessageID: int64(m.ID), Text: text, Media: media, Shape: shape})
 	if err != nil {
 		d.log.Error("telegram: could not store a draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("error", err))
 		d.reply(ctx, m, "Sorry, I could not save that as a draft because of a problem on Spindle's side; nothing was posted. Please send it again in a minute.", nil)
 		return
 	}
-	d.reply(ctx, m, preview(text, media), draftButtons(dr.ID))
+	d.reply(ctx, m, preview(text, media, shape), draftButtons(dr.ID))
 }
 
 // onCallback handles a button press. The callback query is always answered, so the person's
@@ -168,7 +170,7 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 		d.edit(ctx, chatID, msgID, "🗓️ When should it go out? Pick one, or send me a time such as “in 2h”, “tomorrow 18:30” or “2026-12-01 09:00” ("+d.zoneOf(ctx, dr.UserID).String()+").", scheduleButtons(dr.ID))
 	case actBack:
 		d.clearPending(dr.ChatID)
-		d.edit(ctx, chatID, msgID, preview(dr.Text, dr.Media), draftButtons(dr.ID))
+		d.edit(ctx, chatID, msgID, preview(dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 	case actDiscard:
 		moved, err := d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftOpen, storage.DraftDiscarded)
 		if err != nil || !moved {
@@ -213,7 +215,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 		if _, rerr := d.o.Store.MoveTelegramDraft(ctx, dr.ID, to, storage.DraftOpen); rerr != nil {
 			d.log.Error("telegram: could not reopen a draft", slog.String("draft", dr.ID), slog.Any("error", rerr))
 		}
-		d.edit(ctx, chatID, msgID, text+"\n\n"+preview(dr.Text, dr.Media), draftButtons(dr.ID))
+		d.edit(ctx, chatID, msgID, text+"\n\n"+preview(dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 		return "Not queued."
 	}
 	d.edit(ctx, chatID, msgID, text, nil)
@@ -270,6 +272,7 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 	for _, m := range dr.Media {
 		req.Media = append(req.Media, ingest.Media{Kind: ingest.MediaKind(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
+	applyDraftShape(&req, dr.Shape)
 	accepted, err := d.o.Ingest.Enqueue(ctx, req)
 	if err != nil {
 		var inv *ingest.InvalidError

@@ -120,14 +120,18 @@ func (d *Door) takeMedia(ctx context.Context, msgs []*models.Message, hosted *[]
 		d.reply(ctx, first, "I could not fetch that "+mediaWord(msgs)+" from Telegram ("+d.redact(err.Error())+"); nothing was posted. Please send it again.", nil)
 		return
 	}
-	dr, err := d.saveMediaDraft(ctx, first, text, media, *hosted)
+	shape := storage.Shape{SpoilerMedia: messageShape("", nil, msgs...).SpoilerMedia}
+	if !direct {
+		shape = messageShape(text, captionEntities(msgs), msgs...)
+	}
+	dr, err := d.saveMediaDraft(ctx, first, text, media, shape, *hosted)
 	if err != nil {
 		d.log.Error("telegram: could not store a media draft", slog.String("request_id", requestID(first.Chat.ID, first.ID)), slog.Any("error", err))
 		d.reply(ctx, first, "Sorry, I could not save that because of a problem on Spindle's side; nothing was posted. Please send it again in a minute.", nil)
 		return
 	}
 	if !direct {
-		d.reply(ctx, first, preview(text, media), draftButtons(dr.ID))
+		d.reply(ctx, first, preview(text, media, shape), draftButtons(dr.ID))
 		return
 	}
 	if moved, err := d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftOpen, storage.DraftPublished); err != nil || !moved {
@@ -163,7 +167,7 @@ func (d *Door) answeredBefore(ctx context.Context, m *models.Message) bool {
 	d.log.Info("telegram: message delivered again; answered from its draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.String("draft", dr.ID))
 	switch {
 	case dr.State == storage.DraftOpen:
-		d.reply(ctx, m, preview(dr.Text, dr.Media), draftButtons(dr.ID))
+		d.reply(ctx, m, preview(dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 	case dr.PostID != "":
 		d.reply(ctx, m, fmt.Sprintf("I already took this message: it is post %s. See /status %s.", dr.PostID, dr.PostID), nil)
 	default:
@@ -228,9 +232,9 @@ func durationWords(t time.Duration) string {
 }
 
 // saveMediaDraft stores the draft of a media message and the rows of its hosted files.
-func (d *Door) saveMediaDraft(ctx context.Context, first *models.Message, text string, media []storage.Media, hosted []storage.HostedMedia) (storage.TelegramDraft, error) {
+func (d *Door) saveMediaDraft(ctx context.Context, first *models.Message, text string, media []storage.Media, shape storage.Shape, hosted []storage.HostedMedia) (storage.TelegramDraft, error) {
 	dr, err := d.o.Store.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: first.Chat.ID, UserID: first.From.ID,
-		MessageID: int64(first.ID), Text: text, Media: media, State: storage.DraftOpen})
+		MessageID: int64(first.ID), Text: text, Media: media, State: storage.DraftOpen, Shape: shape})
 	if err != nil {
 		return dr, err
 	}
@@ -263,4 +267,15 @@ func kindName(kind ingest.MediaKind) string {
 		return "an MP4 or MOV video"
 	}
 	return "a JPEG or PNG photo"
+}
+
+// captionEntities are the entities of the caption caption() read (the first item's that has
+// one), so their offsets fit that text.
+func captionEntities(msgs []*models.Message) []models.MessageEntity {
+	for _, m := range msgs {
+		if m.Caption != "" {
+			return m.CaptionEntities
+		}
+	}
+	return nil
 }

@@ -84,6 +84,11 @@ func (d *Door) onMessage(ctx context.Context, m *models.Message) {
 		d.onMedia(ctx, m)
 		return
 	}
+	if m.Poll != nil && private {
+		d.clearPending(m.Chat.ID)
+		d.onPoll(ctx, m)
+		return
+	}
 	if isCmd {
 		d.clearPending(m.Chat.ID)
 		d.runCommand(ctx, m, cmd)
@@ -100,7 +105,7 @@ func (d *Door) onMessage(ctx context.Context, m *models.Message) {
 	if d.answeredBefore(ctx, m) { // delivered again: one draft per message
 		return
 	}
-	d.newDraft(ctx, m, text, nil)
+	d.newDraft(ctx, m, text, nil, messageShape(text, m.Entities))
 }
 
 // runCommand hands a command to the dispatcher and sends its reply.

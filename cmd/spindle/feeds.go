@@ -94,6 +94,7 @@ func runFeedsAdd(ctx context.Context, env *cliEnv, args []string) error {
 	include := fs.String("include", "", "post only items matching one of these comma-separated keywords or /regexps/")
 	exclude := fs.String("exclude", "", "never post items matching one of these comma-separated keywords or /regexps/")
 	images := fs.Bool("images", false, "attach each item's first image")
+	long := fs.Bool("long", false, "post items over 500 characters as one post with a text attachment (the full summary, the link attached) instead of cutting them")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -117,7 +118,7 @@ func runFeedsAdd(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	res, err := m.Add(ctx, rss.AddRequest{AccountID: acct.ID, URL: rest[0], Template: unescapeTemplate(*template),
 		Backfill: *backfill, Interval: *interval, DailyCap: *dailyCap, Include: splitTerms(*include),
-		Exclude: splitTerms(*exclude), Images: *images})
+		Exclude: splitTerms(*exclude), Images: *images, LongText: longText(*long)})
 	if err != nil {
 		return err
 	}
@@ -267,3 +268,11 @@ func runFeedsChange(ctx context.Context, env *cliEnv, verb string, args []string
 
 // feedRoundEvery is how often the daemon looks for due feeds.
 const feedRoundEvery = 30 * time.Second
+
+// longText is the feed's long-text choice from --long: attach, or the account's ("").
+func longText(long bool) string {
+	if long {
+		return storage.LongTextAttach
+	}
+	return storage.LongTextDefault
+}

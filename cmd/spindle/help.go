@@ -30,9 +30,10 @@ func commands() []command {
 			examples: "spindle migrate --data-dir /var/lib/spindle", run: runMigrate},
 		{name: "version", summary: "print the version", usage: "spindle version", run: runVersion},
 		{name: "post", summary: "queue a post from the command line",
-			usage: "spindle post <text> --account <username> [--at <when> | --next-slot] [--thread] [--json]",
+			usage: "spindle post <text> --account <username> [--at <when> | --next-slot] [--thread|--long] [--poll \"A | B\"] [--replies <who>] [--ghost] [--topic <tag>] [--json]",
 			examples: "spindle post \"Hello, Threads\" --account sandbox\n" +
-				"spindle post \"Later\" --account sandbox --at \"in 2h\"",
+				"spindle post \"Later\" --account sandbox --at \"in 2h\"\n" +
+				"spindle post \"Lunch?\" --account sandbox --poll \"Soup | Salad\" --replies following",
 			run: runPost},
 		{name: "posts", summary: "edit a queued post or delete a published one", usage: postsUsage,
 			verbs:    []string{"edit", "delete"},

@@ -46,7 +46,7 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	disp := bot.NewDispatcher(bot.DispatcherOptions{
 		Ingest: ingest.NewService(ingest.Options{Queue: db, Logger: log, PostsPerDay: cfg.Quota.Posts}), Queue: db,
 		Slots:    publisher.Slots{Store: db, DailyPosts: cfg.Quota.Posts},
-		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db},
+		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db}, LongTexts: db,
 		Zone: cfg.Timezone, Logger: log,
 	})
 	s := mcpdoor.NewServer(mcpdoor.Options{Dispatcher: disp, Version: version, Logger: log},

@@ -15,7 +15,7 @@ import (
 // runPost is `spindle post <text> --account <username>`: it commits the post to the queue the
 // daemon drains, so it works while the daemon runs.
 func runPost(ctx context.Context, env *cliEnv, args []string) error {
-	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when> | --next-slot] [--thread] [--reply-to <post>] [--quote <post>] [--json]")
+	fs, cf := env.flags("post", "spindle post <text> --account <username> [--at <when> | --next-slot] [--thread|--long] [--reply-to <post>] [--quote <post>] [--poll \"A|B\"] [--replies <who>] [--ghost] [--topic <tag>] [--json]")
 	account := fs.String("account", "", "Threads username to post as (required)")
 	at := fs.String("at", "", "when to publish: RFC 3339, \"in 2h\", \"tomorrow 09:00\" (default: now)")
 	thread := fs.Bool("thread", false, "split text over 500 characters into a reply chain")
@@ -23,6 +23,7 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 	replyTo := fs.String("reply-to", "", "publish as a reply to this post: a Spindle post id or a Threads media id")
 	quote := fs.String("quote", "", "publish quoting this post: a Spindle post id or a Threads media id")
 	key := fs.String("idempotency-key", "", "repeat-safe key: the same key returns the same post")
+	sh := shapeFlags(fs)
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	rest, err := parse(fs, args)
 	if err != nil {
@@ -52,6 +53,9 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	req := ingest.Request{Origin: ingest.Origin{Door: ingest.DoorCLI}, AccountID: acct.ID, Text: text,
 		Thread: *thread, IdempotencyKey: *key, BySlot: *nextSlot}
+	if err := sh.apply(ctx, db, &req); err != nil {
+		return err
+	}
 	if req.ReplyToID, err = postTarget(ctx, db, "--reply-to", *replyTo); err != nil {
 		return err
 	}

@@ -29,10 +29,10 @@ import (
 // webhook sources.
 func (a *app) buildDispatcher() {
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db, Series: a.series,
+		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
 		Slots:    publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
 		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
-		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher,
+		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher,
 		Feeds:    chatFeeds{m: a.feeds, acct: a.accounts},
 		Webhooks: chatWebhooks{s: a.webhookSources, publicURL: a.cfg.PublicURL, acct: a.accounts},
 		Zone:     a.cfg.Timezone, Logger: a.log.With(slog.String("component", "chat")),

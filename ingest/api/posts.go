@@ -39,6 +39,9 @@ type postRequest struct {
 	Thread bool `json:"thread"`
 
 	bySlot bool // POST /api/threads/post/queue: the next free slot, not a time
+	// The post shapes: poll, textAttachment, spoilers, spoilerMedia, replyControl, ghost,
+	// topicTag, locationId, gif, long (see README); ||spoiler|| markup in text.
+	ingest.Shapes
 }
 
 // postJSON is one post as the API shows it.
@@ -57,12 +60,14 @@ type postJSON struct {
 	Error       string     `json:"error,omitempty"`
 	CreatedAt   time.Time  `json:"createdAt"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
+	shapeJSON
 }
 
 func (h *Handler) postJSON(p storage.Post, username string) postJSON {
 	out := postJSON{ID: p.ID, Status: p.Status(), StatusURL: h.statusURL(p.ID), Account: "@" + username,
 		Text: p.Text, ScheduledAt: p.ScheduledAt, Attempts: p.Attempts, ThreadsID: p.MediaID,
-		Permalink: p.Permalink, Error: p.LastError, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+		Permalink: p.Permalink, Error: p.LastError, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		shapeJSON: shapeView(p)}
 	if len(p.Media) > 0 {
 		out.MediaURL = p.Media[0].URL
 	}
@@ -105,6 +110,9 @@ func (h *Handler) request(r *http.Request, body postRequest, accountID int64) (i
 		// The key is the caller's: another token holder's "1" is another post (and the same key
 		// with another body is refused, 409).
 		KeyScope: keyScope(caller(r)), StrictKey: true, Thread: body.Thread}
+	if err := body.Shapes.Apply(&req); err != nil {
+		return req, err
+	}
 	var err error
 	if req.ReplyToID, err = h.target(r, "replyToId", body.ReplyToID); err != nil {
 		return req, err
@@ -239,8 +247,8 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postReque
 	}
 	req.ScheduledAt, req.BySlot = at, body.bySlot
 	acc, err := h.enq.Enqueue(r.Context(), req)
-	if err != nil && !body.Thread && threads.CountChars(body.Text) > threads.MaxTextChars {
-		err = fmt.Errorf("%w (or send \"thread\": true to publish it as a chain of replies)", err)
+	if err != nil && !body.Thread && !body.Long && threads.CountChars(body.Text) > threads.MaxTextChars {
+		err = fmt.Errorf("%w (or send \"thread\": true to publish it as a chain of replies, or \"long\": true as one post with a text attachment)", err)
 	}
 	if err != nil {
 		h.fail(w, r, err)

@@ -27,6 +27,9 @@ type AddRequest struct {
 	Include   []string      // filter terms; see CompileFilter
 	Exclude   []string
 	Images    bool // attach each item's first image
+	// LongText is how items over 500 characters go out: storage.LongTextAttach (one post with
+	// a text attachment), storage.LongTextThread, or "" (the account's choice).
+	LongText string
 	// CreatedBy is the identity adding the feed from chat (0: the operator); revoking its
 	// access to the account pauses the feed.
 	CreatedBy int64
@@ -61,6 +64,12 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 			"remove one you no longer need (feed list, then feed remove <id>) and add this one again: %w", m.maxFeeds, err)
 	}
 	if err != nil {
+		return AddResult{}, err
+	}
+	if err := m.setLong(ctx, sf.ID, r.LongText); err != nil {
+		if derr := m.store.DeleteFeed(context.WithoutCancel(ctx), sf.ID); derr != nil {
+			m.log.WarnContext(ctx, "could not remove a feed whose settings failed", slog.Int64("feed_id", sf.ID), slog.Any("error", derr))
+		}
 		return AddResult{}, err
 	}
 	res, err := m.pollOnce(ctx, sf)

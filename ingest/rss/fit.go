@@ -123,7 +123,10 @@ type shortener struct {
 	links [][2]int // byte spans of the words holding a link
 }
 
-func newShortener(s string) *shortener {
+func newShortener(s string) *shortener { return newShortenerUpTo(s, 4*threads.MaxTextChars) }
+
+// newShortenerUpTo is newShortener for cuts of up to max clusters (FitLong's are longer).
+func newShortenerUpTo(s string, limit int) *shortener {
 	sh := &shortener{s: s}
 	state, off, rest := -1, 0, s
 	for len(rest) > 0 {
@@ -131,7 +134,7 @@ func newShortener(s string) *shortener {
 		c, rest, _, state = uniseg.FirstGraphemeClusterInString(rest, state)
 		off += len(c)
 		sh.ends = append(sh.ends, off)
-		if len(sh.ends) > 4*threads.MaxTextChars { // never needed: stop scanning huge text
+		if len(sh.ends) > limit { // never needed: stop scanning huge text
 			break
 		}
 	}

@@ -51,6 +51,10 @@ type Feed struct {
 	Template  *Template       // nil means DefaultTemplate
 	Filter    *Filter         // nil passes everything
 	Images    bool            // attach each item's first image
+	// Long sends an item whose text runs past 500 characters as one post with a text
+	// attachment (its summary in full, its link as the attachment's link) instead of cutting
+	// it to fit. An item with an image is fitted to one post: media takes no text attachment.
+	Long bool
 
 	// FirstPoll is true until the feed has been polled successfully once: its items are then
 	// recorded as seen and only the newest Backfill of them are posted.
@@ -357,8 +361,14 @@ func (p *Poller) Request(f Feed, feedTitle string, it Item) (ingest.Request, err
 	if tmpl == nil {
 		tmpl = p.def
 	}
-	text, err := tmpl.Fit(TemplateData{Title: it.Title, Link: it.Link, Summary: it.Summary,
-		Author: it.Author, FeedTitle: feedTitle, Published: it.Published})
+	data := TemplateData{Title: it.Title, Link: it.Link, Summary: it.Summary,
+		Author: it.Author, FeedTitle: feedTitle, Published: it.Published}
+	long := f.Long && it.Image == ""
+	fit := tmpl.Fit
+	if long {
+		fit = tmpl.FitLong
+	}
+	text, err := fit(data)
 	if err != nil {
 		return ingest.Request{}, fmt.Errorf("feed %d, item %q: %w", f.ID, it.Title, err)
 	}
@@ -367,6 +377,7 @@ func (p *Poller) Request(f Feed, feedTitle string, it Item) (ingest.Request, err
 		AccountID:      f.AccountID,
 		Text:           text,
 		IdempotencyKey: IdempotencyKey(f.ID, it.ID),
+		Long:           long,
 	}
 	if it.Image != "" {
 		req.Media = []ingest.Media{{Kind: ingest.MediaImage, URL: it.Image, AltText: preTrim(it.Title)}}

@@ -69,6 +69,9 @@ func (m *Manager) pollFeed(ctx context.Context, sf storage.Feed) (PollResult, er
 	if err != nil {
 		return PollResult{}, err
 	}
+	if f.Long, err = m.longFor(ctx, sf); err != nil {
+		return PollResult{}, err
+	}
 	now := m.now()
 	count, lastQueued, err := m.store.FeedPostStats(ctx, sf.ID, now.Add(-24*time.Hour))
 	if err != nil {

@@ -57,11 +57,14 @@ type Body struct {
 	Thread         bool
 	IdempotencyKey string
 	CallbackURL    string
+	// Shapes are the post shapes, in snake_case on the wire (see parseShapes).
+	Shapes ingest.Shapes
 }
 
 // bodyFields lists the known fields, in the order error messages name them.
 var bodyFields = []string{"text", "media", "scheduled_at", "reply_to_id", "quote_id",
-	"link_attachment", "topic_tag", "thread", "idempotency_key", "callback_url"}
+	"link_attachment", "topic_tag", "thread", "idempotency_key", "callback_url",
+	"poll", "text_attachment", "spoilers", "spoiler_media", "reply_control", "ghost", "location_id", "gif", "long"}
 
 // ParseBody decodes the generic body.
 //
@@ -113,11 +116,14 @@ func ParseBody(data []byte) (Body, error) {
 		return Body{}, err
 	}
 	b.Media = media
+	if b.Shapes, err = parseShapes(raw); err != nil {
+		return Body{}, err
+	}
 	return b, b.validate()
 }
 
 func (b *Body) validate() error {
-	if strings.TrimSpace(b.Text) == "" && len(b.Media) == 0 {
+	if strings.TrimSpace(b.Text) == "" && len(b.Media) == 0 && len(b.Shapes.Poll) == 0 && b.Shapes.TextAttachment == nil {
 		return fieldErr("text", "required: give text, media or both")
 	}
 	if err := checkURL("link_attachment", b.LinkAttachment); err != nil {
@@ -134,7 +140,7 @@ func (b *Body) validate() error {
 
 // Request fills the post fields of an ingest.Request; the handler adds origin, account and keys.
 func (b *Body) Request() ingest.Request {
-	return ingest.Request{
+	r := ingest.Request{
 		Text:           b.Text,
 		Media:          b.Media,
 		ReplyToID:      b.ReplyToID,
@@ -144,6 +150,9 @@ func (b *Body) Request() ingest.Request {
 		Thread:         b.Thread,
 		ScheduledAt:    b.ScheduledAt,
 	}
+	// ParseBody checked the one thing Apply can refuse (the reply-control word).
+	_ = b.Shapes.Apply(&r)
+	return r
 }
 
 func parseMedia(data json.RawMessage) ([]ingest.Media, error) {

@@ -193,7 +193,7 @@ func TestUnknownFieldIsDeterministic(t *testing.T) {
 	body := fixture(t, "github-push-branch.json")
 	want := map[string]string{"field": "after", "error": "after: unknown fields after, base_ref, before, commits, compare, created, deleted, " +
 		"forced, head_commit, pusher, ref, repository, sender; the generic body takes text, media, scheduled_at, reply_to_id, quote_id, " +
-		"link_attachment, topic_tag, thread, idempotency_key, callback_url. If this is a provider's own payload, the source needs a mapping: " +
+		"link_attachment, topic_tag, thread, idempotency_key, callback_url, poll, text_attachment, spoilers, spoiler_media, reply_control, ghost, location_id, gif, long. If this is a provider's own payload, the source needs a mapping: " +
 		"recreate it with --preset (" + strings.Join(PresetNames(), ", ") + ") or --template FILE"}
 	for range 20 {
 		code, out, _ := e.request(t, "POST", "ci", signed(t, SchemeStandard, swSecret, body), body)

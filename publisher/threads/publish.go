@@ -43,6 +43,14 @@ type Container struct {
 	// is then the published media id and no Publish call is needed. It
 	// avoids the publish-too-soon race for text posts.
 	AutoPublishText bool
+
+	Poll           []string // sent as poll_attachment {"option_a",…}
+	TextAttachment *TextAttachment
+	Spoilers       []Spoiler // sent as text_entities
+	SpoilerMedia   bool      // is_spoiler_media
+	Ghost          bool      // is_ghost_post
+	LocationID     string    // needs threads_location_tagging
+	GIF            *GIF      // gif_attachment
 }
 
 // Status is a container's processing state.
@@ -87,6 +95,9 @@ func (c *Client) CreateContainer(ctx context.Context, token, userID string, ct C
 	if ct.AutoPublishText {
 		p.Set("auto_publish_text", "true")
 	}
+	if err := shapeParams(ct, p); err != nil {
+		return "", &Error{Op: op, Class: ClassPermanent, Reason: err.Error()}
+	}
 	p.Set("access_token", token)
 	var out struct {
 		ID flexIDStr `json:"id"`
@@ -99,6 +110,9 @@ func (c *Client) CreateContainer(ctx context.Context, token, userID string, ct C
 		}
 		if ct.ReplyToID != "" {
 			err = needScope(err, ScopeManageReplies)
+		}
+		if ct.LocationID != "" {
+			err = needScope(err, ScopeLocationTagging)
 		}
 		return "", err
 	}

@@ -42,6 +42,14 @@ type Post struct {
 	LinkAttachment string
 	TopicTag       string
 	ReplyControl   string
+
+	Poll           []string        // 2–4 options; text posts only
+	TextAttachment *TextAttachment // long text under the post; text posts only
+	Spoilers       []Spoiler       // hidden ranges of Text
+	SpoilerMedia   bool            // the image, video or carousel is hidden as a spoiler
+	Ghost          bool            // archived after 24 hours; text only, never a reply
+	LocationID     string          // from location search; needs threads_location_tagging
+	GIF            *GIF            // text posts only
 }
 
 // Media is one image or video of a Post. URL must be publicly fetchable,
@@ -75,11 +83,14 @@ func Validate(p Post) error {
 	if n := CountChars(p.Text); n > MaxTextChars {
 		add("text", "text is %d characters as Threads counts them (an emoji counts as its UTF-8 bytes, up to 25 for a family); the limit is %d — shorten it or post it as a thread", n, MaxTextChars)
 	}
-	if len(p.Media) == 0 && strings.TrimSpace(p.Text) == "" {
+	if len(p.Media) == 0 && strings.TrimSpace(p.Text) == "" && p.TextAttachment == nil && len(p.Poll) == 0 {
 		add("text", "a text post needs text — write something, or attach an image or video")
 	}
 
 	links := Links(p.Text)
+	if ta := p.TextAttachment; ta != nil && ta.LinkURL != "" && !slices.Contains(links, ta.LinkURL) {
+		links = append(links, ta.LinkURL)
+	}
 	if p.LinkAttachment != "" {
 		if !isWebURL(p.LinkAttachment) {
 			add("link_attachment", "link attachment %q is not an absolute http or https URL — give the full address, like https://example.com/page", clip(p.LinkAttachment))
@@ -104,6 +115,7 @@ func Validate(p Post) error {
 	validateID("reply_to_id", "reply-to", p.ReplyToID, add)
 	validateID("quote_post_id", "quoted post", p.QuoteID, add)
 	validateMedia(p.Media, add)
+	validateShapes(p, add)
 
 	return errors.Join(errs...)
 }

@@ -171,3 +171,44 @@ func PostWebhook(client *http.Client, url, secret string, u models.Update) (*htt
 	}
 	return client.Do(req)
 }
+
+// SpoilerText builds a text message whose hidden parts carry "spoiler" entities, at the
+// offsets and lengths Telegram gives them: in UTF-16 code units, so an emoji before a spoiler
+// moves it by two.
+func (s *Server) SpoilerText(chat models.Chat, from models.User, text string, hidden ...string) *models.Message {
+	m := s.Text(chat, from, text)
+	m.Entities = append(m.Entities, Spoilers(text, hidden...)...)
+	return m
+}
+
+// Spoilers returns a "spoiler" entity for the first occurrence of each hidden substring of
+// text (after the previous one), in UTF-16 code units as Telegram counts.
+func Spoilers(text string, hidden ...string) []models.MessageEntity {
+	var out []models.MessageEntity
+	from := 0
+	for _, h := range hidden {
+		i := strings.Index(text[from:], h)
+		if i < 0 {
+			continue
+		}
+		start := from + i
+		out = append(out, models.MessageEntity{Type: models.MessageEntityTypeSpoiler,
+			Offset: utf16Len(text[:start]), Length: utf16Len(h)})
+		from = start + len(h)
+	}
+	return out
+}
+
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+
+// Poll builds a message carrying a native Telegram poll (as a person sends one to the bot):
+// a regular, anonymous poll with no votes yet.
+func (s *Server) Poll(chat models.Chat, from models.User, question string, options ...string) *models.Message {
+	m := s.newMessage(chat, from)
+	p := &models.Poll{ID: fmt.Sprintf("poll%d", m.ID), Question: question, Type: "regular", IsAnonymous: true}
+	for _, o := range options {
+		p.Options = append(p.Options, models.PollOption{Text: o})
+	}
+	m.Poll = p
+	return m
+}

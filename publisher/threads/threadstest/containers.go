@@ -34,6 +34,7 @@ type Post struct {
 	ReplyControl   string
 	AltText        string
 	AutoPublish    bool
+	Shapes
 }
 
 type container struct {
@@ -103,7 +104,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request, userSeg st
 	if gerr == nil {
 		gerr = validatePost(p, r.Form)
 	}
-	if gerr == nil && p.ReplyToID != "" && !t.has(ScopeManageReplies) {
+	if gerr == nil && (p.ReplyToID != "" && !t.has(ScopeManageReplies) || p.LocationID != "" && !t.has(ScopeLocationTagging)) {
 		e := errPermission()
 		gerr = &e
 	}

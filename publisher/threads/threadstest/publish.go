@@ -21,6 +21,7 @@ type media struct {
 	seq                   int // index in s.posts, for cursors
 	ledger                int // index in s.ledger
 	deleted               bool
+	votes                 []int // poll votes per option, set by SetPollVotes
 }
 
 // Published is one post the simulator published, as a test sees it in the
@@ -37,11 +38,12 @@ type Published struct {
 	LinkAttachment   string
 	TopicTag         string
 	ReplyControl     string
-	AutoPublished    bool
-	Permalink        string
-	Time             time.Time
-	Deleted          bool
-	DeletedAt        time.Time
+	Shapes
+	AutoPublished bool
+	Permalink     string
+	Time          time.Time
+	Deleted       bool
+	DeletedAt     time.Time
 }
 
 // MediaItem is one image or video of a published post.
@@ -125,7 +127,7 @@ func (s *Server) publishLocked(c *container, now time.Time) string {
 		UserID: u.ID, Username: u.Username, MediaID: m.id, ContainerID: c.id,
 		MediaType: c.post.MediaType, Text: c.post.Text, ReplyToID: c.post.ReplyToID,
 		QuotePostID: c.post.QuotePostID, LinkAttachment: c.post.LinkAttachment,
-		TopicTag: c.post.TopicTag, ReplyControl: c.post.ReplyControl,
+		TopicTag: c.post.TopicTag, ReplyControl: c.post.ReplyControl, Shapes: c.post.Shapes,
 		AutoPublished: c.post.AutoPublish, Permalink: m.permalink, Time: now,
 	}
 	switch c.post.MediaType {

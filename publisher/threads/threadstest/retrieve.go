@@ -148,9 +148,12 @@ func (s *Server) renderMedia(m *media, fields []field, viewer string) (map[strin
 				}
 				out["children"] = map[string]any{"data": data}
 			}
-		case "reply_audience", "hide_status", "gif_url", "poll_attachment", "reposted_post",
-			"is_verified", "profile_picture_url", "location_id", "location", "allowlisted_country_codes",
-			"is_spoiler_media", "text_entities", "text_attachment":
+		case "poll_attachment", "text_entities", "is_spoiler_media", "text_attachment", "gif_url",
+			"location_id", "ghost_post_status", "ghost_post_expiration_timestamp":
+			v, present, _ := m.renderShape(f.name, s.now())
+			set(f.name, v, present)
+		case "reply_audience", "hide_status", "reposted_post",
+			"is_verified", "profile_picture_url", "location", "allowlisted_country_codes":
 			// Known fields the simulator does not model: absent, as for a
 			// post without them.
 		default:

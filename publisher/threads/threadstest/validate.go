@@ -54,6 +54,9 @@ func parsePost(f url.Values) (Post, *GraphError) {
 	if p.AutoPublish, gerr = parseBool(f, "auto_publish_text"); gerr != nil {
 		return p, gerr
 	}
+	if gerr = parseShapes(f, &p); gerr != nil {
+		return p, gerr
+	}
 	if c := f.Get("children"); c != "" {
 		for _, id := range strings.Split(c, ",") {
 			p.Children = append(p.Children, strings.TrimSpace(id))
@@ -114,10 +117,7 @@ func validatePost(p Post, f url.Values) *GraphError {
 	if n := utf8.RuneCountInString(p.AltText); n > MaxAltTextChars {
 		return fail("Param alt_text must be at most %d characters long (got %d).", MaxAltTextChars, n)
 	}
-	if v := f.Get("poll_attachment"); v != "" {
-		return checkPoll(v)
-	}
-	return nil
+	return checkShapes(p)
 }
 
 // checkCombinations enforces which parameters go with which media type.
