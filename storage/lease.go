@@ -77,7 +77,10 @@ func (db *DB) leaseClock(ctx context.Context, q rowQuerier) (time.Time, error) {
 }
 
 // serverNow is PostgreSQL's clock in unix milliseconds.
-const serverNow = `SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
+const serverNow = `SELECT ` + serverNowExpr
+
+// serverNowExpr is serverNow as an expression, for statements that read the clock themselves.
+const serverNowExpr = `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
 
 // rowQuerier is a transaction or the pool, whichever leaseClock reads in.
 type rowQuerier interface {
