@@ -43,7 +43,7 @@ func TestLeaderTermTakeOverAndResign(t *testing.T) {
 		{40 * time.Second, "a", true, "a"}, // renewed: the term runs a minute from now
 		{40 * time.Second, "b", false, "a"},
 		{20 * time.Second, "b", true, "b"}, // 60 s after the renewal: the term ended just now
-		{0, "a", false, "b"}, // the old leader, back, may not take it again
+		{0, "a", false, "b"},               // the old leader, back, may not take it again
 	}
 	for i, s := range steps {
 		clock.Advance(s.advance)
