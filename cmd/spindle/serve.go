@@ -33,6 +33,7 @@ type app struct {
 	feedParts
 	slackParts
 	telegramParts
+	leaderParts
 
 	cfg     config.Config
 	log     *slog.Logger

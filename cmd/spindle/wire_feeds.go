@@ -38,7 +38,7 @@ func (a *app) wireFeeds(ctx context.Context) error {
 	// fast SPINDLE_FEED_INTERVAL (tests, local setups) is honoured.
 	every := min(feedRoundEvery, max(a.cfg.MinFeedInterval(), time.Second))
 	// The jobs run on the publisher's scheduler, which wirePublisher built, starts and stops.
-	if err := m.Register(a.scheduler, every); err != nil {
+	if err := m.Register(a.scheduler.OnLeader(), every); err != nil { // feeds are not claimed: one poller
 		return fmt.Errorf("feeds: %w", err)
 	}
 	// Polls run outside the round job (one hanging feed must not hold the others), so they

@@ -23,7 +23,7 @@ type publisherParts struct {
 // notifiers are wired after it, so each door's notifier is looked up when an event is
 // delivered; a door that is not configured has its events logged and dropped.
 func (a *app) wirePublisher(ctx context.Context) error {
-	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log})
+	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log, Elector: a.wireLeader()})
 	if err != nil {
 		return err
 	}

@@ -90,7 +90,7 @@ func (e *Elector) ID() string { return e.o.ID }
 func (e *Elector) Run(ctx context.Context) {
 	every := e.o.TTL / 3
 	for {
-		e.attempt(ctx)
+		e.Try(ctx)
 		t := e.o.Clock.NewTimer(every)
 		select {
 		case <-ctx.Done():
@@ -101,10 +101,11 @@ func (e *Elector) Run(ctx context.Context) {
 	}
 }
 
-// attempt takes or renews the term. The local term is counted from before the statement was
+// Try takes or renews the term once and reports whether this replica leads; Run calls it
+// every third of the term. The local term is counted from before the statement was
 // sent, so it ends no later than the database's (which started when the statement ran), and
 // a fifth of the term sooner still, for work it cancels to notice.
-func (e *Elector) attempt(ctx context.Context) {
+func (e *Elector) Try(ctx context.Context) bool {
 	start := e.o.Clock.Now()
 	ok, err := e.o.Store.ElectLeader(ctx, e.o.Name, e.o.ID, e.o.TTL)
 	if err != nil {
@@ -112,7 +113,7 @@ func (e *Elector) attempt(ctx context.Context) {
 			// Keep what we had: a term still running ends on its own by the local clock.
 			e.o.Logger.Warn("leader election failed; will try again", slog.Any("error", err))
 		}
-		return
+		return e.Leading()
 	}
 	was := e.Leading()
 	if ok {
@@ -126,6 +127,7 @@ func (e *Elector) attempt(ctx context.Context) {
 	case !ok && was:
 		e.o.Logger.Warn("this replica lost the leadership", slog.String("leader_id", e.o.ID))
 	}
+	return ok
 }
 
 func (e *Elector) set(until time.Time) {
