@@ -41,7 +41,7 @@ func (a *app) wirePublisher(ctx context.Context) error {
 			"feed":     lazy("feed", func() publisher.Notifier { return a.feedNotifier }),
 			"":         publisher.NotifierFunc(a.notifyOwner),
 		},
-		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Retention: a.cfg.Retention, Logger: log,
+		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, LeaseTTL: a.cfg.LeaseTTL, Retention: a.cfg.Retention, Logger: log,
 		Limits: a.limits(),
 		// buildMetrics ran first (build): posts published, failed by class and retried are
 		// counted as they happen.
