@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -25,10 +26,12 @@ import (
 const envTestDatabaseURL = "SPINDLE_TEST_DATABASE_URL"
 
 // TestReplicasPublishEachPostOnce runs three `spindle serve` replicas of the real binary on one
-// PostgreSQL database, publishing to one simulator. Posts are enqueued over REST, spread over
-// all replicas; one replica is SIGKILLed while posts are in flight. Every post must still be
-// published, and exactly once: the simulator's ledger holds each text once, and the REST API
-// of a surviving replica says each is posted.
+// PostgreSQL database, publishing to one simulator, with Telegram long polling configured on
+// all three. Posts are enqueued over REST, spread over all replicas; the leader is SIGKILLed
+// while posts are in flight. Every post must still be published, and exactly once: the
+// simulator's ledger holds each text once, and the REST API of a surviving replica says each
+// is posted. Telegram is polled by one replica at a time throughout (the fake answers a second
+// poller with 409 Conflict, as Telegram does), and by a survivor after the kill.
 func TestReplicasPublishEachPostOnce(t *testing.T) {
 	base := os.Getenv(envTestDatabaseURL)
 	if base == "" {
@@ -45,6 +48,8 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 
 	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
 	t.Cleanup(sim.Close)
+	tg := telegramtest.NewServer(telegramToken)
+	t.Cleanup(tg.Close)
 
 	// The operator's part: the schema, and three linked accounts (as the OAuth flow would
 	// leave them) with a REST token each.
@@ -89,7 +94,8 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 	for i := range replicas {
 		addr := freeAddr(t)
 		replicas[i] = startDaemon(t, bin, daemonEnv(t, addr, sim,
-			"SPINDLE_DATABASE_URL="+dbURL, "SPINDLE_SECRET_KEY="+secret, "SPINDLE_LEASE_TTL=10s"))
+			"SPINDLE_DATABASE_URL="+dbURL, "SPINDLE_SECRET_KEY="+secret, "SPINDLE_LEASE_TTL=10s",
+			"TELEGRAM_BOT_TOKEN="+telegramToken, "TELEGRAM_API_URL="+tg.URL))
 	}
 	public := func(d *daemon) string { return "http://" + d.addr }
 
@@ -113,10 +119,29 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 	}
 	total := len(posts)
 
-	// SIGKILL one replica midway, while the queue is being drained.
+	// SIGKILL the leader midway, while the queue is being drained.
 	eventually(t, 60*time.Second, "a third of the posts published", func() bool { return len(sim.Ledger()) >= total/3 })
-	replicas[1].kill(t)
-	survivors := []*daemon{replicas[0], replicas[2]}
+	leaderNow, _, err := db.Leader(ctx, "scheduler")
+	if err != nil {
+		t.Fatalf("no leader while the replicas run: %v", err)
+	}
+	victim := -1
+	for i, d := range replicas {
+		if m := leaderID.FindStringSubmatch(d.logs()); m != nil && m[1] == leaderNow {
+			victim = i
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("leader %s is none of the replicas", leaderNow)
+	}
+	replicas[victim].kill(t)
+	polledBefore := len(tg.Calls("getUpdates"))
+	var survivors []*daemon
+	for i, d := range replicas {
+		if i != victim {
+			survivors = append(survivors, d)
+		}
+	}
 
 	explain := func() {
 		for i, d := range replicas {
@@ -140,15 +165,19 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 			return apiPostStatus(t, public(d), p.token, p.id).Status == "posted"
 		})
 	}
-	// The singleton jobs have a live leader among the survivors, whichever replica led before.
-	killedID := leaderID.FindStringSubmatch(replicas[1].logs())
-	if killedID == nil {
-		t.Fatalf("the killed replica never stood for leader:\n%s", replicas[1].logs())
-	}
+	// A survivor took the leadership over, and with it Telegram long polling; never did two
+	// replicas poll at once.
 	eventually(t, 30*time.Second, "a surviving replica leading", func() bool {
 		id, until, err := db.Leader(ctx, "scheduler")
-		return err == nil && id != killedID[1] && until.After(time.Now())
+		return err == nil && id != leaderNow && until.After(time.Now())
 	}, explain)
+	eventually(t, 30*time.Second, "Telegram polled again after the leader died", func() bool {
+		return len(tg.Calls("getUpdates")) > polledBefore
+	}, explain)
+	if n := tg.Conflicts(); n != 0 {
+		explain()
+		t.Fatalf("Telegram answered %d getUpdates with 409 Conflict: two replicas polled at once", n)
+	}
 }
 
 // leaderID reads a replica's candidate id from its log.
