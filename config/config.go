@@ -37,6 +37,7 @@ type Config struct {
 	SecretKey        Secret         // SPINDLE_SECRET_KEY: the 32 raw key bytes once loaded; see EnsureSecretKey.
 	Sandbox          bool           // SPINDLE_SANDBOX: publish to the in-process simulator.
 	PollInterval     time.Duration  // SPINDLE_POLL_INTERVAL
+	LeaseTTL         time.Duration  // SPINDLE_LEASE_TTL
 	FeedInterval     time.Duration  // SPINDLE_FEED_INTERVAL
 	Timezone         *time.Location // SPINDLE_TIMEZONE: zone for schedule times without one.
 	AllowPrivateURLs bool           // SPINDLE_ALLOW_PRIVATE_URLS

@@ -21,19 +21,27 @@ const (
 // Register adds the publisher's jobs to s: the drain (every PollInterval, and at once on
 // Wake), token refresh, quota reconciliation, result delivery and housekeeping.
 func (p *Publisher) Register(s *Scheduler) error {
+	// The drain runs on every replica: leases share the queue among them. The others run on
+	// the leader alone: the outbox and the token, quota and retention sweeps are read whole,
+	// not claimed row by row, so two replicas would do them twice.
 	jobs := []struct {
-		name  string
-		every time.Duration
-		fn    func(context.Context) error
+		name   string
+		every  time.Duration
+		fn     func(context.Context) error
+		leader bool
 	}{
-		{jobDrain, p.opts.PollInterval, p.Drain},
-		{jobDeliver, 2 * time.Second, p.deliverJob},
-		{jobRefresh, time.Hour, p.RefreshTokens},
-		{jobReconcile, 15 * time.Minute, p.ReconcileQuotas},
-		{jobHousekeep, time.Hour, p.Housekeep},
+		{jobDrain, p.opts.PollInterval, p.Drain, false},
+		{jobDeliver, 2 * time.Second, p.deliverJob, true},
+		{jobRefresh, time.Hour, p.RefreshTokens, true},
+		{jobReconcile, 15 * time.Minute, p.ReconcileQuotas, true},
+		{jobHousekeep, time.Hour, p.Housekeep, true},
 	}
 	for _, j := range jobs {
-		if err := s.Every(j.name, j.every, j.fn); err != nil {
+		register := s.Every
+		if j.leader {
+			register = s.EveryOnLeader
+		}
+		if err := register(j.name, j.every, j.fn); err != nil {
 			return err
 		}
 	}

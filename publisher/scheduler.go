@@ -2,6 +2,7 @@ package publisher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -20,6 +21,10 @@ type SchedulerOptions struct {
 	Clock clockwork.Clock
 	// StopTimeout bounds how long Shutdown waits for running jobs [20 s].
 	StopTimeout time.Duration
+	// Elector decides whether this replica runs the jobs registered with EveryOnLeader
+	// (gocron's WithDistributedElector); nil runs them here, as a process alone on its
+	// database (SQLite) does. See package publisher/leader.
+	Elector gocron.Elector
 }
 
 // Scheduler owns Spindle's background jobs on one gocron scheduler, with the options every
@@ -27,8 +32,14 @@ type SchedulerOptions struct {
 // next is due is skipped and rescheduled, never doubled), a panic listener (without one a
 // panicking job crashes the process), an error listener, unique names, and a first run at
 // start rather than one interval later. Other packages (feeds) register their jobs with Every.
+//
+// Jobs run on one of two gocron schedulers: Every's on every replica (the drain, whose leases
+// already share the work), EveryOnLeader's only on the replica the Elector names (work that
+// is not claimed row by row and must happen once: token refresh, quota reconciliation,
+// housekeeping, feed polling, result delivery).
 type Scheduler struct {
 	s     gocron.Scheduler
+	lead  gocron.Scheduler
 	log   *slog.Logger
 	mu    sync.Mutex
 	jobs  map[string]gocron.Job
@@ -71,19 +82,49 @@ func NewScheduler(o SchedulerOptions) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("publisher: new scheduler: %w", err)
 	}
+	if o.Elector != nil {
+		opts = append(opts, gocron.WithDistributedElector(o.Elector))
+	}
+	lead, err := gocron.NewScheduler(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("publisher: new scheduler: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Scheduler{s: s, log: log, jobs: map[string]gocron.Job{}, ctx: ctx, close: cancel}, nil
+	return &Scheduler{s: s, lead: lead, log: log, jobs: map[string]gocron.Job{}, ctx: ctx, close: cancel}, nil
 }
 
 // Every registers fn to run every interval, first at Start, under a name unique in the
 // scheduler (it names the job in logs). fn's context is cancelled at Shutdown.
 func (s *Scheduler) Every(name string, interval time.Duration, fn func(context.Context) error) error {
+	return s.every(s.s, name, interval, fn)
+}
+
+// EveryOnLeader is Every for a job that must run on one replica at a time: it runs only while
+// this replica is the leader (SchedulerOptions.Elector); elsewhere its runs are skipped. A
+// replica that takes over runs it at its next interval.
+func (s *Scheduler) EveryOnLeader(name string, interval time.Duration, fn func(context.Context) error) error {
+	return s.every(s.lead, name, interval, fn)
+}
+
+// OnLeader is s as a job registry whose Every is EveryOnLeader, for packages (feeds) that
+// register through Every and whose jobs must run once across replicas.
+func (s *Scheduler) OnLeader() LeaderJobs { return LeaderJobs{s} }
+
+// LeaderJobs registers jobs with EveryOnLeader; see OnLeader.
+type LeaderJobs struct{ s *Scheduler }
+
+// Every is EveryOnLeader.
+func (l LeaderJobs) Every(name string, interval time.Duration, fn func(context.Context) error) error {
+	return l.s.EveryOnLeader(name, interval, fn)
+}
+
+func (s *Scheduler) every(on gocron.Scheduler, name string, interval time.Duration, fn func(context.Context) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, dup := s.jobs[name]; dup {
 		return fmt.Errorf("publisher: a job named %q is already registered", name)
 	}
-	j, err := s.s.NewJob(gocron.DurationJob(interval), gocron.NewTask(fn),
+	j, err := on.NewJob(gocron.DurationJob(interval), gocron.NewTask(fn),
 		gocron.WithName(name), gocron.WithStartAt(gocron.WithStartImmediately()))
 	if err != nil {
 		return fmt.Errorf("publisher: register job %s: %w", name, err)
@@ -114,13 +155,13 @@ func (s *Scheduler) afterShutdown(fn func()) {
 }
 
 // Start starts running the jobs; it does not block.
-func (s *Scheduler) Start() { s.s.Start() }
+func (s *Scheduler) Start() { s.s.Start(); s.lead.Start() }
 
 // Shutdown stops the jobs, cancelling their contexts and waiting up to the stop timeout for
 // running ones to return. A scheduler cannot be started again.
 func (s *Scheduler) Shutdown() error {
 	s.close()
-	err := s.s.Shutdown()
+	err := errors.Join(s.s.Shutdown(), s.lead.Shutdown())
 	s.mu.Lock()
 	after := s.after
 	s.mu.Unlock()

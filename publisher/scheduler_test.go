@@ -78,3 +78,57 @@ func TestWakePublishesWithoutWaitingForTheInterval(t *testing.T) {
 		t.Errorf("events %v: the result was not delivered promptly", k)
 	}
 }
+
+// switchElector leads when on is set.
+type switchElector struct{ on atomic.Bool }
+
+func (s *switchElector) IsLeader(context.Context) error {
+	if s.on.Load() {
+		return nil
+	}
+	return errors.New("not the leader")
+}
+
+// TestLeaderJobsRunOnlyOnTheLeader: a replica that does not lead skips its EveryOnLeader jobs
+// (asked to run now or at start) but runs its Every jobs; once it leads, they run.
+func TestLeaderJobsRunOnlyOnTheLeader(t *testing.T) {
+	el := &switchElector{}
+	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second, Elector: el})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var everywhere, leaderOnly atomic.Int32
+	if err := s.Every("everywhere", time.Hour, func(context.Context) error { everywhere.Add(1); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.OnLeader().Every("singleton", time.Hour, func(context.Context) error { leaderOnly.Add(1); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EveryOnLeader("everywhere", time.Hour, func(context.Context) error { return nil }); err == nil {
+		t.Error("a leader job named like an Every job was accepted")
+	}
+	s.Start()
+	defer s.Shutdown()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for everywhere.Load() < 3 && time.Now().Before(deadline) {
+		s.RunNow("everywhere")
+		s.RunNow("singleton")
+		<-tick.C
+	}
+	if everywhere.Load() < 3 {
+		t.Fatalf("the Every job ran %d times", everywhere.Load())
+	}
+	if n := leaderOnly.Load(); n != 0 {
+		t.Fatalf("the leader job ran %d times on a replica that does not lead", n)
+	}
+	el.on.Store(true)
+	for leaderOnly.Load() == 0 && time.Now().Before(deadline) {
+		s.RunNow("singleton")
+		<-tick.C
+	}
+	if leaderOnly.Load() == 0 {
+		t.Fatal("the leader job did not run once this replica led")
+	}
+}

@@ -106,28 +106,38 @@ func retrying(ctx context.Context, fn func() error) error {
 
 // pgTwins maps the prepared statements (txStmt) that PostgreSQL cannot run as written to the
 // twin it runs instead; the twins sit beside the originals.
-var pgTwins = map[string]string{duePosts: duePostsPG, claimPost: claimPostPG}
+var pgTwins = map[string]string{duePosts: duePostsPG}
 
 // pgLeaseKey is the transaction-level advisory lock leasers take on PostgreSQL ("lease").
 const pgLeaseKey = 0x6c65617365
 
-// leaseTx runs a lease. On SQLite it is one write of the group committer, alone on the one
-// writer. On PostgreSQL leasers, in this process or another replica, take turns under an
-// advisory lock held to commit, and read in READ COMMITTED, so each reads what the previous
-// leaser committed; claimPostPG guards against workers finishing meanwhile.
-func (db *DB) leaseTx(ctx context.Context, fn func(*sql.Tx) error) error {
+// leaseTx runs a lease, passing fn the lease clock's time. On SQLite it is one write of the
+// group committer, alone on the one writer. On PostgreSQL leasers, in this process or another
+// replica, take turns under an advisory lock held to commit, and read in READ COMMITTED, so
+// each reads what the previous leaser committed; claimPostsPG guards against workers
+// finishing meanwhile. The lock and the server's clock are one round trip, the clock read
+// once the lock is held.
+func (db *DB) leaseTx(ctx context.Context, fn func(tx *sql.Tx, now time.Time) error) error {
 	if !db.pg {
-		return db.batch.do(ctx, fn)
+		return db.batch.do(ctx, func(tx *sql.Tx) error { return fn(tx, db.now()) })
 	}
 	return retrying(ctx, func() error {
 		return txOnce(ctx, db.w, nil, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pgLeaseKey)); err != nil {
+			var now int64
+			if err := tx.QueryRowContext(ctx, lockThenNow, int64(pgLeaseKey)).Scan(&now); err != nil {
 				return err
 			}
-			return fn(tx)
+			t := time.UnixMilli(now)
+			if !db.serverClock {
+				t = db.now()
+			}
+			return fn(tx, t)
 		})
 	})
 }
+
+// lockThenNow takes the leasers' advisory lock, then reads the server's clock.
+const lockThenNow = `SELECT ` + serverNowExpr + ` FROM (SELECT pg_advisory_xact_lock($1)) l`
 
 // twin returns the statement for db's engine in place of q.
 func (db *DB) twin(q string) string {

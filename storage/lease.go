@@ -28,14 +28,14 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 		return nil, nil
 	}
 	var leased []Post
-	err := db.leaseTx(ctx, func(tx *sql.Tx) error {
+	err := db.leaseTx(ctx, func(tx *sql.Tx, now time.Time) error {
 		leased = leased[:0]
-		now, err := db.leaseClock(ctx, tx)
-		if err != nil {
-			return err
-		}
 		ids, err := db.leaseCandidates(ctx, tx, ms(now), n, held)
 		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if db.pg {
+			leased, err = claimAllPG(ctx, tx, ids, ms(now.Add(ttl)), ms(now))
 			return err
 		}
 		claim, err := db.txStmt(ctx, tx, claimPost)
@@ -44,9 +44,6 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 		}
 		for _, id := range ids {
 			p, err := scanPost(claim.QueryRowContext(ctx, ms(now.Add(ttl)), ms(now), id))
-			if db.pg && errors.Is(err, sql.ErrNoRows) {
-				continue // finished by its worker since the candidates were read; see claimPostPG
-			}
 			if err != nil {
 				return err
 			}
@@ -77,7 +74,10 @@ func (db *DB) leaseClock(ctx context.Context, q rowQuerier) (time.Time, error) {
 }
 
 // serverNow is PostgreSQL's clock in unix milliseconds.
-const serverNow = `SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
+const serverNow = `SELECT ` + serverNowExpr
+
+// serverNowExpr is serverNow as an expression, for statements that read the clock themselves.
+const serverNowExpr = `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
 
 // rowQuerier is a transaction or the pool, whichever leaseClock reads in.
 type rowQuerier interface {
@@ -196,11 +196,12 @@ const (
 	claimPost = `UPDATE posts
 		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
 		WHERE id = ? RETURNING ` + postColumns
-	// claimPostPG is claimPost for PostgreSQL, where a worker's completion commits beside the
-	// leaser: it claims the post only if it is still queued or its lease still expired.
-	claimPostPG = `UPDATE posts
+	// claimPostsPG is claimPost for PostgreSQL, for all candidates in one round trip, where a
+	// worker's completion commits beside the leaser: it claims a post only if it is still
+	// queued or its lease still expired.
+	claimPostsPG = `UPDATE posts
 		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = $1, updated_at = $2
-		WHERE id = $3 AND (state = 'queued' OR state = 'publishing' AND lease_expires_at <= $2)
+		WHERE id = ANY($3) AND (state = 'queued' OR state = 'publishing' AND lease_expires_at <= $2)
 		RETURNING ` + postColumns
 )
 
@@ -247,6 +248,16 @@ func (db *DB) Fail(ctx context.Context, l Lease, reason string) error {
 // fenced runs one update guarded by a lease: the statement's last two placeholders are the post
 // id and attempt. No row changed means the lease was lost.
 func (db *DB) fenced(ctx context.Context, op string, l Lease, q string, args ...any) error {
+	if db.pg {
+		n, err := db.fencedPG(ctx, q, append(args, l.ID, l.Attempt)...)
+		if err == nil && n == 0 {
+			err = ErrLeaseLost
+		}
+		if err != nil {
+			return fmt.Errorf("storage: %s %s: %w", op, l.ID, err)
+		}
+		return nil
+	}
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		st, err := db.txStmt(ctx, tx, q)
 		if err != nil {
@@ -304,4 +315,32 @@ func (db *DB) ReleaseLeases(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("storage: release leases: %w", err)
 	}
 	return int(n), nil
+}
+
+// claimAllPG claims ids (see claimPostsPG) and returns the claimed posts in the order of ids;
+// a candidate finished by its worker since it was read is left out.
+func claimAllPG(ctx context.Context, tx *sql.Tx, ids []string, until, now int64) ([]Post, error) {
+	rows, err := tx.QueryContext(ctx, claimPostsPG, until, now, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[string]Post, len(ids))
+	for rows.Next() {
+		p, err := scanPost(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[p.ID] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Post, 0, len(byID))
+	for _, id := range ids {
+		if p, ok := byID[id]; ok {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -196,6 +196,9 @@ func scanPost(s scanner) (Post, error) {
 // the same key with a different request is a *KeyConflictError (see idempotency.go).
 // Concurrent calls share transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
+	if db.pg && np.BodyDigest == "" && !np.BySlot {
+		return db.enqueuePG(ctx, np)
+	}
 	var conflict error
 	run := db.batch.do
 	if np.BySlot {
@@ -235,6 +238,28 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		}
 		np.ScheduledAt = at
 	}
+	insert, err := db.txStmt(ctx, tx, insertPost)
+	if err != nil {
+		return Post{}, false, err
+	}
+	return db.insertNew(ctx, np, insert.ExecContext, func(id string) error {
+		if err := db.rememberBody(ctx, tx, np, id); err != nil {
+			return err
+		}
+		if np.BySlot { // placeTx gave a time in the future, which insertNew keeps
+			return markSlotTx(ctx, tx, np.AccountID, id, np.ScheduledAt)
+		}
+		return nil
+	})
+}
+
+// insertNew inserts np as a new queued post through insert (insertPost, bound to a transaction
+// or to the pool) and calls after with its id before returning it.
+//
+// A fresh random id collides with an existing one very rarely; ON CONFLICT turns that into no
+// row, and we draw again. (The idempotency index cannot conflict here under SQLite's one
+// writer, which checked it in the same transaction; on PostgreSQL see enqueuePG.)
+func (db *DB) insertNew(ctx context.Context, np NewPost, insert func(context.Context, ...any) (sql.Result, error), after func(id string) error) (Post, bool, error) {
 	now := db.now()
 	at := np.ScheduledAt
 	if at.IsZero() || at.Before(now) {
@@ -256,29 +281,17 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 	if np.IdempotencyKey != "" {
 		key = np.IdempotencyKey
 	}
-	// A fresh random id collides with an existing one very rarely; ON CONFLICT turns that into
-	// no row, and we draw again. (The idempotency index cannot conflict here: we checked it in
-	// this same immediate transaction.)
-	insert, err := db.txStmt(ctx, tx, insertPost)
-	if err != nil {
-		return Post{}, false, err
-	}
 	for range 8 {
 		id := newPostID(time.Now())
-		res, err := insert.ExecContext(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
+		res, err := insert(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
 			np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), ms(at),
 			ms(at), key, np.IdempotencyScope, np.RequestDigest, np.RequestID, ms(now), ms(now), shape)
 		if err != nil {
 			return Post{}, false, err
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
-			if err := db.rememberBody(ctx, tx, np, id); err != nil {
+			if err := after(id); err != nil {
 				return Post{}, false, err
-			}
-			if np.BySlot {
-				if err := markSlotTx(ctx, tx, np.AccountID, id, at); err != nil {
-					return Post{}, false, err
-				}
 			}
 			return Post{
 				ID: id, AccountID: np.AccountID, Door: np.Door, OriginRef: np.OriginRef, Text: np.Text,

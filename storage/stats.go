@@ -19,9 +19,10 @@ type PostCount struct {
 // PostCounts counts the posts by door and state (queued, publishing, posted, failed,
 // cancelled); pairs with no posts are absent. It reads post_counts, which triggers keep as
 // posts are inserted, move and are deleted (migration 0015), so it costs the same whatever
-// the history holds.
+// the history holds; its rows are per slot (migration 0024) and summed here.
 func (db *DB) PostCounts(ctx context.Context) ([]PostCount, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT door, state, n FROM post_counts WHERE n > 0 ORDER BY door, state`)
+	rows, err := db.r.QueryContext(ctx, `SELECT door, state, CAST(SUM(n) AS BIGINT) FROM post_counts
+		GROUP BY door, state HAVING SUM(n) > 0 ORDER BY door, state`)
 	if err != nil {
 		return nil, fmt.Errorf("storage: count posts: %w", err)
 	}

@@ -46,6 +46,9 @@ type app struct {
 	publisher *publisher.Publisher
 	// scheduler runs the background jobs: the publisher's and the feeds'.
 	scheduler *publisher.Scheduler
+	// leader decides where the singleton work runs: the jobs registered with EveryOnLeader and
+	// Telegram long polling. Set by wireLeader; leader.Always on SQLite.
+	leader whileLeader
 	ingest    *ingest.Service
 	// webhookSources keeps the webhook sources; chat's `webhook add <name>` calls its Add.
 	webhookSources *webhookstore.Store

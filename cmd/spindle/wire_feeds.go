@@ -21,7 +21,7 @@ func (a *app) buildFeeds() error {
 	// Rounds at least as often as the shortest interval a feed may have, so a deliberately
 	// fast SPINDLE_FEED_INTERVAL (tests, local setups) is honoured.
 	every := min(feedRoundEvery, max(a.cfg.MinFeedInterval(), time.Second))
-	if err := m.Register(a.scheduler, every); err != nil {
+	if err := m.Register(a.scheduler.OnLeader(), every); err != nil { // feeds are not claimed: one poller
 		return fmt.Errorf("feeds: %w", err)
 	}
 	// Polls run outside the round job (one hanging feed must not hold the others), so they

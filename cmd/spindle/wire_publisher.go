@@ -14,9 +14,10 @@ import (
 // buildPublisher builds the scheduler and the publisher (issue 4), which delivers each result
 // to the notifier its door registered in a.doors, and account-level events to their owner.
 // Leases a dead daemon left are released now; the scheduler and the watch for other writers
-// start once the listener is up.
+// start once the listener is up. Jobs only one replica may run go to the elected leader
+// (leader.go).
 func (a *app) buildPublisher(ctx context.Context) error {
-	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log})
+	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log, Elector: a.wireLeader()})
 	if err != nil {
 		return err
 	}
@@ -24,7 +25,7 @@ func (a *app) buildPublisher(ctx context.Context) error {
 	a.publisher = publisher.New(publisher.Options{
 		Store: a.db, API: a.threads, Tokens: a.accounts, Doors: a.doors,
 		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
-		Workers:      a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, Retention: a.cfg.Retention, Logger: log,
+		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, LeaseTTL: a.cfg.LeaseTTL, Retention: a.cfg.Retention, Logger: log,
 		Limits: a.limits(),
 		// Posts published, failed by class and retried are counted as they happen.
 		Observer: a.metrics,

@@ -51,9 +51,12 @@ func (a *app) buildTelegram(ctx context.Context) error {
 		started.Store(true)
 		go func() {
 			defer close(done)
-			if err := door.Run(runCtx); err != nil {
-				log.Error("telegram door stopped", slog.Any("error", err))
-			}
+			// Long polling runs on the leader replica alone (see leader.go).
+			a.onLeader(runCtx, a.cfg.TelegramWebhookMode(), func(ctx context.Context) {
+				if err := door.Run(ctx); err != nil {
+					log.Error("telegram door stopped", slog.Any("error", err))
+				}
+			})
 		}()
 		return nil
 	})

@@ -58,6 +58,7 @@ type Server struct {
 	webhook  url.Values               // last setWebhook form; nil after deleteWebhook
 	failures map[string][]injected    // method → failures to answer, in order
 	holds    map[string]chan struct{} // file path → closed when its downloads may go on
+	polling  chan struct{}            // closed to end the getUpdates in progress with 409; nil when none
 	flood    struct {
 		max    int
 		window time.Duration
@@ -329,10 +330,27 @@ func tooMany(w http.ResponseWriter, retryAfter int) {
 		"parameters":  map[string]int{"retry_after": retryAfter}})
 }
 
+// getUpdates long-polls. As Telegram does, a second getUpdates while one is in progress ends
+// the first with 409 Conflict ("terminated by other getUpdates request"): a bot has one
+// poller, and two pollers (two replicas, say) take each other's turn, which Conflicts counts.
 func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form url.Values) {
 	offset, _ := strconv.ParseInt(form.Get("offset"), 10, 64)
 	secs, _ := strconv.Atoi(form.Get("timeout"))
 	deadline := time.After(time.Duration(secs) * time.Second)
+	mine := make(chan struct{})
+	s.mu.Lock()
+	if s.polling != nil {
+		close(s.polling)
+	}
+	s.polling = mine
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		if s.polling == mine {
+			s.polling = nil
+		}
+		s.mu.Unlock()
+	}()
 	s.record(Call{Method: "getUpdates", Path: r.URL.Path, Form: form})
 	for {
 		s.mu.Lock()
@@ -350,6 +368,11 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form url.Val
 		}
 		select {
 		case <-ch:
+		case <-mine:
+			s.record(Call{Method: "getUpdates", Path: r.URL.Path, Form: form, Refused: http.StatusConflict})
+			fail(w, http.StatusConflict, http.StatusConflict,
+				"Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
+			return
 		case <-deadline:
 			ok200(w, []models.Update{})
 			return
@@ -357,6 +380,17 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form url.Val
 			return
 		}
 	}
+}
+
+// Conflicts counts the getUpdates calls ended with 409 because another one started.
+func (s *Server) Conflicts() int {
+	n := 0
+	for _, c := range s.Calls("getUpdates") {
+		if c.Refused == http.StatusConflict {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Server) sendMessage(w http.ResponseWriter, form url.Values) {

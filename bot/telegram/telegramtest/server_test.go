@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -111,3 +112,41 @@ func TestFilesAndErrors(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestSecondPollerEndsTheFirstWith409: as Telegram does, a getUpdates arriving while another
+// is in progress ends the earlier one with 409 Conflict.
+func TestSecondPollerEndsTheFirstWith409(t *testing.T) {
+	s := NewServer("")
+	defer s.Close()
+	poll := func() (*http.Response, error) {
+		return http.PostForm(s.URL+"/bot"+s.Token+"/getUpdates", url.Values{"timeout": {"5"}})
+	}
+	first := make(chan int, 1)
+	go func() {
+		resp, err := poll()
+		if err != nil {
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	// Wait until the first poll is in progress (recorded), then start the second.
+	if len(s.WaitCalls("getUpdates", 1, 10*time.Second)) == 0 {
+		t.Fatal("the first poll never arrived")
+	}
+	second := make(chan struct{})
+	go func() {
+		if resp, err := poll(); err == nil {
+			resp.Body.Close()
+		}
+		close(second)
+	}()
+	if code := <-first; code != http.StatusConflict {
+		t.Fatalf("the first poll ended with %d, want 409", code)
+	}
+	if n := s.Conflicts(); n != 1 {
+		t.Fatalf("Conflicts() = %d, want 1", n)
+	}
+	<-second
+}

@@ -1,0 +1,220 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// envTestDatabaseURL names the PostgreSQL server replica tests run on (as for the storage
+// tests; .ci/postgres start sets it, CI always does).
+const envTestDatabaseURL = "SPINDLE_TEST_DATABASE_URL"
+
+// TestReplicasPublishEachPostOnce runs three `spindle serve` replicas of the real binary on one
+// PostgreSQL database, publishing to one simulator, with Telegram long polling configured on
+// all three. Posts are enqueued over REST, spread over all replicas; the leader is SIGKILLed
+// while posts are in flight. Every post must still be published, and exactly once: the
+// simulator's ledger holds each text once, and the REST API of a surviving replica says each
+// is posted. Telegram is polled by one replica at a time throughout (the fake answers a second
+// poller with 409 Conflict, as Telegram does), and by a survivor after the kill.
+func TestReplicasPublishEachPostOnce(t *testing.T) {
+	base := os.Getenv(envTestDatabaseURL)
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s is not: the replica test needs PostgreSQL; start one with eval \"$(.ci/postgres start)\"", envTestDatabaseURL)
+		}
+		t.Logf("%s is not set: nothing to run replicas on (start PostgreSQL with eval \"$(.ci/postgres start)\")", envTestDatabaseURL)
+		return
+	}
+	ctx := context.Background()
+	dbURL := freshPGSchema(t, base)
+	secret := strings.Repeat("5a", 32)
+	bin := buildSpindle(t)
+
+	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
+	t.Cleanup(sim.Close)
+	tg := telegramtest.NewServer(telegramToken)
+	t.Cleanup(tg.Close)
+
+	// The operator's part: the schema, and three linked accounts (as the OAuth flow would
+	// leave them) with a REST token each.
+	db, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := hex.DecodeString(secret) // SPINDLE_SECRET_KEY's 64 hex characters are 32 bytes
+	keys, err := accounts.NewKeys(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "replicas", Name: "replicas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir(),
+		"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret}
+	const users = 3
+	tokens := make([]string, users)
+	for i := range tokens {
+		u := sim.AddUser(fmt.Sprintf("replica_user%d", i))
+		scopes := []string{"threads_basic", "threads_content_publish", "threads_manage_replies", "threads_read_replies", "threads_delete", "threads_manage_insights"}
+		if _, err := db.LinkAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: u.Username,
+			TokenSealed:    keys.Seal(sim.IssueToken(u.ID, scopes...), u.ID),
+			TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner.ID); err != nil {
+			t.Fatal(err)
+		}
+		var tok struct{ Token string }
+		out := mustCLI(t, bin, cliEnv, "tokens", "create", "--account", u.Username, "--json")
+		if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
+			t.Fatalf("tokens create --json: %v\n%s", err, out)
+		}
+		tokens[i] = tok.Token
+	}
+
+	replicas := make([]*daemon, 3)
+	for i := range replicas {
+		addr := freeAddr(t)
+		replicas[i] = startDaemon(t, bin, daemonEnv(t, addr, sim,
+			"SPINDLE_DATABASE_URL="+dbURL, "SPINDLE_SECRET_KEY="+secret, "SPINDLE_LEASE_TTL=10s",
+			"TELEGRAM_BOT_TOKEN="+telegramToken, "TELEGRAM_API_URL="+tg.URL))
+	}
+	public := func(d *daemon) string { return "http://" + d.addr }
+
+	const perUser = 10
+	type queued struct{ id, text, token string }
+	var posts []queued
+	for n := 0; n < perUser; n++ {
+		for u := 0; u < users; u++ {
+			text := fmt.Sprintf("replica post %d of user %d", n, u)
+			d := replicas[(n*users+u)%len(replicas)]
+			body, _ := json.Marshal(map[string]string{"text": text})
+			req, _ := http.NewRequest(http.MethodPost, public(d)+"/api/threads/post", strings.NewReader(string(body)))
+			req.Header.Set("Authorization", "Bearer "+tokens[u])
+			req.Header.Set("Content-Type", "application/json")
+			var created struct{ ID string }
+			if code, body := httpJSON(t, req, nil); code != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
+				t.Fatalf("POST /api/threads/post on replica %s: %d %s", d.addr, code, body)
+			}
+			posts = append(posts, queued{id: created.ID, text: text, token: tokens[u]})
+		}
+	}
+	total := len(posts)
+
+	// SIGKILL the leader midway, while the queue is being drained.
+	eventually(t, 60*time.Second, "a third of the posts published", func() bool { return len(sim.Ledger()) >= total/3 })
+	leaderNow, _, err := db.Leader(ctx, "scheduler")
+	if err != nil {
+		t.Fatalf("no leader while the replicas run: %v", err)
+	}
+	victim := -1
+	for i, d := range replicas {
+		if m := leaderID.FindStringSubmatch(d.logs()); m != nil && m[1] == leaderNow {
+			victim = i
+		}
+	}
+	if victim < 0 {
+		t.Fatalf("leader %s is none of the replicas", leaderNow)
+	}
+	replicas[victim].kill(t)
+	polledBefore := len(tg.Calls("getUpdates"))
+	var survivors []*daemon
+	for i, d := range replicas {
+		if i != victim {
+			survivors = append(survivors, d)
+		}
+	}
+
+	explain := func() {
+		for i, d := range replicas {
+			t.Logf("replica %d (%s) log:\n%s", i, d.addr, d.logs())
+		}
+	}
+	// The killed replica's post in flight, if any, is taken over once its lease expires (10s).
+	eventually(t, 90*time.Second, "every post published", func() bool { return len(sim.Ledger()) >= total }, explain)
+	for _, p := range posts {
+		if n := ledgerCount(sim, p.text); n != 1 {
+			explain()
+			t.Fatalf("%q published %d times, want exactly once", p.text, n)
+		}
+	}
+	if got := len(sim.Ledger()); got != total {
+		t.Fatalf("the ledger holds %d posts, want %d", got, total)
+	}
+	for i, p := range posts {
+		d := survivors[i%len(survivors)]
+		eventually(t, 30*time.Second, "post "+p.id+" posted on "+d.addr, func() bool {
+			return apiPostStatus(t, public(d), p.token, p.id).Status == "posted"
+		})
+	}
+	// A survivor took the leadership over, and with it Telegram long polling; never did two
+	// replicas poll at once.
+	eventually(t, 30*time.Second, "a surviving replica leading", func() bool {
+		id, until, err := db.Leader(ctx, "scheduler")
+		return err == nil && id != leaderNow && until.After(time.Now())
+	}, explain)
+	eventually(t, 30*time.Second, "Telegram polled again after the leader died", func() bool {
+		return len(tg.Calls("getUpdates")) > polledBefore
+	}, explain)
+	// A replica that was answered 409 logs it; a 409 the fake sent to a poll whose client had
+	// already gone (the killed replica's, or one the client abandoned at its own timeout) is
+	// nobody's conflict, so the fake's own count (tg.Conflicts) is not the measure here.
+	for i, d := range replicas {
+		if strings.Contains(d.logs(), "terminated by other getUpdates request") {
+			explain()
+			t.Fatalf("replica %d was answered 409 Conflict by Telegram: two replicas polled at once (fake counted %d)", i, tg.Conflicts())
+		}
+	}
+}
+
+// leaderID reads a replica's candidate id from its log.
+var leaderID = regexp.MustCompile(`msg="standing for leader among the replicas".* leader_id=(\w+)`)
+
+// freshPGSchema creates a schema of its own on the server at base and returns a URL whose
+// connections use it; the schema is dropped at cleanup.
+func freshPGSchema(t *testing.T, base string) string {
+	t.Helper()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "e2e_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		t.Fatalf("create schema on %s: %v", envTestDatabaseURL, err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
