@@ -49,7 +49,7 @@ type app struct {
 	// leader decides where the singleton work runs: the jobs registered with EveryOnLeader and
 	// Telegram long polling. Set by wireLeader; leader.Always on SQLite.
 	leader whileLeader
-	ingest    *ingest.Service
+	ingest *ingest.Service
 	// webhookSources keeps the webhook sources; chat's `webhook add <name>` calls its Add.
 	webhookSources *webhookstore.Store
 	// feeds manages feeds for the chat doors: Add, List, Get, Pause, Resume, Remove.

@@ -25,7 +25,7 @@ func (a *app) buildPublisher(ctx context.Context) error {
 	a.publisher = publisher.New(publisher.Options{
 		Store: a.db, API: a.threads, Tokens: a.accounts, Doors: a.doors,
 		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
-		Workers: a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, LeaseTTL: a.cfg.LeaseTTL, Retention: a.cfg.Retention, Logger: log,
+		Workers:      a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, LeaseTTL: a.cfg.LeaseTTL, Retention: a.cfg.Retention, Logger: log,
 		Limits: a.limits(),
 		// Posts published, failed by class and retried are counted as they happen.
 		Observer: a.metrics,
