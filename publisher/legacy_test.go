@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -34,7 +35,7 @@ func TestLegacyAutoPublishMarkerIsResolvedOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			if published {
-				tok, uid, err := tokens{e.db}.Token(ctx, a.ID)
+				tok, uid, err := publishertest.Tokens{DB: e.db}.Token(ctx, a.ID)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -53,14 +53,14 @@ func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
 	// The first part is created, checked and published a few short steps apart (the delays of
 	// fastOptions, on the real clock); the reply that follows is refused for want of the scope.
 	var why string
-	for deadline := time.Now().Add(10 * time.Second); why == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		e.drainOnce()
+	e.kit.Run("the chain's notice that it waits for a relink", func() bool {
 		for _, ev := range e.note.all() {
 			if ev.Kind == publisher.EventWaitingReconnect && ev.PostID == chain.ID {
 				why = ev.Reason
 			}
 		}
-	}
+		return why != ""
+	})
 	if p := e.get(chain.ID); p.State != storage.StateQueued {
 		t.Fatalf("chain on a token without threads_manage_replies is %s (%s), want waiting", p.State, p.LastError)
 	}
