@@ -41,16 +41,6 @@ func (o *outcomes) count(p PollOutcome) int {
 	return o.got[p]
 }
 
-// waitFor polls cond until it holds or 10 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // hangingFeed serves a feed until hang is set, then accepts requests and never answers
 // (until the test ends), signalling each request on arrived.
 func hangingFeed(t *testing.T, hang *atomic.Bool, release chan struct{}, arrived chan<- string) *httptest.Server {
@@ -77,7 +67,10 @@ func TestHangingFeedsDoNotDelayHealthyOne(t *testing.T) {
 	var hang atomic.Bool
 	release, arrived := make(chan struct{}), make(chan string, 10)
 	slow1, slow2 := hangingFeed(t, &hang, release, arrived), hangingFeed(t, &hang, release, arrived)
+	signals := &TestSignals{}
+	signals.Init()
 	b := setupManager(t, func(o *ManagerOptions) {
+		o.Signals = signals
 		// Neither the fetch nor the poll times out within the test: only independence helps.
 		o.Fetcher = NewFetcher(FetcherOptions{AllowPrivate: true, Timeout: time.Hour})
 		o.PollTimeout = time.Hour
@@ -114,7 +107,10 @@ func TestHangingFeedsDoNotDelayHealthyOne(t *testing.T) {
 		b.clock.Advance(10 * time.Minute)
 		round()
 		now := b.clock.Now()
-		waitFor(t, "the healthy feed's poll", func() bool { return b.feed(t, healthy).LastSuccessAt.Equal(now) })
+		signals.Polled.WaitFor(t, "the healthy feed's poll", func(id int64) bool { return id == healthy })
+		if f := b.feed(t, healthy); !f.LastSuccessAt.Equal(now) {
+			t.Fatalf("the healthy feed's poll stored success at %v, want %v", f.LastSuccessAt, now)
+		}
 		if i == 0 {
 			<-arrived
 			<-arrived
