@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -248,14 +249,10 @@ func TestPanicInMediaWorkFailsOneUnit(t *testing.T) {
 // waitHealth polls the door's health until ok holds.
 func (h *harness) waitHealth(what string, ok func(telegram.Health) bool) telegram.Health {
 	h.t.Helper()
-	for deadline := time.Now().Add(wait); ; time.Sleep(5 * time.Millisecond) {
-		if hl := h.door.Health(); ok(hl) {
-			return hl
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("health never %s: %+v", what, h.door.Health())
-		}
-	}
+	// The door's health follows its own polling goroutine, which signals nothing: polled.
+	var hl telegram.Health
+	testsignal.Eventually(h.t, wait, "health "+what, func() bool { hl = h.door.Health(); return ok(hl) })
+	return hl
 }
 
 // In polling mode Health follows getUpdates: receiving with a recent success, then the error

@@ -29,6 +29,8 @@ type Options struct {
 	Clock Clock
 	// Sim configures the simulator.
 	Sim threadstest.Options
+	// Server is a simulator the test started itself, used instead of starting one from Sim.
+	Server *threadstest.Server
 	// Publisher is the publisher's configuration. Store, API, Tokens, Now and Signals are
 	// filled in when zero; zero Delays and Retry get Fast's.
 	Publisher publisher.Options
@@ -62,8 +64,11 @@ func New(t testing.TB, o Options) *Stack {
 			o.Sim.Clock = o.Clock
 		}
 	}
-	sim := threadstest.NewServer(o.Sim)
-	t.Cleanup(sim.Close)
+	sim := o.Server
+	if sim == nil {
+		sim = threadstest.NewServer(o.Sim)
+		t.Cleanup(sim.Close)
+	}
 	db := o.DB
 	if db == nil {
 		db = storagetest.Open(t, now)
