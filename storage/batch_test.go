@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/internal/testsignal"
 )
 
 // batchDB opens a database with a scratch table for the group committer's tests.
@@ -157,16 +159,13 @@ func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
 			return insert(1)(tx)
 		})
 	}()
-	// Wait until the first write leads, so the next one queues behind it.
-	for {
+	// Wait until the first write leads, so the next one queues behind it (the batcher's
+	// state, which nothing signals).
+	testsignal.Eventually(t, 0, "the first write leading the batch", func() bool {
 		db.batch.mu.Lock()
-		leading := db.batch.leading
-		db.batch.mu.Unlock()
-		if leading {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer db.batch.mu.Unlock()
+		return db.batch.leading
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := db.batch.do(ctx, insert(2)); !errors.Is(err, context.DeadlineExceeded) {

@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 
 	"context"
-	"github.com/spindle-threads/spindle/ingest"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/ingest"
 )
 
 // TestMain lets tests run this test binary as the spindle command itself: with
