@@ -20,6 +20,7 @@ import (
 // TestMetricsAfterPublishing enqueues posts from several doors, publishes some through the
 // simulator with the instrumented client, and checks /metrics against what happened.
 func TestMetricsAfterPublishing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	m := metrics.New(metrics.Options{Store: db})
@@ -140,6 +141,7 @@ func TestMetricsAfterPublishing(t *testing.T) {
 
 // TestBrokenStore: a database that cannot be read still gives an answer, with the error flag.
 func TestBrokenStore(t *testing.T) {
+	t.Parallel()
 	m := metrics.New(metrics.Options{Store: brokenStore{}})
 	fams := families(t, m)
 	if got := value(t, fams, "spindle_store_scrape_errors", nil); got != 1 {

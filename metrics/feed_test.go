@@ -60,6 +60,7 @@ func (f *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // result: new items, 304, a 200 with nothing new, an error, 410. A feed whose first poll
 // fails is counted too.
 func TestFeedPollsByResult(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Now())
 	db := storagetest.Open(t, clock.Now)

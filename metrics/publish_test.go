@@ -18,6 +18,7 @@ import (
 // cannot process a third one's image (media), and loses the permalink lookup of a fourth once
 // (a transient retry, then published). Each counter moves for its class and no other.
 func TestFailuresAndRetriesCountedByClass(t *testing.T) {
+	t.Parallel()
 	img := threadstest.NewMediaHost()
 	t.Cleanup(img.Close)
 	db := storagetest.Open(t, nil)

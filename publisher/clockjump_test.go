@@ -22,6 +22,7 @@ import (
 // leases, and Threads loses answers after acting on them, or acts on requests only after their
 // caller gave up. Every post must end published exactly once.
 func TestClockJumpsWithLostAnswersPublishEachOnce(t *testing.T) {
+	t.Parallel()
 	n := 120
 	if os.Getenv("SPINDLE_SOAK") != "" {
 		n = 1000
@@ -121,6 +122,7 @@ func countPosted(t *testing.T, e *env, ids []string) int {
 // process draining the same database meanwhile must not take the post over: the worker's
 // heartbeat keeps extending its lease while the work goes on.
 func TestHeartbeatKeepsALongCallsLease(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.LeaseTTL = 200 * time.Millisecond }})
 	a := e.account("slow")
 	other := publisher.New(e.opts) // another process on the same database

@@ -29,6 +29,7 @@ import (
 // them, and acts on some requests only later, after their caller was killed and restarted.
 // SPINDLE_SOAK=1 makes it a soak: 2,000 posts, 40 kills.
 func TestCrashPublishesEachPostExactlyOnce(t *testing.T) {
+	t.Parallel()
 	posts, rounds := 500, 10
 	if os.Getenv("SPINDLE_SOAK") != "" {
 		posts, rounds = 2000, 40
@@ -173,6 +174,7 @@ func crashPublisher(db *storage.DB, simURL string, now func() time.Time) *publis
 // Its wall clock, the publisher's and the database's alike, jumps every 20 ms to between 5 min
 // behind and 5 min ahead of real time; it prints "jump" on each.
 func TestPublisherCrashChild(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("SPINDLE_PUB_CRASH_DIR")
 	if dir == "" {
 		return

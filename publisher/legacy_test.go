@@ -17,6 +17,7 @@ import (
 // settled, then either finds it published (and records it) or publishes it through a container:
 // once either way.
 func TestLegacyAutoPublishMarkerIsResolvedOnce(t *testing.T) {
+	t.Parallel()
 	for _, published := range []bool{false, true} {
 		name := map[bool]string{false: "lost before Threads acted", true: "published by the old request"}[published]
 		t.Run(name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSchedulerSurvivesPanicsAndRejectsDuplicateNames(t *testing.T) {
+	t.Parallel()
 	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +57,7 @@ func TestSchedulerSurvivesPanicsAndRejectsDuplicateNames(t *testing.T) {
 }
 
 func TestWakePublishesWithoutWaitingForTheInterval(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.PollInterval = time.Hour }})
 	a := e.account("woken")
 	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second})

@@ -31,6 +31,7 @@ func (e *env) narrowAccount(name string, scopes ...string) storage.Account {
 // generic "Threads refused"; a chain waits for the relink with the same words, then resumes
 // from the refused part without repeating the first.
 func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.narrowAccount("narrow", threads.ScopeBasic, threads.ScopeContentPublish)
 
@@ -94,6 +95,7 @@ func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
 // TestDefaultScopesChainAndDelete: linked with Spindle's default scopes, an account publishes
 // a three-part chain (parts two and three are replies) and deletes it.
 func TestDefaultScopesChainAndDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.account("wide")
 	long := strings.Repeat("Word ", 250) // 1,250 characters: three parts
@@ -118,6 +120,7 @@ func TestDefaultScopesChainAndDelete(t *testing.T) {
 // TestReplyCountsAgainstReplyQuota: a reply (chat reply, REST replyToId, CLI --reply-to) uses
 // the reply quota (1,000 a day), not the post quota (250), here and at Threads.
 func TestReplyCountsAgainstReplyQuota(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.account("replier")
 	parent := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "parent"})

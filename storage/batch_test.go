@@ -54,6 +54,7 @@ func rows(t *testing.T, db *DB) map[int]bool {
 // Many callers at once: each is answered once, only its own failure reaches it, and exactly
 // the good writes are committed, whichever caller happened to lead their batch.
 func TestBatcherIsolatesFailuresAmongConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	ctx := context.Background()
 	const callers, each = 32, 50
@@ -105,6 +106,7 @@ func TestBatcherIsolatesFailuresAmongConcurrentCallers(t *testing.T) {
 
 // Close answers every write already queued, then refuses new ones.
 func TestBatcherCloseDrainsThenRefuses(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -131,6 +133,7 @@ func TestBatcherCloseDrainsThenRefuses(t *testing.T) {
 
 // A caller whose context already ended is refused before anything runs.
 func TestBatcherRefusesEndedContext(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -147,6 +150,7 @@ func TestBatcherRefusesEndedContext(t *testing.T) {
 // A caller that gives up while its write still waits in the queue gets its context's error,
 // and its write never runs; the writes around it are unaffected.
 func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	release := make(chan struct{})
 	var once sync.Once

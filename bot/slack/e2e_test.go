@@ -19,6 +19,7 @@ import (
 // the real publisher, and reported back on the command's response_url with the simulator's
 // permalink; then /threads delete removes it from the simulator and says so.
 func TestRoundTripPostToPermalink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	notifiers := map[string]publisher.Notifier{} // the door, once it is built

@@ -50,6 +50,7 @@ func (e *env) replaced(n int) slacktest.Message {
 // outcome; a second press acts once; a replayed, forged or stale press, and a stranger's, do
 // nothing.
 func TestCancelButton(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.say("UALICE", "schedule in 2h Launch day")
 	ps, err := e.db.List(context.Background(), storage.ListFilter{Limit: 10})
@@ -112,6 +113,7 @@ func TestCancelButton(t *testing.T) {
 // keeps the link in the text for clients that show no blocks; pressing it (Slack still posts
 // the press) is acknowledged and does nothing.
 func TestConnectLinkIsAButton(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.say("UALICE", "connect")
 	link := "https://spindle.test/api/auth/threads?link=UALICE"

@@ -20,6 +20,7 @@ import (
 // added the feed hears the permalink. Polling again, a 304 and a re-published item change
 // nothing.
 func TestFeedItemReachesThreadsOnceAndTheChatIsTold(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	// One clock for the store, the poller, the publisher and the simulator, moved by the test:
 	// nothing waits for real time.

@@ -64,6 +64,7 @@ func hangingFeed(t *testing.T, hang *atomic.Bool, release chan struct{}, arrived
 // feed. The round job returns at once, the healthy feed is polled on schedule round after
 // round, and a hanging feed is not started again beside its own poll.
 func TestHangingFeedsDoNotDelayHealthyOne(t *testing.T) {
+	t.Parallel()
 	var hang atomic.Bool
 	release, arrived := make(chan struct{}), make(chan string, 10)
 	slow1, slow2 := hangingFeed(t, &hang, release, arrived), hangingFeed(t, &hang, release, arrived)
@@ -138,6 +139,7 @@ func (p *panicky) Enqueue(ctx context.Context, r ingest.Request) (string, error)
 // (visible in the feed list), counted as "panicked", and the other feed in the same round
 // posts its items; the process and the poller carry on.
 func TestPanicFailsOnlyThatFeedsPoll(t *testing.T) {
+	t.Parallel()
 	obs := &outcomes{got: map[PollOutcome]int{}}
 	var pq *panicky
 	b := setupManager(t, func(o *ManagerOptions) {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestByDoor(t *testing.T) {
+	t.Parallel()
 	var got []string
 	slack := IdentityNotifierFunc(func(_ context.Context, id Identity, text string) error {
 		got = append(got, id.Key()+" "+text)

@@ -22,6 +22,7 @@ func connected(t *testing.T, e *env) (Identity, storage.Account) {
 }
 
 func TestRefresh(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	_, a := connected(t, e)
@@ -48,6 +49,7 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestRefreshRevokedTokenNeedsReconnect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	_, a := connected(t, e)
@@ -84,6 +86,7 @@ func TestRefreshRevokedTokenNeedsReconnect(t *testing.T) {
 }
 
 func TestTokenExpired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	_, a := connected(t, e)
 	e.clock.Advance(61 * 24 * time.Hour)
@@ -93,6 +96,7 @@ func TestTokenExpired(t *testing.T) {
 }
 
 func TestDisconnectHoldsQueuedPosts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	owner, a := connected(t, e)
@@ -124,6 +128,7 @@ func TestDisconnectHoldsQueuedPosts(t *testing.T) {
 }
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	_, a := connected(t, e)
 	p, err := e.svc.Profile(context.Background(), a.ID)
@@ -133,6 +138,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestParseIdentityKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Identity
@@ -159,6 +165,7 @@ func TestParseIdentityKey(t *testing.T) {
 }
 
 func TestSaveRefreshed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	owner, a := connected(t, e)

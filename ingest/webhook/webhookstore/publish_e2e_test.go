@@ -19,6 +19,7 @@ import (
 // publisher drains both to the Threads simulator; its result for the second reaches the CI
 // server as a callback signed with the source's secret.
 func TestEndToEndPublished(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, func(o *webhook.Options, _ *webhookstore.Options) { o.AllowPrivateCallbacks = true })
 	ctx := context.Background()
 	notifiers := map[string]publisher.Notifier{} // the door's notifier, once it is built
