@@ -155,7 +155,6 @@ func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	letGo := func() { once.Do(func() { close(release) }) }
-	time.AfterFunc(2*time.Second, letGo) // a batcher that ignored ctx would otherwise hang here
 	first := make(chan error, 1)
 	go func() {
 		first <- db.batch.do(context.Background(), func(tx *sql.Tx) error {
@@ -170,6 +169,9 @@ func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
 		defer db.batch.mu.Unlock()
 		return db.batch.leading
 	})
+	// Only now, with the first write leading (a loaded machine may take seconds to get it
+	// there): a batcher that ignored ctx would otherwise hang on the write below.
+	time.AfterFunc(2*time.Second, letGo)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := db.batch.do(ctx, insert(2)); !errors.Is(err, context.DeadlineExceeded) {
