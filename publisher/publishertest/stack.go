@@ -32,7 +32,7 @@ type Options struct {
 	// Server is a simulator the test started itself, used instead of starting one from Sim.
 	Server *threadstest.Server
 	// Publisher is the publisher's configuration. Store, API, Tokens, Now and Signals are
-	// filled in when zero; zero Delays and Retry get Fast's.
+	// filled in when zero; when Delays and Retry are both zero they get Fast's.
 	Publisher publisher.Options
 }
 
