@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 )
@@ -187,18 +188,26 @@ func ledgerPost(sim *threadstest.Server, text string) (threadstest.Published, bo
 	return threadstest.Published{}, false
 }
 
-// eventually polls cond every 10ms until it holds or timeout passes.
-// explain, if given, logs what helps understand a failure.
+// eventually waits for cond, which looks at the daemon (another process, which nothing in
+// this one can signal), with testsignal.Eventually. explain, if given, logs what helps
+// understand a failure.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool, explain ...func()) {
 	t.Helper()
-	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			for _, f := range explain {
-				f()
-			}
-			t.Fatalf("%s: not within %v", what, timeout)
-		}
+	testsignal.Eventually(explaining{t, explain}, timeout, what, cond)
+}
+
+// explaining runs its explain functions before failing.
+type explaining struct {
+	*testing.T
+	explain []func()
+}
+
+func (e explaining) Fatalf(format string, args ...any) {
+	e.T.Helper()
+	for _, f := range e.explain {
+		f()
 	}
+	e.T.Fatalf(format, args...)
 }
 
 // newHTTPServer serves h on loopback.

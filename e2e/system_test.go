@@ -312,8 +312,10 @@ func TestWholeSystem(t *testing.T) {
 
 	t.Run("feed", func(t *testing.T) {
 		mustCLI(t, bin, env, "feeds", "add", blogSrv.URL+"/feed.xml", "--account", user.Username)
-		// Items present when the feed is added are skipped; a new one is posted.
-		time.Sleep(1500 * time.Millisecond)
+		// Items present when the feed is added are skipped, by the daemon's poll too; a new
+		// one is posted.
+		added := blog.requests()
+		eventually(t, 20*time.Second, "the daemon polling the feed added", func() bool { return blog.requests() > added })
 		blog.add("second")
 		eventually(t, 30*time.Second, "the new feed item in the ledger", func() bool {
 			for _, p := range sim.Ledger() {

@@ -11,43 +11,26 @@ import (
 
 	"github.com/spindle-threads/spindle/metrics"
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
-	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
-// tokens keeps the simulator's token in clear in TokenSealed, as publisher's tests do.
-type tokens struct{ db *storage.DB }
-
-func (t tokens) Token(ctx context.Context, id int64) (string, string, error) {
-	a, err := t.db.Account(ctx, id)
-	if err != nil {
-		return "", "", err
-	}
-	return string(a.TokenSealed), a.ThreadsUserID, nil
-}
-
-func (tokens) SaveRefreshed(context.Context, int64, string, time.Time) error { return nil }
-
 // TestMetricsAfterPublishing enqueues posts from several doors, publishes some through the
 // simulator with the instrumented client, and checks /metrics against what happened.
 func TestMetricsAfterPublishing(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	sim := threadstest.NewServer(threadstest.Options{})
-	t.Cleanup(sim.Close)
 	db := storagetest.Open(t, nil)
 	m := metrics.New(metrics.Options{Store: db})
+	// The simulator's URL is known once the stack is built: the client is swapped in after.
+	stack := publishertest.New(t, publishertest.Options{DB: db, Publisher: publisher.Options{Observer: m,
+		Delays: publisher.Delays{TextCheck: time.Millisecond, StatusPoll: time.Millisecond}}})
+	sim := stack.Sim
 	client := threads.New(threads.Options{BaseURL: sim.URL,
 		HTTPClient: &http.Client{Timeout: 10 * time.Second, Transport: m.Transport(nil)}})
-
-	u := sim.AddUser("alice")
-	tok := sim.IssueToken(u.ID, threads.DefaultScopes()...)
-	acct, err := db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "alice",
-		TokenSealed: []byte(tok), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acct := stack.Account("alice")
 	enqueue := func(door, text string, at time.Time) storage.Post {
 		p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: acct.ID, Door: door, Text: text, ScheduledAt: at})
 		if err != nil {
@@ -63,23 +46,19 @@ func TestMetricsAfterPublishing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	pub := publisher.New(publisher.Options{Store: db, API: client, Tokens: tokens{db}, Observer: m,
-		Delays: publisher.Delays{TextCheck: time.Millisecond, StatusPoll: time.Millisecond}})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if err := pub.Drain(ctx); err != nil {
-			t.Fatal(err)
+	o := stack.Opts
+	o.API = client
+	stack.Pub = publisher.New(o)
+	posted := func(id string) bool {
+		p, err := db.Get(ctx, id)
+		if err != nil || p.State == storage.StateFailed {
+			t.Fatalf("post %s: %+v %v", id, p, err)
 		}
-		pa, _ := db.Get(ctx, a.ID)
-		pb, _ := db.Get(ctx, b.ID)
-		if pa.State == storage.StatePosted && pb.State == storage.StatePosted {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not published in time: %s %s (%s), %s %s (%s)", pa.ID, pa.State, pa.LastError, pb.ID, pb.State, pb.LastError)
-		}
-		time.Sleep(2 * time.Millisecond)
+		return p.State == storage.StatePosted
 	}
+	// Drained only: the results stay pending until the Deliver below.
+	stack.RunDrain("both posts published", func() bool { return posted(a.ID) && posted(b.ID) })
+	pub := stack.Pub
 
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
@@ -100,7 +79,7 @@ func TestMetricsAfterPublishing(t *testing.T) {
 			t.Errorf("/metrics has no %s", name)
 		}
 	}
-	if strings.Contains(text, tok) {
+	if strings.Contains(text, string(acct.TokenSealed)) {
 		t.Error("/metrics shows an access token")
 	}
 
@@ -162,6 +141,7 @@ func TestMetricsAfterPublishing(t *testing.T) {
 
 // TestBrokenStore: a database that cannot be read still gives an answer, with the error flag.
 func TestBrokenStore(t *testing.T) {
+	t.Parallel()
 	m := metrics.New(metrics.Options{Store: brokenStore{}})
 	fams := families(t, m)
 	if got := value(t, fams, "spindle_store_scrape_errors", nil); got != 1 {

@@ -11,6 +11,7 @@ import (
 // TestOnlyFrom asks /metrics from addresses an attacker might use, including a forged
 // X-Forwarded-For claiming loopback.
 func TestOnlyFrom(t *testing.T) {
+	t.Parallel()
 	office := []netip.Prefix{netip.MustParsePrefix("10.20.0.0/16"), netip.MustParsePrefix("fd00::/8")}
 	secret := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("spindle_posts{account=\"bob\"} 1"))

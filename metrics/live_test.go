@@ -30,6 +30,7 @@ func labelSet(fams map[string]*dto.MetricFamily, name, label string) []string {
 // and a value outside it (a caller's mistake: an error's text, a post id) is counted as
 // "other" instead of becoming a label.
 func TestLiveLabelsAreFixed(t *testing.T) {
+	t.Parallel()
 	m := metrics.New(metrics.Options{Store: emptyStore{}})
 	var classes, outcomes []string
 	for _, c := range publisher.FailureClasses() {
@@ -100,6 +101,7 @@ func TestLiveLabelsAreFixed(t *testing.T) {
 
 // TestOutcomeOf: each way a poll can end has its outcome.
 func TestOutcomeOf(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		res  rss.PollResult
@@ -122,6 +124,7 @@ func TestOutcomeOf(t *testing.T) {
 // TestDeliveryFailuresAreCounted: a failed result delivery is counted by door and way; an
 // unknown door or way is "other", and the owner's events (door "") are "owner".
 func TestDeliveryFailuresAreCounted(t *testing.T) {
+	t.Parallel()
 	m := metrics.New(metrics.Options{Store: emptyStore{}})
 	const name = "spindle_result_delivery_failures_total"
 	if got := value(t, families(t, m), name, map[string]string{"door": "telegram", "failure": "panic"}); got != 0 {

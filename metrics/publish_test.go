@@ -1,15 +1,13 @@
 package metrics_test
 
 import (
-	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/metrics"
 	"github.com/spindle-threads/spindle/publisher"
-	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
@@ -20,55 +18,29 @@ import (
 // cannot process a third one's image (media), and loses the permalink lookup of a fourth once
 // (a transient retry, then published). Each counter moves for its class and no other.
 func TestFailuresAndRetriesCountedByClass(t *testing.T) {
-	ctx := context.Background()
-	sim := threadstest.NewServer(threadstest.Options{ContainerError: func(_ string, p threadstest.Post) string {
-		if strings.Contains(p.Text, "bad image") {
-			return "UNKNOWN"
-		}
-		return ""
-	}})
-	t.Cleanup(sim.Close)
+	t.Parallel()
 	img := threadstest.NewMediaHost()
 	t.Cleanup(img.Close)
 	db := storagetest.Open(t, nil)
 	m := metrics.New(metrics.Options{Store: db})
-	u := sim.AddUser("bob")
-	acct, err := db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "bob",
-		TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub := publisher.New(publisher.Options{Store: db, Tokens: tokens{db}, Observer: m,
-		API: threads.New(threads.Options{BaseURL: sim.URL, HTTPClient: &http.Client{Timeout: 10 * time.Second}}),
-		Delays: publisher.Delays{TextCheck: time.Millisecond, MediaCheck: time.Millisecond,
-			StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
-		Retry: publisher.Retry{MaxAttempts: 2, Base: time.Millisecond, Max: time.Millisecond}})
+	stack := publishertest.New(t, publishertest.Options{DB: db,
+		Sim: threadstest.Options{ContainerError: func(_ string, p threadstest.Post) string {
+			if strings.Contains(p.Text, "bad image") {
+				return "UNKNOWN"
+			}
+			return ""
+		}},
+		Publisher: publisher.Options{Observer: m,
+			Delays: publisher.Delays{TextCheck: time.Millisecond, MediaCheck: time.Millisecond,
+				StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
+			Retry: publisher.Retry{MaxAttempts: 2, Base: time.Millisecond, Max: time.Millisecond}}})
+	sim, acct := stack.Sim, stack.Account("bob")
 
 	// publish enqueues one post and drains until it is posted or failed.
 	publish := func(np storage.NewPost) storage.Post {
 		t.Helper()
 		np.AccountID = acct.ID
-		p, _, err := db.Enqueue(ctx, np)
-		if err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			if err := pub.Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
-			got, err := db.Get(ctx, p.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.State == storage.StatePosted || got.State == storage.StateFailed {
-				return got
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("post %s still %s: %s", got.ID, got.State, got.LastError)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+		return stack.Finish(stack.Enqueue(np).ID)[0]
 	}
 	// check compares every class of the failed and retried counters, and the published one.
 	check := func(step string, failed, retried map[string]float64, published float64) {

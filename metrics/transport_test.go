@@ -12,6 +12,7 @@ import (
 )
 
 func TestEndpoint(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		method, path, want string
 	}{
@@ -63,6 +64,7 @@ func (failing) RoundTrip(*http.Request) (*http.Response, error) {
 }
 
 func TestTransportCountsByEndpointAndOutcome(t *testing.T) {
+	t.Parallel()
 	const token = "THAAsecretTOKEN123"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {

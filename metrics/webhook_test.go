@@ -12,6 +12,7 @@ type keep struct{ got []webhook.Delivery }
 func (k *keep) Record(d webhook.Delivery) { k.got = append(k.got, d) }
 
 func TestWebhookDeliveries(t *testing.T) {
+	t.Parallel()
 	m := metrics.New(metrics.Options{Store: emptyStore{}})
 	next := &keep{}
 	rec := m.WebhookDeliveries(next)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRevokedTokenParksPostsUntilReconnect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.account("revoked")
 	other := e.account("fine")
@@ -56,6 +57,7 @@ func TestRevokedTokenParksPostsUntilReconnect(t *testing.T) {
 }
 
 func TestRefreshTokens(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
 	good := e.account("good")
@@ -114,6 +116,7 @@ func TestRefreshTokens(t *testing.T) {
 // still works (not an auth error) warns the owner once, with the expiry and how to link again,
 // and the account keeps publishing until the token expires; then it needs reconnecting.
 func TestTokenThatCannotBeRefreshedWarnsBeforeExpiry(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
 	a := e.account("stuck")

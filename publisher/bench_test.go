@@ -1,7 +1,6 @@
 package publisher_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -26,15 +25,7 @@ func benchDrain(b *testing.B, accounts, workers int, latency time.Duration) {
 	}
 	b.ResetTimer()
 	start := time.Now()
-	for {
-		if err := e.pub.Drain(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		if len(e.sim.Ledger()) >= b.N {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	e.kit.RunDrain("every post published", func() bool { return len(e.sim.Ledger()) >= b.N })
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "posts/s")
 	if n := len(e.sim.Ledger()); n != b.N {

@@ -98,6 +98,7 @@ func (p *Publisher) wakeAt(t time.Time) {
 func (p *Publisher) Drain(ctx context.Context) error {
 	p.drainMu.Lock()
 	defer p.drainMu.Unlock()
+	defer p.signals.Drained.Signal(struct{}{}) // last: after the workers are collected
 	beat, stopBeat := context.WithCancel(ctx)
 	var beating sync.WaitGroup
 	beating.Go(func() { p.heartbeat(beat) })
@@ -126,6 +127,7 @@ func (p *Publisher) Drain(ctx context.Context) error {
 				wctx, h := p.claim(ctx, post, sent)
 				go func() {
 					defer func() { done <- struct{}{} }()
+					defer p.signals.Stepped.Signal(post.ID)
 					defer p.holds.remove(h)
 					defer h.cancel(nil)
 					p.process(wctx, post, h)

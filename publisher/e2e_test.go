@@ -14,6 +14,7 @@ import (
 )
 
 func TestPublishKinds(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	media := mediaServer(t)
 	a := e.account("alice")
@@ -106,6 +107,7 @@ func TestPublishKinds(t *testing.T) {
 }
 
 func TestImageThatCannotBeFetchedFailsWithReason(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	media := mediaServer(t)
 	a := e.account("bob")
@@ -130,6 +132,7 @@ func TestImageThatCannotBeFetchedFailsWithReason(t *testing.T) {
 }
 
 func TestVideoErrorIsRecreatedThenReported(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{sim: threadstest.Options{ContainerError: func(_ string, p threadstest.Post) string {
 		if p.MediaType == "VIDEO" {
 			return "INVALID_DURATION"
@@ -150,6 +153,7 @@ func TestVideoErrorIsRecreatedThenReported(t *testing.T) {
 }
 
 func TestDeleteCountsAgainstQuota(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.Limits.Deletes = 1 }})
 	a := e.account("dora")
 	p1 := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "one"})

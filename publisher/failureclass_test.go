@@ -7,6 +7,7 @@ import (
 )
 
 func TestFailureClassOfEveryThreadsClass(t *testing.T) {
+	t.Parallel()
 	for c, want := range map[threads.Class]FailureClass{
 		threads.ClassPermanent:     FailPermanent,
 		threads.ClassTransient:     FailTransient,

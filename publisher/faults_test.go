@@ -14,6 +14,7 @@ import (
 // resets, latency, 429s, lost publish answers, publish-too-soon errors and container errors.
 // Every post must end posted or failed with a reason, and the ledger must hold no duplicate.
 func TestFaultsNeverDuplicate(t *testing.T) {
+	t.Parallel()
 	n := 120
 	if os.Getenv("SPINDLE_SOAK") != "" {
 		n = 2000

@@ -3,9 +3,7 @@ package publisher_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"sync"
@@ -13,36 +11,12 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
-
-// tokens is the test TokenSource: the token is kept in clear in TokenSealed (the accounts
-// package seals it for real).
-type tokens struct{ db *storage.DB }
-
-func (t tokens) Token(ctx context.Context, id int64) (string, string, error) {
-	a, err := t.db.Account(ctx, id)
-	if err != nil {
-		return "", "", err
-	}
-	if a.Status != storage.AccountActive || len(a.TokenSealed) == 0 {
-		return "", "", fmt.Errorf("account @%s: %w", a.Username, publisher.ErrNeedsReconnect)
-	}
-	return string(a.TokenSealed), a.ThreadsUserID, nil
-}
-
-func (t tokens) SaveRefreshed(ctx context.Context, id int64, token string, expires time.Time) error {
-	a, err := t.db.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	a.TokenSealed, a.TokenExpiresAt, a.TokenRefreshedAt = []byte(token), expires, time.Now()
-	_, err = t.db.SaveAccount(ctx, a)
-	return err
-}
 
 // recorder is a Notifier that keeps what it was told.
 type recorder struct {
@@ -98,6 +72,7 @@ type env struct {
 	note  *recorder
 	opts  publisher.Options
 	users map[int64]string // account id → simulator user id
+	kit   *publishertest.Stack
 }
 
 type envOptions struct {
@@ -108,36 +83,32 @@ type envOptions struct {
 }
 
 func fastOptions(o *publisher.Options) {
-	o.Delays = publisher.Delays{TextCheck: 2 * time.Millisecond, MediaCheck: 5 * time.Millisecond,
-		StatusPoll: 5 * time.Millisecond, NotReadyWait: 5 * time.Millisecond}
-	o.Retry = publisher.Retry{Base: 2 * time.Millisecond, Max: 20 * time.Millisecond, MaxAttempts: 30}
+	publishertest.Fast(o)
 	o.LeaseTTL = 10 * time.Second
 }
 
+// newEnv builds the publishing stack of publishertest around a recorder that hears every
+// door's results, with eo's clock and tweaks.
 func newEnv(t testing.TB, eo envOptions) *env {
 	t.Helper()
-	sim := eo.sim
-	if sim.Clock == nil && eo.now != nil {
+	if eo.sim.Clock == nil && eo.now != nil {
 		t.Fatal("pass the clock to both")
 	}
-	s := threadstest.NewServer(sim)
-	t.Cleanup(s.Close)
 	db := eo.db
 	if db == nil {
 		db = storagetest.Open(t, eo.now)
 	}
-	e := &env{t: t, sim: s, db: db, note: &recorder{}, users: map[int64]string{}}
-	client := threads.New(threads.Options{BaseURL: s.URL, HTTPClient: &http.Client{Timeout: 10 * time.Second}})
-	e.opts = publisher.Options{Store: db, API: client, Tokens: tokens{db}, Now: eo.now,
-		Notifiers: map[string]publisher.Notifier{"slack": e.note, "": e.note}}
-	fastOptions(&e.opts)
+	e := &env{t: t, db: db, note: &recorder{}, users: map[int64]string{}}
+	o := publisher.Options{Now: eo.now, Notifiers: map[string]publisher.Notifier{"slack": e.note, "": e.note}}
+	fastOptions(&o)
 	if eo.tweak != nil {
-		eo.tweak(&e.opts)
+		eo.tweak(&o)
 	}
 	if os.Getenv("PUBDEBUG") != "" {
-		e.opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	e.pub = publisher.New(e.opts)
+	e.kit = publishertest.New(t, publishertest.Options{DB: db, Sim: eo.sim, Publisher: o})
+	e.sim, e.pub, e.opts = e.kit.Sim, e.kit.Pub, e.kit.Opts
 	return e
 }
 
@@ -170,28 +141,8 @@ func (e *env) enqueue(np storage.NewPost) storage.Post {
 // drain runs the drain (and delivery) until every given post is posted or failed.
 func (e *env) drain(ids ...string) {
 	e.t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if err := e.pub.Drain(ctx); err != nil {
-			e.t.Fatal(err)
-		}
-		if err := e.pub.Deliver(ctx); err != nil {
-			e.t.Fatal(err)
-		}
-		if e.terminal(ids) {
-			return
-		}
-		if time.Now().After(deadline) {
-			for _, id := range ids {
-				p, _ := e.db.Get(ctx, id)
-				if p.State != storage.StatePosted && p.State != storage.StateFailed {
-					e.t.Fatalf("post %s still %s after 30 s: %s", id, p.State, p.LastError)
-				}
-			}
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	e.kit.Pub = e.pub // a test may have rebuilt the publisher
+	e.kit.Finish(ids...)
 }
 
 func (e *env) terminal(ids []string) bool {

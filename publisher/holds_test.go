@@ -11,6 +11,7 @@ import (
 // queue and was claimed again at once) and only then exits must not drop the new worker's hold:
 // the post would look reclaimable while the new worker runs.
 func TestHoldsKeepTheNewerClaim(t *testing.T) {
+	t.Parallel()
 	var hs holds
 	old := &hold{lease: storage.Lease{ID: "p1", Attempt: 1}}
 	hs.add(old)

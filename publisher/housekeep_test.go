@@ -15,6 +15,7 @@ import (
 // housekeeping run with a 30-day retention deletes the older one only, and the queue counts
 // follow.
 func TestHousekeepDeletesFinishedPostsPastRetention(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now,
 		tweak: func(o *publisher.Options) { o.Retention = 30 * 24 * time.Hour }})

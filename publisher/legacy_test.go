@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -16,6 +17,7 @@ import (
 // settled, then either finds it published (and records it) or publishes it through a container:
 // once either way.
 func TestLegacyAutoPublishMarkerIsResolvedOnce(t *testing.T) {
+	t.Parallel()
 	for _, published := range []bool{false, true} {
 		name := map[bool]string{false: "lost before Threads acted", true: "published by the old request"}[published]
 		t.Run(name, func(t *testing.T) {
@@ -34,7 +36,7 @@ func TestLegacyAutoPublishMarkerIsResolvedOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			if published {
-				tok, uid, err := tokens{e.db}.Token(ctx, a.ID)
+				tok, uid, err := publishertest.Tokens{DB: e.db}.Token(ctx, a.ID)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -41,6 +41,7 @@ func withTransport(e *env, rt http.RoundTripper) {
 // post was taken up again and finished. Whatever the kind of post, the late request must not
 // make a second post: it only made a container, which nobody publishes.
 func TestCreateLandingAfterTheRetryNeverPublishesTwice(t *testing.T) {
+	t.Parallel()
 	var long string
 	for i := range 40 {
 		long += fmt.Sprintf("Sentence %d of a long thread posted as a chain of replies. ", i)
@@ -93,6 +94,7 @@ func TestCreateLandingAfterTheRetryNeverPublishesTwice(t *testing.T) {
 // once, so the retry is refused; the post must then be recorded posted (the container says
 // PUBLISHED), with its media id, not failed on the refusal and not published again.
 func TestPublishLandingLateIsRefusedAndReconciled(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []string{"text", "image"} {
 		t.Run(kind, func(t *testing.T) {
 			e := newEnv(t, envOptions{})
@@ -171,6 +173,7 @@ func createOf(r *http.Request, want string) bool {
 // forward past its lease. The same process, going on with another account's post meanwhile,
 // must not take the stuck post up again: a second worker would create and publish it again.
 func TestOwnPostIsNeverReclaimed(t *testing.T) {
+	t.Parallel()
 	clock := &jumpClock{}
 	e := newEnv(t, envOptions{db: storagetest.Open(t, clock.Now), tweak: func(o *publisher.Options) { o.Now = clock.Now }})
 	stuck, busy := e.account("stuck"), e.account("busy")
@@ -229,6 +232,7 @@ func TestOwnPostIsNeverReclaimed(t *testing.T) {
 // when its items already went into a carousel an earlier attempt created and never recorded);
 // the post is tried once more with new items, and published once.
 func TestCarouselRefusedOnceIsRetriedWithNewItems(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	media := mediaServer(t)
 	a := e.account("carousel")

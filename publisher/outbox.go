@@ -151,6 +151,7 @@ func (p *Publisher) laneOf(e Event) (key string) {
 // delivery alone: it is recorded against the event as a failed attempt with the panic as its
 // reason, counted, and the lane goes on.
 func (p *Publisher) deliver(d delivery) {
+	defer p.signals.Delivered.Signal(d.it.ID) // last: after a panic is recorded
 	defer func() {
 		if r := recover(); r != nil {
 			p.log.Error("delivering a result panicked; recorded as a failed attempt",

@@ -10,6 +10,7 @@ import (
 // valid JSON used to panic the publish worker (and the daemon) when its result was encoded.
 // The error is returned by encodeEvent; outboxEvent keeps the event without the address.
 func TestOutboxEventSurvivesAnUnreadableReplyAddress(t *testing.T) {
+	t.Parallel()
 	bad := Event{Kind: EventPosted, PostID: "p1", Door: "slack", OriginRef: json.RawMessage(`{"channel":`), Permalink: "https://threads.net/@a/post/1"}
 	if _, err := encodeEvent(bad, "p1:posted"); err == nil || !strings.Contains(err.Error(), `"p1"`) {
 		t.Fatalf("encodeEvent = %v, want an error naming the post", err)

@@ -84,6 +84,7 @@ func waitFor[T any](t *testing.T, c <-chan T, within time.Duration, what string)
 // are being delivered when a Slack result arrives; the Slack result goes out while every
 // callback still hangs, and the callbacks hold no more than their lane's few workers.
 func TestHangingCallbackDelaysOnlyItsOwnLane(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	hang, slack := newHangingCallback(), make(signalling, 10)
 	pub := publisher.New(publisher.Options{Store: db,
@@ -121,6 +122,7 @@ func TestHangingCallbackDelaysOnlyItsOwnLane(t *testing.T) {
 // written while a callback hangs goes out at the job's next run, not after the callback's
 // timeout; and Shutdown ends the hanging delivery and waits for it.
 func TestScheduledDeliveryIsNotHeldByAHangingCallback(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	hang, slack := newHangingCallback(), make(signalling, 10)
 	pub := publisher.New(publisher.Options{Store: db,
@@ -210,6 +212,7 @@ func (f *failures) count(key string) int {
 // delivery, recorded against the event with the panic as its reason and counted; the daemon
 // goes on and the next result is delivered.
 func TestPanickingNotifierFailsOnlyItsDelivery(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	store := &retryLog{DB: storagetest.Open(t, func() time.Time { return now })}
 	slack, obs := make(signalling, 10), &failures{}
@@ -258,6 +261,7 @@ func (e rateLimited) RetryAfter() time.Duration { return e.after }
 // TestDeliveryHonoursRetryAfter: a door that says "retry after 90 s" is not tried again
 // before then, though the outbox's own first backoff is one second.
 func TestDeliveryHonoursRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	store := &retryLog{DB: storagetest.Open(t, func() time.Time { return now })}
 	limited := publisher.NotifierFunc(func(context.Context, publisher.Event) error {
@@ -282,6 +286,7 @@ func TestDeliveryHonoursRetryAfter(t *testing.T) {
 // TestUndecodableEventIsGivenUpAndCounted: an outbox row whose payload is not an event (a
 // damaged row) is given up at once with the reason, counted, and does not stop the round.
 func TestUndecodableEventIsGivenUpAndCounted(t *testing.T) {
+	t.Parallel()
 	store := &retryLog{DB: storagetest.Open(t, nil)}
 	slack, obs := make(signalling, 10), &failures{}
 	pub := publisher.New(publisher.Options{Store: store, Deliveries: obs,

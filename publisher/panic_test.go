@@ -59,6 +59,7 @@ func (o *countingObserver) Retried(c publisher.FailureClass) { o.add("retried:" 
 // (and fails it once it keeps panicking, with a reason), is counted under the "panic" class,
 // and leaves the drain and every other post alone.
 func TestPanicInAWorkerFailsOnlyThatPost(t *testing.T) {
+	t.Parallel()
 	obs := &countingObserver{}
 	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.Observer = obs }})
 	api := &panicky{API: e.opts.API}

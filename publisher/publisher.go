@@ -189,6 +189,8 @@ type Options struct {
 	// Deliveries hears of each result delivery that failed (the metrics) [the Observer, when
 	// it implements DeliveryObserver; else nobody].
 	Deliveries DeliveryObserver
+	// Signals are for tests, which wait on them (see TestSignals) [nil: off].
+	Signals *TestSignals
 }
 
 // Doors finds the Notifier of a door ("" for account-level events); nil when the door has
@@ -227,6 +229,8 @@ type Publisher struct {
 	health     deliveryHealth
 
 	holds holds // the posts this process is working on
+
+	signals *TestSignals // off in production
 }
 
 // New returns a Publisher; register its jobs with Register, or call Drain yourself.
@@ -270,8 +274,11 @@ func New(o Options) *Publisher {
 	if o.Deliveries == nil {
 		o.Deliveries = noObserver{}
 	}
+	if o.Signals == nil {
+		o.Signals = &TestSignals{} // every signal off
+	}
 	p := &Publisher{opts: o, store: o.Store, api: o.API, toks: o.Tokens, log: o.Logger, now: o.Now, obs: o.Observer,
-		deliveries: o.Deliveries}
+		deliveries: o.Deliveries, signals: o.Signals}
 	p.lanes = newLanes(p.deliver, p.deliverSoon)
 	return p
 }

@@ -48,6 +48,7 @@ func (e *env) settle(clock *threadstest.ManualClock) {
 }
 
 func TestQuotaHoldsPostsUntilTheWindowMoves(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
 	a := e.account("busy")
@@ -95,6 +96,7 @@ func TestQuotaHoldsPostsUntilTheWindowMoves(t *testing.T) {
 }
 
 func TestQuotaUsedByOtherAppsIsReconciled(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
 	a := e.account("shared")
@@ -127,6 +129,7 @@ func TestQuotaUsedByOtherAppsIsReconciled(t *testing.T) {
 // the window ten minutes apart; each notice names the slot that post will take, where all
 // three used to name the first.
 func TestQuotaNoticeTellsEachPostItsOwnTime(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now,
 		tweak: func(o *publisher.Options) { o.Limits.Posts = 3 }})
@@ -176,6 +179,7 @@ func TestQuotaNoticeTellsEachPostItsOwnTime(t *testing.T) {
 // (SPINDLE_QUOTA_POSTS=5) gets five posts out of twelve, the rest wait for the window with a
 // delayed notice, and Meta's 250 never comes into it.
 func TestQuotaConfiguredLowerHoldsPostsBack(t *testing.T) {
+	t.Parallel()
 	clock := threadstest.NewManualClock(time.Time{})
 	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now,
 		tweak: func(o *publisher.Options) { o.Limits = publisher.Limits{Posts: 5} }})
@@ -201,6 +205,7 @@ func TestQuotaConfiguredLowerHoldsPostsBack(t *testing.T) {
 }
 
 func TestLimitsOrMetaFillsOnlyZeroFields(t *testing.T) {
+	t.Parallel()
 	got := publisher.Limits{Replies: 7}.OrMeta()
 	if want := (publisher.Limits{Posts: 250, Replies: 7, Deletes: 100}); got != want {
 		t.Fatalf("got %+v, want %+v", got, want)

@@ -31,6 +31,7 @@ func (e *env) narrowAccount(name string, scopes ...string) storage.Account {
 // generic "Threads refused"; a chain waits for the relink with the same words, then resumes
 // from the refused part without repeating the first.
 func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.narrowAccount("narrow", threads.ScopeBasic, threads.ScopeContentPublish)
 
@@ -53,14 +54,14 @@ func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
 	// The first part is created, checked and published a few short steps apart (the delays of
 	// fastOptions, on the real clock); the reply that follows is refused for want of the scope.
 	var why string
-	for deadline := time.Now().Add(10 * time.Second); why == "" && time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		e.drainOnce()
+	e.kit.Run("the chain's notice that it waits for a relink", func() bool {
 		for _, ev := range e.note.all() {
 			if ev.Kind == publisher.EventWaitingReconnect && ev.PostID == chain.ID {
 				why = ev.Reason
 			}
 		}
-	}
+		return why != ""
+	})
 	if p := e.get(chain.ID); p.State != storage.StateQueued {
 		t.Fatalf("chain on a token without threads_manage_replies is %s (%s), want waiting", p.State, p.LastError)
 	}
@@ -94,6 +95,7 @@ func TestMissingScopeSaysWhichAndHowToRelink(t *testing.T) {
 // TestDefaultScopesChainAndDelete: linked with Spindle's default scopes, an account publishes
 // a three-part chain (parts two and three are replies) and deletes it.
 func TestDefaultScopesChainAndDelete(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.account("wide")
 	long := strings.Repeat("Word ", 250) // 1,250 characters: three parts
@@ -118,6 +120,7 @@ func TestDefaultScopesChainAndDelete(t *testing.T) {
 // TestReplyCountsAgainstReplyQuota: a reply (chat reply, REST replyToId, CLI --reply-to) uses
 // the reply quota (1,000 a day), not the post quota (250), here and at Threads.
 func TestReplyCountsAgainstReplyQuota(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOptions{})
 	a := e.account("replier")
 	parent := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "parent"})

@@ -23,6 +23,7 @@ func identity(t *testing.T, db *storage.DB, user string) storage.Identity {
 }
 
 func TestUpsertIdentity(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	a := identity(t, db, "1")
@@ -61,6 +62,7 @@ func TestUpsertIdentity(t *testing.T) {
 }
 
 func TestLinkAccountOwnership(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	alice, bob := identity(t, db, "alice"), identity(t, db, "bob")
@@ -141,6 +143,7 @@ func TestLinkAccountOwnership(t *testing.T) {
 
 // Two identities linking the same Threads account at once: exactly one wins.
 func TestLinkAccountRace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	var ids []int64
@@ -173,6 +176,7 @@ func TestLinkAccountRace(t *testing.T) {
 }
 
 func TestLinkTokensAndStates(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)
@@ -208,6 +212,7 @@ func TestLinkTokensAndStates(t *testing.T) {
 }
 
 func TestAPITokensStorage(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	id := identity(t, db, "1")
@@ -241,6 +246,7 @@ func TestAPITokensStorage(t *testing.T) {
 }
 
 func TestAccountsExpiringAndMediaLookup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)

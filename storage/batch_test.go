@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/internal/testsignal"
 )
 
 // batchDB opens a database with a scratch table for the group committer's tests.
@@ -52,6 +54,7 @@ func rows(t *testing.T, db *DB) map[int]bool {
 // Many callers at once: each is answered once, only its own failure reaches it, and exactly
 // the good writes are committed, whichever caller happened to lead their batch.
 func TestBatcherIsolatesFailuresAmongConcurrentCallers(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	ctx := context.Background()
 	const callers, each = 32, 50
@@ -103,6 +106,7 @@ func TestBatcherIsolatesFailuresAmongConcurrentCallers(t *testing.T) {
 
 // Close answers every write already queued, then refuses new ones.
 func TestBatcherCloseDrainsThenRefuses(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -129,6 +133,7 @@ func TestBatcherCloseDrainsThenRefuses(t *testing.T) {
 
 // A caller whose context already ended is refused before anything runs.
 func TestBatcherRefusesEndedContext(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -145,11 +150,11 @@ func TestBatcherRefusesEndedContext(t *testing.T) {
 // A caller that gives up while its write still waits in the queue gets its context's error,
 // and its write never runs; the writes around it are unaffected.
 func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
+	t.Parallel()
 	db := batchDB(t)
 	release := make(chan struct{})
 	var once sync.Once
 	letGo := func() { once.Do(func() { close(release) }) }
-	time.AfterFunc(2*time.Second, letGo) // a batcher that ignored ctx would otherwise hang here
 	first := make(chan error, 1)
 	go func() {
 		first <- db.batch.do(context.Background(), func(tx *sql.Tx) error {
@@ -157,16 +162,16 @@ func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
 			return insert(1)(tx)
 		})
 	}()
-	// Wait until the first write leads, so the next one queues behind it.
-	for {
+	// Wait until the first write leads, so the next one queues behind it (the batcher's
+	// state, which nothing signals).
+	testsignal.Eventually(t, 0, "the first write leading the batch", func() bool {
 		db.batch.mu.Lock()
-		leading := db.batch.leading
-		db.batch.mu.Unlock()
-		if leading {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer db.batch.mu.Unlock()
+		return db.batch.leading
+	})
+	// Only now, with the first write leading (a loaded machine may take seconds to get it
+	// there): a batcher that ignored ctx would otherwise hang on the write below.
+	time.AfterFunc(2*time.Second, letGo)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := db.batch.do(ctx, insert(2)); !errors.Is(err, context.DeadlineExceeded) {

@@ -14,6 +14,7 @@ import (
 // the first's own commits also leave its counter (data_version) alone, so it never wakes
 // itself; PostgreSQL's counter is the WAL position, which every commit moves.
 func TestWatchOthersSeesAnotherProcessCommit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	daemon := storagetest.Open(t, nil)
 	cli := storagetest.Reopen(t, daemon, nil)

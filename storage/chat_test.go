@@ -11,6 +11,7 @@ import (
 )
 
 func TestChannelRoutes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	acme := storagetest.Account(t, db, "acme")
@@ -39,6 +40,7 @@ func TestChannelRoutes(t *testing.T) {
 }
 
 func TestClaimResponseURL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)
@@ -74,6 +76,7 @@ func TestClaimResponseURL(t *testing.T) {
 }
 
 func TestUserZonesAnchorsDeliveries(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	if _, _, err := db.UserZone(ctx, "slack", "T1", "U1"); !errors.Is(err, storage.ErrNotFound) {

@@ -21,6 +21,7 @@ import (
 // post whose Enqueue returned, kills the child with SIGKILL mid-stream, and checks that every
 // acknowledged post is in the database. It repeats a few times on the same database.
 func TestCrashLosesNoAcknowledgedEnqueue(t *testing.T) {
+	t.Parallel()
 	first := storagetest.Open(t, nil)
 	dir, url := filepath.Dir(first.Path()), storagetest.DatabaseURL(first)
 	acct := storagetest.Account(t, first, "crash")

@@ -12,6 +12,7 @@ import (
 // TestDeletedPostSaysDeleted: a posted post deleted from Threads keeps state posted (its counts
 // and quota uses stand) and reads as "deleted" wherever it is read: by id and in lists.
 func TestDeletedPostSaysDeleted(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)

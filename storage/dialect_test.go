@@ -65,6 +65,7 @@ func TestMigrationFoldersMatch(t *testing.T) {
 // branch written before the folders split) would be embedded by neither dialect and silently
 // never run; it belongs in migrations/sqlite with its twin in migrations/postgres.
 func TestNoMigrationOutsideTheDialectFolders(t *testing.T) {
+	t.Parallel()
 	stray, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +84,7 @@ func TestNoMigrationOutsideTheDialectFolders(t *testing.T) {
 // latest version. On SQLite the data dir lock lets one daemon in, so there the processes
 // migrate one after the other; on PostgreSQL they race, and the advisory lock serializes them.
 func TestReplicasMigratingTogether(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	first := storagetest.OpenUnmigrated(t, nil)
 	replicas := []*storage.DB{first, storagetest.Reopen(t, first, nil), storagetest.Reopen(t, first, nil)}
@@ -124,6 +126,7 @@ func TestReplicasMigratingTogether(t *testing.T) {
 // (another process, or on PostgreSQL another replica) moves the counter the daemon watches to
 // notice new work at once.
 func TestOthersCommittedSeesAnotherReplica(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	daemon := storagetest.Open(t, nil)
 	other := storagetest.Reopen(t, daemon, nil)
@@ -142,6 +145,7 @@ func TestOthersCommittedSeesAnotherReplica(t *testing.T) {
 // TestBackupByEngine: `spindle backup` copies the SQLite file; on PostgreSQL there is no file
 // to copy, and it says to use pg_dump instead of writing something that is not a backup.
 func TestBackupByEngine(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	path := filepath.Join(t.TempDir(), "backup.db")
 	err := db.Backup(context.Background(), path)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDataDirLockIsExclusiveAndReleased(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	first, err := storage.LockDataDir(dir)
 	if err != nil {

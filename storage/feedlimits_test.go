@@ -14,6 +14,7 @@ import (
 // TestAddFeedCapped: an account stops at the cap even when adds race, another account is
 // not affected, and a repeated URL at the cap still says it exists.
 func TestAddFeedCapped(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	alice, bob := storagetest.Account(t, db, "alice"), storagetest.Account(t, db, "bob")
@@ -54,6 +55,7 @@ func TestAddFeedCapped(t *testing.T) {
 
 // TestTrimFeedItems: a feed keeps only its newest seen items; other feeds keep theirs.
 func TestTrimFeedItems(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	acc := storagetest.Account(t, db, "alice")

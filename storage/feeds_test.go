@@ -22,6 +22,7 @@ func addFeed(t *testing.T, db *storage.DB, f storage.Feed) storage.Feed {
 }
 
 func TestFeedRoundTripAndUniqueness(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -60,6 +61,7 @@ func TestFeedRoundTripAndUniqueness(t *testing.T) {
 }
 
 func TestFeedIDsAreNeverReused(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	ctx := context.Background()
 	a := storagetest.Account(t, db, "alice")
@@ -77,6 +79,7 @@ func TestFeedIDsAreNeverReused(t *testing.T) {
 }
 
 func TestDueFeedsAndRecordPoll(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -131,6 +134,7 @@ func TestDueFeedsAndRecordPoll(t *testing.T) {
 }
 
 func TestFeedItemsSeenAndPruned(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -185,6 +189,7 @@ func TestFeedItemsSeenAndPruned(t *testing.T) {
 }
 
 func TestFeedPostStats(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()

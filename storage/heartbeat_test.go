@@ -14,6 +14,7 @@ import (
 // a full disk would refuse the write), it fails and says why; reads still work, which is why
 // readiness needs the write.
 func TestHeartbeatFailsWhenTheDatabaseCannotBeWritten(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	for range 2 { // the first inserts the row, the second updates it

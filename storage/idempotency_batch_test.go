@@ -14,6 +14,7 @@ import (
 // commit are neither lost nor run again: the conflict wrote nothing, so the shared
 // transaction commits as it is.
 func TestKeyConflictKeepsTheBatch(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, err := Open(t.TempDir(), Options{})
 	if err != nil {

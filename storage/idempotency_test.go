@@ -14,6 +14,7 @@ import (
 // their key on their account after the upgrade, whoever the new scope says sent it; a post for
 // another account with the same key is a new post.
 func TestMigrationKeepsOldKeys(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.OpenUnmigrated(t, clock.Now)
@@ -46,6 +47,7 @@ func TestMigrationKeepsOldKeys(t *testing.T) {
 // TestEnqueueKeyScopes: a key is the caller's; its repeat with another digest is a conflict
 // that stores nothing; a signed body is remembered for its scope within the replay window.
 func TestEnqueueKeyScopes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)

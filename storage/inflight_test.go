@@ -13,6 +13,7 @@ import (
 // refuses a second post of an account in 'publishing' (a careless or buggy writer going around
 // Lease, or another replica), and allows it again once the first is done.
 func TestDatabaseRefusesTwoInFlightPerAccount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	acct := storagetest.Account(t, db, "alice")
@@ -42,6 +43,7 @@ func TestDatabaseRefusesTwoInFlightPerAccount(t *testing.T) {
 // TestMigrationRequeuesExtraInFlight: a database from before 0019 that somehow holds two posts
 // of one account in flight migrates: the oldest stays in flight, the other waits in the queue.
 func TestMigrationRequeuesExtraInFlight(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.OpenUnmigrated(t, nil)
 	if _, err := db.MigrateTo(ctx, 18); err != nil {

@@ -21,6 +21,7 @@ func lease(t *testing.T, db *storage.DB, n int) []storage.Post {
 }
 
 func TestLeaseOnePerAccountInOrder(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	a := storagetest.Account(t, db, "alice")
@@ -56,6 +57,7 @@ func TestLeaseOnePerAccountInOrder(t *testing.T) {
 }
 
 func TestLeaseExpiredIsReclaimed(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	a := storagetest.Account(t, db, "alice")
@@ -84,6 +86,7 @@ func TestLeaseExpiredIsReclaimed(t *testing.T) {
 // thousands of rounds; no post may be handed to two of them, and no account may ever have two
 // posts in flight.
 func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	ctx := context.Background()
 	const accounts, perAccount, leasers = 20, 100, 8
@@ -163,6 +166,7 @@ func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
 // TestLeaseFindsIdleAccountBehindBusyHead fills the head of the queue with one busy account's
 // posts, more than Lease reads in due order, and checks another account's post still goes out.
 func TestLeaseFindsIdleAccountBehindBusyHead(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	busy := storagetest.Account(t, db, "busy")
@@ -192,6 +196,7 @@ func TestLeaseFindsIdleAccountBehindBusyHead(t *testing.T) {
 }
 
 func TestReleaseLeasesLetsADeadWorkersPostResumeAtOnce(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	a := storagetest.Account(t, db, "alice")
@@ -213,6 +218,7 @@ func TestReleaseLeasesLetsADeadWorkersPostResumeAtOnce(t *testing.T) {
 // TestLeaseNeverReclaimsHeld: the clock jumps forward past a live lease; the process holding
 // the post names it, and neither it nor another post of its account is leased.
 func TestLeaseNeverReclaimsHeld(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	a := storagetest.Account(t, db, "alice")

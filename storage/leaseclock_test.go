@@ -16,6 +16,7 @@ import (
 // its lease runs out an hour and a minute from the process's now. On SQLite, one process per
 // data dir, the process's clock is the database's: the same post is not due.
 func TestLeasesFollowTheDatabaseClock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	first := storagetest.Open(t, nil)
 	acct := storagetest.Account(t, first, "alice")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMigrateIsIdempotentAndRefusesNewerDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.OpenUnmigrated(t, nil)
 	applied, err := db.Migrate(ctx)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRewritePlaceholders(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{`SELECT 1`, `SELECT 1`},
 		{`SELECT * FROM t WHERE a = ? AND b = ?`, `SELECT * FROM t WHERE a = $1 AND b = $2`},

@@ -21,6 +21,7 @@ func enqueue(t *testing.T, db *storage.DB, np storage.NewPost) storage.Post {
 }
 
 func TestEnqueueGetRoundTrip(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	acct := storagetest.Account(t, db, "alice")
@@ -51,6 +52,7 @@ func TestEnqueueGetRoundTrip(t *testing.T) {
 }
 
 func TestEnqueueIdempotencyPerDoor(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	acct := storagetest.Account(t, db, "alice")
 	first := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "webhook", Text: "one", IdempotencyKey: "deploy-881"})
@@ -71,6 +73,7 @@ func TestEnqueueIdempotencyPerDoor(t *testing.T) {
 }
 
 func TestEnqueueUnknownAccountFailsAlone(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	acct := storagetest.Account(t, db, "alice")
 	var wg sync.WaitGroup
@@ -99,6 +102,7 @@ func TestEnqueueUnknownAccountFailsAlone(t *testing.T) {
 }
 
 func TestStateMachine(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -152,6 +156,7 @@ func TestStateMachine(t *testing.T) {
 }
 
 func TestCancelOnlyQueued(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -180,6 +185,7 @@ func TestCancelOnlyQueued(t *testing.T) {
 }
 
 func TestListFilters(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	a := storagetest.Account(t, db, "alice")
 	b := storagetest.Account(t, db, "bob")

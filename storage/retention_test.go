@@ -14,6 +14,7 @@ import (
 // TestPostCountsFollowEveryChange moves posts through every state and deletes some, checking
 // after each step that the counts the triggers keep equal a count of the table itself.
 func TestPostCountsFollowEveryChange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
@@ -98,6 +99,7 @@ func TestPostCountsFollowEveryChange(t *testing.T) {
 // TestPruneFinishedKeepsRecentAndUnfinished: a finished post younger than the cut-off and a
 // queued post of any age stay.
 func TestPruneFinishedKeepsRecentAndUnfinished(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
@@ -136,6 +138,7 @@ func TestPruneFinishedKeepsRecentAndUnfinished(t *testing.T) {
 // migration that adds a table referring to posts: every such table must be in the list, or
 // deleting a post would fail on its foreign key.
 func TestPruneFinishedLeavesNoOrphans(t *testing.T) {
+	t.Parallel()
 	db := storagetest.Open(t, nil)
 	tables, err := db.TablesReferencingPosts(context.Background())
 	if err != nil {

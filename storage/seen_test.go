@@ -13,6 +13,7 @@ import (
 // and after the window the same key is new again; a second handle on the same database
 // (another process, a restarted daemon, another replica) sees the first one's record.
 func TestFirstSeenRemembersUntilExpiry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)

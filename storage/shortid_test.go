@@ -9,6 +9,7 @@ import (
 )
 
 func TestPostIDShape(t *testing.T) {
+	t.Parallel()
 	const alphabet = "23456789abcdefghjkmnpqrstuvwxyz"
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	seen := map[string]bool{}

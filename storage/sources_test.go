@@ -19,6 +19,7 @@ func newSource(acct int64, name string) storage.WebhookSource {
 }
 
 func TestWebhookSourceCreateAndRead(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -68,6 +69,7 @@ func TestWebhookSourceCreateAndRead(t *testing.T) {
 }
 
 func TestWebhookSecretRotation(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()
@@ -108,6 +110,7 @@ func TestWebhookSecretRotation(t *testing.T) {
 }
 
 func TestWebhookSourceEnableDeleteRecord(t *testing.T) {
+	t.Parallel()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
 	ctx := context.Background()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRetryFailedAndQuotaHourly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)

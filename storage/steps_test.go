@@ -11,6 +11,7 @@ import (
 )
 
 func TestAdvanceIsFencedAndAtomic(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	a := storagetest.Account(t, db, "steps")
@@ -68,6 +69,7 @@ func TestAdvanceIsFencedAndAtomic(t *testing.T) {
 }
 
 func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	a := storagetest.Account(t, db, "parked")

@@ -13,6 +13,7 @@ import (
 // feeds bob and his grantee dave added stop; carol's own (she was a grantee) and the
 // operator's keep running, and a revoke or disconnect later pauses only its author's.
 func TestTakeoverPausesWhatOthersAdded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	bob, carol, dave := identity(t, db, "bob"), identity(t, db, "carol"), identity(t, db, "dave")

@@ -28,6 +28,7 @@ func hostedDraft(t *testing.T, db *storage.DB, user, msg int64, n int, size int6
 }
 
 func TestTelegramMediaUsageAndLookup(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	d := hostedDraft(t, db, 7, 100, 3, 1000)
@@ -54,6 +55,7 @@ func TestTelegramMediaUsageAndLookup(t *testing.T) {
 // Expiry takes open drafts older than the cut-off only, a batch at a time, and releases
 // their media at once.
 func TestExpireTelegramDraftsInBatches(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	now := time.Now()
 	var clock time.Time

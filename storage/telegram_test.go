@@ -13,6 +13,7 @@ import (
 )
 
 func TestTelegramDraftRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	d, err := db.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: 42, UserID: 7, MessageID: 3,
@@ -44,6 +45,7 @@ func TestTelegramDraftRoundTrip(t *testing.T) {
 
 // Many presses of the same button at once: exactly one moves the draft.
 func TestMoveTelegramDraftOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
 	d, err := db.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: 1, UserID: 1, MessageID: 1, Text: "x"})
@@ -83,6 +85,7 @@ func TestMoveTelegramDraftOnce(t *testing.T) {
 }
 
 func TestHostedMediaLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)

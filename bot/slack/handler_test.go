@@ -12,6 +12,7 @@ import (
 
 // Every verb through a signed request: each answers 200, ephemeral, with its own text.
 func TestSignedCommandEveryVerb(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.slack.SetZone("UALICE", "Asia/Tokyo")
 	id := strings.Fields(e.say("UALICE", "post first post").Text)[2] // "📝 Queued <id> for @acme…"
@@ -58,6 +59,7 @@ func TestSignedCommandEveryVerb(t *testing.T) {
 
 // Forged, stale, replayed, unsigned and oversized requests are refused and change nothing.
 func TestRefusedRequests(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fresh := func() string { return e.command("UALICE", "post should never be queued") }
 	body := fresh()
@@ -114,6 +116,7 @@ func TestRefusedRequests(t *testing.T) {
 
 // The zone comes from users.info once and is cached in storage.
 func TestZoneCached(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.slack.SetZone("UALICE", "America/New_York")
 	a := e.say("UALICE", "schedule tomorrow 09:00 coffee")
@@ -133,6 +136,7 @@ func TestZoneCached(t *testing.T) {
 
 // list is a compact Block Kit table; quota shows used/limit; text is always there.
 func TestBlockKit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.say("UALICE", "schedule in 2h <b>bold & brash</b>")
 	a := e.say("UALICE", "list")

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -31,22 +32,17 @@ func (e *env) press(srv *httptest.Server, body, secret string, at time.Time) int
 // replaced waits for the n-th message that replaces an original through a response_url.
 func (e *env) replaced(n int) slacktest.Message {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var got []slacktest.Message
-		for _, m := range e.slack.Messages() {
+	var got []slacktest.Message
+	e.slack.WaitMessages(e.t, fmt.Sprintf("%d messages replacing an original", n), func(all []slacktest.Message) bool {
+		got = got[:0]
+		for _, m := range all {
 			if m.ReplaceOriginal {
 				got = append(got, m)
 			}
 		}
-		if len(got) >= n {
-			return got[n-1]
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%d replacing messages after 10 s, want %d", len(got), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return len(got) >= n
+	})
+	return got[n-1]
 }
 
 // TestCancelButton: a schedule confirmation carries a Cancel button for its post; pressing it
@@ -54,6 +50,7 @@ func (e *env) replaced(n int) slacktest.Message {
 // outcome; a second press acts once; a replayed, forged or stale press, and a stranger's, do
 // nothing.
 func TestCancelButton(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.say("UALICE", "schedule in 2h Launch day")
 	ps, err := e.db.List(context.Background(), storage.ListFilter{Limit: 10})
@@ -116,6 +113,7 @@ func TestCancelButton(t *testing.T) {
 // keeps the link in the text for clients that show no blocks; pressing it (Slack still posts
 // the press) is acknowledged and does nothing.
 func TestConnectLinkIsAButton(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.say("UALICE", "connect")
 	link := "https://spindle.test/api/auth/threads?link=UALICE"

@@ -36,6 +36,7 @@ func (s slowFeeds) AddFeed(ctx context.Context, f bot.NewFeed) (bot.Feed, error)
 // once (Slack gives up after 3 s), and its real answer arrives through the response_url,
 // replacing the note.
 func TestSlowFeedAddAnsweredLater(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	feeds := slowFeeds{stubFeeds: &bottest.Feeds{}, release: make(chan struct{})}
 	d := bot.NewDispatcher(bot.DispatcherOptions{
@@ -64,6 +65,7 @@ func TestSlowFeedAddAnsweredLater(t *testing.T) {
 // hosts only) is answered in the acknowledgement itself, as before, and the foreign URL is never
 // called: answering later is only for a URL Spindle may post to.
 func TestSlowVerbNeverAnswersAForeignURL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	called := make(chan struct{}, 1)
 	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -31,6 +31,7 @@ func event(id int64, kind publisher.EventKind, p storage.Post) publisher.Event {
 
 // Within 30 minutes a result goes to the command's response_url, in the channel.
 func TestNotifyViaResponseURL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.queued("post hello")
 	ctx := context.Background()
@@ -54,6 +55,7 @@ func TestNotifyViaResponseURL(t *testing.T) {
 // A response_url serves 5 uses, counted durably across a restart; later results go through
 // chat.postMessage and Slack never sees a sixth use.
 func TestResponseURLFiveUses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.queued("post hello")
 	ctx := context.Background()
@@ -91,6 +93,7 @@ func TestResponseURLFiveUses(t *testing.T) {
 // A scheduled post's result, hours later, comes through chat.postMessage threaded under the
 // public confirmation posted when it was scheduled.
 func TestScheduledReportedAfter30Minutes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.queued("schedule in 2h release notes are up")
 	msgs := e.slack.Messages()
@@ -115,6 +118,7 @@ func TestScheduledReportedAfter30Minutes(t *testing.T) {
 
 // When the bot may not write in the channel, the person gets the result in their DM.
 func TestNotifyFallsBackToDM(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.queued("post hello")
 	e.slack.SetChannelError("C1", "not_in_channel")
@@ -136,6 +140,7 @@ func (idleDispatcher) Handle(context.Context, bot.Incoming) bot.Reply {
 }
 
 func TestTellSendsADirectMessage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	if err := e.door.Tell(context.Background(), "UALICE", "Connected as @acme"); err != nil {
 		t.Fatal(err)

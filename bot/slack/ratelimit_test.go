@@ -16,6 +16,7 @@ import (
 // Retry-After: 1. Each is sent again once that second has passed, never sooner, and every
 // result arrives; Notify reports success to the outbox for all of them.
 func TestRateLimitedResultsAllArrive(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var posts []storage.Post
 	for _, text := range []string{"post one", "post two", "post three"} {
@@ -61,6 +62,7 @@ func TestRateLimitedResultsAllArrive(t *testing.T) {
 // TestRateLimitedConfirmationIsRetried: the public confirmation of a scheduled post, posted
 // after the ack, is sent again after Retry-After instead of being logged and lost.
 func TestRateLimitedConfirmationIsRetried(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.slack.RateLimit(1, time.Second)
 	e.say("UALICE", "schedule in 2h hello later")
@@ -80,6 +82,7 @@ func TestRateLimitedConfirmationIsRetried(t *testing.T) {
 // TestRateLimitBeyondTheDeadlineGoesBackToTheOutbox: when Slack's Retry-After outlasts the
 // delivery's deadline, Notify says so with the wait, which the outbox honours.
 func TestRateLimitBeyondTheDeadlineGoesBackToTheOutbox(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.queued("post hello")
 	e.slack.RateLimit(1, 5*time.Second)
@@ -102,6 +105,7 @@ func TestRateLimitBeyondTheDeadlineGoesBackToTheOutbox(t *testing.T) {
 // TestPacingSpreadsABurstPerChannel: six messages to one channel at once leave at Slack's
 // pace (a burst of 3, then about one a second), while another channel is not held back.
 func TestPacingSpreadsABurstPerChannel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	start := time.Now()
@@ -142,6 +146,7 @@ func FuzzParseRetryAfter(f *testing.F) {
 
 // TestParseRetryAfter: Slack's whole seconds are read; anything else means the minimum.
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in   string
 		want time.Duration

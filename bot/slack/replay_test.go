@@ -46,6 +46,7 @@ func (e *env) accepted(body string, at time.Time, want string) {
 // TestSignatureCaseReplay: a captured `token` or `post` request replayed with its signature in
 // upper or mixed case is refused, hands out no second API token and queues no second post.
 func TestSignatureCaseReplay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	at := time.Now()
 	tokenBody := e.command("UALICE", "token")
@@ -73,6 +74,7 @@ func TestSignatureCaseReplay(t *testing.T) {
 // its signature, is refused: the database remembers the signature. No second token, no second
 // post.
 func TestReplayAfterRestart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	at := time.Now()
 	tokenBody := e.command("UALICE", "token")

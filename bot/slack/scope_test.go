@@ -34,6 +34,7 @@ func (l *lockedBuffer) String() string {
 // answer users.info with missing_scope; every person's times then fall back to
 // SPINDLE_TIMEZONE, which the operator is told once, at Info, with the fix.
 func TestMissingUsersReadScopeIsReportedOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.slack.SetMissingScopes("users:read")
 	var logs lockedBuffer

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCommand(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		in                 string
 		cmd                string
@@ -70,6 +71,7 @@ func FuzzCommand(f *testing.F) {
 func isSpace(r rune) bool { return unicode.IsSpace(r) }
 
 func TestPreview(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("word ", 150) // 750 characters
 	for _, c := range []struct {
 		name, text string
@@ -92,6 +94,7 @@ func TestPreview(t *testing.T) {
 }
 
 func TestMediaFilePicksLargestPhoto(t *testing.T) {
+	t.Parallel()
 	m := &models.Message{Photo: []models.PhotoSize{{FileID: "s", Width: 90, Height: 90}, {FileID: "l", Width: 1280, Height: 960}, {FileID: "m", Width: 320, Height: 240}}}
 	if id, kind := mediaFile(m); id != "l" || kind != "image" {
 		t.Fatalf("mediaFile = %s %s", id, kind)

@@ -18,6 +18,7 @@ import (
 // /post through either mode is queued, published in the simulator, and the permalink comes
 // back as a reply to the person's message.
 func TestPostCommandPublishedAndReplied(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, m mode) {
 		h := newHarness(t, m, options{})
 		msg := h.tg.Text(telegramtest.Private(alice), alice, "/post Hello from Telegram")
@@ -42,6 +43,7 @@ func TestPostCommandPublishedAndReplied(t *testing.T) {
 
 // The same command message delivered twice (a webhook retry) is one post.
 func TestRedeliveredCommandQueuedOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, webhook, options{})
 	msg := h.tg.Text(telegramtest.Private(alice), alice, "/post once only")
 	h.deliver(msg, msg)
@@ -55,6 +57,7 @@ func TestRedeliveredCommandQueuedOnce(t *testing.T) {
 
 // Plain text becomes a draft with a preview; two presses of Publish publish it once.
 func TestDraftPublishedOnceUnderDoublePress(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, m mode) {
 		h := newHarness(t, m, options{})
 		// 55 plain characters, and a ZWJ family emoji that Meta counts as its 18 UTF-8 bytes.
@@ -101,6 +104,7 @@ func TestDraftPublishedOnceUnderDoublePress(t *testing.T) {
 
 // Discard closes a draft: nothing is queued and a later Publish does nothing.
 func TestDraftDiscarded(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	h.deliver(h.tg.Text(telegramtest.Private(alice), alice, "never mind"))
 	pv := h.waitSent("with the draft preview", func(s telegramtest.Sent) bool { return len(s.Buttons) == 3 })
@@ -118,6 +122,7 @@ func TestDraftDiscarded(t *testing.T) {
 
 // Schedule… then a typed time schedules the draft.
 func TestDraftScheduledByTypedTime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	h.clock.Set(now)
@@ -140,6 +145,7 @@ func TestDraftScheduledByTypedTime(t *testing.T) {
 // An album of three photos becomes one carousel whose media the simulator fetched from
 // Spindle's own URLs; after the result the files are deleted once the grace period passed.
 func TestAlbumPublishedAsCarousel(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, m mode) {
 		h := newHarness(t, m, options{})
 		chat := telegramtest.Private(alice)
@@ -217,6 +223,7 @@ func jpeg(i int) []byte {
 
 // A photo whose caption is an addressed /post is queued at once, without a draft.
 func TestPhotoWithPostCaptionQueuedDirectly(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	id := h.tg.AddFile("photos/one.jpg", jpeg(7))
 	msg := h.tg.Photo(telegramtest.Private(alice), alice, id, "/post Sunset", "")
@@ -249,6 +256,7 @@ func TestPhotoWithPostCaptionQueuedDirectly(t *testing.T) {
 // A forged or missing secret is refused with 401 and nothing happens; other bad requests get
 // their own status.
 func TestWebhookRefusesForgedSecret(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, webhook, options{})
 	u := h.tg.Update(h.tg.Text(telegramtest.Private(alice), alice, "/post forged"))
 	for _, s := range []string{"wrong", "", secret + "x", strings.ToUpper(secret)} {
@@ -290,6 +298,7 @@ func TestWebhookRefusesForgedSecret(t *testing.T) {
 
 // Someone not in TELEGRAM_ALLOWED_USERS is told once, and nothing they send is acted on.
 func TestNotAllowedUserRefusedOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{allowed: []int64{alice.ID}})
 	chat := telegramtest.Private(mallory)
 	h.deliver(h.tg.Text(chat, mallory, "/post let me in"), h.tg.Text(chat, mallory, "a draft"))
@@ -316,6 +325,7 @@ func TestNotAllowedUserRefusedOnce(t *testing.T) {
 
 // In a group only commands addressed to this bot are handled.
 func TestGroupOnlyAddressedCommands(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	g := telegramtest.Group(-100200, "team")
 	h.deliver(
@@ -335,6 +345,7 @@ func TestGroupOnlyAddressedCommands(t *testing.T) {
 
 // The command menu is registered at start, without Slack-only verbs.
 func TestSetMyCommandsAtStart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	calls := h.tg.WaitCalls("setMyCommands", 1, wait)
 	if len(calls) != 1 {

@@ -21,6 +21,7 @@ import (
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -288,35 +289,15 @@ func (h *harness) publishDue() []storage.Post {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	pub := publisher.New(publisher.Options{Store: h.db, API: h.api, Tokens: simTokens{h},
-		Notifiers: map[string]publisher.Notifier{"telegram": h.door},
-		Delays:    publisher.Delays{TextCheck: time.Millisecond, MediaCheck: time.Millisecond, StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
-		Retry:     publisher.Retry{Base: time.Millisecond, Max: 10 * time.Millisecond, MaxAttempts: 20}})
-	var out []storage.Post
-	for deadline := time.Now().Add(wait); ; time.Sleep(5 * time.Millisecond) {
-		if err := pub.Drain(ctx); err != nil {
-			h.t.Fatal(err)
-		}
-		if err := pub.Deliver(ctx); err != nil {
-			h.t.Fatal(err)
-		}
-		out = out[:0]
-		for _, p := range due {
-			p, err := h.db.Get(ctx, p.ID)
-			if err != nil {
-				h.t.Fatal(err)
-			}
-			if p.State == storage.StatePosted || p.State == storage.StateFailed {
-				out = append(out, p)
-			}
-		}
-		if len(out) == len(due) {
-			return out
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("publisher did not finish %d due posts; logs:\n%s", len(due), h.logs.String())
-		}
+	stack := publishertest.New(h.t, publishertest.Options{DB: h.db, Server: h.sim, Publisher: publisher.Options{
+		API: h.api, Tokens: simTokens{h}, Notifiers: map[string]publisher.Notifier{"telegram": h.door},
+		Delays: publisher.Delays{TextCheck: time.Millisecond, MediaCheck: time.Millisecond, StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
+		Retry:  publisher.Retry{Base: time.Millisecond, Max: 10 * time.Millisecond, MaxAttempts: 20}}})
+	ids := make([]string, len(due))
+	for i, p := range due {
+		ids[i] = p.ID
 	}
+	return stack.Finish(ids...)
 }
 
 // simTokens gives the publisher the simulator user's token for every account.

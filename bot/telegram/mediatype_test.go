@@ -13,6 +13,7 @@ func ftyp(brand string) []byte {
 
 // Only the bytes of a JPEG, PNG, MP4 or MOV of the right kind pass; names and hints do not.
 func TestMediaType(t *testing.T) {
+	t.Parallel()
 	jpeg := []byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F'}
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 	for _, tc := range []struct {

@@ -25,6 +25,7 @@ func ref(t *testing.T, chat int64, msg int) json.RawMessage {
 // Each kind of result is a reply to the original message; a repeated event is sent once;
 // other doors' events and a chat that blocked the bot are not errors.
 func TestNotify(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	ctx := context.Background()
 	until := time.Date(2026, 11, 23, 14, 5, 0, 0, time.UTC)
@@ -82,6 +83,7 @@ func (p panicky) Handle(_ context.Context, in bot.Incoming) bot.Reply {
 
 // A panic while handling one update is logged; the door goes on with the next.
 func TestPanicRecovered(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, m mode) {
 		p := panicky{calls: make(chan string, 4)}
 		h := newHarness(t, m, options{dispatcher: p})
@@ -98,6 +100,7 @@ func TestPanicRecovered(t *testing.T) {
 // A Telegram file that cannot be downloaded is reported to the person; neither the reply nor
 // the logs carry the download URL (which holds the bot token).
 func TestMediaDownloadFailureKeepsTokenSecret(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	chat := telegramtest.Private(alice)
 	h.deliver(h.tg.Photo(chat, alice, "FILE-UNKNOWN", "lost", ""))
@@ -125,6 +128,7 @@ func TestMediaDownloadFailureKeepsTokenSecret(t *testing.T) {
 
 // A single uncaptioned photo is a draft without text; a video is hosted as video/mp4.
 func TestPhotoAndVideoDrafts(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	chat := telegramtest.Private(alice)
 	h.deliver(h.tg.Photo(chat, alice, h.tg.AddFile("photos/p.jpg", jpeg(3)), "", ""))
@@ -162,6 +166,7 @@ func TestPhotoAndVideoDrafts(t *testing.T) {
 }
 
 func TestTellWritesToThePrivateChat(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	if err := h.door.Tell(context.Background(), "4242", "Connected as @alice"); err != nil {
 		t.Fatal(err)

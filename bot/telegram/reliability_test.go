@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -40,6 +41,7 @@ func (h *harness) postAsync(v any) <-chan struct{} {
 // /post is answered; in webhook mode the video's update is acknowledged before the download.
 // Within the slow person's chat, order is kept: their next message is answered after the video.
 func TestSlowDownloadBlocksOnlyItsChat(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, m mode) {
 		h := newHarness(t, m, options{})
 		release := h.tg.HoldDownloads("videos/slow.mp4")
@@ -83,6 +85,7 @@ func TestSlowDownloadBlocksOnlyItsChat(t *testing.T) {
 // Telegram's flood control answers 429 with retry_after: the reply is sent again after that
 // time, never dropped, whether it is a command's answer, a draft preview or a button's answer.
 func TestRateLimitedRepliesArrive(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	chat := telegramtest.Private(alice)
 	h.tg.RateLimit("sendMessage", 2, 1)
@@ -105,6 +108,7 @@ func TestRateLimitedRepliesArrive(t *testing.T) {
 // A burst of results for one chat is paced under Telegram's per-chat flood limit instead of
 // tripping it (the fake refuses more than 5 messages to a chat within 2 s).
 func TestBurstToOneChatPaced(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	h.tg.FloodControl(5, 2*time.Second)
 	ctx := context.Background()
@@ -126,6 +130,7 @@ func TestBurstToOneChatPaced(t *testing.T) {
 
 // The wait honours retry_after: the retry does not come sooner than Telegram asked.
 func TestRateLimitWaitsRetryAfter(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	h.tg.RateLimit("sendMessage", 1, 2)
 	start := time.Now()
@@ -140,6 +145,7 @@ func TestRateLimitWaitsRetryAfter(t *testing.T) {
 // A photo with a /post caption that Telegram delivers again (the same update, or the same
 // message in a new update after a restart) is queued once and downloaded once.
 func TestRedeliveredMediaPostQueuedOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, webhook, options{})
 	msg := h.tg.Photo(telegramtest.Private(alice), alice, h.tg.AddFile("photos/once.jpg", jpeg(5)), "/post Sunset", "")
 	u := h.tg.Update(msg)
@@ -174,6 +180,7 @@ func TestRedeliveredMediaPostQueuedOnce(t *testing.T) {
 // A Telegram outage at start does not close the door for good: setWebhook is retried with
 // backoff until it works, and Health says what happened.
 func TestSetWebhookRetriedAtStart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, webhook, options{
 		before: func(s *telegramtest.Server) { s.FailTimes("setWebhook", 3, 502) },
 		tweak:  func(o *telegram.Options) { o.RetryBase, o.RetryMax = 10*time.Millisecond, 40*time.Millisecond },
@@ -219,6 +226,7 @@ func (p panicStore) CreateTelegramDraft(ctx context.Context, d storage.TelegramD
 // A panic in media work (a download, an album's assembly) fails that one message or album:
 // the person is told, the panic is logged, the files are removed, and the door goes on.
 func TestPanicInMediaWorkFailsOneUnit(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{tweak: func(o *telegram.Options) {
 		o.HTTPClient = &http.Client{Timeout: 5 * time.Second, Transport: panicOnDownload{}}
 		o.Store = panicStore{o.Store.(*storage.DB)}
@@ -248,19 +256,16 @@ func TestPanicInMediaWorkFailsOneUnit(t *testing.T) {
 // waitHealth polls the door's health until ok holds.
 func (h *harness) waitHealth(what string, ok func(telegram.Health) bool) telegram.Health {
 	h.t.Helper()
-	for deadline := time.Now().Add(wait); ; time.Sleep(5 * time.Millisecond) {
-		if hl := h.door.Health(); ok(hl) {
-			return hl
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("health never %s: %+v", what, h.door.Health())
-		}
-	}
+	// The door's health follows its own polling goroutine, which signals nothing: polled.
+	var hl telegram.Health
+	testsignal.Eventually(h.t, wait, "health "+what, func() bool { hl = h.door.Health(); return ok(hl) })
+	return hl
 }
 
 // In polling mode Health follows getUpdates: receiving with a recent success, then the error
 // of a failing poll, without the token.
 func TestHealthFollowsPolling(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	h.waitHealth("receiving with a success", func(hl telegram.Health) bool { return hl.Receiving && !hl.LastSuccess.IsZero() })
 	h.tg.FailTimes("getUpdates", 2, 502)
@@ -274,6 +279,7 @@ func TestHealthFollowsPolling(t *testing.T) {
 // A plain-text message Telegram delivers again (a webhook retry after a slow answer) shows the
 // same draft again instead of making a second one.
 func TestRedeliveredTextOneDraft(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, webhook, options{})
 	msg := h.tg.Text(telegramtest.Private(alice), alice, "just one draft")
 	h.deliver(msg, msg)

@@ -36,6 +36,7 @@ func (h *harness) mediaFiles() []string {
 // granted account) cannot make Spindle fetch and host their files: Telegram's getFile is
 // never even called.
 func TestMediaOfUnauthorisedSenderNeverDownloaded(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		o    options
@@ -69,6 +70,7 @@ func TestMediaOfUnauthorisedSenderNeverDownloaded(t *testing.T) {
 // A web page sent as a video (or a photo) is refused at upload and never hosted; the relay
 // never answers text/html, even for a row stored before types were checked.
 func TestHTMLSentAsMediaRefusedNeverServed(t *testing.T) {
+	t.Parallel()
 	both(t, func(t *testing.T, m mode) {
 		h := newHarness(t, m, options{})
 		chat := telegramtest.Private(alice)
@@ -101,6 +103,7 @@ func TestHTMLSentAsMediaRefusedNeverServed(t *testing.T) {
 // A row stored as text/html (by an older Spindle) is not served; a good file is served with
 // its stored type, nosniff, a sandboxing CSP and a Content-Disposition.
 func TestRelayHeaders(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	ctx := context.Background()
 	dir := filepath.Join(h.dir, "media")
@@ -145,6 +148,7 @@ func TestRelayHeaders(t *testing.T) {
 // rows); so are the files of a post that was cancelled. A press on the expired draft's
 // Publish does nothing.
 func TestExpiredAndCancelledMediaDeleted(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	ctx := context.Background()
 	start := time.Now()
@@ -203,6 +207,7 @@ func TestExpiredAndCancelledMediaDeleted(t *testing.T) {
 // Files a crash left in the media directory (no row, or a half-written ".part-") are deleted
 // once an hour old; hosted files and fresh ones are kept.
 func TestSweepDeletesOrphanedFiles(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	ctx := context.Background()
 	h.deliver(h.tg.Photo(telegramtest.Private(alice), alice, h.tg.AddFile("photos/kept.jpg", jpeg(1)), "", ""))
@@ -235,6 +240,7 @@ func TestSweepDeletesOrphanedFiles(t *testing.T) {
 // One person cannot fill the disk: past the cap (files or bytes) a new photo is refused with
 // the reason, without being downloaded.
 func TestMediaCapPerPerson(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		tweak func(*telegram.Options)

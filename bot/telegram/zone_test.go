@@ -12,6 +12,7 @@ import (
 // "tomorrow 09:00" means 09:00 in Tokyo (00:00 UTC), not in the server's zone, and the answer
 // says so. Another person's times stay in the server's zone.
 func TestTimezoneReadsTimesInThePersonsZone(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, polling, options{})
 	h.deliver(h.tg.Text(telegramtest.Private(alice), alice, "/timezone"))
 	h.waitSent("the zone not yet set", func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "You have not set a time zone") })

@@ -14,6 +14,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -115,13 +116,11 @@ func (a agent) listsTools() {
 func (a agent) waitStatus(id, want string) string {
 	a.t.Helper()
 	var text string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if text, _ = a.ok("post_status", map[string]any{"id": id}); strings.Contains(text, want) {
-			return text
-		}
-	}
-	a.t.Fatalf("post %s: status %q, want %q within 30 s", id, text, want)
-	return ""
+	testsignal.Eventually(a.t, 30*time.Second, "post "+id+" status "+want, func() bool {
+		text, _ = a.ok("post_status", map[string]any{"id": id})
+		return strings.Contains(text, want)
+	})
+	return text
 }
 
 // TestMCPAgainstTheSandboxDaemon drives a running `serve --sandbox` as agents would: over

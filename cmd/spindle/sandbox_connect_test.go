@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 )
 
@@ -65,14 +66,13 @@ func TestSandboxConnectChainDeleteRestart(t *testing.T) {
 
 	waitPosted := func(id string) {
 		t.Helper()
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if _, p := api("GET", "/api/posts/"+id, nil); p["status"] == "posted" {
-				return
-			} else if p["status"] == "failed" {
+		testsignal.Eventually(t, 15*time.Second, "post "+id+" posted", func() bool {
+			_, p := api("GET", "/api/posts/"+id, nil)
+			if p["status"] == "failed" {
 				t.Fatalf("post %s failed: %v", id, p["error"])
 			}
-		}
-		t.Fatalf("post %s not posted in 15 s", id)
+			return p["status"] == "posted"
+		})
 	}
 	long := strings.Repeat("A chain from the sandbox goes on. ", 36) // ~1,200 characters: three parts
 	code, p := api("POST", "/api/threads/post", map[string]any{"text": long, "thread": true, "account": "@" + sandboxChatUsername})

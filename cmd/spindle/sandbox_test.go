@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -54,11 +55,11 @@ func postAndWait(t *testing.T, dir, text string, round int) string {
 	}
 	defer db.Close()
 	var p storage.Post
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if p, err = db.Get(context.Background(), id); err == nil && p.State == storage.StatePosted {
-			break
-		}
-	}
+	// The daemon publishes; the test polls its database.
+	testsignal.Eventually(t, 10*time.Second, "the post published", func() bool {
+		p, err = db.Get(context.Background(), id)
+		return err == nil && p.State == storage.StatePosted
+	})
 	if p.State != storage.StatePosted || !strings.HasPrefix(p.Permalink, "https://www.threads.net/@sandbox/post/") {
 		t.Fatalf("round %d: post %s (%q) is %s (%q) ten seconds after spindle post, want posted with a permalink",
 			round, id, text, p.State, p.LastError)

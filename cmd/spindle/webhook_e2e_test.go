@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest/webhook"
+	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -103,16 +104,10 @@ func TestWebhookDoorInTheDaemon(t *testing.T) {
 // waitShown polls `sources show` until ok holds: the delivery log is flushed about once a second.
 func waitShown(t *testing.T, env map[string]string, name string, ok func(sourceView) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		_, out, _ := spindle(t, env, "sources", "show", name, "--json")
+	var out string
+	testsignal.Eventually(t, 10*time.Second, "the last delivery recorded as expected", func() bool {
+		_, out, _ = spindle(t, env, "sources", "show", name, "--json")
 		var v sourceView
-		if json.Unmarshal([]byte(out), &v) == nil && ok(v) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the last delivery was not recorded as expected: %s", out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return json.Unmarshal([]byte(out), &v) == nil && ok(v)
+	})
 }

@@ -11,6 +11,7 @@ import (
 )
 
 func TestPostValidation(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 501)
 	tests := []struct {
 		name      string
@@ -48,6 +49,7 @@ func TestPostValidation(t *testing.T) {
 }
 
 func TestBodyLimitsAndContentType(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/threads/post", strings.NewReader(`{"text":"`+strings.Repeat("a", 70<<10)+`"}`))
 	req.Header.Set("Authorization", "Bearer "+e.tokens["owner"])
@@ -70,6 +72,7 @@ func TestBodyLimitsAndContentType(t *testing.T) {
 }
 
 func TestPostWithMediaAndIdempotency(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	req := func() (int, map[string]any) {
 		r, _ := http.NewRequest("POST", e.srv.URL+"/api/threads/post", strings.NewReader(`{"text":"Check this","mediaUrl":"https://cdn.example/clip.mp4?x=1"}`))
@@ -96,6 +99,7 @@ func TestPostWithMediaAndIdempotency(t *testing.T) {
 }
 
 func TestPostLifecycleAnswers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	pub := e.published("1790042")
 	q := e.queued()
@@ -132,6 +136,7 @@ func TestPostLifecycleAnswers(t *testing.T) {
 }
 
 func TestDisconnectedAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	q := e.queued()
 	if status, _, raw := e.do("owner", "DELETE", "/api/threads/connection", nil); status != 200 || !strings.Contains(string(raw), `"ok"`) {
@@ -154,6 +159,7 @@ func TestDisconnectedAccount(t *testing.T) {
 }
 
 func TestPinnedToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
 	other, err := e.db.LinkAccount(ctx, storage.Account{ThreadsUserID: "99", Username: "side", TokenSealed: []byte("x")}, e.ids["owner"].ID)
@@ -186,6 +192,7 @@ func TestPinnedToken(t *testing.T) {
 }
 
 func TestAuthErrors(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tests := []struct {
 		name, header string

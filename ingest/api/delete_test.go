@@ -13,6 +13,7 @@ import (
 
 // TestDeleteOutcomes: every way a deletion can go has its own answer a script can act on.
 func TestDeleteOutcomes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		err        error
@@ -59,6 +60,7 @@ func TestDeleteOutcomes(t *testing.T) {
 // TestDeletedPostReadsDeleted: once deleted, a post says so on GET, and deleting it again is
 // 410 Gone without asking Threads.
 func TestDeletedPostReadsDeleted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.published("1790078")
 	if err := e.db.RecordDeletion(context.Background(), p.ID, nil, nil); err != nil {

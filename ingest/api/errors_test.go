@@ -14,6 +14,7 @@ import (
 // (a file path, a driver's message): the API answers 500 with code internal and a generic
 // message, and none of those words.
 func TestInternalErrorNeverLeaks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.published("1790077")
 	e.del.err = fmt.Errorf("publisher: delete: %w", errors.New("sqlite: disk I/O error at /var/lib/spindle/secret.db"))
@@ -31,6 +32,7 @@ func TestInternalErrorNeverLeaks(t *testing.T) {
 // TestErrorCodes checks the machine-readable code the API adds beside the words it always
 // gave, for the errors a client meets most.
 func TestErrorCodes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.published("1790077")
 	tests := []struct {

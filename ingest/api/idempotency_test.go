@@ -45,6 +45,7 @@ func (e *env) linkRival() storage.Account {
 // first (keys like "1" or a date are common) gets its own post stored, never the first
 // tenant's post, text or id. The same holds for two people posting to one shared account.
 func TestIdempotencyKeyBelongsToCaller(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rival := e.linkRival()
 	ctx := context.Background()
@@ -76,6 +77,7 @@ func TestIdempotencyKeyBelongsToCaller(t *testing.T) {
 // post, 200, Idempotent-Replayed: true); with another body it is refused 409 and nothing new
 // is stored.
 func TestIdempotencyKeyConflictAndReplay(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	body := `{"text":"Deploy 881 done","mediaUrl":"https://cdn.example/a.png"}`
 	code, first, _ := e.keyed("owner", "deploy-881", body)
@@ -111,6 +113,7 @@ func TestIdempotencyKeyConflictAndReplay(t *testing.T) {
 // digest) still answers a retry of its key on its account, so an upgrade in the middle of a
 // client's retries does not post twice.
 func TestIdempotencyKeyFromBeforeScopes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	old, _, err := e.db.Enqueue(context.Background(), storage.NewPost{AccountID: e.brand.ID, Door: "api",
 		Text: "From before the upgrade", IdempotencyKey: "retry-me"})

@@ -10,6 +10,7 @@ import (
 // of something that exists must answer exactly what the same probe of something that does not
 // exist answers, or the difference tells which accounts and post ids Spindle holds.
 func TestNoExistenceOracle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	post := e.queued().ID
 	const missingPost = "p0000000000000000000"

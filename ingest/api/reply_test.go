@@ -11,6 +11,7 @@ import (
 // TestPostReplyQuoteThread: replyToId, quotePostId and thread in a post body reach the queue
 // as Threads ids; what cannot be aimed at is refused with the field at fault, storing nothing.
 func TestPostReplyQuoteThread(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("Words that go on. ", 70) // 1,260 characters: three parts
 	tests := []struct {
 		name      string

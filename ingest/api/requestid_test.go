@@ -15,6 +15,7 @@ import (
 // logged with it. A 3 KB <script> id used to be kept verbatim; now only a sane id (letters,
 // digits, -_.:, at most 128 characters) is kept and anything else gets a fresh one.
 func TestRequestIDIsBoundedWhenStored(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	script := "<script>" + strings.Repeat("alert(1);", 330) + "</script>"
 	for _, tt := range []struct{ sent, name string }{

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNextAttempt(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		failures   int
 		base, hint time.Duration
@@ -35,6 +36,7 @@ func TestNextAttempt(t *testing.T) {
 }
 
 func TestBackoffDecide(t *testing.T) {
+	t.Parallel()
 	noJitter := Backoff{Jitter: func(time.Duration) time.Duration { return 0 }}
 	base := 10 * time.Minute
 	fetchErr := fmt.Errorf("fetch https://x: %w", &StatusError{Code: 500, Status: "500 Internal Server Error"})

@@ -3,32 +3,16 @@ package rss
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
-	"github.com/spindle-threads/spindle/publisher/threads"
-	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
-
-// clearTokens keeps the simulator's token in clear in TokenSealed (the accounts package
-// seals it for real; that is not what this test is about).
-type clearTokens struct{ db *storage.DB }
-
-func (c clearTokens) Token(ctx context.Context, id int64) (string, string, error) {
-	a, err := c.db.Account(ctx, id)
-	if err != nil {
-		return "", "", err
-	}
-	return string(a.TokenSealed), a.ThreadsUserID, nil
-}
-
-func (c clearTokens) SaveRefreshed(context.Context, int64, string, time.Time) error { return nil }
 
 // TestFeedItemReachesThreadsOnceAndTheChatIsTold is the whole feed door: a feed is added
 // (baseline, nothing posted), a new item appears on the publisher's server, the poll queues
@@ -36,57 +20,36 @@ func (c clearTokens) SaveRefreshed(context.Context, int64, string, time.Time) er
 // added the feed hears the permalink. Polling again, a 304 and a re-published item change
 // nothing.
 func TestFeedItemReachesThreadsOnceAndTheChatIsTold(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	sim := threadstest.NewServer(threadstest.Options{})
-	t.Cleanup(sim.Close)
-	db := storagetest.Open(t, nil)
-	u := sim.AddUser("alice")
-	acct, err := db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "alice",
-		TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// One clock for the store, the poller, the publisher and the simulator, moved by the test:
+	// nothing waits for real time.
+	clock := storagetest.NewClock(time.Now())
 	notes := &noticeLog{}
-	m := NewManager(ManagerOptions{Store: db, Fetcher: testFetcher(),
-		Enqueuer: ServiceEnqueuer{ingest.NewService(ingest.Options{Queue: db})}, Notices: notes,
-		// Due again at once, so the test needs no clock games with the publisher.
-		DefaultInterval: time.Millisecond, MinInterval: time.Millisecond,
-		Jitter: func(time.Duration) time.Duration { return 0 }})
-	pub := publisher.New(publisher.Options{Store: db, Tokens: clearTokens{db},
-		API: threads.New(threads.Options{BaseURL: sim.URL, HTTPClient: &http.Client{Timeout: 10 * time.Second}}),
+	var m *Manager
+	stack := publishertest.New(t, publishertest.Options{Clock: clock, Publisher: publisher.Options{
 		Notifiers: map[string]publisher.Notifier{"feed": publisher.NotifierFunc(func(ctx context.Context, e publisher.Event) error {
 			return m.PostNotice(ctx, PostEvent{Kind: string(e.Kind), PostID: e.PostID, OriginRef: e.OriginRef,
 				Permalink: e.Permalink, Reason: e.Reason, Until: e.Until})
-		})},
-		Delays: publisher.Delays{TextCheck: 2 * time.Millisecond, MediaCheck: 5 * time.Millisecond,
-			StatusPoll: 5 * time.Millisecond, NotReadyWait: 5 * time.Millisecond},
-		Retry: publisher.Retry{Base: 2 * time.Millisecond, Max: 20 * time.Millisecond, MaxAttempts: 30}})
+		})}}})
+	sim, db, acct := stack.Sim, stack.DB, stack.Account("alice")
+	m = NewManager(ManagerOptions{Store: db, Fetcher: testFetcher(), Now: clock.Now,
+		Enqueuer: ServiceEnqueuer{ingest.NewService(ingest.Options{Queue: db, Now: clock.Now})}, Notices: notes,
+		DefaultInterval: time.Millisecond, MinInterval: time.Millisecond,
+		Jitter: func(time.Duration) time.Duration { return 0 }})
 	drain := func() {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			if err := pub.Drain(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := pub.Deliver(ctx); err != nil {
-				t.Fatal(err)
-			}
+		stack.Run("every feed post published", func() bool {
 			ps, err := db.List(ctx, storage.ListFilter{Door: "feed", States: []storage.State{storage.StateQueued, storage.StatePublishing}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(ps) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("post %s still %s: %s", ps[0].ID, ps[0].State, ps[0].LastError)
-			}
-			time.Sleep(2 * time.Millisecond)
-		}
+			return len(ps) == 0
+		})
 	}
 	poll := func() {
 		t.Helper()
-		time.Sleep(5 * time.Millisecond) // past the 1 ms interval
+		clock.Advance(time.Minute) // past the 1 ms interval
 		if err := m.PollDue(ctx); err != nil {
 			t.Fatal(err)
 		}

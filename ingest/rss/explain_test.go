@@ -14,6 +14,7 @@ import (
 // happened in plain words, and never that Spindle keeps retrying a feed it did not add, nor
 // Go's transport text (`context deadline exceeded (Client.Timeout exceeded …)`).
 func TestAddRefusalsSayWhatHappened(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	defer close(release)
 	b := setupManager(t, func(o *ManagerOptions) {

@@ -18,6 +18,7 @@ import (
 )
 
 func TestFetchConditionalGET(t *testing.T) {
+	t.Parallel()
 	srv := newFeedServer(t)
 	srv.setFile(t, "/feed.xml", "rss20.xml", "application/rss+xml")
 	f := testFetcher()
@@ -63,6 +64,7 @@ func TestFetchConditionalGET(t *testing.T) {
 }
 
 func TestFetchGzipNegotiated(t *testing.T) {
+	t.Parallel()
 	body := bytes.Repeat([]byte("<rss version=\"2.0\"><channel><title>gz</title></channel></rss>\n"), 200)
 	var compressedBytes atomic.Int64
 	var acceptEncoding atomic.Value
@@ -99,6 +101,7 @@ func TestFetchGzipNegotiated(t *testing.T) {
 }
 
 func TestFetchSizeCap(t *testing.T) {
+	t.Parallel()
 	big := bytes.Repeat([]byte("x"), 2000)
 	for _, chunked := range []bool{false, true} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +120,7 @@ func TestFetchSizeCap(t *testing.T) {
 }
 
 func TestFetchRedirects(t *testing.T) {
+	t.Parallel()
 	srv := newFeedServer(t)
 	srv.setFile(t, "/new.xml", "rss20.xml", "application/rss+xml")
 	mux := http.NewServeMux()
@@ -169,6 +173,7 @@ func TestFetchRedirects(t *testing.T) {
 }
 
 func TestFetchStatusAndHints(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
@@ -216,6 +221,7 @@ func TestFetchStatusAndHints(t *testing.T) {
 }
 
 func TestFetchRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
 	srv := newFeedServer(t)
 	srv.setFile(t, "/feed.xml", "rss20.xml", "application/rss+xml")
 	ctx := context.Background()
@@ -251,6 +257,7 @@ func TestFetchRefusesPrivateAddresses(t *testing.T) {
 // cloud metadata address; the fetch fails with netguard's error and the internal server
 // never hears a request.
 func TestFetchRefusesRedirectToPrivate(t *testing.T) {
+	t.Parallel()
 	internal := newFeedServer(t)
 	internal.setFile(t, "/feed.xml", "rss20.xml", "application/rss+xml")
 	for _, target := range []string{internal.URL + "/feed.xml", "http://169.254.169.254/latest/meta-data/"} {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFilterMatch(t *testing.T) {
+	t.Parallel()
 	item := Item{Title: "Go 1.26 released", Summary: "Faster builds, new iterator helpers."}
 	tests := []struct {
 		name             string
@@ -43,6 +44,7 @@ func TestFilterMatch(t *testing.T) {
 }
 
 func TestCompileFilterErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		include, exclude []string
 		say              string

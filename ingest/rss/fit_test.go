@@ -19,6 +19,7 @@ func mustTemplate(t testing.TB, src string) *Template {
 }
 
 func TestCompileTemplateErrors(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"{{.Title":                               "unclosed action",
 		"{{.Nope}}":                              "Nope",
@@ -46,6 +47,7 @@ func TestCompileTemplateErrors(t *testing.T) {
 }
 
 func TestFit(t *testing.T) {
+	t.Parallel()
 	link := "https://blog.example.com/2026/01/a-post-with-a-long-slug-that-is-quite-long/"
 	long := strings.Repeat("word ", 200) // 1000 characters
 	manyLinks := "see https://a.example/1 https://a.example/2 and https://a.example/3, https://a.example/4 " +
@@ -120,6 +122,7 @@ func TestFit(t *testing.T) {
 }
 
 func TestFitUsesTheWholeBudget(t *testing.T) {
+	t.Parallel()
 	// A shortened title should leave little room unused: the cut is the longest that fits,
 	// moved back at most to a word start.
 	link := "https://e.example/p"

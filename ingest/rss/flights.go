@@ -121,6 +121,7 @@ func (m *Manager) StartDue(ctx context.Context) (Started, error) {
 		round.Add(1)
 		m.flights.wg.Go(func() {
 			defer round.Done()
+			defer m.signals.Polled.Signal(f.ID) // after end: the feed may be polled again
 			defer m.flights.end(f.ID)
 			m.runPoll(ctx, f, perHost)
 		})

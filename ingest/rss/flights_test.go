@@ -41,16 +41,6 @@ func (o *outcomes) count(p PollOutcome) int {
 	return o.got[p]
 }
 
-// waitFor polls cond until it holds or 10 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // hangingFeed serves a feed until hang is set, then accepts requests and never answers
 // (until the test ends), signalling each request on arrived.
 func hangingFeed(t *testing.T, hang *atomic.Bool, release chan struct{}, arrived chan<- string) *httptest.Server {
@@ -74,10 +64,14 @@ func hangingFeed(t *testing.T, hang *atomic.Bool, release chan struct{}, arrived
 // feed. The round job returns at once, the healthy feed is polled on schedule round after
 // round, and a hanging feed is not started again beside its own poll.
 func TestHangingFeedsDoNotDelayHealthyOne(t *testing.T) {
+	t.Parallel()
 	var hang atomic.Bool
 	release, arrived := make(chan struct{}), make(chan string, 10)
 	slow1, slow2 := hangingFeed(t, &hang, release, arrived), hangingFeed(t, &hang, release, arrived)
+	signals := &TestSignals{}
+	signals.Init()
 	b := setupManager(t, func(o *ManagerOptions) {
+		o.Signals = signals
 		// Neither the fetch nor the poll times out within the test: only independence helps.
 		o.Fetcher = NewFetcher(FetcherOptions{AllowPrivate: true, Timeout: time.Hour})
 		o.PollTimeout = time.Hour
@@ -114,7 +108,10 @@ func TestHangingFeedsDoNotDelayHealthyOne(t *testing.T) {
 		b.clock.Advance(10 * time.Minute)
 		round()
 		now := b.clock.Now()
-		waitFor(t, "the healthy feed's poll", func() bool { return b.feed(t, healthy).LastSuccessAt.Equal(now) })
+		signals.Polled.WaitFor(t, "the healthy feed's poll", func(id int64) bool { return id == healthy })
+		if f := b.feed(t, healthy); !f.LastSuccessAt.Equal(now) {
+			t.Fatalf("the healthy feed's poll stored success at %v, want %v", f.LastSuccessAt, now)
+		}
 		if i == 0 {
 			<-arrived
 			<-arrived
@@ -142,6 +139,7 @@ func (p *panicky) Enqueue(ctx context.Context, r ingest.Request) (string, error)
 // (visible in the feed list), counted as "panicked", and the other feed in the same round
 // posts its items; the process and the poller carry on.
 func TestPanicFailsOnlyThatFeedsPoll(t *testing.T) {
+	t.Parallel()
 	obs := &outcomes{got: map[PollOutcome]int{}}
 	var pq *panicky
 	b := setupManager(t, func(o *ManagerOptions) {

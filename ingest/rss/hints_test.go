@@ -42,6 +42,7 @@ func FuzzFetchHints(f *testing.F) {
 // TestFetchHintsOverHTTP: the hints arrive through real responses and a real document; a
 // hostile server asking for a year gets a day.
 func TestFetchHintsOverHTTP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		header http.Header

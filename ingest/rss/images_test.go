@@ -17,6 +17,7 @@ import (
 // HTML page named .jpg) is posted as text with its link, through the real ingest service and
 // its media probe; it used to be lost. An item whose image works keeps it.
 func TestImagesFallBackToText(t *testing.T) {
+	t.Parallel()
 	srv := newFeedServer(t)
 	srv.set("/img/ok.jpg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), "image/jpeg")
 	srv.set("/img/page.jpg", []byte("<!doctype html><p>login</p>"), "text/html")

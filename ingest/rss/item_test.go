@@ -12,6 +12,7 @@ import (
 )
 
 func TestPlainText(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct{ in, want string }{
 		"plain":          {"Hello world", "Hello world"},
 		"tags":           {"<p>Hello <b>bold</b> world</p>", "Hello bold world"},
@@ -37,6 +38,7 @@ func TestPlainText(t *testing.T) {
 }
 
 func TestPlainBlocks(t *testing.T) {
+	t.Parallel()
 	tests := map[string]struct{ in, want string }{
 		"paragraphs":      {"<p>one</p><p>two</p>", "one\n\ntwo"},
 		"br":              {"line one<br>line two<br/>line three", "line one\nline two\nline three"},
@@ -54,6 +56,7 @@ func TestPlainBlocks(t *testing.T) {
 }
 
 func TestNormalizeLink(t *testing.T) {
+	t.Parallel()
 	tests := map[string]string{
 		"HTTPS://Example.COM/Path?b=2&a=1#frag":                   "https://example.com/Path?a=1&b=2",
 		"https://example.com:443/x?utm_source=rss&utm_medium=x":   "https://example.com/x",
@@ -79,6 +82,7 @@ func TestNormalizeLink(t *testing.T) {
 }
 
 func TestIdentity(t *testing.T) {
+	t.Parallel()
 	long := "https://example.com/" + strings.Repeat("a", 300)
 	tests := []struct {
 		name, guid, link, title, date string
@@ -109,6 +113,7 @@ func TestIdentity(t *testing.T) {
 }
 
 func TestItemsOrderAndDuplicates(t *testing.T) {
+	t.Parallel()
 	day := func(d int) *time.Time { t := time.Date(2026, 1, d, 0, 0, 0, 0, time.UTC); return &t }
 	feed := &gofeed.Feed{Items: []*gofeed.Item{
 		{GUID: "c", Title: "C", PublishedParsed: day(3)},
@@ -132,6 +137,7 @@ func TestItemsOrderAndDuplicates(t *testing.T) {
 }
 
 func TestFirstImage(t *testing.T) {
+	t.Parallel()
 	media := ext.Extensions{"media": {
 		"group": {{Children: map[string][]ext.Extension{
 			"thumbnail": {{Attrs: map[string]string{"url": "https://i.example/yt.jpg"}}},

@@ -16,6 +16,7 @@ import (
 // (one grew 600,000 seen rows in 80 s) costs at most MaxItemsPerPoll entries per poll and
 // SeenKeep remembered rows, and the newest entries are the ones remembered.
 func TestHostileFeedStaysBounded(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	b.srv.set("/feed.xml", rssDoc("Flood", numberedItems(0, 600)), "application/rss+xml")
 	res := b.add(t, AddRequest{URL: b.srv.URL + "/feed.xml"})
@@ -49,6 +50,7 @@ func TestHostileFeedStaysBounded(t *testing.T) {
 // TestFeedsPerAccountCapped: past the cap, adding a feed is refused in words that name the
 // limit and the way out, and nothing is stored or fetched.
 func TestFeedsPerAccountCapped(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t, func(o *ManagerOptions) { o.MaxFeedsPerAccount = 2 })
 	for i := range 2 {
 		b.srv.set(fmt.Sprintf("/f%d.xml", i), rssDoc("Blog", numberedItems(0, 3)), "application/rss+xml")
@@ -73,6 +75,7 @@ func TestFeedsPerAccountCapped(t *testing.T) {
 // gets a clipped title and no ETag stored, rather than both stored and the ETag sent back on
 // every poll.
 func TestHostileFeedAnswersAreBounded(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	b.srv.set("/feed.xml", rssDoc(strings.Repeat("T", 200<<10), numberedItems(0, 2)), "application/rss+xml")
 	b.srv.mu.Lock()
@@ -93,6 +96,7 @@ func TestHostileFeedAnswersAreBounded(t *testing.T) {
 
 // TestAddFeedFieldLimits: what a person types when adding a feed is bounded before storing.
 func TestAddFeedFieldLimits(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	url := b.srv.URL + "/feed.xml"
 	terms := make([]string, maxFilterTerms+1)

@@ -78,6 +78,8 @@ type ManagerOptions struct {
 	MaxFeedsPerAccount int
 	// Jitter is the extra wait added to each next poll (see Backoff); nil: up to 10 %.
 	Jitter func(time.Duration) time.Duration
+	// Signals are for tests, which wait on them (see TestSignals); nil: off.
+	Signals *TestSignals
 }
 
 // Manager adds, lists, pauses and removes feeds, and polls those that are due. Chat doors and
@@ -97,6 +99,7 @@ type Manager struct {
 	maxFeeds                 int
 	pollTimeout              time.Duration
 	flights                  *flights
+	signals                  *TestSignals // off in production
 }
 
 // NewManager builds a Manager. A missing required dependency is a programming error and panics.
@@ -113,7 +116,10 @@ func NewManager(o ManagerOptions) *Manager {
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
-	m := &Manager{store: o.Store, fetcher: o.Fetcher, notices: o.Notices, obs: o.Observer, log: o.Logger, now: o.Now,
+	if o.Signals == nil {
+		o.Signals = &TestSignals{} // every signal off
+	}
+	m := &Manager{signals: o.Signals, store: o.Store, fetcher: o.Fetcher, notices: o.Notices, obs: o.Observer, log: o.Logger, now: o.Now,
 		backoff:     Backoff{MaxFailures: o.MaxFailures, Jitter: o.Jitter},
 		defInterval: orDefault(o.DefaultInterval, DefaultInterval), minInterval: orDefault(o.MinInterval, DefaultMinInterval),
 		concurrency: orDefault(o.Concurrency, DefaultConcurrency), perHost: orDefault(o.PerHost, DefaultPerHost),

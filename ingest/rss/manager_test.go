@@ -105,6 +105,7 @@ func (b *managerBundle) add(t *testing.T, r AddRequest) AddResult {
 }
 
 func TestManagerBaselineThenNewItemEndToEnd(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	items := numberedItems(1, 37)
@@ -212,6 +213,7 @@ func newFaultyFront(t *testing.T, back *feedServer) *faultyFront {
 }
 
 func TestManagerGonePausesAndTellsTheChat(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	front := newFaultyFront(t, b.srv)
@@ -242,6 +244,7 @@ func TestManagerGonePausesAndTellsTheChat(t *testing.T) {
 }
 
 func TestManagerFailuresBackOffThenPause(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t, func(o *ManagerOptions) { o.MaxFailures = 3 })
 	ctx := context.Background()
 	front := newFaultyFront(t, b.srv)
@@ -289,6 +292,7 @@ func TestManagerFailuresBackOffThenPause(t *testing.T) {
 }
 
 func TestManagerDailyCapPacesAndReportsSkipped(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	b.srv.set("/feed.xml", rssDoc("Busy", numberedItems(1, 2)), "application/rss+xml")
@@ -346,6 +350,7 @@ func TestManagerDailyCapPacesAndReportsSkipped(t *testing.T) {
 }
 
 func TestManagerAddBackfillIsPaced(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	b.srv.set("/feed.xml", rssDoc("Back", numberedItems(1, 10)), "application/rss+xml")
 	res := b.add(t, AddRequest{URL: b.srv.URL + "/feed.xml", Backfill: 2})
@@ -360,6 +365,7 @@ func TestManagerAddBackfillIsPaced(t *testing.T) {
 }
 
 func TestManagerAddRefusals(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	b.srv.set("/feed.xml", rssDoc("Blog", numberedItems(1, 2)), "application/rss+xml")
@@ -407,6 +413,7 @@ func TestManagerAddRefusals(t *testing.T) {
 }
 
 func TestManagerScopeHidesOtherAccountsFeeds(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	bob := storagetest.Account(t, b.db, "bob")
@@ -444,6 +451,7 @@ func TestManagerScopeHidesOtherAccountsFeeds(t *testing.T) {
 }
 
 func TestManagerPermanentRedirectUpdatesURL(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	b.srv.set("/new.xml", rssDoc("Moved", numberedItems(1, 2)), "application/rss+xml")
@@ -459,6 +467,7 @@ func TestManagerPermanentRedirectUpdatesURL(t *testing.T) {
 }
 
 func TestManagerPollRoundBoundsPerHost(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	var inFlight, peak atomic.Int32
@@ -512,6 +521,7 @@ func TestManagerPollRoundBoundsPerHost(t *testing.T) {
 }
 
 func TestManagerRejectedItemDoesNotStallTheFeed(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t, func(o *ManagerOptions) {
 		real := o.Enqueuer
 		o.Enqueuer = EnqueuerFunc(func(ctx context.Context, r ingest.Request) (string, error) {

@@ -9,6 +9,7 @@ import (
 // TestPacedBurstIsAnnounced: a poll that finds several new items paces them across the day;
 // the feed's chat is told once, where they came from and how often they go out.
 func TestPacedBurstIsAnnounced(t *testing.T) {
+	t.Parallel()
 	b := setupManager(t)
 	ctx := context.Background()
 	items := numberedItems(1, 3)
@@ -42,6 +43,7 @@ func TestPacedBurstIsAnnounced(t *testing.T) {
 }
 
 func TestFeedInfoEvery(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		interval, asked time.Duration
 		want            string

@@ -23,6 +23,7 @@ func readFixture(t testing.TB, name string) []byte {
 }
 
 func TestParseFixtures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file, feedType, title string
 		ttl                   time.Duration
@@ -98,6 +99,7 @@ func TestParseFixtures(t *testing.T) {
 }
 
 func TestParseRefusals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, file, contentType string
 		body                    string
@@ -126,6 +128,7 @@ func TestParseRefusals(t *testing.T) {
 }
 
 func TestParseToleratesSloppyXML(t *testing.T) {
+	t.Parallel()
 	// Mismatched tags are common in hand-made feeds; feed readers accept them, so do we.
 	body := `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>` +
 		`<item><title>a</title><link>https://s.example/a</link></item></chanel></rss>`
@@ -136,6 +139,7 @@ func TestParseToleratesSloppyXML(t *testing.T) {
 }
 
 func TestMoveRootForward(t *testing.T) {
+	t.Parallel()
 	comment := "<!--" + strings.Repeat("x", 5000) + "-->"
 	tests := []struct {
 		name, in string

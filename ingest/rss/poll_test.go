@@ -47,6 +47,7 @@ func postedTitles(items []PostedItem) string {
 }
 
 func TestPollBaselineThenNewItemOnce(t *testing.T) {
+	t.Parallel()
 	b := setupPoll(t)
 	ctx := context.Background()
 	items := numberedItems(1, 37)
@@ -103,6 +104,7 @@ func TestPollBaselineThenNewItemOnce(t *testing.T) {
 }
 
 func TestPollBackfillCapAndFilters(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                      string
 		feed                      Feed
@@ -156,6 +158,7 @@ func TestPollBackfillCapAndFilters(t *testing.T) {
 }
 
 func TestPollEnqueueFailureRetriesWithoutDuplicates(t *testing.T) {
+	t.Parallel()
 	b := setupPoll(t)
 	b.srv.set("/f", rssDoc("F", numberedItems(1, 3)), "application/rss+xml")
 	b.queue.failAt = 2
@@ -191,6 +194,7 @@ func TestPollEnqueueFailureRetriesWithoutDuplicates(t *testing.T) {
 }
 
 func TestPollServerOutcomes(t *testing.T) {
+	t.Parallel()
 	b := setupPoll(t)
 	b.srv.setFile(t, "/new.xml", "atom.xml", "application/atom+xml")
 	b.srv.setFile(t, "/page", "error.html", "text/html")
@@ -233,6 +237,7 @@ func TestPollServerOutcomes(t *testing.T) {
 }
 
 func TestPollHugeItemAndImages(t *testing.T) {
+	t.Parallel()
 	b := setupPoll(t)
 	huge := strings.Repeat("<p>A very long paragraph of <b>text</b> with https://ref.example/x links. </p>", 20000) // ~1.6 MB
 	body := rssDoc("Big", []testItem{{guid: "big", title: strings.Repeat("Long title ", 80), link: "https://site.example/big", desc: huge}})
@@ -256,6 +261,7 @@ func TestPollHugeItemAndImages(t *testing.T) {
 }
 
 func TestRequestLinkAttachmentWhenLinkCannotFit(t *testing.T) {
+	t.Parallel()
 	p := NewPoller(PollerOptions{Fetcher: testFetcher(), Seen: newMemSeen(), Enqueuer: newMemQueue()})
 	long := "https://site.example/" + strings.Repeat("a", 600)
 	req, err := p.Request(Feed{ID: 1}, "F", Item{ID: "x", Title: "Title", Link: long})
@@ -268,6 +274,7 @@ func TestRequestLinkAttachmentWhenLinkCannotFit(t *testing.T) {
 }
 
 func TestPollEveryFormatOverHTTP(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file, contentType, title, newest string
 		items                            int
@@ -304,6 +311,7 @@ func TestPollEveryFormatOverHTTP(t *testing.T) {
 }
 
 func TestPollConcurrentFeedsShareOnePoller(t *testing.T) {
+	t.Parallel()
 	b := setupPoll(t)
 	const feeds = 24
 	for i := range feeds {

@@ -10,6 +10,7 @@ import (
 // checks the exact text each item would be published with, by the default template and by
 // one that shows the summary (testdata/quirks/README.md says what each reproduces).
 func TestRealWorldFeedQuirks(t *testing.T) {
+	t.Parallel()
 	type post struct{ title, summary string }
 	tests := []struct {
 		file, contentType string

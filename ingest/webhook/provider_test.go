@@ -9,11 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/internal/testsignal"
 )
 
 // providerSources are the sources a new user makes: only a scheme, or a scheme and a template.
@@ -363,11 +364,7 @@ func TestLargeBodiesTakeTurns(t *testing.T) {
 		pw.Write(big[1<<20:])
 		pw.Close()
 	}()
-	for deadline := time.Now().Add(5 * time.Second); len(h.large) == 0; runtime.Gosched() {
-		if time.Now().After(deadline) {
-			t.Fatal("the first large body never took its slot")
-		}
-	}
+	testsignal.Eventually(t, 5*time.Second, "the first large body taking its slot", func() bool { return len(h.large) > 0 })
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	if _, err := send(ctx, bytes.NewReader(big), int64(len(big))); !errors.Is(err, context.DeadlineExceeded) {

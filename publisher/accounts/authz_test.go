@@ -140,6 +140,7 @@ func TestDefaultAccountChoice(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	p := setupPeople(t, e)

@@ -11,6 +11,7 @@ import (
 // and gets a victim to open it. The victim consents with their own Threads account; before
 // the fix the callback linked the victim's account to the attacker.
 func TestAttackersAuthorizeURLInVictimsBrowserLinksNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	mallory := e.identify("666")
 	victimThreads := e.sim.AddUser("victim")
@@ -49,6 +50,7 @@ func TestAttackersAuthorizeURLInVictimsBrowserLinksNothing(t *testing.T) {
 // Someone handed another person's connect link sees whose it is before anything happens, on
 // a page no other site can frame.
 func TestConnectLinkShowsWhoIsLinking(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	resp, err := e.browser.Get(e.link(e.identify("42")))
 	if err != nil {
@@ -68,6 +70,7 @@ func TestConnectLinkShowsWhoIsLinking(t *testing.T) {
 }
 
 func TestBindingCookieAttributes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		public string
 		secure bool

@@ -14,6 +14,7 @@ import (
 // down: the failure is Spindle's, so the answer is a 500 with a generic message and the
 // database's own words stay in the log. (It used to be answered 400, as if the link were bad.)
 func TestStartDatabaseFailureIsTheServers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	id := e.identify("1")
 	link := e.link(id)
@@ -56,6 +57,7 @@ func TestStartDatabaseFailureIsTheServers(t *testing.T) {
 // TestRequireTokenDatabaseFailure sends a well-formed token while the database is down: 500,
 // code internal, nothing of the database's error in the body.
 func TestRequireTokenDatabaseFailure(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	tok, err := e.svc.CreateAPIToken(context.Background(), e.identify("1"))
 	if err != nil {

@@ -66,6 +66,7 @@ func FuzzParseAPIToken(f *testing.F) {
 }
 
 func TestStateRoundTrip(t *testing.T) {
+	t.Parallel()
 	k, _ := NewKeys(testSecret)
 	other, _ := NewKeys(bytes.Repeat([]byte{1}, 32))
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)

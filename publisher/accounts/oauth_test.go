@@ -15,6 +15,7 @@ import (
 )
 
 func TestOAuthRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	alice := e.sim.AddUser("alice")
 	bob := e.identify("1001")
@@ -56,6 +57,7 @@ func TestOAuthRoundTrip(t *testing.T) {
 }
 
 func TestOAuthStartJSONMode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	e.sim.AddUser("alice")
 	status, _, body := e.get(e.link(e.identify("1")) + "&mode=json")
@@ -71,6 +73,7 @@ func TestOAuthStartJSONMode(t *testing.T) {
 
 // failures: every way the callback can refuse, each with its own message, and nothing stored.
 func TestOAuthFailures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		opts       envOpts
@@ -203,6 +206,7 @@ func TestOAuthFailures(t *testing.T) {
 }
 
 func TestAlreadyConnectedKeepsFirstOwnersToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	e.sim.AddUser("alice")
 	first := e.identify("1")
@@ -228,6 +232,7 @@ func TestAlreadyConnectedKeepsFirstOwnersToken(t *testing.T) {
 }
 
 func TestConnectLinkSingleUseAndExpiry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	e.sim.AddUser("alice")
 	id := e.identify("1")
@@ -250,6 +255,7 @@ func TestConnectLinkSingleUseAndExpiry(t *testing.T) {
 }
 
 func TestRedirectURIs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{success: "https://app.example/done?threads=connected", failure: "https://app.example/settings?threads=error"})
 	e.sim.AddUser("alice")
 	status, loc, _ := e.connect(e.identify("1"))
@@ -265,6 +271,7 @@ func TestRedirectURIs(t *testing.T) {
 }
 
 func TestStartWithAPIToken(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	e.sim.AddUser("alice")
 	id := e.identify("1")

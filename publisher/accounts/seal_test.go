@@ -12,6 +12,7 @@ import (
 )
 
 func TestSealOpen(t *testing.T) {
+	t.Parallel()
 	k, err := NewKeys(testSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +59,7 @@ func TestSealOpen(t *testing.T) {
 
 // The database file and its WAL hold no access token in clear.
 func TestNoTokenInDatabaseFiles(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	e.sim.AddUser("alice")
 	if status, _, body := e.connect(e.identify("1")); status != 200 {
@@ -97,6 +99,7 @@ func TestNoTokenInDatabaseFiles(t *testing.T) {
 // A Spindle started with another secret key fails loudly on the stored token and asks for a
 // reconnect; it never publishes with garbage.
 func TestWrongKeyFailsLoudly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	e.sim.AddUser("alice")
 	owner := e.identify("1")

@@ -53,6 +53,7 @@ func (e *env) feedPosts() int {
 // A grantee adds a feed to the owner's account; the owner revokes them. Before the fix the
 // feed kept posting as the account under the revoked grantee's choice.
 func TestRevokedGranteesFeedStopsPosting(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	e.sim.AddUser("alice")
@@ -105,6 +106,7 @@ func TestRevokedGranteesFeedStopsPosting(t *testing.T) {
 
 // The owner's own webhook stops when they disconnect the account; the operator's does not.
 func TestDisconnectPausesTheOwnersWebhooks(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	e.sim.AddUser("alice")
@@ -135,6 +137,7 @@ func TestDisconnectPausesTheOwnersWebhooks(t *testing.T) {
 // Bob queues a post, then disconnects his account; Mallory connects the same Threads account
 // and becomes its owner. Before the fix Bob's held post went out under Mallory's ownership.
 func TestTakeoverDoesNotPublishThePreviousOwnersPosts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	var notices []string

@@ -23,6 +23,7 @@ func connected(t *testing.T, e *env) (Identity, storage.Account) {
 }
 
 func TestRefresh(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	_, a := connected(t, e)
@@ -49,6 +50,7 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestRefreshRevokedTokenNeedsReconnect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	_, a := connected(t, e)
@@ -85,6 +87,7 @@ func TestRefreshRevokedTokenNeedsReconnect(t *testing.T) {
 }
 
 func TestTokenExpired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	_, a := connected(t, e)
 	e.clock.Advance(61 * 24 * time.Hour)
@@ -95,6 +98,7 @@ func TestTokenExpired(t *testing.T) {
 }
 
 func TestDisconnectHoldsQueuedPosts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	owner, a := connected(t, e)
@@ -126,6 +130,7 @@ func TestDisconnectHoldsQueuedPosts(t *testing.T) {
 }
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	_, a := connected(t, e)
 	p, err := e.svc.Profile(context.Background(), a.ID)
@@ -135,6 +140,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestParseIdentityKey(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in      string
 		want    Identity
@@ -161,6 +167,7 @@ func TestParseIdentityKey(t *testing.T) {
 }
 
 func TestSaveRefreshed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, envOpts{})
 	ctx := context.Background()
 	owner, a := connected(t, e)

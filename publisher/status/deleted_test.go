@@ -14,6 +14,7 @@ import (
 // TestPageShowsDeletedPosts: a posted post deleted from Threads since reads "deleted" in the
 // page's state column, not "posted".
 func TestPageShowsDeletedPosts(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
 	ctx := context.Background()
 	p, _, err := f.db.Enqueue(ctx, storage.NewPost{AccountID: f.acct.ID, Door: "api", Text: "gone from threads"})

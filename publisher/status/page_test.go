@@ -16,6 +16,7 @@ import (
 // later reads differently from one due now), the chart's axes, feeds by title, the doors'
 // health, the outbox backlog, and that the page reloads itself.
 func TestPageShowsWhatAnOperatorLooksFor(t *testing.T) {
+	t.Parallel()
 	paris, err := time.LoadLocation("Europe/Paris")
 	if err != nil {
 		t.Fatal(err)

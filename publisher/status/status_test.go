@@ -131,6 +131,7 @@ func (f *fixture) state(t *testing.T, id string) storage.State {
 }
 
 func TestAccess(t *testing.T) {
+	t.Parallel()
 	off := newFixture(t, status.Options{})
 	if resp, _ := off.do(t, "GET", "/", "", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("no password, not sandbox: status %d, want 404", resp.StatusCode)
@@ -164,6 +165,7 @@ func TestAccess(t *testing.T) {
 // TestPageShowsConfiguredLimits: an operator who lowered SPINDLE_QUOTA_* sees the gauges
 // measured against those limits, not Meta's, so a full gauge means the publisher waits.
 func TestPageShowsConfiguredLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password), Limits: publisher.Limits{Posts: 2, Replies: 40}})
 	resp, body := f.do(t, "GET", "/", password, nil)
 	if resp.StatusCode != http.StatusOK {
@@ -180,6 +182,7 @@ func TestPageShowsConfiguredLimits(t *testing.T) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
 	token := f.csrf(t)
 
@@ -223,6 +226,7 @@ func TestCancel(t *testing.T) {
 }
 
 func TestRetry(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
 	token := f.csrf(t)
 	resp, _ := f.do(t, "POST", "/status/posts/"+f.failed.ID+"/retry", password, url.Values{})
@@ -252,6 +256,7 @@ func TestRetry(t *testing.T) {
 }
 
 func TestFeedPauseResume(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
 	token := f.csrf(t)
 	path := func(op string) string { return "/status/feeds/" + itoa(f.feed.ID) + "/" + op }
@@ -302,6 +307,7 @@ func (f *fixture) flash(t *testing.T, action *http.Response) string {
 // An attacker sends the operator a link to their own status page with words of their own in
 // it; before the fix the page showed them as Spindle's message.
 func TestFlashCarriesNoAttackerText(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
 	for _, q := range []string{"Spindle+was+hacked%3A+call+%2B1-555-0100", "cancelled%3Cb%3Ex", "<script>alert(1)</script>", "retried "} {
 		_, body := f.do(t, "GET", "/?flash="+q, password, nil)

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/spindle-threads/spindle/internal/testsignal"
 )
 
 // Message is one message Slack was sent, through chat.postMessage or a response_url.
@@ -55,6 +57,8 @@ type Server struct {
 	// missing are bot scopes the token was not granted (SetMissingScopes); a method that
 	// needs one answers missing_scope as Slack does.
 	missing map[string]bool
+	// posted carries each message as it is recorded, for WaitMessages.
+	posted testsignal.Signal[Message]
 }
 
 // methodScopes is the bot scope each Web API method needs, per Slack's method reference.
@@ -85,6 +89,7 @@ func NewServer(token string, now func() time.Time) *Server {
 	}
 	s := &Server{token: token, now: now, zones: map[string]string{}, chanErr: map[string]string{}, responses: map[string]*responseURL{}, calls: map[string]int{},
 		limits: rateLimits{until: map[string]time.Time{}}}
+	s.posted.Init()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/chat.postMessage", s.postMessage)
 	mux.HandleFunc("POST /api/users.info", s.usersInfo)
@@ -117,6 +122,15 @@ func (s *Server) SetChannelError(channel, slackErr string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.chanErr[channel] = slackErr
+}
+
+// WaitMessages returns the messages recorded once done holds for them, checking again as each
+// message arrives; it fails the test with what after testsignal.Timeout.
+func (s *Server) WaitMessages(t testsignal.TB, what string, done func([]Message) bool) []Message {
+	t.Helper()
+	var got []Message
+	s.posted.Until(t, what, func() bool { got = s.Messages(); return done(got) })
+	return got
 }
 
 // Messages returns a copy of every message accepted so far.
@@ -191,6 +205,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 	ts := fmt.Sprintf("1764000000.%06d", s.ts)
 	s.messages = append(s.messages, Message{Via: "chat.postMessage", Channel: ch, Text: r.PostForm.Get("text"),
 		Blocks: r.PostForm.Get("blocks"), ThreadTS: r.PostForm.Get("thread_ts"), TS: ts, At: time.Now()})
+	s.posted.Signal(s.messages[len(s.messages)-1])
 	writeJSON(w, map[string]any{"ok": true, "channel": ch, "ts": ts})
 }
 
@@ -245,6 +260,7 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	ru.uses++
 	s.messages = append(s.messages, Message{Via: "response_url", Channel: id, Text: m.Text, Blocks: string(m.Blocks),
 		ThreadTS: m.ThreadTS, ResponseType: m.ResponseType, ReplaceOriginal: m.Replace, At: time.Now()})
+	s.posted.Signal(s.messages[len(s.messages)-1])
 	_, _ = io.WriteString(w, "ok")
 }
 

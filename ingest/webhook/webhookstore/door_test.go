@@ -16,6 +16,7 @@ import (
 // TestDoorRejectionsChangeNothing sends every kind of bad delivery to the door over real HTTP
 // and real storage and checks that no commit at all reached the database.
 func TestDoorRejectionsChangeNothing(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	gh := s.add(t, webhookstore.Spec{Name: "gh", Scheme: webhook.SchemeGitHub})
 	sw := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeStandard})
@@ -87,6 +88,7 @@ func TestDoorRejectionsChangeNothing(t *testing.T) {
 // TestDoorReplay: the same delivery sent again answers the same id and queues nothing new,
 // whether it is matched by webhook-id, by the body's idempotency_key or by the preset's key.
 func TestDoorReplay(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	sw := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeStandard})
 	gh := s.add(t, webhookstore.Spec{Name: "releases", Scheme: webhook.SchemeGitHub, Preset: "github-release"})
@@ -129,6 +131,7 @@ func TestDoorReplay(t *testing.T) {
 // TestDoorRotationOverlap: after a rotation both secrets verify until the grace period ends,
 // then only the new one does. The grace period is judged by the store's clock.
 func TestDoorRotationOverlap(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	old := s.add(t, webhookstore.Spec{Name: "gh", Scheme: webhook.SchemeGitHub})
 	rot, err := s.store.Rotate(context.Background(), "gh", time.Hour)
@@ -165,6 +168,7 @@ func TestDoorRotationOverlap(t *testing.T) {
 // TestSecretsSealedAtRest: the stored row never holds a secret in clear, and a row's sealed
 // secret does not open under another source's name.
 func TestSecretsSealedAtRest(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	secret := s.add(t, webhookstore.Spec{Name: "gh", Scheme: webhook.SchemeGitHub})
 	row, err := s.db.WebhookSourceByName(context.Background(), "gh")
@@ -191,6 +195,7 @@ func TestSecretsSealedAtRest(t *testing.T) {
 }
 
 func TestSpecCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		sp   webhookstore.Spec

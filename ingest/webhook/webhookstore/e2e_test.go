@@ -67,6 +67,7 @@ func (rc *receiver) results() ([]webhook.CallbackResult, int) {
 // package: the Notifier is driven with the Event the publisher writes to its outbox, built
 // from the stored post.)
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, func(o *webhook.Options, _ *webhookstore.Options) { o.AllowPrivateCallbacks = true })
 	ctx := context.Background()
 	ghSecret := s.add(t, webhookstore.Spec{Name: "releases", Scheme: webhook.SchemeGitHub, Preset: "github-release"})
@@ -152,6 +153,7 @@ func TestEndToEnd(t *testing.T) {
 // outbox stops), one that may work later is returned as an error (so the outbox retries), and
 // a callback to a removed source is dropped.
 func TestNotifierFailures(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, func(o *webhook.Options, _ *webhookstore.Options) { o.AllowPrivateCallbacks = true })
 	ctx := context.Background()
 	secret := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeGitHub})

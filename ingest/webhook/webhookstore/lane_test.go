@@ -13,6 +13,7 @@ import (
 // TestNotifierLaneIsTheCallbackHost: the publisher delivers callbacks in one lane per host, so
 // one CI server that never answers holds up only the callbacks to it.
 func TestNotifierLaneIsTheCallbackHost(t *testing.T) {
+	t.Parallel()
 	ref := func(cb string) json.RawMessage {
 		b, _ := json.Marshal(webhook.Ref{Source: "ci", CallbackURL: cb})
 		return b

@@ -16,6 +16,7 @@ import (
 // about 2,000 replies. It is refused 413, naming the limit, and nothing is queued; a thread
 // within the cap is still accepted.
 func TestThreadPartsCapped(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	secret := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeGitHub})
 	sentence := strings.Repeat("word ", 98) + "end.\n\n" // ~500 characters, one part each

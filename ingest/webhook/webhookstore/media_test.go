@@ -20,6 +20,7 @@ import (
 // refused at the door with the reason, and nothing is queued; before, the publisher found out
 // minutes later and the sender had long gone.
 func TestDoorProbesMedia(t *testing.T) {
+	t.Parallel()
 	media := http.NewServeMux()
 	media.HandleFunc("/ok.png", func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("Content-Type", "image/png") })
 	media.HandleFunc("/page.png", func(w http.ResponseWriter, _ *http.Request) { w.Header().Set("Content-Type", "text/html") })

@@ -10,40 +10,24 @@ import (
 	"github.com/spindle-threads/spindle/ingest/webhook"
 	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
 	"github.com/spindle-threads/spindle/publisher"
-	"github.com/spindle-threads/spindle/publisher/threads"
-	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/storage"
 )
-
-// clearTokens is a publisher.TokenSource over accounts whose TokenSealed holds the simulator's
-// token in clear (sealing tokens is the accounts package's business, not this door's).
-type clearTokens struct{ db *storage.DB }
-
-func (c clearTokens) Token(ctx context.Context, id int64) (string, string, error) {
-	a, err := c.db.Account(ctx, id)
-	if err != nil {
-		return "", "", err
-	}
-	return string(a.TokenSealed), a.ThreadsUserID, nil
-}
-
-func (clearTokens) SaveRefreshed(context.Context, int64, string, time.Time) error { return nil }
 
 // TestEndToEndPublished is the whole trip: a CI job's signed GitHub release event and a signed
 // generic delivery with a callback_url go through the door over HTTP into SQLite; the
 // publisher drains both to the Threads simulator; its result for the second reaches the CI
 // server as a callback signed with the source's secret.
 func TestEndToEndPublished(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, func(o *webhook.Options, _ *webhookstore.Options) { o.AllowPrivateCallbacks = true })
 	ctx := context.Background()
-	sim := threadstest.NewServer(threadstest.Options{})
-	t.Cleanup(sim.Close)
-	u := sim.AddUser("octocat")
-	acct, err := s.db.SaveAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: "octocat",
-		TokenSealed: []byte(sim.IssueToken(u.ID, threads.DefaultScopes()...)), TokenExpiresAt: time.Now().Add(48 * time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	notifiers := map[string]publisher.Notifier{} // the door's notifier, once it is built
+	// The store's clock judges when a post is due: one clock for the store, the publisher and
+	// the simulator, which Run moves past each status check's wait.
+	stack := publishertest.New(t, publishertest.Options{DB: s.db, Clock: s.clock, Publisher: publisher.Options{
+		Notifiers: notifiers, Delays: publisher.Delays{TextCheck: 2 * time.Millisecond, StatusPoll: 5 * time.Millisecond}}})
+	sim, acct := stack.Sim, stack.Account("octocat")
 	rel, err := s.store.Add(ctx, webhookstore.Spec{Name: "releases", AccountID: acct.ID, Scheme: webhook.SchemeGitHub, Preset: "github-release"})
 	if err != nil {
 		t.Fatal(err)
@@ -66,28 +50,8 @@ func TestEndToEndPublished(t *testing.T) {
 	}
 
 	notifier := webhookstore.NewNotifier(s.store, webhook.NewCallbackSender(webhook.CallbackOptions{AllowPrivate: true, Attempts: 3}), nil)
-	pub := publisher.New(publisher.Options{Store: s.db, API: threads.New(threads.Options{BaseURL: sim.URL}),
-		Tokens: clearTokens{s.db}, Notifiers: map[string]publisher.Notifier{"webhook": notifier},
-		Delays: publisher.Delays{TextCheck: 2 * time.Millisecond, StatusPoll: 5 * time.Millisecond},
-		Now:    s.clock.Now}) // the store's clock judges when a post is due: one clock for both
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if err := pub.Drain(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := pub.Deliver(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if got, _ := rc.results(); len(got) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			p, _ := s.db.Get(ctx, r2["id"])
-			t.Fatalf("no callback within 30 s; post %s is %s (%s)", p.ID, p.State, p.LastError)
-		}
-		time.Sleep(5 * time.Millisecond)
-		s.clock.Advance(10 * time.Millisecond) // past each status check's wait
-	}
+	notifiers["webhook"] = notifier
+	stack.Run("the callback of the generic delivery", func() bool { got, _ := rc.results(); return len(got) > 0 })
 
 	ledger := sim.Ledger()
 	texts := map[string]bool{}

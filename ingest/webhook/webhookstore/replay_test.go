@@ -22,6 +22,7 @@ import (
 // the body was already accepted, so the answer is the first post, marked as a replay, and
 // nothing new is queued. GitHub's own redelivery (same id) is answered the same way.
 func TestGitHubBodyReplay(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	gh := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeGitHub})
 	w := storagetest.Watch(t, s.db)
@@ -69,6 +70,7 @@ func TestGitHubBodyReplay(t *testing.T) {
 // post (the preset's key and the body both say so); a GitLab token delivery is remembered the
 // same way, since its token is not a signature at all.
 func TestGitHubPresetBodyReplay(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	gh := s.add(t, webhookstore.Spec{Name: "rel", Scheme: webhook.SchemeGitHub, Preset: "github-release"})
 	gl := s.add(t, webhookstore.Spec{Name: "gl", Scheme: webhook.SchemeGitLab})
@@ -95,6 +97,7 @@ func TestGitHubPresetBodyReplay(t *testing.T) {
 // different post is answered 409 naming the conflict; before, the sender was told 202 with the
 // first post's id and its new post was silently dropped.
 func TestWebhookKeyConflict(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	sw := s.add(t, webhookstore.Spec{Name: "ci", Scheme: webhook.SchemeStandard})
 	gh := s.add(t, webhookstore.Spec{Name: "gh", Scheme: webhook.SchemeGitHub})
@@ -156,6 +159,7 @@ func TestWebhookKeyConflict(t *testing.T) {
 // TestWebhookKeysPerSourceAndAccount: two sources of two tenants sending the same
 // idempotency_key each get their own post.
 func TestWebhookKeysPerSourceAndAccount(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	bob := storagetest.Account(t, s.db, "bob")
 	a := s.add(t, webhookstore.Spec{Name: "alice-ci", Scheme: webhook.SchemeGitHub})

@@ -20,6 +20,7 @@ func (f failingIngest) Enqueue(context.Context, ingest.Request) (ingest.Accepted
 }
 
 func TestEnqueuerMapsPreflightErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		err       error
@@ -53,6 +54,7 @@ func TestEnqueuerMapsPreflightErrors(t *testing.T) {
 // through the same store are seen at once, changes by another process after the TTL, and a
 // previous secret never outlives its grace period in the cache.
 func TestStoreCache(t *testing.T) {
+	t.Parallel()
 	s := newStack(t)
 	ctx := context.Background()
 	cached := webhookstore.New(webhookstore.Options{DB: s.db, Sealer: s.keys, Now: s.clock.Now, CacheTTL: time.Minute})

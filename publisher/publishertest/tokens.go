@@ -1,0 +1,38 @@
+package publishertest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// Tokens is the test TokenSource: an account's access token is kept in clear in TokenSealed
+// (the accounts package seals real ones). Like the real one, it answers ErrNeedsReconnect for
+// an account that is not active or has no token, so its posts wait.
+type Tokens struct{ DB *storage.DB }
+
+// Token returns the account's token in clear and its Threads user id.
+func (t Tokens) Token(ctx context.Context, id int64) (string, string, error) {
+	a, err := t.DB.Account(ctx, id)
+	if err != nil {
+		return "", "", err
+	}
+	if a.Status != storage.AccountActive || len(a.TokenSealed) == 0 {
+		return "", "", fmt.Errorf("account @%s: %w", a.Username, publisher.ErrNeedsReconnect)
+	}
+	return string(a.TokenSealed), a.ThreadsUserID, nil
+}
+
+// SaveRefreshed stores a refreshed token, in clear.
+func (t Tokens) SaveRefreshed(ctx context.Context, id int64, token string, expires time.Time) error {
+	a, err := t.DB.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	a.TokenSealed, a.TokenExpiresAt, a.TokenRefreshedAt = []byte(token), expires, time.Now()
+	_, err = t.DB.SaveAccount(ctx, a)
+	return err
+}
