@@ -306,23 +306,10 @@ func (h *Handler) getPost(w http.ResponseWriter, r *http.Request) {
 // on the named or pinned account, else on every account it may post to.
 func (h *Handler) listScheduled(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	var accts []storage.Account
-	if c := caller(r); c.Token.AccountID != 0 || r.URL.Query().Get("account") != "" {
-		a, _, err := h.account(r, "", false)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		accts = append(accts, a)
-	} else {
-		access, err := h.acct.AccountsFor(ctx, c.Identity)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, x := range access {
-			accts = append(accts, x.Account)
-		}
+	accts, err := h.listedAccounts(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	out := []postJSON{}
 	for _, a := range accts {
@@ -383,4 +370,26 @@ func (h *Handler) deletePost(w http.ResponseWriter, r *http.Request) {
 
 func sortBySchedule(ps []postJSON) {
 	slices.SortStableFunc(ps, func(a, b postJSON) int { return a.ScheduledAt.Compare(b.ScheduledAt) })
+}
+
+// listedAccounts are the accounts a list answers for: the named or pinned account, else every
+// account the caller may post to.
+func (h *Handler) listedAccounts(r *http.Request) ([]storage.Account, error) {
+	c := caller(r)
+	if c.Token.AccountID != 0 || r.URL.Query().Get("account") != "" {
+		a, _, err := h.account(r, "", false)
+		if err != nil {
+			return nil, err
+		}
+		return []storage.Account{a}, nil
+	}
+	access, err := h.acct.AccountsFor(r.Context(), c.Identity)
+	if err != nil {
+		return nil, err
+	}
+	accts := make([]storage.Account, 0, len(access))
+	for _, x := range access {
+		accts = append(accts, x.Account)
+	}
+	return accts, nil
 }

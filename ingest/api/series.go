@@ -139,23 +139,10 @@ func (h *Handler) listSeries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var accts []storage.Account
-	if c := caller(r); c.Token.AccountID != 0 || r.URL.Query().Get("account") != "" {
-		a, _, err := h.account(r, "", false)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		accts = append(accts, a)
-	} else {
-		access, err := h.acct.AccountsFor(ctx, c.Identity)
-		if err != nil {
-			h.fail(w, r, err)
-			return
-		}
-		for _, x := range access {
-			accts = append(accts, x.Account)
-		}
+	accts, err := h.listedAccounts(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	out := []seriesJSON{}
 	for _, a := range accts {
