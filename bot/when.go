@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/spindle-threads/spindle/ingest/recur"
 )
 
 // Sentinels a time error wraps, so a door can tell a syntax problem from a bad instant with
@@ -351,24 +353,8 @@ func nextClock(h, m, sec int, now time.Time, loc *time.Location) time.Time {
 	return t
 }
 
-// resolveLocal is time.Date with a documented answer for clock times that DST skips or
-// repeats (time.Date leaves that choice unspecified): a skipped time uses the offset before
-// the gap, a repeated time is the earlier instant. It assumes at most one transition within a
-// day of the given time, which holds for every zone in the tz database.
+// resolveLocal is recur.ResolveLocal: one answer for clock times DST skips or repeats, shared
+// by one-off times and recurring series.
 func resolveLocal(y int, mo time.Month, d, h, m, sec int, loc *time.Location) time.Time {
-	wall := time.Date(y, mo, d, h, m, sec, 0, time.UTC)
-	offsetAt := func(t time.Time) int { _, off := t.In(loc).Zone(); return off }
-	before := offsetAt(wall.Add(-24 * time.Hour))
-	after := offsetAt(wall.Add(24 * time.Hour))
-	t1 := wall.Add(-time.Duration(before) * time.Second)
-	t2 := wall.Add(-time.Duration(after) * time.Second)
-	ok1, ok2 := offsetAt(t1) == before, offsetAt(t2) == after
-	switch {
-	case ok1 && ok2 && t2.Before(t1):
-		return t2.In(loc)
-	case ok1 || !ok2:
-		return t1.In(loc) // the only reading, the earlier of two, or a gap (offset before it)
-	default:
-		return t2.In(loc)
-	}
+	return recur.ResolveLocal(y, mo, d, h, m, sec, loc)
 }

@@ -33,7 +33,7 @@ func (r Rule) Next(after time.Time, loc *time.Location, start Date) (at time.Tim
 			return time.Time{}, false
 		}
 		if r.matches(day, start) {
-			t := resolveLocal(day.Year(), day.Month(), day.Day(), r.Hour, r.Minute, loc)
+			t := ResolveLocal(day.Year(), day.Month(), day.Day(), r.Hour, r.Minute, 0, loc)
 			if t.After(after) {
 				return t, true
 			}
@@ -64,12 +64,13 @@ func daysBetween(a, b Date) int { return int(b.Sub(a).Hours()+0.5) / 24 }
 
 func mondayOf(d Date) Date { return d.AddDate(0, 0, -mondayFirst(d.Weekday())) }
 
-// resolveLocal is time.Date with a documented answer for clock times that DST skips or
-// repeats: a skipped time uses the offset before the gap, a repeated time is the earlier
-// instant. It is bot's resolveLocal (when.go), which the chat's one-off times use, so a series
-// and a single post at the same wall-clock time agree.
-func resolveLocal(y int, mo time.Month, d, h, m int, loc *time.Location) time.Time {
-	wall := time.Date(y, mo, d, h, m, 0, 0, time.UTC)
+// ResolveLocal is time.Date with a documented answer for clock times that DST skips or
+// repeats (time.Date leaves that choice unspecified): a skipped time uses the offset before
+// the gap, a repeated time is the earlier instant. It assumes at most one transition within a
+// day of the given time, which holds for every zone in the tz database. The chat's one-off
+// times (bot) use it too, so a series and a single post at the same wall-clock time agree.
+func ResolveLocal(y int, mo time.Month, d, h, m, sec int, loc *time.Location) time.Time {
+	wall := time.Date(y, mo, d, h, m, sec, 0, time.UTC)
 	offsetAt := func(t time.Time) int { _, off := t.In(loc).Zone(); return off }
 	before := offsetAt(wall.Add(-24 * time.Hour))
 	after := offsetAt(wall.Add(24 * time.Hour))
@@ -80,7 +81,7 @@ func resolveLocal(y int, mo time.Month, d, h, m int, loc *time.Location) time.Ti
 	case ok1 && ok2 && t2.Before(t1):
 		return t2.In(loc)
 	case ok1 || !ok2:
-		return t1.In(loc)
+		return t1.In(loc) // the only reading, the earlier of two, or a gap (offset before it)
 	default:
 		return t2.In(loc)
 	}
