@@ -42,10 +42,8 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	acct, err := db.AccountByUsername(ctx, *account)
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("no linked Threads account @%s; `spindle accounts list` shows the linked ones", strings.TrimPrefix(*account, "@"))
-	} else if err != nil {
+	acct, err := accountByName(ctx, db, *account)
+	if err != nil {
 		return err
 	}
 	if *nextSlot && *at != "" {

@@ -152,10 +152,8 @@ func sourcesAdd(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer c.db.Close()
-	acct, err := c.db.AccountByUsername(ctx, *account)
-	if errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("no linked Threads account @%s; `spindle accounts list` shows the linked ones", strings.TrimPrefix(*account, "@"))
-	} else if err != nil {
+	acct, err := accountByName(ctx, c.db, *account)
+	if err != nil {
 		return err
 	}
 	sp.AccountID = acct.ID
