@@ -48,27 +48,6 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-// clock is a settable clock safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.t.IsZero() {
-		return time.Now()
-	}
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // accounts gives every Telegram user but the unlinked the one account, as owner and default.
 type accounts struct {
 	acc      bot.Account
@@ -115,7 +94,7 @@ type harness struct {
 	door    *telegram.Door
 	spindle *httptest.Server
 	logs    *logBuffer
-	clock   *clock
+	clock   *storagetest.Clock
 	api     *threads.Client
 	token   string // the Threads access token
 	simUser *threadstest.User
@@ -134,7 +113,7 @@ type options struct {
 
 func newHarness(t testing.TB, m mode, o options) *harness {
 	t.Helper()
-	h := &harness{t: t, mode: m, logs: &logBuffer{}, clock: &clock{}}
+	h := &harness{t: t, mode: m, logs: &logBuffer{}, clock: storagetest.NewLiveClock()}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.tg = telegramtest.NewServer("")
 	t.Cleanup(h.tg.Close)
