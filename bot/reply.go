@@ -40,6 +40,17 @@ type Row struct {
 	WhenText string    // When as the person reads it, in their zone
 	Words    string    // the first words of the text
 	State    string    // queued, scheduled, publishing, posted, failed, cancelled
+	Series   string    // the recurring series it is an occurrence of ("s3"), "" if none
+}
+
+// Line is the row as plain chat shows it; an occurrence of a series ends "(series s3)", so
+// people know cancelling it stops one post, not the series.
+func (r Row) Line() string {
+	s := fmt.Sprintf("%s  %s  @%s  %s  %s", r.ID, r.WhenText, r.Account, r.State, r.Words)
+	if r.Series != "" {
+		s += "  (series " + r.Series + ")"
+	}
+	return s
 }
 
 // QuotaView is an account's use of its moving 24-hour quotas.

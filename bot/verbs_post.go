@@ -237,7 +237,7 @@ func (c *call) list(ctx context.Context) Reply {
 		fmt.Fprintf(&b, "%s waiting:", plural(total, "post"))
 	}
 	for _, r := range rows {
-		fmt.Fprintf(&b, "\n%s  %s  @%s  %s  %s", r.ID, r.WhenText, r.Account, r.State, r.Words)
+		b.WriteString("\n" + r.Line())
 	}
 	if total > len(rows) {
 		fmt.Fprintf(&b, "\n…and %d more.", total-len(rows))
@@ -247,7 +247,7 @@ func (c *call) list(ctx context.Context) Reply {
 		b.WriteString("\n" + RecentHeading)
 	}
 	for _, r := range recent {
-		fmt.Fprintf(&b, "\n%s  %s  @%s  %s  %s", r.ID, r.WhenText, r.Account, r.State, r.Words)
+		b.WriteString("\n" + r.Line())
 	}
 	return Reply{Text: b.String(), Rows: rows, Recent: recent}
 }
@@ -262,8 +262,12 @@ func (c *call) row(p storage.Post, account string) Row {
 	if p.State == storage.StateQueued && when.After(c.d.now()) {
 		state = "scheduled"
 	}
-	return Row{ID: p.ID, Account: account, When: when, WhenText: shortWhen(when, c.zone),
+	r := Row{ID: p.ID, Account: account, When: when, WhenText: shortWhen(when, c.zone),
 		Words: firstWords(p.Text), State: state}
+	if p.SeriesID != 0 {
+		r.Series = storage.SeriesRef(p.SeriesID)
+	}
+	return r
 }
 
 // status tells what became of one post.

@@ -76,3 +76,44 @@ func TestSeriesThroughChat(t *testing.T) {
 		t.Fatalf("unknown field: %q", r.Text)
 	}
 }
+
+// TestListMarksSeriesPosts: list shows which waiting posts are occurrences of a series, so
+// cancelling one is not mistaken for stopping the series; a one-off post carries no mark.
+func TestListMarksSeriesPosts(t *testing.T) {
+	w := newWorld(t)
+	if r := w.say(alice, "C1", "schedule every monday 09:00 Weekly update"); r.Refused {
+		t.Fatalf("schedule every: %q", r.Text)
+	}
+	once := w.say(alice, "C1", "schedule tomorrow 10:00 Just once")
+	if once.Queued == "" {
+		t.Fatalf("schedule: %q", once.Text)
+	}
+	live, err := w.db.SeriesPosts(context.Background(), 1)
+	if err != nil || len(live) != 1 || live[0].SeriesID != 1 {
+		t.Fatalf("series posts %+v, %v: want one occurrence of series 1", live, err)
+	}
+	r := w.say(alice, "C1", "list")
+	var sawSeries, sawOnce bool
+	for _, line := range strings.Split(r.Text, "\n") {
+		switch {
+		case strings.HasPrefix(line, live[0].ID):
+			sawSeries = true
+			if !strings.HasSuffix(line, "Weekly update  (series s1)") {
+				t.Errorf("the occurrence's line %q lacks its series", line)
+			}
+		case strings.HasPrefix(line, once.Queued):
+			sawOnce = true
+			if strings.Contains(line, "series") {
+				t.Errorf("a one-off post is marked as a series: %q", line)
+			}
+		}
+	}
+	if !sawSeries || !sawOnce {
+		t.Fatalf("list %q lacks a post", r.Text)
+	}
+	for _, row := range r.Rows {
+		if want := map[bool]string{true: "s1", false: ""}[row.ID == live[0].ID]; row.Series != want {
+			t.Errorf("row %s has series %q, want %q", row.ID, row.Series, want)
+		}
+	}
+}

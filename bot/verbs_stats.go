@@ -31,9 +31,14 @@ func (c *call) stats(ctx context.Context) Reply {
 	if err != nil {
 		return c.fail(ctx, err)
 	}
-	return sayf("📊 %s on @%s (“%s”): %s · %s · %s · %s · %s · %s (as of %s).", p.ID, acc.Username, firstWords(p.Text),
+	out := sayf("📊 %s on @%s (“%s”): %s · %s · %s · %s · %s · %s (as of %s).", p.ID, acc.Username, firstWords(p.Text),
 		plural(in.Views, "view"), plural(in.Likes, "like"), counted(in.Replies, "reply", "replies"),
 		plural(in.Reposts, "repost"), plural(in.Quotes, "quote"), plural(in.Shares, "share"), shortWhen(in.At, c.zone))
+	// A poll's votes are what its author most wants to see, once Threads reports them.
+	if line := c.pollLine(ctx, p); line != "" {
+		out.Text += "\n" + line
+	}
+	return out
 }
 
 // counted is plural for a word whose plural is not one + "s".

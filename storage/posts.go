@@ -86,6 +86,8 @@ type NewPost struct {
 	SlotDailyPosts int
 	// Shape is what the post asks for beyond text and media (polls, spoilers, …).
 	Shape Shape
+	// SeriesID is the recurring series this post is an occurrence of (SeriesRef), 0 if none.
+	SeriesID int64
 }
 
 // Post is one row of the queue.
@@ -119,6 +121,8 @@ type Post struct {
 	DeletedAt time.Time
 	// Shape is what the post asks for beyond text and media (polls, spoilers, …).
 	Shape Shape
+	// SeriesID is the recurring series this post is an occurrence of (SeriesRef), 0 if none.
+	SeriesID int64
 }
 
 // StatusDeleted is the status shown for a posted post deleted from Threads since.
@@ -153,7 +157,8 @@ func (p Post) Status() string {
 const postColumns = `id, account_id, door, origin_ref, text, media, reply_to_id, quote_id,
 	link_attachment, topic_tag, thread, scheduled_at, state, attempts, next_attempt_at,
 	lease_expires_at, container_id, media_id, permalink, last_error,
-	COALESCE(idempotency_key, ''), request_id, created_at, updated_at, deleted_at, shape`
+	COALESCE(idempotency_key, ''), request_id, created_at, updated_at, deleted_at, shape,
+	COALESCE(series_id, 0)`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -169,7 +174,7 @@ func scanPost(s scanner) (Post, error) {
 	err := s.Scan(&p.ID, &p.AccountID, &p.Door, &originRef, &p.Text, &media, &p.ReplyToID, &p.QuoteID,
 		&p.LinkAttachment, &p.TopicTag, &thread, &scheduled, &p.State, &p.Attempts, &next,
 		&lease, &p.ContainerID, &p.MediaID, &p.Permalink, &p.LastError,
-		&p.IdempotencyKey, &p.RequestID, &created, &updated, &deleted, &shape)
+		&p.IdempotencyKey, &p.RequestID, &created, &updated, &deleted, &shape, &p.SeriesID)
 	if err != nil {
 		return Post{}, err
 	}

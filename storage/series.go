@@ -186,6 +186,7 @@ func (db *DB) Materialise(ctx context.Context, s Series, at time.Time, np NewPos
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE posts SET series_id = ?, occurrence_at = ? WHERE id = ?`, s.ID, ms(at), p.ID)
+		p.SeriesID = s.ID
 		return err
 	})
 	if errors.Is(err, ErrSeriesMoved) {

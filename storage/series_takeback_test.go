@@ -32,6 +32,9 @@ func TestTakeBackStopsSeries(t *testing.T) {
 			t.Fatal(err)
 		}
 		series[who.User], posts[who.User] = s, p.ID
+		if got, _ := db.Get(ctx, p.ID); p.SeriesID != s.ID || got.SeriesID != s.ID {
+			t.Errorf("%s's occurrence is of series %d (read back: %d), want %d", who.User, p.SeriesID, got.SeriesID, s.ID)
+		}
 	}
 	if _, err := db.PauseAddedBy(ctx, acct.ID, dave.ID, "dave no longer has access"); err != nil {
 		t.Fatal(err)

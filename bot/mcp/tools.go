@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -19,7 +20,8 @@ type (
 	}
 	scheduleArgs struct {
 		Text    string `json:"text" jsonschema:"the text to publish, verbatim; ||words|| between double bars are hidden as spoilers"`
-		When    string `json:"when" jsonschema:"when to publish: RFC 3339 (2026-12-01T09:00:00Z), or 'in 2h', 'in 45m', 'tomorrow 09:00', '2026-12-01 09:00' (times without a zone are in Spindle's zone); must be in the future, at most a year ahead"`
+		When    string `json:"when,omitempty" jsonschema:"when to publish: RFC 3339 (2026-12-01T09:00:00Z), or 'in 2h', 'in 45m', 'tomorrow 09:00', '2026-12-01 09:00' (times without a zone are in Spindle's zone); must be in the future, at most a year ahead. Give this or every"`
+		Every   string `json:"every,omitempty" jsonschema:"instead of when, to publish again and again: the days and time, like 'monday 09:00', 'day 18:00', 'weekday 08:30', 'mon,thu 9am' or '2 weeks friday 17:00', then optionally 'until 2027-03-01' or 'times 10'; each occurrence becomes its own post. The text may rotate (a line with only --- between texts) and use {{.Date}}, {{.Weekday}} and {{.N}}"`
 		Account string `json:"account,omitempty" jsonschema:"Threads username to post as, without @; empty: your default account"`
 		shapeArgs
 	}
@@ -50,7 +52,7 @@ func (t tools) register(s *sdk.Server) {
 			}
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbPost, Text: a.Text, Account: account(a.Account), Shape: shape})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "schedule", Description: "Queue a post to publish on Threads at a later time. Returns the post id and the instant chosen; cancel stops it before then."},
+	sdk.AddTool(s, &sdk.Tool{Name: "schedule", Description: "Queue a post to publish on Threads at a later time (when), or again and again (every: a recurring series, see series). Returns the post id and the instant chosen, or the series id; cancel stops a post before then."},
 		func(ctx context.Context, req *sdk.CallToolRequest, a scheduleArgs) (*sdk.CallToolResult, any, error) {
 			return t.schedule(ctx, req, a)
 		})
@@ -98,6 +100,7 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, _ noArgs) (*sdk.CallToolResult, any, error) {
 			return t.accounts(ctx, req)
 		})
+	t.registerQueue(s)
 }
 
 // run acts as the caller and answers with the dispatcher's reply.
@@ -118,22 +121,40 @@ func (t tools) run(ctx context.Context, req *sdk.CallToolRequest, cmd bot.Comman
 // schedule reads the time as chat does (bot.ParseWhen, in the dispatcher's zone); what the
 // agent sent is never joined into a command line, so its text cannot be misread as the time.
 func (t tools) schedule(ctx context.Context, req *sdk.CallToolRequest, a scheduleArgs) (*sdk.CallToolResult, any, error) {
-	when := strings.TrimSpace(a.When)
-	if when == "" {
-		return toolError("Give the time to publish in \"when\": RFC 3339 (2026-12-01T09:00:00Z), \"in 2h\" or \"tomorrow 09:00\"."), nil, nil
+	when, rule := strings.TrimSpace(a.When), strings.TrimSpace(a.Every)
+	switch {
+	case when != "" && rule != "":
+		return toolError("Give \"when\" for one post or \"every\" for a recurring one, not both; nothing was queued."), nil, nil
+	case rule != "":
+		ev, r := every(rule)
+		if r != nil {
+			return r, nil, nil
+		}
+		return t.run(ctx, req, bot.Command{Verb: bot.VerbSchedule, Text: a.Text, Every: ev, Account: account(a.Account)})
+	case when == "":
+		return toolError("Give the time to publish in \"when\": RFC 3339 (2026-12-01T09:00:00Z), \"in 2h\" or \"tomorrow 09:00\" (or \"every\" for a recurring post)."), nil, nil
 	}
-	at, rest, err := bot.ParseWhen(when, t.d.Now(), t.d.Zone())
-	if err != nil {
-		return toolError(fmt.Sprintf("Cannot read the time %q: %v.", when, err)), nil, nil
-	}
-	if strings.TrimSpace(rest) != "" {
-		return toolError(fmt.Sprintf("Cannot read %q in \"when\" as part of a time; give only the time there (RFC 3339, \"in 2h\", \"tomorrow 09:00\") and the post in \"text\".", strings.TrimSpace(rest))), nil, nil
+	at, r := t.when(when)
+	if r != nil {
+		return r, nil, nil
 	}
 	shape, r := a.shape()
 	if r != nil {
 		return r, nil, nil
 	}
 	return t.run(ctx, req, bot.Command{Verb: bot.VerbSchedule, Text: a.Text, When: when, At: at, Account: account(a.Account), Shape: shape})
+}
+
+// when reads a time as chat does; all of it must be the time.
+func (t tools) when(when string) (time.Time, *sdk.CallToolResult) {
+	at, rest, err := bot.ParseWhen(when, t.d.Now(), t.d.Zone())
+	if err != nil {
+		return time.Time{}, toolError(fmt.Sprintf("Cannot read the time %q: %v.", when, err))
+	}
+	if strings.TrimSpace(rest) != "" {
+		return time.Time{}, toolError(fmt.Sprintf("Cannot read %q in \"when\" as part of a time; give only the time there (RFC 3339, \"in 2h\", \"tomorrow 09:00\") and the post in \"text\".", strings.TrimSpace(rest)))
+	}
+	return at, nil
 }
 
 // accounts lists the caller's accounts, one a line.

@@ -64,7 +64,11 @@ func rowSections(rows []bot.Row) []slack.Block {
 	var blocks []slack.Block
 	var b strings.Builder
 	for i, row := range rows {
-		fmt.Fprintf(&b, "`%s`  %s · @%s · _%s_ — %s\n", row.ID, escape(row.WhenText), escape(row.Account), row.State, escape(row.Words))
+		fmt.Fprintf(&b, "`%s`  %s · @%s · _%s_ — %s", row.ID, escape(row.WhenText), escape(row.Account), row.State, escape(row.Words))
+		if row.Series != "" {
+			fmt.Fprintf(&b, " · series `%s`", row.Series)
+		}
+		b.WriteByte('\n')
 		if (i+1)%10 == 0 || i == len(rows)-1 {
 			blocks = append(blocks, section(strings.TrimRight(b.String(), "\n")))
 			b.Reset()

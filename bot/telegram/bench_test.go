@@ -17,6 +17,6 @@ func BenchmarkCommand(b *testing.B) {
 func BenchmarkPreview(b *testing.B) {
 	text := strings.Repeat("Threads counts emoji 👍 by bytes. ", 45)
 	for b.Loop() {
-		preview(text, nil, storage.Shape{})
+		preview(text, nil, storage.Shape{}, false)
 	}
 }

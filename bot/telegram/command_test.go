@@ -84,7 +84,7 @@ func TestPreview(t *testing.T) {
 		{"album", "", []storage.Media{{Kind: "image"}, {Kind: "image"}, {Kind: "video"}}, []string{"Draft without text", "2 photos and a video as one carousel"}},
 		{"too many links", "https://a.io https://b.io https://c.io https://d.io https://e.io https://f.io", nil, []string{"Threads would refuse it"}},
 	} {
-		got := preview(c.text, c.media, storage.Shape{})
+		got := preview(c.text, c.media, storage.Shape{}, false)
 		for _, w := range c.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%s: preview %q lacks %q", c.name, got, w)

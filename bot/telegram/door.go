@@ -53,6 +53,7 @@ type Store interface {
 	ExpireTelegramDrafts(ctx context.Context, before, now time.Time, limit int) (int, error)
 	ReleaseEndedPostMedia(ctx context.Context, t time.Time, limit int) (int, error)
 	UserZone(ctx context.Context, door, team, user string) (string, time.Time, error)
+	AccountLongText(ctx context.Context, accountID int64) (string, error)
 }
 
 // Options configure a Door. Token, Dispatcher, Accounts, Ingest, Store, PublicURL and MediaDir

@@ -46,14 +46,19 @@ func scheduleButtons(id string) models.ReplyMarkup {
 }
 
 // preview describes a draft: the character count as Meta counts it, how a long text would be
-// split into a thread, the media, and what Telegram expressed natively (a poll, spoilers).
-func preview(text string, media []storage.Media, shape storage.Shape) string {
+// split into a thread (or, attach, cut into a post with the rest attached), the media, and
+// what Telegram expressed natively (a poll, spoilers).
+func preview(text string, media []storage.Media, shape storage.Shape, attach bool) string {
 	var b strings.Builder
 	n := threads.CountChars(text)
 	parts := threads.Split(text, threads.MaxTextChars)
 	switch {
 	case text == "":
 		b.WriteString("📝 Draft without text")
+	case len(parts) > 1 && attach:
+		fmt.Fprintf(&b, "📝 Draft: %d characters as Threads counts them, over the %d of one post, so it goes out as one post starting “%s” with the rest (%d characters) attached as text, as the account chose (longtext attach)",
+			n, threads.MaxTextChars, firstWords(parts[0]), n-threads.CountChars(parts[0]))
+		parts = parts[:1]
 	case len(parts) > 1:
 		fmt.Fprintf(&b, "📝 Draft: %d characters as Threads counts them, over the %d of one post, so it goes out as a thread of %d posts:",
 			n, threads.MaxTextChars, len(parts))
@@ -127,7 +132,7 @@ func (d *Door) newDraft(ctx context.Context, m *models.Message, text string, med
 		d.reply(ctx, m, "Sorry, I could not save that as a draft because of a problem on Spindle's side; nothing was posted. Please send it again in a minute.", nil)
 		return
 	}
-	d.reply(ctx, m, preview(text, media, shape), draftButtons(dr.ID))
+	d.reply(ctx, m, d.preview(ctx, m.From.ID, text, media, shape), draftButtons(dr.ID))
 }
 
 // onCallback handles a button press. The callback query is always answered, so the person's
@@ -170,7 +175,7 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 		d.edit(ctx, chatID, msgID, "🗓️ When should it go out? Pick one, or send me a time such as “in 2h”, “tomorrow 18:30” or “2026-12-01 09:00” ("+d.zoneOf(ctx, dr.UserID).String()+").", scheduleButtons(dr.ID))
 	case actBack:
 		d.clearPending(dr.ChatID)
-		d.edit(ctx, chatID, msgID, preview(dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
+		d.edit(ctx, chatID, msgID, d.preview(ctx, dr.UserID, dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 	case actDiscard:
 		moved, err := d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftOpen, storage.DraftDiscarded)
 		if err != nil || !moved {
@@ -215,7 +220,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 		if _, rerr := d.o.Store.MoveTelegramDraft(ctx, dr.ID, to, storage.DraftOpen); rerr != nil {
 			d.log.Error("telegram: could not reopen a draft", slog.String("draft", dr.ID), slog.Any("error", rerr))
 		}
-		d.edit(ctx, chatID, msgID, text+"\n\n"+preview(dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
+		d.edit(ctx, chatID, msgID, text+"\n\n"+d.preview(ctx, dr.UserID, dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 		return "Not queued."
 	}
 	d.edit(ctx, chatID, msgID, text, nil)
@@ -267,12 +272,19 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 	if problem != "" {
 		return problem, errors.New(problem)
 	}
-	req := ingest.Request{Origin: origin(dr.ChatID, int(dr.MessageID)), AccountID: acc.ID, Text: dr.Text,
+	req := ingest.Request{Origin: origin(dr.ChatID, int(dr.MessageID), dr.UserID), AccountID: acc.ID, Text: dr.Text,
 		Thread: true, ScheduledAt: at, BySlot: bySlot, IdempotencyKey: cmp.Or(key, "draft:"+dr.ID), KeyScope: who.Key(), RequestID: "tg-draft-" + dr.ID}
 	for _, m := range dr.Media {
 		req.Media = append(req.Media, ingest.Media{Kind: ingest.MediaKind(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
 	applyDraftShape(&req, dr.Shape)
+	attach, err := d.attachLong(ctx, acc.ID, dr.Media)
+	if err != nil {
+		d.log.Error("telegram: could not read the account's long text choice", slog.String("draft", dr.ID), slog.Int64("account_id", acc.ID), slog.Any("error", err))
+		return "Sorry, Spindle could not queue it because of a problem on its side; nothing was posted. Please try again in a minute.", err
+	}
+	// As the dispatcher does: the account's longtext choice, else a chain.
+	req.Long, req.Thread = attach, !attach
 	accepted, err := d.o.Ingest.Enqueue(ctx, req)
 	if err != nil {
 		var inv *ingest.InvalidError

@@ -131,7 +131,7 @@ func (d *Door) takeMedia(ctx context.Context, msgs []*models.Message, hosted *[]
 		return
 	}
 	if !direct {
-		d.reply(ctx, first, preview(text, media, shape), draftButtons(dr.ID))
+		d.reply(ctx, first, d.preview(ctx, first.From.ID, text, media, shape), draftButtons(dr.ID))
 		return
 	}
 	if moved, err := d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftOpen, storage.DraftPublished); err != nil || !moved {
@@ -167,7 +167,7 @@ func (d *Door) answeredBefore(ctx context.Context, m *models.Message) bool {
 	d.log.Info("telegram: message delivered again; answered from its draft", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.String("draft", dr.ID))
 	switch {
 	case dr.State == storage.DraftOpen:
-		d.reply(ctx, m, preview(dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
+		d.reply(ctx, m, d.preview(ctx, dr.UserID, dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 	case dr.PostID != "":
 		d.reply(ctx, m, fmt.Sprintf("I already took this message: it is post %s. See /status %s.", dr.PostID, dr.PostID), nil)
 	default:

@@ -22,10 +22,25 @@ import (
 type Ref struct {
 	ChatID    int64 `json:"chat_id"`
 	MessageID int   `json:"message_id"`
+	// UserID is who asked, so results tell times in the zone they chose with /timezone even in
+	// a group; refs stored before it was added have none (a private chat's id is the user's).
+	UserID int64 `json:"user_id,omitempty"`
 }
 
-func origin(chatID int64, messageID int) ingest.Origin {
-	b, _ := json.Marshal(Ref{ChatID: chatID, MessageID: messageID})
+// reader is the Telegram user a result for this ref is meant for: UserID, else the private
+// chat's (positive ids are private chats, groups' are negative), else 0 when unknown.
+func (r Ref) reader() int64 {
+	if r.UserID != 0 {
+		return r.UserID
+	}
+	if r.ChatID > 0 {
+		return r.ChatID
+	}
+	return 0
+}
+
+func origin(chatID int64, messageID int, userID int64) ingest.Origin {
+	b, _ := json.Marshal(Ref{ChatID: chatID, MessageID: messageID, UserID: userID})
 	return ingest.Origin{Door: ingest.DoorTelegram, Ref: b}
 }
 
@@ -114,7 +129,7 @@ func (d *Door) runCommand(ctx context.Context, m *models.Message, cmd string) {
 		Identity:  identity(m.From),
 		Zone:      d.zoneOf(ctx, m.From.ID),
 		Text:      cmd,
-		Origin:    origin(m.Chat.ID, m.ID),
+		Origin:    origin(m.Chat.ID, m.ID, m.From.ID),
 		Channel:   strconv.FormatInt(m.Chat.ID, 10),
 		RequestID: requestID(m.Chat.ID, m.ID),
 		// The same message delivered twice (a webhook retry, a poll after a crash) is one post.

@@ -21,7 +21,8 @@ const maxNotified = 4096
 // Notify reports a post's result as a reply to the person's original message (a
 // publisher.Notifier for door "telegram"). Delivery is at least once; a repeat of an event
 // already replied to in this process is dropped. Once a post is published or failed, its
-// hosted media is released for deletion after the grace period.
+// hosted media is released for deletion after the grace period. Times are told in the zone
+// the person chose with /timezone, else SPINDLE_TIMEZONE's.
 func (d *Door) Notify(ctx context.Context, e publisher.Event) error {
 	if e.Door != string(ingest.DoorTelegram) {
 		return nil
@@ -39,7 +40,11 @@ func (d *Door) Notify(ctx context.Context, e publisher.Event) error {
 	if d.seen(e.ID) {
 		return nil
 	}
-	_, err := d.send(ctx, ref.ChatID, ref.MessageID, bot.FormatEvent(e, d.zone), nil)
+	zone := d.zone
+	if user := ref.reader(); user != 0 {
+		zone = d.zoneOf(ctx, user)
+	}
+	_, err := d.send(ctx, ref.ChatID, ref.MessageID, bot.FormatEvent(e, zone), nil)
 	if errors.Is(err, tg.ErrorForbidden) || errors.Is(err, tg.ErrorBadRequest) {
 		// The person blocked the bot or the chat is gone: retrying cannot help.
 		d.log.Info("telegram: result not deliverable", slog.String("post_id", e.PostID), slog.String("error", d.redact(err.Error())))

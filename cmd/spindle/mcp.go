@@ -11,6 +11,7 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 	mcpdoor "github.com/spindle-threads/spindle/bot/mcp"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/ingest/recur"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -43,8 +44,11 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	log := env.logger(cfg).With(slog.String("door", "mcp"))
+	svc := ingest.NewService(ingest.Options{Queue: db, Logger: log, PostsPerDay: cfg.Quota.Posts})
 	disp := bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: ingest.NewService(ingest.Options{Queue: db, Logger: log, PostsPerDay: cfg.Quota.Posts}), Queue: db,
+		Ingest: svc, Queue: db,
+		// A series made here is stored; the daemon's series job queues its later occurrences.
+		Series:   recur.NewService(recur.Options{Store: db, Validator: svc, Logger: log}),
 		Slots:    publisher.Slots{Store: db, DailyPosts: cfg.Quota.Posts},
 		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db}, LongTexts: db,
 		Zone: cfg.Timezone, Logger: log,

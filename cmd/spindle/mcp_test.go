@@ -28,7 +28,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // mcpTools are the tools every transport must offer.
-var mcpTools = []string{"post", "schedule", "queue", "slots", "preview", "list_posts", "post_status", "cancel", "quota", "list_accounts", "delete", "stats"}
+var mcpTools = []string{"post", "schedule", "queue", "slots", "preview", "list_posts", "post_status", "cancel", "quota", "list_accounts", "delete", "stats", "edit", "series"}
 
 // agent is an MCP client session with helpers that fail the test on transport errors.
 type agent struct {

@@ -81,6 +81,8 @@ type Options struct {
 	Series Series
 	// Slots keeps the accounts' posting slots; nil answers the slot routes with 501.
 	Slots Slots
+	// Polls reads published polls' votes for GET /api/posts/{id} and insights; nil: none shown.
+	Polls Polls
 	// Zone is SPINDLE_TIMEZONE, the zone of a slot schedule PUT without one; nil: UTC.
 	Zone *time.Location
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
@@ -99,6 +101,7 @@ type Handler struct {
 	edit   Editor
 	series Series
 	slots  Slots
+	polls  Polls
 	zone   *time.Location
 	public string
 	now    func() time.Time
@@ -115,7 +118,7 @@ func New(o Options) *Handler {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
 	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights, edit: o.Editor, series: o.Series,
-		slots: o.Slots, zone: o.Zone,
+		slots: o.Slots, polls: o.Polls, zone: o.Zone,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
 		h.edit = ed

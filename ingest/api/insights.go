@@ -19,6 +19,8 @@ type insightsJSON struct {
 	Quotes    int       `json:"quotes"`
 	Shares    int       `json:"shares"`
 	FetchedAt time.Time `json:"fetchedAt"`
+	// PollResults is a poll post's votes, once Threads reports them.
+	PollResults *pollResultsJSON `json:"pollResults,omitempty"`
 }
 
 // postInsights answers a published post's insights, by Spindle id or Threads media id, to a
@@ -40,5 +42,6 @@ func (h *Handler) postInsights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, insightsJSON{ID: p.ID, ThreadsID: p.MediaID, Views: in.Views, Likes: in.Likes,
-		Replies: in.Replies, Reposts: in.Reposts, Quotes: in.Quotes, Shares: in.Shares, FetchedAt: in.At.UTC()})
+		Replies: in.Replies, Reposts: in.Reposts, Quotes: in.Quotes, Shares: in.Shares, FetchedAt: in.At.UTC(),
+		PollResults: h.pollResults(r, p)})
 }

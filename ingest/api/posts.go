@@ -61,6 +61,8 @@ type postJSON struct {
 	CreatedAt   time.Time  `json:"createdAt"`
 	UpdatedAt   time.Time  `json:"updatedAt"`
 	shapeJSON
+	// PollResults is a published poll's votes, once Threads reports them (GET only).
+	PollResults *pollResultsJSON `json:"pollResults,omitempty"`
 }
 
 func (h *Handler) postJSON(p storage.Post, username string) postJSON {
@@ -299,7 +301,9 @@ func (h *Handler) getPost(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, h.postJSON(p, a.Username))
+	out := h.postJSON(p, a.Username)
+	out.PollResults = h.pollResults(r, p)
+	writeJSON(w, http.StatusOK, out)
 }
 
 // listScheduled is GET /api/threads/post/schedule: the caller's queued posts, soonest first,
