@@ -11,6 +11,8 @@ import (
 // shapeParseCases are the shape options of post, preview and schedule, and longtext.
 func shapeParseCases() []parseCase {
 	return []parseCase{
+		{name: "queue takes post's options", in: `queue --poll "Yes | No" --replies mentioned Coffee?`,
+			want: Command{Verb: VerbQueue, Text: "Coffee?", Shape: PostShape{Poll: "Yes | No", Replies: threads.ReplyMentionedOnly}}},
 		{name: "post poll", in: `post --poll "Tabs | Spaces | Both" Which one?`,
 			want: Command{Verb: VerbPost, Text: "Which one?", Shape: PostShape{Poll: "Tabs | Spaces | Both"}}},
 		{name: "post poll curly quotes", in: "post --poll “Yes|No” Coffee?",
