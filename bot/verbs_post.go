@@ -33,7 +33,7 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	req := ingest.Request{
 		Origin: c.in.Origin, AccountID: acc.ID, Text: c.cmd.Text, Thread: true,
 		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID, ReplyToID: replyTo, QuoteID: quote,
-		BySlot: c.cmd.Verb == VerbQueue,
+		BySlot: c.cmd.Verb == VerbQueue, Grantee: !acc.Owner, Author: c.in.Identity.Key(),
 	}
 	if req.Origin.Door == "" {
 		req.Origin.Door = c.in.Identity.Door

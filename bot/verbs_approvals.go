@@ -1,0 +1,132 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// The approval verbs: an account's owner requires approval for posts by grantees and feeds
+// ("approvals on"), and approves or rejects the posts held ("approve", "reject").
+const (
+	VerbApprovals = "approvals"
+	VerbApprove   = "approve"
+	VerbReject    = "reject"
+)
+
+// Approvals stores approval policies and decides held posts (storage.DB).
+type Approvals interface {
+	SetApprovalPolicy(ctx context.Context, p storage.ApprovalPolicy) error
+	Decide(ctx context.Context, id string, d storage.Decision) (storage.Post, error)
+}
+
+// parseApprovals reads "approvals on|off [--account @name]".
+func parseApprovals(rest string) (Command, error) {
+	cmd := Command{Verb: VerbApprovals}
+	ws, err := words(VerbApprovals, &cmd, rest)
+	if err != nil {
+		return Command{}, err
+	}
+	if len(ws) != 1 {
+		return Command{}, usage(VerbApprovals, "“approvals” needs on or off, like “approvals on”.")
+	}
+	switch sw := strings.ToLower(ws[0]); sw {
+	case "on", "off":
+		cmd.Sub = sw
+		return cmd, nil
+	}
+	return Command{}, usage(VerbApprovals, "“approvals” takes on or off, not “%s”.", ws[0])
+}
+
+// parseDecision reads "approve <id>" and "reject <id> [reason]".
+func parseDecision(verb, rest string) (Command, error) {
+	w, reason := cutWord(rest)
+	if w == "" {
+		return Command{}, usage(verb, "“%s” needs the post id (see “list”).", verb)
+	}
+	if verb == VerbApprove && reason != "" {
+		return Command{}, usage(verb, "“approve” takes only the post id; got “%s” after it.", reason)
+	}
+	id, err := parsePostID(verb, w)
+	if err != nil {
+		return Command{}, err
+	}
+	return Command{Verb: verb, PostID: id, Text: strings.TrimSpace(reason)}, nil
+}
+
+// approvals sets the policy of an account the sender owns: on holds posts by grantees and
+// feeds (the sensible default), off holds nothing.
+func (c *call) approvals(ctx context.Context) Reply {
+	if c.d.o.Approvals == nil {
+		return c.unavailable("approvals")
+	}
+	acc, r := c.pick(ctx, c.cmd.Account, true)
+	if r != nil {
+		return *r
+	}
+	on := c.cmd.Sub == "on"
+	p := storage.ApprovalPolicy{AccountID: acc.ID, Grantees: on, Feeds: on, UpdatedBy: c.in.Identity.Key()}
+	if err := c.d.o.Approvals.SetApprovalPolicy(ctx, p); err != nil {
+		return c.fail(ctx, err)
+	}
+	if on {
+		return sayf("✅ Approvals on for @%s: posts by people you granted it to, and by feeds, wait until you %sapprove them (or %sreject them).", acc.Username, c.prefix, c.prefix)
+	}
+	return sayf("Approvals off for @%s: posts go out without waiting. Posts already waiting still need a decision.", acc.Username)
+}
+
+// decide approves or rejects a held post. Only the owner of the post's account may: a grantee
+// cannot approve their own post, and a stranger learns nothing about it.
+func (c *call) decide(ctx context.Context) Reply {
+	if c.d.o.Approvals == nil || c.d.o.Queue == nil {
+		return c.unavailable("approvals")
+	}
+	p, err := c.d.o.Queue.Get(ctx, c.cmd.PostID)
+	accs, r := c.accounts(ctx)
+	if r != nil {
+		return *r
+	}
+	var acc Account
+	for _, a := range accs {
+		if err == nil && a.ID == p.AccountID {
+			acc = a
+		}
+	}
+	switch {
+	case errors.Is(err, storage.ErrNotFound) || (err == nil && acc.ID == 0):
+		return refuse("There is no post %s on any account you can use.", c.cmd.PostID)
+	case err != nil:
+		return c.fail(ctx, err)
+	case !acc.Owner:
+		return refuse("Only the owner of @%s can approve or reject its posts.", acc.Username)
+	}
+	outcome := storage.DecisionApproved
+	if c.cmd.Verb == VerbReject {
+		outcome = storage.DecisionRejected
+	}
+	d := storage.Decision{Outcome: outcome, By: c.in.Identity.Key(), Reason: c.cmd.Text}
+	d.Events = publisher.DecisionEvents(d, c.in.Identity.Name)
+	got, err := c.d.o.Approvals.Decide(ctx, p.ID, d)
+	var se *storage.StateError
+	if errors.As(err, &se) {
+		return refuse("Post %s is not waiting for approval any more (it is %s); nothing was changed.", p.ID, se.State)
+	}
+	if err != nil {
+		return c.fail(ctx, err)
+	}
+	if outcome == storage.DecisionApproved {
+		return sayf("👍 Approved %s for @%s; it goes out %s. Its author is told.", got.ID, acc.Username, FormatWhen(got.NextAttemptAt, c.zone))
+	}
+	return sayf("👎 Rejected %s for @%s; its author is told%s.", got.ID, acc.Username, reasonSuffix(c.cmd.Text))
+}
+
+func reasonSuffix(reason string) string {
+	if reason == "" {
+		return ""
+	}
+	return fmt.Sprintf(" why (“%s”)", short(reason))
+}
