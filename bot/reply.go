@@ -124,6 +124,12 @@ func FormatEvent(e publisher.Event, zone *time.Location) string {
 		s = "🗑️ Deleted from Threads"
 	case publisher.EventRescheduled:
 		s = "🗓️ Moved to a new posting slot: will post at " + FormatWhen(e.Until, zone) + " (the account's slots changed)"
+	case publisher.EventApproved:
+		s = "👍 Approved (" + orDefault(e.Reason, "by an approver") + "); it goes out on schedule"
+	case publisher.EventRejected:
+		s = "👎 Not approved: " + orDefault(e.Reason, "rejected by an approver")
+	case publisher.EventExpired:
+		s = "⌛ Approval request expired: " + orDefault(e.Reason, "nobody approved it in time, so it was cancelled")
 	case publisher.EventTokenExpiring:
 		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; "+publisher.RelinkHint+" before it expires.")
 	default:

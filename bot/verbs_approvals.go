@@ -22,6 +22,29 @@ const (
 type Approvals interface {
 	SetApprovalPolicy(ctx context.Context, p storage.ApprovalPolicy) error
 	Decide(ctx context.Context, id string, d storage.Decision) (storage.Post, error)
+	ApprovalOf(ctx context.Context, postID string) (storage.Approval, error)
+}
+
+// approvalLine is status's line on a post's approval record; "" for a post never held.
+func (c *call) approvalLine(ctx context.Context, id string) string {
+	if c.d.o.Approvals == nil {
+		return ""
+	}
+	a, err := c.d.o.Approvals.ApprovalOf(ctx, id)
+	if err != nil {
+		return ""
+	}
+	switch a.Decision {
+	case "":
+		return "Approval requested " + FormatWhen(a.RequestedAt, c.zone) + "; it expires " + FormatWhen(a.ExpiresAt, c.zone) + "."
+	case storage.DecisionExpired:
+		return "Approval request expired " + FormatWhen(a.DecidedAt, c.zone) + "."
+	}
+	line := upperFirst(a.Decision) + " by " + a.DecidedBy + " " + FormatWhen(a.DecidedAt, c.zone)
+	if a.Reason != "" {
+		line += ": " + a.Reason
+	}
+	return line + "."
 }
 
 // parseApprovals reads "approvals on|off [--account @name]".
