@@ -1,6 +1,11 @@
 package publisher
 
 import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -42,4 +47,40 @@ func nameOr(n string) string {
 		return "an approver"
 	}
 	return n
+}
+
+// Approvals is the storage of held posts that expiry needs (storage.DB). It is optional: a
+// Store without it holds nothing, so nothing expires.
+type Approvals interface {
+	DueApprovals(ctx context.Context, now time.Time, limit int) ([]string, error)
+	Decide(ctx context.Context, id string, d storage.Decision) (storage.Post, error)
+}
+
+// expireBatch bounds one run of ExpireApprovals; the next run goes on.
+const expireBatch = 200
+
+// ExpireApprovals cancels the posts whose approval request expired, telling each author. A
+// post decided meanwhile (an approver was quicker) is left as the approver decided.
+func (p *Publisher) ExpireApprovals(ctx context.Context) error {
+	a, ok := p.store.(Approvals)
+	if !ok {
+		return nil
+	}
+	ids, err := a.DueApprovals(ctx, p.now(), expireBatch)
+	if err != nil {
+		return err
+	}
+	d := storage.Decision{Outcome: storage.DecisionExpired}
+	d.Events = DecisionEvents(d, "")
+	for _, id := range ids {
+		_, err := a.Decide(ctx, id, d)
+		if _, lost := errors.AsType[*storage.StateError](err); lost {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		p.log.InfoContext(ctx, "approval request expired; post cancelled", slog.String("post_id", id))
+	}
+	return nil
 }
