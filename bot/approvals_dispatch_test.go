@@ -57,9 +57,14 @@ func TestApprovalScript(t *testing.T) {
 		{"grantee cannot approve own post", bob, "C1", "approve %ID%", []string{"Only the owner of @acme"}, nil, true},
 		{"stranger cannot approve", carol, "C1", "approve %ID%", []string{"There is no post"}, []string{"@acme"}, true},
 		{"stranger cannot reject", carol, "C1", "reject %ID% spam", []string{"There is no post"}, nil, true},
+		{"grantee edits while pending", bob, "C1", "edit %ID% needs a second look", []string{"Edited", "waits for approval by the owner of @acme again"}, nil, false},
 		{"owner approves", alice, "C1", "approve %ID%", []string{"Approved", "@acme"}, nil, false},
 		{"approving twice changes nothing", alice, "C1", "approve %ID%", []string{"not waiting for approval any more"}, nil, true},
 		{"status records the decision", alice, "C1", "status %ID%", []string{"Approved by slack:T1:UALICE"}, nil, false},
+		{"grantee edits the approved post: back for approval", bob, "C1", "edit %ID% changed after approval", []string{"waits for approval by the owner of @acme again"}, nil, false},
+		{"status shows it waiting again", alice, "C1", "status %ID%", []string{"waiting for approval", "Approval requested"}, nil, false},
+		{"owner approves the new text", alice, "C1", "approve %ID%", []string{"Approved"}, nil, false},
+		{"owner's own edit of an approved post does not re-hold", alice, "C1", "edit %ID% tweak by the owner", []string{"Edited"}, []string{"waits for approval"}, false},
 		{"grantee's second post waits", bob, "C1", "post off brand", []string{"waits for approval"}, nil, false},
 		{"owner rejects with a reason", alice, "C1", "reject %ID% not before the launch", []string{"Rejected", "not before the launch"}, nil, false},
 		{"status says rejected", bob, "C1", "status %ID%", []string{"cancelled", "Rejected by", "not before the launch"}, nil, false},
@@ -68,6 +73,7 @@ func TestApprovalScript(t *testing.T) {
 		{"grantee posts freely again", bob, "C1", "post free again", []string{"Queued"}, []string{"waits for approval"}, false},
 	}
 	for _, s := range steps {
+		w.clock.Advance(time.Second) // decisions at distinct times, as in life
 		r := w.say(s.who, s.channel, strings.ReplaceAll(s.text, "%ID%", lastID))
 		for _, want := range s.want {
 			if !strings.Contains(r.Text, want) {
@@ -86,7 +92,7 @@ func TestApprovalScript(t *testing.T) {
 			lastID = r.Queued
 		}
 	}
-	// Two results reached the author's door: approved and rejected.
+	// Each decision's result reached the author's door: two approvals (the second after the edit) and a rejection.
 	out, err := w.db.DueOutbox(ctx, w.clock.Now().Add(time.Minute), 10)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +105,7 @@ func TestApprovalScript(t *testing.T) {
 			}
 		}
 	}
-	if len(kinds) != 2 {
+	if len(kinds) != 3 {
 		t.Fatalf("decision results in the outbox: %v (%d events)", kinds, len(out))
 	}
 }
