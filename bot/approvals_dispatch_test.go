@@ -52,6 +52,8 @@ func TestApprovalScript(t *testing.T) {
 		{"stranger cannot turn them on for acme", carol, "C1", "approvals on --account @acme", []string{"You cannot use @acme"}, nil, true},
 		{"owner turns them on", alice, "C1", "approvals on", []string{"Approvals on for @acme"}, nil, false},
 		{"grantee's post waits", bob, "C1", "post needs a look", []string{"Queued", "waits for approval by the owner of @acme"}, nil, false},
+		{"owner lists what waits", alice, "C1", "approvals", []string{"1 waiting for your approval", "needs a look"}, nil, true},
+		{"a grantee approves nothing", bob, "C1", "approvals", []string{"Nothing is waiting for your approval"}, nil, true},
 		{"list shows it pending", bob, "C1", "list", []string{"needs a look", "pending_approval"}, nil, false},
 		{"status shows it waiting", bob, "C1", "status %ID%", []string{"waiting for approval", "Approval requested"}, nil, false},
 		{"grantee cannot approve own post", bob, "C1", "approve %ID%", []string{"Only the owner of @acme"}, nil, true},

@@ -27,6 +27,10 @@ type Reply struct {
 	// so a door can offer it as a button; LinkLabel is the button's words.
 	Link, LinkLabel string
 
+	// Approvals are the posts "approvals" listed as waiting for the sender's decision, so a
+	// door with buttons can offer Approve and Reject on each.
+	Approvals []string
+
 	// Refused says the command did not do what was asked (a refusal, a usage error, a failure):
 	// the MCP door answers it as a tool error. Chat doors show Text either way.
 	Refused bool

@@ -47,15 +47,19 @@ func (c *call) approvalLine(ctx context.Context, id string) string {
 	return line + "."
 }
 
-// parseApprovals reads "approvals on|off [--account @name]".
+// parseApprovals reads "approvals [on|off] [--account @name]"; without on or off it lists the
+// posts waiting for the sender's approval.
 func parseApprovals(rest string) (Command, error) {
 	cmd := Command{Verb: VerbApprovals}
 	ws, err := words(VerbApprovals, &cmd, rest)
 	if err != nil {
 		return Command{}, err
 	}
+	if len(ws) == 0 {
+		return cmd, nil // the pending list
+	}
 	if len(ws) != 1 {
-		return Command{}, usage(VerbApprovals, "“approvals” needs on or off, like “approvals on”.")
+		return Command{}, usage(VerbApprovals, "“approvals” takes on or off, like “approvals on”, or nothing to list the posts waiting.")
 	}
 	switch sw := strings.ToLower(ws[0]); sw {
 	case "on", "off":
@@ -86,6 +90,9 @@ func parseDecision(verb, rest string) (Command, error) {
 func (c *call) approvals(ctx context.Context) Reply {
 	if c.d.o.Approvals == nil {
 		return c.unavailable("approvals")
+	}
+	if c.cmd.Sub == "" {
+		return c.pending(ctx)
 	}
 	acc, r := c.pick(ctx, c.cmd.Account, true)
 	if r != nil {
@@ -152,4 +159,41 @@ func reasonSuffix(reason string) string {
 		return ""
 	}
 	return fmt.Sprintf(" why (“%s”)", short(reason))
+}
+
+// maxPending is how many waiting posts "approvals" lists.
+const maxPending = 20
+
+// pending lists the posts waiting for approval on the accounts the sender owns, each with its
+// id for approve and reject (Reply.Approvals: doors with buttons offer Approve and Reject).
+func (c *call) pending(ctx context.Context) Reply {
+	accs, r := c.accounts(ctx)
+	if r != nil {
+		return *r
+	}
+	var (
+		b   strings.Builder
+		ids []string
+	)
+	for _, a := range accs {
+		if !a.Owner || (c.cmd.Account != "" && !strings.EqualFold(a.Username, c.cmd.Account)) {
+			continue
+		}
+		ps, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID, States: []storage.State{storage.StatePendingApproval}, Limit: maxPending})
+		if err != nil {
+			return c.fail(ctx, err)
+		}
+		for _, p := range ps {
+			if len(ids) == maxPending {
+				break
+			}
+			ids = append(ids, p.ID)
+			fmt.Fprintf(&b, "\n• %s @%s “%s”", p.ID, a.Username, firstWords(p.Text))
+		}
+	}
+	if len(ids) == 0 {
+		return Reply{Text: "Nothing is waiting for your approval.", Private: true}
+	}
+	return Reply{Text: fmt.Sprintf("%d waiting for your approval (%sapprove <id> or %sreject <id> [reason]):", len(ids), c.prefix, c.prefix) + b.String(),
+		Private: true, Approvals: ids}
 }
