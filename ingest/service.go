@@ -47,6 +47,9 @@ type Options struct {
 	// in pending_approval for ApprovalTTL (zero: DefaultApprovalTTL). nil holds nothing.
 	Approvals   ApprovalPolicies
 	ApprovalTTL time.Duration
+	// ApprovalNotice, when set, builds the event that tells the account's owner a post waits
+	// (serve passes the publisher's PendingApprovalEvent); nil tells nobody.
+	ApprovalNotice func(storage.Post) storage.OutboxEvent
 	// PostsPerDay is the posts quota per 24 hours (SPINDLE_QUOTA_POSTS) that placing a post by
 	// slot keeps within; 0 is Meta's 250.
 	PostsPerDay int
@@ -64,6 +67,7 @@ type Service struct {
 	perDay   int
 	policies ApprovalPolicies
 	ttl      time.Duration
+	notice   func(storage.Post) storage.OutboxEvent
 }
 
 // ApprovalPolicies reads an account's approval policy (storage.DB).
@@ -95,7 +99,7 @@ func NewService(o Options) *Service {
 	if o.Queue == nil {
 		panic("ingest: NewService needs a Queue")
 	}
-	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe, perDay: o.PostsPerDay, policies: o.Approvals, ttl: o.ApprovalTTL}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe, perDay: o.PostsPerDay, policies: o.Approvals, ttl: o.ApprovalTTL, notice: o.ApprovalNotice}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -200,7 +204,7 @@ func (s *Service) holdIfNeeded(ctx context.Context, r Request, np *storage.NewPo
 		return fmt.Errorf("ingest: could not read the approval policy, nothing was stored; try again: %w", err)
 	}
 	if NeedsApproval(p, r.Origin.Door, r.Grantee) {
-		np.Approval = storage.ApprovalHold{Author: r.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL))}
+		np.Approval = storage.ApprovalHold{Author: r.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL)), Notice: s.notice}
 	}
 	return nil
 }

@@ -15,7 +15,22 @@ const (
 	EventApproved EventKind = "approved" // Reason: who approved it
 	EventRejected EventKind = "rejected" // Reason: why, as the approver gave it
 	EventExpired  EventKind = "expired"  // nobody approved it in time; it was cancelled
+	// EventPendingApproval tells the account's owner a post waits for a decision; like
+	// EventNeedsReconnect it goes to door "" (the owner), with PostID and Text set.
+	EventPendingApproval EventKind = "pending_approval"
 )
+
+// PendingApprovalEvent is the outbox event telling the owner of p's account that p waits
+// (ingest.Options.ApprovalNotice).
+func PendingApprovalEvent(p storage.Post) storage.OutboxEvent {
+	e := Event{Kind: EventPendingApproval, PostID: p.ID, AccountID: p.AccountID, Text: p.Text, At: p.CreatedAt,
+		Reason: "a post by someone you granted the account to (or by a feed) waits for your approval"}
+	ev, err := encodeEvent(e, p.ID+":pending_approval:"+p.UpdatedAt.Format("20060102150405.000"))
+	if err != nil { // only OriginRef can fail to encode, and this event has none
+		return storage.OutboxEvent{Key: p.ID + ":pending_approval", Payload: []byte(`null`)}
+	}
+	return ev
+}
 
 // DecisionEvents builds the outbox events of decision d for storage.Decide; byName is the
 // approver's display name, for the author.

@@ -20,7 +20,7 @@ func TestApprovalFlowAgainstTheSimulator(t *testing.T) {
 	s := publishertest.New(t, publishertest.Options{Clock: clock})
 	ctx := context.Background()
 	a := s.Account("acme")
-	hold := storage.ApprovalHold{Author: "slack:T1:UBOB", ExpiresAt: clock.Now().Add(time.Hour)}
+	hold := storage.ApprovalHold{Author: "slack:T1:UBOB", ExpiresAt: clock.Now().Add(time.Hour), Notice: publisher.PendingApprovalEvent}
 	ok := s.Enqueue(storage.NewPost{AccountID: a.ID, Door: "slack", OriginRef: []byte(`{"channel":"C1"}`), Text: "approve me", Approval: hold})
 	late := s.Enqueue(storage.NewPost{AccountID: a.ID, Door: "slack", OriginRef: []byte(`{"channel":"C1"}`), Text: "nobody looks", Approval: hold})
 	for range 3 {
@@ -30,6 +30,14 @@ func TestApprovalFlowAgainstTheSimulator(t *testing.T) {
 	}
 	if n := len(s.Sim.Ledger()); n != 0 {
 		t.Fatalf("%d posts published while pending", n)
+	}
+	// The owner (door "") is told of each post that waits, in the enqueue's transaction.
+	notices, err := s.DB.DueOutbox(ctx, clock.Now().Add(time.Minute), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(notices) != 2 || notices[0].Door != "" || !strings.Contains(string(notices[0].Payload), `"Kind":"pending_approval"`) {
+		t.Fatalf("owner notices: %+v", notices)
 	}
 	if err := s.Pub.ExpireApprovals(ctx); err != nil {
 		t.Fatal(err)

@@ -35,6 +35,9 @@ func (p ApprovalPolicy) On() bool { return p.Grantees || p.Webhooks || p.Feeds |
 type ApprovalHold struct {
 	Author    string
 	ExpiresAt time.Time
+	// Notice, when set, is the event telling the approvers a post waits, written in the
+	// enqueue's transaction (the publisher's EventPendingApproval, to the owner).
+	Notice func(Post) OutboxEvent
 }
 
 // Decisions recorded in post_approvals.
@@ -99,7 +102,14 @@ func (db *DB) holdTx(ctx context.Context, tx *sql.Tx, id string, h ApprovalHold)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO post_approvals (post_id, author, requested_at, expires_at) VALUES (?, ?, ?, ?)`,
 		id, h.Author, ms(db.now()), ms(h.ExpiresAt))
-	return err
+	if err != nil || h.Notice == nil {
+		return err
+	}
+	p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
+	if err != nil {
+		return err
+	}
+	return addOutbox(ctx, tx, ms(db.now()), []OutboxEvent{h.Notice(p)})
 }
 
 // Decision is what Decide records.
