@@ -221,6 +221,10 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseSeries(rest)
 	case VerbLongText:
 		return parseLongText(rest)
+	case VerbApprovals:
+		return parseApprovals(rest)
+	case VerbApprove, VerbReject:
+		return parseDecision(verb, rest)
 	}
 	return Command{}, unknownVerb(word, verb)
 }

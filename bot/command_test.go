@@ -17,7 +17,7 @@ type parseCase struct {
 
 // parseCases are the valid commands, read in Europe/Paris at testNow.
 func parseCases() []parseCase {
-	return append(shapeParseCases(), append([]parseCase{
+	return append(append(shapeParseCases(), approvalParseCases()...), append([]parseCase{
 		{name: "empty is help", in: "", want: Command{Verb: VerbHelp}},
 		{name: "blank is help", in: " \n ", want: Command{Verb: VerbHelp}},
 		{name: "help", in: "help", want: Command{Verb: VerbHelp}},
@@ -168,7 +168,7 @@ type badCase struct {
 }
 
 func badCases() []badCase {
-	return append(shapeBadCases(), append([]badCase{
+	return append(append(shapeBadCases(), approvalBadCases()...), append([]badCase{
 		{"unknown verb", "frobnicate now", "", "I don't know the command “frobnicate”."},
 		{"typo suggests", "pots hi", "", "did you mean “post”?"},
 		{"typo telegram", "/scedule@bot x", "", "did you mean “schedule”?"},

@@ -43,10 +43,12 @@ type DispatcherOptions struct {
 	Feeds    Feeds
 	Webhooks Webhooks
 	Routes   Routes
-	Zones    Zones
-	Editor   Editor // nil: Ingest, when it can edit too
-	Series   Series
-	Slots    Slots
+	// Approvals sets approval policies and decides held posts; nil: the verbs are unavailable.
+	Approvals Approvals
+	Zones     Zones
+	Editor    Editor // nil: Ingest, when it can edit too
+	Series    Series
+	Slots     Slots
 	// LongTexts keeps each account's choice for texts over 500 characters; nil: chains.
 	LongTexts LongTexts
 	// Polls reads a published poll's votes for status; nil: status shows none.
@@ -209,6 +211,10 @@ func (c *call) run(ctx context.Context) Reply {
 		return c.series(ctx)
 	case VerbLongText:
 		return c.longtext(ctx)
+	case VerbApprovals:
+		return c.approvals(ctx)
+	case VerbApprove, VerbReject:
+		return c.decide(ctx)
 	}
 	return Reply{Text: Help(c.prefix, ""), Private: true}
 }

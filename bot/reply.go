@@ -27,6 +27,10 @@ type Reply struct {
 	// so a door can offer it as a button; LinkLabel is the button's words.
 	Link, LinkLabel string
 
+	// Approvals are the posts "approvals" listed as waiting for the sender's decision, so a
+	// door with buttons can offer Approve and Reject on each.
+	Approvals []string
+
 	// Refused says the command did not do what was asked (a refusal, a usage error, a failure):
 	// the MCP door answers it as a tool error. Chat doors show Text either way.
 	Refused bool
@@ -135,6 +139,12 @@ func FormatEvent(e publisher.Event, zone *time.Location) string {
 		s = "🗑️ Deleted from Threads"
 	case publisher.EventRescheduled:
 		s = "🗓️ Moved to a new posting slot: will post at " + FormatWhen(e.Until, zone) + " (the account's slots changed)"
+	case publisher.EventApproved:
+		s = "👍 Approved (" + orDefault(e.Reason, "by an approver") + "); it goes out on schedule"
+	case publisher.EventRejected:
+		s = "👎 Not approved: " + orDefault(e.Reason, "rejected by an approver")
+	case publisher.EventExpired:
+		s = "⌛ Approval request expired: " + orDefault(e.Reason, "nobody approved it in time, so it was cancelled")
 	case publisher.EventTokenExpiring:
 		s = "⌛ " + orDefault(e.Reason, "the account's access token could not be refreshed; "+publisher.RelinkHint+" before it expires.")
 	default:

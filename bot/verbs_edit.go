@@ -69,10 +69,10 @@ func (c *call) edit(ctx context.Context) Reply {
 	if r != nil {
 		return *r
 	}
-	if p.State != storage.StateQueued {
+	if p.State != storage.StateQueued && p.State != storage.StatePendingApproval {
 		return refuse("%s.", upperFirst((&storage.StateError{ID: p.ID, State: p.State, Op: "edited"}).Error()))
 	}
-	var e ingest.Edit
+	e := ingest.Edit{Grantee: !acc.Owner, Author: c.in.Identity.Key()}
 	if c.cmd.Text != "" {
 		e.Text = &c.cmd.Text
 	}
@@ -86,9 +86,12 @@ func (c *call) edit(ctx context.Context) Reply {
 	if e.Text != nil {
 		fmt.Fprintf(&b, ": now “%s”", firstWords(out.Text))
 	}
-	if out.NextAttemptAt.After(c.d.now()) {
+	switch {
+	case out.State == storage.StatePendingApproval:
+		fmt.Fprintf(&b, "; ⏸️ it waits for approval by the owner of @%s again.", acc.Username)
+	case out.NextAttemptAt.After(c.d.now()):
 		fmt.Fprintf(&b, "; it goes out at %s.", FormatWhen(out.NextAttemptAt, c.zone))
-	} else {
+	default:
 		b.WriteString("; it goes out in a moment.")
 	}
 	if n := len(threads.Split(out.Text, threads.MaxTextChars)); n > 1 {

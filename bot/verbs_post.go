@@ -33,7 +33,7 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	req := ingest.Request{
 		Origin: c.in.Origin, AccountID: acc.ID, Text: c.cmd.Text, Thread: true,
 		ScheduledAt: c.cmd.At, RequestID: c.in.RequestID, ReplyToID: replyTo, QuoteID: quote,
-		BySlot: c.cmd.Verb == VerbQueue,
+		BySlot: c.cmd.Verb == VerbQueue, Grantee: !acc.Owner, Author: c.in.Identity.Key(),
 	}
 	if req.Origin.Door == "" {
 		req.Origin.Door = c.in.Identity.Door
@@ -76,6 +76,9 @@ func (c *call) queue(ctx context.Context, account, replyTo, quote string) Reply 
 	}
 	if acc.Status == "needs_reconnect" || acc.Status == "disconnected" {
 		fmt.Fprintf(&b, " @%s must be connected again first (%sconnect); the post waits until then.", acc.Username, c.prefix)
+	}
+	if p.State == storage.StatePendingApproval {
+		fmt.Fprintf(&b, " ⏸️ It waits for approval by the owner of @%s; I will tell you here what they decide.", acc.Username)
 	}
 	fmt.Fprintf(&b, " Cancel with %scancel %s.", c.prefix, p.ID)
 	return Reply{Text: b.String(), Queued: p.ID}
@@ -202,7 +205,7 @@ func (c *call) list(ctx context.Context) Reply {
 	var rows, recent []Row
 	for _, a := range accs {
 		ps, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID,
-			States: []storage.State{storage.StateQueued, storage.StatePublishing}, Limit: 200})
+			States: []storage.State{storage.StatePendingApproval, storage.StateQueued, storage.StatePublishing}, Limit: 200})
 		if err != nil {
 			return c.fail(ctx, err)
 		}
@@ -277,7 +280,18 @@ func (c *call) status(ctx context.Context) Reply {
 		return *r
 	}
 	head := fmt.Sprintf("%s for @%s (“%s”): ", p.ID, acc.Username, firstWords(p.Text))
+	r2 := c.statusOf(ctx, p, head)
+	if line := c.approvalLine(ctx, p.ID); line != "" {
+		r2.Text += "\n" + line
+	}
+	return r2
+}
+
+// statusOf is status's answer for p, before the approval record.
+func (c *call) statusOf(ctx context.Context, p storage.Post, head string) Reply {
 	switch p.State {
+	case storage.StatePendingApproval:
+		return say(head + "⏸️ waiting for approval by the account's owner (" + c.prefix + "approve or " + c.prefix + "reject).")
 	case storage.StatePosted:
 		if p.Status() == storage.StatusDeleted {
 			return say(head + "🗑️ deleted from Threads at " + FormatWhen(p.DeletedAt, c.zone) + "; it was posted " + orDefault(p.Permalink, "to Threads") + ".")

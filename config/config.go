@@ -44,6 +44,7 @@ type Config struct {
 	PublishWorkers   int            // SPINDLE_PUBLISH_WORKERS: 1..256.
 	Quota            QuotaConfig    // SPINDLE_QUOTA_*: per-account limits, at most Meta's.
 	Retention        time.Duration  // SPINDLE_RETENTION: finished posts kept this long; 0 forever.
+	ApprovalTTL      time.Duration  // SPINDLE_APPROVAL_TTL: how long a post waits for approval.
 	AdminPassword    Secret         // SPINDLE_ADMIN_PASSWORD: enables the status page.
 	LogFormat        string         // SPINDLE_LOG_FORMAT: "text" or "json".
 	LogLevel         slog.Level     // SPINDLE_LOG_LEVEL

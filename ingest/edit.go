@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,10 @@ type Edit struct {
 	Media *[]Media // a pointer to an empty list removes the media
 	// ScheduledAt, when not zero, moves the post; it must be in the future.
 	ScheduledAt time.Time
+	// Grantee and Author say who edits, as Request's fields do: an edit the account's approval
+	// policy covers, or any edit of a post waiting for approval, sends it back for approval.
+	Grantee bool
+	Author  string
 }
 
 // ErrNoEditor is returned by Edit when the queue cannot edit posts (a wiring gap).
@@ -69,6 +74,9 @@ func (s *Service) Edit(ctx context.Context, p storage.Post, e Edit) (storage.Pos
 		}
 		pe.Media = &ms
 	}
+	if err := s.reholdIfNeeded(ctx, p, e, &pe); err != nil {
+		return storage.Post{}, err
+	}
 	out, err := ed.EditQueued(ctx, p.ID, pe)
 	if err != nil {
 		return storage.Post{}, fmt.Errorf("ingest: edit %s: %w", p.ID, err)
@@ -90,4 +98,24 @@ func requestOf(p storage.Post) Request {
 		r.Media = append(r.Media, Media{Kind: MediaKind(m.Kind), URL: m.URL, AltText: m.AltText})
 	}
 	return r
+}
+
+// reholdIfNeeded asks the edit to send p back for approval: always when it waits for one (an
+// approver has not seen the new text), and when the account's policy covers the editor.
+func (s *Service) reholdIfNeeded(ctx context.Context, p storage.Post, e Edit, pe *storage.PostEdit) error {
+	if s.policies == nil {
+		return nil
+	}
+	hold := p.State == storage.StatePendingApproval
+	if !hold {
+		pol, err := s.policies.ApprovalPolicyFor(ctx, p.AccountID)
+		if err != nil {
+			return fmt.Errorf("ingest: could not read the approval policy, nothing was changed; try again: %w", err)
+		}
+		hold = NeedsApproval(pol, Door(p.Door), e.Grantee)
+	}
+	if hold {
+		pe.Rehold = storage.ApprovalHold{Author: e.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL))}
+	}
+	return nil
 }

@@ -79,7 +79,13 @@ type Request struct {
 	ScheduledAt time.Time // zero: as soon as possible
 	// BySlot puts the post in the account's next free posting slot instead (ScheduledAt must
 	// be zero); an account without slots is refused with storage.ErrNoSlots.
-	BySlot         bool
+	BySlot bool
+	// Grantee says the post was made by someone the account's owner granted it to, not the owner
+	// (chat doors set it); an approval policy may hold such posts. Author is who made it (an
+	// identity key), told when the approvers decide.
+	Grantee bool
+	Author  string
+
 	IdempotencyKey string // same key from the same caller, for the same account, returns the existing post
 	RequestID      string // follows the post through the logs
 

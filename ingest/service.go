@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -42,6 +43,13 @@ type Options struct {
 	// refused at the door instead of failing at publish time. kind is "image" or "video".
 	// nil probes nothing.
 	MediaProbe func(ctx context.Context, kind, rawURL string) error
+	// Approvals, when set, is asked for the account's approval policy: a post it covers is held
+	// in pending_approval for ApprovalTTL (zero: DefaultApprovalTTL). nil holds nothing.
+	Approvals   ApprovalPolicies
+	ApprovalTTL time.Duration
+	// ApprovalNotice, when set, builds the event that tells the account's owner a post waits
+	// (serve passes the publisher's PendingApprovalEvent); nil tells nobody.
+	ApprovalNotice func(storage.Post) storage.OutboxEvent
 	// PostsPerDay is the posts quota per 24 hours (SPINDLE_QUOTA_POSTS) that placing a post by
 	// slot keeps within; 0 is Meta's 250.
 	PostsPerDay int
@@ -57,6 +65,33 @@ type Service struct {
 	mediaURL func(string) error
 	probe    func(context.Context, string, string) error
 	perDay   int
+	policies ApprovalPolicies
+	ttl      time.Duration
+	notice   func(storage.Post) storage.OutboxEvent
+}
+
+// ApprovalPolicies reads an account's approval policy (storage.DB).
+type ApprovalPolicies interface {
+	ApprovalPolicyFor(ctx context.Context, accountID int64) (storage.ApprovalPolicy, error)
+}
+
+// DefaultApprovalTTL is how long a post waits for approval before it expires.
+const DefaultApprovalTTL = 72 * time.Hour
+
+// NeedsApproval reports whether policy p holds a post made through door, by a grantee or not.
+// The owner's own chat posts and the command line never wait.
+func NeedsApproval(p storage.ApprovalPolicy, door Door, grantee bool) bool {
+	switch door {
+	case DoorWebhook:
+		return p.Webhooks
+	case DoorFeed:
+		return p.Feeds
+	case DoorAPI:
+		return p.API || (grantee && p.Grantees)
+	case DoorCLI:
+		return false
+	}
+	return grantee && p.Grantees
 }
 
 // NewService returns a Service. It panics without a Queue: that is a wiring bug, not input.
@@ -64,7 +99,7 @@ func NewService(o Options) *Service {
 	if o.Queue == nil {
 		panic("ingest: NewService needs a Queue")
 	}
-	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe, perDay: o.PostsPerDay}
+	s := &Service{queue: o.Queue, now: o.Now, log: o.Logger, wake: o.Wake, maxAhead: o.MaxAhead, mediaURL: o.MediaURLCheck, probe: o.MediaProbe, perDay: o.PostsPerDay, policies: o.Approvals, ttl: o.ApprovalTTL, notice: o.ApprovalNotice}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -139,6 +174,9 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 	if err := s.probeMedia(ctx, r); err != nil {
 		return Accepted{}, err
 	}
+	if err := s.holdIfNeeded(ctx, r, &np); err != nil {
+		return Accepted{}, err
+	}
 	p, existed, err := s.queue.Enqueue(ctx, np)
 	if _, ok := errors.AsType[*storage.KeyConflictError](err); ok || errors.Is(err, storage.ErrNoSlots) || errors.Is(err, storage.ErrNoFreeSlot) {
 		return Accepted{}, fmt.Errorf("ingest: nothing was stored: %w", err)
@@ -154,6 +192,21 @@ func (s *Service) Enqueue(ctx context.Context, r Request) (Accepted, error) {
 		s.wake()
 	}
 	return Accepted{Post: p, Existed: existed}, nil
+}
+
+// holdIfNeeded asks np to wait for approval when the account's policy covers r.
+func (s *Service) holdIfNeeded(ctx context.Context, r Request, np *storage.NewPost) error {
+	if s.policies == nil {
+		return nil
+	}
+	p, err := s.policies.ApprovalPolicyFor(ctx, r.AccountID)
+	if err != nil {
+		return fmt.Errorf("ingest: could not read the approval policy, nothing was stored; try again: %w", err)
+	}
+	if NeedsApproval(p, r.Origin.Door, r.Grantee) {
+		np.Approval = storage.ApprovalHold{Author: r.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL)), Notice: s.notice}
+	}
+	return nil
 }
 
 // Validate checks r without storing anything: Threads' rules (the same preflight the publisher

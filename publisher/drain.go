@@ -16,10 +16,11 @@ const (
 	jobReconcile = "publisher.reconcile-quota"
 	jobDeliver   = "publisher.deliver-results"
 	jobHousekeep = "publisher.housekeeping"
+	jobExpire    = "publisher.expire-approvals"
 )
 
 // Register adds the publisher's jobs to s: the drain (every PollInterval, and at once on
-// Wake), token refresh, quota reconciliation, result delivery and housekeeping.
+// Wake), token refresh, quota reconciliation, result delivery, housekeeping and approval expiry.
 func (p *Publisher) Register(s *Scheduler) error {
 	// The drain runs on every replica: leases share the queue among them. The others run on
 	// the leader alone: the outbox and the token, quota and retention sweeps are read whole,
@@ -35,6 +36,7 @@ func (p *Publisher) Register(s *Scheduler) error {
 		{jobRefresh, time.Hour, p.RefreshTokens, true},
 		{jobReconcile, 15 * time.Minute, p.ReconcileQuotas, true},
 		{jobHousekeep, time.Hour, p.Housekeep, true},
+		{jobExpire, time.Minute, p.ExpireApprovals, true},
 	}
 	for _, j := range jobs {
 		register := s.Every

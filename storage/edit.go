@@ -10,12 +10,15 @@ import (
 	"time"
 )
 
-// PostEdit is a change to a queued post. A nil field is left as it is.
+// PostEdit is a change to a queued post (or one pending approval). A nil field is left as it is.
 type PostEdit struct {
 	Text  *string
 	Media *[]Media // a pointer to an empty list removes the media
 	// ScheduledAt, when not zero, moves the post: it becomes due then.
 	ScheduledAt time.Time
+	// Rehold, when its ExpiresAt is set, sends the edited post (queued or pending) back for
+	// approval: an approver approved the old text, not the new one.
+	Rehold ApprovalHold
 }
 
 // EditQueued changes a post that is still waiting in the queue, in one guarded UPDATE: the
@@ -48,7 +51,14 @@ func (db *DB) EditQueued(ctx context.Context, id string, e PostEdit) (Post, erro
 	var p Post
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		var err error
-		p, err = scanPost(tx.QueryRowContext(ctx, editQueued, text, media, at, at, ms(db.now()), id))
+		hold := 0
+		if !e.Rehold.ExpiresAt.IsZero() {
+			hold = 1
+		}
+		p, err = scanPost(tx.QueryRowContext(ctx, editQueued, text, media, at, at, hold, ms(db.now()), id))
+		if err == nil && hold == 1 {
+			return reholdTx(ctx, tx, id, e.Rehold, ms(db.now()))
+		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -66,10 +76,20 @@ const editQueued = `UPDATE posts SET
 		media = COALESCE(CAST(? AS TEXT), media),
 		scheduled_at = COALESCE(CAST(? AS BIGINT), scheduled_at),
 		next_attempt_at = COALESCE(CAST(? AS BIGINT), next_attempt_at),
+		state = CASE WHEN ? = 1 THEN 'pending_approval' ELSE state END,
 		updated_at = ?
-	WHERE id = ? AND state = 'queued' AND lease_expires_at = 0
+	WHERE id = ? AND state IN ('queued', 'pending_approval') AND lease_expires_at = 0
 		AND NOT EXISTS (SELECT 1 FROM publish_parts pp WHERE pp.post_id = posts.id)
 	RETURNING ` + postColumns
+
+// reholdTx opens the approval request of an edited post again: undecided, due to expire at
+// h.ExpiresAt.
+func reholdTx(ctx context.Context, tx *sql.Tx, id string, h ApprovalHold, now int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO post_approvals (post_id, author, requested_at, expires_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (post_id) DO UPDATE SET requested_at = excluded.requested_at, expires_at = excluded.expires_at,
+		decision = '', decided_by = '', decided_at = 0, reason = ''`, id, h.Author, now, ms(h.ExpiresAt))
+	return err
+}
 
 // whyNotEditable explains why editQueued changed no row.
 func whyNotEditable(ctx context.Context, tx *sql.Tx, id string) error {

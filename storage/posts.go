@@ -8,6 +8,8 @@ package storage
 //	  ▲                   │ │
 //	  └──────Retry────────┘ └──────Fail──────► failed
 //	queued ──Cancel──► cancelled
+//	pending_approval ──Approve──► queued
+//	pending_approval ──Reject/Expire/Cancel──► cancelled   (approvals.go)
 //
 // A scheduled post is a queued post whose next_attempt_at is in the future. Lease claims due
 // posts: queued ones whose next_attempt_at has come, and publishing ones whose lease expired
@@ -39,12 +41,15 @@ const (
 	StatePosted     State = "posted"
 	StateFailed     State = "failed"
 	StateCancelled  State = "cancelled"
+	// StatePendingApproval holds a post until an approver decides (approvals.go); Lease never
+	// takes it, so it is neither published nor counted against quota.
+	StatePendingApproval State = "pending_approval"
 )
 
 // States lists every state, in the order of the state machine, for those that report on all
 // of them (metrics keeps a series for each). It matches posts.state's CHECK.
 func States() []State {
-	return []State{StateQueued, StatePublishing, StatePosted, StateFailed, StateCancelled}
+	return []State{StatePendingApproval, StateQueued, StatePublishing, StatePosted, StateFailed, StateCancelled}
 }
 
 // Media is one attachment as stored.
@@ -82,7 +87,9 @@ type NewPost struct {
 	// BySlot places the post in the account's next free posting slot (slots.go) instead of
 	// at ScheduledAt, and marks it so a change of schedule moves it; SlotDailyPosts is the
 	// posts quota per 24 hours placement keeps within (0: DefaultDailyPosts).
-	BySlot         bool
+	BySlot bool
+	// Approval, when its ExpiresAt is set, holds the post in pending_approval (approvals.go).
+	Approval       ApprovalHold
 	SlotDailyPosts int
 	// Shape is what the post asks for beyond text and media (polls, spoilers, …).
 	Shape Shape
@@ -201,7 +208,7 @@ func scanPost(s scanner) (Post, error) {
 // the same key with a different request is a *KeyConflictError (see idempotency.go).
 // Concurrent calls share transactions (group commit), so throughput grows with concurrency.
 func (db *DB) Enqueue(ctx context.Context, np NewPost) (p Post, existed bool, err error) {
-	if db.pg && np.BodyDigest == "" && !np.BySlot {
+	if db.pg && np.BodyDigest == "" && !np.BySlot && np.Approval.ExpiresAt.IsZero() {
 		return db.enqueuePG(ctx, np)
 	}
 	var conflict error
@@ -247,8 +254,11 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 	if err != nil {
 		return Post{}, false, err
 	}
-	return db.insertNew(ctx, np, insert.ExecContext, func(id string) error {
+	p, existed, err := db.insertNew(ctx, np, insert.ExecContext, func(id string) error {
 		if err := db.rememberBody(ctx, tx, np, id); err != nil {
+			return err
+		}
+		if err := db.holdTx(ctx, tx, id, np.Approval); err != nil {
 			return err
 		}
 		if np.BySlot { // placeTx gave a time in the future, which insertNew keeps
@@ -256,6 +266,10 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		}
 		return nil
 	})
+	if err == nil && !np.Approval.ExpiresAt.IsZero() {
+		p.State = StatePendingApproval
+	}
+	return p, existed, err
 }
 
 // insertNew inserts np as a new queued post through insert (insertPost, bound to a transaction
@@ -387,13 +401,13 @@ func (e *StateError) Error() string {
 	return fmt.Sprintf("post %s is %s, so it cannot be %s", e.ID, e.State, e.Op)
 }
 
-// Cancel cancels a queued post (scheduled or waiting). A post in any other state is left alone
+// Cancel cancels a queued post (scheduled or waiting) or one pending approval. A post in any other state is left alone
 // and a *StateError says which state it is in.
 func (db *DB) Cancel(ctx context.Context, id string) (Post, error) {
 	var p Post
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		row := tx.QueryRowContext(ctx, `UPDATE posts SET state = 'cancelled', updated_at = ?
-			WHERE id = ? AND state = 'queued' RETURNING `+postColumns, ms(db.now()), strings.ToLower(id))
+			WHERE id = ? AND state IN ('queued', 'pending_approval') RETURNING `+postColumns, ms(db.now()), strings.ToLower(id))
 		var err error
 		p, err = scanPost(row)
 		if !errors.Is(err, sql.ErrNoRows) {

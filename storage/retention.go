@@ -65,6 +65,7 @@ var pruneFinished = []string{
 	`DELETE FROM chat_anchors WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM signed_bodies WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM slot_posts WHERE post_id IN (SELECT value FROM json_each(?))`,
+	`DELETE FROM post_approvals WHERE post_id IN (SELECT value FROM json_each(?))`,
 	`DELETE FROM posts WHERE id IN (SELECT value FROM json_each(?))`,
 }
 
@@ -76,6 +77,7 @@ var pruneFinishedPG = []string{
 	`DELETE FROM chat_anchors WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
 	`DELETE FROM signed_bodies WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
 	`DELETE FROM slot_posts WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
+	`DELETE FROM post_approvals WHERE post_id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
 	`DELETE FROM posts WHERE id IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))`,
 }
 

@@ -102,9 +102,9 @@ type LinkOptions struct {
 
 const takeoverReason = "the Threads account was connected by someone else after its owner disconnected it"
 
-// takeoverTx cancels the account's queued posts and pauses what others added, in the link's
-// transaction: the account turns active in the same commit, so the publisher never sees it
-// active with the previous owner's posts still queued.
+// takeoverTx cancels the account's queued posts (and those pending approval) and pauses what
+// others added, in the link's transaction: the account turns active in the same commit, so the
+// publisher never sees it active with the previous owner's posts still queued.
 func takeoverTx(ctx context.Context, tx *sql.Tx, now int64, accountID, newOwner int64, o LinkOptions) (Takeover, error) {
 	reason := o.Reason
 	if reason == "" {
@@ -112,7 +112,7 @@ func takeoverTx(ctx context.Context, tx *sql.Tx, now int64, accountID, newOwner 
 	}
 	var t Takeover
 	rows, err := tx.QueryContext(ctx, `UPDATE posts SET state = 'cancelled', last_error = ?, updated_at = ?
-		WHERE account_id = ? AND state = 'queued' RETURNING `+postColumns, reason, now, accountID)
+		WHERE account_id = ? AND state IN ('queued', 'pending_approval') RETURNING `+postColumns, reason, now, accountID)
 	if err != nil {
 		return t, err
 	}

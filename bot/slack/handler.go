@@ -232,6 +232,9 @@ func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, cancelable string)
 	if cancelable != "" {
 		withCancelButton(&msg, cancelable)
 	}
+	if len(r.Approvals) > 0 {
+		withApprovalButtons(&msg, r.Approvals)
+	}
 	msg.ResponseType = slack.ResponseTypeEphemeral
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(msg); err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -16,6 +17,16 @@ import (
 // actionCancel is the action_id of the Cancel button on a schedule confirmation; its value is
 // the post id.
 const actionCancel = "cancel_post"
+
+// actionApprove and actionReject are the action_ids of the Approve and Reject buttons on the
+// list of posts waiting for approval; their value is the post id.
+const (
+	actionApprove = "approve_post"
+	actionReject  = "reject_post"
+)
+
+// actionVerbs maps a button's action_id to the verb its press types.
+var actionVerbs = map[string]string{actionCancel: bot.VerbCancel, actionApprove: bot.VerbApprove, actionReject: bot.VerbReject}
 
 // Interactions answers POST /slack/interactions: presses of the buttons on Spindle's messages.
 // A press is signed and replay-checked exactly like a slash command, then acted on as the
@@ -47,7 +58,8 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
-	if act.ActionID != actionCancel || act.Value == "" {
+	verb, known := actionVerbs[act.ActionID]
+	if !known || act.Value == "" || strings.ContainsAny(act.Value, " \t\n") {
 		d.log.InfoContext(r.Context(), "slack interaction ignored", slog.String("action", act.ActionID))
 		w.WriteHeader(http.StatusOK)
 		return
@@ -57,7 +69,7 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 		ResponseURL: cb.ResponseURL, IssuedAt: d.now().UnixMilli()})
 	in := bot.Incoming{
 		Identity:  bot.Identity{Door: ingest.DoorSlack, Team: cb.Team.ID, User: cb.User.ID, Name: cb.User.Name},
-		Text:      bot.VerbCancel + " " + act.Value,
+		Text:      verb + " " + act.Value,
 		Origin:    ingest.Origin{Door: ingest.DoorSlack, Ref: ref},
 		Channel:   cb.Channel.ID,
 		RequestID: requestID(sig),
@@ -112,5 +124,23 @@ func withCancelButton(msg *slack.WebhookMessage, postID string) {
 	button := slack.NewButtonBlockElement(actionCancel, postID,
 		slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false)).WithStyle(slack.StyleDanger)
 	blocks = append(blocks, slack.NewActionBlock("", button))
+	msg.Blocks = &slack.Blocks{BlockSet: blocks}
+}
+
+// withApprovalButtons adds Approve and Reject buttons under each post the approvals list names.
+func withApprovalButtons(msg *slack.WebhookMessage, ids []string) {
+	var blocks []slack.Block
+	if msg.Blocks != nil {
+		blocks = msg.Blocks.BlockSet
+	} else {
+		blocks = []slack.Block{section(msg.Text)}
+	}
+	for _, id := range ids {
+		approve := slack.NewButtonBlockElement(actionApprove, id,
+			slack.NewTextBlockObject(slack.PlainTextType, "Approve "+id, false, false)).WithStyle(slack.StylePrimary)
+		reject := slack.NewButtonBlockElement(actionReject, id,
+			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger)
+		blocks = append(blocks, slack.NewActionBlock("", approve, reject))
+	}
 	msg.Blocks = &slack.Blocks{BlockSet: blocks}
 }

@@ -118,7 +118,8 @@ func (a *app) build(ctx context.Context) error {
 		return err
 	}
 	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
-		MediaProbe: mediaProbe(&a.cfg), PostsPerDay: a.cfg.Quota.Posts, Wake: a.publisher.Wake})
+		MediaProbe: mediaProbe(&a.cfg), PostsPerDay: a.cfg.Quota.Posts, Wake: a.publisher.Wake, Approvals: a.db, ApprovalTTL: a.cfg.ApprovalTTL,
+		ApprovalNotice: publisher.PendingApprovalEvent})
 	if err := a.buildSeries(); err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func (a *app) buildAccounts(ctx context.Context, keys *accounts.Keys) error {
 func (a *app) buildAPI() {
 	h := api.New(api.Options{
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
-		Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher, Series: a.series,
+		Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher, Series: a.series, Approvals: a.db,
 		Slots: publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts}, Zone: a.cfg.Timezone,
 		Logger: a.log.With(slog.String("door", "api")),
 	})

@@ -95,8 +95,12 @@ func (o ownerNotifier) Notify(ctx context.Context, e publisher.Event) error {
 	}
 	// The publisher's reasons already say how to link again (publisher.RelinkHint).
 	text := "🔌 Your Threads account needs to be linked again: " + e.Reason + "."
-	if e.Kind == publisher.EventTokenExpiring {
+	switch e.Kind {
+	case publisher.EventTokenExpiring:
 		text = "⌛ Link your Threads account again soon: " + e.Reason + "."
+	case publisher.EventPendingApproval:
+		text = "⏸️ Post " + e.PostID + " waits for your approval: “" + e.Text + "”. Answer with approve " + e.PostID +
+			" or reject " + e.PostID + " [reason] (the approvals command lists all that wait)."
 	}
 	return o.people.NotifyIdentity(ctx, owner, text)
 }

@@ -29,7 +29,7 @@ import (
 // webhook sources.
 func (a *app) buildDispatcher() {
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
+		Ingest: a.ingest, Queue: a.db, Routes: a.db, Approvals: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
 		Slots:    publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
 		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
 		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher,

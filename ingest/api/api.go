@@ -83,6 +83,8 @@ type Options struct {
 	Slots Slots
 	// Polls reads published polls' votes for GET /api/posts/{id} and insights; nil: none shown.
 	Polls Polls
+	// Approvals decides posts held for approval; nil answers approve and reject with 501.
+	Approvals Approvals
 	// Zone is SPINDLE_TIMEZONE, the zone of a slot schedule PUT without one; nil: UTC.
 	Zone *time.Location
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
@@ -103,10 +105,12 @@ type Handler struct {
 	slots  Slots
 	polls  Polls
 	zone   *time.Location
-	public string
-	now    func() time.Time
-	log    *slog.Logger
-	mux    http.Handler
+
+	approvals Approvals
+	public    string
+	now       func() time.Time
+	log       *slog.Logger
+	mux       http.Handler
 }
 
 // Prefixes the Handler serves; the router mounts it at each.
@@ -118,7 +122,7 @@ func New(o Options) *Handler {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
 	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights, edit: o.Editor, series: o.Series,
-		slots: o.Slots, polls: o.Polls, zone: o.Zone,
+		slots: o.Slots, polls: o.Polls, zone: o.Zone, approvals: o.Approvals,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
 		h.edit = ed
@@ -154,6 +158,8 @@ func (h *Handler) routes() []route {
 		{"POST /api/threads/post", h.createPost},
 		{"DELETE /api/threads/post/{id}", h.deletePost},
 		{"GET /api/threads/post/{id}/insights", h.postInsights},
+		{"POST /api/threads/post/{id}/approve", h.approvePost},
+		{"POST /api/threads/post/{id}/reject", h.rejectPost},
 		{"POST /api/threads/post/schedule", h.schedulePost},
 		{"GET /api/threads/post/schedule", h.listScheduled},
 		{"DELETE /api/threads/post/schedule/{id}", h.cancelScheduled},

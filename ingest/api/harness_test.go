@@ -65,8 +65,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e.acct = accounts.New(accounts.Options{DB: e.db, Threads: client, Keys: keys, Now: e.clock.Now, PublicURL: "http://spindle.test"})
-	svc := ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now})
-	h := New(Options{Accounts: e.acct, Posts: e.db, Enqueuer: svc, Deleter: e.del, PublicURL: "http://spindle.test", Now: e.clock.Now,
+	svc := ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now, Approvals: e.db})
+	h := New(Options{Accounts: e.acct, Posts: e.db, Enqueuer: svc, Deleter: e.del, Approvals: e.db, PublicURL: "http://spindle.test", Now: e.clock.Now,
 		Series: recur.NewService(recur.Options{Store: e.db, Validator: svc, Now: e.clock.Now}),
 		Slots:  publisher.Slots{Store: e.db}})
 	e.srv = httptest.NewServer(h)

@@ -1,0 +1,224 @@
+package storage
+
+// Approvals. An account's owner may require approval for posts made by grantees or through the
+// machine doors (ApprovalPolicy). Such a post is enqueued in pending_approval (NewPost.Approval)
+// with a post_approvals row, and stays there until Decide moves it, in one guarded UPDATE:
+// approved → queued (due at its schedule, or at once if that has passed), rejected or expired →
+// cancelled. Two approvers racing, or an approver racing expiry, yield one outcome: the UPDATE
+// only matches a post still pending, and the loser gets a *StateError.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ApprovalPolicy says whose posts to an account need approval. The zero value needs none.
+type ApprovalPolicy struct {
+	AccountID int64
+	Grantees  bool // posts by people the owner granted the account to
+	Webhooks  bool
+	Feeds     bool
+	API       bool
+	UpdatedBy string // the owner's identity key
+	UpdatedAt time.Time
+}
+
+// On reports whether the policy holds anything for approval.
+func (p ApprovalPolicy) On() bool { return p.Grantees || p.Webhooks || p.Feeds || p.API }
+
+// ApprovalHold asks Enqueue to hold a post for approval until ExpiresAt; Author is the identity
+// key of who made it ("" for a machine door).
+type ApprovalHold struct {
+	Author    string
+	ExpiresAt time.Time
+	// Notice, when set, is the event telling the approvers a post waits, written in the
+	// enqueue's transaction (the publisher's EventPendingApproval, to the owner).
+	Notice func(Post) OutboxEvent
+}
+
+// Decisions recorded in post_approvals.
+const (
+	DecisionApproved = "approved"
+	DecisionRejected = "rejected"
+	DecisionExpired  = "expired"
+)
+
+// Approval is a post's approval record.
+type Approval struct {
+	PostID      string
+	Author      string
+	RequestedAt time.Time
+	ExpiresAt   time.Time
+	Decision    string // "" while pending
+	DecidedBy   string
+	DecidedAt   time.Time
+	Reason      string
+}
+
+// SetApprovalPolicy stores p for its account (the caller checked that the sender owns it).
+func (db *DB) SetApprovalPolicy(ctx context.Context, p ApprovalPolicy) error {
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO approval_policies (account_id, grantees, webhooks, feeds, api, updated_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET grantees = excluded.grantees,
+			webhooks = excluded.webhooks, feeds = excluded.feeds, api = excluded.api,
+			updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+			p.AccountID, boolInt(p.Grantees), boolInt(p.Webhooks), boolInt(p.Feeds), boolInt(p.API), p.UpdatedBy, ms(db.now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("storage: set approval policy of account %d: %w", p.AccountID, err)
+	}
+	return nil
+}
+
+// ApprovalPolicyFor returns an account's policy; an account without one needs no approval.
+func (db *DB) ApprovalPolicyFor(ctx context.Context, accountID int64) (ApprovalPolicy, error) {
+	p := ApprovalPolicy{AccountID: accountID}
+	var g, w, f, a int
+	var at int64
+	err := db.r.QueryRowContext(ctx, `SELECT grantees, webhooks, feeds, api, updated_by, updated_at
+		FROM approval_policies WHERE account_id = ?`, accountID).Scan(&g, &w, &f, &a, &p.UpdatedBy, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil
+	}
+	if err != nil {
+		return ApprovalPolicy{}, fmt.Errorf("storage: approval policy of account %d: %w", accountID, err)
+	}
+	p.Grantees, p.Webhooks, p.Feeds, p.API, p.UpdatedAt = g == 1, w == 1, f == 1, a == 1, fromMS(at)
+	return p, nil
+}
+
+// holdTx moves a just-inserted post to pending_approval and records the request, when h asks.
+func (db *DB) holdTx(ctx context.Context, tx *sql.Tx, id string, h ApprovalHold) error {
+	if h.ExpiresAt.IsZero() {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET state = 'pending_approval' WHERE id = ? AND state = 'queued'`, id); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO post_approvals (post_id, author, requested_at, expires_at) VALUES (?, ?, ?, ?)`,
+		id, h.Author, ms(db.now()), ms(h.ExpiresAt))
+	if err != nil || h.Notice == nil {
+		return err
+	}
+	p, err := scanPost(tx.QueryRowContext(ctx, `SELECT `+postColumns+` FROM posts WHERE id = ?`, id))
+	if err != nil {
+		return err
+	}
+	return addOutbox(ctx, tx, ms(db.now()), []OutboxEvent{h.Notice(p)})
+}
+
+// Decision is what Decide records.
+type Decision struct {
+	Outcome string // DecisionApproved, DecisionRejected or DecisionExpired
+	By      string // the approver's identity key; "" for expiry
+	Reason  string // a rejection's reason, for the author
+	// Events builds the results to write in the same transaction (the author is told through
+	// the post's door), from the post as decided. nil: none.
+	Events func(Post) []OutboxEvent
+}
+
+// Decide applies d to a post pending approval in one guarded UPDATE. A post no longer pending
+// (decided by someone else first, expired, cancelled) is a *StateError naming its state; an
+// unknown id wraps ErrNotFound.
+func (db *DB) Decide(ctx context.Context, id string, d Decision) (Post, error) {
+	id = strings.ToLower(id)
+	var p Post
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		now := ms(db.now())
+		var row *sql.Row
+		switch d.Outcome {
+		case DecisionApproved:
+			row = tx.QueryRowContext(ctx, `UPDATE posts SET state = 'queued', updated_at = ?,
+				next_attempt_at = CASE WHEN scheduled_at > ? THEN scheduled_at ELSE ? END
+				WHERE id = ? AND state = 'pending_approval' RETURNING `+postColumns, now, now, now, id)
+		case DecisionRejected, DecisionExpired:
+			row = tx.QueryRowContext(ctx, `UPDATE posts SET state = 'cancelled', updated_at = ?, last_error = ?
+				WHERE id = ? AND state = 'pending_approval' RETURNING `+postColumns, now, decisionWords(d), id)
+		default:
+			return fmt.Errorf("unknown decision %q", d.Outcome)
+		}
+		var err error
+		if p, err = scanPost(row); errors.Is(err, sql.ErrNoRows) {
+			return whyNotPending(ctx, tx, id, d.Outcome)
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE post_approvals SET decision = ?, decided_by = ?, decided_at = ?, reason = ?
+			WHERE post_id = ?`, d.Outcome, d.By, now, d.Reason, id); err != nil {
+			return err
+		}
+		if d.Events != nil {
+			return addOutbox(ctx, tx, now, d.Events(p))
+		}
+		return nil
+	})
+	if err != nil {
+		return Post{}, fmt.Errorf("storage: %s: %w", d.Outcome, err)
+	}
+	return p, nil
+}
+
+// decisionWords is what a rejected or expired post's last_error says.
+func decisionWords(d Decision) string {
+	if d.Outcome == DecisionExpired {
+		return "approval request expired: nobody approved it in time"
+	}
+	if d.Reason == "" {
+		return "rejected by an approver"
+	}
+	return "rejected by an approver: " + d.Reason
+}
+
+func whyNotPending(ctx context.Context, tx *sql.Tx, id, outcome string) error {
+	var state State
+	switch err := tx.QueryRowContext(ctx, `SELECT state FROM posts WHERE id = ?`, id).Scan(&state); {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("post %s: %w", id, ErrNotFound)
+	case err != nil:
+		return err
+	}
+	return &StateError{ID: id, State: state, Op: outcome}
+}
+
+// ApprovalOf returns a post's approval record; ErrNotFound if it was never held.
+func (db *DB) ApprovalOf(ctx context.Context, postID string) (Approval, error) {
+	a := Approval{PostID: strings.ToLower(postID)}
+	var req, exp, dec int64
+	err := db.r.QueryRowContext(ctx, `SELECT author, requested_at, expires_at, decision, decided_by, decided_at, reason
+		FROM post_approvals WHERE post_id = ?`, a.PostID).Scan(&a.Author, &req, &exp, &a.Decision, &a.DecidedBy, &dec, &a.Reason)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Approval{}, fmt.Errorf("storage: approval of %s: %w", postID, ErrNotFound)
+	}
+	if err != nil {
+		return Approval{}, fmt.Errorf("storage: approval of %s: %w", postID, err)
+	}
+	a.RequestedAt, a.ExpiresAt = fromMS(req), fromMS(exp)
+	if dec > 0 {
+		a.DecidedAt = fromMS(dec)
+	}
+	return a, nil
+}
+
+// DueApprovals returns the ids of up to limit posts still pending whose request expired by now.
+func (db *DB) DueApprovals(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT a.post_id FROM post_approvals a JOIN posts p ON p.id = a.post_id
+		WHERE a.decision = '' AND a.expires_at <= ? AND p.state = 'pending_approval' ORDER BY a.expires_at LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("storage: due approvals: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("storage: due approvals: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
