@@ -114,7 +114,7 @@ func (a *app) build(ctx context.Context) error {
 	if err := a.buildAccounts(ctx, keys); err != nil {
 		return err
 	}
-	if err := a.buildPublisher(ctx); err != nil {
+	if err := a.buildPublisher(ctx, a.buildEvents(keys)); err != nil {
 		return err
 	}
 	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
