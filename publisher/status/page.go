@@ -72,6 +72,10 @@ type pageView struct {
 	Posts    []postView
 	Feeds    []storage.Feed
 	Sources  []storage.WebhookSource
+	// EventsFailing are the event webhook subscriptions whose latest attempt failed or that
+	// have deliveries given up; EventsCount counts them all.
+	EventsFailing []storage.EventSubscription
+	EventsCount   int
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +155,18 @@ func (h *Handler) view(ctx context.Context) (pageView, error) {
 	}
 	if v.Sources, err = s.WebhookSources(ctx, 0); err != nil {
 		return v, err
+	}
+	if h.opts.Events != nil {
+		subs, err := h.opts.Events(ctx)
+		if err != nil {
+			return v, err
+		}
+		v.EventsCount = len(subs)
+		for _, sub := range subs {
+			if sub.Failed > 0 || (sub.LastState == storage.EventDeliveryPending && sub.LastStatus/100 != 2) {
+				v.EventsFailing = append(v.EventsFailing, sub)
+			}
+		}
 	}
 	return v, nil
 }
