@@ -8,6 +8,7 @@ import (
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/events"
+	"github.com/spindle-threads/spindle/storage"
 )
 
 // buildEvents builds the outbound event webhooks (issue 20): the deliverer, which runs from
@@ -21,6 +22,7 @@ func (a *app) buildEvents(keys *accounts.Keys) publisher.Doors {
 		Transport:     guard.Transport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+	a.eventSubs = events.Subscriptions{Store: a.db, Sealer: keys}
 	d := events.NewDeliverer(events.Options{Store: a.db, Sealer: keys, Client: client, Logger: a.log})
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -37,4 +39,11 @@ func (a *app) buildEvents(keys *accounts.Keys) publisher.Doors {
 		return nil
 	})
 	return events.Doors(a.doors, events.Fanout{Store: a.db, Kick: d.Kick})
+}
+
+// eventHooks is the REST API's view of the event webhooks: the subscriptions' secrets through
+// events.Subscriptions, the rest straight from the database.
+type eventHooks struct {
+	events.Subscriptions
+	*storage.DB
 }

@@ -81,6 +81,8 @@ type Options struct {
 	Series Series
 	// Slots keeps the accounts' posting slots; nil answers the slot routes with 501.
 	Slots Slots
+	// Events keeps the event webhook subscriptions; nil answers their routes with 501.
+	Events EventHooks
 	// Zone is SPINDLE_TIMEZONE, the zone of a slot schedule PUT without one; nil: UTC.
 	Zone *time.Location
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
@@ -99,6 +101,7 @@ type Handler struct {
 	edit   Editor
 	series Series
 	slots  Slots
+	events EventHooks
 	zone   *time.Location
 	public string
 	now    func() time.Time
@@ -107,7 +110,7 @@ type Handler struct {
 }
 
 // Prefixes the Handler serves; the router mounts it at each.
-var Prefixes = []string{"/api/threads/", "/api/posts/"}
+var Prefixes = []string{"/api/threads/", "/api/posts/", "/api/events/"}
 
 // New returns a Handler. It panics without Accounts, Posts or Enqueuer: a wiring bug.
 func New(o Options) *Handler {
@@ -115,7 +118,7 @@ func New(o Options) *Handler {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
 	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights, edit: o.Editor, series: o.Series,
-		slots: o.Slots, zone: o.Zone,
+		slots: o.Slots, events: o.Events, zone: o.Zone,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
 		h.edit = ed
@@ -163,6 +166,11 @@ func (h *Handler) routes() []route {
 		{"GET /api/threads/slots", h.getSlots},
 		{"PUT /api/threads/slots", h.putSlots},
 		{"DELETE /api/threads/slots", h.deleteSlots},
+		{"POST /api/events/subscriptions", h.addSubscription},
+		{"GET /api/events/subscriptions", h.listSubscriptions},
+		{"DELETE /api/events/subscriptions/{id}", h.deleteSubscription},
+		{"POST /api/events/subscriptions/{id}/rotate", h.rotateSubscription},
+		{"POST /api/events/deliveries/{id}/redeliver", h.redeliverEvent},
 	}
 }
 
