@@ -153,7 +153,7 @@ func (h *Handler) listSubscriptions(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"subscriptions": out})
 }
 
-// deleteSubscription is DELETE /api/events/subscriptions/{id} → 204.
+// deleteSubscription is DELETE /api/events/subscriptions/{id} → 200 {"id", "removed": true}.
 func (h *Handler) deleteSubscription(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok || !h.eventsAvailable(w) {
@@ -167,7 +167,7 @@ func (h *Handler) deleteSubscription(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "removed": true})
 }
 
 // rotateSubscription is POST /api/events/subscriptions/{id}/rotate → 200 with the new secret.
