@@ -234,7 +234,7 @@ func (db *DB) NextEventDeliveries(ctx context.Context, now time.Time) ([]EventDe
 	return queryAll(ctx, db.r, "due event deliveries", scanEventDelivery,
 		`SELECT `+eventDeliveryColumns+` FROM event_deliveries WHERE id IN (
 			SELECT min(id) FROM event_deliveries WHERE state = 'pending' GROUP BY subscription_id)
-		AND next_at <= ? ORDER BY id`, ms(now))
+		AND next_at <= ? AND claimed_until <= ? ORDER BY id`, ms(now), ms(now))
 }
 
 // NextEventDelivery is a subscription's oldest pending delivery when it is due at now;
@@ -242,11 +242,31 @@ func (db *DB) NextEventDeliveries(ctx context.Context, now time.Time) ([]EventDe
 func (db *DB) NextEventDelivery(ctx context.Context, subscriptionID int64, now time.Time) (EventDelivery, error) {
 	d, err := scanEventDelivery(db.r.QueryRowContext(ctx, `SELECT `+eventDeliveryColumns+` FROM event_deliveries
 		WHERE id = (SELECT min(id) FROM event_deliveries WHERE subscription_id = ? AND state = 'pending')
-		AND next_at <= ?`, subscriptionID, ms(now)))
+		AND next_at <= ? AND claimed_until <= ?`, subscriptionID, ms(now), ms(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return EventDelivery{}, fmt.Errorf("storage: next event delivery: %w", ErrNotFound)
 	}
 	return d, err
+}
+
+// ClaimEventDelivery takes a pending delivery for one attempt until until, so that no other
+// deliverer (another replica, a restarted one) sends it meanwhile; false when it is not
+// pending or someone else holds it.
+func (db *DB) ClaimEventDelivery(ctx context.Context, id int64, until time.Time) (bool, error) {
+	var n int64
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET claimed_until = ?
+			WHERE id = ? AND state = 'pending' AND claimed_until <= ?`, ms(until), id, ms(db.now()))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("storage: claim event delivery %d: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // EventDelivered marks a delivery acknowledged: it is not sent again.
@@ -254,7 +274,7 @@ func (db *DB) EventDelivered(ctx context.Context, id int64, status int) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		now := ms(db.now())
 		_, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET state = 'delivered', attempts = attempts + 1,
-			done_at = ?, next_at = ?, last_status = ?, last_error = '' WHERE id = ?`, now, now, status, id)
+			done_at = ?, next_at = ?, last_status = ?, last_error = '', claimed_until = 0 WHERE id = ?`, now, now, status, id)
 		return err
 	})
 }
@@ -267,7 +287,7 @@ func (db *DB) EventDeliveryFailed(ctx context.Context, id int64, next time.Time,
 			state, done = EventDeliveryFailed, ms(db.now())
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET state = ?, attempts = attempts + 1,
-			next_at = ?, done_at = ?, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+			next_at = ?, done_at = ?, last_status = ?, last_error = ?, claimed_until = 0 WHERE id = ? AND state = 'pending'`,
 			state, ms(next), done, status, why, id)
 		return err
 	})
@@ -279,7 +299,7 @@ func (db *DB) RedeliverEvent(ctx context.Context, id int64) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		now := ms(db.now())
 		res, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET state = 'pending', attempts = 0,
-			next_at = ?, created_at = ?, done_at = 0 WHERE id = ?`, now, now, id)
+			next_at = ?, created_at = ?, done_at = 0, claimed_until = 0 WHERE id = ?`, now, now, id)
 		return rowAffected(res, err, fmt.Sprintf("event delivery %d", id))
 	})
 }

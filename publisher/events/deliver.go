@@ -22,6 +22,9 @@ const (
 	maxBackoff     = 30 * time.Minute
 	pollEvery      = 2 * time.Second // for deliveries written by another process
 	keepFinished   = 7 * 24 * time.Hour
+	// claimFor is how long an attempt holds its delivery against other deliverers: past the
+	// attempt's timeout, so a deliverer that died mid-attempt frees it soon after.
+	claimFor = attemptTimeout + 45*time.Second
 )
 
 // DeliverStore is the storage the Deliverer needs.
@@ -29,6 +32,7 @@ type DeliverStore interface {
 	EventSubscription(ctx context.Context, id int64) (storage.EventSubscription, error)
 	NextEventDeliveries(ctx context.Context, now time.Time) ([]storage.EventDelivery, error)
 	NextEventDelivery(ctx context.Context, subscriptionID int64, now time.Time) (storage.EventDelivery, error)
+	ClaimEventDelivery(ctx context.Context, id int64, until time.Time) (bool, error)
 	EventDelivered(ctx context.Context, id int64, status int) error
 	EventDeliveryFailed(ctx context.Context, id int64, next time.Time, status int, why string, giveUp bool) error
 	PruneEventDeliveries(ctx context.Context, cutoff time.Time) error
@@ -143,7 +147,9 @@ func (d *Deliverer) lane(ctx context.Context, next storage.EventDelivery) {
 		d.mu.Unlock()
 	}()
 	for ctx.Err() == nil {
-		d.attempt(ctx, next)
+		if !d.attempt(ctx, next) {
+			return // another deliverer holds it, and the lane behind it
+		}
 		var err error
 		next, err = d.o.Store.NextEventDelivery(ctx, sub, d.o.Now())
 		if err != nil {
@@ -155,21 +161,29 @@ func (d *Deliverer) lane(ctx context.Context, next storage.EventDelivery) {
 	}
 }
 
-// attempt sends one delivery and records the outcome.
-func (d *Deliverer) attempt(ctx context.Context, dl storage.EventDelivery) {
+// attempt claims one delivery, sends it and records the outcome; false when it could not be
+// claimed (another replica is sending it, or it was just acknowledged).
+func (d *Deliverer) attempt(ctx context.Context, dl storage.EventDelivery) bool {
+	ok, err := d.o.Store.ClaimEventDelivery(ctx, dl.ID, d.o.Now().Add(claimFor))
+	if err != nil || !ok {
+		if err != nil && ctx.Err() == nil {
+			d.o.Logger.Warn("could not claim an event delivery", slog.Int64("delivery", dl.ID), slog.Any("error", err))
+		}
+		return false
+	}
 	if d.o.Attempted != nil {
 		defer d.o.Attempted(dl)
 	}
 	status, err := d.send(ctx, dl)
 	if ctx.Err() != nil {
-		return // shutting down: the delivery stays pending and is sent after the restart
+		return false // shutting down: the delivery stays pending and is sent after the restart (once its claim ends)
 	}
 	wctx := context.WithoutCancel(ctx)
 	if err == nil {
 		if err := d.o.Store.EventDelivered(wctx, dl.ID, status); err != nil {
 			d.o.Logger.Warn("could not mark an event delivery done; it may be sent again", slog.Int64("delivery", dl.ID), slog.Any("error", err))
 		}
-		return
+		return true
 	}
 	now := d.o.Now()
 	giveUp := now.Sub(dl.CreatedAt) > retryFor
@@ -184,6 +198,7 @@ func (d *Deliverer) attempt(ctx context.Context, dl storage.EventDelivery) {
 	if err := d.o.Store.EventDeliveryFailed(wctx, dl.ID, now.Add(wait), status, err.Error(), giveUp); err != nil {
 		d.o.Logger.Warn("could not record a failed event delivery", slog.Int64("delivery", dl.ID), slog.Any("error", err))
 	}
+	return true
 }
 
 // MessageID is a delivery's webhook-id: the same for every attempt and redelivery, so a

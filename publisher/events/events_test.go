@@ -416,3 +416,35 @@ func FuzzParseInput(f *testing.F) {
 		}
 	})
 }
+
+// TestTwoDeliverersSendEachOnce: two deliverers on one database (two replicas, or the daemon
+// and a restarted one) never both send a delivery.
+func TestTwoDeliverersSendEachOnce(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	r := newReceiver(t, k.clock, nil)
+	k.add(t, r, events.Spec{})
+	for id := int64(1); id <= 20; id++ {
+		k.event(t, id, publisher.EventPosted, 1)
+	}
+	a, b := k.deliverer(nil, nil), k.deliverer(nil, nil)
+	var wg sync.WaitGroup
+	for _, d := range []*events.Deliverer{a, b} {
+		wg.Add(1)
+		go func() { defer wg.Done(); d.Drain(context.Background()) }()
+	}
+	wg.Wait()
+	a.Drain(context.Background()) // whatever a lost race left for later
+	seen := map[string]bool{}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range r.ids {
+		if seen[id] {
+			t.Fatalf("%s sent twice: %v", id, r.ids)
+		}
+		seen[id] = true
+	}
+	if len(seen) != 20 {
+		t.Fatalf("%d deliveries, want 20", len(seen))
+	}
+}

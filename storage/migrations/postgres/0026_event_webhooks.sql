@@ -25,6 +25,7 @@ CREATE TABLE event_deliveries (
     done_at         BIGINT  NOT NULL DEFAULT 0,
     last_status     INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT    NOT NULL DEFAULT '',
+    claimed_until   BIGINT  NOT NULL DEFAULT 0, -- a deliverer (of any replica) is sending it until then
     UNIQUE (event_id, subscription_id)
 );
 
