@@ -45,7 +45,7 @@ type Data struct {
 
 // FanoutStore is the storage fan-out needs.
 type FanoutStore interface {
-	EventSubscriptions(ctx context.Context) ([]storage.EventSubscription, error)
+	EventTargets(ctx context.Context) ([]storage.EventSubscription, error)
 	AddEventDeliveries(ctx context.Context, ds []storage.EventDelivery) error
 }
 
@@ -63,7 +63,7 @@ func (f Fanout) Event(ctx context.Context, e publisher.Event) error {
 	if !ok || e.ID == 0 {
 		return nil
 	}
-	subs, err := f.Store.EventSubscriptions(ctx)
+	subs, err := f.Store.EventTargets(ctx)
 	if err != nil {
 		return fmt.Errorf("events: fan out event %d: %w", e.ID, err)
 	}
@@ -93,7 +93,11 @@ func (f Fanout) Event(ctx context.Context, e publisher.Event) error {
 }
 
 func message(name string, e publisher.Event) Message {
-	m := Message{Type: name, Timestamp: e.At.UTC(), Data: Data{
+	at := e.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	m := Message{Type: name, Timestamp: at.UTC(), Data: Data{
 		PostID: e.PostID, AccountID: e.AccountID, Door: e.Door, Permalink: e.Permalink,
 		MediaID: e.MediaID, Reason: e.Reason, Text: e.Text,
 	}}
