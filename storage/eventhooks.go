@@ -30,6 +30,11 @@ type EventSubscription struct {
 	SecretSealed []byte   // sealed by the caller
 	CreatedAt    time.Time
 	RotatedAt    time.Time
+	// PrevSecretSealed is the secret before the last rotation: deliveries carry its signature
+	// too until PrevExpiresAt, so a receiver can switch secrets without refusing any. Nil when
+	// there is none.
+	PrevSecretSealed []byte
+	PrevExpiresAt    time.Time
 	// Read-only figures from its deliveries, filled by EventSubscriptions.
 	Pending, Failed int
 	LastState       string // state of the latest finished attempt's delivery; empty: none
@@ -55,8 +60,10 @@ type EventDelivery struct {
 }
 
 const (
-	eventSubColumns   = `s.id, s.url, s.events, s.account_id, s.secret_sealed, s.created_at, s.rotated_at`
-	eventSubReturning = `id, url, events, account_id, secret_sealed, created_at, rotated_at`
+	eventSubColumns = `s.id, s.url, s.events, s.account_id, s.secret_sealed, s.created_at, s.rotated_at,
+		s.prev_secret_sealed, s.prev_expires_at`
+	eventSubReturning = `id, url, events, account_id, secret_sealed, created_at, rotated_at,
+		prev_secret_sealed, prev_expires_at`
 )
 
 func scanEventSub(sc scanner, extra ...any) (EventSubscription, error) {
@@ -64,8 +71,10 @@ func scanEventSub(sc scanner, extra ...any) (EventSubscription, error) {
 		s                EventSubscription
 		events           string
 		created, rotated int64
+		prevExp          int64
 	)
-	if err := sc.Scan(append([]any{&s.ID, &s.URL, &events, &s.AccountID, &s.SecretSealed, &created, &rotated}, extra...)...); err != nil {
+	if err := sc.Scan(append([]any{&s.ID, &s.URL, &events, &s.AccountID, &s.SecretSealed, &created, &rotated,
+		&s.PrevSecretSealed, &prevExp}, extra...)...); err != nil {
 		return EventSubscription{}, err
 	}
 	if events != "" {
@@ -73,7 +82,7 @@ func scanEventSub(sc scanner, extra ...any) (EventSubscription, error) {
 			return EventSubscription{}, fmt.Errorf("event subscription %d: decode events: %w", s.ID, err)
 		}
 	}
-	s.CreatedAt, s.RotatedAt = fromMS(created), fromMS(rotated)
+	s.CreatedAt, s.RotatedAt, s.PrevExpiresAt = fromMS(created), fromMS(rotated), fromMS(prevExp)
 	return s, nil
 }
 
@@ -158,11 +167,19 @@ func (db *DB) DeleteEventSubscription(ctx context.Context, id int64) error {
 	})
 }
 
-// RotateEventSecret replaces a subscription's sealed secret.
-func (db *DB) RotateEventSecret(ctx context.Context, id int64, sealed []byte) error {
+// RotateEventSecret replaces a subscription's sealed secret. The one it replaces keeps signing
+// beside it until graceUntil; a zero or past graceUntil drops it at once.
+func (db *DB) RotateEventSecret(ctx context.Context, id int64, sealed []byte, graceUntil time.Time) error {
+	now := db.now()
+	keep, prevExpires := 0, int64(0)
+	if graceUntil.After(now) {
+		keep, prevExpires = 1, ms(graceUntil)
+	}
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET secret_sealed = ?, rotated_at = ? WHERE id = ?`,
-			sealed, ms(db.now()), id)
+		res, err := tx.ExecContext(ctx, `UPDATE event_subscriptions SET
+				prev_secret_sealed = CASE WHEN ? <> 0 THEN secret_sealed ELSE NULL END, prev_expires_at = ?,
+				secret_sealed = ?, rotated_at = ? WHERE id = ?`,
+			keep, prevExpires, sealed, ms(now), id)
 		return rowAffected(res, err, fmt.Sprintf("event subscription %d", id))
 	})
 }

@@ -255,7 +255,8 @@ func eventsDeliveries(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 func eventsRotate(ctx context.Context, env *cliEnv, args []string) error {
-	fs, cf := env.flags("events rotate", "spindle events rotate <subscription id> [--json]")
+	fs, cf := env.flags("events rotate", "spindle events rotate <subscription id> [--grace 24h] [--json]")
+	grace := fs.Duration("grace", 24*time.Hour, "how long the old secret also signs, so the receiver can be switched over (0: stop at once)")
 	asJSON := fs.Bool("json", false, `print {"id","secret"} as JSON`)
 	id, err := oneID(fs, args, "spindle events rotate 1")
 	if err != nil {
@@ -266,14 +267,19 @@ func eventsRotate(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer c.db.Close()
-	secret, err := c.subs.Rotate(ctx, id)
+	secret, err := c.subs.Rotate(ctx, id, max(*grace, 0))
 	if err != nil {
 		return noSubscription(id, err)
 	}
 	if *asJSON {
 		return env.printJSON(map[string]any{"id": id, "secret": secret})
 	}
-	fmt.Fprintf(env.stdout, "New secret for event subscription %d (the old one stops signing now):\n\n  %s\n", id, secret)
+	fmt.Fprintf(env.stdout, "New secret for event subscription %d:\n\n  %s\n\n", id, secret)
+	if *grace > 0 {
+		fmt.Fprintf(env.stdout, "Deliveries carry a signature with the old secret too for %s (webhook-signature holds both); switch the receiver over before then.\n", *grace)
+	} else {
+		fmt.Fprintln(env.stdout, "The old secret stopped signing now.")
+	}
 	return nil
 }
 

@@ -18,7 +18,7 @@ import (
 // own; subscriptions to every account are the operator's (`spindle events`) and not seen here.
 type EventHooks interface {
 	Add(ctx context.Context, s events.Spec) (storage.EventSubscription, string, error)
-	Rotate(ctx context.Context, id int64) (string, error)
+	Rotate(ctx context.Context, id int64, grace time.Duration) (string, error)
 	EventSubscription(ctx context.Context, id int64) (storage.EventSubscription, error)
 	EventSubscriptions(ctx context.Context) ([]storage.EventSubscription, error)
 	DeleteEventSubscription(ctx context.Context, id int64) error
@@ -170,7 +170,11 @@ func (h *Handler) deleteSubscription(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "removed": true})
 }
 
-// rotateSubscription is POST /api/events/subscriptions/{id}/rotate → 200 with the new secret.
+// rotateGrace is how long the old secret also signs after a rotation over REST.
+const rotateGrace = 24 * time.Hour
+
+// rotateSubscription is POST /api/events/subscriptions/{id}/rotate → 200 with the new secret;
+// the old one also signs for another 24 hours.
 func (h *Handler) rotateSubscription(w http.ResponseWriter, r *http.Request) {
 	id, ok := pathID(w, r)
 	if !ok || !h.eventsAvailable(w) {
@@ -181,7 +185,7 @@ func (h *Handler) rotateSubscription(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	secret, err := h.events.Rotate(r.Context(), id)
+	secret, err := h.events.Rotate(r.Context(), id, rotateGrace)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -212,15 +213,21 @@ func (d *Deliverer) send(ctx context.Context, dl storage.EventDelivery) (int, er
 	if err != nil {
 		return 0, err
 	}
-	secret, err := d.subs.secret(sub)
+	now := d.o.Now()
+	secrets, err := d.subs.secrets(sub, now)
 	if err != nil {
 		return 0, err
 	}
-	id, ts := MessageID(dl.ID), d.o.Now().Unix()
-	sig, err := Sign(secret, id, ts, dl.Body)
-	if err != nil {
-		return 0, err
+	id, ts := MessageID(dl.ID), now.Unix()
+	sigs := make([]string, 0, len(secrets))
+	for _, sec := range secrets { // after a rotation, one signature per secret, space-separated
+		sig, err := Sign(sec, id, ts, dl.Body)
+		if err != nil {
+			return 0, err
+		}
+		sigs = append(sigs, sig)
 	}
+	sig := strings.Join(sigs, " ")
 	actx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, sub.URL, bytes.NewReader(dl.Body))

@@ -448,3 +448,57 @@ func TestTwoDeliverersSendEachOnce(t *testing.T) {
 		t.Fatalf("%d deliveries, want 20", len(seen))
 	}
 }
+
+// TestRotateWithGrace: after a rotation the deliveries verify with the old secret and with the
+// new one until the grace period ends; then only with the new one.
+func TestRotateWithGrace(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	k.subs.Now = k.clock.Now
+	r := newReceiver(t, k.clock, nil)
+	sub := k.add(t, r, events.Spec{})
+	old := r.secret
+	newSecret, err := k.subs.Rotate(context.Background(), sub.ID, time.Hour)
+	if err != nil || newSecret == old {
+		t.Fatalf("rotate: %q %v", newSecret, err)
+	}
+	var mu sync.Mutex
+	var sigs []http.Header
+	r.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		h := req.Header.Clone()
+		h.Set("x-body", string(body))
+		sigs = append(sigs, h)
+	})
+	k.event(t, 1, publisher.EventPosted, 1)
+	d := k.deliverer(nil, nil)
+	d.Drain(context.Background())
+	k.clock.Advance(2 * time.Hour)
+	k.event(t, 2, publisher.EventPosted, 1)
+	d.Drain(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sigs) != 2 {
+		t.Fatalf("%d deliveries, want 2", len(sigs))
+	}
+	during, after := sigs[0], sigs[1]
+	for _, tc := range []struct {
+		name   string
+		h      http.Header
+		secret string
+		now    time.Time
+		ok     bool
+	}{
+		{"old secret during grace", during, old, k.clock.Now().Add(-2 * time.Hour), true},
+		{"new secret during grace", during, newSecret, k.clock.Now().Add(-2 * time.Hour), true},
+		{"old secret after grace", after, old, k.clock.Now(), false},
+		{"new secret after grace", after, newSecret, k.clock.Now(), true},
+	} {
+		err := verify(tc.secret, tc.h, []byte(tc.h.Get("x-body")), tc.now)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}

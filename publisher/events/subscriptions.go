@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -31,7 +32,7 @@ type Store interface {
 	EventSubscription(ctx context.Context, id int64) (storage.EventSubscription, error)
 	EventSubscriptions(ctx context.Context) ([]storage.EventSubscription, error)
 	DeleteEventSubscription(ctx context.Context, id int64) error
-	RotateEventSecret(ctx context.Context, id int64, sealed []byte) error
+	RotateEventSecret(ctx context.Context, id int64, sealed []byte, graceUntil time.Time) error
 }
 
 // aad is what a subscription's secret is sealed with. The secret is sealed before the row
@@ -91,6 +92,7 @@ func (s Spec) Check() error {
 type Subscriptions struct {
 	Store  Store
 	Sealer Sealer
+	Now    func() time.Time // nil: time.Now
 }
 
 // Add stores a subscription with a new secret and returns both; the secret is not kept in
@@ -107,23 +109,38 @@ func (m Subscriptions) Add(ctx context.Context, s Spec) (storage.EventSubscripti
 }
 
 // Rotate gives a subscription a new secret and returns it; deliveries from now on are signed
-// with it.
-func (m Subscriptions) Rotate(ctx context.Context, id int64) (string, error) {
+// with it, and with the old one too until grace has passed (0: the old one stops at once).
+func (m Subscriptions) Rotate(ctx context.Context, id int64, grace time.Duration) (string, error) {
 	sub, err := m.Store.EventSubscription(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	secret := NewSecret()
-	return secret, m.Store.RotateEventSecret(ctx, id, m.Sealer.Seal(secret, aad(sub.URL)))
+	var until time.Time
+	if grace > 0 {
+		now := time.Now
+		if m.Now != nil {
+			now = m.Now
+		}
+		until = now().Add(grace)
+	}
+	return secret, m.Store.RotateEventSecret(ctx, id, m.Sealer.Seal(secret, aad(sub.URL)), until)
 }
 
-// secret opens a subscription's secret.
-func (m Subscriptions) secret(s storage.EventSubscription) (string, error) {
+// secrets opens a subscription's secrets at now: the current one, and the previous one while
+// its grace period lasts.
+func (m Subscriptions) secrets(s storage.EventSubscription, now time.Time) ([]string, error) {
 	sec, err := m.Sealer.Open(s.SecretSealed, aad(s.URL))
 	if err != nil {
-		return "", fmt.Errorf("the signing secret of event subscription %d does not open (was SPINDLE_SECRET_KEY changed? `spindle events rotate %d` makes a new one): %w", s.ID, s.ID, err)
+		return nil, fmt.Errorf("the signing secret of event subscription %d does not open (was SPINDLE_SECRET_KEY changed? `spindle events rotate %d` makes a new one): %w", s.ID, s.ID, err)
 	}
-	return sec, nil
+	out := []string{sec}
+	if s.PrevSecretSealed != nil && now.Before(s.PrevExpiresAt) {
+		if prev, err := m.Sealer.Open(s.PrevSecretSealed, aad(s.URL)); err == nil {
+			out = append(out, prev)
+		}
+	}
+	return out, nil
 }
 
 // ParseID reads a subscription or delivery id as the command line and REST take it.

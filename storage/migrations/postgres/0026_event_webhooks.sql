@@ -9,7 +9,9 @@ CREATE TABLE event_subscriptions (
     account_id    BIGINT NOT NULL DEFAULT 0,
     secret_sealed BYTEA  NOT NULL,
     created_at    BIGINT NOT NULL,
-    rotated_at    BIGINT NOT NULL DEFAULT 0
+    rotated_at    BIGINT NOT NULL DEFAULT 0,
+    prev_secret_sealed BYTEA, -- the secret before the last rotation; also signs until prev_expires_at
+    prev_expires_at    BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE event_deliveries (

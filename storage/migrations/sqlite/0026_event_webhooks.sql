@@ -12,7 +12,9 @@ CREATE TABLE event_subscriptions (
     account_id    INTEGER NOT NULL DEFAULT 0,  -- 0: every account
     secret_sealed BLOB    NOT NULL,
     created_at    INTEGER NOT NULL,
-    rotated_at    INTEGER NOT NULL DEFAULT 0
+    rotated_at    INTEGER NOT NULL DEFAULT 0,
+    prev_secret_sealed BLOB, -- the secret before the last rotation; also signs until prev_expires_at
+    prev_expires_at    INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE TABLE event_deliveries (
