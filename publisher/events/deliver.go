@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -241,7 +242,12 @@ func (d *Deliverer) send(ctx context.Context, dl storage.EventDelivery) (int, er
 	req.Header.Set("webhook-signature", sig)
 	resp, err := d.o.Client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("POST %s: %w", sub.URL, err)
+		// *url.Error repeats the whole URL, whose query may hold the receiver's own token:
+		// the error is logged and shown on the status page, so it names only scheme, host, path.
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err
+		}
+		return 0, fmt.Errorf("POST %s: %w", redact(sub.URL), err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
@@ -249,4 +255,14 @@ func (d *Deliverer) send(ctx context.Context, dl storage.EventDelivery) (int, er
 		return resp.StatusCode, fmt.Errorf("the receiver answered %s", resp.Status)
 	}
 	return resp.StatusCode, nil
+}
+
+// redact is u without its query and fragment, for logs and error messages.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "the receiver URL"
+	}
+	p.RawQuery, p.Fragment, p.User = "", "", nil
+	return p.String()
 }

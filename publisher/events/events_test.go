@@ -368,7 +368,10 @@ func TestNetguardRefusesPrivateReceivers(t *testing.T) {
 	t.Parallel()
 	k := newKit(t)
 	r := newReceiver(t, k.clock, nil) // on 127.0.0.1
-	k.add(t, r, events.Spec{})
+	// The receiver's URL carries its own token; it must not reach the recorded error.
+	if _, _, err := k.subs.Add(context.Background(), events.Spec{URL: r.srv.URL + "/hook?token=hunter2"}); err != nil {
+		t.Fatal(err)
+	}
 	k.event(t, 1, publisher.EventPosted, 1)
 	guard := netguard.New(netguard.Options{})
 	d := k.deliverer(&http.Client{Transport: guard.Transport()}, nil)
@@ -377,7 +380,7 @@ func TestNetguardRefusesPrivateReceivers(t *testing.T) {
 		t.Fatalf("a private receiver was called %d times", n)
 	}
 	subs, _ := k.db.EventSubscriptions(context.Background())
-	if subs[0].Pending != 1 || !strings.Contains(subs[0].LastError, "private") {
+	if subs[0].Pending != 1 || !strings.Contains(subs[0].LastError, "private") || strings.Contains(subs[0].LastError, "hunter2") {
 		t.Fatalf("subscription after a refused delivery: %+v", subs[0])
 	}
 }

@@ -18,7 +18,7 @@ func TestPageShowsFailingEventSubscriptions(t *testing.T) {
 	at := time.Date(2026, 12, 3, 8, 30, 0, 0, time.UTC)
 	subs := []storage.EventSubscription{
 		{ID: 1, URL: "https://ok.example/in", LastState: storage.EventDeliveryDelivered, LastStatus: 200, LastAt: at},
-		{ID: 2, URL: "https://down.example/in", Pending: 3, LastState: storage.EventDeliveryPending, LastStatus: 503,
+		{ID: 2, URL: "https://down.example/in?token=hunter2", Pending: 3, LastState: storage.EventDeliveryPending, LastStatus: 503,
 			LastError: "the receiver answered 503 Service Unavailable", LastAt: at},
 		{ID: 3, URL: "https://gone.example/in", Failed: 2, LastState: storage.EventDeliveryDelivered, LastStatus: 200, LastAt: at},
 	}
@@ -29,6 +29,9 @@ func TestPageShowsFailingEventSubscriptions(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+	if strings.Contains(page, "hunter2") {
+		t.Error("the page shows a receiver URL's query")
 	}
 	if strings.Contains(page, "https://ok.example/in") {
 		t.Error("a healthy subscription is listed as failing")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/spindle-threads/spindle/storage"
@@ -164,6 +165,11 @@ func (h *Handler) view(ctx context.Context) (pageView, error) {
 		v.EventsCount = len(subs)
 		for _, sub := range subs {
 			if sub.Failed > 0 || (sub.LastState == storage.EventDeliveryPending && sub.LastStatus/100 != 2) {
+				// The page shows where, not the receiver's own token a query may carry.
+				if u, err := url.Parse(sub.URL); err == nil {
+					u.RawQuery, u.Fragment, u.User = "", "", nil
+					sub.URL = u.String()
+				}
 				v.EventsFailing = append(v.EventsFailing, sub)
 			}
 		}
