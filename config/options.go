@@ -94,7 +94,7 @@ func options() []option {
 		{env: "SPINDLE_TIMEZONE", def: "UTC", meta: "ZONE", usage: "IANA time zone for schedule times given without one, e.g. Europe/Paris",
 			parse: func(c *Config, v string) (err error) { c.Timezone, err = parseZone(v); return err },
 			show:  func(c Config) string { return c.Timezone.String() }},
-		{env: "SPINDLE_ALLOW_PRIVATE_URLS", def: "false", meta: "BOOL", boolean: true, usage: "allow feed, callback and media URLs on private or loopback addresses",
+		{env: "SPINDLE_ALLOW_PRIVATE_URLS", def: "false", meta: "BOOL", boolean: true, usage: "allow feed, callback, event webhook and media URLs on private or loopback addresses",
 			parse: func(c *Config, v string) (err error) { c.AllowPrivateURLs, err = parseBool(v); return err },
 			show:  func(c Config) string { return strconv.FormatBool(c.AllowPrivateURLs) }},
 		{env: "SPINDLE_PUBLISH_WORKERS", def: "8", meta: "N", usage: "publish workers, 1 to 256 (one account is never published in parallel)",

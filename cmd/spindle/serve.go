@@ -20,6 +20,7 @@ import (
 	"github.com/spindle-threads/spindle/metrics"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/events"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -52,6 +53,8 @@ type app struct {
 	ingest *ingest.Service
 	// webhookSources keeps the webhook sources; chat's `webhook add <name>` calls its Add.
 	webhookSources *webhookstore.Store
+	// eventSubs adds and rotates event webhook subscriptions, for REST.
+	eventSubs events.Subscriptions
 	// feeds manages feeds for the chat doors: Add, List, Get, Pause, Resume, Remove.
 	feeds *rss.Manager
 	// series makes each recurring post's next occurrence; chat and REST create series with it.
@@ -114,7 +117,7 @@ func (a *app) build(ctx context.Context) error {
 	if err := a.buildAccounts(ctx, keys); err != nil {
 		return err
 	}
-	if err := a.buildPublisher(ctx); err != nil {
+	if err := a.buildPublisher(ctx, a.buildEvents(keys)); err != nil {
 		return err
 	}
 	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),

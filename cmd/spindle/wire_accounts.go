@@ -40,6 +40,7 @@ func (a *app) buildAPI() {
 		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
 		Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher, Series: a.series, Approvals: a.db,
 		Slots: publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts}, Zone: a.cfg.Timezone,
+		Events: eventHooks{a.eventSubs, a.db},
 		Logger: a.log.With(slog.String("door", "api")),
 	})
 	for _, p := range api.Prefixes {

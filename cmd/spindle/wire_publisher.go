@@ -15,15 +15,15 @@ import (
 // to the notifier its door registered in a.doors, and account-level events to their owner.
 // Leases a dead daemon left are released now; the scheduler and the watch for other writers
 // start once the listener is up. Jobs only one replica may run go to the elected leader
-// (leader.go).
-func (a *app) buildPublisher(ctx context.Context) error {
+// (leader.go). doors is a.doors with the event webhooks' fan-out in front (wire_events.go).
+func (a *app) buildPublisher(ctx context.Context, doors publisher.Doors) error {
 	sched, err := publisher.NewScheduler(publisher.SchedulerOptions{Logger: a.log, Elector: a.wireLeader()})
 	if err != nil {
 		return err
 	}
 	log := a.log.With(slog.String("component", "publisher"))
 	a.publisher = publisher.New(publisher.Options{
-		Store: a.db, API: a.threads, Tokens: a.accounts, Doors: a.doors,
+		Store: a.db, API: a.threads, Tokens: a.accounts, Doors: doors,
 		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
 		Workers:      a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, LeaseTTL: a.cfg.LeaseTTL, Retention: a.cfg.Retention, Logger: log,
 		Limits: a.limits(),

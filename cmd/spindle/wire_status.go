@@ -22,6 +22,7 @@ func (a *app) routeStatus() {
 		Open:     a.cfg.Sandbox,
 		Location: a.cfg.Timezone,
 		Limits:   a.limits(),
+		Events:   a.db.EventSubscriptions,
 		Doors:    func(context.Context) []status.DoorHealth { return statusDoors(a.doorReports()) },
 		Logger:   a.log.With(slog.String("component", "status")),
 		Wake:     wake,

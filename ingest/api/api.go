@@ -85,6 +85,8 @@ type Options struct {
 	Polls Polls
 	// Approvals decides posts held for approval; nil answers approve and reject with 501.
 	Approvals Approvals
+	// Events keeps the event webhook subscriptions; nil answers their routes with 501.
+	Events EventHooks
 	// Zone is SPINDLE_TIMEZONE, the zone of a slot schedule PUT without one; nil: UTC.
 	Zone *time.Location
 	// PublicURL is SPINDLE_PUBLIC_URL, the base of status_url.
@@ -104,6 +106,7 @@ type Handler struct {
 	series Series
 	slots  Slots
 	polls  Polls
+	events EventHooks
 	zone   *time.Location
 
 	approvals Approvals
@@ -114,7 +117,7 @@ type Handler struct {
 }
 
 // Prefixes the Handler serves; the router mounts it at each.
-var Prefixes = []string{"/api/threads/", "/api/posts/"}
+var Prefixes = []string{"/api/threads/", "/api/posts/", "/api/events/"}
 
 // New returns a Handler. It panics without Accounts, Posts or Enqueuer: a wiring bug.
 func New(o Options) *Handler {
@@ -122,7 +125,7 @@ func New(o Options) *Handler {
 		panic("api: New needs Accounts, Posts and Enqueuer")
 	}
 	h := &Handler{acct: o.Accounts, posts: o.Posts, enq: o.Enqueuer, del: o.Deleter, ins: o.Insights, edit: o.Editor, series: o.Series,
-		slots: o.Slots, polls: o.Polls, zone: o.Zone, approvals: o.Approvals,
+		slots: o.Slots, polls: o.Polls, events: o.Events, zone: o.Zone, approvals: o.Approvals,
 		public: strings.TrimSuffix(o.PublicURL, "/"), now: o.Now, log: o.Logger}
 	if ed, ok := o.Enqueuer.(Editor); ok && h.edit == nil {
 		h.edit = ed
@@ -172,6 +175,11 @@ func (h *Handler) routes() []route {
 		{"GET /api/threads/slots", h.getSlots},
 		{"PUT /api/threads/slots", h.putSlots},
 		{"DELETE /api/threads/slots", h.deleteSlots},
+		{"POST /api/events/subscriptions", h.addSubscription},
+		{"GET /api/events/subscriptions", h.listSubscriptions},
+		{"DELETE /api/events/subscriptions/{id}", h.deleteSubscription},
+		{"POST /api/events/subscriptions/{id}/rotate", h.rotateSubscription},
+		{"POST /api/events/deliveries/{id}/redeliver", h.redeliverEvent},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/spindle-threads/spindle/ingest/recur"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/events"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -68,7 +69,8 @@ func newEnv(t *testing.T) *env {
 	svc := ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now, Approvals: e.db})
 	h := New(Options{Accounts: e.acct, Posts: e.db, Enqueuer: svc, Deleter: e.del, Approvals: e.db, PublicURL: "http://spindle.test", Now: e.clock.Now,
 		Series: recur.NewService(recur.Options{Store: e.db, Validator: svc, Now: e.clock.Now}),
-		Slots:  publisher.Slots{Store: e.db}})
+		Slots:  publisher.Slots{Store: e.db},
+		Events: testEventHooks{events.Subscriptions{Store: e.db, Sealer: keys}, e.db}})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 

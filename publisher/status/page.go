@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/spindle-threads/spindle/storage"
@@ -72,6 +73,10 @@ type pageView struct {
 	Posts    []postView
 	Feeds    []storage.Feed
 	Sources  []storage.WebhookSource
+	// EventsFailing are the event webhook subscriptions whose latest attempt failed or that
+	// have deliveries given up; EventsCount counts them all.
+	EventsFailing []storage.EventSubscription
+	EventsCount   int
 }
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +156,23 @@ func (h *Handler) view(ctx context.Context) (pageView, error) {
 	}
 	if v.Sources, err = s.WebhookSources(ctx, 0); err != nil {
 		return v, err
+	}
+	if h.opts.Events != nil {
+		subs, err := h.opts.Events(ctx)
+		if err != nil {
+			return v, err
+		}
+		v.EventsCount = len(subs)
+		for _, sub := range subs {
+			if sub.Failed > 0 || (sub.LastState == storage.EventDeliveryPending && sub.LastStatus/100 != 2) {
+				// The page shows where, not the receiver's own token a query may carry.
+				if u, err := url.Parse(sub.URL); err == nil {
+					u.RawQuery, u.Fragment, u.User = "", "", nil
+					sub.URL = u.String()
+				}
+				v.EventsFailing = append(v.EventsFailing, sub)
+			}
+		}
 	}
 	return v, nil
 }

@@ -49,6 +49,9 @@ type Options struct {
 	Location *time.Location
 	// Doors reports each chat and webhook door's health, for the page's Doors section [none].
 	Doors func(ctx context.Context) []DoorHealth
+	// Events lists the event webhook subscriptions with their delivery figures, for the page's
+	// failing subscriptions [none].
+	Events func(ctx context.Context) ([]storage.EventSubscription, error)
 	// Refresh reloads the page this often in the browser [30 s].
 	Refresh time.Duration
 	// Wake, when set, is called after a retry so the publisher picks the post up at once.
