@@ -87,3 +87,43 @@ func TestApproveRace(t *testing.T) {
 		t.Fatalf("%d decisions won, other statuses %v", oks, errs)
 	}
 }
+
+// TestGranteeCannotSkipApprovalThroughREST: with approvals on for grantees, a grantee's REST
+// post waits for the owner, and so does a grantee's edit of a queued post; the owner's own post
+// goes out. Before, the API door did not say who posted, so a grantee bypassed the policy by
+// posting with an API token instead of from chat.
+func TestGranteeCannotSkipApprovalThroughREST(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := e.db.SetApprovalPolicy(ctx, storage.ApprovalPolicy{AccountID: e.brand.ID, Grantees: true}); err != nil {
+		t.Fatal(err)
+	}
+	body := map[string]any{"text": "From the grantee's script", "account": e.brand.Username}
+	st, m, raw := e.do("grantee", "POST", "/api/threads/post", body)
+	if st != http.StatusAccepted && st != http.StatusCreated {
+		t.Fatalf("grantee post: %d %s", st, raw)
+	}
+	if got, _ := e.db.Get(ctx, m["id"].(string)); got.State != storage.StatePendingApproval {
+		t.Fatalf("a grantee's REST post is %s, want pending_approval", got.State)
+	}
+	st, m, raw = e.do("owner", "POST", "/api/threads/post", map[string]any{"text": "From the owner", "account": e.brand.Username})
+	if st != http.StatusAccepted && st != http.StatusCreated {
+		t.Fatalf("owner post: %d %s", st, raw)
+	}
+	if got, _ := e.db.Get(ctx, m["id"].(string)); got.State != storage.StateQueued {
+		t.Fatalf("the owner's REST post is %s, want queued", got.State)
+	}
+
+	// A post queued before the policy, edited by a grantee, goes back for approval.
+	p, _, err := e.db.Enqueue(ctx, storage.NewPost{AccountID: e.brand.ID, Door: "api", Text: "queued earlier",
+		ScheduledAt: e.clock.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, _, raw := e.do("grantee", "PATCH", "/api/threads/post/schedule/"+p.ID, map[string]any{"text": "changed by the grantee"}); st != http.StatusOK {
+		t.Fatalf("grantee edit: %d %s", st, raw)
+	}
+	if got, _ := e.db.Get(ctx, p.ID); got.State != storage.StatePendingApproval || got.Text != "changed by the grantee" {
+		t.Fatalf("after a grantee's edit the post is %s %q, want pending_approval with the new text", got.State, got.Text)
+	}
+}

@@ -49,6 +49,9 @@ func (h *Handler) editScheduled(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// A grantee's edit goes back for approval when the account's policy holds grantees' posts.
+	c := caller(r)
+	e.Grantee, e.Author = h.acct.CanManage(r.Context(), c.Identity, p.AccountID) != nil, c.Identity.Key()
 	out, err := h.edit.Edit(r.Context(), p, e)
 	if err != nil {
 		h.fail(w, r, err)

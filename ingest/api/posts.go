@@ -233,7 +233,7 @@ func (h *Handler) schedulePost(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postRequest, at time.Time, status int) {
-	a, _, err := h.account(r, body.Account, false)
+	a, role, err := h.account(r, body.Account, false)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -248,6 +248,8 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, body postReque
 		return
 	}
 	req.ScheduledAt, req.BySlot = at, body.bySlot
+	// A grantee's post is held when the owner asked for approval, whichever door it came by.
+	req.Grantee, req.Author = role == storage.RoleGrantee, caller(r).Identity.Key()
 	acc, err := h.enq.Enqueue(r.Context(), req)
 	if err != nil && !body.Thread && !body.Long && threads.CountChars(body.Text) > threads.MaxTextChars {
 		err = fmt.Errorf("%w (or send \"thread\": true to publish it as a chain of replies, or \"long\": true as one post with a text attachment)", err)
