@@ -273,7 +273,8 @@ func (d *Door) queue(ctx context.Context, dr storage.TelegramDraft, account stri
 		return problem, errors.New(problem)
 	}
 	req := ingest.Request{Origin: origin(dr.ChatID, int(dr.MessageID), dr.UserID), AccountID: acc.ID, Text: dr.Text,
-		Thread: true, ScheduledAt: at, BySlot: bySlot, IdempotencyKey: cmp.Or(key, "draft:"+dr.ID), KeyScope: who.Key(), RequestID: "tg-draft-" + dr.ID}
+		Thread: true, ScheduledAt: at, BySlot: bySlot, IdempotencyKey: cmp.Or(key, "draft:"+dr.ID), KeyScope: who.Key(), RequestID: "tg-draft-" + dr.ID,
+		Grantee: !acc.Owner, Author: who.Key()}
 	for _, m := range dr.Media {
 		req.Media = append(req.Media, ingest.Media{Kind: ingest.MediaKind(m.Kind), URL: m.URL, AltText: m.AltText})
 	}

@@ -105,6 +105,7 @@ type options struct {
 	allowed    []int64
 	dispatcher telegram.Dispatcher // nil: the real bot.Dispatcher
 	unlinked   []int64             // Telegram users with no Threads account
+	grantee    bool                // alice was granted @alice rather than owning it
 	// before runs on the fake before the door starts (to make Telegram fail at start).
 	before func(*telegramtest.Server)
 	// tweak changes the door's options before New.
@@ -125,8 +126,8 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 
 	h.db = storagetest.Open(t, h.clock.Now)
 	acc := storagetest.Account(t, h.db, "alice")
-	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log})
-	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: true, Default: true, Status: "active"}, o.unlinked}
+	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log, Approvals: h.db})
+	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: !o.grantee, Default: true, Status: "active"}, o.unlinked}
 	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Zones: h.db, Logger: log})
 
 	mux := http.NewServeMux()
