@@ -76,7 +76,7 @@ func (s *Server) handleUserInsights(w http.ResponseWriter, r *http.Request, id s
 		switch name {
 		case "views":
 			var days []map[string]any
-			for d := since.Add(24 * time.Hour); !d.After(until.Add(24 * time.Hour)); d = d.Add(24 * time.Hour) {
+			for d := since.Add(24 * time.Hour); !d.After(until); d = d.Add(24 * time.Hour) {
 				days = append(days, map[string]any{"value": 0, "end_time": d.UTC().Format("2006-01-02T15:04:05+0000")})
 			}
 			o["values"] = days
