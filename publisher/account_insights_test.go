@@ -84,3 +84,31 @@ func TestAccountInsightsMissingScope(t *testing.T) {
 		t.Error("the refused scope was not remembered")
 	}
 }
+
+// TestCachedInsightsNeverCallsThreads: CachedInsights (the status page's source) answers only
+// what a stats read left in memory, and never asks Threads itself.
+func TestCachedInsightsNeverCallsThreads(t *testing.T) {
+	ctx := context.Background()
+	clock := threadstest.NewManualClock(time.Time{})
+	e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock}, now: clock.Now})
+	a := e.account("cached")
+	p := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "count me"})
+	e.settle(clock)
+	if _, ok := e.pub.CachedInsights(p.ID); ok {
+		t.Error("counts before any read")
+	}
+	if _, err := e.pub.Insights(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.sim.CallCount(threadstest.EndpointInsights)
+	if _, ok := e.pub.CachedInsights(p.ID); !ok {
+		t.Error("no counts after a read")
+	}
+	clock.Advance(publisher.InsightsTTL)
+	if _, ok := e.pub.CachedInsights(p.ID); ok {
+		t.Error("stale counts served")
+	}
+	if got := e.sim.CallCount(threadstest.EndpointInsights); got != calls {
+		t.Errorf("CachedInsights called Threads: %d calls, want %d", got, calls)
+	}
+}
