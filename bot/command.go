@@ -201,7 +201,9 @@ func parse(text string, now time.Time, loc *time.Location) (Command, error) {
 		return parseSlots(rest)
 	case VerbSchedule:
 		return parseSchedule(rest, now, loc)
-	case VerbCancel, VerbStatus, VerbDelete, VerbStats:
+	case VerbStats:
+		return parseStats(rest)
+	case VerbCancel, VerbStatus, VerbDelete:
 		return parsePostRef(verb, rest)
 	case VerbFeed:
 		return parseFeed(rest)
@@ -453,6 +455,16 @@ func errOneSub(verb, shown, what string, got int) error {
 		return usage(verb, "“%s” needs %s after it.", shown, what)
 	}
 	return usage(verb, "“%s” takes one %s; got %d words.", shown, what, got)
+}
+
+// parseStats reads "stats <post id|link>" (a post's insights) or "stats [@account]" (the
+// account's last 7 and 30 days): a bare word is a post, an @name or --account an account.
+func parseStats(rest string) (Command, error) {
+	ws := strings.Fields(rest)
+	if len(ws) == 0 || strings.HasPrefix(ws[0], "@") || isAccountOption(ws[0]) {
+		return parseAccountOnly(VerbStats, rest)
+	}
+	return parsePostRef(VerbStats, rest)
 }
 
 func parsePostRef(verb, rest string) (Command, error) {

@@ -76,6 +76,8 @@ type Deleter interface {
 // Insights reads a published post's counts from Threads, cached (the publisher).
 type Insights interface {
 	Insights(ctx context.Context, postID string) (publisher.PostInsights, error)
+	// AccountInsights reads an account's counts over the last 7 and 30 days, cached.
+	AccountInsights(ctx context.Context, accountID int64) (publisher.AccountInsights, error)
 }
 
 // Quotas reports an account's use of its moving 24-hour quotas.

@@ -16,6 +16,14 @@ type fakeInsights struct {
 	in    publisher.PostInsights
 	err   error
 	asked []string
+
+	acct     publisher.AccountInsights
+	accounts []int64 // account ids AccountInsights was asked for
+}
+
+func (f *fakeInsights) AccountInsights(_ context.Context, accountID int64) (publisher.AccountInsights, error) {
+	f.accounts = append(f.accounts, accountID)
+	return f.acct, f.err
 }
 
 func (f *fakeInsights) Insights(_ context.Context, postID string) (publisher.PostInsights, error) {
@@ -51,6 +59,38 @@ func TestStatsInChat(t *testing.T) {
 	}
 	w.insights.err = &ingest.ScopeError{Account: "acme", Scope: threads.ScopeManageInsights, Needs: "reading insights"}
 	if r := w.say(alice, "C1", "stats "+p.ID); !r.Refused || !strings.Contains(r.Text, threads.ScopeManageInsights) || !strings.Contains(r.Text, "/threads connect") {
+		t.Errorf("missing scope: %q", r.Text)
+	}
+}
+
+// TestAccountStatsInChat: "stats" and "stats @acme" show the account's 7- and 30-day counts; an
+// account the sender may not see is not read; a missing scope is a refusal naming it and how
+// to relink.
+func TestAccountStatsInChat(t *testing.T) {
+	w := newWorld(t)
+	w.insights.acct = publisher.AccountInsights{At: w.clock.Now(),
+		Week:  threads.AccountCounts{Views: 700, Likes: 12, Replies: 1, Followers: 90},
+		Month: threads.AccountCounts{Views: 3100, Likes: 40, Replies: 9, Quotes: 2, Followers: 90}}
+	for _, in := range []string{"stats", "stats @acme", "stats --account acme"} {
+		r := w.say(alice, "C1", in)
+		for _, want := range []string{"@acme", "90 followers", "Last 7 days: 700 views · 12 likes · 1 reply", "Last 30 days: 3100 views · 40 likes · 9 replies · 0 reposts · 2 quotes"} {
+			if r.Refused || !strings.Contains(r.Text, want) {
+				t.Errorf("%s: %q lacks %q", in, r.Text, want)
+			}
+		}
+	}
+	if len(w.insights.accounts) != 3 || w.insights.accounts[0] != w.acme.ID {
+		t.Errorf("asked for accounts %v, want acme (%d) three times", w.insights.accounts, w.acme.ID)
+	}
+	asked := len(w.insights.accounts)
+	if r := w.say(carol, "C1", "stats @acme"); !r.Refused {
+		t.Errorf("carol read acme's account stats: %q", r.Text)
+	}
+	if len(w.insights.accounts) != asked {
+		t.Error("Threads was asked for an account the sender may not see")
+	}
+	w.insights.err = &ingest.ScopeError{Account: "acme", Scope: threads.ScopeManageInsights, Needs: "reading insights"}
+	if r := w.say(alice, "C1", "stats"); !r.Refused || !strings.Contains(r.Text, threads.ScopeManageInsights) || !strings.Contains(r.Text, "/threads connect") {
 		t.Errorf("missing scope: %q", r.Text)
 	}
 }

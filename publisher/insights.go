@@ -99,3 +99,9 @@ func (p *Publisher) Insights(ctx context.Context, postID string) (PostInsights, 
 	p.insights.put(post.ID, in)
 	return in, nil
 }
+
+// CachedInsights gives a post's counts only if they are in memory and fresh: the status page
+// shows them without ever calling Threads.
+func (p *Publisher) CachedInsights(postID string) (PostInsights, bool) {
+	return p.insights.get(postID, p.now())
+}

@@ -77,6 +77,7 @@ type API interface {
 	Delete(ctx context.Context, token, mediaID string) error
 	PublishingLimit(ctx context.Context, token, userID string) (threads.Limits, error)
 	MediaInsights(ctx context.Context, token, mediaID string) (threads.Insights, error)
+	UserInsights(ctx context.Context, token, userID string, since, until time.Time) (threads.AccountCounts, error)
 	Refresh(ctx context.Context, token string) (threads.Token, error)
 }
 
@@ -221,6 +222,7 @@ type Publisher struct {
 	timer    *time.Timer
 	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
 	insights insightsCache
+	acctIns  accountInsightsCache
 
 	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
 	// door's delivery health for readiness.

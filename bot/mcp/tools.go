@@ -35,6 +35,11 @@ type (
 	postIDArgs struct {
 		ID string `json:"id" jsonschema:"the Spindle post id that post or schedule returned"`
 	}
+	// statsArgs name a post, or else an account (the account's last 7 and 30 days).
+	statsArgs struct {
+		ID      string `json:"id,omitempty" jsonschema:"the Spindle post id whose insights to show; empty: the account's insights"`
+		Account string `json:"account,omitempty" jsonschema:"Threads username, without @, whose last 7 and 30 days to show when id is empty; empty: your default account"`
+	}
 	noArgs struct{}
 )
 
@@ -88,8 +93,11 @@ func (t tools) register(s *sdk.Server) {
 		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbDelete, PostID: postID(a.ID)})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "stats", Description: "Show a published post's insights from Threads: views, likes, replies, reposts, quotes and shares (refreshed at most every 10 minutes). Needs the account to have granted threads_manage_insights."},
-		func(ctx context.Context, req *sdk.CallToolRequest, a postIDArgs) (*sdk.CallToolResult, any, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "stats", Description: "Show insights from Threads (refreshed at most every 10 minutes): with id, a published post's views, likes, replies, reposts, quotes and shares; without id, an account's views, likes, replies, reposts, quotes and followers over the last 7 and 30 days. Needs the account to have granted threads_manage_insights."},
+		func(ctx context.Context, req *sdk.CallToolRequest, a statsArgs) (*sdk.CallToolResult, any, error) {
+			if strings.TrimSpace(a.ID) == "" {
+				return t.run(ctx, req, bot.Command{Verb: bot.VerbStats, Account: account(a.Account)})
+			}
 			return t.run(ctx, req, bot.Command{Verb: bot.VerbStats, PostID: postID(a.ID)})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "quota", Description: "Show an account's use of its moving 24-hour Threads quotas (posts, replies, deletions) and when the next slot frees. Posts over quota wait; they do not fail."},

@@ -146,6 +146,11 @@ func TestMissingScopesRefusedAtEveryDoor(t *testing.T) {
 			t.Errorf("MCP stats without the scope: %q, want a tool error", text)
 		}
 		relink(t, "MCP stats", text, "threads_manage_insights")
+		text, isErr, _ = a.call("stats", map[string]any{})
+		if !isErr {
+			t.Errorf("MCP account stats without the scope: %q, want a tool error", text)
+		}
+		relink(t, "MCP account stats", text, "threads_manage_insights")
 	})
 
 	// Nothing was stored but the plain post, and it is still live.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/status"
 )
 
@@ -13,8 +14,9 @@ import (
 // sandbox mode only; otherwise its routes answer 404.
 func (a *app) routeStatus() {
 	var wake func() // the publisher's, so a retried post goes at once
+	var cached func(string) (publisher.PostInsights, bool)
 	if a.publisher != nil {
-		wake = a.publisher.Wake
+		wake, cached = a.publisher.Wake, a.publisher.CachedInsights
 	}
 	h := status.New(status.Options{
 		Store:    a.db,
@@ -26,6 +28,7 @@ func (a *app) routeStatus() {
 		Doors:    func(context.Context) []status.DoorHealth { return statusDoors(a.doorReports()) },
 		Logger:   a.log.With(slog.String("component", "status")),
 		Wake:     wake,
+		Insights: cached,
 	})
 	a.router.Path("/").Handler(h)
 	a.router.PathPrefix("/status/").Handler(h)

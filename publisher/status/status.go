@@ -59,6 +59,10 @@ type Options struct {
 	// Limits are the quotas the publisher keeps (SPINDLE_QUOTA_*), which the gauges measure
 	// against; zero fields mean Meta's.
 	Limits publisher.Limits
+	// Insights gives a post's counts if they are in the insights cache (never a Threads call:
+	// a page view must not spend the account's call budget), for views and likes beside
+	// recent posts [none].
+	Insights func(postID string) (publisher.PostInsights, bool)
 }
 
 // Handler serves the page and its actions.

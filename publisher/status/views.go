@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -25,6 +26,8 @@ type postView struct {
 	Snippet string
 	When    string // created, or the scheduled time for a post that waits
 	Later   bool   // queued for a time still ahead: not stuck, waiting
+	// Counts are the post's views and likes from the insights cache, when it holds them.
+	Counts *publisher.PostInsights
 }
 
 // snippetLen bounds a post's text on the page; the permalink or `status` has the rest.
@@ -42,6 +45,11 @@ func (h *Handler) postViews(posts []storage.Post, names map[int64]string, now ti
 			at, v.Later = p.ScheduledAt, true
 		}
 		v.When = h.local(at)
+		if h.opts.Insights != nil && p.State == storage.StatePosted {
+			if in, ok := h.opts.Insights(p.ID); ok {
+				v.Counts = &in
+			}
+		}
 		out = append(out, v)
 	}
 	return out

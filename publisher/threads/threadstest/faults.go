@@ -27,6 +27,7 @@ const (
 	EndpointDelete          Endpoint = "delete"           // DELETE /v1.0/{media-id}
 	EndpointPublishingLimit Endpoint = "publishing_limit" // GET /v1.0/{user}/threads_publishing_limit
 	EndpointInsights        Endpoint = "insights"         // GET /v1.0/{media-id}/insights
+	EndpointUserInsights    Endpoint = "user_insights"    // GET /v1.0/{user-id}/threads_insights
 	EndpointOther           Endpoint = "other"            // anything else
 	EndpointAll             Endpoint = "*"                // every endpoint: for Fault and CallCount
 )

@@ -110,6 +110,8 @@ func (s *Server) routeEdge(r *http.Request, user, edge string) (Endpoint, handle
 		return bind(EndpointPublishingLimit, s.handlePublishingLimit)
 	case edge == "insights" && r.Method == http.MethodGet:
 		return bind(EndpointInsights, s.handleInsights)
+	case edge == "threads_insights" && r.Method == http.MethodGet:
+		return bind(EndpointUserInsights, s.handleUserInsights)
 	}
 	return EndpointOther, s.unknownPath
 }
