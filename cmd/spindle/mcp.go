@@ -38,7 +38,9 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, cfg)
+	// The publisher is for delete and stats, which act on Threads at once, as from chat; what
+	// the agent queues is published by the daemon.
+	db, pub, err := cliPublisher(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -51,6 +53,7 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 		Series:   recur.NewService(recur.Options{Store: db, Validator: svc, Logger: log}),
 		Slots:    publisher.Slots{Store: db, DailyPosts: cfg.Quota.Posts},
 		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db}, LongTexts: db,
+		Deleter: pub, Insights: pub, Polls: pub,
 		Zone: cfg.Timezone, Logger: log,
 	})
 	s := mcpdoor.NewServer(mcpdoor.Options{Dispatcher: disp, Version: version, Logger: log},

@@ -294,7 +294,7 @@ func TestMCPAgainstTheSandboxDaemon(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "mcp")
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
-		cmd.Env = []string{"SPINDLE_TEST_AS_MAIN=1", "SPINDLE_DATA_DIR=" + dir}
+		cmd.Env = []string{"SPINDLE_TEST_AS_MAIN=1", "SPINDLE_DATA_DIR=" + dir, "SPINDLE_ADDR=" + addr}
 		a := connectAgent(t, &sdk.CommandTransport{Command: cmd})
 		a.listsTools()
 		if text, _ := a.ok("list_accounts", nil); !strings.Contains(text, "@sandbox") {
@@ -307,10 +307,11 @@ func TestMCPAgainstTheSandboxDaemon(t *testing.T) {
 			t.Errorf("cancel: %q", text)
 		}
 		a.waitStatus(later, "cancelled")
-		// The operator's stdio server runs no publisher, so it cannot delete; it says so.
-		if text, isErr, _ := a.call("delete", map[string]any{"id": id}); !isErr || !strings.Contains(text, "not available") {
-			t.Errorf("delete on stdio: error=%v %q", isErr, text)
+		// The operator deletes on stdio too, through the daemon's simulator in the sandbox.
+		if text, _ := a.ok("delete", map[string]any{"id": id}); !strings.Contains(text, "Deleting") {
+			t.Errorf("delete on stdio: %q", text)
 		}
+		a.waitStatus(id, "deleted")
 		if text, isErr, _ := a.call("post", map[string]any{"text": "x", "account": "nobody"}); !isErr || !strings.Contains(text, "@nobody") {
 			t.Errorf("post to an unknown account: error=%v %q", isErr, text)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spindle-threads/spindle/config"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads"
@@ -32,16 +33,7 @@ func runPostsDelete(ctx context.Context, env *cliEnv, rest []string) error {
 	if err != nil {
 		return err
 	}
-	// Without Threads credentials only a sandbox daemon runs (serve refuses otherwise): its
-	// simulator, which holds the sandbox's posts and tokens, answers under /sandbox/threads.
-	if cfg.Sandbox || cfg.Threads.AppID == "" {
-		base, err := daemonURL(cfg.Addr)
-		if err != nil {
-			return err
-		}
-		cfg.Threads.APIURL = base + "/sandbox/threads"
-	}
-	db, svc, err := accountsCLI(ctx, cfg)
+	db, pub, err := cliPublisher(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -56,13 +48,6 @@ func runPostsDelete(ctx context.Context, env *cliEnv, rest []string) error {
 	if err != nil {
 		return err
 	}
-	client := threads.New(threads.Options{BaseURL: cfg.Threads.APIURL, AuthURL: cfg.Threads.AuthURL,
-		AppID: cfg.Threads.AppID, AppSecret: cfg.Threads.AppSecret.Reveal(), RedirectURI: cfg.Threads.RedirectURI,
-		Scopes: cfg.Threads.DefaultScopes})
-	pub := publisher.New(publisher.Options{Store: db, API: client, Tokens: svc,
-		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
-		Limits:       publisher.Limits{Posts: cfg.Quota.Posts, Replies: cfg.Quota.Replies, Deletes: cfg.Quota.Deletes},
-		Logger:       slog.New(slog.DiscardHandler)})
 	if err := pub.Delete(ctx, p.ID); err != nil {
 		if de, ok := errors.AsType[*publisher.DeleteError](err); ok {
 			return errors.New(de.UserMessage())
@@ -78,4 +63,31 @@ func runPostsDelete(ctx context.Context, env *cliEnv, rest []string) error {
 	}
 	fmt.Fprintf(env.stdout, "%s deleted from Threads (%s)\n", p.ID, p.Permalink)
 	return nil
+}
+
+// cliPublisher opens the database and builds a publisher that acts from the command line (a
+// delete, an insights read) through the same code as the daemon's: its permission checks,
+// quotas and outcome words. Without Threads credentials only a sandbox daemon can run (serve
+// refuses otherwise), and its simulator, which holds the sandbox's posts and tokens, answers
+// under /sandbox/threads on SPINDLE_ADDR.
+func cliPublisher(ctx context.Context, cfg config.Config) (*storage.DB, *publisher.Publisher, error) {
+	if cfg.Sandbox || cfg.Threads.AppID == "" {
+		base, err := daemonURL(cfg.Addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Threads.APIURL = base + "/sandbox/threads"
+	}
+	db, svc, err := accountsCLI(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	client := threads.New(threads.Options{BaseURL: cfg.Threads.APIURL, AuthURL: cfg.Threads.AuthURL,
+		AppID: cfg.Threads.AppID, AppSecret: cfg.Threads.AppSecret.Reveal(), RedirectURI: cfg.Threads.RedirectURI,
+		Scopes: cfg.Threads.DefaultScopes})
+	pub := publisher.New(publisher.Options{Store: db, API: client, Tokens: svc,
+		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
+		Limits:       publisher.Limits{Posts: cfg.Quota.Posts, Replies: cfg.Quota.Replies, Deletes: cfg.Quota.Deletes},
+		Logger:       slog.New(slog.DiscardHandler)})
+	return db, pub, nil
 }
