@@ -23,6 +23,9 @@ const (
 	// only when a subscription wants them); doors are not told (the chat already answered).
 	EventQueued    EventKind = "queued"
 	EventCancelled EventKind = "cancelled"
+	// EventAccountConnected (webhooks only, door "") says an account was linked; Text is
+	// "@username". The person who linked it was already told.
+	EventAccountConnected EventKind = "account_connected"
 	// EventNeedsReconnect is about an account, not a post (PostID and Door empty): its token
 	// could not be refreshed. It goes to the Notifier of door "" (Options.Doors or Notifiers), the owner's channel.
 	EventNeedsReconnect EventKind = "needs_reconnect"
@@ -62,5 +65,7 @@ type NotifierFunc func(ctx context.Context, e Event) error
 func (f NotifierFunc) Notify(ctx context.Context, e Event) error { return f(ctx, e) }
 
 // ForDoors reports whether a door's Notifier is told events of kind k; the webhook-only kinds
-// (EventQueued, EventCancelled) are not.
-func (k EventKind) ForDoors() bool { return k != EventQueued && k != EventCancelled }
+// (EventQueued, EventCancelled, EventAccountConnected) are not.
+func (k EventKind) ForDoors() bool {
+	return k != EventQueued && k != EventCancelled && k != EventAccountConnected
+}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -18,6 +19,8 @@ import (
 const (
 	EventKindQueued    = "queued"
 	EventKindCancelled = "cancelled"
+	// EventKindAccountConnected goes to door "" (the owner), like the account's other events.
+	EventKindAccountConnected = "account_connected"
 )
 
 // lifecyclePayload mirrors the fields of publisher.Event a lifecycle event carries.
@@ -40,17 +43,35 @@ const addLifecycleQ = `INSERT INTO outbox (dedupe_key, door, payload, created_at
 // lifecycleArgs are addLifecycleQ's arguments for kind on p; name is the subscribers' name
 // for kind (post.queued, post.cancelled).
 func (db *DB) lifecycleArgs(kind, name string, p Post) ([]any, error) {
-	b, err := json.Marshal(lifecyclePayload{Kind: kind, PostID: p.ID, AccountID: p.AccountID, Door: p.Door, Text: p.Text, At: p.UpdatedAt})
+	return db.eventArgs(p.ID+":"+kind, name, lifecyclePayload{Kind: kind, PostID: p.ID, AccountID: p.AccountID,
+		Door: p.Door, Text: p.Text, At: p.UpdatedAt})
+}
+
+// eventArgs are addLifecycleQ's arguments for the event pl under key.
+func (db *DB) eventArgs(key, name string, pl lifecyclePayload) ([]any, error) {
+	b, err := json.Marshal(pl)
 	if err != nil {
 		return nil, err
 	}
 	now := ms(db.now())
-	return []any{p.ID + ":" + kind, p.Door, string(b), now, now, `%"` + name + `"%`, p.AccountID}, nil
+	return []any{key, pl.Door, string(b), now, now, `%"` + name + `"%`, pl.AccountID}, nil
 }
 
 // lifecycleTx writes kind's event for p in tx when a subscription wants it.
 func (db *DB) lifecycleTx(ctx context.Context, tx *sql.Tx, kind, name string, p Post) error {
 	args, err := db.lifecycleArgs(kind, name, p)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, addLifecycleQ, args...)
+	return err
+}
+
+// accountConnectedTx writes account.connected for a, just linked, in tx when a subscription
+// wants it. Each link is its own event (a reconnect is one too).
+func (db *DB) accountConnectedTx(ctx context.Context, tx *sql.Tx, a Account, now int64) error {
+	args, err := db.eventArgs(fmt.Sprintf("account:%d:connected:%d", a.ID, now), "account.connected",
+		lifecyclePayload{Kind: EventKindAccountConnected, AccountID: a.ID, Text: "@" + a.Username, At: fromMS(now)})
 	if err != nil {
 		return err
 	}

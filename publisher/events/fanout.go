@@ -24,6 +24,7 @@ var names = map[publisher.EventKind]string{
 	publisher.EventQueued:           "post.queued",
 	publisher.EventCancelled:        "post.cancelled",
 	publisher.EventPendingApproval:  "post.pending_approval",
+	publisher.EventAccountConnected: "account.connected",
 }
 
 // Message is the JSON body of a delivery, in the Standard Webhooks shape (type, timestamp,

@@ -111,3 +111,30 @@ func TestLifecycleEventsDelivered(t *testing.T) {
 		}
 	}
 }
+
+// Linking an account sends account.connected to the subscriptions that want it, signed, and
+// tells no door.
+func TestAccountConnectedDelivered(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	ctx := context.Background()
+	r := newReceiver(t, k.clock, nil)
+	other := newReceiver(t, k.clock, nil)
+	k.add(t, r, events.Spec{Events: []string{"account.connected"}})
+	k.add(t, other, events.Spec{Events: []string{"post.published"}})
+	acct := k.account(t)
+	spy := &doorSpy{}
+	k.pump(t, spyDoors{spy})
+	k.deliverer(nil, nil).Drain(ctx)
+
+	got := r.delivered()
+	if len(got) != 1 || got[0].Type != "account.connected" || got[0].Data.AccountID != acct.ID || got[0].Data.Text != "@brand" {
+		t.Fatalf("delivered %+v, want one account.connected for account %d", got, acct.ID)
+	}
+	if got := other.delivered(); len(got) != 0 {
+		t.Fatalf("a post.published subscription got %+v", got)
+	}
+	if len(spy.got) != 0 {
+		t.Fatalf("a door was told %v", spy.got)
+	}
+}

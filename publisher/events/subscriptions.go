@@ -17,7 +17,7 @@ import (
 var Names = []string{
 	"post.published", "post.failed", "post.deleted", "post.rescheduled", "post.waiting_reconnect",
 	"quota.delayed", "account.needs_reconnect", "token.expiring", "post.queued", "post.cancelled",
-	"post.pending_approval",
+	"post.pending_approval", "account.connected",
 }
 
 // Sealer encrypts secrets at rest (*accounts.Keys in production). aad binds a sealed secret
