@@ -63,7 +63,11 @@ func (db *DB) lifecycleTx(ctx context.Context, tx *sql.Tx, kind, name string, p 
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, addLifecycleQ, args...)
+	st, err := db.txStmt(ctx, tx, addLifecycleQ) // prepared once (hotStatements): enqueue is hot
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
 	return err
 }
 

@@ -52,7 +52,7 @@ func (db *DB) enqueuePG(ctx context.Context, np NewPost) (Post, bool, error) {
 		// committed either way, so a failure here (or a crash before it) loses this post.queued
 		// event and never fails the enqueue (a caller retrying without a key would post twice).
 		if args, aerr := db.lifecycleArgs(EventKindQueued, "post.queued", p); aerr == nil {
-			_ = retrying(ctx, func() error { _, err := db.w.ExecContext(ctx, addLifecycleQ, args...); return err })
+			_ = retrying(ctx, func() error { _, err := db.poolExec(addLifecycleQ)(ctx, args...); return err })
 		}
 		if err != nil {
 			return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)

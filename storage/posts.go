@@ -330,7 +330,7 @@ func (db *DB) insertNew(ctx context.Context, np NewPost, insert func(context.Con
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.
-var hotStatements = []string{insertPost, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
+var hotStatements = []string{insertPost, addLifecycleQ, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
 	inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
