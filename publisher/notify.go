@@ -19,6 +19,13 @@ const (
 	EventDelayed          EventKind = "delayed"           // over quota; Until says when it will go out
 	EventWaitingReconnect EventKind = "waiting_reconnect" // the account's token expired or was revoked
 	EventDeleted          EventKind = "deleted"           // a published post was deleted on request
+	// EventQueued and EventCancelled are for the event webhooks alone (storage writes them
+	// only when a subscription wants them); doors are not told (the chat already answered).
+	EventQueued    EventKind = "queued"
+	EventCancelled EventKind = "cancelled"
+	// EventAccountConnected (webhooks only, door "") says an account was linked; Text is
+	// "@username". The person who linked it was already told.
+	EventAccountConnected EventKind = "account_connected"
 	// EventNeedsReconnect is about an account, not a post (PostID and Door empty): its token
 	// could not be refreshed. It goes to the Notifier of door "" (Options.Doors or Notifiers), the owner's channel.
 	EventNeedsReconnect EventKind = "needs_reconnect"
@@ -56,3 +63,9 @@ type NotifierFunc func(ctx context.Context, e Event) error
 
 // Notify calls f.
 func (f NotifierFunc) Notify(ctx context.Context, e Event) error { return f(ctx, e) }
+
+// ForDoors reports whether a door's Notifier is told events of kind k; the webhook-only kinds
+// (EventQueued, EventCancelled, EventAccountConnected) are not.
+func (k EventKind) ForDoors() bool {
+	return k != EventQueued && k != EventCancelled && k != EventAccountConnected
+}

@@ -80,6 +80,9 @@ func (db *DB) LinkAccountWith(ctx context.Context, a Account, identityID int64, 
 		if err != nil {
 			return err
 		}
+		if err := db.accountConnectedTx(ctx, tx, out, now); err != nil {
+			return err
+		}
 		if owner != 0 && owner != identityID {
 			// A takeover: the grants were the previous owner's to give, not the new one's.
 			if _, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, out.ID); err != nil {

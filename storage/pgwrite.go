@@ -47,6 +47,16 @@ func (db *DB) enqueuePG(ctx context.Context, np NewPost) (Post, bool, error) {
 		if err != nil {
 			return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
 		}
+		// A second autocommitted statement, not the insert's transaction, so the hot path
+		// takes no transaction; when nobody subscribes its EXISTS finds nothing. The post is
+		// committed either way, so a failure here (or a crash before it) loses this post.queued
+		// event and never fails the enqueue (a caller retrying without a key would post twice).
+		if args, aerr := db.lifecycleArgs(EventKindQueued, "post.queued", p); aerr == nil {
+			_ = retrying(ctx, func() error { _, err := db.poolExec(addLifecycleQ)(ctx, args...); return err })
+		}
+		if err != nil {
+			return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
+		}
 		return p, false, nil
 	}
 	for try := 1; ; try++ {

@@ -266,10 +266,14 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 		}
 		return nil
 	})
-	if err == nil && !np.Approval.ExpiresAt.IsZero() {
-		p.State = StatePendingApproval
+	if err != nil {
+		return p, existed, err
 	}
-	return p, existed, err
+	if !np.Approval.ExpiresAt.IsZero() {
+		p.State = StatePendingApproval // its pending_approval event is the hold's Notice
+		return p, existed, nil
+	}
+	return p, existed, db.lifecycleTx(ctx, tx, EventKindQueued, "post.queued", p)
 }
 
 // insertNew inserts np as a new queued post through insert (insertPost, bound to a transaction
@@ -326,7 +330,7 @@ func (db *DB) insertNew(ctx context.Context, np NewPost, insert func(context.Con
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.
-var hotStatements = []string{insertPost, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
+var hotStatements = []string{insertPost, addLifecycleQ, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
 	inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
@@ -410,6 +414,9 @@ func (db *DB) Cancel(ctx context.Context, id string) (Post, error) {
 			WHERE id = ? AND state IN ('queued', 'pending_approval') RETURNING `+postColumns, ms(db.now()), strings.ToLower(id))
 		var err error
 		p, err = scanPost(row)
+		if err == nil {
+			return db.lifecycleTx(ctx, tx, EventKindCancelled, "post.cancelled", p)
+		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

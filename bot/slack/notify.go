@@ -28,6 +28,9 @@ import (
 // when the bot cannot write to the channel. An event already shown (same outbox id) is not
 // shown again. An error means "try again later" to the outbox.
 func (d *Door) Notify(ctx context.Context, e publisher.Event) error {
+	if !e.Kind.ForDoors() {
+		return nil // webhook-only kinds: the chat already heard (queued) or did it (cancelled)
+	}
 	if e.ID != 0 {
 		done, err := d.store.Delivered(ctx, string(ingest.DoorSlack), e.ID)
 		if err != nil {

@@ -24,8 +24,8 @@ const maxNotified = 4096
 // hosted media is released for deletion after the grace period. Times are told in the zone
 // the person chose with /timezone, else SPINDLE_TIMEZONE's.
 func (d *Door) Notify(ctx context.Context, e publisher.Event) error {
-	if e.Door != string(ingest.DoorTelegram) {
-		return nil
+	if e.Door != string(ingest.DoorTelegram) || !e.Kind.ForDoors() {
+		return nil // webhook-only kinds: the chat already heard (queued) or did it (cancelled)
 	}
 	if e.Kind == publisher.EventPosted || e.Kind == publisher.EventFailed {
 		if err := d.o.Store.ReleasePostMedia(ctx, e.PostID, d.now().Add(d.o.MediaGrace)); err != nil {

@@ -23,7 +23,8 @@ func ref(t *testing.T, chat int64, msg int) json.RawMessage {
 }
 
 // Each kind of result is a reply to the original message; a repeated event is sent once;
-// other doors' events and a chat that blocked the bot are not errors.
+// other doors' events and a chat that blocked the bot are not errors; the webhook-only kinds
+// (queued, cancelled, account connected) send nothing.
 func TestNotify(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, polling, options{})
@@ -35,6 +36,10 @@ func TestNotify(t *testing.T) {
 		{ID: 3, Kind: publisher.EventWaitingReconnect, PostID: "pwait01", Door: "telegram", OriginRef: ref(t, 42, 9)},
 		{ID: 1, Kind: publisher.EventFailed, PostID: "pfail01", Door: "telegram", OriginRef: ref(t, 42, 7), Reason: "repeat"},
 		{ID: 4, Kind: publisher.EventPosted, PostID: "pslack1", Door: "slack", OriginRef: ref(t, 42, 10)},
+		// Webhook-only kinds: the chat already acknowledged the post, or cancelled it itself.
+		{ID: 5, Kind: publisher.EventQueued, PostID: "pq00001", Door: "telegram", OriginRef: ref(t, 42, 11)},
+		{ID: 6, Kind: publisher.EventCancelled, PostID: "pq00001", Door: "telegram", OriginRef: ref(t, 42, 11)},
+		{ID: 7, Kind: publisher.EventAccountConnected, Door: "telegram", OriginRef: ref(t, 42, 12)},
 	}
 	for _, e := range events {
 		if err := h.door.Notify(ctx, e); err != nil {

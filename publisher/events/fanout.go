@@ -21,6 +21,10 @@ var names = map[publisher.EventKind]string{
 	publisher.EventDelayed:          "quota.delayed",
 	publisher.EventNeedsReconnect:   "account.needs_reconnect",
 	publisher.EventTokenExpiring:    "token.expiring",
+	publisher.EventQueued:           "post.queued",
+	publisher.EventCancelled:        "post.cancelled",
+	publisher.EventPendingApproval:  "post.pending_approval",
+	publisher.EventAccountConnected: "account.connected",
 }
 
 // Message is the JSON body of a delivery, in the Standard Webhooks shape (type, timestamp,
@@ -136,7 +140,7 @@ func (t tee) Notify(ctx context.Context, e publisher.Event) error {
 	if err := t.f.Event(ctx, e); err != nil {
 		return err
 	}
-	if t.inner == nil {
+	if t.inner == nil || !e.Kind.ForDoors() {
 		return nil
 	}
 	return t.inner.Notify(ctx, e)

@@ -16,7 +16,8 @@ import (
 // Names are the event names a subscription may ask for, as receivers see them in "type".
 var Names = []string{
 	"post.published", "post.failed", "post.deleted", "post.rescheduled", "post.waiting_reconnect",
-	"quota.delayed", "account.needs_reconnect", "token.expiring",
+	"quota.delayed", "account.needs_reconnect", "token.expiring", "post.queued", "post.cancelled",
+	"post.pending_approval", "account.connected",
 }
 
 // Sealer encrypts secrets at rest (*accounts.Keys in production). aad binds a sealed secret
