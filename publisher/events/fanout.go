@@ -11,20 +11,37 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// names maps the publisher's event kinds to the names receivers see.
-var names = map[publisher.EventKind]string{
-	publisher.EventPosted:           "post.published",
-	publisher.EventFailed:           "post.failed",
-	publisher.EventDeleted:          "post.deleted",
-	publisher.EventRescheduled:      "post.rescheduled",
-	publisher.EventWaitingReconnect: "post.waiting_reconnect",
-	publisher.EventDelayed:          "quota.delayed",
-	publisher.EventNeedsReconnect:   "account.needs_reconnect",
-	publisher.EventTokenExpiring:    "token.expiring",
-	publisher.EventQueued:           "post.queued",
-	publisher.EventCancelled:        "post.cancelled",
-	publisher.EventPendingApproval:  "post.pending_approval",
-	publisher.EventAccountConnected: "account.connected",
+// nameOf is the name receivers see for one of the publisher's event kinds; false for a kind
+// no subscription can ask for. An approval decision reads as what it did to the post: an
+// approved post is queued, a rejected or expired one cancelled (the reason says which).
+func nameOf(k publisher.EventKind) (string, bool) {
+	switch k {
+	case publisher.EventPosted:
+		return "post.published", true
+	case publisher.EventFailed:
+		return "post.failed", true
+	case publisher.EventDeleted:
+		return "post.deleted", true
+	case publisher.EventRescheduled:
+		return "post.rescheduled", true
+	case publisher.EventWaitingReconnect:
+		return "post.waiting_reconnect", true
+	case publisher.EventDelayed:
+		return "quota.delayed", true
+	case publisher.EventNeedsReconnect:
+		return "account.needs_reconnect", true
+	case publisher.EventTokenExpiring:
+		return "token.expiring", true
+	case publisher.EventQueued, publisher.EventApproved:
+		return "post.queued", true
+	case publisher.EventCancelled, publisher.EventRejected, publisher.EventExpired:
+		return "post.cancelled", true
+	case publisher.EventPendingApproval:
+		return "post.pending_approval", true
+	case publisher.EventAccountConnected:
+		return "account.connected", true
+	}
+	return "", false
 }
 
 // Message is the JSON body of a delivery, in the Standard Webhooks shape (type, timestamp,
@@ -63,7 +80,7 @@ type Fanout struct {
 // Event writes e's deliveries. It is idempotent (a delivery per event and subscription), so
 // the outbox may hand it the same event again.
 func (f Fanout) Event(ctx context.Context, e publisher.Event) error {
-	name, ok := names[e.Kind]
+	name, ok := nameOf(e.Kind)
 	if !ok || e.ID == 0 {
 		return nil
 	}

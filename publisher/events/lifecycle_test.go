@@ -91,12 +91,29 @@ func TestLifecycleEventsDelivered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An approval decision reads as what it did: approved is queued, rejected is cancelled.
+	rejected, _, err := k.db.Enqueue(ctx, storage.NewPost{AccountID: acct.ID, Door: "telegram", Text: "to be rejected",
+		Approval: storage.ApprovalHold{Author: "telegram:2", ExpiresAt: k.clock.Now().Add(time.Hour), Notice: publisher.PendingApprovalEvent}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []struct {
+		id      string
+		outcome string
+	}{{held.ID, storage.DecisionApproved}, {rejected.ID, storage.DecisionRejected}} {
+		dec := storage.Decision{Outcome: d.outcome, By: "telegram:1"}
+		dec.Events = publisher.DecisionEvents(dec, "the owner")
+		if _, err := k.db.Decide(ctx, d.id, dec); err != nil {
+			t.Fatal(err)
+		}
+	}
 	spy := &doorSpy{}
 	k.pump(t, spyDoors{spy})
 	k.deliverer(nil, nil).Drain(ctx)
 
 	got := all.delivered()
-	want := []struct{ typ, post string }{{"post.queued", p.ID}, {"post.cancelled", p.ID}, {"post.pending_approval", held.ID}}
+	want := []struct{ typ, post string }{{"post.queued", p.ID}, {"post.cancelled", p.ID}, {"post.pending_approval", held.ID},
+		{"post.pending_approval", rejected.ID}, {"post.queued", held.ID}, {"post.cancelled", rejected.ID}}
 	if len(got) != len(want) {
 		t.Fatalf("delivered %+v, want %v", got, want)
 	}
