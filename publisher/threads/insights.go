@@ -25,17 +25,7 @@ func (c *Client) MediaInsights(ctx context.Context, token, mediaID string) (Insi
 	p := url.Values{}
 	p.Set("metric", insightMetrics)
 	p.Set("access_token", token)
-	var out struct {
-		Data []struct {
-			Name   string `json:"name"`
-			Values []struct {
-				Value int `json:"value"`
-			} `json:"values"`
-			TotalValue *struct {
-				Value int `json:"value"`
-			} `json:"total_value"`
-		} `json:"data"`
-	}
+	var out insightsAnswer
 	if err := c.do(ctx, call{op: op, method: http.MethodGet, path: versioned(mediaID, "insights"), params: p,
 		secrets: []string{token}}, &out); err != nil {
 		return Insights{}, needScope(err, ScopeManageInsights)
@@ -64,4 +54,18 @@ func (c *Client) MediaInsights(ctx context.Context, token, mediaID string) (Insi
 		}
 	}
 	return in, nil
+}
+
+// insightsAnswer is the body of Meta's insights endpoints (a post's and a user's): one entry
+// per metric, with per-day values or a total.
+type insightsAnswer struct {
+	Data []struct {
+		Name   string `json:"name"`
+		Values []struct {
+			Value int `json:"value"`
+		} `json:"values"`
+		TotalValue *struct {
+			Value int `json:"value"`
+		} `json:"total_value"`
+	} `json:"data"`
 }

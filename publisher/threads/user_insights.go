@@ -37,17 +37,7 @@ func (c *Client) UserInsights(ctx context.Context, token, userID string, since, 
 	p.Set("since", strconv.FormatInt(since.Unix(), 10))
 	p.Set("until", strconv.FormatInt(until.Unix(), 10))
 	p.Set("access_token", token)
-	var out struct {
-		Data []struct {
-			Name   string `json:"name"`
-			Values []struct {
-				Value int `json:"value"`
-			} `json:"values"`
-			TotalValue *struct {
-				Value int `json:"value"`
-			} `json:"total_value"`
-		} `json:"data"`
-	}
+	var out insightsAnswer
 	if err := c.do(ctx, call{op: op, method: http.MethodGet, path: versioned(userID, "threads_insights"), params: p,
 		secrets: []string{token}}, &out); err != nil {
 		return AccountCounts{}, needScope(err, ScopeManageInsights)
