@@ -54,7 +54,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		Addr: ":8080", DataDir: "./data", PublicURL: "http://localhost:8080",
 		PollInterval: 30 * time.Second, LeaseTTL: 2 * time.Minute, FeedInterval: 10 * time.Minute, Timezone: time.UTC,
-		PublishWorkers: 8, Quota: QuotaConfig{Posts: 250, Replies: 1000, Deletes: 100}, Retention: 365 * 24 * time.Hour, ApprovalTTL: 72 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
+		PublishWorkers: 8, Quota: QuotaConfig{Posts: 250, Replies: 1000, Deletes: 100}, Retention: 365 * 24 * time.Hour, ApprovalTTL: 7 * 24 * time.Hour, LogFormat: "text", LogLevel: slog.LevelInfo,
 		MetricsAllowedNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Threads: ThreadsConfig{
 			RedirectURI: "http://localhost:8080/api/auth/threads/callback",

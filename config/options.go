@@ -88,7 +88,7 @@ func options() []option {
 		{env: "SPINDLE_RETENTION", def: "8760h", meta: "DURATION", usage: "how long finished posts (posted, failed, cancelled) are kept before housekeeping deletes them, at least 24h; 0 keeps them forever",
 			parse: func(c *Config, v string) (err error) { c.Retention, err = parseRetention(v); return err },
 			show:  func(c Config) string { return c.Retention.String() }},
-		{env: "SPINDLE_APPROVAL_TTL", def: "72h", meta: "DURATION", usage: "how long a post held for approval (see “approvals on”) waits for a decision before it expires and its author is told; at least 1m",
+		{env: "SPINDLE_APPROVAL_TTL", def: "168h", meta: "DURATION", usage: "how long a post held for approval (see “approvals on”) waits for a decision before it expires and its author is told; at least 1m",
 			parse: func(c *Config, v string) (err error) { c.ApprovalTTL, err = parseDuration(v, time.Minute); return err },
 			show:  func(c Config) string { return c.ApprovalTTL.String() }},
 		{env: "SPINDLE_TIMEZONE", def: "UTC", meta: "ZONE", usage: "IANA time zone for schedule times given without one, e.g. Europe/Paris",

@@ -76,7 +76,7 @@ type ApprovalPolicies interface {
 }
 
 // DefaultApprovalTTL is how long a post waits for approval before it expires.
-const DefaultApprovalTTL = 72 * time.Hour
+const DefaultApprovalTTL = 7 * 24 * time.Hour
 
 // NeedsApproval reports whether policy p holds a post made through door, by a grantee or not.
 // The owner's own chat posts and the command line never wait.
