@@ -1,10 +1,12 @@
 package ingest_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 func TestNeedsApproval(t *testing.T) {
@@ -35,5 +37,39 @@ func TestNeedsApproval(t *testing.T) {
 				t.Fatalf("NeedsApproval = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDoorThatDoesNotSayWhoPostsIsHeld: with approvals on for grantees, a post from a person's
+// door (Slack, Telegram, REST) that does not say who wrote it is held as a grantee's would be,
+// so a door that forgets Author and Grantee cannot skip the owner's policy; a post that names
+// its author and is the owner's goes out, and the operator's command line never waits.
+func TestDoorThatDoesNotSayWhoPostsIsHeld(t *testing.T) {
+	ctx := context.Background()
+	db := storagetest.Open(t, nil)
+	acct := storagetest.Account(t, db, "brand")
+	if err := db.SetApprovalPolicy(ctx, storage.ApprovalPolicy{AccountID: acct.ID, Grantees: true}); err != nil {
+		t.Fatal(err)
+	}
+	svc := ingest.NewService(ingest.Options{Queue: db, Approvals: db})
+	for _, tc := range []struct {
+		name   string
+		door   ingest.Door
+		author string
+		want   storage.State
+	}{
+		{"telegram without an author", ingest.DoorTelegram, "", storage.StatePendingApproval},
+		{"rest without an author", ingest.DoorAPI, "", storage.StatePendingApproval},
+		{"slack owner named", ingest.DoorSlack, "slack:T1:UOWNER", storage.StateQueued},
+		{"command line", ingest.DoorCLI, "", storage.StateQueued},
+	} {
+		acc, err := svc.Enqueue(ctx, ingest.Request{Origin: ingest.Origin{Door: tc.door}, AccountID: acct.ID,
+			Text: "from " + tc.name, Author: tc.author})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if acc.Post.State != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, acc.Post.State, tc.want)
+		}
 	}
 }

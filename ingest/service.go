@@ -203,10 +203,19 @@ func (s *Service) holdIfNeeded(ctx context.Context, r Request, np *storage.NewPo
 	if err != nil {
 		return fmt.Errorf("ingest: could not read the approval policy, nothing was stored; try again: %w", err)
 	}
-	if NeedsApproval(p, r.Origin.Door, r.Grantee) {
+	// A person's door must say who posts (Author); one that does not is treated as a grantee,
+	// so a door that forgets cannot open a way around the owner's policy.
+	grantee := r.Grantee || (r.Author == "" && personDoor(r.Origin.Door))
+	if NeedsApproval(p, r.Origin.Door, grantee) {
 		np.Approval = storage.ApprovalHold{Author: r.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL)), Notice: s.notice}
 	}
 	return nil
+}
+
+// personDoor reports whether door carries posts typed by a person (chat, REST), as opposed to
+// the machine doors (webhook, feed) and the operator's command line.
+func personDoor(door Door) bool {
+	return door == DoorSlack || door == DoorTelegram || door == DoorAPI
 }
 
 // Validate checks r without storing anything: Threads' rules (the same preflight the publisher
