@@ -728,3 +728,7 @@ func parseTimezone(rest string) (Command, error) {
 	}
 	return Command{Verb: VerbTimezone, Zone: name}, nil
 }
+
+// IsPostID reports whether s has the form of a Spindle post id (p7k2m9x), as doors check the
+// post ids they read from button data before acting on them.
+func IsPostID(s string) bool { return postIDRE.MatchString(s) }

@@ -45,10 +45,12 @@ type DispatcherOptions struct {
 	Routes   Routes
 	// Approvals sets approval policies and decides held posts; nil: the verbs are unavailable.
 	Approvals Approvals
-	Zones     Zones
-	Editor    Editor // nil: Ingest, when it can edit too
-	Series    Series
-	Slots     Slots
+	// Cards reads what an approval card shows (storage.DB); nil: the approvals list has no cards.
+	Cards  CardStore
+	Zones  Zones
+	Editor Editor // nil: Ingest, when it can edit too
+	Series Series
+	Slots  Slots
 	// LongTexts keeps each account's choice for texts over 500 characters; nil: chains.
 	LongTexts LongTexts
 	// Polls reads a published poll's votes for status; nil: status shows none.

@@ -30,6 +30,13 @@ type Reply struct {
 	// Approvals are the posts "approvals" listed as waiting for the sender's decision, so a
 	// door with buttons can offer Approve and Reject on each.
 	Approvals []string
+	// Cards are the approval cards of the posts Approvals names, in the same order, for doors
+	// that show each post's exact preview with its buttons (empty when no CardStore is set).
+	Cards []ApprovalCard
+	// Decided is the post an approve or reject was about once its request is over (this
+	// command decided it, or it had been decided before), so a door can take the buttons off
+	// the post's card. Empty when the command changed nothing the card shows.
+	Decided string
 
 	// Refused says the command did not do what was asked (a refusal, a usage error, a failure):
 	// the MCP door answers it as a tool error. Chat doors show Text either way.

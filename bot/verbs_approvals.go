@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/spindle-threads/spindle/publisher"
@@ -143,15 +144,20 @@ func (c *call) decide(ctx context.Context) Reply {
 	got, err := c.d.o.Approvals.Decide(ctx, p.ID, d)
 	var se *storage.StateError
 	if errors.As(err, &se) {
-		return refuse("Post %s is not waiting for approval any more (it is %s); nothing was changed.", p.ID, se.State)
+		gone := refuse("Post %s is not waiting for approval any more (it is %s); nothing was changed.", p.ID, se.State)
+		gone.Decided = p.ID
+		return gone
 	}
 	if err != nil {
 		return c.fail(ctx, err)
 	}
+	by := orDefault(c.in.Identity.Name, "you")
+	reply := sayf("👎 Rejected by %s: %s for @%s will not go out; its author is told%s.", by, got.ID, acc.Username, reasonSuffix(c.cmd.Text))
 	if outcome == storage.DecisionApproved {
-		return sayf("👍 Approved %s for @%s; it goes out %s. Its author is told.", got.ID, acc.Username, FormatWhen(got.NextAttemptAt, c.zone))
+		reply = sayf("👍 Approved by %s: %s for @%s goes out %s. Its author is told.", by, got.ID, acc.Username, FormatWhen(got.NextAttemptAt, c.zone))
 	}
-	return sayf("👎 Rejected %s for @%s; its author is told%s.", got.ID, acc.Username, reasonSuffix(c.cmd.Text))
+	reply.Decided = got.ID
+	return reply
 }
 
 func reasonSuffix(reason string) string {
@@ -195,5 +201,23 @@ func (c *call) pending(ctx context.Context) Reply {
 		return Reply{Text: "Nothing is waiting for your approval.", Private: true}
 	}
 	return Reply{Text: fmt.Sprintf("%d waiting for your approval (%sapprove <id> or %sreject <id> [reason]):", len(ids), c.prefix, c.prefix) + b.String(),
-		Private: true, Approvals: ids}
+		Private: true, Approvals: ids, Cards: c.cards(ctx, ids)}
+}
+
+// cards builds the approval card of each post in ids; nil when any cannot be built (the list
+// then shows its plain lines and buttons, which is still right).
+func (c *call) cards(ctx context.Context, ids []string) []ApprovalCard {
+	if c.d.o.Cards == nil {
+		return nil
+	}
+	out := make([]ApprovalCard, 0, len(ids))
+	for _, id := range ids {
+		card, err := LoadApprovalCard(ctx, c.d.o.Cards, id)
+		if err != nil {
+			c.d.log.WarnContext(ctx, "approvals: no card for a waiting post", slog.String("post_id", id), slog.Any("error", err))
+			return nil
+		}
+		out = append(out, card)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -54,7 +55,7 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule {
 		cancelable = reply.Queued // the confirmation carries a Cancel button (interact.go)
 	}
-	d.writeReply(w, reply, cancelable)
+	d.writeReply(w, reply, cancelable, cmp.Or(in.Zone, d.zone))
 	d.afterAck(in, cmd, reply)
 }
 
@@ -227,12 +228,15 @@ func firstWord(s string) string {
 
 // writeReply sends the acknowledgement: always ephemeral, always with a top-level text; with
 // a Cancel button when cancelable names the post a schedule command queued.
-func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, cancelable string) {
+func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, cancelable string, zone *time.Location) {
 	msg := render(r)
 	if cancelable != "" {
 		withCancelButton(&msg, cancelable)
 	}
-	if len(r.Approvals) > 0 {
+	switch {
+	case len(r.Cards) > 0:
+		withApprovalCards(&msg, r, zone)
+	case len(r.Approvals) > 0:
 		withApprovalButtons(&msg, r.Approvals)
 	}
 	msg.ResponseType = slack.ResponseTypeEphemeral

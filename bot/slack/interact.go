@@ -18,8 +18,9 @@ import (
 // the post id.
 const actionCancel = "cancel_post"
 
-// actionApprove and actionReject are the action_ids of the Approve and Reject buttons on the
-// list of posts waiting for approval; their value is the post id.
+// actionApprove and actionReject are the action_ids of the Approve and Reject buttons on an
+// approval card (card.go) and on the list of posts waiting for approval; their value is the
+// post id.
 const (
 	actionApprove = "approve_post"
 	actionReject  = "reject_post"
@@ -77,8 +78,21 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 	}
 	d.background(confirmBudget, func(ctx context.Context) {
 		reply := d.dispatch.Handle(ctx, in)
+		if verb != bot.VerbCancel && reply.Refused && reply.Decided == "" {
+			// Someone who may not decide pressed Approve or Reject: they are told why, and the
+			// card stays as it was for those who may.
+			d.answerPresser(ctx, cb.ResponseURL, cb.Channel.ID, reply)
+			return
+		}
 		d.replaceOriginal(ctx, cb.ResponseURL, cb.Channel.ID, reply)
 	})
+}
+
+// answerPresser answers a press privately, leaving the message whose button was pressed as it
+// was.
+func (d *Door) answerPresser(ctx context.Context, responseURL, channel string, reply bot.Reply) {
+	d.replaceVia(ctx, responseURL, channel, "an interaction's refusal",
+		slack.WebhookMessage{Text: escapeKeepMentions(reply.Text), ResponseType: slack.ResponseTypeEphemeral})
 }
 
 // replaceOriginal replaces the message whose button was pressed with the verb's answer.

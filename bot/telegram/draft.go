@@ -144,6 +144,10 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 		answer = "Sorry, this bot is private."
 		return
 	}
+	if strings.HasPrefix(cq.Data, cardPrefix) {
+		answer = d.onCardPress(ctx, cq)
+		return
+	}
 	rest, ok := strings.CutPrefix(cq.Data, "d:")
 	id, act, ok2 := strings.Cut(rest, ":")
 	if !ok || !ok2 {

@@ -138,6 +138,7 @@ func (d *Door) runCommand(ctx context.Context, m *models.Message, cmd string) {
 	r := d.o.Dispatcher.Handle(ctx, in)
 	if r.Private && m.Chat.Type != models.ChatTypePrivate {
 		if _, err := d.send(ctx, m.From.ID, 0, r.Text, nil); err == nil {
+			d.sendCards(ctx, m.From.ID, m.From.ID, r.Cards)
 			d.reply(ctx, m, "I answered you in our private chat.", nil)
 			return
 		}
@@ -145,6 +146,8 @@ func (d *Door) runCommand(ctx context.Context, m *models.Message, cmd string) {
 		return
 	}
 	d.reply(ctx, m, r.Text, nil)
+	// The approvals list: each waiting post's card follows, with its own buttons.
+	d.sendCards(ctx, m.Chat.ID, m.From.ID, r.Cards)
 }
 
 // maxMessage is Telegram's limit on a message's text, in characters.

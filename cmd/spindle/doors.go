@@ -24,6 +24,9 @@ type doorOffer struct {
 	people accounts.IdentityNotifier
 	// feedNotices tells the chat that added a feed about it (paused, items skipped, results).
 	feedNotices rss.Notices
+	// approvalCards shows the door's people a post waiting for their decision as a card with
+	// Approve and Reject buttons; a chat door without it tells them in a plain line (people).
+	approvalCards cardSender
 }
 
 // doors is the one registry of Spindle's doors, keyed by ingest.Door. serve builds every
@@ -56,6 +59,9 @@ func (d *doors) register(door ingest.Door, o doorOffer) {
 
 // results is the result notifier door registered; nil when it registered none or is off.
 func (d *doors) results(door ingest.Door) publisher.Notifier { return d.offers[door].results }
+
+// cards is the approval card sender door registered; nil when it offers none or is off.
+func (d *doors) cards(door ingest.Door) cardSender { return d.offers[door].approvalCards }
 
 // Notifier implements publisher.Doors. A registered door without results (the command line,
 // the REST API) gets nil, so its events are marked delivered; a door that is not configured

@@ -36,7 +36,10 @@ func (a *app) buildPublisher(ctx context.Context, doors publisher.Doors) error {
 	a.scheduler = sched
 	a.closers = append(a.closers, func(context.Context) error { return sched.Shutdown() })
 	// Account-level events go to the account's owner, through the door of their identity.
-	a.doors.register(accountEvents, doorOffer{results: ownerNotifier{owners: a.accounts, people: a.doors, log: a.log}})
+	// A post waiting for approval goes to its approvers as a card with buttons where their door
+	// offers one (approval_cards.go).
+	a.doors.register(accountEvents, doorOffer{results: ownerNotifier{owners: a.accounts, people: a.doors, log: a.log,
+		cards: approvalCards{store: a.db, seen: a.db, doors: a.doors, people: a.doors, log: a.log, approvers: ownerOnly{owners: a.accounts}}}})
 	// Leases still held belong to a daemon that died; resume its posts now, not after the TTL.
 	// Not on PostgreSQL: there they may be another replica's live leases, left to expire.
 	if !a.db.Postgres() {
@@ -83,9 +86,15 @@ type ownerNotifier struct {
 	}
 	people accounts.IdentityNotifier
 	log    *slog.Logger
+	// cards asks a held post's approvers to decide it (EventPendingApproval); its zero value
+	// tells the owner in a plain line, as before cards.
+	cards approvalCards
 }
 
 func (o ownerNotifier) Notify(ctx context.Context, e publisher.Event) error {
+	if e.Kind == publisher.EventPendingApproval && o.cards.store != nil {
+		return o.cards.ask(ctx, e)
+	}
 	owner, err := o.owners.Owner(ctx, e.AccountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		o.log.WarnContext(ctx, "account event with no owner to tell", slog.Int64("account_id", e.AccountID), slog.String("reason", e.Reason))
@@ -99,8 +108,7 @@ func (o ownerNotifier) Notify(ctx context.Context, e publisher.Event) error {
 	case publisher.EventTokenExpiring:
 		text = "⌛ Link your Threads account again soon: " + e.Reason + "."
 	case publisher.EventPendingApproval:
-		text = "⏸️ Post " + e.PostID + " waits for your approval: “" + e.Text + "”. Answer with approve " + e.PostID +
-			" or reject " + e.PostID + " [reason] (the approvals command lists all that wait)."
+		text = pendingLine(e)
 	}
 	return o.people.NotifyIdentity(ctx, owner, text)
 }

@@ -29,7 +29,7 @@ import (
 // webhook sources.
 func (a *app) buildDispatcher() {
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Approvals: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
+		Ingest: a.ingest, Queue: a.db, Routes: a.db, Approvals: a.db, Cards: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
 		Slots:    publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
 		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
 		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher,
@@ -60,7 +60,7 @@ func (a *app) buildSlack() {
 	})
 	a.router.Handle("/slack/commands", door)
 	a.router.Handle("/slack/interactions", door.Interactions())
-	a.doors.register(ingest.DoorSlack, doorOffer{results: door, people: tellPeople(door), feedNotices: door})
+	a.doors.register(ingest.DoorSlack, doorOffer{results: door, people: tellPeople(door), feedNotices: door, approvalCards: door})
 	a.closers = append(a.closers, func(context.Context) error { door.Close(); return nil })
 	a.log.Info("slack door ready", slog.String("route", "/slack/commands"))
 }

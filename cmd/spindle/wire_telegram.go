@@ -39,7 +39,7 @@ func (a *app) buildTelegram(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.doors.register(ingest.DoorTelegram, doorOffer{results: door, people: tellPeople(door), feedNotices: door})
+	a.doors.register(ingest.DoorTelegram, doorOffer{results: door, people: tellPeople(door), feedNotices: door, approvalCards: door})
 	a.router.PathPrefix(telegram.MediaPath).Handler(door.MediaHandler())
 	if a.cfg.TelegramWebhookMode() {
 		a.router.Handle(telegram.WebhookPath, door.WebhookHandler())

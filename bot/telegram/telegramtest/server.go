@@ -279,6 +279,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(w, f.code, f.code, fmt.Sprintf("Error %d injected by telegramtest", f.code))
 		return
 	}
+	if problem := checkParams(method, form); problem != "" {
+		s.record(Call{Method: method, Path: r.URL.Path, Form: form, Refused: http.StatusBadRequest})
+		fail(w, http.StatusBadRequest, 400, "Bad Request: "+problem)
+		return
+	}
 	if method != "getUpdates" && method != "sendMessage" {
 		s.record(Call{Method: method, Path: r.URL.Path, Form: form})
 	}
@@ -303,6 +308,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.webhook = nil
 		s.mu.Unlock()
 		ok200(w, true)
+	case "editMessageReplyMarkup":
+		s.editMessageReplyMarkup(w, form)
 	case "answerCallbackQuery", "setMyCommands", "deleteMyCommands", "sendChatAction":
 		ok200(w, true)
 	default:
@@ -423,6 +430,17 @@ func (s *Server) editMessageText(w http.ResponseWriter, form url.Values) {
 	}
 	ok200(w, models.Message{ID: msgID, Date: int(time.Now().Unix()), Chat: models.Chat{ID: chatID},
 		From: &s.Bot, Text: form.Get("text")})
+}
+
+// editMessageReplyMarkup changes only the buttons of a message (none: an empty keyboard).
+func (s *Server) editMessageReplyMarkup(w http.ResponseWriter, form url.Values) {
+	chatID, err1 := strconv.ParseInt(form.Get("chat_id"), 10, 64)
+	msgID, err2 := strconv.Atoi(form.Get("message_id"))
+	if err1 != nil || err2 != nil {
+		fail(w, http.StatusBadRequest, 400, "Bad Request: chat_id and message_id are required")
+		return
+	}
+	ok200(w, models.Message{ID: msgID, Date: int(time.Now().Unix()), Chat: models.Chat{ID: chatID}, From: &s.Bot})
 }
 
 func (s *Server) getFile(w http.ResponseWriter, form url.Values) {
