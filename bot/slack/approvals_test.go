@@ -16,8 +16,9 @@ import (
 
 // TestApprovalButtons: end to end through Slack's signed endpoints. The owner turns approvals
 // on; a grantee's post waits; the owner's "approvals" list carries Approve and Reject buttons;
-// the grantee's press of Approve is refused and a forged press is rejected, both changing
-// nothing; the owner's press approves it once, and a second press says it was decided.
+// the grantee's press of Approve is refused privately (the list stays for the owner) and a
+// forged press is rejected, both changing nothing; the owner's press approves it once,
+// replacing the message with the outcome, and a second press says it was decided.
 func TestApprovalButtons(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -59,7 +60,7 @@ func TestApprovalButtons(t *testing.T) {
 	if code := e.press(srv, pressBy("UBOB", "approve_post"), testSecret, time.Now()); code != http.StatusOK {
 		t.Fatalf("bob's press: %d", code)
 	}
-	if m := e.replaced(1); !strings.Contains(m.Text, "Only the owner of @acme") {
+	if m := e.answeredPrivately(1); !strings.Contains(m.Text, "Only the owner of @acme") {
 		t.Fatalf("bob's press answered %q", m.Text)
 	}
 	if code := e.press(srv, pressBy("UALICE", "approve_post"), "not the signing secret", time.Now()); code != http.StatusUnauthorized {
@@ -71,7 +72,7 @@ func TestApprovalButtons(t *testing.T) {
 	if code := e.press(srv, pressBy("UALICE", "approve_post"), testSecret, time.Now()); code != http.StatusOK {
 		t.Fatalf("alice's press: %d", code)
 	}
-	if m := e.replaced(2); !strings.Contains(m.Text, "Approved "+id) {
+	if m := e.replaced(1); !strings.Contains(m.Text, "Approved by ualice: "+id) {
 		t.Fatalf("alice's press answered %q", m.Text)
 	}
 	if p, _ := e.db.Get(ctx, id); p.State != storage.StateQueued {
@@ -80,7 +81,7 @@ func TestApprovalButtons(t *testing.T) {
 	if code := e.press(srv, pressBy("UALICE", "reject_post"), testSecret, time.Now()); code != http.StatusOK {
 		t.Fatalf("alice's second press: %d", code)
 	}
-	if m := e.replaced(3); !strings.Contains(m.Text, "not waiting for approval any more") {
+	if m := e.replaced(2); !strings.Contains(m.Text, "not waiting for approval any more") {
 		t.Fatalf("the second press answered %q", m.Text)
 	}
 	if p, _ := e.db.Get(ctx, id); p.State != storage.StateQueued {

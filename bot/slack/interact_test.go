@@ -45,6 +45,23 @@ func (e *env) replaced(n int) slacktest.Message {
 	return got[n-1]
 }
 
+// answeredPrivately waits for the n-th answer to a press that leaves the pressed message as it
+// was (an ephemeral response_url post).
+func (e *env) answeredPrivately(n int) slacktest.Message {
+	e.t.Helper()
+	var got []slacktest.Message
+	e.slack.WaitMessages(e.t, fmt.Sprintf("%d private answers to presses", n), func(all []slacktest.Message) bool {
+		got = got[:0]
+		for _, m := range all {
+			if m.Via == "response_url" && !m.ReplaceOriginal && m.ResponseType == "ephemeral" {
+				got = append(got, m)
+			}
+		}
+		return len(got) >= n
+	})
+	return got[n-1]
+}
+
 // TestCancelButton: a schedule confirmation carries a Cancel button for its post; pressing it
 // (a payload signed as Slack signs it) cancels the post and replaces the message with the
 // outcome; a second press acts once; a replayed, forged or stale press, and a stranger's, do

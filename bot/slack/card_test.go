@@ -1,0 +1,240 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/bot"
+	"github.com/spindle-threads/spindle/bot/bottest"
+	"github.com/spindle-threads/spindle/bot/slack/slacktest"
+	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
+	"github.com/spindle-threads/spindle/publisher/threads"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// cardEnv is env with the real publisher draining to the Threads simulator, approvals on for
+// @sim (owned by alice, granted to bob), and the door's Interactions served.
+type cardEnv struct {
+	*env
+	stack   *publishertest.Stack
+	acc     storage.Account
+	presses *httptest.Server
+}
+
+func newCardEnv(t *testing.T) *cardEnv {
+	e := newEnv(t)
+	ctx := context.Background()
+	notifiers := map[string]publisher.Notifier{}
+	stack := publishertest.New(t, publishertest.Options{DB: e.db, Clock: e.clock, Publisher: publisher.Options{
+		Notifiers: notifiers,
+		Delays:    publisher.Delays{TextCheck: time.Millisecond, StatusPoll: time.Millisecond, NotReadyWait: time.Millisecond},
+		Retry:     publisher.Retry{Base: time.Millisecond, Max: 10 * time.Millisecond, MaxAttempts: 20}}})
+	acc := stack.Account("sim")
+	bob := bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UBOB", Name: "bob"}
+	if err := e.accts.Link(ctx, alice, acc); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.accts.Grant(ctx, alice, acc.ID, bob); err != nil {
+		t.Fatal(err)
+	}
+	d := bot.NewDispatcher(bot.DispatcherOptions{
+		Ingest:   ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now, Approvals: e.db}),
+		Accounts: e.accts, Queue: e.db, Routes: e.db, Approvals: e.db, Cards: e.db, Deleter: &bottest.Deleter{}, Now: e.clock.Now,
+	})
+	e.door = e.newDoor(d)
+	notifiers["slack"] = e.door
+	e.srv = httptest.NewServer(e.door)
+	t.Cleanup(e.srv.Close)
+	c := &cardEnv{env: e, stack: stack, acc: acc, presses: httptest.NewServer(e.door.Interactions())}
+	t.Cleanup(c.presses.Close)
+	if a := e.say("UALICE", "approvals on --account @sim"); !strings.Contains(a.Text, "Approvals on for @sim") {
+		t.Fatalf("approvals on: %q", a.Text)
+	}
+	return c
+}
+
+// held has bob post text to @sim and returns the post, which must be waiting for approval.
+func (c *cardEnv) held(text string) storage.Post {
+	c.t.Helper()
+	if a := c.say("UBOB", "post --account @sim "+text); !strings.Contains(a.Text, "waits for approval") {
+		c.t.Fatalf("bob's post: %q", a.Text)
+	}
+	ps, err := c.db.List(context.Background(), storage.ListFilter{States: []storage.State{storage.StatePendingApproval}, Limit: 100})
+	if err != nil || len(ps) == 0 {
+		c.t.Fatalf("pending posts: %v %d", err, len(ps))
+	}
+	return ps[0]
+}
+
+// card sends the post's card to alice as the daemon's approvers notice does, and returns it
+// as Slack received it.
+func (c *cardEnv) card(id string) slacktest.Message {
+	c.t.Helper()
+	card, err := bot.LoadApprovalCard(context.Background(), c.db, id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := c.door.SendApprovalCard(context.Background(), alice, card); err != nil {
+		c.t.Fatal(err)
+	}
+	got := c.slack.WaitMessages(c.t, "the card of "+id, func(ms []slacktest.Message) bool {
+		for _, m := range ms {
+			if m.Via == "chat.postMessage" && strings.Contains(m.Blocks, `"value":"`+id+`"`) {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range got {
+		if m.Via == "chat.postMessage" && strings.Contains(m.Blocks, `"value":"`+id+`"`) {
+			return m
+		}
+	}
+	return slacktest.Message{}
+}
+
+func (c *cardEnv) pressCard(user, action, id, secret string) int {
+	c.t.Helper()
+	body := slacktest.ButtonPress{Team: "T1", Channel: "DALICE", User: user, UserName: strings.ToLower(user),
+		ActionID: action, Value: id, ResponseURL: c.slack.ResponseURL("card-" + user + itoa(c.seq.Add(1)))}.Form()
+	return c.press(c.presses, body, secret, time.Now())
+}
+
+func (c *cardEnv) state(id string) storage.State {
+	c.t.Helper()
+	p, err := c.db.Get(context.Background(), id)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return p.State
+}
+
+// TestApprovalCardApprovedOncePublishedOnce: end to end on the Slack door against the Threads
+// simulator. Bob (a grantee) posts a text too long for one post; it waits. Alice, the owner,
+// gets a card in a DM showing Meta's count and the split into a thread, the schedule and the
+// author, with Approve and Reject buttons. A stranger's press and bob's own are answered
+// privately and change nothing (the card stays); a forged press is refused 401. Alice's press
+// replaces the card with "Approved by ualice"; her second press acts no more; the publisher
+// then publishes the thread exactly once.
+func TestApprovalCardApprovedOncePublishedOnce(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	long := strings.TrimSpace(strings.Repeat("Spindle approvals keep a second pair of eyes on the brand account. ", 9)) // 602 characters
+	p := c.held(long)
+	m := c.card(p.ID)
+	if m.Channel != "UALICE" {
+		t.Errorf("the card went to %q, want alice's DM (UALICE)", m.Channel)
+	}
+	for _, want := range []string{`"action_id":"approve_post"`, `"action_id":"reject_post"`, fmt.Sprintf("%d characters as Threads counts them", threads.CountChars(long)),
+		"a thread of 2 posts", "1/2 (", "2/2 (", "by bob", "@sim", "Goes out as soon as it is approved", "the request expires"} {
+		if !strings.Contains(m.Blocks, want) {
+			t.Errorf("the card lacks %q:\n%s", want, m.Blocks)
+		}
+	}
+	if !strings.Contains(m.Text, "waits for your approval") {
+		t.Errorf("the card's notification text is %q", m.Text)
+	}
+
+	for i, u := range []string{"UMALLORY", "UBOB"} {
+		if code := c.pressCard(u, actionApprove, p.ID, testSecret); code != http.StatusOK {
+			t.Fatalf("%s's press: %d", u, code)
+		}
+		want := []string{"There is no post " + p.ID, "Only the owner of @sim"}[i]
+		if a := c.answeredPrivately(i + 1); !strings.Contains(a.Text, want) {
+			t.Errorf("%s's press answered %q, want %q", u, a.Text, want)
+		}
+	}
+	if code := c.pressCard("UALICE", actionApprove, p.ID, "not the signing secret"); code != http.StatusUnauthorized {
+		t.Errorf("a forged press answered %d, want 401", code)
+	}
+	if s := c.state(p.ID); s != storage.StatePendingApproval {
+		t.Fatalf("after refused presses the post is %s", s)
+	}
+	for _, m := range c.slack.Messages() {
+		if m.ReplaceOriginal {
+			t.Fatalf("a refused press replaced the card: %+v", m)
+		}
+	}
+
+	if code := c.pressCard("UALICE", actionApprove, p.ID, testSecret); code != http.StatusOK {
+		t.Fatalf("alice's press: %d", code)
+	}
+	if r := c.replaced(1); !strings.Contains(r.Text, "Approved by ualice: "+p.ID) {
+		t.Fatalf("the card was replaced with %q, want the outcome", r.Text)
+	}
+	if code := c.pressCard("UALICE", actionApprove, p.ID, testSecret); code != http.StatusOK {
+		t.Fatalf("alice's second press: %d", code)
+	}
+	if r := c.replaced(2); !strings.Contains(r.Text, "not waiting for approval any more") {
+		t.Errorf("the second press answered %q", r.Text)
+	}
+
+	c.stack.Run("the approved thread published", func() bool { return c.state(p.ID) == storage.StatePosted })
+	roots := 0
+	for _, l := range c.stack.Sim.Ledger() {
+		if strings.HasPrefix(l.Text, "Spindle approvals") && l.ReplyToID == "" {
+			roots++
+		}
+	}
+	if n := len(c.stack.Sim.Ledger()); roots != 1 || n != 2 {
+		t.Fatalf("published %d posts with %d roots, want the thread of 2 once: %+v", n, roots, c.stack.Sim.Ledger())
+	}
+}
+
+// TestApprovalCardRejectTellsAuthor: alice rejects bob's post from the card without giving a
+// reason (a button asks for none); the card shows the outcome, nothing is published, and bob
+// hears it was not approved where he posted it.
+func TestApprovalCardRejectTellsAuthor(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	p := c.held("Off-brand hot take")
+	c.card(p.ID)
+	if code := c.pressCard("UALICE", actionReject, p.ID, testSecret); code != http.StatusOK {
+		t.Fatalf("alice's press: %d", code)
+	}
+	if r := c.replaced(1); !strings.Contains(r.Text, "Rejected by ualice: "+p.ID) {
+		t.Fatalf("the card was replaced with %q", r.Text)
+	}
+	c.stack.Run("bob told", func() bool {
+		for _, m := range c.slack.Messages() {
+			if strings.Contains(m.Text, "Not approved: rejected by ualice") {
+				return true
+			}
+		}
+		return false
+	})
+	if s := c.state(p.ID); s != storage.StateCancelled {
+		t.Errorf("the rejected post is %s, want cancelled", s)
+	}
+	if n := len(c.stack.Sim.Ledger()); n != 0 {
+		t.Errorf("a rejected post was published: %d", n)
+	}
+}
+
+// TestApprovalsListShowsCards: the owner's approvals list shows each waiting post as its card
+// (count, plan, author) with its own Approve and Reject buttons.
+func TestApprovalsListShowsCards(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	first, second := c.held("First for review"), c.held("Second for review")
+	a := c.say("UALICE", "approvals")
+	blocks := string(a.Blocks)
+	for _, id := range []string{first.ID, second.ID} {
+		if !strings.Contains(blocks, `"value":"`+id+`"`) {
+			t.Errorf("no buttons for %s: %s", id, blocks)
+		}
+	}
+	if n := strings.Count(blocks, "characters as Threads counts them: one post"); n != 2 {
+		t.Errorf("%d cards in the list, want 2: %s", n, blocks)
+	}
+	if !strings.Contains(blocks, "by bob") || strings.Count(blocks, `"action_id":"approve_post"`) != 2 {
+		t.Errorf("the list's cards: %s", blocks)
+	}
+}
