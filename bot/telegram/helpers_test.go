@@ -48,13 +48,25 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-// accounts gives every Telegram user but the unlinked the one account, as owner and default.
+// accounts gives every Telegram user but the unlinked the one account, as owner and default;
+// with roles set, only the users in it have the account, as its owner (true) or a grantee.
 type accounts struct {
 	acc      bot.Account
 	unlinked []int64
+	roles    map[int64]bool
 }
 
 func (a accounts) AccountsFor(_ context.Context, who bot.Identity) ([]bot.Account, error) {
+	if a.roles != nil {
+		id, _ := strconv.ParseInt(who.User, 10, 64)
+		owner, ok := a.roles[id]
+		if !ok {
+			return nil, nil
+		}
+		acc := a.acc
+		acc.Owner = owner
+		return []bot.Account{acc}, nil
+	}
 	for _, id := range a.unlinked {
 		if who.User == strconv.FormatInt(id, 10) {
 			return nil, nil
@@ -106,6 +118,7 @@ type options struct {
 	dispatcher telegram.Dispatcher // nil: the real bot.Dispatcher
 	unlinked   []int64             // Telegram users with no Threads account
 	grantee    bool                // alice was granted @alice rather than owning it
+	roles      map[int64]bool      // set: only these users have @alice, as owner (true) or grantee
 	// before runs on the fake before the door starts (to make Telegram fail at start).
 	before func(*telegramtest.Server)
 	// tweak changes the door's options before New.
@@ -127,8 +140,9 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	h.db = storagetest.Open(t, h.clock.Now)
 	acc := storagetest.Account(t, h.db, "alice")
 	svc := ingest.NewService(ingest.Options{Queue: h.db, Logger: log, Approvals: h.db})
-	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: !o.grantee, Default: true, Status: "active"}, o.unlinked}
-	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Zones: h.db, Logger: log})
+	accs := accounts{bot.Account{ID: acc.ID, Username: "alice", Owner: !o.grantee, Default: true, Status: "active"}, o.unlinked, o.roles}
+	disp := bot.NewDispatcher(bot.DispatcherOptions{Ingest: svc, Accounts: accs, Queue: h.db, Zones: h.db, Logger: log,
+		Approvals: h.db, Cards: h.db})
 
 	mux := http.NewServeMux()
 	h.spindle = httptest.NewServer(mux)
