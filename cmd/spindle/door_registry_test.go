@@ -119,8 +119,8 @@ func TestServeRegistersEveryDoor(t *testing.T) {
 					}
 					continue
 				}
-				if o.results == nil || o.people == nil || o.feedNotices == nil {
-					t.Errorf("%s offers %+v, want its results, people and feed notices", chat, o)
+				if o.results == nil || o.people == nil || o.feedNotices == nil || o.approvalCards == nil {
+					t.Errorf("%s offers %+v, want its results, people, feed notices and approval cards", chat, o)
 				}
 			}
 		})
