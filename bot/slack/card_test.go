@@ -237,4 +237,29 @@ func TestApprovalsListShowsCards(t *testing.T) {
 	if !strings.Contains(blocks, "by bob") || strings.Count(blocks, `"action_id":"approve_post"`) != 2 {
 		t.Errorf("the list's cards: %s", blocks)
 	}
+	if err := slacktest.ValidateBlocks(blocks); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestLongApprovalsListFitsSlack: a list of 20 waiting posts (the most it shows) stays within
+// Slack's 50 blocks, with full cards first and a row of buttons for each post past them;
+// every post keeps its buttons.
+func TestLongApprovalsListFitsSlack(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	for i := range 20 {
+		c.held(fmt.Sprintf("Post number %d for review", i))
+	}
+	a := c.say("UALICE", "approvals")
+	blocks := string(a.Blocks)
+	if err := slacktest.ValidateBlocks(blocks); err != nil {
+		t.Fatalf("%v\n%s", err, blocks)
+	}
+	if n := strings.Count(blocks, `"action_id":"approve_post"`); n != 20 {
+		t.Errorf("%d Approve buttons, want 20", n)
+	}
+	if n := strings.Count(blocks, "characters as Threads counts them"); n < 10 {
+		t.Errorf("only %d full cards", n)
+	}
 }

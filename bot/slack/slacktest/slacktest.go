@@ -2,7 +2,7 @@
 // Slack door calls (chat.postMessage, users.info, auth.test) with Slack's {"ok":…} envelopes
 // and form-encoded token, response_url endpoints that accept 5 uses within 30 minutes as
 // Slack's do, rate limits answered as Slack answers them (HTTP 429, Retry-After, "ratelimited"),
-// and a signer that signs slash commands exactly as Slack does (v0 HMAC-SHA256). It records
+// messages past Block Kit's documented limits refused (invalid_blocks), and a signer that signs slash commands exactly as Slack does (v0 HMAC-SHA256). It records
 // every message it was sent.
 package slacktest
 
@@ -201,6 +201,10 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": false, "error": e})
 		return
 	}
+	if p := checkBlocks(r.PostForm.Get("blocks")); p != "" {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_blocks", "errors": []string{p}})
+		return
+	}
 	s.ts++
 	ts := fmt.Sprintf("1764000000.%06d", s.ts)
 	s.messages = append(s.messages, Message{Via: "chat.postMessage", Channel: ch, Text: r.PostForm.Get("text"),
@@ -249,6 +253,10 @@ func (s *Server) response(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.limits.refuse(w, "response_url:"+id) {
+		return
+	}
+	if p := checkBlocks(string(m.Blocks)); p != "" {
+		http.Error(w, "invalid_blocks: "+p, http.StatusBadRequest)
 		return
 	}
 	ru := s.responses[id]
