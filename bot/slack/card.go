@@ -21,6 +21,9 @@ const maxBlocks = 50
 func (d *Door) SendApprovalCard(ctx context.Context, to bot.Identity, card bot.ApprovalCard) error {
 	zone, _ := d.zoneOf(ctx, to.Team, to.User)
 	if zone == nil {
+		zone = d.fetchZone(ctx, to.Team, to.User) // the outbox can wait for users.info
+	}
+	if zone == nil {
 		zone = d.zone
 	}
 	blocks := cardBlocks(card, zone)

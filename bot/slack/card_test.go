@@ -263,3 +263,23 @@ func TestLongApprovalsListFitsSlack(t *testing.T) {
 		t.Errorf("only %d full cards", n)
 	}
 }
+
+// TestApprovalCardInOwnersZone: the card tells a scheduled post's time in the owner's zone,
+// as Slack reports it, not the author's or the server's.
+func TestApprovalCardInOwnersZone(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	c.slack.SetZone("UALICE", "Asia/Tokyo")
+	if a := c.say("UBOB", "schedule --account @sim in 3h Later today"); !strings.Contains(a.Text, "waits for approval") {
+		t.Fatalf("bob's schedule: %q", a.Text)
+	}
+	ps, err := c.db.List(context.Background(), storage.ListFilter{States: []storage.State{storage.StatePendingApproval}})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("held: %+v %v", ps, err)
+	}
+	m := c.card(ps[0].ID)
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	if want := "Goes out " + bot.FormatWhen(ps[0].ScheduledAt, tokyo); !strings.Contains(m.Blocks, want) {
+		t.Errorf("the card lacks %q:\n%s", want, m.Blocks)
+	}
+}

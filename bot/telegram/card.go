@@ -119,7 +119,7 @@ func (d *Door) onCardPress(ctx context.Context, cq *models.CallbackQuery) string
 	case r.Decided != "":
 		d.dropButtons(ctx, chatID, msgID)
 	}
-	d.log.InfoContext(ctx, "telegram: approval card pressed", slog.String("post_id", id), slog.String("verb", verb),
+	d.log.DebugContext(ctx, "telegram: approval card pressed", slog.String("post_id", id), slog.String("verb", verb),
 		slog.Int64("user_id", cq.From.ID), slog.Bool("refused", r.Refused))
 	return clipAnswer(r.Text)
 }
