@@ -29,6 +29,7 @@ type ApprovalCard struct {
 	Parts    []CardPart
 	Attached int
 	Media    []CardMedia
+	Links    []string  // the links in the text, as Threads will see them
 	Shape    []string  // the post's shapes in words (a poll, spoilers, reply control, …)
 	When     time.Time // when it goes out once approved; zero: as soon as it is approved
 	Expires  time.Time // when the request expires unanswered; zero if unknown
@@ -71,6 +72,7 @@ func NewApprovalCard(p storage.Post, account, author string, expires time.Time) 
 	for _, s := range parts {
 		c.Parts = append(c.Parts, CardPart{Chars: threads.CountChars(s), Words: firstWords(s)})
 	}
+	c.Links = threads.Links(c.Text)
 	for _, m := range p.Media {
 		c.Media = append(c.Media, CardMedia{Kind: m.Kind, URL: m.URL, Alt: m.AltText})
 	}
@@ -129,7 +131,7 @@ func (c ApprovalCard) Plan() string {
 	return fmt.Sprintf("📏 %d of %d characters as Threads counts them: one post.", c.Chars, c.Limit)
 }
 
-// MediaLines describe each attachment: its kind, URL and alt text.
+// MediaLines describe each attachment (its kind, URL and alt text), then the text's links.
 func (c ApprovalCard) MediaLines() []string {
 	var out []string
 	for i, m := range c.Media {
@@ -141,6 +143,9 @@ func (c ApprovalCard) MediaLines() []string {
 			s += " (alt: “" + short(m.Alt) + "”)"
 		}
 		out = append(out, s)
+	}
+	if len(c.Links) > 0 {
+		out = append(out, "🔗 "+upperFirst(plural(len(c.Links), "link"))+": "+strings.Join(c.Links, " "))
 	}
 	return out
 }

@@ -26,7 +26,9 @@ func TestApprovalCard(t *testing.T) {
 	}{
 		{"one post, now", storage.Post{Text: "Hello 👍", ScheduledAt: created},
 			[]string{"10 of 500 characters as Threads counts them: one post.", "Goes out as soon as it is approved", "“Hello 👍”"},
-			[]string{"thread", "🖼️"}},
+			[]string{"thread", "🖼️", "🔗"}},
+		{"links", storage.Post{Text: "Read https://go.dev/blog and https://go.dev/doc", ScheduledAt: created},
+			[]string{"🔗 2 links: "}, nil},
 		{"a chain", storage.Post{Text: long, Thread: true, ScheduledAt: created},
 			[]string{"over the 500 of one post: a thread of 2 posts.", "1/2 (", "2/2 ("}, []string{"attached"}},
 		{"a long text attached", storage.Post{Text: "The lead.", Shape: storage.Shape{TextAttachment: &storage.TextAttachment{Plaintext: strings.Repeat("x", 700)}}, ScheduledAt: created},
