@@ -126,6 +126,9 @@ type Server struct {
 	delays      Delays
 	window      time.Duration
 	contErr     func(userID string, p Post) string
+	lastSpan    map[string]span // user id → the latest published container; see recordSpan
+	overlaps    []Overlap
+	refused     map[string]int // user id → publishes refused for quota
 }
 
 // NewServer starts a simulator listening on 127.0.0.1 on a free port. Call
@@ -186,6 +189,8 @@ func NewUnstartedServer(opts Options) *Server {
 		delays:     opts.ProcessingDelays,
 		window:     opts.PublishNotReadyWindow,
 		contErr:    opts.ContainerError,
+		lastSpan:   make(map[string]span),
+		refused:    make(map[string]int),
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
