@@ -53,3 +53,50 @@ func (s *Server) QuotaRefusals(userID string) int {
 	defer s.mu.Unlock()
 	return s.refused[userID]
 }
+
+// CallOverlap is a publishing call (container creation, status check or publish) of one user
+// that arrived while another of that user's was still being answered: two workers on one
+// account at once. Spindle leases one post per account at a time, so its calls for an account
+// come one after another.
+type CallOverlap struct {
+	UserID   string
+	Endpoint Endpoint
+	At       time.Time
+}
+
+// publishingCall reports whether ep is part of publishing a post.
+func publishingCall(ep Endpoint) bool {
+	return ep == EndpointCreateContainer || ep == EndpointContainerStatus || ep == EndpointPublish
+}
+
+// enterCall marks a publishing call of the token's user as being answered and returns the
+// function that ends it; calls of other endpoints or without a known token are not tracked.
+func (s *Server) enterCall(ep Endpoint, accessToken string) (leave func()) {
+	if !publishingCall(ep) || accessToken == "" {
+		return func() {}
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[accessToken]
+	if !ok {
+		return func() {}
+	}
+	user := t.userID
+	s.active[user]++
+	if s.active[user] > 1 {
+		s.callOverlaps = append(s.callOverlaps, CallOverlap{UserID: user, Endpoint: ep, At: now})
+	}
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.active[user]--
+	}
+}
+
+// CallOverlaps returns every publishing call that overlapped another of the same user.
+func (s *Server) CallOverlaps() []CallOverlap {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.callOverlaps)
+}

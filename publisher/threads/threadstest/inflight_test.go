@@ -1,6 +1,8 @@
 package threadstest
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 )
@@ -53,5 +55,46 @@ func TestQuotaRefusalsCounted(t *testing.T) {
 	}
 	if n := f.sim.QuotaRefusals(f.user.ID); n != 2 {
 		t.Fatalf("refusals %d, want 2", n)
+	}
+}
+
+// TestCallOverlapsRecorded: a publishing call of a user that arrives while another of that
+// user's is being answered (here a container creation waiting on its image) is recorded; one
+// of another user, or one after the first was answered, is not.
+func TestCallOverlapsRecorded(t *testing.T) {
+	f := newFixture(t, Options{})
+	bob := f.sim.AddUser("bob")
+	bobToken := f.sim.IssueToken(bob.ID, appScopes...)
+	fetching, release := make(chan struct{}), make(chan struct{})
+	img := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(fetching)
+		<-release
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write([]byte("\xff\xd8\xff\xe0 jpeg"))
+	}))
+	defer img.Close()
+	done := make(chan string)
+	go func() {
+		a := do(t, "POST", f.sim.URL+"/v1.0/me/threads", f.withToken(vals("media_type", "IMAGE", "image_url", img.URL+"/a.jpg")))
+		id, _ := a.body["id"].(string)
+		done <- id
+	}()
+	<-fetching
+	do(t, "POST", f.sim.URL+"/v1.0/me/threads", vals("media_type", "TEXT", "text", "bob's", "access_token", bobToken))
+	if o := f.sim.CallOverlaps(); len(o) != 0 {
+		t.Fatalf("another user's call counted: %+v", o)
+	}
+	text := f.create(t, "media_type", "TEXT", "text", "alongside")
+	close(release)
+	if id := <-done; id == "" {
+		t.Fatal("the image container was not created")
+	}
+	o := f.sim.CallOverlaps()
+	if len(o) != 1 || o[0].UserID != f.user.ID || o[0].Endpoint != EndpointCreateContainer {
+		t.Fatalf("call overlaps %+v, want alice's second creation", o)
+	}
+	f.publish(t, text)
+	if n := len(f.sim.CallOverlaps()); n != 1 {
+		t.Fatalf("%d call overlaps after a publish on its own, want still 1", n)
 	}
 }
