@@ -18,22 +18,6 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// needPostgres returns the URL of the PostgreSQL server replica tests run on. Without one
-// the test fails when CI is set (CI always provides one) and otherwise passes having said why
-// it ran nothing.
-func needPostgres(t *testing.T) (string, bool) {
-	t.Helper()
-	base := os.Getenv(envTestDatabaseURL)
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is not: the replica test needs PostgreSQL; start one with eval \"$(.ci/postgres start)\"", envTestDatabaseURL)
-		}
-		t.Logf("%s is not set: nothing to run replicas on (start PostgreSQL with eval \"$(.ci/postgres start)\")", envTestDatabaseURL)
-		return "", false
-	}
-	return base, true
-}
-
 // TestReplicasServeMediaAnotherReceived: two `spindle serve` replicas on one PostgreSQL.
 // Replica A leads and so polls Telegram; a photo sent with "/post" is downloaded by A, whose
 // public URL is replica B's address (as a load balancer may route Meta's fetch anywhere).
