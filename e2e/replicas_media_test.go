@@ -24,6 +24,9 @@ import (
 // Meta's simulator fetches the media from B, which never saw the message, and publishes the
 // post. Neither replica keeps a media file in its data dir: the bytes are in the database.
 func TestReplicasServeMediaAnotherReceived(t *testing.T) {
+	// Parallel: most of its time is the publisher's wait before an image's first status check
+	// (30 s), which other tests may use.
+	t.Parallel()
 	base, ok := needPostgres(t)
 	if !ok {
 		return

@@ -56,6 +56,7 @@ const (
 //   - no singleton job ran on two replicas at once (each replica logs its singleton job runs;
 //     a killed replica's run ends when it died).
 func TestReplicasSoak(t *testing.T) {
+	t.Parallel() // beside the media test, which mostly waits
 	base, ok := needPostgres(t)
 	if !ok {
 		return
