@@ -25,6 +25,22 @@ import (
 // tests; .ci/postgres start sets it, CI always does).
 const envTestDatabaseURL = "SPINDLE_TEST_DATABASE_URL"
 
+// needPostgres returns the URL of the PostgreSQL server replica tests run on. Without one
+// the test fails when CI is set (CI always provides one) and otherwise passes having said why
+// it ran nothing.
+func needPostgres(t *testing.T) (string, bool) {
+	t.Helper()
+	base := os.Getenv(envTestDatabaseURL)
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %s is not: the replica test needs PostgreSQL; start one with eval \"$(.ci/postgres start)\"", envTestDatabaseURL)
+		}
+		t.Logf("%s is not set: nothing to run replicas on (start PostgreSQL with eval \"$(.ci/postgres start)\")", envTestDatabaseURL)
+		return "", false
+	}
+	return base, true
+}
+
 // TestReplicasPublishEachPostOnce runs three `spindle serve` replicas of the real binary on one
 // PostgreSQL database, publishing to one simulator, with Telegram long polling configured on
 // all three. Posts are enqueued over REST, spread over all replicas; the leader is SIGKILLed
@@ -33,12 +49,8 @@ const envTestDatabaseURL = "SPINDLE_TEST_DATABASE_URL"
 // is posted. Telegram is polled by one replica at a time throughout (the fake answers a second
 // poller with 409 Conflict, as Telegram does), and by a survivor after the kill.
 func TestReplicasPublishEachPostOnce(t *testing.T) {
-	base := os.Getenv(envTestDatabaseURL)
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set but %s is not: the replica test needs PostgreSQL; start one with eval \"$(.ci/postgres start)\"", envTestDatabaseURL)
-		}
-		t.Logf("%s is not set: nothing to run replicas on (start PostgreSQL with eval \"$(.ci/postgres start)\")", envTestDatabaseURL)
+	base, ok := needPostgres(t)
+	if !ok {
 		return
 	}
 	ctx := context.Background()

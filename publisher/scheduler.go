@@ -102,8 +102,15 @@ func (s *Scheduler) Every(name string, interval time.Duration, fn func(context.C
 // EveryOnLeader is Every for a job that must run on one replica at a time: it runs only while
 // this replica is the leader (SchedulerOptions.Elector); elsewhere its runs are skipped. A
 // replica that takes over runs it at its next interval.
+//
+// Each run is logged at Debug ("singleton job started" and "singleton job ended", with the
+// job's name), so that runs on different replicas can be shown never to overlap.
 func (s *Scheduler) EveryOnLeader(name string, interval time.Duration, fn func(context.Context) error) error {
-	return s.every(s.lead, name, interval, fn)
+	return s.every(s.lead, name, interval, func(ctx context.Context) error {
+		s.log.DebugContext(ctx, "singleton job started", slog.String("job", name))
+		defer s.log.DebugContext(ctx, "singleton job ended", slog.String("job", name))
+		return fn(ctx)
+	})
 }
 
 // OnLeader is s as a job registry whose Every is EveryOnLeader, for packages (feeds) that

@@ -69,7 +69,11 @@ type Options struct {
 	AllowedUsers  []int64 // empty: everyone may use the bot
 
 	PublicURL string // SPINDLE_PUBLIC_URL: base of media URLs and the webhook
-	MediaDir  string // where downloaded media is kept, e.g. <data dir>/media
+	MediaDir  string // where downloads are written, e.g. <data dir>/media
+	// Media keeps the bytes of hosted media; nil keeps them as files in MediaDir (DirMedia).
+	// PostgreSQL replicas use DBMedia, so that any replica's relay serves what another
+	// received.
+	Media MediaStore
 
 	Dispatcher Dispatcher
 	Accounts   Accounts
@@ -102,6 +106,7 @@ type Options struct {
 // Door is the Telegram door.
 type Door struct {
 	o        Options
+	media    MediaStore
 	b        *tg.Bot
 	me       models.User
 	log      *slog.Logger
@@ -159,6 +164,13 @@ func New(ctx context.Context, o Options) (*Door, error) {
 		d.log = slog.New(slog.DiscardHandler)
 	}
 	d.chats = newChats(o.Workers, d.log)
+	d.media = o.Media
+	if d.media == nil {
+		d.media = DirMedia{Dir: o.MediaDir, Known: func(ctx context.Context, name string) bool {
+			_, err := o.Store.HostedMediaByID(ctx, name)
+			return !errors.Is(err, storage.ErrNotFound)
+		}}
+	}
 	api := *o.HTTPClient // watched for Health, without changing the caller's client
 	api.Transport = healthTransport{next: cmp.Or(api.Transport, http.DefaultTransport), d: d}
 	if d.now == nil {

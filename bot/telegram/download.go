@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 
 	tg "github.com/go-telegram/bot"
@@ -30,7 +30,8 @@ func newMediaID() string {
 
 var mediaIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{22}$`)
 
-// host downloads a Telegram file into the media directory, at most budget bytes (what is left
+// host downloads a Telegram file (into a temporary file of the media directory, then into the
+// MediaStore), at most budget bytes (what is left
 // of the sender's cap), and keeps it only if its bytes are a type Threads accepts for kind.
 // The download URL embeds the bot token, so it is never logged, stored or put in an error.
 func (d *Door) host(ctx context.Context, fileID string, kind ingest.MediaKind, used storage.MediaUsage, budget int64) (storage.HostedMedia, error) {
@@ -79,8 +80,8 @@ func (d *Door) host(ctx context.Context, fileID string, kind ingest.MediaKind, u
 	if h.ContentType = mediaType(head(tmp.Name()), kind); h.ContentType == "" {
 		return storage.HostedMedia{}, &refusal{"That is not " + kindName(kind) + ", the only kinds Threads takes, so I did not keep it. Send it as a photo or video in one of those formats."}
 	}
-	if err := os.Rename(tmp.Name(), filepath.Join(d.o.MediaDir, h.FileName)); err != nil {
-		return storage.HostedMedia{}, fmt.Errorf("store the file: %w", err)
+	if err := d.media.Keep(ctx, h, tmp.Name()); err != nil {
+		return storage.HostedMedia{}, err
 	}
 	return h, nil
 }
@@ -118,8 +119,11 @@ func head(file string) []byte {
 	return b[:n]
 }
 
+// removeFiles deletes the kept bytes of hs (a message that failed after its downloads).
 func (d *Door) removeFiles(hs []storage.HostedMedia) {
 	for _, h := range hs {
-		_ = os.Remove(filepath.Join(d.o.MediaDir, h.FileName))
+		if err := d.media.Remove(d.baseCtx, h); err != nil {
+			d.log.Warn("telegram: could not delete hosted media", slog.String("media", h.ID), slog.Any("error", err))
+		}
 	}
 }

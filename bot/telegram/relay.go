@@ -3,13 +3,10 @@ package telegram
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"path"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spindle-threads/spindle/storage"
@@ -49,8 +46,11 @@ func (d *Door) MediaHandler() http.Handler {
 			http.NotFound(w, r)
 			return
 		}
-		f, err := os.Open(filepath.Join(d.o.MediaDir, h.FileName))
+		f, err := d.media.Open(r.Context(), h)
 		if err != nil {
+			if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, storage.ErrNotFound) {
+				d.log.Warn("telegram: could not read hosted media", slog.String("media", h.ID), slog.Any("error", err))
+			}
 			http.NotFound(w, r)
 			return
 		}
@@ -89,7 +89,7 @@ func (d *Door) Sweep(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, h := range due {
-		if err := os.Remove(filepath.Join(d.o.MediaDir, h.FileName)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := d.media.Remove(ctx, h); err != nil {
 			d.log.Warn("telegram: could not delete hosted media", slog.String("media", h.ID), slog.Any("error", err))
 			continue
 		}
@@ -102,38 +102,29 @@ func (d *Door) Sweep(ctx context.Context) (int, error) {
 	return n + orphans, err
 }
 
-// orphanAge is how old a file in the media directory must be before it counts as orphaned: a
-// download is renamed into place and its row saved within seconds, so an hour-old file without
-// a row (or an hour-old ".part-" file) was left by a crash and would otherwise stay for good.
+// orphanAge is how old kept bytes must be before they count as orphaned: a download is kept
+// and its row saved within seconds, so hour-old bytes without a row (or an hour-old ".part-"
+// file) were left by a crash and would otherwise stay for good.
 const orphanAge = time.Hour
 
-// sweepOrphans deletes up to a batch of files of the media directory that no row accounts for.
+// sweepOrphans deletes up to a batch of kept files no row accounts for, and, when the bytes
+// are kept elsewhere than the media directory (the database), the downloads a crash left
+// half-written there.
 func (d *Door) sweepOrphans(ctx context.Context, now time.Time) (int, error) {
-	entries, err := os.ReadDir(d.o.MediaDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
+	before := now.Add(-orphanAge)
+	n, err := d.media.SweepOrphans(ctx, before, sweepBatch)
 	if err != nil {
-		return 0, fmt.Errorf("telegram: read the media directory: %w", err)
+		return n, err
 	}
-	n, checked := 0, 0
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil || !info.Mode().IsRegular() || now.Sub(info.ModTime()) < orphanAge {
-			continue
+	if _, inDir := d.media.(DirMedia); !inDir {
+		parts, err := DirMedia{Dir: d.o.MediaDir}.SweepOrphans(ctx, before, sweepBatch)
+		n += parts
+		if err != nil {
+			return n, err
 		}
-		if checked++; checked > sweepBatch {
-			break
-		}
-		if !strings.HasPrefix(e.Name(), ".part-") {
-			if _, err := d.o.Store.HostedMediaByID(ctx, e.Name()); !errors.Is(err, storage.ErrNotFound) {
-				continue // kept, or the store could not say: leave it
-			}
-		}
-		if err := os.Remove(filepath.Join(d.o.MediaDir, e.Name())); err == nil {
-			d.log.Info("telegram: deleted a media file no row accounts for", slog.String("file", e.Name()))
-			n++
-		}
+	}
+	if n > 0 {
+		d.log.Info("telegram: deleted hosted media no row accounts for", slog.Int("files", n))
 	}
 	return n, nil
 }

@@ -29,6 +29,7 @@ func (a *app) buildTelegram(ctx context.Context) error {
 		AllowedUsers:  a.cfg.Telegram.AllowedUsers,
 		PublicURL:     a.cfg.PublicURL,
 		MediaDir:      filepath.Join(a.cfg.DataDir, "media"),
+		Media:         a.hostedMedia(),
 		Dispatcher:    a.dispatcher,
 		Accounts:      chatAccounts{svc: a.accounts},
 		Ingest:        a.ingest,
@@ -72,5 +73,16 @@ func (a *app) buildTelegram(ctx context.Context) error {
 		door.Close()
 		return nil
 	})
+	return nil
+}
+
+// hostedMedia is where the Telegram door keeps the bytes of the media it hosts: on
+// PostgreSQL in the database, so that every replica's relay serves what any replica
+// received (replicas share no data dir); on SQLite as files in <data dir>/media (nil, the
+// door's default), where one process owns the data dir.
+func (a *app) hostedMedia() telegram.MediaStore {
+	if a.db.Postgres() {
+		return telegram.DBMedia{Blobs: a.db}
+	}
 	return nil
 }

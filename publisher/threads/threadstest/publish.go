@@ -121,6 +121,7 @@ func (s *Server) publish(t *token, id string) (string, *GraphError) {
 // ledger and counts it against the quotas. Callers hold s.mu and have
 // checked the quota.
 func (s *Server) publishLocked(c *container, now time.Time) string {
+	s.recordSpan(c, now)
 	u := s.users[c.userID]
 	m := s.newMedia(c, u, now)
 	entry := Published{

@@ -101,6 +101,7 @@ func (s *Server) checkQuota(userID string, p Post, now time.Time) *GraphError {
 	}
 	for _, k := range kinds {
 		if s.usageCount(userID, k, now) >= s.quotaTotal(k) {
+			s.refused[userID]++
 			return s.quotaError()
 		}
 	}

@@ -32,6 +32,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeGraphError(w, errParam("Could not parse the request parameters: %v", err))
 		return
 	}
+	defer s.enterCall(ep, accessToken(r))()
 	s.serveWithFaults(ep, h, w, r)
 }
 

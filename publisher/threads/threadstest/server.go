@@ -106,26 +106,31 @@ type Server struct {
 
 	late sync.WaitGroup // calls FaultLateProcess holds back
 
-	mu          sync.Mutex
-	nextID      uint64
-	nextUserID  uint64
-	users       map[string]*User
-	userOrder   []string
-	tokens      map[string]*token
-	codes       map[string]*authCode
-	consentUser string
-	denyConsent bool
-	containers  map[string]*container
-	media       map[string]*media
-	posts       []*media // top-level posts and replies, in publish order
-	ledger      []Published
-	usage       map[string]map[QuotaKind][]time.Time
-	fetched     []Fetch
-	faults      map[Endpoint][]*faultState
-	calls       map[Endpoint]int
-	delays      Delays
-	window      time.Duration
-	contErr     func(userID string, p Post) string
+	mu           sync.Mutex
+	nextID       uint64
+	nextUserID   uint64
+	users        map[string]*User
+	userOrder    []string
+	tokens       map[string]*token
+	codes        map[string]*authCode
+	consentUser  string
+	denyConsent  bool
+	containers   map[string]*container
+	media        map[string]*media
+	posts        []*media // top-level posts and replies, in publish order
+	ledger       []Published
+	usage        map[string]map[QuotaKind][]time.Time
+	fetched      []Fetch
+	faults       map[Endpoint][]*faultState
+	calls        map[Endpoint]int
+	delays       Delays
+	window       time.Duration
+	contErr      func(userID string, p Post) string
+	lastSpan     map[string]span // user id → the latest published container; see recordSpan
+	overlaps     []Overlap
+	refused      map[string]int // user id → publishes refused for quota
+	active       map[string]int // user id → publishing calls being answered; see enterCall
+	callOverlaps []CallOverlap
 }
 
 // NewServer starts a simulator listening on 127.0.0.1 on a free port. Call
@@ -186,6 +191,9 @@ func NewUnstartedServer(opts Options) *Server {
 		delays:     opts.ProcessingDelays,
 		window:     opts.PublishNotReadyWindow,
 		contErr:    opts.ContainerError,
+		lastSpan:   make(map[string]span),
+		refused:    make(map[string]int),
+		active:     make(map[string]int),
 	}
 	if s.clock == nil {
 		s.clock = realClock{}
