@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -137,4 +138,45 @@ func (db *DB) ApprovedAccounts(ctx context.Context, door, team, user string) ([]
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// ParseApproverKey reads an identity key as the command line takes it: slack:<team>:<user>
+// (Slack ids: letters and digits) or telegram:<user> (a numeric id). The error says what
+// shape was expected.
+func ParseApproverKey(s string) (ApproverIdentity, error) {
+	parts := strings.Split(strings.TrimSpace(s), ":")
+	bad := fmt.Errorf("%q is not a person: write slack:<team id>:<user id> (T0123:U0456) or telegram:<numeric user id>", s)
+	switch {
+	case len(parts) == 3 && parts[0] == "slack" && slackID(parts[1]) && slackID(parts[2]):
+		return ApproverIdentity{Door: "slack", Team: parts[1], User: parts[2]}, nil
+	case len(parts) == 2 && parts[0] == "telegram" && digits(parts[1]):
+		return ApproverIdentity{Door: "telegram", User: parts[1]}, nil
+	}
+	return ApproverIdentity{}, bad
+}
+
+// slackID reports whether s looks like a Slack team or user id (T0123ABC, U0456DEF).
+func slackID(s string) bool {
+	if len(s) < 2 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// digits reports whether s is a Telegram user id: 1 to 20 decimal digits.
+func digits(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

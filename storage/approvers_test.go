@@ -159,3 +159,37 @@ func TestEachReholdWritesItsOwnNotice(t *testing.T) {
 		}
 	}
 }
+
+func TestParseApproverKey(t *testing.T) {
+	good := map[string]storage.ApproverIdentity{
+		"slack:T0123:U0456": {Door: "slack", Team: "T0123", User: "U0456"},
+		" telegram:4242 ":   {Door: "telegram", User: "4242"},
+	}
+	for in, want := range good {
+		if got, err := storage.ParseApproverKey(in); err != nil || got != want {
+			t.Errorf("ParseApproverKey(%q) = %+v %v, want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "slack", "slack:U0456", "slack:T1:u0456", "slack:T1:U1:x", "telegram:ann",
+		"telegram:T1:4242", "api:ci", "cli:operator", "telegram:", "slack::U1", "discord:1"} {
+		if got, err := storage.ParseApproverKey(in); err == nil || !strings.Contains(err.Error(), "telegram:<numeric user id>") {
+			t.Errorf("ParseApproverKey(%q) = %+v %v, want an error saying the shape", in, got, err)
+		}
+	}
+}
+
+// FuzzParseApproverKey: what parses is a Slack or Telegram person whose Key is the input.
+func FuzzParseApproverKey(f *testing.F) {
+	for _, s := range []string{"slack:T0123:U0456", "telegram:4242", "slack:T1", "telegram:x", ":::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := storage.ParseApproverKey(s)
+		if err != nil {
+			return
+		}
+		if a.Key() != strings.TrimSpace(s) || (a.Door != "slack" && a.Door != "telegram") || a.User == "" {
+			t.Fatalf("ParseApproverKey(%q) = %+v (key %q)", s, a, a.Key())
+		}
+	})
+}
