@@ -33,24 +33,9 @@ func runApprovals(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *account == "" && sub != "pending" {
-		return usagef("give the account: spindle approvals --account yourname\nusage:\n%s", approvalsUsage)
-	}
-	if *who != "" && sub != "on" {
-		return usagef("--who goes with approvals on; usage:\n%s", approvalsUsage)
-	}
-	policy, err := whoPolicy(*who)
+	req, err := approvalsRequest(sub, *account, *who, pos)
 	if err != nil {
 		return err
-	}
-	var change *approverChange
-	switch {
-	case sub == "approvers" && len(pos) > 0:
-		if change, err = parseApproverChange(pos); err != nil {
-			return err
-		}
-	case len(pos) > 0:
-		return usagef("unexpected %q; usage:\n%s", strings.Join(pos, " "), approvalsUsage)
 	}
 	cfg, err := env.load(cf)
 	if err != nil {
@@ -68,28 +53,61 @@ func runApprovals(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch sub {
-	case "on", "off":
-		if sub == "off" {
-			policy = storage.ApprovalPolicy{}
-		}
-		policy.AccountID, policy.UpdatedBy = acct.ID, "cli"
-		if err := db.SetApprovalPolicy(ctx, policy); err != nil {
-			return err
-		}
-	case "approvers":
-		if change != nil {
-			if err := change.apply(ctx, db, acct); err != nil {
-				return err
-			}
-		}
+	if err := req.apply(ctx, db, acct); err != nil {
+		return err
 	}
 	return showPolicy(ctx, env, db, acct, *asJSON)
 }
 
+// approvalsChange is what one `spindle approvals` asks to change, checked before anything is
+// opened: a policy (on, off), an approver (approvers add|remove), or nothing (show).
+type approvalsChange struct {
+	policy   *storage.ApprovalPolicy
+	approver *approverChange
+}
+
+// approvalsRequest checks the flags and words of `spindle approvals <sub>`.
+func approvalsRequest(sub, account, who string, pos []string) (approvalsChange, error) {
+	var c approvalsChange
+	if account == "" && sub != "pending" {
+		return c, usagef("give the account: spindle approvals --account yourname\nusage:\n%s", approvalsUsage)
+	}
+	if who != "" && sub != "on" {
+		return c, usagef("--who goes with approvals on; usage:\n%s", approvalsUsage)
+	}
+	switch {
+	case sub == "approvers" && len(pos) > 0:
+		ch, err := parseApproverChange(pos)
+		c.approver = ch
+		return c, err
+	case len(pos) > 0:
+		return c, usagef("unexpected %q; usage:\n%s", strings.Join(pos, " "), approvalsUsage)
+	case sub == "on":
+		p, err := whoPolicy(who)
+		c.policy = &p
+		return c, err
+	case sub == "off":
+		c.policy = &storage.ApprovalPolicy{}
+	}
+	return c, nil
+}
+
+// apply makes the change on acct.
+func (c approvalsChange) apply(ctx context.Context, db *storage.DB, acct storage.Account) error {
+	if c.approver != nil {
+		return c.approver.apply(ctx, db, acct)
+	}
+	if c.policy == nil {
+		return nil
+	}
+	p := *c.policy
+	p.AccountID, p.UpdatedBy = acct.ID, "cli"
+	return db.SetApprovalPolicy(ctx, p)
+}
+
 // whoPolicy reads --who; empty is the default, grantees and feeds.
 func whoPolicy(who string) (storage.ApprovalPolicy, error) {
-	if strings.TrimSpace(who) == "" {
+	if who == "" {
 		return storage.ApprovalPolicy{Grantees: true, Feeds: true}, nil
 	}
 	var p storage.ApprovalPolicy
