@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,32 @@ func TestNamedApprovers(t *testing.T) {
 			{"grantee posts freely", bob, "C1", "post free again", []string{"Queued"}, []string{"waits for approval"}, false},
 			{"owner turns approvals off", alice, "C1", "approvals off", []string{"Approvals off for @acme"}, nil, false},
 			{"the policy says off", alice, "C1", "approvals", []string{"@acme: approvals off", "Nothing is waiting"}, nil, true},
+		})
+	})
+}
+
+// TestApproverCannotDecideOwnPost: a grantee the owner also named approver cannot approve or
+// reject the post they wrote, nor one they edited last; another approver and the owner can.
+func TestApproverCannotDecideOwnPost(t *testing.T) {
+	eachDialect(t, func(t *testing.T) {
+		w := approvalWorld(t)
+		runSteps(t, w, []step{
+			{"owner turns approvals on", alice, "C1", "approvals on", []string{"Approvals on for @acme"}, nil, false},
+			{"owner names the grantee", alice, "C1", "approvals add <@UBOB|bob>", []string{"may now approve"}, nil, false},
+			{"owner names dave", alice, "C1", "approvals add <@UDAVE|dave>", []string{"may now approve"}, nil, false},
+			{"the grantee-approver posts", bob, "C1", "post my own words", []string{"waits for approval"}, nil, false},
+			{"and cannot approve them", bob, "C1", "approve %ID%", []string{"You wrote (or last edited) post"}, nil, true},
+			{"nor reject them", bob, "C1", "reject %ID% changed my mind", []string{"You wrote (or last edited) post"}, nil, true},
+			{"the other approver approves", dave, "C1", "approve %ID%", []string{"Approved"}, nil, false},
+		})
+		if err := w.accounts.Grant(context.Background(), alice, w.acme.ID, erin); err != nil {
+			t.Fatal(err)
+		}
+		runSteps(t, w, []step{
+			{"another grantee posts", erin, "", "post erin's words", []string{"waits for approval"}, nil, false},
+			{"the grantee-approver edits it", bob, "C1", "edit %ID% bob's words now", []string{"Edited", "waits for approval"}, nil, false},
+			{"and cannot approve the text he wrote", bob, "C1", "approve %ID%", []string{"You wrote (or last edited) post"}, nil, true},
+			{"the owner may decide it", alice, "C1", "reject %ID% no", []string{"Rejected"}, nil, false},
 		})
 	})
 }

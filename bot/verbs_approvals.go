@@ -119,6 +119,11 @@ func (c *call) decide(ctx context.Context) Reply {
 	case !may:
 		return refuse("Only the owner of @%s, or an approver the owner named, can approve or reject its posts.", seen.Username)
 	}
+	if !acc.Owner {
+		if r := c.ownPost(ctx, p.ID, acc); r != nil {
+			return *r
+		}
+	}
 	outcome := storage.DecisionApproved
 	if c.cmd.Verb == VerbReject {
 		outcome = storage.DecisionRejected
@@ -137,6 +142,25 @@ func (c *call) decide(ctx context.Context) Reply {
 		return sayf("👍 Approved %s for @%s; it goes out %s. Its author is told.", got.ID, acc.Username, FormatWhen(got.NextAttemptAt, c.zone))
 	}
 	return sayf("👎 Rejected %s for @%s; its author is told%s.", got.ID, acc.Username, reasonSuffix(c.cmd.Text))
+}
+
+// ownPost refuses a named approver's decision on a post they wrote or last edited: approval
+// is a second pair of eyes, and an approver who is also a grantee would otherwise approve
+// their own words. The owner decides as the owner.
+func (c *call) ownPost(ctx context.Context, id string, acc Account) *Reply {
+	a, err := c.d.o.Approvals.ApprovalOf(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // never held: Decide says it is not waiting
+	}
+	if err != nil {
+		r := c.fail(ctx, err)
+		return &r
+	}
+	if a.Author != "" && a.Author == c.in.Identity.Key() {
+		r := refuse("You wrote (or last edited) post %s, so you cannot decide it; the owner of @%s or another approver must.", id, acc.Username)
+		return &r
+	}
+	return nil
 }
 
 func reasonSuffix(reason string) string {

@@ -104,7 +104,7 @@ func TestApproversGoWithTheAccountAndTakeover(t *testing.T) {
 }
 
 // TestDecisionRecordsTheName: the decider's name is stored with the decision, and an edit
-// clears it with the decision.
+// clears it with the decision and makes its editor the author of the text waiting.
 func TestDecisionRecordsTheName(t *testing.T) {
 	clock := storagetest.NewClock(time.Time{})
 	db := storagetest.Open(t, clock.Now)
@@ -125,6 +125,16 @@ func TestDecisionRecordsTheName(t *testing.T) {
 	ap, err = db.ApprovalOf(ctx, p.ID)
 	if err != nil || ap.Decision != "" || ap.DecidedBy != "" || ap.DecidedByName != "" || !ap.DecidedAt.IsZero() || ap.Rounds != 2 {
 		t.Fatalf("record after the edit: %+v %v", ap, err)
+	}
+	if ap.Author != "slack:T:UG" {
+		t.Fatalf("an edit that names no editor changed the author: %q", ap.Author)
+	}
+	if _, err := db.EditQueued(ctx, p.ID, storage.PostEdit{Text: ptr("newer"),
+		Rehold: storage.ApprovalHold{Author: "slack:T:UE", ExpiresAt: clock.Now().Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if ap, err = db.ApprovalOf(ctx, p.ID); err != nil || ap.Author != "slack:T:UE" || ap.Rounds != 3 {
+		t.Fatalf("the editor is not the author of the text waiting: %+v %v", ap, err)
 	}
 	if (storage.Approval{DecidedBy: "slack:T:U"}).Decider() != "slack:T:U" {
 		t.Fatal("a nameless decision shows nobody")

@@ -83,13 +83,15 @@ const editQueued = `UPDATE posts SET
 	RETURNING ` + postColumns
 
 // reholdTx opens the approval request of an edited post p again: undecided (the old decision,
-// made on the old text, is cleared), due to expire at h.ExpiresAt, one round more. h.Notice,
+// made on the old text, is cleared), due to expire at h.ExpiresAt, one round more, with the
+// editor as its author (the text waiting is theirs: an approver may not approve their own). h.Notice,
 // when set, is written in the same transaction with the round in its key, so every edit tells
 // the owner afresh instead of matching the first notice's key and being dropped as a repeat.
 func reholdTx(ctx context.Context, tx *sql.Tx, p Post, h ApprovalHold, now int64) error {
 	var rounds int
 	err := tx.QueryRowContext(ctx, `INSERT INTO post_approvals (post_id, author, requested_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (post_id) DO UPDATE SET requested_at = excluded.requested_at, expires_at = excluded.expires_at,
+		author = CASE WHEN excluded.author != '' THEN excluded.author ELSE post_approvals.author END,
 		decision = '', decided_by = '', decided_by_name = '', decided_at = 0, reason = '', rounds = post_approvals.rounds + 1
 		RETURNING rounds`, p.ID, h.Author, now, ms(h.ExpiresAt)).Scan(&rounds)
 	if err != nil || h.Notice == nil {

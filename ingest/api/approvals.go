@@ -104,7 +104,8 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request, outcome string)
 
 // decidablePost reads a post the caller may approve or reject: one on an account it owns, or
 // whose owner named it an approver. A post it may only post to is 403 (a grantee cannot
-// approve its own post); any other, like an unknown id, is 404, so ids cannot be probed.
+// approve its own post, nor a named approver one they wrote or last edited); any other, like
+// an unknown id, is 404, so ids cannot be probed.
 func (h *Handler) decidablePost(r *http.Request, id string) (storage.Post, storage.Account, error) {
 	ctx := r.Context()
 	c := caller(r)
@@ -131,6 +132,10 @@ func (h *Handler) decidablePost(r *http.Request, id string) (storage.Post, stora
 		return p, storage.Account{}, err
 	}
 	if slices.ContainsFunc(named, func(x storage.Account) bool { return x.ID == p.AccountID }) {
+		// A second pair of eyes: a named approver never decides a post they wrote or last edited.
+		if ap, err := h.approvals.ApprovalOf(ctx, p.ID); err == nil && ap.Author != "" && ap.Author == c.Identity.Key() {
+			return p, storage.Account{}, fmt.Errorf("you wrote (or last edited) post %s; the owner of @%s or another approver must decide it: %w", p.ID, a.Username, httperr.ErrForbidden)
+		}
 		return p, a, nil
 	}
 	if h.acct.CanPost(ctx, c.Identity, p.AccountID) == nil {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/spindle-threads/spindle/publisher/accounts"
@@ -67,5 +68,24 @@ func TestNamedApproverOverREST(t *testing.T) {
 	}
 	if _, m, raw := e.do("owner", "POST", "/api/threads/post", map[string]string{"text": "never held"}); m["approval"] != nil {
 		t.Fatalf("a post never held shows an approval: %s", raw)
+	}
+}
+
+// TestApproverCannotDecideOwnPostOverREST: a grantee the owner named approver gets 403 on the
+// post they wrote, and it stays pending.
+func TestApproverCannotDecideOwnPostOverREST(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	g := e.ids["grantee"]
+	if err := e.db.AddApprover(ctx, e.brand.ID, storage.ApproverIdentity{Door: g.Door, Team: g.Team, User: g.User}, "cli"); err != nil {
+		t.Fatal(err)
+	}
+	p := e.held() // written by telegram:grantee
+	st, _, raw := e.do("grantee", "POST", "/api/threads/post/"+p.ID+"/approve", nil)
+	if st != http.StatusForbidden || !strings.Contains(string(raw), "you wrote") {
+		t.Fatalf("the author approves as approver: %d %s", st, raw)
+	}
+	if got, _ := e.db.Get(ctx, p.ID); got.State != storage.StatePendingApproval {
+		t.Fatalf("the refused approval changed the post: %s", got.State)
 	}
 }
