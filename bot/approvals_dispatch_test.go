@@ -62,7 +62,7 @@ func TestApprovalScript(t *testing.T) {
 		{"grantee edits while pending", bob, "C1", "edit %ID% needs a second look", []string{"Edited", "waits for approval by the owner of @acme again"}, nil, false},
 		{"owner approves", alice, "C1", "approve %ID%", []string{"Approved", "@acme"}, nil, false},
 		{"approving twice changes nothing", alice, "C1", "approve %ID%", []string{"not waiting for approval any more"}, nil, true},
-		{"status records the decision", alice, "C1", "status %ID%", []string{"Approved by slack:T1:UALICE"}, nil, false},
+		{"status records the decision", alice, "C1", "status %ID%", []string{"Approved by alice"}, nil, false},
 		{"grantee edits the approved post: back for approval", bob, "C1", "edit %ID% changed after approval", []string{"waits for approval by the owner of @acme again"}, nil, false},
 		{"status shows it waiting again", alice, "C1", "status %ID%", []string{"waiting for approval", "Approval requested"}, nil, false},
 		{"owner approves the new text", alice, "C1", "approve %ID%", []string{"Approved"}, nil, false},

@@ -68,7 +68,11 @@ type Command struct {
 	ID       string // feed remove, feed pause: the feed id, without "#"; series, cancel: a series id (s3)
 	Name     string // webhook add: the source name, lower case
 
-	User UserRef // grant, revoke: the chat user given the right to post
+	User UserRef // grant, revoke: the chat user given the right to post; approvals add|remove: the approver
+
+	// Who is "approvals on"'s list of whose posts need approval, canonical and comma
+	// separated ("grantees,feeds"; see WhoGrantees and friends).
+	Who string
 
 	Zone string // timezone: the IANA zone name to set (empty: show the current one)
 

@@ -67,17 +67,9 @@ func (c *call) grant(ctx context.Context) Reply {
 		return *r
 	}
 	u := c.cmd.User
-	if u.ID == "" {
-		if c.in.Identity.Door == ingest.DoorSlack {
-			return refuse("Mention the person (type @ and pick them from the list) so I know exactly who %s is.", u)
-		}
-		return refuse("I cannot tell who %s is; give their numeric Telegram user id (they see it with /start).", u)
-	}
-	to := Identity{Door: c.in.Identity.Door, Team: c.in.Identity.Team, User: u.ID, Name: u.Name}
-	if telegramIDRE.MatchString(u.ID) {
-		// A bare number is a Telegram user id whatever door the owner writes from (Slack's
-		// ids start with U or W), so an owner in Slack can let someone post from Telegram.
-		to = Identity{Door: ingest.DoorTelegram, User: u.ID}
+	to, r := c.resolveUser(u)
+	if r != nil {
+		return *r
 	}
 	if to.Door == c.in.Identity.Door && to.User == c.in.Identity.User {
 		return refuse("You own @%s already.", acc.Username)

@@ -11,19 +11,25 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// The approval verbs: an account's owner requires approval for posts by grantees and feeds
-// ("approvals on"), and approves or rejects the posts held ("approve", "reject").
+// The approval verbs: an account's owner requires approval for posts by grantees, webhooks,
+// feeds or the API ("approvals on …"), names approvers ("approvals add"), and the owner and
+// approvers approve or reject the posts held ("approve", "reject").
 const (
 	VerbApprovals = "approvals"
 	VerbApprove   = "approve"
 	VerbReject    = "reject"
 )
 
-// Approvals stores approval policies and decides held posts (storage.DB).
+// Approvals stores approval policies and approvers, and decides held posts (storage.DB).
 type Approvals interface {
 	SetApprovalPolicy(ctx context.Context, p storage.ApprovalPolicy) error
+	ApprovalPolicyFor(ctx context.Context, accountID int64) (storage.ApprovalPolicy, error)
 	Decide(ctx context.Context, id string, d storage.Decision) (storage.Post, error)
 	ApprovalOf(ctx context.Context, postID string) (storage.Approval, error)
+	AddApprover(ctx context.Context, accountID int64, who storage.ApproverIdentity, addedBy string) error
+	RemoveApprover(ctx context.Context, accountID int64, who storage.ApproverIdentity) error
+	Approvers(ctx context.Context, accountID int64) ([]storage.ApproverIdentity, error)
+	ApprovedAccounts(ctx context.Context, door, team, user string) ([]storage.Account, error)
 }
 
 // approvalLine is status's line on a post's approval record; "" for a post never held.
@@ -41,33 +47,11 @@ func (c *call) approvalLine(ctx context.Context, id string) string {
 	case storage.DecisionExpired:
 		return "Approval request expired " + FormatWhen(a.DecidedAt, c.zone) + "."
 	}
-	line := upperFirst(a.Decision) + " by " + a.DecidedBy + " " + FormatWhen(a.DecidedAt, c.zone)
+	line := upperFirst(a.Decision) + " by " + nameOrKey(a) + " " + FormatWhen(a.DecidedAt, c.zone)
 	if a.Reason != "" {
 		line += ": " + a.Reason
 	}
 	return line + "."
-}
-
-// parseApprovals reads "approvals [on|off] [--account @name]"; without on or off it lists the
-// posts waiting for the sender's approval.
-func parseApprovals(rest string) (Command, error) {
-	cmd := Command{Verb: VerbApprovals}
-	ws, err := words(VerbApprovals, &cmd, rest)
-	if err != nil {
-		return Command{}, err
-	}
-	if len(ws) == 0 {
-		return cmd, nil // the pending list
-	}
-	if len(ws) != 1 {
-		return Command{}, usage(VerbApprovals, "“approvals” takes on or off, like “approvals on”, or nothing to list the posts waiting.")
-	}
-	switch sw := strings.ToLower(ws[0]); sw {
-	case "on", "off":
-		cmd.Sub = sw
-		return cmd, nil
-	}
-	return Command{}, usage(VerbApprovals, "“approvals” takes on or off, not “%s”.", ws[0])
 }
 
 // parseDecision reads "approve <id>" and "reject <id> [reason]".
@@ -86,60 +70,66 @@ func parseDecision(verb, rest string) (Command, error) {
 	return Command{Verb: verb, PostID: id, Text: strings.TrimSpace(reason)}, nil
 }
 
-// approvals sets the policy of an account the sender owns: on holds posts by grantees and
-// feeds (the sensible default), off holds nothing.
+// nameOrKey is who decided, for status: their name, else their identity key.
+func nameOrKey(a storage.Approval) string {
+	if d := a.Decider(); d != "" {
+		return d
+	}
+	return "an approver"
+}
+
+// approvals is the "approvals" verb: the policy and pending list, on and off, and the named
+// approvers.
 func (c *call) approvals(ctx context.Context) Reply {
 	if c.d.o.Approvals == nil {
 		return c.unavailable("approvals")
 	}
-	if c.cmd.Sub == "" {
+	switch c.cmd.Sub {
+	case "":
 		return c.pending(ctx)
+	case "add", "remove":
+		return c.approver(ctx)
 	}
-	acc, r := c.pick(ctx, c.cmd.Account, true)
-	if r != nil {
-		return *r
-	}
-	on := c.cmd.Sub == "on"
-	p := storage.ApprovalPolicy{AccountID: acc.ID, Grantees: on, Feeds: on, UpdatedBy: c.in.Identity.Key()}
-	if err := c.d.o.Approvals.SetApprovalPolicy(ctx, p); err != nil {
-		return c.fail(ctx, err)
-	}
-	if on {
-		return sayf("✅ Approvals on for @%s: posts by people you granted it to, and by feeds, wait until you %sapprove them (or %sreject them).", acc.Username, c.prefix, c.prefix)
-	}
-	return sayf("Approvals off for @%s: posts go out without waiting. Posts already waiting still need a decision.", acc.Username)
+	return c.setPolicy(ctx)
 }
 
-// decide approves or rejects a held post. Only the owner of the post's account may: a grantee
-// cannot approve their own post, and a stranger learns nothing about it.
+// decide approves or rejects a held post. Only the owner of the post's account, and the
+// approvers the owner named, may: a grantee cannot approve their own post, and a stranger
+// learns nothing about it.
 func (c *call) decide(ctx context.Context) Reply {
 	if c.d.o.Approvals == nil || c.d.o.Queue == nil {
 		return c.unavailable("approvals")
 	}
 	p, err := c.d.o.Queue.Get(ctx, c.cmd.PostID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return c.fail(ctx, err)
+	}
 	accs, r := c.accounts(ctx)
 	if r != nil {
 		return *r
 	}
-	var acc Account
-	for _, a := range accs {
-		if err == nil && a.ID == p.AccountID {
-			acc = a
-		}
+	deciding, r := c.deciding(ctx)
+	if r != nil {
+		return *r
 	}
+	seen, visible := byID(accs, p.AccountID)
+	acc, may := byID(deciding, p.AccountID)
 	switch {
-	case errors.Is(err, storage.ErrNotFound) || (err == nil && acc.ID == 0):
+	case err != nil || (!visible && !may):
 		return refuse("There is no post %s on any account you can use.", c.cmd.PostID)
-	case err != nil:
-		return c.fail(ctx, err)
-	case !acc.Owner:
-		return refuse("Only the owner of @%s can approve or reject its posts.", acc.Username)
+	case !may:
+		return refuse("Only the owner of @%s, or an approver the owner named, can approve or reject its posts.", seen.Username)
+	}
+	if !acc.Owner {
+		if r := c.ownPost(ctx, p.ID, acc); r != nil {
+			return *r
+		}
 	}
 	outcome := storage.DecisionApproved
 	if c.cmd.Verb == VerbReject {
 		outcome = storage.DecisionRejected
 	}
-	d := storage.Decision{Outcome: outcome, By: c.in.Identity.Key(), Reason: c.cmd.Text}
+	d := storage.Decision{Outcome: outcome, By: c.in.Identity.Key(), ByName: c.in.Identity.Name, Reason: c.cmd.Text}
 	d.Events = publisher.DecisionEvents(d, c.in.Identity.Name)
 	got, err := c.d.o.Approvals.Decide(ctx, p.ID, d)
 	var se *storage.StateError
@@ -160,6 +150,25 @@ func (c *call) decide(ctx context.Context) Reply {
 	return reply
 }
 
+// ownPost refuses a named approver's decision on a post they wrote or last edited: approval
+// is a second pair of eyes, and an approver who is also a grantee would otherwise approve
+// their own words. The owner decides as the owner.
+func (c *call) ownPost(ctx context.Context, id string, acc Account) *Reply {
+	a, err := c.d.o.Approvals.ApprovalOf(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // never held: Decide says it is not waiting
+	}
+	if err != nil {
+		r := c.fail(ctx, err)
+		return &r
+	}
+	if a.Author != "" && a.Author == c.in.Identity.Key() {
+		r := refuse("You wrote (or last edited) post %s, so you cannot decide it; the owner of @%s or another approver must.", id, acc.Username)
+		return &r
+	}
+	return nil
+}
+
 func reasonSuffix(reason string) string {
 	if reason == "" {
 		return ""
@@ -170,10 +179,15 @@ func reasonSuffix(reason string) string {
 // maxPending is how many waiting posts "approvals" lists.
 const maxPending = 20
 
-// pending lists the posts waiting for approval on the accounts the sender owns, each with its
-// id for approve and reject (Reply.Approvals: doors with buttons offer Approve and Reject).
+// pending answers a bare "approvals": the policy of each account the sender owns, then the
+// posts waiting for the sender's decision (on accounts they own or approve), each with its id
+// for approve and reject (Reply.Approvals: doors with buttons offer Approve and Reject).
 func (c *call) pending(ctx context.Context) Reply {
-	accs, r := c.accounts(ctx)
+	accs, r := c.deciding(ctx)
+	if r != nil {
+		return *r
+	}
+	head, r := c.policyLines(ctx, accs)
 	if r != nil {
 		return *r
 	}
@@ -182,7 +196,7 @@ func (c *call) pending(ctx context.Context) Reply {
 		ids []string
 	)
 	for _, a := range accs {
-		if !a.Owner || (c.cmd.Account != "" && !strings.EqualFold(a.Username, c.cmd.Account)) {
+		if c.cmd.Account != "" && !strings.EqualFold(a.Username, c.cmd.Account) {
 			continue
 		}
 		ps, err := c.d.o.Queue.List(ctx, storage.ListFilter{AccountID: a.ID, States: []storage.State{storage.StatePendingApproval}, Limit: maxPending})
@@ -198,9 +212,9 @@ func (c *call) pending(ctx context.Context) Reply {
 		}
 	}
 	if len(ids) == 0 {
-		return Reply{Text: "Nothing is waiting for your approval.", Private: true}
+		return Reply{Text: head + "Nothing is waiting for your approval.", Private: true}
 	}
-	return Reply{Text: fmt.Sprintf("%d waiting for your approval (%sapprove <id> or %sreject <id> [reason]):", len(ids), c.prefix, c.prefix) + b.String(),
+	return Reply{Text: head + fmt.Sprintf("%d waiting for your approval (%sapprove <id> or %sreject <id> [reason]):", len(ids), c.prefix, c.prefix) + b.String(),
 		Private: true, Approvals: ids, Cards: c.cards(ctx, ids)}
 }
 

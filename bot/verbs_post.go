@@ -291,7 +291,7 @@ func (c *call) status(ctx context.Context) Reply {
 func (c *call) statusOf(ctx context.Context, p storage.Post, head string) Reply {
 	switch p.State {
 	case storage.StatePendingApproval:
-		return say(head + "⏸️ waiting for approval by the account's owner (" + c.prefix + "approve or " + c.prefix + "reject).")
+		return say(head + "⏸️ waiting for approval by the account's owner or an approver it named (" + c.prefix + "approve or " + c.prefix + "reject).")
 	case storage.StatePosted:
 		if p.Status() == storage.StatusDeleted {
 			return say(head + "🗑️ deleted from Threads at " + FormatWhen(p.DeletedAt, c.zone) + "; it was posted " + orDefault(p.Permalink, "to Threads") + ".")

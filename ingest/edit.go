@@ -115,7 +115,7 @@ func (s *Service) reholdIfNeeded(ctx context.Context, p storage.Post, e Edit, pe
 		hold = NeedsApproval(pol, Door(p.Door), e.Grantee)
 	}
 	if hold {
-		pe.Rehold = storage.ApprovalHold{Author: e.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL))}
+		pe.Rehold = storage.ApprovalHold{Author: e.Author, ExpiresAt: s.now().Add(cmp.Or(s.ttl, DefaultApprovalTTL)), Notice: s.notice}
 	}
 	return nil
 }

@@ -54,9 +54,21 @@ type Approval struct {
 	RequestedAt time.Time
 	ExpiresAt   time.Time
 	Decision    string // "" while pending
-	DecidedBy   string
-	DecidedAt   time.Time
-	Reason      string
+	DecidedBy   string // the approver's identity key
+	// DecidedByName is the approver's display name when they decided ("" for expiry, and for
+	// decisions recorded before names were); show it rather than DecidedBy.
+	DecidedByName string
+	DecidedAt     time.Time
+	Reason        string
+	Rounds        int // how many times the post was sent for approval (an edit sends it again)
+}
+
+// Decider is who decided, for people: the name, else the identity key, else "".
+func (a Approval) Decider() string {
+	if a.DecidedByName != "" {
+		return a.DecidedByName
+	}
+	return a.DecidedBy
 }
 
 // SetApprovalPolicy stores p for its account (the caller checked that the sender owns it).
@@ -116,6 +128,7 @@ func (db *DB) holdTx(ctx context.Context, tx *sql.Tx, id string, h ApprovalHold)
 type Decision struct {
 	Outcome string // DecisionApproved, DecisionRejected or DecisionExpired
 	By      string // the approver's identity key; "" for expiry
+	ByName  string // the approver's display name, shown in status
 	Reason  string // a rejection's reason, for the author
 	// Events builds the results to write in the same transaction (the author is told through
 	// the post's door), from the post as decided. nil: none.
@@ -148,8 +161,8 @@ func (db *DB) Decide(ctx context.Context, id string, d Decision) (Post, error) {
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE post_approvals SET decision = ?, decided_by = ?, decided_at = ?, reason = ?
-			WHERE post_id = ?`, d.Outcome, d.By, now, d.Reason, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE post_approvals SET decision = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, reason = ?
+			WHERE post_id = ?`, d.Outcome, d.By, d.ByName, now, d.Reason, id); err != nil {
 			return err
 		}
 		if d.Events != nil {
@@ -189,8 +202,8 @@ func whyNotPending(ctx context.Context, tx *sql.Tx, id, outcome string) error {
 func (db *DB) ApprovalOf(ctx context.Context, postID string) (Approval, error) {
 	a := Approval{PostID: strings.ToLower(postID)}
 	var req, exp, dec int64
-	err := db.r.QueryRowContext(ctx, `SELECT author, requested_at, expires_at, decision, decided_by, decided_at, reason
-		FROM post_approvals WHERE post_id = ?`, a.PostID).Scan(&a.Author, &req, &exp, &a.Decision, &a.DecidedBy, &dec, &a.Reason)
+	err := db.r.QueryRowContext(ctx, `SELECT author, requested_at, expires_at, decision, decided_by, decided_by_name, decided_at, reason, rounds
+		FROM post_approvals WHERE post_id = ?`, a.PostID).Scan(&a.Author, &req, &exp, &a.Decision, &a.DecidedBy, &a.DecidedByName, &dec, &a.Reason, &a.Rounds)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Approval{}, fmt.Errorf("storage: approval of %s: %w", postID, ErrNotFound)
 	}

@@ -57,7 +57,7 @@ func (db *DB) EditQueued(ctx context.Context, id string, e PostEdit) (Post, erro
 		}
 		p, err = scanPost(tx.QueryRowContext(ctx, editQueued, text, media, at, at, hold, ms(db.now()), id))
 		if err == nil && hold == 1 {
-			return reholdTx(ctx, tx, id, e.Rehold, ms(db.now()))
+			return reholdTx(ctx, tx, p, e.Rehold, ms(db.now()))
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -82,13 +82,24 @@ const editQueued = `UPDATE posts SET
 		AND NOT EXISTS (SELECT 1 FROM publish_parts pp WHERE pp.post_id = posts.id)
 	RETURNING ` + postColumns
 
-// reholdTx opens the approval request of an edited post again: undecided, due to expire at
-// h.ExpiresAt.
-func reholdTx(ctx context.Context, tx *sql.Tx, id string, h ApprovalHold, now int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO post_approvals (post_id, author, requested_at, expires_at) VALUES (?, ?, ?, ?)
+// reholdTx opens the approval request of an edited post p again: undecided (the old decision,
+// made on the old text, is cleared), due to expire at h.ExpiresAt, one round more, with the
+// editor as its author (the text waiting is theirs: an approver may not approve their own). h.Notice,
+// when set, is written in the same transaction with the round in its key, so every edit tells
+// the owner afresh instead of matching the first notice's key and being dropped as a repeat.
+func reholdTx(ctx context.Context, tx *sql.Tx, p Post, h ApprovalHold, now int64) error {
+	var rounds int
+	err := tx.QueryRowContext(ctx, `INSERT INTO post_approvals (post_id, author, requested_at, expires_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (post_id) DO UPDATE SET requested_at = excluded.requested_at, expires_at = excluded.expires_at,
-		decision = '', decided_by = '', decided_at = 0, reason = ''`, id, h.Author, now, ms(h.ExpiresAt))
-	return err
+		author = CASE WHEN excluded.author != '' THEN excluded.author ELSE post_approvals.author END,
+		decision = '', decided_by = '', decided_by_name = '', decided_at = 0, reason = '', rounds = post_approvals.rounds + 1
+		RETURNING rounds`, p.ID, h.Author, now, ms(h.ExpiresAt)).Scan(&rounds)
+	if err != nil || h.Notice == nil {
+		return err
+	}
+	ev := h.Notice(p)
+	ev.Key = fmt.Sprintf("%s:round%d", ev.Key, rounds)
+	return addOutbox(ctx, tx, now, []OutboxEvent{ev})
 }
 
 // whyNotEditable explains why editQueued changed no row.

@@ -88,11 +88,18 @@ func (db *DB) LinkAccountWith(ctx context.Context, a Account, identityID int64, 
 			if _, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, out.ID); err != nil {
 				return err
 			}
+			// So were the approvers: the new owner names their own.
+			if _, err = tx.ExecContext(ctx, `DELETE FROM account_approvers WHERE account_id = ?`, out.ID); err != nil {
+				return err
+			}
 			t, err = takeoverTx(ctx, tx, now, out.ID, identityID, o)
 			t.PreviousOwner = owner
 		} else {
-			// An owner needs no grant of its own.
-			_, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ? AND identity_id = ?`, out.ID, identityID)
+			// An owner needs no grant, nor a named approver's right, of its own.
+			if _, err = tx.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ? AND identity_id = ?`, out.ID, identityID); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM account_approvers WHERE account_id = ? AND identity_id = ?`, out.ID, identityID)
 		}
 		return err
 	})

@@ -24,22 +24,35 @@ type approverLister interface {
 	approvers(ctx context.Context, accountID int64) ([]accounts.Identity, error)
 }
 
-// ownerOnly is the approvers hook as it stands: the account's owner alone decides. Named
-// approvers (storage.DB.Approvers, being added beside this) belong here: return the owner
-// plus them, and every held post's card reaches them too. The dispatcher's decide rules say
-// who is obeyed when a button is pressed, so they must learn of approvers at the same time.
-type ownerOnly struct {
+// ownerAndApprovers says who is asked to decide an account's held posts: its owner, then the
+// approvers the owner named (storage.DB.Approvers). The dispatcher's decide rules obey the
+// same people when a button is pressed.
+type ownerAndApprovers struct {
 	owners interface {
 		Owner(ctx context.Context, accountID int64) (accounts.Identity, error)
 	}
+	named interface {
+		Approvers(ctx context.Context, accountID int64) ([]storage.ApproverIdentity, error)
+	}
 }
 
-func (o ownerOnly) approvers(ctx context.Context, accountID int64) ([]accounts.Identity, error) {
+func (o ownerAndApprovers) approvers(ctx context.Context, accountID int64) ([]accounts.Identity, error) {
 	owner, err := o.owners.Owner(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
-	return []accounts.Identity{owner}, nil
+	named, err := o.named.Approvers(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("approvers of account %d: %w", accountID, err)
+	}
+	out := []accounts.Identity{owner}
+	for _, n := range named {
+		id := accounts.Identity{Door: n.Door, Team: n.Team, User: n.User, Name: n.Name}
+		if id.Key() != owner.Key() {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // deliveries remembers which approver was shown which outbox event (storage.DB's chat

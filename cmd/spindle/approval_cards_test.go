@@ -180,3 +180,67 @@ func TestApprovalCardsGoToEachApproversDoor(t *testing.T) {
 		t.Errorf("a decided post asked again: %v %q %q", err, slack.sent, tgPeople.told)
 	}
 }
+
+// TestNamedApproverGetsTheCard: an approver the owner named (storage's account_approvers) is
+// shown the card too, through their own door, and their press decides the post.
+func TestNamedApproverGetsTheCard(t *testing.T) {
+	tg := telegramtest.NewServer("")
+	t.Cleanup(tg.Close)
+	a, srv := telegramDaemon(t, tg)
+	ctx := context.Background()
+	alice, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "1001", Name: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobID, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "2002", Name: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "3003", Name: "carol"}); err != nil {
+		t.Fatal(err)
+	}
+	acc := link(t, a.db, alice, "alices")
+	if err := a.db.GrantAccess(ctx, acc.ID, bobID.ID, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.SetApprovalPolicy(ctx, storage.ApprovalPolicy{AccountID: acc.ID, Grantees: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.AddApprover(ctx, acc.ID, storage.ApproverIdentity{Door: "telegram", User: "3003", Name: "carol"}, alice.Key()); err != nil {
+		t.Fatal(err)
+	}
+	webhook := func(v any) {
+		t.Helper()
+		resp, err := telegramtest.PostWebhook(srv.Client(), srv.URL+"/telegram/webhook", tgSecret, tg.Update(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		telegramtest.DrainBody(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook answered %d", resp.StatusCode)
+		}
+	}
+	bob := telegramtest.User(2002, "bob")
+	webhook(tg.Text(telegramtest.Private(bob), bob, "/post Carol checks this one"))
+	if _, ok := tg.WaitSent(10*time.Second, func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "waits for approval") }); !ok {
+		t.Fatalf("bob's post was not held: %+v", tg.Sent())
+	}
+	if err := a.publisher.Deliver(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []int64{1001, 3003} {
+		if _, ok := tg.WaitSent(10*time.Second, func(s telegramtest.Sent) bool { return s.ChatID == chat && len(s.Buttons) == 2 }); !ok {
+			t.Fatalf("chat %d got no card: %+v", chat, tg.Sent())
+		}
+	}
+	card, _ := tg.WaitSent(time.Second, func(s telegramtest.Sent) bool { return s.ChatID == 3003 && len(s.Buttons) == 2 })
+	webhook(tg.Press(telegramtest.User(3003, "carol"), card.Message(), card.Buttons[0].CallbackData))
+	tg.WaitCalls("answerCallbackQuery", 1, 10*time.Second)
+	ps, err := a.db.List(ctx, storage.ListFilter{AccountID: acc.ID})
+	if err != nil || len(ps) != 1 || ps[0].State != storage.StateQueued {
+		t.Fatalf("after carol's press: %+v %v", ps, err)
+	}
+	if ap, err := a.db.ApprovalOf(ctx, ps[0].ID); err != nil || ap.Decision != storage.DecisionApproved || ap.Decider() != "carol" {
+		t.Fatalf("approval record: %+v %v", ap, err)
+	}
+}

@@ -35,9 +35,15 @@ func commands() []command {
 				"spindle post \"Later\" --account sandbox --at \"in 2h\"\n" +
 				"spindle post \"Lunch?\" --account sandbox --poll \"Soup | Salad\" --replies following",
 			run: runPost},
-		{name: "posts", summary: "edit a queued post or delete a published one", usage: postsUsage,
-			verbs:    []string{"edit", "delete"},
-			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"\nspindle posts delete p7k2m9x", run: runPosts},
+		{name: "posts", summary: "edit a queued post, delete a published one, approve or reject a held one", usage: postsUsage,
+			verbs: []string{"edit", "delete", "approve", "reject"},
+			examples: "spindle posts edit p7k2m9 --text \"New words\" --at \"tomorrow 09:00\"\nspindle posts delete p7k2m9x\n" +
+				"spindle posts reject p7k2m9 --reason \"not before the launch\"", run: runPosts},
+		{name: "approvals", summary: "whose posts to an account wait for approval, its approvers, the posts waiting", usage: approvalsUsage,
+			verbs: []string{"on", "off", "approvers", "pending"},
+			examples: "spindle approvals on --account sandbox --who grantees,webhooks\n" +
+				"spindle approvals approvers add slack:T0123:U0456 --account sandbox\nspindle approvals pending --json",
+			run: runApprovals},
 		{name: "series", summary: "list, pause, resume or cancel recurring posts", usage: seriesUsage,
 			verbs: []string{"list", "pause", "resume", "cancel"}, examples: "spindle series list --json\nspindle series pause s3", run: runSeries},
 		{name: "slots", summary: "show, set or clear an account's weekly posting slots", usage: slotsUsage,

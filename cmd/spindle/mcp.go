@@ -54,7 +54,9 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 		Slots:    publisher.Slots{Store: db, DailyPosts: cfg.Quota.Posts},
 		Accounts: operatorAccounts{db: db}, Quotas: storeQuotas{db: db}, LongTexts: db,
 		Deleter: pub, Insights: pub, Polls: pub,
-		Zone: cfg.Timezone, Logger: log,
+		// Approvals: post_status shows a held post's record (who decided, when).
+		Approvals: db,
+		Zone:      cfg.Timezone, Logger: log,
 	})
 	s := mcpdoor.NewServer(mcpdoor.Options{Dispatcher: disp, Version: version, Logger: log},
 		mcpdoor.Fixed(bot.Incoming{Identity: operator(), Origin: ingest.Origin{Door: ingest.DoorCLI}}))

@@ -39,7 +39,7 @@ func (a *app) buildPublisher(ctx context.Context, doors publisher.Doors) error {
 	// A post waiting for approval goes to its approvers as a card with buttons where their door
 	// offers one (approval_cards.go).
 	a.doors.register(accountEvents, doorOffer{results: ownerNotifier{owners: a.accounts, people: a.doors, log: a.log,
-		cards: approvalCards{store: a.db, seen: a.db, doors: a.doors, people: a.doors, log: a.log, approvers: ownerOnly{owners: a.accounts}}}})
+		cards: approvalCards{store: a.db, seen: a.db, doors: a.doors, people: a.doors, log: a.log, approvers: ownerAndApprovers{owners: a.accounts, named: a.db}}}})
 	// Leases still held belong to a daemon that died; resume its posts now, not after the TTL.
 	// Not on PostgreSQL: there they may be another replica's live leases, left to expire.
 	if !a.db.Postgres() {

@@ -63,6 +63,9 @@ type postJSON struct {
 	shapeJSON
 	// PollResults is a published poll's votes, once Threads reports them (GET only).
 	PollResults *pollResultsJSON `json:"pollResults,omitempty"`
+	// Approval is the post's approval record, for a post held for approval (GET, approve
+	// and reject only).
+	Approval *approvalJSON `json:"approval,omitempty"`
 }
 
 func (h *Handler) postJSON(p storage.Post, username string) postJSON {
@@ -305,6 +308,7 @@ func (h *Handler) getPost(w http.ResponseWriter, r *http.Request) {
 	}
 	out := h.postJSON(p, a.Username)
 	out.PollResults = h.pollResults(r, p)
+	out.Approval = h.approvalOf(r, p.ID)
 	writeJSON(w, http.StatusOK, out)
 }
 
