@@ -50,11 +50,18 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := d.dispatch.Handle(ctx, in)
-	cancelable := ""
-	if reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule {
-		cancelable = reply.Queued // the confirmation carries a Cancel button (interact.go)
+	var buttons func(*slack.WebhookMessage)
+	switch {
+	case reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule:
+		// The confirmation carries a Cancel button (interact.go).
+		buttons = func(m *slack.WebhookMessage) { withCancelButton(m, reply.Queued) }
+	case reply.Preview != nil && !reply.Refused && firstWord(cmd.Text) == bot.VerbPreview:
+		// A preview is a draft, with Publish, Schedule… and Discard (drafts.go).
+		if id := d.openDraft(ctx, cmd); id != "" {
+			buttons = func(m *slack.WebhookMessage) { withDraftButtons(m, id) }
+		}
 	}
-	d.writeReply(w, reply, cancelable)
+	d.writeReply(w, reply, buttons)
 	d.afterAck(in, cmd, reply)
 }
 
@@ -226,11 +233,11 @@ func firstWord(s string) string {
 }
 
 // writeReply sends the acknowledgement: always ephemeral, always with a top-level text; with
-// a Cancel button when cancelable names the post a schedule command queued.
-func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, cancelable string) {
+// the buttons buttons adds, if any (Cancel on a schedule's confirmation, a draft's on a preview).
+func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, buttons func(*slack.WebhookMessage)) {
 	msg := render(r)
-	if cancelable != "" {
-		withCancelButton(&msg, cancelable)
+	if buttons != nil {
+		buttons(&msg)
 	}
 	if len(r.Approvals) > 0 {
 		withApprovalButtons(&msg, r.Approvals)

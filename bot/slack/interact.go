@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -50,14 +51,30 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
+	payload := r.PostForm.Get("payload")
 	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(r.PostForm.Get("payload")), &cb); err != nil ||
+	if err := json.Unmarshal([]byte(payload), &cb); err == nil && cb.Type == slack.InteractionTypeViewSubmission {
+		d.viewSubmission(w, r, payload, sig)
+		return
+	}
+	if err := json.Unmarshal([]byte(payload), &cb); err != nil ||
 		cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 ||
 		cb.Team.ID == "" || cb.User.ID == "" {
-		http.Error(w, "not a block_actions payload", http.StatusBadRequest)
+		http.Error(w, "not a block_actions or view_submission payload", http.StatusBadRequest)
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if isDraftAction(act.ActionID) {
+		w.WriteHeader(http.StatusOK)
+		if !isDraftID(act.Value) {
+			d.log.InfoContext(r.Context(), "slack draft button with a malformed draft id ignored")
+			return
+		}
+		d.pressDraft(press{team: cb.Team.ID, channel: cb.Channel.ID, user: cb.User.ID, name: cb.User.Name,
+			action: act.ActionID, draftID: act.Value, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
+			requestID: requestID(sig)})
+		return
+	}
 	verb, known := actionVerbs[act.ActionID]
 	if !known || act.Value == "" || strings.ContainsAny(act.Value, " \t\n") {
 		d.log.InfoContext(r.Context(), "slack interaction ignored", slog.String("action", act.ActionID))
@@ -79,6 +96,21 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 		reply := d.dispatch.Handle(ctx, in)
 		d.replaceOriginal(ctx, cb.ResponseURL, cb.Channel.ID, reply)
 	})
+}
+
+// viewSubmission answers a submitted modal: the schedule modal of a draft (drafts_modal.go).
+// A submission of any other view is acknowledged and does nothing.
+func (d *Door) viewSubmission(w http.ResponseWriter, r *http.Request, payload, sig string) {
+	s, err := parseSubmission(payload)
+	switch {
+	case errors.Is(err, errNotOurs):
+		d.log.InfoContext(r.Context(), "slack view_submission of an unknown view ignored")
+		w.WriteHeader(http.StatusOK)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
+		d.submitSchedule(w, r, s, requestID(sig))
+	}
 }
 
 // replaceOriginal replaces the message whose button was pressed with the verb's answer.
