@@ -33,7 +33,9 @@ const (
 
 // scheduleModal is the modal asking when a draft should go out.
 func scheduleModal(draftID, zone string) slack.ModalViewRequest {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	input := slack.NewPlainTextInputBlockElement(plain("tomorrow 09:00"), inputWhen)
 	input.MaxLength = maxWhenInput
 	block := slack.NewInputBlock(inputWhen, plain("When should it go out?"),
