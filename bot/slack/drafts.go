@@ -205,10 +205,20 @@ func (d *Door) runDraft(ctx context.Context, dr storage.SlackDraft, responseURL,
 // queued records the post a draft became and replaces the preview with the confirmation,
 // which carries a Cancel button.
 func (d *Door) queued(ctx context.Context, draftID, postID, responseURL, channel, text string) {
+	d.linkPost(ctx, draftID, postID)
+	d.confirm(ctx, postID, responseURL, channel, text)
+}
+
+// linkPost records the post a draft became.
+func (d *Door) linkPost(ctx context.Context, draftID, postID string) {
 	if err := d.store.SetSlackDraftPost(ctx, draftID, postID); err != nil {
 		d.log.WarnContext(ctx, "slack: could not link a draft to its post", slog.String("draft", draftID),
 			slog.String("post_id", postID), slog.Any("error", err))
 	}
+}
+
+// confirm replaces the preview with the confirmation of the post it became, with Cancel.
+func (d *Door) confirm(ctx context.Context, postID, responseURL, channel, text string) {
 	msg := render(bot.Reply{Text: text})
 	withCancelButton(&msg, postID)
 	d.replaceWith(ctx, responseURL, channel, msg)

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -58,10 +59,7 @@ func (d *Door) openScheduleModal(ctx context.Context, dr storage.SlackDraft, p p
 		d.tell(ctx, p.responseURL, p.channel, handled(dr))
 		return
 	}
-	zone, _ := d.zoneOf(ctx, dr.Team, dr.User)
-	if zone == nil {
-		zone = d.zone
-	}
+	zone := d.personZone(ctx, dr.Team, dr.User)
 	_, err := d.api.OpenViewContext(ctx, p.triggerID, scheduleModal(dr.ID, zone.String()))
 	d.record("views.open", err)
 	if err != nil {
@@ -72,6 +70,20 @@ func (d *Door) openScheduleModal(ctx context.Context, dr storage.SlackDraft, p p
 	if err := d.store.SetSlackDraftResponseURL(ctx, dr.ID, p.responseURL); err != nil {
 		d.log.WarnContext(ctx, "slack: could not keep a draft's response_url", slog.String("draft", dr.ID), slog.Any("error", err))
 	}
+}
+
+// personZone is the zone a person's times are read in: cached, else asked of Slack within
+// zoneBudget (the modal names it, and the time typed is read in it), else SPINDLE_TIMEZONE.
+func (d *Door) personZone(ctx context.Context, team, user string) *time.Location {
+	if zone, _ := d.zoneOf(ctx, team, user); zone != nil {
+		return zone
+	}
+	zctx, cancel := context.WithTimeout(ctx, zoneBudget)
+	defer cancel()
+	if zone := d.fetchZone(zctx, team, user); zone != nil {
+		return zone
+	}
+	return d.zone
 }
 
 // submission is a verified view_submission of the schedule modal.
@@ -143,15 +155,7 @@ func (d *Door) scheduleDraft(ctx context.Context, s submission, reqID string) st
 	if dr.State != storage.DraftOpen {
 		return handled(dr)
 	}
-	zone, _ := d.zoneOf(ctx, s.Team, s.User)
-	if zone == nil {
-		zctx, cancel := context.WithTimeout(ctx, zoneBudget)
-		zone = d.fetchZone(zctx, s.Team, s.User)
-		cancel()
-	}
-	if zone == nil {
-		zone = d.zone
-	}
+	zone := d.personZone(ctx, s.Team, s.User)
 	if s.When == "" {
 		return "Type when it should go out, such as “tomorrow 09:00”."
 	}
@@ -175,8 +179,9 @@ func (d *Door) scheduleDraft(ctx context.Context, s submission, reqID string) st
 		d.reopen(ctx, dr.ID, storage.DraftScheduled)
 		return firstLine(reply.Text)
 	}
+	d.linkPost(ctx, dr.ID, reply.Queued)
 	d.background(confirmBudget, func(ctx context.Context) {
-		d.queued(ctx, dr.ID, reply.Queued, dr.ResponseURL, dr.Channel, reply.Text)
+		d.confirm(ctx, reply.Queued, dr.ResponseURL, dr.Channel, reply.Text)
 	})
 	return ""
 }
