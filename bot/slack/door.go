@@ -102,7 +102,8 @@ type Door struct {
 	replays   *replayCache
 	pace      *pacer               // per-channel pacing and Slack's Retry-After (send.go)
 	health    publisher.HealthBook // calls to Slack, for Health
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup       // work after an acknowledgement
+	loops     sync.WaitGroup       // the drafts' sweep, which runs until Close
 	bg        context.Context
 	cancelBG  context.CancelFunc
 	zoneFetch sync.Map // user key → struct{}: a users.info call in flight
@@ -158,6 +159,7 @@ func New(o Options) *Door {
 func (d *Door) Close() {
 	d.cancelBG()
 	d.wg.Wait()
+	d.loops.Wait()
 }
 
 // background runs fn after the acknowledgement, bounded by timeout and by Close.

@@ -246,9 +246,9 @@ func (d *Door) tell(ctx context.Context, responseURL, channel, text string) {
 // sweepDrafts deletes drafts past DraftTTL, every draftSweepEvery until Close; on PostgreSQL
 // every replica sweeps, and a DELETE of what is already gone is harmless.
 func (d *Door) sweepDrafts() {
-	d.wg.Add(1)
+	d.loops.Add(1)
 	go func() {
-		defer d.wg.Done()
+		defer d.loops.Done()
 		tick := time.NewTicker(draftSweepEvery)
 		defer tick.Stop()
 		for {
