@@ -13,7 +13,9 @@ import (
 )
 
 func modal(title, callback string, blocks int) slack.ModalViewRequest {
-	plain := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	v := slack.ModalViewRequest{Type: slack.VTModal, Title: plain(title), CallbackID: callback, Submit: plain("Go")}
 	for i := range blocks {
 		v.Blocks.BlockSet = append(v.Blocks.BlockSet, slack.NewInputBlock("b"+string(rune('a'+i)), plain("When?"), nil,
