@@ -73,10 +73,10 @@ func isDraftAction(id string) bool {
 
 // press is one press of a draft button, from a verified block_actions payload.
 type press struct {
-	team, channel, user, name string
-	action, draftID           string
-	responseURL, triggerID    string
-	requestID                 string
+	team, channel, user    string
+	action, draftID        string
+	responseURL, triggerID string
+	requestID              string
 }
 
 // pressDraft acts on a draft button. Schedule… must open its modal within the trigger_id's 3
