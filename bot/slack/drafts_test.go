@@ -60,6 +60,12 @@ func (e *draftEnv) preview(text string) string {
 	if !strings.Contains(text, "--account") {
 		text = "--account @spindlesim " + text // alice also has @acme, and no default
 	}
+	return e.previewAs(text)
+}
+
+// previewAs is preview without adding an account.
+func (e *draftEnv) previewAs(text string) string {
+	e.t.Helper()
 	a := e.say("UALICE", "preview "+text)
 	var blocks []struct {
 		Type     string `json:"type"`
@@ -406,5 +412,29 @@ func TestDraftExpires(t *testing.T) {
 	}
 	if m := e.answer(e.pressDraft("UALICE", actionDraftPublish, id, "")); !strings.Contains(m.Text, "gone") {
 		t.Fatalf("a swept draft's Publish answered %+v", m)
+	}
+}
+
+// TestDraftRefusedStaysOpen: when the dispatcher refuses the post (alice has two accounts and
+// the preview named none), Publish shows why and keeps the buttons, Schedule… shows why in the
+// modal; nothing is queued and the draft stays open for another try.
+func TestDraftRefusedStaysOpen(t *testing.T) {
+	t.Parallel()
+	e := newDraftEnv(t)
+	id := e.previewAs("Which account?")
+	m := e.answer(e.pressDraft("UALICE", actionDraftPublish, id, ""))
+	if !m.ReplaceOriginal || !strings.Contains(m.Text, "several accounts") || !strings.Contains(m.Blocks, `"action_id":"draft_publish"`) {
+		t.Fatalf("a refused Publish answered %+v, want the reason with the buttons kept", m)
+	}
+	v := e.openModal(id)
+	code, body := e.submit("UALICE", v, "in 2h", testSecret, time.Now())
+	if code != http.StatusOK || !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, "several accounts") {
+		t.Fatalf("a refused schedule answered %d %s, want the reason in the modal", code, body)
+	}
+	if n := e.posts(); n != 0 {
+		t.Fatalf("%d posts queued", n)
+	}
+	if dr := e.draft(id); dr.State != storage.DraftOpen || dr.PostID != "" {
+		t.Fatalf("draft after refusals: %+v, want open", dr)
 	}
 }
