@@ -438,3 +438,23 @@ func TestDraftRefusedStaysOpen(t *testing.T) {
 		t.Fatalf("draft after refusals: %+v, want open", dr)
 	}
 }
+
+// TestDraftPublishCutShort: a Publish cut short after the draft moved but before its post was
+// recorded (a crash between the two) is finished by the next press, and still posts once.
+func TestDraftPublishCutShort(t *testing.T) {
+	t.Parallel()
+	e := newDraftEnv(t)
+	id := e.preview("Interrupted")
+	if moved, err := e.db.MoveSlackDraft(context.Background(), id, storage.DraftOpen, storage.DraftPublished, time.Time{}); err != nil || !moved {
+		t.Fatalf("move: %v %v", moved, err)
+	}
+	if m := e.answer(e.pressDraft("UALICE", actionDraftPublish, id, "")); !strings.Contains(m.Text, "Queued") {
+		t.Fatalf("the press after a cut-short Publish answered %+v", m)
+	}
+	if m := e.answer(e.pressDraft("UALICE", actionDraftPublish, id, "")); !strings.Contains(m.Text, "already published as "+e.draft(id).PostID) {
+		t.Fatalf("the press after that answered %+v", m)
+	}
+	if n := e.posts(); n != 1 {
+		t.Fatalf("%d posts, want 1", n)
+	}
+}
