@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -274,4 +275,27 @@ func (d *Door) SweepDrafts(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
+}
+
+// answerDraft answers a preview that found nothing to refuse as a draft: the preview with
+// Publish, Schedule… and Discard under it. It reports whether it answered; when the draft
+// could not be stored the preview is answered as before, without buttons.
+func (d *Door) answerDraft(ctx context.Context, w http.ResponseWriter, c command, r bot.Reply) bool {
+	if r.Preview == nil || r.Refused || firstWord(c.Text) != bot.VerbPreview {
+		return false
+	}
+	id := d.openDraft(ctx, c)
+	if id == "" {
+		return false
+	}
+	msg := render(r)
+	withDraftButtons(&msg, id)
+	msg.ResponseType = slack.ResponseTypeEphemeral
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return false
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+	return true
 }

@@ -130,6 +130,21 @@ func isDraftID(s string) bool {
 	return true
 }
 
+// viewSubmission answers a submitted modal: the schedule modal of a draft (drafts_modal.go).
+// A submission of any other view is acknowledged and does nothing.
+func (d *Door) viewSubmission(w http.ResponseWriter, r *http.Request, payload, sig string) {
+	s, err := parseSubmission(payload)
+	switch {
+	case errors.Is(err, errNotOurs):
+		d.log.InfoContext(r.Context(), "slack view_submission of an unknown view ignored")
+		w.WriteHeader(http.StatusOK)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	default:
+		d.submitSchedule(w, r, s, requestID(sig))
+	}
+}
+
 // submitSchedule answers a view_submission of the schedule modal: errors in the modal, or an
 // empty 200 that closes it once the post is committed.
 func (d *Door) submitSchedule(w http.ResponseWriter, r *http.Request, s submission, reqID string) {

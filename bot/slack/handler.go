@@ -50,18 +50,14 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := d.dispatch.Handle(ctx, in)
-	var buttons func(*slack.WebhookMessage)
-	switch {
-	case reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule:
-		// The confirmation carries a Cancel button (interact.go).
-		buttons = func(m *slack.WebhookMessage) { withCancelButton(m, reply.Queued) }
-	case reply.Preview != nil && !reply.Refused && firstWord(cmd.Text) == bot.VerbPreview:
-		// A preview is a draft, with Publish, Schedule… and Discard (drafts.go).
-		if id := d.openDraft(ctx, cmd); id != "" {
-			buttons = func(m *slack.WebhookMessage) { withDraftButtons(m, id) }
-		}
+	if d.answerDraft(ctx, w, cmd, reply) {
+		return // a preview, answered as a draft with its buttons (drafts.go)
 	}
-	d.writeReply(w, reply, buttons)
+	cancelable := ""
+	if reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule {
+		cancelable = reply.Queued // the confirmation carries a Cancel button (interact.go)
+	}
+	d.writeReply(w, reply, cancelable)
 	d.afterAck(in, cmd, reply)
 }
 
@@ -233,11 +229,11 @@ func firstWord(s string) string {
 }
 
 // writeReply sends the acknowledgement: always ephemeral, always with a top-level text; with
-// the buttons buttons adds, if any (Cancel on a schedule's confirmation, a draft's on a preview).
-func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, buttons func(*slack.WebhookMessage)) {
+// a Cancel button when cancelable names the post a schedule command queued.
+func (d *Door) writeReply(w http.ResponseWriter, r bot.Reply, cancelable string) {
 	msg := render(r)
-	if buttons != nil {
-		buttons(&msg)
+	if cancelable != "" {
+		withCancelButton(&msg, cancelable)
 	}
 	if len(r.Approvals) > 0 {
 		withApprovalButtons(&msg, r.Approvals)

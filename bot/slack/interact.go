@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -97,21 +96,6 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 		reply := d.dispatch.Handle(ctx, in)
 		d.replaceOriginal(ctx, cb.ResponseURL, cb.Channel.ID, reply)
 	})
-}
-
-// viewSubmission answers a submitted modal: the schedule modal of a draft (drafts_modal.go).
-// A submission of any other view is acknowledged and does nothing.
-func (d *Door) viewSubmission(w http.ResponseWriter, r *http.Request, payload, sig string) {
-	s, err := parseSubmission(payload)
-	switch {
-	case errors.Is(err, errNotOurs):
-		d.log.InfoContext(r.Context(), "slack view_submission of an unknown view ignored")
-		w.WriteHeader(http.StatusOK)
-	case err != nil:
-		http.Error(w, err.Error(), http.StatusBadRequest)
-	default:
-		d.submitSchedule(w, r, s, requestID(sig))
-	}
 }
 
 // replaceOriginal replaces the message whose button was pressed with the verb's answer.

@@ -26,7 +26,7 @@ func slowVerb(text string) bool {
 // when the work is done, replacing the "working on it" note. Slack would show a timeout
 // after 3 seconds, and retry nothing: without this a slow feed's answer was lost.
 func (d *Door) answerLater(w http.ResponseWriter, in bot.Incoming, c command) {
-	d.writeReply(w, bot.Reply{Private: true, Text: "⏳ Working on it: I am reading the feed, and will answer here in a moment."}, nil)
+	d.writeReply(w, bot.Reply{Private: true, Text: "⏳ Working on it: I am reading the feed, and will answer here in a moment."}, "")
 	d.background(laterBudget, func(ctx context.Context) {
 		reply := d.dispatch.Handle(ctx, in)
 		// The answer spends one of the response_url's uses, counted like the results' uses.

@@ -1,6 +1,5 @@
 // Package slacktest is a stand-in for Slack on loopback, for tests: the Web API methods the
-// Slack door calls (chat.postMessage, users.info, auth.test, views.open with Slack's trigger_id
-// and view rules) with Slack's {"ok":…} envelopes
+// Slack door calls (chat.postMessage, users.info, auth.test) with Slack's {"ok":…} envelopes
 // and form-encoded token, response_url endpoints that accept 5 uses within 30 minutes as
 // Slack's do, rate limits answered as Slack answers them (HTTP 429, Retry-After, "ratelimited"),
 // and a signer that signs slash commands exactly as Slack does (v0 HMAC-SHA256). It records

@@ -1,5 +1,8 @@
 package slacktest
 
+// views.open: the modals the Slack door opens (a draft's Schedule…), with Slack's trigger_id
+// and view rules, and the view_submission form Slack posts when one is submitted.
+
 import (
 	"crypto/rand"
 	"encoding/hex"
