@@ -7,6 +7,10 @@
 //
 // Slow work (users.info for a person's time zone, the public confirmation of a scheduled post)
 // runs after the acknowledgement; a person's zone is cached in storage.
+//
+// POST /slack/interactions takes the presses of Spindle's buttons (interact.go) and the
+// submissions of its modals: a preview is a draft with Publish, Schedule… (a modal asking
+// when) and Discard, kept in storage until pressed or 24 hours old (drafts.go).
 package slack
 
 import (
