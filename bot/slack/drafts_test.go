@@ -363,8 +363,8 @@ func TestDraftStrangerRefused(t *testing.T) {
 	}
 }
 
-// TestDraftSubmissionSigned: a view_submission forged, stale or replayed is refused 401 and
-// queues nothing.
+// TestDraftSubmissionSigned: a view_submission forged, stale or replayed, or a Publish press
+// forged or stale, is refused 401 and queues nothing.
 func TestDraftSubmissionSigned(t *testing.T) {
 	t.Parallel()
 	e := newDraftEnv(t)
@@ -381,8 +381,16 @@ func TestDraftSubmissionSigned(t *testing.T) {
 	if code, _ := e.submitRaw(body, testSecret, at.Add(-10*time.Minute)); code != http.StatusUnauthorized {
 		t.Errorf("stale submission answered %d", code)
 	}
+	press := slacktest.ButtonPress{Team: "T1", Channel: "C1", User: "UALICE", UserName: "ualice",
+		ActionID: actionDraftPublish, Value: id, ResponseURL: e.slack.ResponseURL("forged-press")}.Form()
+	if code := e.press(e.mux, press, "not the signing secret", at); code != http.StatusUnauthorized {
+		t.Errorf("a forged Publish press answered %d", code)
+	}
+	if code := e.press(e.mux, press, testSecret, at.Add(-10*time.Minute)); code != http.StatusUnauthorized {
+		t.Errorf("a stale Publish press answered %d", code)
+	}
 	if n := e.posts(); n != 0 {
-		t.Fatalf("refused submissions queued %d posts", n)
+		t.Fatalf("refused submissions and presses queued %d posts", n)
 	}
 	if code, _ := e.submitRaw(body, testSecret, at); code != http.StatusOK {
 		t.Fatalf("the signed submission answered %d", code)
