@@ -7,6 +7,10 @@
 //
 // Slow work (users.info for a person's time zone, the public confirmation of a scheduled post)
 // runs after the acknowledgement; a person's zone is cached in storage.
+//
+// POST /slack/interactions takes the presses of Spindle's buttons (interact.go) and the
+// submissions of its modals: a preview is a draft with Publish, Schedule… (a modal asking
+// when) and Discard, kept in storage until pressed or 24 hours old (drafts.go).
 package slack
 
 import (
@@ -23,11 +27,14 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/storage"
 )
 
-// Dispatcher runs a command (bot.Dispatcher).
+// Dispatcher runs a command (bot.Dispatcher): typed (Handle), or already parsed (Run: a
+// draft's preview run again as post or schedule).
 type Dispatcher interface {
 	Handle(ctx context.Context, in bot.Incoming) bot.Reply
+	Run(ctx context.Context, in bot.Incoming, cmd bot.Command) bot.Reply
 }
 
 // Store is the door's durable state (storage.DB).
@@ -43,6 +50,13 @@ type Store interface {
 	// FirstSeen records a signed request's key and reports whether it was new: the replay
 	// guard that outlives a restart and holds across replicas.
 	FirstSeen(ctx context.Context, key string, expires time.Time) (bool, error)
+	// Drafts: a preview waiting for Publish, Schedule… or Discard (drafts.go).
+	CreateSlackDraft(ctx context.Context, d storage.SlackDraft) (storage.SlackDraft, error)
+	SlackDraft(ctx context.Context, id string) (storage.SlackDraft, error)
+	MoveSlackDraft(ctx context.Context, id string, from, to storage.DraftState, bornAfter time.Time) (bool, error)
+	SetSlackDraftPost(ctx context.Context, id, postID string) error
+	SetSlackDraftResponseURL(ctx context.Context, id, url string) error
+	DeleteSlackDrafts(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // Slack's limits on response_url, and on how long a slash command may wait for its answer.
@@ -92,7 +106,8 @@ type Door struct {
 	replays   *replayCache
 	pace      *pacer               // per-channel pacing and Slack's Retry-After (send.go)
 	health    publisher.HealthBook // calls to Slack, for Health
-	wg        sync.WaitGroup
+	wg        sync.WaitGroup       // work after an acknowledgement
+	loops     sync.WaitGroup       // the drafts' sweep, which runs until Close
 	bg        context.Context
 	cancelBG  context.CancelFunc
 	zoneFetch sync.Map // user key → struct{}: a users.info call in flight
@@ -140,13 +155,15 @@ func New(o Options) *Door {
 	d.replays = newReplayCache(d.now)
 	d.pace = newPacer()
 	d.bg, d.cancelBG = context.WithCancel(context.Background())
+	d.sweepDrafts()
 	return d
 }
 
-// Close stops background work (zone lookups, confirmations) and waits for it.
+// Close stops background work (zone lookups, confirmations, the drafts' sweep) and waits for it.
 func (d *Door) Close() {
 	d.cancelBG()
 	d.wg.Wait()
+	d.loops.Wait()
 }
 
 // background runs fn after the acknowledgement, bounded by timeout and by Close.

@@ -23,6 +23,11 @@ func (c *counting) Handle(_ context.Context, in bot.Incoming) bot.Reply {
 	return bot.Reply{Text: "ok: " + in.Text}
 }
 
+func (c *counting) Run(_ context.Context, _ bot.Incoming, cmd bot.Command) bot.Reply {
+	c.n.Add(1)
+	return bot.Reply{Text: "ok: " + cmd.Verb}
+}
+
 // FuzzSlashRequest feeds the request path arbitrary form bodies, timestamps and signature
 // headers. Whatever arrives, the handler answers one of its statuses without panicking, and
 // only a request signed with the secret within 5 minutes reaches the dispatcher.

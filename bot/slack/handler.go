@@ -51,6 +51,9 @@ func (d *Door) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := d.dispatch.Handle(ctx, in)
+	if d.answerDraft(ctx, w, cmd, reply) {
+		return // a preview, answered as a draft with its buttons (drafts.go)
+	}
 	cancelable := ""
 	if reply.Queued != "" && firstWord(cmd.Text) == bot.VerbSchedule {
 		cancelable = reply.Queued // the confirmation carries a Cancel button (interact.go)

@@ -35,6 +35,7 @@ var actionVerbs = map[string]string{actionCancel: bot.VerbCancel, actionApprove:
 // hold unchanged. Slack wants its 200 within 3 seconds: the press is answered at once, and the
 // message is then replaced through its response_url with the outcome. A second press of the
 // same button is a second request; the verb is what makes it act once ("already cancelled").
+// A draft's buttons and its scheduling window's submission are the drafts' (drafts.go).
 func (d *Door) Interactions() http.Handler { return http.HandlerFunc(d.interact) }
 
 func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
@@ -51,14 +52,30 @@ func (d *Door) interact(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
+	payload := r.PostForm.Get("payload")
 	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(r.PostForm.Get("payload")), &cb); err != nil ||
-		cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 ||
+	err := json.Unmarshal([]byte(payload), &cb)
+	if err == nil && cb.Type == slack.InteractionTypeViewSubmission {
+		d.viewSubmission(w, r, payload, sig)
+		return
+	}
+	if err != nil || cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 ||
 		cb.Team.ID == "" || cb.User.ID == "" {
-		http.Error(w, "not a block_actions payload", http.StatusBadRequest)
+		http.Error(w, "not a block_actions or view_submission payload", http.StatusBadRequest)
 		return
 	}
 	act := cb.ActionCallback.BlockActions[0]
+	if isDraftAction(act.ActionID) {
+		w.WriteHeader(http.StatusOK)
+		if !isDraftID(act.Value) {
+			d.log.InfoContext(r.Context(), "slack draft button with a malformed draft id ignored")
+			return
+		}
+		d.pressDraft(press{team: cb.Team.ID, channel: cb.Channel.ID, user: cb.User.ID,
+			action: act.ActionID, draftID: act.Value, responseURL: cb.ResponseURL, triggerID: cb.TriggerID,
+			requestID: requestID(sig)})
+		return
+	}
 	verb, known := actionVerbs[act.ActionID]
 	if !known || act.Value == "" || strings.ContainsAny(act.Value, " \t\n") {
 		d.log.InfoContext(r.Context(), "slack interaction ignored", slog.String("action", act.ActionID))

@@ -139,6 +139,10 @@ func (idleDispatcher) Handle(context.Context, bot.Incoming) bot.Reply {
 	return bot.Reply{Text: "unused"}
 }
 
+func (idleDispatcher) Run(context.Context, bot.Incoming, bot.Command) bot.Reply {
+	return bot.Reply{Text: "unused"}
+}
+
 func TestTellSendsADirectMessage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

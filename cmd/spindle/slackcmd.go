@@ -35,7 +35,8 @@ func runSlack(_ context.Context, env *cliEnv, args []string) error {
 }
 
 // slackManifest describes the Slack app Spindle needs: the /threads command and the
-// interactivity URL its buttons (Cancel on a schedule confirmation) are pressed through.
+// interactivity URL its buttons (Cancel on a schedule confirmation, a preview's Publish /
+// Schedule… / Discard and the scheduling window) are pressed through.
 func slackManifest(publicURL string) slack.Manifest {
 	return slack.Manifest{
 		Metadata: slack.ManifestMetadata{MajorVersion: 1, MinorVersion: 1},

@@ -7,6 +7,7 @@
 package slacktest
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -59,6 +60,10 @@ type Server struct {
 	missing map[string]bool
 	// posted carries each message as it is recorded, for WaitMessages.
 	posted testsignal.Signal[Message]
+	// triggers are the trigger_ids issued (Trigger); views the modals views.open accepted.
+	triggers map[string]*trigger
+	views    []View
+	opened   testsignal.Signal[View]
 }
 
 // methodScopes is the bot scope each Web API method needs, per Slack's method reference.
@@ -90,10 +95,13 @@ func NewServer(token string, now func() time.Time) *Server {
 	s := &Server{token: token, now: now, zones: map[string]string{}, chanErr: map[string]string{}, responses: map[string]*responseURL{}, calls: map[string]int{},
 		limits: rateLimits{until: map[string]time.Time{}}}
 	s.posted.Init()
+	s.opened.Init()
+	s.triggers = map[string]*trigger{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/chat.postMessage", s.postMessage)
 	mux.HandleFunc("POST /api/users.info", s.usersInfo)
 	mux.HandleFunc("POST /api/auth.test", s.authTest)
+	mux.HandleFunc("POST /api/"+viewsOpenMethod, s.viewsOpen)
 	mux.HandleFunc("POST /response/{id}", s.response)
 	s.Server = httptest.NewServer(mux)
 	return s
@@ -283,6 +291,9 @@ func Sign(secret string, ts int64, body string) string {
 // button: one field, payload, holding the block_actions JSON.
 type ButtonPress struct {
 	Team, Channel, User, UserName, ActionID, Value, ResponseURL string
+	// TriggerID is the press's trigger_id (Server.Trigger issues one views.open accepts);
+	// empty: one the server never issued.
+	TriggerID string
 }
 
 // Form encodes the press as Slack does.
@@ -293,7 +304,7 @@ func (b ButtonPress) Form() string {
 		"user":         map[string]string{"id": b.User, "username": b.UserName, "name": b.UserName},
 		"channel":      map[string]string{"id": b.Channel},
 		"response_url": b.ResponseURL,
-		"trigger_id":   "1337.42.abcd",
+		"trigger_id":   cmp.Or(b.TriggerID, "1337.42.abcd"),
 		"actions": []map[string]any{{"type": "button", "action_id": b.ActionID, "block_id": "b1",
 			"value": b.Value, "action_ts": "1700000000.000100", "text": map[string]any{"type": "plain_text", "text": "Cancel"}}},
 	})
