@@ -26,6 +26,9 @@ type OutboxItem struct {
 	Payload   []byte
 	Attempts  int
 	CreatedAt time.Time
+	// Claim is the end of the caller's claim on the event (ClaimOutbox), its token; zero for
+	// an event read without claiming it.
+	Claim time.Time
 }
 
 func addOutbox(ctx context.Context, tx *sql.Tx, now int64, events []OutboxEvent) error {
