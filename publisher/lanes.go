@@ -84,6 +84,7 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if _, dup := ls.inflight[d.it.ID]; dup {
+		ls.retoken(d.it)
 		return duplicate
 	}
 	l := ls.byKey[key]
@@ -103,6 +104,19 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 		go ls.work(key, l)
 	}
 	return accepted
+}
+
+// retoken hands a newer claim on an event still queued to its queued delivery, so that
+// delivery, not the newer claim, is the one that goes out. Under ls.mu.
+func (ls *lanes) retoken(it storage.OutboxItem) {
+	for _, l := range ls.byKey {
+		for i := range l.queue {
+			if l.queue[i].it.ID == it.ID {
+				l.queue[i].it.Claim = it.Claim
+				return
+			}
+		}
+	}
 }
 
 // work delivers the lane's events one after another until its queue is empty.

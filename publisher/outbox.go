@@ -5,6 +5,13 @@ package publisher
 // the lane of its destination (lanes.go), and marks it delivered, retrying with backoff.
 // Delivery is at least once: a crash between Notify and the mark repeats the event, and
 // Event.ID lets a Notifier drop the repeat.
+//
+// The job runs on every replica. Each round claims the due events (storage.ClaimOutbox: their
+// next attempt pushed to the end of a visibility timeout, oldest first, so the events of one
+// post due together go to one replica's lanes in the order they were written); a lane worker
+// renews the claim just before Notify, and an event whose claim ran out while it waited in a
+// lane (another replica may have it now) is skipped. So no event is delivered by two replicas
+// at once, and one whose replica died is delivered by another once the claim ends.
 
 import (
 	"context"
@@ -24,6 +31,10 @@ const (
 	deliverBatch  = 100
 	notifyTimeout = 30 * time.Second
 	deliverGiveUp = 48 * time.Hour // then the event is logged and dropped
+	// claimFor is how long a claim on an event lasts: a Notify's timeout and a margin to
+	// record its outcome. Claims are renewed as each delivery starts, so time spent waiting in
+	// a lane does not count against the Notify.
+	claimFor = notifyTimeout + 30*time.Second
 )
 
 // encodeEvent encodes e for the outbox under a dedupe key. It fails only on data it cannot
@@ -85,12 +96,13 @@ func (p *Publisher) deliverJob(ctx context.Context) error {
 	}
 }
 
-// dispatch reads the due events and submits each to its lane; wg, when set, is done as each
-// submitted event is dealt with. more says the read was capped or a lane was full, so a
-// further round may find more.
+// dispatch claims the due events and submits each to its lane; wg, when set, is done as each
+// submitted event is dealt with. more says the claim was capped or a lane was full, so a
+// further round may find more. An event a full lane refuses is given back at once.
 func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int, more bool, err error) {
 	limit := deliverBatch + p.lanes.busy()
-	items, err := p.store.DueOutbox(ctx, p.now(), limit)
+	now := p.now()
+	items, err := p.store.ClaimOutbox(ctx, now, now.Add(claimFor), limit)
 	if err != nil {
 		return 0, false, err
 	}
@@ -111,12 +123,45 @@ func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int,
 			continue
 		case full:
 			more = true
+			p.releaseClaim(ctx, it, now)
+		case duplicate:
+			// Still queued here from an earlier claim that ran out: the queued delivery now
+			// holds this claim (submit moved it over).
 		}
 		if wg != nil {
 			wg.Done()
 		}
 	}
 	return sent, more || len(items) == limit, nil
+}
+
+// releaseClaim gives an event's claim back undelivered: it is due again at next.
+func (p *Publisher) releaseClaim(ctx context.Context, it storage.OutboxItem, next time.Time) {
+	if err := p.store.ReleaseOutboxClaim(context.WithoutCancel(ctx), it.ID, it.Claim, next); err != nil {
+		p.log.Warn("could not give back an event's claim; it is delivered once the claim ends",
+			slog.Int64("outbox", it.ID), slog.Any("error", err))
+	}
+}
+
+// renewClaim extends an event's claim as its delivery starts; false when the claim ran out
+// while it waited and the event is no longer this replica's to deliver (another took it, or
+// it was dealt with).
+func (p *Publisher) renewClaim(ctx context.Context, it *storage.OutboxItem) bool {
+	if it.Claim.IsZero() {
+		return true // not claimed: a caller that owns the event outright
+	}
+	until := p.now().Add(claimFor)
+	ok, err := p.store.RenewOutboxClaim(ctx, it.ID, it.Claim, until)
+	if err != nil {
+		p.log.Warn("could not renew an event's claim; it is delivered later", slog.Int64("outbox", it.ID), slog.Any("error", err))
+		return false
+	}
+	if !ok {
+		p.log.Debug("an event's claim ran out before its delivery began; left to whoever holds it now", slog.Int64("outbox", it.ID))
+		return false
+	}
+	it.Claim = until
+	return true
 }
 
 // orMissing is err, or an error saying the payload held no event.
@@ -160,6 +205,9 @@ func (p *Publisher) deliver(d delivery) {
 			p.deliveryFailed(d.ctx, d.it, DeliveryPanicked, fmt.Errorf("the %s notifier panicked: %v", d.it.Door, r), false)
 		}
 	}()
+	if !p.renewClaim(d.ctx, &d.it) {
+		return
+	}
 	p.deliverOne(d.ctx, d.it, d.e)
 }
 

@@ -37,13 +37,17 @@ type Quotas interface {
 	RemoteQuotaOf(ctx context.Context, accountID int64, kind storage.QuotaKind) (storage.RemoteQuota, bool, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
 	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
+	ReserveQuota(ctx context.Context, r storage.QuotaReservation) (ids []int64, ok bool, err error)
+	ReleaseQuota(ctx context.Context, ids []int64) error
 	PruneQuota(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Outbox is the durable outbox of results.
 type Outbox interface {
 	AddOutbox(ctx context.Context, events ...storage.OutboxEvent) error
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]storage.OutboxItem, error)
+	ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]storage.OutboxItem, error)
+	RenewOutboxClaim(ctx context.Context, id int64, token, until time.Time) (bool, error)
+	ReleaseOutboxClaim(ctx context.Context, id int64, token, next time.Time) error
 	OutboxDelivered(ctx context.Context, id int64) error
 	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
