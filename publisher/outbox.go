@@ -100,6 +100,8 @@ func (p *Publisher) deliverJob(ctx context.Context) error {
 // submitted event is dealt with. more says the claim was capped or a lane was full, so a
 // further round may find more. An event a full lane refuses is given back at once.
 func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int, more bool, err error) {
+	p.dispatchMu.Lock()
+	defer p.dispatchMu.Unlock()
 	limit := deliverBatch + p.lanes.busy()
 	now := p.now()
 	items, err := p.store.ClaimOutbox(ctx, now, now.Add(claimFor), limit)

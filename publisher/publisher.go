@@ -224,7 +224,9 @@ type Publisher struct {
 	schedMu  sync.Mutex
 	sched    *Scheduler
 	timer    *time.Timer
-	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
+	// dispatchMu makes one delivery round's claim and its hand-over to the lanes one step, so
+	// two rounds here (the job and a caller of Deliver) cannot interleave one post's events.
+	dispatchMu sync.Mutex
 	insights insightsCache
 	acctIns  accountInsightsCache
 
