@@ -15,9 +15,12 @@ import (
 // and answers a command, then stops (it lost the leadership) before confirming that update to
 // Telegram; another replica's door, on its own database handle, takes over. It starts after
 // the last update the first took in, so the old command is not answered twice, and the next
-// one is answered once.
+// one is answered once. On both dialects.
 func TestLongPollingHandOverStartsAfterTheOldPollersLastUpdate(t *testing.T) {
-	t.Parallel()
+	storagetest.EachDialect(t, handOver)
+}
+
+func handOver(t *testing.T) {
 	h := newHarness(t, polling, options{})
 	chat := telegramtest.Private(alice)
 	took := h.tg.Push(h.tg.Text(chat, alice, "/status old111"))[0]
