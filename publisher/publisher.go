@@ -219,16 +219,16 @@ type Publisher struct {
 	now   func() time.Time
 	obs   Observer
 
-	woken    atomic.Bool
-	drainMu  sync.Mutex // one drain at a time, whoever calls it
-	schedMu  sync.Mutex
-	sched    *Scheduler
-	timer    *time.Timer
+	woken   atomic.Bool
+	drainMu sync.Mutex // one drain at a time, whoever calls it
+	schedMu sync.Mutex
+	sched   *Scheduler
+	timer   *time.Timer
 	// dispatchMu makes one delivery round's claim and its hand-over to the lanes one step, so
 	// two rounds here (the job and a caller of Deliver) cannot interleave one post's events.
 	dispatchMu sync.Mutex
-	insights insightsCache
-	acctIns  accountInsightsCache
+	insights   insightsCache
+	acctIns    accountInsightsCache
 
 	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
 	// door's delivery health for readiness.
