@@ -6,12 +6,13 @@ package publisher
 // Delivery is at least once: a crash between Notify and the mark repeats the event, and
 // Event.ID lets a Notifier drop the repeat.
 //
-// The job runs on every replica. Each round claims the due events (storage.ClaimOutbox: their
-// next attempt pushed to the end of a visibility timeout, oldest first, so the events of one
-// post due together go to one replica's lanes in the order they were written); a lane worker
-// renews the claim just before Notify, and an event whose claim ran out while it waited in a
-// lane (another replica may have it now) is skipped. So no event is delivered by two replicas
-// at once, and one whose replica died is delivered by another once the claim ends.
+// The job runs on every replica. Each round claims the due events (storage.ClaimOutbox: each
+// held until the end of a visibility timeout, oldest first, and none while an older event of
+// its post is held elsewhere, so one post's results reach its lane in the order they were
+// written); a lane worker renews the claim just before Notify, and an event whose claim ran
+// out while it waited in a lane (another replica may have it now) is skipped. So no event is
+// delivered by two replicas at once, and one whose replica died is delivered by another once
+// the claim ends.
 
 import (
 	"context"
@@ -44,7 +45,7 @@ func encodeEvent(e Event, key string) (storage.OutboxEvent, error) {
 	if err != nil {
 		return storage.OutboxEvent{}, fmt.Errorf("publisher: encode %s event of post %q: %w", e.Kind, e.PostID, err)
 	}
-	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: b}, nil
+	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: b, PostID: e.PostID}, nil
 }
 
 // outboxEvent encodes e for the outbox under a dedupe key. The state change the event reports
@@ -66,7 +67,7 @@ func (p *Publisher) outboxEvent(e Event, key string) storage.OutboxEvent {
 	}
 	// Only OriginRef is not plain data; without it the encoding cannot fail. Keep the key so
 	// the row still deduplicates, with a payload delivery records as undecodable.
-	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: []byte(`null`)}
+	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: []byte(`null`), PostID: e.PostID}
 }
 
 // Deliver hands every due outbox event to its door's Notifier and returns once each was dealt
@@ -125,7 +126,7 @@ func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int,
 			continue
 		case full:
 			more = true
-			p.releaseClaim(ctx, it, now)
+			p.releaseClaim(ctx, it)
 		case duplicate:
 			// Still queued here from an earlier claim that ran out: the queued delivery now
 			// holds this claim (submit moved it over).
@@ -137,9 +138,9 @@ func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int,
 	return sent, more || len(items) == limit, nil
 }
 
-// releaseClaim gives an event's claim back undelivered: it is due again at next.
-func (p *Publisher) releaseClaim(ctx context.Context, it storage.OutboxItem, next time.Time) {
-	if err := p.store.ReleaseOutboxClaim(context.WithoutCancel(ctx), it.ID, it.Claim, next); err != nil {
+// releaseClaim gives an event's claim back undelivered: it is due again at once.
+func (p *Publisher) releaseClaim(ctx context.Context, it storage.OutboxItem) {
+	if err := p.store.ReleaseOutboxClaim(context.WithoutCancel(ctx), it.ID, it.Claim); err != nil {
 		p.log.Warn("could not give back an event's claim; it is delivered once the claim ends",
 			slog.Int64("outbox", it.ID), slog.Any("error", err))
 	}

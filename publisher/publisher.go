@@ -47,7 +47,7 @@ type Outbox interface {
 	AddOutbox(ctx context.Context, events ...storage.OutboxEvent) error
 	ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]storage.OutboxItem, error)
 	RenewOutboxClaim(ctx context.Context, id int64, token, until time.Time) (bool, error)
-	ReleaseOutboxClaim(ctx context.Context, id int64, token, next time.Time) error
+	ReleaseOutboxClaim(ctx context.Context, id int64, token time.Time) error
 	OutboxDelivered(ctx context.Context, id int64) error
 	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)

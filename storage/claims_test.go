@@ -199,7 +199,7 @@ func TestOutboxClaimLifecycle(t *testing.T) {
 	if ok, err := db.RenewOutboxClaim(ctx, items[1].ID, items[1].Claim, now.Add(time.Hour)); err != nil || !ok {
 		t.Fatalf("renew: %v, %v", ok, err)
 	}
-	if err := db.ReleaseOutboxClaim(ctx, items[1].ID, now.Add(time.Hour), now); err != nil {
+	if err := db.ReleaseOutboxClaim(ctx, items[1].ID, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	later, err := db.ClaimOutbox(ctx, now.Add(2*time.Minute), now.Add(3*time.Minute), 10)
@@ -227,5 +227,62 @@ func TestTelegramOffsetIsPerBotAndLastWriteWins(t *testing.T) {
 	}
 	if id, at, ok, err := db.TelegramOffset(ctx, 7); err != nil || !ok || id != 3 || at.IsZero() {
 		t.Fatalf("offset of bot 7 = %d at %v, %v, %v; want 3", id, at, ok, err)
+	}
+}
+
+// TestOutboxClaimWaitsForAnOlderEventOfThePost: while one replica holds a post's older event,
+// another claims that post's younger event only once the older was delivered; an older event
+// waiting for a retry holds nothing back, and events of other posts (or of none) are not held.
+func TestOutboxClaimWaitsForAnOlderEventOfThePost(t *testing.T) {
+	t.Parallel()
+	db := storagetest.Open(t, nil)
+	other := storagetest.Reopen(t, db, nil)
+	ctx := context.Background()
+	add := func(key, post string) {
+		t.Helper()
+		if err := db.AddOutbox(ctx, storage.OutboxEvent{Key: key, Door: "api", Payload: []byte(`{}`), PostID: post}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("p:posted", "p")
+	now := time.Now().Add(time.Second)
+	first, err := db.ClaimOutbox(ctx, now, now.Add(time.Minute), 1)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("first claim: %+v, %v", first, err)
+	}
+	add("p:deleted", "p")
+	add("q:posted", "q")
+	add("account", "")
+	keys := func(items []storage.OutboxItem) []int64 {
+		var ids []int64
+		for _, it := range items {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	second, err := other.ClaimOutbox(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(second) != 2 {
+		t.Fatalf("beside the held older event: claimed %v, %v; want q's and the account's, not p's younger", keys(second), err)
+	}
+	if err := db.OutboxDelivered(ctx, first[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	third, err := other.ClaimOutbox(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(third) != 1 || third[0].ID <= first[0].ID {
+		t.Fatalf("after the older was delivered: %v, %v; want p's younger event", keys(third), err)
+	}
+
+	// A retry waiting does not hold the post's next event.
+	add("r:delayed", "r")
+	held, err := db.ClaimOutbox(ctx, now, now.Add(time.Minute), 10)
+	if err != nil || len(held) != 1 {
+		t.Fatalf("claim r's first: %v, %v", keys(held), err)
+	}
+	if err := db.OutboxRetry(ctx, held[0].ID, now.Add(time.Hour), "down", false); err != nil {
+		t.Fatal(err)
+	}
+	add("r:posted", "r")
+	if next, err := other.ClaimOutbox(ctx, now, now.Add(time.Minute), 10); err != nil || len(next) != 1 || next[0].ID == held[0].ID {
+		t.Fatalf("behind a retry: %v, %v; want r's younger event", keys(next), err)
 	}
 }
