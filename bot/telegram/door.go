@@ -245,11 +245,11 @@ func (d *Door) Run(ctx context.Context) error {
 	if _, err := d.b.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil {
 		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("error", d.redact(err.Error())))
 	}
+	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
 	poller, err := d.poller(ctx)
 	if err != nil {
 		return err
 	}
-	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
 	d.health.receiving.Store(true)
 	poller.Start(ctx)
 	return nil

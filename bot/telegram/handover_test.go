@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
@@ -57,5 +58,45 @@ func handOver(t *testing.T) {
 	}
 	if old != 1 {
 		t.Fatalf("the command before the hand-over was answered %d times, want once", old)
+	}
+}
+
+// offsetAt is a store whose recorded Telegram offset is id, recorded at at.
+type offsetAt struct {
+	telegram.Store
+	id int64
+	at time.Time
+}
+
+func (o offsetAt) TelegramOffset(context.Context, int64) (int64, time.Time, bool, error) {
+	return o.id, o.at, true, nil
+}
+
+// TestLongPollingIgnoresAStaleOffset: a recorded offset under a day old is where polling
+// starts; an older one is not (Telegram has dropped the updates it guarded, and after a quiet
+// week numbers new ones at random, perhaps below it).
+func TestLongPollingIgnoresAStaleOffset(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		age  time.Duration
+		want string
+	}{
+		{"fresh", time.Hour, "900001"},
+		{"stale", 25 * time.Hour, "1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, polling, options{tweak: func(o *telegram.Options) {
+				o.Store = offsetAt{Store: o.Store, id: 900000, at: time.Now().Add(-tc.age)}
+			}})
+			calls := h.tg.WaitCalls("getUpdates", 1, wait)
+			if len(calls) == 0 {
+				t.Fatal("no getUpdates")
+			}
+			if got := calls[0].Form.Get("offset"); got != tc.want {
+				t.Fatalf("first getUpdates offset %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

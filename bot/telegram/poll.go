@@ -21,10 +21,7 @@ const offsetFresh = 24 * time.Hour
 // update taken in before handing it to its chat, and the first offset after the last update
 // any poller of this bot recorded.
 func (d *Door) poller(ctx context.Context) (*tg.Bot, error) {
-	last, err := d.startOffset(ctx)
-	if err != nil {
-		return nil, err
-	}
+	last := d.startOffset(ctx)
 	opts := append(slices.Clone(d.botOpts),
 		tg.WithDefaultHandler(func(ctx context.Context, _ *tg.Bot, u *models.Update) { d.took(ctx, u) }),
 		tg.WithInitialOffset(last)) // getUpdates asks for last+1 on
@@ -37,17 +34,22 @@ func (d *Door) poller(ctx context.Context) (*tg.Bot, error) {
 
 // startOffset is the last update recorded for this bot, when recent enough to start after;
 // zero otherwise (Telegram then sends every update not yet confirmed). A database that cannot
-// be read stops the start: polling from zero could handle the old leader's updates again.
-func (d *Door) startOffset(ctx context.Context) (int64, error) {
+// be read also gives zero, with a warning: polling must start, and at worst the updates the
+// last poller took in without confirming them are handled again.
+func (d *Door) startOffset(ctx context.Context) int64 {
 	id, at, ok, err := d.o.Store.TelegramOffset(ctx, d.me.ID)
 	if err != nil {
-		return 0, fmt.Errorf("telegram: read where long polling stopped: %w", err)
+		if ctx.Err() == nil {
+			d.log.Warn("telegram: could not read where long polling stopped; starting from Telegram's unconfirmed updates",
+				slog.Any("error", err))
+		}
+		return 0
 	}
 	if !ok || d.now().Sub(at) > offsetFresh {
-		return 0, nil
+		return 0
 	}
 	d.log.Info("telegram: long polling resumes after the last update taken in", slog.Int64("update_id", id))
-	return id, nil
+	return id
 }
 
 // took records u as taken in, then hands it to its chat. The record is written before the
