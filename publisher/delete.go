@@ -93,22 +93,15 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 		// the permission (or Threads refused it since).
 		return missingScope(post.ID, threads.ScopeDelete)
 	}
-	p.deleteMu.Lock()
-	defer p.deleteMu.Unlock()
 	token, uid, err := p.toks.Token(ctx, post.AccountID)
 	if err != nil {
 		return fmt.Errorf("delete post %s: %w", post.ID, err)
 	}
-	ok, until, err := p.room(ctx, post.AccountID, storage.QuotaDeletes, len(ids), token, uid)
+	reserved, err := p.reserveDeletes(ctx, post, len(ids), token, uid)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return &DeleteError{Kind: ErrQuotaExceeded, Until: until, Msg: fmt.Sprintf(
-			"the account has used its deletion quota (%d deletions in 24 hours); try again after %s",
-			p.limit(storage.QuotaDeletes), until.UTC().Format("2006-01-02 15:04 MST"))}
-	}
-	var uses []storage.QuotaUse
+	var uses int
 	var failed error
 	for i := len(ids) - 1; i >= 0; i-- {
 		err := p.api.Delete(ctx, token, ids[i])
@@ -126,18 +119,54 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 			}
 			break
 		}
-		uses = append(uses, storage.QuotaUse{AccountID: post.AccountID, Kind: storage.QuotaDeletes, At: p.now(), PostID: post.ID})
+		uses++
 	}
-	if failed != nil && len(uses) == 0 {
+	// The reservation counted every part; the parts Threads did not delete (gone already, or
+	// not reached after a failure) give their uses back.
+	if err := p.store.ReleaseQuota(context.WithoutCancel(ctx), reserved[uses:]); err != nil {
+		p.log.Warn("could not give back unused deletion quota; it frees when the window moves",
+			slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID), slog.Any("error", err))
+	}
+	if failed != nil && uses == 0 {
 		return failed
 	}
 	ev := Event{Kind: EventDeleted, PostID: post.ID, AccountID: post.AccountID, Door: post.Door,
 		OriginRef: post.OriginRef, Text: post.Text, Permalink: post.Permalink, MediaID: post.MediaID, At: p.now()}
-	if err := p.store.RecordDeletion(ctx, post.ID, uses, []storage.OutboxEvent{p.outboxEvent(ev, post.ID+":deleted")}); err != nil {
+	if err := p.store.RecordDeletion(ctx, post.ID, nil, []storage.OutboxEvent{p.outboxEvent(ev, post.ID+":deleted")}); err != nil {
 		return err
 	}
 	p.deliverSoon()
 	return failed
+}
+
+// reserveDeletes takes n uses of the account's deletion quota before the calls, or answers
+// why not. The quota gate (room) reconciles with Threads when the quota is nearly used and
+// says when room frees; the reservation then counts and writes in one step that only one
+// process at a time takes per account (storage.ReserveQuota), so two replicas deleting at
+// once can never pass the limit together. The uses are counted at the reservation's time.
+func (p *Publisher) reserveDeletes(ctx context.Context, post storage.Post, n int, token, uid string) ([]int64, error) {
+	until := p.now().Add(time.Minute)
+	for range 5 { // the race below is lost only to a deletion that took the room meanwhile
+		ok, at, err := p.room(ctx, post.AccountID, storage.QuotaDeletes, n, token, uid)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			until = at
+			break
+		}
+		ids, ok, err := p.store.ReserveQuota(ctx, storage.QuotaReservation{AccountID: post.AccountID,
+			Kind: storage.QuotaDeletes, PostID: post.ID, N: n, Limit: p.limit(storage.QuotaDeletes),
+			At: p.now(), Window: quotaWindow})
+		if err != nil || ok {
+			return ids, err
+		}
+		// Another deletion took the room between the gate and the reservation: the gate now
+		// says when room frees (or finds some, if that deletion gave its uses back).
+	}
+	return nil, &DeleteError{Kind: ErrQuotaExceeded, Until: until, Msg: fmt.Sprintf(
+		"the account has used its deletion quota (%d deletions in 24 hours); try again after %s",
+		p.limit(storage.QuotaDeletes), until.UTC().Format("2006-01-02 15:04 MST"))}
 }
 
 func (p *Publisher) needsReconnectByID(ctx context.Context, accountID int64, why string) error {

@@ -22,9 +22,9 @@ const (
 // Register adds the publisher's jobs to s: the drain (every PollInterval, and at once on
 // Wake), token refresh, quota reconciliation, result delivery, housekeeping and approval expiry.
 func (p *Publisher) Register(s *Scheduler) error {
-	// The drain runs on every replica: leases share the queue among them. The others run on
-	// the leader alone: the outbox and the token, quota and retention sweeps are read whole,
-	// not claimed row by row, so two replicas would do them twice.
+	// The drain and result delivery run on every replica: leases share the queue among them,
+	// claims the outbox. The others run on the leader alone: the token, quota and retention
+	// sweeps are read whole, not claimed row by row, so two replicas would do them twice.
 	jobs := []struct {
 		name   string
 		every  time.Duration
@@ -32,7 +32,7 @@ func (p *Publisher) Register(s *Scheduler) error {
 		leader bool
 	}{
 		{jobDrain, p.opts.PollInterval, p.Drain, false},
-		{jobDeliver, 2 * time.Second, p.deliverJob, true},
+		{jobDeliver, 2 * time.Second, p.deliverJob, false},
 		{jobRefresh, time.Hour, p.RefreshTokens, true},
 		{jobReconcile, 15 * time.Minute, p.ReconcileQuotas, true},
 		{jobHousekeep, time.Hour, p.Housekeep, true},

@@ -4,7 +4,8 @@ package publisher
 // its own lane with a few workers and a short queue, so a destination that never answers ties
 // up only its own lane: Slack and Telegram results keep going out beside a webhook callback
 // that hangs until its timeout. Lanes exist only while they have work; their workers exit when
-// the queue is empty. Everything is bounded: maxLanes lanes of laneWorkers goroutines and
+// the queue is empty. Within a lane the events of one post go out one after another, in the
+// order they were written (a post's "posted" before its "deleted"). Everything is bounded: maxLanes lanes of laneWorkers goroutines and
 // laneDepth queued events each. What does not fit stays due in the outbox and is offered again
 // at the next round, so nothing is lost by refusing it here.
 
@@ -43,6 +44,25 @@ type delivery struct {
 type lane struct {
 	queue   []delivery
 	running int
+	// posts are the posts whose event a worker is delivering: a post's next event waits for
+	// it, so the results of one post reach its destination in the order they were written.
+	posts map[string]bool
+}
+
+// next takes the oldest queued delivery whose post has no event being delivered; false when
+// every queued one waits for its post (the workers delivering those take them next).
+func (l *lane) next() (delivery, bool) {
+	for i, d := range l.queue {
+		if d.e.PostID != "" && l.posts[d.e.PostID] {
+			continue
+		}
+		l.queue = append(l.queue[:i:i], l.queue[i+1:]...)
+		if d.e.PostID != "" {
+			l.posts[d.e.PostID] = true
+		}
+		return d, true
+	}
+	return delivery{}, false
 }
 
 // lanes routes deliveries to per-destination workers.
@@ -84,6 +104,7 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if _, dup := ls.inflight[d.it.ID]; dup {
+		ls.retoken(d.it)
 		return duplicate
 	}
 	l := ls.byKey[key]
@@ -92,7 +113,7 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 		return full
 	}
 	if l == nil {
-		l = &lane{}
+		l = &lane{posts: map[string]bool{}}
 		ls.byKey[key] = l
 	}
 	ls.inflight[d.it.ID] = struct{}{}
@@ -105,33 +126,49 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 	return accepted
 }
 
-// work delivers the lane's events one after another until its queue is empty.
+// retoken hands a newer claim on an event still queued to its queued delivery, so that
+// delivery, not the newer claim, is the one that goes out. Under ls.mu.
+func (ls *lanes) retoken(it storage.OutboxItem) {
+	for _, l := range ls.byKey {
+		for i := range l.queue {
+			if l.queue[i].it.ID == it.ID {
+				l.queue[i].it.Claim = it.Claim
+				return
+			}
+		}
+	}
+}
+
+// work delivers the lane's events, oldest first and one post's one after another, until
+// none is left that it may take.
 func (ls *lanes) work(key string, l *lane) {
 	defer ls.wg.Done()
 	for {
 		ls.mu.Lock()
-		if len(l.queue) == 0 {
+		d, ok := l.next()
+		if !ok {
 			l.running--
 			if l.running == 0 {
 				delete(ls.byKey, key)
 			}
-			again := ls.refused
-			ls.refused = false
+			// An emptied queue has room again for what a full one refused.
+			again := ls.refused && len(l.queue) == 0
+			if again {
+				ls.refused = false
+			}
 			ls.mu.Unlock()
 			if again && ls.again != nil {
 				ls.again()
 			}
 			return
 		}
-		d := l.queue[0]
-		l.queue[0] = delivery{}
-		l.queue = l.queue[1:]
 		ls.mu.Unlock()
 
 		ls.run(d)
 
 		ls.mu.Lock()
 		delete(ls.inflight, d.it.ID)
+		delete(l.posts, d.e.PostID)
 		ls.mu.Unlock()
 		if d.done != nil {
 			d.done()

@@ -5,6 +5,14 @@ package publisher
 // the lane of its destination (lanes.go), and marks it delivered, retrying with backoff.
 // Delivery is at least once: a crash between Notify and the mark repeats the event, and
 // Event.ID lets a Notifier drop the repeat.
+//
+// The job runs on every replica. Each round claims the due events (storage.ClaimOutbox: each
+// held until the end of a visibility timeout, oldest first, and none while an older event of
+// its post is held elsewhere, so one post's results reach its lane in the order they were
+// written); a lane worker renews the claim just before Notify, and an event whose claim ran
+// out while it waited in a lane (another replica may have it now) is skipped. So no event is
+// delivered by two replicas at once, and one whose replica died is delivered by another once
+// the claim ends.
 
 import (
 	"context"
@@ -24,6 +32,10 @@ const (
 	deliverBatch  = 100
 	notifyTimeout = 30 * time.Second
 	deliverGiveUp = 48 * time.Hour // then the event is logged and dropped
+	// claimFor is how long a claim on an event lasts: a Notify's timeout and a margin to
+	// record its outcome. Claims are renewed as each delivery starts, so time spent waiting in
+	// a lane does not count against the Notify.
+	claimFor = notifyTimeout + 30*time.Second
 )
 
 // encodeEvent encodes e for the outbox under a dedupe key. It fails only on data it cannot
@@ -33,7 +45,7 @@ func encodeEvent(e Event, key string) (storage.OutboxEvent, error) {
 	if err != nil {
 		return storage.OutboxEvent{}, fmt.Errorf("publisher: encode %s event of post %q: %w", e.Kind, e.PostID, err)
 	}
-	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: b}, nil
+	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: b, PostID: e.PostID}, nil
 }
 
 // outboxEvent encodes e for the outbox under a dedupe key. The state change the event reports
@@ -55,7 +67,7 @@ func (p *Publisher) outboxEvent(e Event, key string) storage.OutboxEvent {
 	}
 	// Only OriginRef is not plain data; without it the encoding cannot fail. Keep the key so
 	// the row still deduplicates, with a payload delivery records as undecodable.
-	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: []byte(`null`)}
+	return storage.OutboxEvent{Key: key, Door: e.Door, Payload: []byte(`null`), PostID: e.PostID}
 }
 
 // Deliver hands every due outbox event to its door's Notifier and returns once each was dealt
@@ -85,12 +97,15 @@ func (p *Publisher) deliverJob(ctx context.Context) error {
 	}
 }
 
-// dispatch reads the due events and submits each to its lane; wg, when set, is done as each
-// submitted event is dealt with. more says the read was capped or a lane was full, so a
-// further round may find more.
+// dispatch claims the due events and submits each to its lane; wg, when set, is done as each
+// submitted event is dealt with. more says the claim was capped or a lane was full, so a
+// further round may find more. An event a full lane refuses is given back at once.
 func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int, more bool, err error) {
+	p.dispatchMu.Lock()
+	defer p.dispatchMu.Unlock()
 	limit := deliverBatch + p.lanes.busy()
-	items, err := p.store.DueOutbox(ctx, p.now(), limit)
+	now := p.now()
+	items, err := p.store.ClaimOutbox(ctx, now, now.Add(claimFor), limit)
 	if err != nil {
 		return 0, false, err
 	}
@@ -111,12 +126,45 @@ func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int,
 			continue
 		case full:
 			more = true
+			p.releaseClaim(ctx, it)
+		case duplicate:
+			// Still queued here from an earlier claim that ran out: the queued delivery now
+			// holds this claim (submit moved it over).
 		}
 		if wg != nil {
 			wg.Done()
 		}
 	}
 	return sent, more || len(items) == limit, nil
+}
+
+// releaseClaim gives an event's claim back undelivered: it is due again at once.
+func (p *Publisher) releaseClaim(ctx context.Context, it storage.OutboxItem) {
+	if err := p.store.ReleaseOutboxClaim(context.WithoutCancel(ctx), it.ID, it.Claim); err != nil {
+		p.log.Warn("could not give back an event's claim; it is delivered once the claim ends",
+			slog.Int64("outbox", it.ID), slog.Any("error", err))
+	}
+}
+
+// renewClaim extends an event's claim as its delivery starts; false when the claim ran out
+// while it waited and the event is no longer this replica's to deliver (another took it, or
+// it was dealt with).
+func (p *Publisher) renewClaim(ctx context.Context, it *storage.OutboxItem) bool {
+	if it.Claim.IsZero() {
+		return true // not claimed: a caller that owns the event outright
+	}
+	until := p.now().Add(claimFor)
+	ok, err := p.store.RenewOutboxClaim(ctx, it.ID, it.Claim, until)
+	if err != nil {
+		p.log.Warn("could not renew an event's claim; it is delivered later", slog.Int64("outbox", it.ID), slog.Any("error", err))
+		return false
+	}
+	if !ok {
+		p.log.Debug("an event's claim ran out before its delivery began; left to whoever holds it now", slog.Int64("outbox", it.ID))
+		return false
+	}
+	it.Claim = until
+	return true
 }
 
 // orMissing is err, or an error saying the payload held no event.
@@ -160,6 +208,9 @@ func (p *Publisher) deliver(d delivery) {
 			p.deliveryFailed(d.ctx, d.it, DeliveryPanicked, fmt.Errorf("the %s notifier panicked: %v", d.it.Door, r), false)
 		}
 	}()
+	if !p.renewClaim(d.ctx, &d.it) {
+		return
+	}
 	p.deliverOne(d.ctx, d.it, d.e)
 }
 

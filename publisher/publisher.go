@@ -37,13 +37,17 @@ type Quotas interface {
 	RemoteQuotaOf(ctx context.Context, accountID int64, kind storage.QuotaKind) (storage.RemoteQuota, bool, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
 	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
+	ReserveQuota(ctx context.Context, r storage.QuotaReservation) (ids []int64, ok bool, err error)
+	ReleaseQuota(ctx context.Context, ids []int64) error
 	PruneQuota(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Outbox is the durable outbox of results.
 type Outbox interface {
 	AddOutbox(ctx context.Context, events ...storage.OutboxEvent) error
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]storage.OutboxItem, error)
+	ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]storage.OutboxItem, error)
+	RenewOutboxClaim(ctx context.Context, id int64, token, until time.Time) (bool, error)
+	ReleaseOutboxClaim(ctx context.Context, id int64, token time.Time) error
 	OutboxDelivered(ctx context.Context, id int64) error
 	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
@@ -215,14 +219,16 @@ type Publisher struct {
 	now   func() time.Time
 	obs   Observer
 
-	woken    atomic.Bool
-	drainMu  sync.Mutex // one drain at a time, whoever calls it
-	schedMu  sync.Mutex
-	sched    *Scheduler
-	timer    *time.Timer
-	deleteMu sync.Mutex // deletions one at a time, so two cannot both pass the quota gate
-	insights insightsCache
-	acctIns  accountInsightsCache
+	woken   atomic.Bool
+	drainMu sync.Mutex // one drain at a time, whoever calls it
+	schedMu sync.Mutex
+	sched   *Scheduler
+	timer   *time.Timer
+	// dispatchMu makes one delivery round's claim and its hand-over to the lanes one step, so
+	// two rounds here (the job and a caller of Deliver) cannot interleave one post's events.
+	dispatchMu sync.Mutex
+	insights   insightsCache
+	acctIns    accountInsightsCache
 
 	// Result delivery (outbox.go): one lane per destination, who hears of failures, and each
 	// door's delivery health for readiness.

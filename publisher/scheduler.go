@@ -33,10 +33,11 @@ type SchedulerOptions struct {
 // panicking job crashes the process), an error listener, unique names, and a first run at
 // start rather than one interval later. Other packages (feeds) register their jobs with Every.
 //
-// Jobs run on one of two gocron schedulers: Every's on every replica (the drain, whose leases
-// already share the work), EveryOnLeader's only on the replica the Elector names (work that
-// is not claimed row by row and must happen once: token refresh, quota reconciliation,
-// housekeeping, feed polling, result delivery).
+// Jobs run on one of two gocron schedulers: Every's on every replica (the drain, result
+// delivery and feed polling, whose leases and claims share the work row by row),
+// EveryOnLeader's only on the replica the Elector names (sweeps that are not claimed row by
+// row and must happen once: token refresh, quota reconciliation, housekeeping, approval
+// expiry, pruning seen feed items).
 type Scheduler struct {
 	s     gocron.Scheduler
 	lead  gocron.Scheduler

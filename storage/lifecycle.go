@@ -35,8 +35,8 @@ type lifecyclePayload struct {
 
 // addLifecycleQ writes the event only if a subscription takes every event, or names this one
 // (events is a JSON array of names), for every account or for this one.
-const addLifecycleQ = `INSERT INTO outbox (dedupe_key, door, payload, created_at, next_attempt_at)
-	SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT) WHERE EXISTS (SELECT 1 FROM event_subscriptions
+const addLifecycleQ = `INSERT INTO outbox (dedupe_key, door, payload, created_at, next_attempt_at, post_id)
+	SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT) WHERE EXISTS (SELECT 1 FROM event_subscriptions
 		WHERE (events = '' OR events LIKE ?) AND (account_id = 0 OR account_id = ?))
 	ON CONFLICT (dedupe_key) DO NOTHING`
 
@@ -54,7 +54,7 @@ func (db *DB) eventArgs(key, name string, pl lifecyclePayload) ([]any, error) {
 		return nil, err
 	}
 	now := ms(db.now())
-	return []any{key, pl.Door, string(b), now, now, `%"` + name + `"%`, pl.AccountID}, nil
+	return []any{key, pl.Door, string(b), now, now, pl.PostID, `%"` + name + `"%`, pl.AccountID}, nil
 }
 
 // lifecycleTx writes kind's event for p in tx when a subscription wants it.

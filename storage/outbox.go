@@ -12,11 +12,14 @@ import (
 )
 
 // OutboxEvent is an event to deliver. Key deduplicates: an event whose key was already
-// written is dropped. Payload is opaque to storage (the publisher's JSON).
+// written is dropped. Payload is opaque to storage (the publisher's JSON). PostID, when set,
+// orders delivery: an event is not claimed while an older one of the same post is (see
+// ClaimOutbox).
 type OutboxEvent struct {
 	Key     string
 	Door    string
 	Payload []byte
+	PostID  string
 }
 
 // OutboxItem is an undelivered event.
@@ -26,12 +29,15 @@ type OutboxItem struct {
 	Payload   []byte
 	Attempts  int
 	CreatedAt time.Time
+	// Claim is the end of the caller's claim on the event (ClaimOutbox), its token; zero for
+	// an event read without claiming it.
+	Claim time.Time
 }
 
 func addOutbox(ctx context.Context, tx *sql.Tx, now int64, events []OutboxEvent) error {
 	for _, e := range events {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (dedupe_key, door, payload, created_at, next_attempt_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`, e.Key, e.Door, string(e.Payload), now, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (dedupe_key, door, payload, created_at, next_attempt_at, post_id)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING`, e.Key, e.Door, string(e.Payload), now, now, e.PostID); err != nil {
 			return err
 		}
 	}
@@ -73,21 +79,20 @@ func (db *DB) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outbox
 
 // OutboxDelivered marks an event delivered.
 func (db *DB) OutboxDelivered(ctx context.Context, id int64) error {
-	return db.outboxUpdate(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?`, ms(db.now()), id)
+	return db.outboxUpdate(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, claimed_until = 0 WHERE id = ?`, ms(db.now()), id)
 }
 
 // OutboxRetry records a failed delivery: due again at next, or given up for good.
 func (db *DB) OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error {
 	return db.outboxUpdate(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
-		given_up = ? WHERE id = ?`, ms(next), reason, boolInt(giveUp), id)
+		given_up = ?, claimed_until = 0 WHERE id = ?`, ms(next), reason, boolInt(giveUp), id)
 }
 
+// outboxUpdate runs one single-row update: on PostgreSQL autocommitted in READ COMMITTED (a
+// row's own update needs no serializable transaction, which would fail and retry against
+// every other replica marking its deliveries), on SQLite through the group committer.
 func (db *DB) outboxUpdate(ctx context.Context, q string, args ...any) error {
-	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, q, args...)
-		return err
-	})
-	if err != nil {
+	if _, err := db.claimExec(ctx, q, args...); err != nil {
 		return fmt.Errorf("storage: outbox: %w", err)
 	}
 	return nil

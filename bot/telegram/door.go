@@ -54,6 +54,10 @@ type Store interface {
 	ReleaseEndedPostMedia(ctx context.Context, t time.Time, limit int) (int, error)
 	UserZone(ctx context.Context, door, team, user string) (string, time.Time, error)
 	AccountLongText(ctx context.Context, accountID int64) (string, error)
+	// TelegramOffset and SetTelegramOffset keep the last update a long poller took in, so the
+	// replica that polls next starts after it (see poll.go).
+	TelegramOffset(ctx context.Context, botID int64) (updateID int64, at time.Time, ok bool, err error)
+	SetTelegramOffset(ctx context.Context, botID, updateID int64) error
 }
 
 // Options configure a Door. Token, Dispatcher, Accounts, Ingest, Store, PublicURL and MediaDir
@@ -108,6 +112,7 @@ type Door struct {
 	o        Options
 	media    MediaStore
 	b        *tg.Bot
+	botOpts  []tg.Option // b's options, for the long poller Run builds (poll.go)
 	me       models.User
 	log      *slog.Logger
 	now      func() time.Time
@@ -202,7 +207,7 @@ func New(ctx context.Context, o Options) (*Door, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %s", d.redact(err.Error()))
 	}
-	d.b = b
+	d.b, d.botOpts = b, opts
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	me, err := b.GetMe(cctx)
@@ -230,7 +235,9 @@ func (d *Door) redact(s string) string {
 //
 // Long polling is at most once: the library confirms an update (by asking for the next offset)
 // before its handler finished, so an update in hand when the process dies is lost and the
-// person sends it again. Webhook mode waits (up to AckWait) for a command to be handled before
+// person sends it again. Each update taken in is recorded in the database, and a poller starts
+// after the last one recorded, so a replica that takes over long polling (a new leader) does
+// not handle the updates the old one took in but had not yet confirmed to Telegram. Webhook mode waits (up to AckWait) for a command to be handled before
 // answering, so Telegram redelivers what was not taken in; media is acknowledged first and
 // downloaded after. setWebhook is retried with backoff until it works or ctx ends.
 func (d *Door) Run(ctx context.Context) error {
@@ -251,8 +258,12 @@ func (d *Door) Run(ctx context.Context) error {
 		d.log.Warn("telegram: deleteWebhook failed; polling may be refused", slog.String("error", d.redact(err.Error())))
 	}
 	d.log.Info("telegram: receiving updates by long polling", slog.String("bot", d.me.Username))
+	poller, err := d.poller(ctx)
+	if err != nil {
+		return err
+	}
 	d.health.receiving.Store(true)
-	d.b.Start(ctx)
+	poller.Start(ctx)
 	return nil
 }
 

@@ -111,6 +111,9 @@ type harness struct {
 	token   string // the Threads access token
 	simUser *threadstest.User
 	dir     string
+	opts    telegram.Options // as the door was built
+	// stop ends the door's Run and closes it; the test's cleanup calls it too.
+	stop func()
 }
 
 type options struct {
@@ -172,12 +175,13 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	h.door = door
 	mux.Handle("/media/", door.MediaHandler())
 	mux.Handle(telegram.WebhookPath, door.WebhookHandler())
+	h.opts = opts
 	done := make(chan struct{})
 	go func() { defer close(done); _ = door.Run(ctx) }()
+	var once sync.Once
+	h.stop = func() { once.Do(func() { cancel(); <-done; door.Close() }) }
 	t.Cleanup(func() {
-		cancel()
-		<-done
-		door.Close()
+		h.stop()
 		h.checkNoToken()
 	})
 	// Run is up once it registered the menu (and, for webhooks, the URL).

@@ -14,14 +14,17 @@ import (
 // buildFeeds builds the feed manager, the door "feed": it registers the results of feed posts,
 // and sends its notices to the chat that added each feed through that chat's door (a.doors).
 // Its poll and prune jobs run on the publisher's scheduler (same singleton mode and panic
-// handling, started after the listener is up).
+// handling, started after the listener is up): the poll round on every replica, the prune on
+// the leader.
 func (a *app) buildFeeds() error {
 	// a.metrics counts every poll by result.
 	m := newFeedManager(a.cfg, a.db, a.ingest, a.doors, a.metrics, a.log.With(slog.String("door", "feed")))
 	// Rounds at least as often as the shortest interval a feed may have, so a deliberately
 	// fast SPINDLE_FEED_INTERVAL (tests, local setups) is honoured.
 	every := min(feedRoundEvery, max(a.cfg.MinFeedInterval(), time.Second))
-	if err := m.Register(a.scheduler.OnLeader(), every); err != nil { // feeds are not claimed: one poller
+	// Every replica polls: each due feed is claimed by one (storage.ClaimDueFeeds). Pruning
+	// old seen items is a sweep, done by the leader.
+	if err := m.Register(a.scheduler, a.scheduler.OnLeader(), every); err != nil {
 		return fmt.Errorf("feeds: %w", err)
 	}
 	// Polls run outside the round job (one hanging feed must not hold the others), so they

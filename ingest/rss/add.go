@@ -55,6 +55,9 @@ func (m *Manager) Add(ctx context.Context, r AddRequest) (AddResult, error) {
 	if err != nil {
 		return AddResult{}, err
 	}
+	// Stored claimed by this call until its first poll is recorded: no replica's round polls
+	// the new feed beside that poll.
+	sf.NextPollAt = m.now().Add(m.claimFor())
 	sf, err = m.store.AddFeedCapped(ctx, sf, m.maxFeeds)
 	if errors.Is(err, storage.ErrFeedExists) {
 		return AddResult{}, fmt.Errorf("this account already watches %s: %w", r.URL, storage.ErrFeedExists)

@@ -66,21 +66,23 @@ func (f *flights) hostSlots(host string, n int) chan struct{} {
 	return c
 }
 
-// Register adds the poll round (every roundEvery, 0 meaning DefaultRoundEvery) and the
-// pruning of old seen items (every 6 h) to j. The round only starts the polls of due feeds and
-// returns: each poll runs on its own (see StartDue), so a feed that never answers delays no
-// other feed's next poll. Call Close at shutdown to wait for polls still running.
-func (m *Manager) Register(j Jobs, roundEvery time.Duration) error {
+// Register adds the poll round (every roundEvery, 0 meaning DefaultRoundEvery) to polls and
+// the pruning of old seen items (every 6 h) to prunes. The round only starts the polls of
+// due feeds and returns: each poll runs on its own (see StartDue), so a feed that never
+// answers delays no other feed's next poll. The round may run on every replica (feeds are
+// claimed); the pruning is a sweep better done by one (the leader's jobs). Call Close at
+// shutdown to wait for polls still running.
+func (m *Manager) Register(polls, prunes Jobs, roundEvery time.Duration) error {
 	if roundEvery <= 0 {
 		roundEvery = DefaultRoundEvery
 	}
-	if err := j.Every("feed-poll", roundEvery, func(ctx context.Context) error {
+	if err := polls.Every("feed-poll", roundEvery, func(ctx context.Context) error {
 		_, err := m.StartDue(ctx)
 		return err
 	}); err != nil {
 		return err
 	}
-	return j.Every("feed-prune", 6*time.Hour, m.Prune)
+	return prunes.Every("feed-prune", 6*time.Hour, m.Prune)
 }
 
 // PollDue is one poll round that waits: it starts every due feed's poll (StartDue) and
@@ -103,12 +105,15 @@ func (s Started) Wait() {
 }
 
 // StartDue starts, each in its own goroutine, the poll of every enabled feed whose next poll
-// has come and that is not being polled already, and returns at once. At most Concurrency
-// polls run at once and PerHost per host (host and port), counted across rounds; a poll waits
-// for its slots, then has PollTimeout to finish. Each outcome is stored with its feed (see
-// settle); the error is the round's own (the database).
+// has come and that is not being polled already, and returns at once. Every replica runs it:
+// the due feeds are claimed (storage.ClaimDueFeeds), so each due feed is polled by the one
+// replica that claimed it. At most Concurrency polls run at once and PerHost per host (host
+// and port), counted across rounds; a poll waits for its slots, renews its claim, then has
+// PollTimeout to finish. Each outcome is stored with its feed (see settle), which ends the
+// claim; the error is the round's own (the database).
 func (m *Manager) StartDue(ctx context.Context) (Started, error) {
-	feeds, err := m.store.DueFeeds(ctx, m.now(), dueBatch)
+	now := m.now()
+	feeds, err := m.store.ClaimDueFeeds(ctx, now, now.Add(m.claimFor()), dueBatch)
 	if err != nil {
 		return Started{}, fmt.Errorf("feed poll round: %w", err)
 	}
@@ -129,9 +134,16 @@ func (m *Manager) StartDue(ctx context.Context) (Started, error) {
 	return Started{wg: round}, nil
 }
 
-// runPoll waits for a host slot and a global slot, polls the feed under its own timeout and
-// stores the outcome. It runs outside any job, so it recovers a panic itself (pollOnce
-// recovers the poll's own; this catches one while storing or notifying).
+// claimFor is how long a claim on a feed lasts: the poll's timeout and a margin to store its
+// outcome. A poll renews it once it has its slots, so waiting for them does not count; a
+// replica that dies while polling leaves the feed to another once it ends.
+func (m *Manager) claimFor() time.Duration { return m.pollTimeout + time.Minute }
+
+// runPoll waits for a host slot and a global slot, renews the feed's claim (a claim that ran
+// out while waiting may be another replica's now: the feed is left to it), polls the feed
+// under its own timeout and stores the outcome. It runs outside any job, so it recovers a
+// panic itself (pollOnce recovers the poll's own; this catches one while storing or
+// notifying).
 func (m *Manager) runPoll(ctx context.Context, f storage.Feed, perHost chan struct{}) {
 	defer func() {
 		if rec := recover(); rec != nil {
@@ -139,6 +151,8 @@ func (m *Manager) runPoll(ctx context.Context, f storage.Feed, perHost chan stru
 				slog.Any("panic", rec), slog.String("stack", string(debug.Stack())))
 		}
 	}()
+	token := f.NextPollAt
+	defer func() { m.release(ctx, f.ID, token) }()
 	// The host slot first, so feeds waiting on a busy host hold no global slot.
 	if !acquire(ctx, perHost) {
 		return
@@ -148,6 +162,17 @@ func (m *Manager) runPoll(ctx context.Context, f storage.Feed, perHost chan stru
 		return
 	}
 	defer func() { <-m.flights.global }()
+	until := m.now().Add(m.claimFor())
+	if ok, err := m.store.RenewFeedClaim(ctx, f.ID, token, until); err != nil || !ok {
+		if err != nil {
+			m.log.WarnContext(ctx, "could not renew a feed's claim; its poll is left for later", slog.Int64("feed_id", f.ID), slog.Any("error", err))
+		} else {
+			m.log.DebugContext(ctx, "a feed's claim ran out before its poll began; another replica polls it", slog.Int64("feed_id", f.ID))
+		}
+		token = time.Time{}
+		return
+	}
+	token = until
 	pctx, cancel := context.WithTimeout(ctx, m.pollTimeout)
 	defer cancel()
 	defer context.AfterFunc(m.flights.stop, cancel)()
@@ -157,6 +182,23 @@ func (m *Manager) runPoll(ctx context.Context, f storage.Feed, perHost chan stru
 		err = fmt.Errorf("the feed did not answer within %s; will try again later: %w", m.pollTimeout, err)
 	}
 	m.settle(context.WithoutCancel(pctx), shutdown, f, res, err)
+	if !shutdown {
+		token = time.Time{} // settle stored the next poll, which ends the claim
+	}
+}
+
+// release gives back a claim whose poll did not happen or was cut short (shutdown, no slot):
+// the feed is due again at once, for any replica. token zero: nothing to give back.
+func (m *Manager) release(ctx context.Context, id int64, token time.Time) {
+	if token.IsZero() {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := m.store.ReleaseFeedClaim(rctx, id, token, m.now()); err != nil {
+		m.log.WarnContext(ctx, "could not give back a feed's claim; it is polled once the claim ends",
+			slog.Int64("feed_id", id), slog.Any("error", err))
+	}
 }
 
 // Close stops the polls still running (their outcomes are not recorded: shutdown says

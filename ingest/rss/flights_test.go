@@ -88,7 +88,7 @@ func TestHangingFeedsDoNotDelayHealthyOne(t *testing.T) {
 	b.add(t, AddRequest{URL: slow2.URL + "/feed.xml"})
 	hang.Store(true)
 	jobs := &fakeJobs{fns: map[string]func(context.Context) error{}}
-	if err := b.m.Register(jobs, 0); err != nil {
+	if err := b.m.Register(jobs, jobs, 0); err != nil {
 		t.Fatal(err)
 	}
 	round := func() {

@@ -225,3 +225,21 @@ func contentVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 	err = conn.QueryRowContext(ctx, `SELECT ('x' || substr(md5($1), 1, 15))::bit(60)::bigint`, all.String()).Scan(&v)
 	return v, err
 }
+
+// EachDialect runs fn as a subtest once per dialect (Dialects), for a package whose suite does
+// not run on both (no RunDialects in its TestMain) but whose test needs to: a race between
+// replicas on one database. It sets the dialect for Open with t.Setenv, so t must not be
+// parallel (the package's parallel tests wait until it ends).
+func EachDialect(t *testing.T, fn func(t *testing.T)) {
+	t.Helper()
+	dialects, err := Dialects()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dialects {
+		t.Run(d, func(t *testing.T) {
+			t.Setenv(envDialect, d)
+			fn(t)
+		})
+	}
+}
