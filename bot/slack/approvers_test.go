@@ -54,24 +54,30 @@ func TestApproverButtons(t *testing.T) {
 	if a := e.say("UDAVE", "approvals"); !strings.Contains(string(a.Blocks), `"value":"`+id+`"`) || !strings.Contains(string(a.Blocks), `"action_id":"reject_post"`) {
 		t.Fatalf("the approver's list has no buttons for %s: %s", id, a.Blocks)
 	}
-	n := 0
-	press := func(user, action, postID string) string {
+	replaced, private := 0, 0
+	// press sends a signed press; a press that decides replaces the message, a refused one is
+	// answered privately and leaves the message as it was.
+	press := func(user, action, postID string, decides bool) string {
 		t.Helper()
 		form := slacktest.ButtonPress{Team: "T1", Channel: "C1", User: user, UserName: strings.ToLower(user),
 			ActionID: action, Value: postID, ResponseURL: e.slack.ResponseURL("press-" + user + itoa(e.seq.Add(1)))}.Form()
 		if code := e.press(srv, form, testSecret, time.Now()); code != http.StatusOK {
 			t.Fatalf("%s's press: %d", user, code)
 		}
-		n++
-		return e.replaced(n).Text
+		if decides {
+			replaced++
+			return e.replaced(replaced).Text
+		}
+		private++
+		return e.answeredPrivately(private).Text
 	}
-	if m := press("UCAROL", "approve_post", id); !strings.Contains(m, "There is no post") {
+	if m := press("UCAROL", "approve_post", id, false); !strings.Contains(m, "There is no post") {
 		t.Fatalf("a stranger's press answered %q", m)
 	}
 	if p, _ := e.db.Get(ctx, id); p.State != storage.StatePendingApproval {
 		t.Fatalf("after the stranger's press the post is %s", p.State)
 	}
-	if m := press("UDAVE", "reject_post", id); !strings.Contains(m, "Rejected "+id) {
+	if m := press("UDAVE", "reject_post", id, true); !strings.Contains(m, "Rejected by udave: "+id) {
 		t.Fatalf("the approver's press answered %q", m)
 	}
 	if a := e.say("UALICE", "status "+id); !strings.Contains(a.Text, "Rejected by udave") {
@@ -81,7 +87,7 @@ func TestApproverButtons(t *testing.T) {
 		t.Fatalf("remove: %q", a.Text)
 	}
 	id = held("second try")
-	if m := press("UDAVE", "approve_post", id); !strings.Contains(m, "There is no post") {
+	if m := press("UDAVE", "approve_post", id, false); !strings.Contains(m, "There is no post") {
 		t.Fatalf("the removed approver's press answered %q", m)
 	}
 	if p, _ := e.db.Get(ctx, id); p.State != storage.StatePendingApproval {
