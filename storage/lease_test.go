@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,8 +108,12 @@ func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	if t.Failed() { // a post missing would keep the leasers waiting for it forever
+		t.FailNow()
+	}
 
 	var (
+		failed   atomic.Bool // a leaser failed: the others stop instead of waiting for its posts
 		mu       sync.Mutex
 		seen     = map[string]bool{}
 		inFlight = map[int64]bool{}
@@ -119,9 +124,10 @@ func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
+			for !failed.Load() {
 				ps, err := db.Lease(ctx, 3, time.Hour)
 				if err != nil {
+					failed.Store(true)
 					t.Error(err)
 					return
 				}
@@ -146,6 +152,7 @@ func TestLeaseExclusiveUnderConcurrency(t *testing.T) {
 					inFlight[p.AccountID] = false // cleared before completing: the lease still holds
 					mu.Unlock()
 					if err := db.Complete(ctx, storage.LeaseOf(p), "m", "l"); err != nil {
+						failed.Store(true)
 						t.Error(err)
 						return
 					}

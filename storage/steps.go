@@ -267,7 +267,7 @@ func (db *DB) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 		SELECT min(p.next_attempt_at) AS t FROM posts p JOIN accounts a ON a.id = p.account_id
 			WHERE p.state = 'queued' AND a.status = 'active'
 		UNION ALL
-		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing')`).Scan(&v)
+		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`).Scan(&v)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next due: %w", err)
 	}

@@ -86,11 +86,14 @@ func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
 	if got, err := db.Lease(ctx, 5, time.Minute); err != nil || len(got) != 0 {
 		t.Fatalf("leased %d posts of a parked account (%v)", len(got), err)
 	}
-	if _, ok, _ := db.NextDue(ctx); ok {
-		t.Error("a parked account's post counts as due")
+	if _, ok, err := db.NextDue(ctx); err != nil || ok {
+		t.Errorf("a parked account's post counts as due (%v)", err)
 	}
 	if err := db.SetAccountStatus(ctx, a.ID, storage.AccountActive); err != nil {
 		t.Fatal(err)
+	}
+	if _, ok, err := db.NextDue(ctx); err != nil || !ok {
+		t.Errorf("after reconnecting, its post is not due (%v)", err)
 	}
 	if got, err := db.Lease(ctx, 5, time.Minute); err != nil || len(got) != 1 {
 		t.Fatalf("after reconnecting leased %d (%v)", len(got), err)
