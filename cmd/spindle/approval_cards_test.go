@@ -23,36 +23,8 @@ import (
 // (the outbox's pending_approval event, the approvers hook, the Telegram door's card offer),
 // and her press of Approve, arriving by webhook, approves it.
 func TestHeldPostCardReachesOwnerOnTelegram(t *testing.T) {
-	tg := telegramtest.NewServer("")
-	t.Cleanup(tg.Close)
-	a, srv := telegramDaemon(t, tg)
+	a, tg, _, webhook := heldPostDaemon(t)
 	ctx := context.Background()
-	alice, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "1001", Name: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bobID, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "2002", Name: "bob"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc := link(t, a.db, alice, "alices")
-	if err := a.db.GrantAccess(ctx, acc.ID, bobID.ID, alice.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.db.SetApprovalPolicy(ctx, storage.ApprovalPolicy{AccountID: acc.ID, Grantees: true}); err != nil {
-		t.Fatal(err)
-	}
-	webhook := func(v any) {
-		t.Helper()
-		resp, err := telegramtest.PostWebhook(srv.Client(), srv.URL+"/telegram/webhook", tgSecret, tg.Update(v))
-		if err != nil {
-			t.Fatal(err)
-		}
-		telegramtest.DrainBody(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("webhook answered %d", resp.StatusCode)
-		}
-	}
 	bob := telegramtest.User(2002, "bob")
 	webhook(tg.Text(telegramtest.Private(bob), bob, "/post Needs a second pair of eyes"))
 	if _, ok := tg.WaitSent(10*time.Second, func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "waits for approval") }); !ok {
@@ -184,41 +156,13 @@ func TestApprovalCardsGoToEachApproversDoor(t *testing.T) {
 // TestNamedApproverGetsTheCard: an approver the owner named (storage's account_approvers) is
 // shown the card too, through their own door, and their press decides the post.
 func TestNamedApproverGetsTheCard(t *testing.T) {
-	tg := telegramtest.NewServer("")
-	t.Cleanup(tg.Close)
-	a, srv := telegramDaemon(t, tg)
+	a, tg, acc, webhook := heldPostDaemon(t)
 	ctx := context.Background()
-	alice, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "1001", Name: "alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bobID, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "2002", Name: "bob"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "3003", Name: "carol"}); err != nil {
 		t.Fatal(err)
 	}
-	acc := link(t, a.db, alice, "alices")
-	if err := a.db.GrantAccess(ctx, acc.ID, bobID.ID, alice.ID); err != nil {
+	if err := a.db.AddApprover(ctx, acc.ID, storage.ApproverIdentity{Door: "telegram", User: "3003", Name: "carol"}, "telegram:1001"); err != nil {
 		t.Fatal(err)
-	}
-	if err := a.db.SetApprovalPolicy(ctx, storage.ApprovalPolicy{AccountID: acc.ID, Grantees: true}); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.db.AddApprover(ctx, acc.ID, storage.ApproverIdentity{Door: "telegram", User: "3003", Name: "carol"}, alice.Key()); err != nil {
-		t.Fatal(err)
-	}
-	webhook := func(v any) {
-		t.Helper()
-		resp, err := telegramtest.PostWebhook(srv.Client(), srv.URL+"/telegram/webhook", tgSecret, tg.Update(v))
-		if err != nil {
-			t.Fatal(err)
-		}
-		telegramtest.DrainBody(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("webhook answered %d", resp.StatusCode)
-		}
 	}
 	bob := telegramtest.User(2002, "bob")
 	webhook(tg.Text(telegramtest.Private(bob), bob, "/post Carol checks this one"))
@@ -243,4 +187,42 @@ func TestNamedApproverGetsTheCard(t *testing.T) {
 	if ap, err := a.db.ApprovalOf(ctx, ps[0].ID); err != nil || ap.Decision != storage.DecisionApproved || ap.Decider() != "carol" {
 		t.Fatalf("approval record: %+v %v", ap, err)
 	}
+}
+
+// heldPostDaemon is the daemon's own wiring with the Telegram door on a webhook: alice
+// (telegram 1001) owns @alices with approvals on for grantees, and bob (2002) is granted it.
+// webhook delivers one update as Telegram would.
+func heldPostDaemon(t *testing.T) (*app, *telegramtest.Server, storage.Account, func(any)) {
+	t.Helper()
+	tg := telegramtest.NewServer("")
+	t.Cleanup(tg.Close)
+	a, srv := telegramDaemon(t, tg)
+	ctx := context.Background()
+	alice, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "1001", Name: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobID, err := a.accounts.Identify(ctx, accounts.Identity{Door: accounts.DoorTelegram, User: "2002", Name: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := link(t, a.db, alice, "alices")
+	if err := a.db.GrantAccess(ctx, acc.ID, bobID.ID, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.SetApprovalPolicy(ctx, storage.ApprovalPolicy{AccountID: acc.ID, Grantees: true}); err != nil {
+		t.Fatal(err)
+	}
+	webhook := func(v any) {
+		t.Helper()
+		resp, err := telegramtest.PostWebhook(srv.Client(), srv.URL+"/telegram/webhook", tgSecret, tg.Update(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		telegramtest.DrainBody(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook answered %d", resp.StatusCode)
+		}
+	}
+	return a, tg, acc, webhook
 }
