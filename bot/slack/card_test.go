@@ -283,3 +283,40 @@ func TestApprovalCardInOwnersZone(t *testing.T) {
 		t.Errorf("the card lacks %q:\n%s", want, m.Blocks)
 	}
 }
+
+// TestApprovalExpiryTellsAuthor: a request nobody decides expires after the approval TTL; the
+// post is cancelled, never published, its author is told in Slack, and the card's buttons
+// then change nothing.
+func TestApprovalExpiryTellsAuthor(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	p := c.held("Nobody will look at this")
+	c.card(p.ID)
+	c.clock.Advance(ingest.DefaultApprovalTTL + time.Minute)
+	if err := c.stack.Pub.ExpireApprovals(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c.stack.Run("bob told", func() bool {
+		for _, m := range c.slack.Messages() {
+			if strings.Contains(m.Text, "Approval request expired") && strings.Contains(m.Text, "nobody approved it in time") {
+				return true
+			}
+		}
+		return false
+	})
+	if s := c.state(p.ID); s != storage.StateCancelled {
+		t.Errorf("the expired post is %s, want cancelled", s)
+	}
+	if code := c.pressCard("UALICE", actionApprove, p.ID, testSecret); code != http.StatusOK {
+		t.Fatalf("alice's late press: %d", code)
+	}
+	if r := c.replaced(1); !strings.Contains(r.Text, "not waiting for approval any more") {
+		t.Errorf("a late press answered %q", r.Text)
+	}
+	if s := c.state(p.ID); s != storage.StateCancelled {
+		t.Errorf("after the late press the post is %s", s)
+	}
+	if n := len(c.stack.Sim.Ledger()); n != 0 {
+		t.Errorf("an expired post was published: %d", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // cardHarness is the harness with alice owning @alice, bob granted it, mallory a stranger,
@@ -195,5 +197,31 @@ func TestApprovalsListCardsOnTelegram(t *testing.T) {
 	})
 	if !strings.Contains(card.Text, "characters as Threads counts them") || button(card, "👍 Approve") != "v:"+p.ID+":a" {
 		t.Errorf("the listed card: %+v", card)
+	}
+}
+
+// TestApprovalExpiryOnTelegram: a request nobody decides expires after the approval TTL; the
+// publisher (its clock a week and a day on) cancels the post and tells the author in Telegram.
+func TestApprovalExpiryOnTelegram(t *testing.T) {
+	t.Parallel()
+	h := cardHarness(t)
+	p := h.heldPhoto("Nobody reviews this")
+	h.sendCard(p.ID)
+	later := storagetest.NewClock(time.Now().Add(ingest.DefaultApprovalTTL + time.Hour))
+	stack := publishertest.New(t, publishertest.Options{DB: h.db, Server: h.sim, Clock: later, Publisher: publisher.Options{
+		API: h.api, Tokens: simTokens{h}, Notifiers: map[string]publisher.Notifier{"telegram": h.door}}})
+	if err := stack.Pub.ExpireApprovals(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stack.Run("bob told", func() bool {
+		for _, s := range h.tg.Sent() {
+			if s.ChatID == bob.ID && strings.Contains(s.Text, "Approval request expired") {
+				return true
+			}
+		}
+		return false
+	})
+	if s := h.state(p.ID); s != storage.StateCancelled || len(h.sim.Ledger()) != 0 {
+		t.Fatalf("the expired post is %s; ledger %+v", s, h.sim.Ledger())
 	}
 }
