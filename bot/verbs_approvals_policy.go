@@ -281,3 +281,22 @@ func (c *call) approverName(a storage.ApproverIdentity) string {
 	}
 	return a.Key()
 }
+
+// approversPost finds post id on an account the sender approves for without being able to
+// post to it, so a named approver can ask the status of what they decide. ok is false for
+// anyone else, who learns nothing more than readPost told them.
+func (c *call) approversPost(ctx context.Context, id string) (storage.Post, Account, bool) {
+	if c.d.o.Approvals == nil || c.d.o.Queue == nil {
+		return storage.Post{}, Account{}, false
+	}
+	p, err := c.d.o.Queue.Get(ctx, id)
+	if err != nil {
+		return storage.Post{}, Account{}, false
+	}
+	accs, r := c.deciding(ctx)
+	if r != nil {
+		return storage.Post{}, Account{}, false
+	}
+	acc, ok := byID(accs, p.AccountID)
+	return p, acc, ok
+}

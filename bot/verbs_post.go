@@ -277,7 +277,10 @@ func (c *call) row(p storage.Post, account string) Row {
 func (c *call) status(ctx context.Context) Reply {
 	p, acc, r := c.readPost(ctx, c.cmd.PostID)
 	if r != nil {
-		return *r
+		var ok bool
+		if p, acc, ok = c.approversPost(ctx, c.cmd.PostID); !ok {
+			return *r
+		}
 	}
 	head := fmt.Sprintf("%s for @%s (“%s”): ", p.ID, acc.Username, firstWords(p.Text))
 	r2 := c.statusOf(ctx, p, head)
