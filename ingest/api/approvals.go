@@ -143,3 +143,24 @@ func (h *Handler) decidablePost(r *http.Request, id string) (storage.Post, stora
 	}
 	return p, storage.Account{}, notFound
 }
+
+// approverSees reads post id for a caller the account's owner named approver without a right
+// to post to it, so the approver can read what they decide (GET /api/posts/{id}). ok is false
+// for anyone else, whose 404 stays as visiblePost gave it.
+func (h *Handler) approverSees(r *http.Request, id string) (storage.Post, storage.Account, bool) {
+	if h.approvals == nil {
+		return storage.Post{}, storage.Account{}, false
+	}
+	ctx := r.Context()
+	c := caller(r)
+	p, err := h.posts.Get(ctx, id)
+	if err != nil || (c.Token.AccountID != 0 && c.Token.AccountID != p.AccountID) {
+		return storage.Post{}, storage.Account{}, false
+	}
+	named, err := h.approvals.ApprovedAccounts(ctx, c.Identity.Door, c.Identity.Team, c.Identity.User)
+	if err != nil || !slices.ContainsFunc(named, func(x storage.Account) bool { return x.ID == p.AccountID }) {
+		return storage.Post{}, storage.Account{}, false
+	}
+	a, err := h.posts.Account(ctx, p.AccountID)
+	return p, a, err == nil
+}

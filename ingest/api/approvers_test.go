@@ -34,6 +34,11 @@ func TestNamedApproverOverREST(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := e.held()
+	for role, want := range map[string]int{"ann": http.StatusOK, "elsewhere": http.StatusNotFound, "removed": http.StatusNotFound} {
+		if st, _, raw := e.do(role, "GET", "/api/posts/"+p.ID, nil); st != want {
+			t.Errorf("%s reads the held post: %d %s, want %d", role, st, raw, want)
+		}
+	}
 	for _, tc := range []struct {
 		role, verb string
 		status     int
