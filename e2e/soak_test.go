@@ -340,7 +340,9 @@ func newDueFeeds(t *testing.T, dbURL string) *dueFeeds {
 func (f *dueFeeds) url(i int) string { return fmt.Sprintf("%s/feed/%d.xml", f.base, i) }
 
 func (f *dueFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u := f.base + r.URL.Path
+	// The URL as the feed was added (f.url), rebuilt from the request: f.base is written after
+	// the server starts, so reading it here would race.
+	u := "http://" + r.Host + r.URL.Path
 	var due int64
 	if err := f.db.QueryRowContext(r.Context(), `SELECT next_poll_at FROM feeds WHERE url = $1`, u).Scan(&due); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
