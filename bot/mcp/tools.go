@@ -109,6 +109,7 @@ func (t tools) register(s *sdk.Server) {
 			return t.accounts(ctx, req)
 		})
 	t.registerQueue(s)
+	t.registerApprovals(s)
 }
 
 // run acts as the caller and answers with the dispatcher's reply.
