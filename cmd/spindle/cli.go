@@ -126,3 +126,17 @@ func (env *cliEnv) printJSON(v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// subcommand splits a command with verbs (spindle events add …) into its verb and the rest.
+// No verb, or a flag where the verb belongs, is a usage error naming what the command manages;
+// -h or --help prints usage.
+func subcommand(env *cliEnv, args []string, what, usage string) (verb string, rest []string, err error) {
+	if len(args) == 0 || isFlag(args[0]) {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintf(env.stderr, "Usage: %s\n", usage)
+			return "", nil, flag.ErrHelp
+		}
+		return "", nil, usagef("say what to do with %s:\n%s", what, usage)
+	}
+	return args[0], args[1:], nil
+}

@@ -25,14 +25,10 @@ const eventsUsage = `spindle events add <url> [--events post.published,post.fail
 // runEvents is `spindle events`: the receivers Spindle sends signed event webhooks to. It
 // works beside the running daemon, which picks new deliveries up within seconds.
 func runEvents(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 || isFlag(args[0]) {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintf(env.stderr, "Usage: %s\n", eventsUsage)
-			return flag.ErrHelp
-		}
-		return usagef("say what to do with event webhooks:\n%s", eventsUsage)
+	verb, rest, err := subcommand(env, args, "event webhooks", eventsUsage)
+	if err != nil {
+		return err
 	}
-	verb, rest := args[0], args[1:]
 	switch verb {
 	case "add":
 		return eventsAdd(ctx, env, rest)

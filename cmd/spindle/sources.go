@@ -27,14 +27,10 @@ const sourcesUsage = `spindle sources add <name> --account <username> --scheme g
 // runSources is `spindle sources`: the signed webhook sources of POST /hooks/{name}. It works
 // beside the running daemon, which sees a change within a second.
 func runSources(ctx context.Context, env *cliEnv, args []string) error {
-	if len(args) == 0 || isFlag(args[0]) {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintf(env.stderr, "Usage: %s\n", sourcesUsage)
-			return flag.ErrHelp
-		}
-		return usagef("say what to do with sources:\n%s", sourcesUsage)
+	verb, rest, err := subcommand(env, args, "sources", sourcesUsage)
+	if err != nil {
+		return err
 	}
-	verb, rest := args[0], args[1:]
 	switch verb {
 	case "add":
 		return sourcesAdd(ctx, env, rest)
