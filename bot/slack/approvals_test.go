@@ -21,20 +21,8 @@ import (
 // replacing the message with the outcome, and a second press says it was decided.
 func TestApprovalButtons(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e, srv := approvalEnv(t)
 	ctx := context.Background()
-	bob := bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UBOB", Name: "ubob"}
-	if err := e.accts.Grant(ctx, alice, e.acme.ID, bob); err != nil {
-		t.Fatal(err)
-	}
-	d := bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest:   ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now, Approvals: e.db}),
-		Accounts: e.accts, Queue: e.db, Routes: e.db, Approvals: e.db, Now: e.clock.Now,
-	})
-	e.door = e.newDoor(d)
-	e.srv = httptest.NewServer(e.door)
-	t.Cleanup(e.srv.Close)
-
 	if a := e.say("UALICE", "approvals on"); !strings.Contains(a.Text, "Approvals on for @acme") {
 		t.Fatalf("approvals on: %q", a.Text)
 	}
@@ -51,8 +39,6 @@ func TestApprovalButtons(t *testing.T) {
 		!strings.Contains(string(a.Blocks), `"value":"`+id+`"`) {
 		t.Fatalf("the list has no Approve/Reject buttons for %s: %s", id, a.Blocks)
 	}
-	srv := httptest.NewServer(e.door.Interactions())
-	t.Cleanup(srv.Close)
 	pressBy := func(user, action string) string {
 		return slacktest.ButtonPress{Team: "T1", Channel: "C1", User: user, UserName: strings.ToLower(user),
 			ActionID: action, Value: id, ResponseURL: e.slack.ResponseURL("press-" + user + itoa(e.seq.Add(1)))}.Form()
@@ -87,4 +73,26 @@ func TestApprovalButtons(t *testing.T) {
 	if p, _ := e.db.Get(ctx, id); p.State != storage.StateQueued {
 		t.Fatalf("after the second press the post is %s, want queued", p.State)
 	}
+}
+
+// approvalEnv is a Slack door whose dispatcher holds and decides posts (alice owns @acme and
+// granted it to bob, UBOB), with the slash-command server in e.srv and the interactions
+// server returned.
+func approvalEnv(t *testing.T) (*env, *httptest.Server) {
+	t.Helper()
+	e := newEnv(t)
+	bob := bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UBOB", Name: "ubob"}
+	if err := e.accts.Grant(context.Background(), alice, e.acme.ID, bob); err != nil {
+		t.Fatal(err)
+	}
+	d := bot.NewDispatcher(bot.DispatcherOptions{
+		Ingest:   ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now, Approvals: e.db}),
+		Accounts: e.accts, Queue: e.db, Routes: e.db, Approvals: e.db, Now: e.clock.Now,
+	})
+	e.door = e.newDoor(d)
+	e.srv = httptest.NewServer(e.door)
+	t.Cleanup(e.srv.Close)
+	srv := httptest.NewServer(e.door.Interactions())
+	t.Cleanup(srv.Close)
+	return e, srv
 }

@@ -3,14 +3,11 @@ package slack
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/bot/slack/slacktest"
-	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -19,21 +16,8 @@ import (
 // and, once removed, the approver's own press are refused and change nothing.
 func TestApproverButtons(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	e, srv := approvalEnv(t)
 	ctx := context.Background()
-	bob := bot.Identity{Door: ingest.DoorSlack, Team: "T1", User: "UBOB", Name: "ubob"}
-	if err := e.accts.Grant(ctx, alice, e.acme.ID, bob); err != nil {
-		t.Fatal(err)
-	}
-	d := bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest:   ingest.NewService(ingest.Options{Queue: e.db, Now: e.clock.Now, Approvals: e.db}),
-		Accounts: e.accts, Queue: e.db, Routes: e.db, Approvals: e.db, Now: e.clock.Now,
-	})
-	e.door = e.newDoor(d)
-	e.srv = httptest.NewServer(e.door)
-	t.Cleanup(e.srv.Close)
-	srv := httptest.NewServer(e.door.Interactions())
-	t.Cleanup(srv.Close)
 
 	if a := e.say("UALICE", "approvals on"); !strings.Contains(a.Text, "Approvals on for @acme") {
 		t.Fatalf("approvals on: %q", a.Text)
