@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
-	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -42,19 +40,7 @@ func TestReplicasServeMediaAnotherReceived(t *testing.T) {
 
 	// The operator's part: the schema, and bob's account linked from Telegram (as the OAuth
 	// flow would leave it), so bob's media posts go to it.
-	db, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: dbURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := hex.DecodeString(secret)
-	keys, err := accounts.NewKeys(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, keys := operatorDB(t, dbURL, secret)
 	bob := telegramtest.User(4343, "bob_media")
 	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "4343", Name: bob.Username})
 	if err != nil {

@@ -65,19 +65,7 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 
 	// The operator's part: the schema, and three linked accounts (as the OAuth flow would
 	// leave them) with a REST token each.
-	db, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: dbURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := hex.DecodeString(secret) // SPINDLE_SECRET_KEY's 64 hex characters are 32 bytes
-	keys, err := accounts.NewKeys(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, keys := operatorDB(t, dbURL, secret)
 	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "replicas", Name: "replicas"})
 	if err != nil {
 		t.Fatal(err)
@@ -229,4 +217,25 @@ func freshPGSchema(t *testing.T, base string) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// operatorDB is the operator's handle on the replicas' PostgreSQL schema, migrated, with the
+// token keys SPINDLE_SECRET_KEY (64 hex characters, 32 bytes) gives every replica, so accounts
+// linked through it open on all of them. It is closed when the test ends.
+func operatorDB(t *testing.T, dbURL, secretHex string) (*storage.DB, *accounts.Keys) {
+	t.Helper()
+	db, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := hex.DecodeString(secretHex)
+	keys, err := accounts.NewKeys(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, keys
 }

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -79,19 +77,7 @@ func TestReplicasSoak(t *testing.T) {
 	sim.Fault(threadstest.EndpointCreateContainer, threadstest.Fault{Kind: threadstest.FaultReset, Rate: 0.05})
 	sim.Fault(threadstest.EndpointContainerStatus, threadstest.Fault{Kind: threadstest.FaultServerError, Rate: 0.05})
 
-	db, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: dbURL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := hex.DecodeString(secret)
-	keys, err := accounts.NewKeys(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, keys := operatorDB(t, dbURL, secret)
 	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "soak", Name: "soak"})
 	if err != nil {
 		t.Fatal(err)
