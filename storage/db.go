@@ -110,7 +110,6 @@ func Open(dataDir string, opts Options) (*DB, error) {
 // It never prepares on the pool itself: the writer has one connection and tx holds it, so
 // that would wait forever.
 func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
-	q = db.twin(q)
 	if st, ok := db.stmts.Load(q); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
@@ -120,8 +119,11 @@ func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, erro
 // prepareHot prepares the statements enqueue and the lease calls run, once the schema they
 // need exists. Migrate calls it.
 func (db *DB) prepareHot(ctx context.Context) error {
-	for _, q := range hotStatements {
-		q = db.twin(q)
+	hot := hotStatements
+	if !db.pg {
+		hot = append(hot[:len(hot):len(hot)], sqliteLeaseStatements...)
+	}
+	for _, q := range hot {
 		if _, ok := db.stmts.Load(q); ok {
 			continue
 		}

@@ -69,7 +69,7 @@ func (db *DB) existing(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool,
 // same key is a *KeyConflictError, as from Enqueue.
 func (db *DB) Replayed(ctx context.Context, np NewPost) (Post, bool, error) {
 	p, ok, err := db.lookupExisting(np, func(q string, args ...any) (*sql.Row, error) {
-		return db.r.QueryRowContext(ctx, db.twin(q), args...), nil
+		return db.r.QueryRowContext(ctx, q, args...), nil
 	})
 	if err != nil {
 		return Post{}, false, fmt.Errorf("storage: look up a replay: %w", err)

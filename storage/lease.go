@@ -20,22 +20,27 @@ import (
 // Whether a lease expired and whether a post is due are judged by one clock, the database's
 // (leaseClock), never by the caller's: across processes only one clock may decide.
 //
-// Lease runs as one write of the group committer: the writer is one connection running
-// immediate transactions, so the select and the update see the same snapshot and no other
-// leaser can interleave: no post is leased twice.
+// On SQLite, Lease runs as one write of the group committer: the writer is one connection
+// running immediate transactions, so the select and the update see the same snapshot and no
+// other leaser can interleave: no post is leased twice. PostgreSQL's replicas lease beside each
+// other in one statement (leasePG).
 func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...string) ([]Post, error) {
 	if n <= 0 {
 		return nil, nil
 	}
+	if db.pg {
+		leased, err := db.leasePG(ctx, n, ttl, held)
+		if err != nil {
+			return nil, fmt.Errorf("storage: lease: %w", err)
+		}
+		return leased, nil
+	}
 	var leased []Post
-	err := db.leaseTx(ctx, func(tx *sql.Tx, now time.Time) error {
+	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		leased = leased[:0]
+		now := db.now()
 		ids, err := db.leaseCandidates(ctx, tx, ms(now), n, held)
 		if err != nil || len(ids) == 0 {
-			return err
-		}
-		if db.pg {
-			leased, err = claimAllPG(ctx, tx, ids, ms(now.Add(ttl)), ms(now))
 			return err
 		}
 		claim, err := db.txStmt(ctx, tx, claimPost)
@@ -181,10 +186,6 @@ const (
 	duePosts = `SELECT p.id, p.account_id FROM posts p CROSS JOIN accounts a ON a.id = p.account_id
 		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
-	// duePostsPG is duePosts for PostgreSQL, which has no CROSS JOIN … ON and needs no hint.
-	duePostsPG = `SELECT p.id, p.account_id FROM posts p JOIN accounts a ON a.id = p.account_id
-		WHERE p.state = 'queued' AND p.next_attempt_at <= ` + boundInt + ` AND a.status = 'active'
-		ORDER BY p.next_attempt_at, p.seq LIMIT ` + boundInt
 	dueHeadPerAccount = `SELECT p.id, p.account_id
 		FROM accounts a
 		JOIN posts p ON p.seq = (
@@ -196,13 +197,6 @@ const (
 	claimPost = `UPDATE posts
 		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
 		WHERE id = ? RETURNING ` + postColumns
-	// claimPostsPG is claimPost for PostgreSQL, for all candidates in one round trip, where a
-	// worker's completion commits beside the leaser: it claims a post only if it is still
-	// queued or its lease still expired.
-	claimPostsPG = `UPDATE posts
-		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = $1, updated_at = $2
-		WHERE id = ANY($3) AND (state = 'queued' OR state = 'publishing' AND lease_expires_at <= $2)
-		RETURNING ` + postColumns
 )
 
 // Lease holds the fencing token of one claim: the post id and the attempt it was leased at.
@@ -315,32 +309,4 @@ func (db *DB) ReleaseLeases(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("storage: release leases: %w", err)
 	}
 	return int(n), nil
-}
-
-// claimAllPG claims ids (see claimPostsPG) and returns the claimed posts in the order of ids;
-// a candidate finished by its worker since it was read is left out.
-func claimAllPG(ctx context.Context, tx *sql.Tx, ids []string, until, now int64) ([]Post, error) {
-	rows, err := tx.QueryContext(ctx, claimPostsPG, until, now, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	byID := make(map[string]Post, len(ids))
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[p.ID] = p
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]Post, 0, len(byID))
-	for _, id := range ids {
-		if p, ok := byID[id]; ok {
-			out = append(out, p)
-		}
-	}
-	return out, nil
 }

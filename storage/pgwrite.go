@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -19,10 +20,9 @@ import (
 // readCommitted is the isolation of the few PostgreSQL transactions that guard themselves.
 var readCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 
-// poolExec returns q (its twin on PostgreSQL) bound to the pool: prepared once when it is one
+// poolExec returns q bound to the pool: prepared once when it is one
 // of the hot statements, so each connection parses it once.
 func (db *DB) poolExec(q string) func(context.Context, ...any) (sql.Result, error) {
-	q = db.twin(q)
 	if st, ok := db.stmts.Load(q); ok {
 		return st.(*sql.Stmt).ExecContext
 	}
@@ -102,3 +102,94 @@ func (db *DB) fencedPG(ctx context.Context, q string, args ...any) (int64, error
 	})
 	return n, err
 }
+
+// leasePG is Lease on PostgreSQL: one statement, so replicas lease beside each other instead
+// of taking turns. It locks what it claims and skips what another leaser locked: a post in
+// flight whose lease expired (FOR UPDATE), and an idle account whose oldest due post it takes
+// (FOR NO KEY UPDATE, which inserts into posts, checking their account key, do not wait for).
+// A leaser whose snapshot predates another's claim may pick that claimed post too; READ
+// COMMITTED evaluates the UPDATE's WHERE again on the newest version of the row, which is no
+// longer queued, so it is left out. posts_one_in_flight is the last guard: a second post of
+// one account in flight fails the statement with 23505, and the lease runs again.
+//
+// now is the server's clock unless a test injected one (the first parameter is then set).
+func (db *DB) leasePG(ctx context.Context, n int, ttl time.Duration, held []string) ([]Post, error) {
+	var clock any
+	if !db.serverClock {
+		clock = ms(db.now())
+	}
+	if held == nil {
+		held = []string{}
+	}
+	window := max(4*n, 32)
+	var out []Post
+	for try := 1; ; try++ {
+		out = out[:0]
+		err := retrying(ctx, func() error {
+			rows, err := db.w.QueryContext(ctx, leaseQ, clock, ttl.Milliseconds(), held, n, window)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				p, err := scanPost(rows)
+				if err != nil {
+					return err
+				}
+				out = append(out, p)
+			}
+			return rows.Err()
+		})
+		if err == nil || !uniqueViolation(err) || try == 5 {
+			return out, err
+		}
+	}
+}
+
+// leaseQ claims up to $4 posts: expired leases first, then the oldest due post of each idle
+// active account among the first $5 due posts of idle accounts. The busy accounts are read
+// once into a hashed set rather than probed for every due post: the in-flight index holds an
+// entry for every post that went through publishing until VACUUM removes it, and probing it
+// per row cost milliseconds per lease under load. $1 is an injected clock or
+// NULL, $2 the lease's length in milliseconds, $3 the posts the caller still holds.
+const leaseQ = `WITH clock AS (
+		SELECT COALESCE(CAST($1 AS BIGINT), ` + serverNowExpr + `) AS now),
+	expired AS (
+		SELECT p.id FROM posts p
+		WHERE p.state = 'publishing' AND p.lease_expires_at <= (SELECT now FROM clock)
+			AND p.id <> ALL(CAST($3 AS TEXT[]))
+		ORDER BY p.lease_expires_at
+		LIMIT $4
+		FOR UPDATE OF p SKIP LOCKED),
+	busy AS MATERIALIZED (
+		SELECT account_id FROM posts WHERE state = 'publishing'),
+	due AS (
+		SELECT p.id, p.account_id, p.next_attempt_at, p.seq FROM posts p
+		JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.next_attempt_at <= (SELECT now FROM clock) AND a.status = 'active'
+			AND p.account_id NOT IN (SELECT account_id FROM busy)
+		ORDER BY p.next_attempt_at, p.seq
+		LIMIT $5),
+	heads AS (
+		SELECT DISTINCT ON (account_id) id, account_id, next_attempt_at, seq FROM due
+		ORDER BY account_id, next_attempt_at, seq),
+	fresh AS (
+		SELECT h.id, h.next_attempt_at, h.seq FROM heads h JOIN accounts a ON a.id = h.account_id
+		ORDER BY h.next_attempt_at, h.seq
+		LIMIT $4
+		FOR NO KEY UPDATE OF a SKIP LOCKED),
+	chosen AS (
+		SELECT cid, rank FROM (
+			SELECT id AS cid, 0 AS rank, 0 AS at, 0 AS seq FROM expired
+			UNION ALL
+			SELECT id, 1, next_attempt_at, seq FROM fresh) u
+		ORDER BY rank, at, seq
+		LIMIT $4),
+	claimed AS (
+		UPDATE posts p SET state = 'publishing', attempts = p.attempts + 1,
+			lease_expires_at = clock.now + $2, updated_at = clock.now
+		FROM clock, chosen c
+		WHERE p.id = c.cid AND (p.state = 'queued' AND p.next_attempt_at <= clock.now
+			OR p.state = 'publishing' AND p.lease_expires_at <= clock.now)
+		RETURNING p.*, c.rank)
+	SELECT ` + postColumns + ` FROM claimed ORDER BY rank, next_attempt_at, seq`

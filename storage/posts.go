@@ -330,8 +330,11 @@ func (db *DB) insertNew(ctx context.Context, np NewPost, insert func(context.Con
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.
-var hotStatements = []string{insertPost, addLifecycleQ, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost,
-	inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
+var hotStatements = []string{insertPost, addLifecycleQ, selectByIdempotencyKey, selectByBody, pruneBodies, insertBody, extendLease, setContainer, completePost, retryPost, failPost}
+
+// sqliteLeaseStatements are SQLite's lease, prepared once beside hotStatements (PostgreSQL
+// leases in one statement of its own, leasePG).
+var sqliteLeaseStatements = []string{inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
 	reply_to_id, quote_id, link_attachment, topic_tag, thread, scheduled_at, state,
