@@ -165,9 +165,9 @@ func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
 	// Wait until the first write leads, so the next one queues behind it (the batcher's
 	// state, which nothing signals).
 	testsignal.Eventually(t, 0, "the first write leading the batch", func() bool {
-		db.batch.mu.Lock()
-		defer db.batch.mu.Unlock()
-		return db.batch.leading
+		db.batch.g.mu.Lock()
+		defer db.batch.g.mu.Unlock()
+		return db.batch.g.leading > 0
 	})
 	// Only now, with the first write leading (a loaded machine may take seconds to get it
 	// there): a batcher that ignored ctx would otherwise hang on the write below.

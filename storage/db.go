@@ -34,8 +34,12 @@ type DB struct {
 	r     *sql.DB
 	now   func() time.Time
 	batch *batcher
-	path  string
-	pg    bool // PostgreSQL; see dialect.go
+	// inserts groups PostgreSQL's enqueues (pginsert.go); nil on SQLite.
+	inserts *inserter
+	// drawID, when a test set it, draws post ids instead of newPostID.
+	drawID func() string
+	path   string
+	pg     bool // PostgreSQL; see dialect.go
 	// serverClock: leases are judged by the database server's clock (PostgreSQL, no injected
 	// clock); see leaseClock.
 	serverClock bool
@@ -138,6 +142,9 @@ func (db *DB) prepareHot(ctx context.Context) error {
 
 // Close stops the group committer, waiting for batches in flight, and closes both pools.
 func (db *DB) Close() error {
+	if db.inserts != nil {
+		db.inserts.g.close()
+	}
 	db.batch.close()
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	if db.r == db.w { // PostgreSQL: one pool

@@ -64,6 +64,7 @@ func openPostgres(opts Options) (*DB, error) {
 		db.now = time.Now
 	}
 	db.batch = &batcher{w: pool, alone: true}
+	db.inserts = newInserter(db)
 	return db, nil
 }
 

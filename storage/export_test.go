@@ -10,6 +10,9 @@ func (db *DB) Exec(ctx context.Context, q string, args ...any) (any, error) {
 // NewPostID exposes the id generator to the external tests.
 var NewPostID = newPostID
 
+// DrawPostIDs makes draw give db's new posts their ids (before any write).
+func (db *DB) DrawPostIDs(draw func() string) { db.drawID = draw }
+
 // CountedPosts is what PostCounts would answer by counting the posts table itself.
 func (db *DB) CountedPosts(ctx context.Context) (map[[2]string]int, error) {
 	rows, err := db.w.QueryContext(ctx, `SELECT door, state, count(*) FROM posts GROUP BY door, state`)

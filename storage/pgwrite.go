@@ -33,40 +33,35 @@ func (db *DB) poolExec(q string) func(context.Context, ...any) (sql.Result, erro
 // serializable path: two replicas may receive the same signed body at once, and only a
 // serializable read of signed_bodies tells the second about the first).
 //
-// Without an idempotency key the post is one autocommitted INSERT: there is nothing to read
-// first. With a key, the lookup and the insert run in READ COMMITTED; two callers racing with
+// Without an idempotency key the post goes into a group insert (pginsert.go) with the
+// enqueues arriving beside it. With a key, or when its group did not write it, the lookup and
+// the insert (and its event) run in one READ COMMITTED transaction; two callers racing with
 // one key both miss in the lookup, one insert wins, and the other fails on the unique index
 // (after waiting for the winner to commit), so running it again finds the winner's post.
 func (db *DB) enqueuePG(ctx context.Context, np NewPost) (Post, bool, error) {
 	if np.IdempotencyKey == "" {
-		var p Post
-		err := retrying(ctx, func() (err error) {
-			p, _, err = db.insertNew(ctx, np, db.poolExec(insertPost), func(string) error { return nil })
-			return err
-		})
+		r, err := db.newRow(np)
 		if err != nil {
 			return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
 		}
-		// A second autocommitted statement, not the insert's transaction, so the hot path
-		// takes no transaction; when nobody subscribes its EXISTS finds nothing. The post is
-		// committed either way, so a failure here (or a crash before it) loses this post.queued
-		// event and never fails the enqueue (a caller retrying without a key would post twice).
-		if args, aerr := db.lifecycleArgs(EventKindQueued, "post.queued", p); aerr == nil {
-			_ = retrying(ctx, func() error { _, err := db.poolExec(addLifecycleQ)(ctx, args...); return err })
-		}
-		if err != nil {
+		r.id = db.postID()
+		switch err := db.inserts.g.join(ctx, &r); {
+		case err == nil:
+			return r.post(), false, nil
+		case !errors.Is(err, errAlone):
 			return Post{}, false, fmt.Errorf("storage: enqueue: %w", err)
 		}
-		return p, false, nil
 	}
 	for try := 1; ; try++ {
 		var (
 			p       Post
 			existed bool
 		)
-		err := txOnce(ctx, db.w, readCommitted, func(tx *sql.Tx) (err error) {
-			p, existed, err = db.EnqueueTx(ctx, tx, np)
-			return err
+		err := retrying(ctx, func() error {
+			return txOnce(ctx, db.w, readCommitted, func(tx *sql.Tx) (err error) {
+				p, existed, err = db.EnqueueTx(ctx, tx, np)
+				return err
+			})
 		})
 		if err == nil {
 			return p, existed, nil

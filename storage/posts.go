@@ -283,50 +283,77 @@ func (db *DB) EnqueueTx(ctx context.Context, tx *sql.Tx, np NewPost) (Post, bool
 // row, and we draw again. (The idempotency index cannot conflict here under SQLite's one
 // writer, which checked it in the same transaction; on PostgreSQL see enqueuePG.)
 func (db *DB) insertNew(ctx context.Context, np NewPost, insert func(context.Context, ...any) (sql.Result, error), after func(id string) error) (Post, bool, error) {
+	r, err := db.newRow(np)
+	if err != nil {
+		return Post{}, false, err
+	}
+	for range 8 {
+		r.id = db.postID()
+		res, err := insert(ctx, r.args()...)
+		if err != nil {
+			return Post{}, false, err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			if err := after(r.id); err != nil {
+				return Post{}, false, err
+			}
+			return r.post(), false, nil
+		}
+	}
+	return Post{}, false, errors.New("could not draw a free post id")
+}
+
+// postRow is a new post's row as insertPost writes it: np's fields encoded, its times fixed.
+type postRow struct {
+	np           NewPost
+	id           string
+	at, now      int64 // due, and created
+	media, shape string
+}
+
+// newRow encodes np as of now; its id is drawn later (see insertNew).
+func (db *DB) newRow(np NewPost) (postRow, error) {
 	now := db.now()
 	at := np.ScheduledAt
 	if at.IsZero() || at.Before(now) {
 		at = now
 	}
-	media := ""
+	r := postRow{np: np, at: ms(at), now: ms(now)}
 	if len(np.Media) > 0 {
 		b, err := json.Marshal(np.Media)
 		if err != nil {
-			return Post{}, false, err
+			return postRow{}, err
 		}
-		media = string(b)
+		r.media = string(b)
 	}
-	shape, err := encodeShape(np.Shape)
-	if err != nil {
-		return Post{}, false, err
-	}
+	var err error
+	r.shape, err = encodeShape(np.Shape)
+	return r, err
+}
+
+// args are insertPost's arguments for r.
+func (r postRow) args() []any {
+	np := r.np
 	var key any
 	if np.IdempotencyKey != "" {
 		key = np.IdempotencyKey
 	}
-	for range 8 {
-		id := newPostID(time.Now())
-		res, err := insert(ctx, id, np.AccountID, np.Door, string(np.OriginRef), np.Text, media,
-			np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), ms(at),
-			ms(at), key, np.IdempotencyScope, np.RequestDigest, np.RequestID, ms(now), ms(now), shape)
-		if err != nil {
-			return Post{}, false, err
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			if err := after(id); err != nil {
-				return Post{}, false, err
-			}
-			return Post{
-				ID: id, AccountID: np.AccountID, Door: np.Door, OriginRef: np.OriginRef, Text: np.Text,
-				Media: np.Media, ReplyToID: np.ReplyToID, QuoteID: np.QuoteID,
-				LinkAttachment: np.LinkAttachment, TopicTag: np.TopicTag, Thread: np.Thread,
-				ScheduledAt: fromMS(ms(at)), State: StateQueued, NextAttemptAt: fromMS(ms(at)),
-				IdempotencyKey: np.IdempotencyKey, RequestID: np.RequestID,
-				CreatedAt: fromMS(ms(now)), UpdatedAt: fromMS(ms(now)), Shape: np.Shape,
-			}, false, nil
-		}
+	return []any{r.id, np.AccountID, np.Door, string(np.OriginRef), np.Text, r.media,
+		np.ReplyToID, np.QuoteID, np.LinkAttachment, np.TopicTag, boolInt(np.Thread), r.at,
+		r.at, key, np.IdempotencyScope, np.RequestDigest, np.RequestID, r.now, r.now, r.shape}
+}
+
+// post is the post r stored.
+func (r postRow) post() Post {
+	np := r.np
+	return Post{
+		ID: r.id, AccountID: np.AccountID, Door: np.Door, OriginRef: np.OriginRef, Text: np.Text,
+		Media: np.Media, ReplyToID: np.ReplyToID, QuoteID: np.QuoteID,
+		LinkAttachment: np.LinkAttachment, TopicTag: np.TopicTag, Thread: np.Thread,
+		ScheduledAt: fromMS(r.at), State: StateQueued, NextAttemptAt: fromMS(r.at),
+		IdempotencyKey: np.IdempotencyKey, RequestID: np.RequestID,
+		CreatedAt: fromMS(r.now), UpdatedAt: fromMS(r.now), Shape: np.Shape,
 	}
-	return Post{}, false, errors.New("could not draw a free post id")
 }
 
 // hotStatements are prepared once, after migrating; see txStmt.

@@ -27,3 +27,11 @@ func newPostID(now time.Time) string {
 	}
 	return string(b[:])
 }
+
+// postID draws a new post's id.
+func (db *DB) postID() string {
+	if db.drawID != nil {
+		return db.drawID()
+	}
+	return newPostID(time.Now())
+}
