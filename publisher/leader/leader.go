@@ -181,6 +181,11 @@ func (e *Elector) WhileLeader(ctx context.Context, fn func(context.Context)) {
 // awaitLeading waits until this replica leads; false when ctx ended first.
 func (e *Elector) awaitLeading(ctx context.Context) bool {
 	for {
+		// ctx first: a replica shutting down while its term still runs (Run not yet stopped)
+		// would otherwise start fn, see it return at once, and start it again, in a loop.
+		if ctx.Err() != nil {
+			return false
+		}
 		_, changed := e.state()
 		if e.Leading() {
 			return true

@@ -221,3 +221,36 @@ func TestAlwaysLeads(t *testing.T) {
 	go func() { <-ran; cancel() }()
 	a.WhileLeader(ctx, func(context.Context) { close(ran) })
 }
+
+// TestWhileLeaderStopsWithItsContext: the leader's WhileLeader returns once its context ends,
+// though its term still runs (Run not stopped yet, as at shutdown), having run fn once. It
+// once started fn again and again until the term ran out.
+func TestWhileLeaderStopsWithItsContext(t *testing.T) {
+	c := start(t, storagetest.Open(t, nil), leader.Options{TTL: time.Minute})
+	var runs atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.e.WhileLeader(ctx, func(ctx context.Context) {
+			if runs.Add(1) == 1 {
+				started <- struct{}{}
+			}
+			<-ctx.Done()
+		})
+	}()
+	<-started
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("WhileLeader still running 10s after its context ended (fn started %d times)", runs.Load())
+	}
+	if n := runs.Load(); n != 1 {
+		t.Fatalf("fn started %d times, want once", n)
+	}
+	if !c.e.Leading() {
+		t.Fatal("the term ended: the test no longer shows WhileLeader stopping while it leads")
+	}
+}
