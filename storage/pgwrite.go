@@ -142,10 +142,12 @@ func (db *DB) leasePG(ctx context.Context, n int, ttl time.Duration, held []stri
 }
 
 // leaseQ claims up to $4 posts: expired leases first, then the oldest due post of each idle
-// active account among the first $5 due posts of idle accounts. The busy accounts are read
-// once into a hashed set rather than probed for every due post: the in-flight index holds an
-// entry for every post that went through publishing until VACUUM removes it, and probing it
-// per row cost milliseconds per lease under load. $1 is an injected clock or
+// active account among the first $5 due posts of idle accounts. The accounts that cannot
+// lease (busy, or not active) are read once into a hashed set rather than probed or joined
+// for every due post, so the plan stays cheap whatever the planner guesses: the in-flight
+// index holds an entry for every post that went through publishing until VACUUM removes it,
+// and a schema without statistics had the planner scan every active account per due post
+// (milliseconds per lease either way). $1 is an injected clock or
 // NULL, $2 the lease's length in milliseconds, $3 the posts the caller still holds.
 const leaseQ = `WITH clock AS (
 		SELECT COALESCE(CAST($1 AS BIGINT), ` + serverNowExpr + `) AS now),
@@ -156,13 +158,14 @@ const leaseQ = `WITH clock AS (
 		ORDER BY p.lease_expires_at
 		LIMIT $4
 		FOR UPDATE OF p SKIP LOCKED),
-	busy AS MATERIALIZED (
-		SELECT account_id FROM posts WHERE state = 'publishing'),
+	unready AS MATERIALIZED (
+		SELECT account_id FROM posts WHERE state = 'publishing'
+		UNION ALL
+		SELECT id FROM accounts WHERE status <> 'active'),
 	due AS (
 		SELECT p.id, p.account_id, p.next_attempt_at, p.seq FROM posts p
-		JOIN accounts a ON a.id = p.account_id
-		WHERE p.state = 'queued' AND p.next_attempt_at <= (SELECT now FROM clock) AND a.status = 'active'
-			AND p.account_id NOT IN (SELECT account_id FROM busy)
+		WHERE p.state = 'queued' AND p.next_attempt_at <= (SELECT now FROM clock)
+			AND p.account_id NOT IN (SELECT account_id FROM unready)
 		ORDER BY p.next_attempt_at, p.seq
 		LIMIT $5),
 	heads AS (

@@ -60,9 +60,10 @@ type Latencies struct {
 
 // PublishLatencies is the histogram of every post measured as it became posted, from the
 // moment it was due (accepted, or its scheduled time when later) to its last part's publish.
-// A trigger adds each post once (migration 0015): deleting old posts does not shrink it.
+// A trigger adds each post once (migration 0015) to its connection's slot (0035), and the
+// slots are summed here: deleting old posts does not shrink it.
 func (db *DB) PublishLatencies(ctx context.Context) (Latencies, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT le_ms, n, sum_ms FROM publish_latency ORDER BY le_ms`)
+	rows, err := db.r.QueryContext(ctx, `SELECT le_ms, sum(n), sum(sum_ms) FROM publish_latency GROUP BY le_ms ORDER BY le_ms`)
 	if err != nil {
 		return Latencies{}, fmt.Errorf("storage: publish latencies: %w", err)
 	}

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -49,6 +50,40 @@ func TestPublishLatencyMeasuresOnlyPublishedPosts(t *testing.T) {
 		}
 		if l.Buckets[i] != want {
 			t.Errorf("bucket le=%v holds %d, want %d", le, l.Buckets[i], want)
+		}
+	}
+}
+
+// TestPublishLatencySumsAcrossConnections: posts completed from two handles (on PostgreSQL two
+// connections, which measure into slots of their own) make one histogram.
+func TestPublishLatencySumsAcrossConnections(t *testing.T) {
+	t.Parallel()
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	other := storagetest.Reopen(t, db, clock.Now)
+	ctx := context.Background()
+	for i, h := range []*storage.DB{db, other, db} {
+		acct := storagetest.Account(t, db, fmt.Sprint("acct", i))
+		enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "published"})
+		leased := lease(t, h, 1)
+		if len(leased) != 1 {
+			t.Fatalf("leased %d posts, want 1", len(leased))
+		}
+		p := leased[0]
+		step := storage.Step{Complete: &storage.Completion{MediaID: "m-" + p.ID, Permalink: "https://www.threads.net/p"},
+			Parts: []storage.Part{{PostID: p.ID, MediaID: "m-" + p.ID, PublishedAt: clock.Now().Add(time.Duration(i+1) * time.Second)}}}
+		if err := h.Advance(ctx, storage.LeaseOf(p), step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, h := range []*storage.DB{db, other} {
+		l, err := h.PublishLatencies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Count != 3 || l.Sum != 6*time.Second || l.Buckets[0] != 1 || l.Buckets[1] != 3 {
+			t.Fatalf("measured %d posts, %v in all, %d within %v and %d within %v; want 3 posts, 6s, 1 and 3",
+				l.Count, l.Sum, l.Buckets[0], l.Bounds[0], l.Buckets[1], l.Bounds[1])
 		}
 	}
 }

@@ -72,8 +72,21 @@ type RetryAt struct {
 
 // Advance commits one step of a leased post. ErrLeaseLost means the post was reclaimed since
 // the lease and nothing was written.
+//
+// On PostgreSQL the step runs in READ COMMITTED, not SERIALIZABLE like most writes: every
+// replica's workers commit steps at once, and serializable steps failed each other by the
+// thousand on neighbouring index pages. The step needs no more: it locks its post's row first
+// (fenceQ), so no reclaim can change the post until the step commits, and everything else it
+// writes is keyed by that post or is an insert deduplicated by a unique key.
 func (db *DB) Advance(ctx context.Context, l Lease, s Step) error {
-	err := db.batch.do(ctx, func(tx *sql.Tx) error { return db.advanceTx(ctx, tx, l, s) })
+	var err error
+	if db.pg {
+		err = retrying(ctx, func() error {
+			return txOnce(ctx, db.w, readCommitted, func(tx *sql.Tx) error { return db.advanceTx(ctx, tx, l, s) })
+		})
+	} else {
+		err = db.batch.do(ctx, func(tx *sql.Tx) error { return db.advanceTx(ctx, tx, l, s) })
+	}
 	if err != nil {
 		return fmt.Errorf("storage: advance post %s: %w", l.ID, err)
 	}
@@ -83,8 +96,7 @@ func (db *DB) Advance(ctx context.Context, l Lease, s Step) error {
 func (db *DB) advanceTx(ctx context.Context, tx *sql.Tx, l Lease, s Step) error {
 	now := ms(db.now())
 	var account int64
-	err := tx.QueryRowContext(ctx, `SELECT account_id FROM posts WHERE id = ? AND state = 'publishing' AND attempts = ?`,
-		l.ID, l.Attempt).Scan(&account)
+	err := tx.QueryRowContext(ctx, db.sql(fenceQ), l.ID, l.Attempt).Scan(&account)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrLeaseLost
 	}
@@ -148,6 +160,13 @@ func (db *DB) advanceTx(ctx context.Context, tx *sql.Tx, l Lease, s Step) error 
 		return ErrLeaseLost
 	}
 	return nil
+}
+
+// fenceQ reads the leased post's account if the lease still holds. PostgreSQL's step locks
+// the row too, until it commits; SQLite's one writer needs no lock.
+var fenceQ = pair{
+	sqlite:   `SELECT account_id FROM posts WHERE id = ? AND state = 'publishing' AND attempts = ?`,
+	postgres: `SELECT account_id FROM posts WHERE id = ? AND state = 'publishing' AND attempts = ? FOR NO KEY UPDATE`,
 }
 
 const upsertPart = `INSERT INTO publish_parts (post_id, part, container_id, children, container_at,
