@@ -7,4 +7,8 @@
 // which syncs every commit to disk (synchronous=FULL: an accepted post survives power loss).
 // Readers use a separate, query-only pool so a slow list never waits behind a write. Writes that
 // many callers make at once (enqueues) share transactions through group commit; see batch.go.
+//
+// PostgreSQL (dialect.go) is the store several replicas share: one pool, most writes
+// serializable and retried, the hot ones in READ COMMITTED (pgwrite.go), concurrent enqueues
+// written by one insert (pginsert.go), and leases claimed by every replica at once.
 package storage
