@@ -3,6 +3,12 @@
 -- measurements to the rows of its slot (its backend's pid modulo 16), created here for every
 -- bucket. With one row per bucket, every completion of every replica waited for the one before
 -- it to commit, and three replicas drained slower than one. Readers sum over slots.
+--
+-- The trigger also locks its rows in le_ms order first (it updated them in the order they lay
+-- on disk, which each update changes, so two completions could each hold a bucket the other
+-- wanted: a deadlock, broken after deadlock_timeout), and no longer measures a post with no
+-- published part at 0 ms (GREATEST(0, NULL) is 0 in PostgreSQL, where SQLite's max(0, NULL)
+-- is NULL). Counts already taken are left as they are (they cannot be told apart).
 ALTER TABLE publish_latency ADD COLUMN slot INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE publish_latency DROP CONSTRAINT publish_latency_pkey;
 ALTER TABLE publish_latency ADD PRIMARY KEY (le_ms, slot);

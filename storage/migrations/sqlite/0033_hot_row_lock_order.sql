@@ -1,4 +1,3 @@
--- 0033: nothing for SQLite. On PostgreSQL this migration makes the counting triggers lock their
--- shared rows in one order; SQLite's one writer never interleaves two of them, and its
--- latency trigger already skips posts with no published part.
+-- 0033: nothing for SQLite. On PostgreSQL this migration makes post_counts_move lock its two
+-- shared rows in one order; SQLite's one writer never interleaves two of them.
 SELECT 1;
