@@ -21,7 +21,9 @@ import (
 	"time"
 )
 
-// claimQuery runs a claiming statement and scans every row it returns.
+// claimQuery runs a statement that writes and returns rows (a claim, a lease, a group insert)
+// and scans every row it returns: on PostgreSQL alone, run again on a serialization failure
+// or deadlock; on SQLite as one write of the group committer.
 func claimQuery[T any](ctx context.Context, db *DB, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
 	var out []T
 	read := func(rows *sql.Rows, err error) error {
@@ -155,24 +157,16 @@ func scanOutboxItem(s scanner) (OutboxItem, error) {
 func (db *DB) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]OutboxItem, error) {
 	args := []any{ms(until), ms(now), ms(now), ms(now), limit}
 	var items []OutboxItem
-	var err error
-	if db.pg {
-		err = retrying(ctx, func() error {
-			return txOnce(ctx, db.w, readCommitted, func(tx *sql.Tx) error {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(pgOutboxKey)); err != nil {
-					return err
-				}
-				items, err = queryTx(ctx, tx, scanOutboxItem, claimOutbox, args...)
+	err := db.guardedWrite(ctx, func(tx *sql.Tx) error {
+		if db.pg {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(pgOutboxKey)); err != nil {
 				return err
-			})
-		})
-	} else {
-		err = db.batch.do(ctx, func(tx *sql.Tx) error {
-			var err error
-			items, err = queryTx(ctx, tx, scanOutboxItem, claimOutbox, args...)
-			return err
-		})
-	}
+			}
+		}
+		var err error
+		items, err = queryTx(ctx, tx, scanOutboxItem, claimOutbox, args...)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim outbox: %w", err)
 	}

@@ -54,27 +54,14 @@ func (in *inserter) insert(rows []*postRow) []error {
 			return errs
 		}
 	}
-	written := make(map[string]bool, len(rows))
 	// The statement serves many callers, so it is not bound to any one caller's context.
-	ctx := context.Background()
-	err := retrying(ctx, func() error {
-		clear(written)
-		res, err := in.db.w.QueryContext(ctx, insertGroupQ, a.args()...)
-		if err != nil {
-			return err
-		}
-		defer res.Close()
-		for res.Next() {
-			var id string
-			if err := res.Scan(&id); err != nil {
-				return err
-			}
-			written[id] = true
-		}
-		return res.Err()
-	})
+	ids, err := claimQuery(context.Background(), in.db, scanID, insertGroupQ, a.args()...)
 	if err != nil {
 		return errs
+	}
+	written := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		written[id] = true
 	}
 	for i, r := range rows {
 		if written[r.id] {
@@ -147,3 +134,10 @@ const insertGroupQ = `WITH input AS (
 				AND (s.account_id = 0 OR s.account_id = i.account_id))
 		ON CONFLICT (dedupe_key) DO NOTHING)
 	SELECT id FROM new`
+
+// scanID reads a row of one id.
+func scanID(s scanner) (string, error) {
+	var id string
+	err := s.Scan(&id)
+	return id, err
+}

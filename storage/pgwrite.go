@@ -20,6 +20,17 @@ import (
 // readCommitted is the isolation of the few PostgreSQL transactions that guard themselves.
 var readCommitted = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
 
+// guardedWrite runs fn as one write whose statements guard themselves (a row lock, an
+// advisory lock, a WHERE checked again after a lock wait): on PostgreSQL a READ COMMITTED
+// transaction, run again on a serialization failure or deadlock; on SQLite one write of the
+// group committer, alone on the one writer.
+func (db *DB) guardedWrite(ctx context.Context, fn func(*sql.Tx) error) error {
+	if !db.pg {
+		return db.batch.do(ctx, fn)
+	}
+	return retrying(ctx, func() error { return txOnce(ctx, db.w, readCommitted, fn) })
+}
+
 // poolExec returns q bound to the pool: prepared once when it is one
 // of the hot statements, so each connection parses it once.
 func (db *DB) poolExec(q string) func(context.Context, ...any) (sql.Result, error) {
@@ -57,11 +68,9 @@ func (db *DB) enqueuePG(ctx context.Context, np NewPost) (Post, bool, error) {
 			p       Post
 			existed bool
 		)
-		err := retrying(ctx, func() error {
-			return txOnce(ctx, db.w, readCommitted, func(tx *sql.Tx) (err error) {
-				p, existed, err = db.EnqueueTx(ctx, tx, np)
-				return err
-			})
+		err := db.guardedWrite(ctx, func(tx *sql.Tx) (err error) {
+			p, existed, err = db.EnqueueTx(ctx, tx, np)
+			return err
 		})
 		if err == nil {
 			return p, existed, nil
@@ -117,24 +126,8 @@ func (db *DB) leasePG(ctx context.Context, n int, ttl time.Duration, held []stri
 		held = []string{}
 	}
 	window := max(4*n, 32)
-	var out []Post
 	for try := 1; ; try++ {
-		out = out[:0]
-		err := retrying(ctx, func() error {
-			rows, err := db.w.QueryContext(ctx, leaseQ, clock, ttl.Milliseconds(), held, n, window)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				p, err := scanPost(rows)
-				if err != nil {
-					return err
-				}
-				out = append(out, p)
-			}
-			return rows.Err()
-		})
+		out, err := claimQuery(ctx, db, scanPost, leaseQ, clock, ttl.Milliseconds(), held, n, window)
 		if err == nil || !uniqueViolation(err) || try == 5 {
 			return out, err
 		}

@@ -71,12 +71,8 @@ func (db *DB) ReserveQuota(ctx context.Context, r QuotaReservation) (ids []int64
 		ok = true
 		return nil
 	}
-	if db.pg {
-		// READ COMMITTED: each statement reads what the lock's previous holder committed.
-		err = retrying(ctx, func() error { return txOnce(ctx, db.w, readCommitted, fn) })
-	} else {
-		err = db.batch.do(ctx, fn)
-	}
+	// On PostgreSQL each statement reads what the lock's previous holder committed.
+	err = db.guardedWrite(ctx, fn)
 	if err != nil {
 		return nil, false, fmt.Errorf("storage: reserve %s quota of account %d: %w", r.Kind, r.AccountID, err)
 	}

@@ -79,14 +79,7 @@ type RetryAt struct {
 // (fenceQ), so no reclaim can change the post until the step commits, and everything else it
 // writes is keyed by that post or is an insert deduplicated by a unique key.
 func (db *DB) Advance(ctx context.Context, l Lease, s Step) error {
-	var err error
-	if db.pg {
-		err = retrying(ctx, func() error {
-			return txOnce(ctx, db.w, readCommitted, func(tx *sql.Tx) error { return db.advanceTx(ctx, tx, l, s) })
-		})
-	} else {
-		err = db.batch.do(ctx, func(tx *sql.Tx) error { return db.advanceTx(ctx, tx, l, s) })
-	}
+	err := db.guardedWrite(ctx, func(tx *sql.Tx) error { return db.advanceTx(ctx, tx, l, s) })
 	if err != nil {
 		return fmt.Errorf("storage: advance post %s: %w", l.ID, err)
 	}

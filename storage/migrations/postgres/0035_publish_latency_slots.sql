@@ -1,4 +1,4 @@
--- PostgreSQL twin of migrations/sqlite/0035, the same table.
+-- PostgreSQL twin of migrations/sqlite/0035, the same column; here the key becomes (le_ms, slot).
 -- 0035: publish_latency gets a slot, as post_counts did in 0024: each connection adds its
 -- measurements to the rows of its slot (its backend's pid modulo 16), created here for every
 -- bucket. With one row per bucket, every completion of every replica waited for the one before
