@@ -103,6 +103,9 @@ func TestClockJumpsWithLostAnswersPublishEachOnce(t *testing.T) {
 	if len(e.sim.Ledger()) != n {
 		t.Errorf("ledger has %d posts, want %d", len(e.sim.Ledger()), n)
 	}
+	if o := e.sim.Overlaps(); len(o) != 0 {
+		t.Errorf("%d times two containers of one account were in flight at once, first %+v", len(o), o[0])
+	}
 	t.Logf("%d posts, %d clock jumps of up to ±5 min, %d API calls, 0 duplicates wanted: ledger %d",
 		n, total, e.sim.CallCount(threadstest.EndpointAll), len(e.sim.Ledger()))
 }

@@ -146,6 +146,11 @@ func TestCrashPublishesEachPostExactlyOnce(t *testing.T) {
 	if len(sim.Ledger()) != posts || duplicates != 0 {
 		t.Errorf("ledger has %d posts (%d duplicates), want %d", len(sim.Ledger()), duplicates, posts)
 	}
+	// An account's posts go one at a time, across kills too: a post requeued while Threads
+	// processes its container keeps its account until it is published.
+	if o := sim.Overlaps(); len(o) != 0 {
+		t.Errorf("%d times two containers of one account were in flight at once, first %+v", len(o), o[0])
+	}
 	t.Logf("soak figures: %d posts, %d SIGKILLs, %d clock jumps (±5 min), %d API calls, %d duplicates",
 		posts, rounds, jumps, sim.CallCount(threadstest.EndpointAll), duplicates)
 }

@@ -11,7 +11,10 @@ import (
 // Lease atomically claims up to n due posts for ttl: posts in flight whose lease expired first
 // (their worker died), then each idle account's oldest due queued post. An account that has a
 // post in flight under a live lease gets nothing, so one account is never published in
-// parallel. Every claim bumps attempts, the fencing token the other calls take.
+// parallel. An account whose post was requeued while Threads processes its container
+// (awaiting_container) offers that post alone, once due: an account has one container in
+// flight at a time, and its posts go out in order. Every claim bumps attempts, the fencing
+// token the other calls take.
 //
 // held names the posts the calling process is still working on: they are never reclaimed,
 // whatever their lease's expiry says (a wall clock that jumped forward makes a live lease look
@@ -94,7 +97,8 @@ type rowQuerier interface {
 const dueScan = 512
 
 // leaseCandidates picks the ids Lease claims. Posts in flight are few (at most one per account
-// plus crashed ones), so they are read whole; expired ones come first. Then due posts are read
+// plus crashed ones), so they are read whole; expired ones come first. Then the posts whose
+// container is in flight (as few), each the only candidate of its account. Then due posts are read
 // in due order: the first one seen of each idle account is that account's oldest. If the head
 // of the queue is all busy accounts, one indexed probe per account finds the rest.
 func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int, held []string) ([]string, error) {
@@ -116,6 +120,27 @@ func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int,
 			busy[account] = true
 			if expires <= now && !mine[id] && len(ids) < n {
 				ids = append(ids, id) // reclaim: its worker is gone
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ids) >= n {
+		return ids, err
+	}
+	// A post whose container is in flight holds its account (migration 0036): it is the one
+	// post of its account leased, once due, and the account's others wait for it.
+	err = db.eachRow(ctx, tx, awaitingPosts, nil, func(rows *sql.Rows) error {
+		var (
+			id            string
+			account, next int64
+		)
+		if err := rows.Scan(&id, &account, &next); err != nil {
+			return err
+		}
+		if !busy[account] {
+			busy[account] = true
+			if next <= now && len(ids) < n {
+				ids = append(ids, id)
 			}
 		}
 		return nil
@@ -179,6 +204,10 @@ func (db *DB) eachRow(ctx context.Context, tx *sql.Tx, q string, args []any, fn 
 const (
 	inFlightPosts = `SELECT id, account_id, lease_expires_at FROM posts
 		WHERE state = 'publishing' ORDER BY lease_expires_at`
+	awaitingPosts = `SELECT p.id, p.account_id, p.next_attempt_at FROM posts p
+		JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
+		ORDER BY p.next_attempt_at, p.seq`
 	// Posts of an account that is not active (its token needs reconnecting) wait: they are
 	// not leased until it is linked again. CROSS JOIN tells SQLite's planner to walk posts_due
 	// in due order and look each account up, rather than sort every queued post of every
@@ -194,8 +223,11 @@ const (
 			ORDER BY q.next_attempt_at, q.seq LIMIT 1)
 		WHERE a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq`
+	// claimPost clears awaiting_container: a post in flight holds its account by its state,
+	// and the step that ends the lease says again whether a container is left awaiting.
 	claimPost = `UPDATE posts
-		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
+		SET state = 'publishing', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?,
+			awaiting_container = 0
 		WHERE id = ? RETURNING ` + postColumns
 )
 
@@ -283,8 +315,12 @@ const (
 	completePost = `UPDATE posts SET state = 'posted', media_id = ?, permalink = ?, last_error = '',
 		lease_expires_at = 0, updated_at = ?
 		WHERE id = ? AND state = 'publishing' AND attempts = ?`
+	// retryPost marks the post awaiting_container when a container of it is in flight
+	// (created, not published), which holds its account until then (migration 0036).
 	retryPost = `UPDATE posts SET state = 'queued', next_attempt_at = ?, last_error = ?, lease_expires_at = 0,
-		updated_at = ?
+		updated_at = ?, awaiting_container = CASE WHEN EXISTS (SELECT 1 FROM publish_parts pp
+			WHERE pp.post_id = posts.id AND (pp.container_id <> '' OR pp.children <> '')
+				AND pp.published_at <= 0) THEN 1 ELSE 0 END
 		WHERE id = ? AND state = 'publishing' AND attempts = ?`
 	failPost = `UPDATE posts SET state = 'failed', last_error = ?, lease_expires_at = 0, updated_at = ?
 		WHERE id = ? AND state = 'publishing' AND attempts = ?`

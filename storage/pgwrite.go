@@ -135,13 +135,14 @@ func (db *DB) leasePG(ctx context.Context, n int, ttl time.Duration, held []stri
 }
 
 // leaseQ claims up to $4 posts: expired leases first, then the oldest due post of each idle
-// active account among the first $5 due posts of idle accounts. The accounts that cannot
-// lease (busy, or not active) are read once into a hashed set rather than probed or joined
-// for every due post, so the plan stays cheap whatever the planner guesses: the in-flight
-// index holds an entry for every post that went through publishing until VACUUM removes it,
-// and a schema without statistics had the planner scan every active account per due post
-// (milliseconds per lease either way). $1 is an injected clock or
-// NULL, $2 the lease's length in milliseconds, $3 the posts the caller still holds.
+// active account among the first $5 due posts of idle accounts; an account with a post whose
+// container is in flight (awaiting, migration 0036) offers that post alone, once it is due.
+// The accounts that cannot lease (busy, or not active) are read once into a hashed set
+// rather than probed or joined for every due post, so the plan stays cheap whatever the
+// planner guesses: the in-flight index holds an entry for every post that went through
+// publishing until VACUUM removes it, and a schema without statistics had the planner scan
+// every active account per due post (milliseconds per lease either way). $1 is an injected
+// clock or NULL, $2 the lease's length in milliseconds, $3 the posts the caller still holds.
 const leaseQ = `WITH clock AS (
 		SELECT COALESCE(CAST($1 AS BIGINT), ` + serverNowExpr + `) AS now),
 	expired AS (
@@ -155,14 +156,23 @@ const leaseQ = `WITH clock AS (
 		SELECT account_id FROM posts WHERE state = 'publishing'
 		UNION ALL
 		SELECT id FROM accounts WHERE status <> 'active'),
+	awaiting AS MATERIALIZED (
+		SELECT id, account_id, next_attempt_at, seq FROM posts
+		WHERE state = 'queued' AND awaiting_container = 1),
 	due AS (
 		SELECT p.id, p.account_id, p.next_attempt_at, p.seq FROM posts p
 		WHERE p.state = 'queued' AND p.next_attempt_at <= (SELECT now FROM clock)
 			AND p.account_id NOT IN (SELECT account_id FROM unready)
+			AND p.account_id NOT IN (SELECT account_id FROM awaiting)
 		ORDER BY p.next_attempt_at, p.seq
 		LIMIT $5),
 	heads AS (
-		SELECT DISTINCT ON (account_id) id, account_id, next_attempt_at, seq FROM due
+		SELECT DISTINCT ON (account_id) id, account_id, next_attempt_at, seq FROM (
+			SELECT id, account_id, next_attempt_at, seq FROM due
+			UNION ALL
+			SELECT id, account_id, next_attempt_at, seq FROM awaiting
+			WHERE next_attempt_at <= (SELECT now FROM clock)
+				AND account_id NOT IN (SELECT account_id FROM unready)) d
 		ORDER BY account_id, next_attempt_at, seq),
 	fresh AS (
 		SELECT h.id, h.next_attempt_at, h.seq FROM heads h JOIN accounts a ON a.id = h.account_id
@@ -178,7 +188,7 @@ const leaseQ = `WITH clock AS (
 		LIMIT $4),
 	claimed AS (
 		UPDATE posts p SET state = 'publishing', attempts = p.attempts + 1,
-			lease_expires_at = clock.now + $2, updated_at = clock.now
+			lease_expires_at = clock.now + $2, updated_at = clock.now, awaiting_container = 0
 		FROM clock, chosen c
 		WHERE p.id = c.cid AND (p.state = 'queued' AND p.next_attempt_at <= clock.now
 			OR p.state = 'publishing' AND p.lease_expires_at <= clock.now)

@@ -361,7 +361,7 @@ var hotStatements = []string{insertPost, addLifecycleQ, selectByIdempotencyKey, 
 
 // sqliteLeaseStatements are SQLite's lease, prepared once beside hotStatements (PostgreSQL
 // leases in one statement of its own, leasePG).
-var sqliteLeaseStatements = []string{inFlightPosts, duePosts, dueHeadPerAccount, claimPost}
+var sqliteLeaseStatements = []string{inFlightPosts, awaitingPosts, duePosts, dueHeadPerAccount, claimPost}
 
 const insertPost = `INSERT INTO posts (id, account_id, door, origin_ref, text, media,
 	reply_to_id, quote_id, link_attachment, topic_tag, thread, scheduled_at, state,
