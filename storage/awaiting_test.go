@@ -84,3 +84,38 @@ func TestLeaseKeepsAccountWhileItsContainerAwaits(t *testing.T) {
 	// (The fourth post has been due since it was queued, before the second's retry time.)
 	leaseOnly("after the awaiting post was cancelled", posts[3].ID)
 }
+
+// TestLeaseFindsIdleAccountBehindAwaitingBacklog: an account whose container is in flight,
+// with more queued posts than a lease reads in due order, does not hide another account's
+// post queued after them all.
+func TestLeaseFindsIdleAccountBehindAwaitingBacklog(t *testing.T) {
+	t.Parallel()
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	busy := storagetest.Account(t, db, "backlog")
+	idle := storagetest.Account(t, db, "idle")
+	for range 300 {
+		enqueue(t, db, storage.NewPost{AccountID: busy.ID, Door: "cli", Text: "x"})
+	}
+	first := lease(t, db, 1)
+	if len(first) != 1 {
+		t.Fatalf("leased %d posts, want the backlog's first", len(first))
+	}
+	if err := db.Advance(context.Background(), storage.LeaseOf(first[0]), storage.Step{
+		Parts: []storage.Part{{Part: 0, ContainerID: "c1", ContainerAt: clock.Now()}},
+		Retry: &storage.RetryAt{Next: clock.Now().Add(time.Minute), Reason: "waiting"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	late := enqueue(t, db, storage.NewPost{AccountID: idle.ID, Door: "cli", Text: "behind the backlog"})
+	for _, n := range []int{1, 8} {
+		got := lease(t, db, n)
+		if len(got) != 1 || got[0].ID != late.ID {
+			t.Fatalf("lease(%d): the idle account's post was not found behind 299 posts of an account awaiting its container: %+v", n, got)
+		}
+		if err := db.Retry(context.Background(), storage.LeaseOf(got[0]), clock.Now(), "again"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

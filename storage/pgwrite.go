@@ -125,7 +125,7 @@ func (db *DB) leasePG(ctx context.Context, n int, ttl time.Duration, held []stri
 	if held == nil {
 		held = []string{}
 	}
-	window := max(4*n, 32)
+	window := max(8*n, 64)
 	for try := 1; ; try++ {
 		out, err := claimQuery(ctx, db, scanPost, leaseQ, clock, ttl.Milliseconds(), held, n, window)
 		if err == nil || !uniqueViolation(err) || try == 5 {
@@ -135,14 +135,18 @@ func (db *DB) leasePG(ctx context.Context, n int, ttl time.Duration, held []stri
 }
 
 // leaseQ claims up to $4 posts: expired leases first, then the oldest due post of each idle
-// active account among the first $5 due posts of idle accounts; an account with a post whose
-// container is in flight (awaiting, migration 0036) offers that post alone, once it is due.
-// The accounts that cannot lease (busy, or not active) are read once into a hashed set
-// rather than probed or joined for every due post, so the plan stays cheap whatever the
-// planner guesses: the in-flight index holds an entry for every post that went through
-// publishing until VACUUM removes it, and a schema without statistics had the planner scan
-// every active account per due post (milliseconds per lease either way). $1 is an injected
-// clock or NULL, $2 the lease's length in milliseconds, $3 the posts the caller still holds.
+// active account; an account with a post whose container is in flight (awaiting, migration
+// 0036) offers that post alone, once it is due. Like SQLite's leaseCandidates it reads the
+// first $5 due posts in due order, whatever their account, and only when they were all of
+// busy accounts and gave fewer than $4 heads probes account by account (the LATERAL, which a
+// one-time filter skips otherwise): a filter skipping every busy account's backlog in the due
+// scan cost a row per queued post of theirs on every lease. The accounts that cannot lease
+// (busy, or not active) are read once into a hashed set rather than probed or joined for every
+// due post, so the plan stays cheap whatever the planner guesses: the in-flight index holds an
+// entry for every post that went through publishing until VACUUM removes it, and a schema
+// without statistics had the planner scan every active account per due post (milliseconds per
+// lease either way). $1 is an injected clock or NULL, $2 the lease's length in milliseconds,
+// $3 the posts the caller still holds.
 const leaseQ = `WITH clock AS (
 		SELECT COALESCE(CAST($1 AS BIGINT), ` + serverNowExpr + `) AS now),
 	expired AS (
@@ -159,20 +163,36 @@ const leaseQ = `WITH clock AS (
 	awaiting AS MATERIALIZED (
 		SELECT id, account_id, next_attempt_at, seq FROM posts
 		WHERE state = 'queued' AND awaiting_container = 1),
-	due AS (
-		SELECT p.id, p.account_id, p.next_attempt_at, p.seq FROM posts p
-		WHERE p.state = 'queued' AND p.next_attempt_at <= (SELECT now FROM clock)
-			AND p.account_id NOT IN (SELECT account_id FROM unready)
-			AND p.account_id NOT IN (SELECT account_id FROM awaiting)
-		ORDER BY p.next_attempt_at, p.seq
+	scan AS MATERIALIZED (
+		SELECT id, account_id, next_attempt_at, seq FROM posts
+		WHERE state = 'queued' AND next_attempt_at <= (SELECT now FROM clock)
+		ORDER BY next_attempt_at, seq
 		LIMIT $5),
+	ready AS MATERIALIZED (
+		SELECT id, account_id, next_attempt_at, seq FROM scan
+		WHERE account_id NOT IN (SELECT account_id FROM unready)
+			AND account_id NOT IN (SELECT account_id FROM awaiting)
+		UNION ALL
+		SELECT id, account_id, next_attempt_at, seq FROM awaiting
+		WHERE next_attempt_at <= (SELECT now FROM clock)
+			AND account_id NOT IN (SELECT account_id FROM unready)),
+	probed AS (
+		SELECT h.id, h.account_id, h.next_attempt_at, h.seq FROM accounts a
+		CROSS JOIN LATERAL (
+			SELECT p.id, p.account_id, p.next_attempt_at, p.seq FROM posts p
+			WHERE p.account_id = a.id AND p.state = 'queued'
+				AND p.next_attempt_at <= (SELECT now FROM clock)
+			ORDER BY p.next_attempt_at, p.seq
+			LIMIT 1) h
+		WHERE a.status = 'active' AND a.id NOT IN (SELECT account_id FROM unready)
+			AND a.id NOT IN (SELECT account_id FROM awaiting)
+			AND (SELECT count(*) FROM scan) = $5
+			AND (SELECT count(DISTINCT account_id) FROM ready) < $4),
 	heads AS (
 		SELECT DISTINCT ON (account_id) id, account_id, next_attempt_at, seq FROM (
-			SELECT id, account_id, next_attempt_at, seq FROM due
+			SELECT id, account_id, next_attempt_at, seq FROM ready
 			UNION ALL
-			SELECT id, account_id, next_attempt_at, seq FROM awaiting
-			WHERE next_attempt_at <= (SELECT now FROM clock)
-				AND account_id NOT IN (SELECT account_id FROM unready)) d
+			SELECT id, account_id, next_attempt_at, seq FROM probed) d
 		ORDER BY account_id, next_attempt_at, seq),
 	fresh AS (
 		SELECT h.id, h.next_attempt_at, h.seq FROM heads h JOIN accounts a ON a.id = h.account_id
