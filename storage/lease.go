@@ -204,8 +204,11 @@ func (db *DB) eachRow(ctx context.Context, tx *sql.Tx, q string, args []any, fn 
 const (
 	inFlightPosts = `SELECT id, account_id, lease_expires_at FROM posts
 		WHERE state = 'publishing' ORDER BY lease_expires_at`
+	// awaitingPosts reads the few posts whose container is in flight through their partial
+	// index: left to choose, SQLite's planner walked every active account's queued posts, or
+	// every queued post in due order, to spare itself sorting a handful of rows.
 	awaitingPosts = `SELECT p.id, p.account_id, p.next_attempt_at FROM posts p
-		JOIN accounts a ON a.id = p.account_id
+		INDEXED BY posts_awaiting_container CROSS JOIN accounts a ON a.id = p.account_id
 		WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
 		ORDER BY p.next_attempt_at, p.seq`
 	// Posts of an account that is not active (its token needs reconnecting) wait: they are
