@@ -119,3 +119,50 @@ func TestLeaseFindsIdleAccountBehindAwaitingBacklog(t *testing.T) {
 		}
 	}
 }
+
+// TestNextDueSkipsAccountsThatCannotLease: the drain, when it goes idle, wakes at NextDue. A
+// post due behind its account's post in flight (on another replica) or awaiting its
+// container cannot be leased, so it must not count, or the drain would wake at once, lease
+// nothing, and wake again, until the account is free.
+func TestNextDueSkipsAccountsThatCannotLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	start := clock.Now()
+	awaiting := storagetest.Account(t, db, "awaiting")
+	busy := storagetest.Account(t, db, "busy")
+	later := storagetest.Account(t, db, "later")
+	a1 := enqueue(t, db, storage.NewPost{AccountID: awaiting.ID, Door: "cli", Text: "a1"})
+	enqueue(t, db, storage.NewPost{AccountID: awaiting.ID, Door: "cli", Text: "a2"})
+	b1 := enqueue(t, db, storage.NewPost{AccountID: busy.ID, Door: "cli", Text: "b1"})
+	enqueue(t, db, storage.NewPost{AccountID: busy.ID, Door: "cli", Text: "b2"})
+	enqueue(t, db, storage.NewPost{AccountID: later.ID, Door: "cli", Text: "c1", ScheduledAt: start.Add(5 * time.Second)})
+
+	leased := map[string]storage.Post{}
+	for _, p := range lease(t, db, 10) {
+		leased[p.ID] = p
+	}
+	if _, ok := leased[a1.ID]; !ok || len(leased) != 2 {
+		t.Fatalf("leased %v, want a1 and b1", leased)
+	}
+	if err := db.Advance(ctx, storage.LeaseOf(leased[a1.ID]), storage.Step{
+		Parts: []storage.Part{{Part: 0, ContainerID: "c-a1", ContainerAt: start}},
+		Retry: &storage.RetryAt{Next: start.Add(2 * time.Second), Reason: "waiting"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	nextDue := func(when string, want time.Time) {
+		t.Helper()
+		got, ok, err := db.NextDue(ctx)
+		if err != nil || !ok || !got.Equal(want) {
+			t.Fatalf("%s: NextDue = %v %v %v, want %v", when, got, ok, err, want)
+		}
+	}
+	// a2 and b2 have been due since they were queued, but their accounts cannot lease.
+	nextDue("a1 awaiting its container, b1 in flight", start.Add(2*time.Second))
+	if err := db.Complete(ctx, storage.LeaseOf(leased[b1.ID]), "m-b1", "https://www.threads.net/@busy/post/1"); err != nil {
+		t.Fatal(err)
+	}
+	nextDue("b1 published", start)
+}

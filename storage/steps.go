@@ -271,15 +271,15 @@ func (db *DB) MediaIDTaken(ctx context.Context, mediaID string) (bool, error) {
 	return n > 0, nil
 }
 
-// NextDue is the earliest time a post of an active account becomes due, or an expired lease
-// needs reclaiming; ok is false when nothing waits.
+// NextDue is the earliest time Lease could take something: the oldest due time of an idle
+// active account's posts, the due time of a post awaiting its container (its account's only
+// candidate), or the expiry of a lease to reclaim; ok is false when nothing waits. The posts
+// of an account that is busy (a post in flight, here or on another replica) or awaiting are
+// not counted: they are due only once that post is done, and a drain woken for them would
+// find nothing to lease and wake again at once.
 func (db *DB) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var v sql.NullInt64
-	err = db.r.QueryRowContext(ctx, `SELECT min(t) FROM (
-		SELECT min(p.next_attempt_at) AS t FROM posts p JOIN accounts a ON a.id = p.account_id
-			WHERE p.state = 'queued' AND a.status = 'active'
-		UNION ALL
-		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`).Scan(&v)
+	err = db.r.QueryRowContext(ctx, db.sql(nextDueQ)).Scan(&v)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("storage: next due: %w", err)
 	}
@@ -287,4 +287,37 @@ func (db *DB) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 		return time.Time{}, false, nil
 	}
 	return fromMS(v.Int64), true, nil
+}
+
+// nextDueQ asks each idle active account for its oldest queued post (an index probe each)
+// rather than walking the queue past the backlogs of busy accounts. SQLite is told to read the
+// posts awaiting their container through their partial index: its planner otherwise read them
+// among every queued post of the account, or of the queue.
+var nextDueQ = pair{
+	sqlite: `SELECT min(t) FROM (
+		SELECT (SELECT min(p.next_attempt_at) FROM posts p
+				WHERE p.account_id = a.id AND p.state = 'queued') AS t
+		FROM accounts a
+		WHERE a.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM posts b WHERE b.account_id = a.id AND b.state = 'publishing')
+			AND NOT EXISTS (SELECT 1 FROM posts w INDEXED BY posts_awaiting_container
+				WHERE w.account_id = a.id AND w.state = 'queued' AND w.awaiting_container = 1)
+		UNION ALL
+		SELECT min(p.next_attempt_at) FROM posts p INDEXED BY posts_awaiting_container JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
+		UNION ALL
+		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`,
+	postgres: `SELECT min(t) FROM (
+		SELECT (SELECT min(p.next_attempt_at) FROM posts p
+				WHERE p.account_id = a.id AND p.state = 'queued') AS t
+		FROM accounts a
+		WHERE a.status = 'active'
+			AND NOT EXISTS (SELECT 1 FROM posts b WHERE b.account_id = a.id AND b.state = 'publishing')
+			AND NOT EXISTS (SELECT 1 FROM posts w
+				WHERE w.account_id = a.id AND w.state = 'queued' AND w.awaiting_container = 1)
+		UNION ALL
+		SELECT min(p.next_attempt_at) FROM posts p JOIN accounts a ON a.id = p.account_id
+		WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
+		UNION ALL
+		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`,
 }
