@@ -167,6 +167,21 @@ func (e *env) get(id string) storage.Post {
 	return p
 }
 
+// startJobs runs the publisher's jobs on a scheduler of their own, as the daemon does, until
+// the test ends.
+func (e *env) startJobs() {
+	e.t.Helper()
+	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.pub.Register(s); err != nil {
+		e.t.Fatal(err)
+	}
+	s.Start()
+	e.t.Cleanup(func() { s.Shutdown() })
+}
+
 // mediaServer is threadstest's media host, closed when the test ends.
 func mediaServer(t testing.TB) *httptest.Server {
 	srv := threadstest.NewMediaHost()

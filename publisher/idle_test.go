@@ -37,15 +37,7 @@ func TestIdleDrainWaitsForTheAwaitingPost(t *testing.T) {
 	a := e.account("patient")
 	first := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "first"})
 	second := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "second"})
-	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.pub.Register(s); err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	defer s.Shutdown()
+	e.startJobs()
 	e.kit.Signals.Stepped.Until(t, "both posts published", func() bool {
 		return e.get(first.ID).State == storage.StatePosted && e.get(second.ID).State == storage.StatePosted
 	})

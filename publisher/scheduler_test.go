@@ -60,15 +60,7 @@ func TestWakePublishesWithoutWaitingForTheInterval(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.PollInterval = time.Hour }})
 	a := e.account("woken")
-	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.pub.Register(s); err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	defer s.Shutdown()
+	e.startJobs()
 	e.kit.Signals.Drained.Wait(t) // the start-up drain found nothing: the post is Wake's
 	img := mediaServer(t)
 	p := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "wake up", Media: []storage.Media{{Kind: "image", URL: img.URL + "/img.png"}}})

@@ -294,30 +294,21 @@ func (db *DB) NextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 // posts awaiting their container through their partial index: its planner otherwise read them
 // among every queued post of the account, or of the queue.
 var nextDueQ = pair{
-	sqlite: `SELECT min(t) FROM (
-		SELECT (SELECT min(p.next_attempt_at) FROM posts p
-				WHERE p.account_id = a.id AND p.state = 'queued') AS t
-		FROM accounts a
-		WHERE a.status = 'active'
-			AND NOT EXISTS (SELECT 1 FROM posts b WHERE b.account_id = a.id AND b.state = 'publishing')
-			AND NOT EXISTS (SELECT 1 FROM posts w INDEXED BY posts_awaiting_container
-				WHERE w.account_id = a.id AND w.state = 'queued' AND w.awaiting_container = 1)
-		UNION ALL
-		SELECT min(p.next_attempt_at) FROM posts p INDEXED BY posts_awaiting_container JOIN accounts a ON a.id = p.account_id
-		WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
-		UNION ALL
-		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`,
-	postgres: `SELECT min(t) FROM (
-		SELECT (SELECT min(p.next_attempt_at) FROM posts p
-				WHERE p.account_id = a.id AND p.state = 'queued') AS t
-		FROM accounts a
-		WHERE a.status = 'active'
-			AND NOT EXISTS (SELECT 1 FROM posts b WHERE b.account_id = a.id AND b.state = 'publishing')
-			AND NOT EXISTS (SELECT 1 FROM posts w
-				WHERE w.account_id = a.id AND w.state = 'queued' AND w.awaiting_container = 1)
-		UNION ALL
-		SELECT min(p.next_attempt_at) FROM posts p JOIN accounts a ON a.id = p.account_id
-		WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
-		UNION ALL
-		SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`,
+	sqlite:   fmt.Sprintf(nextDueSQL, " INDEXED BY posts_awaiting_container"),
+	postgres: fmt.Sprintf(nextDueSQL, ""),
 }
+
+// nextDueSQL is nextDueQ with the posts awaiting their container read from posts%[1]s.
+const nextDueSQL = `SELECT min(t) FROM (
+	SELECT (SELECT min(p.next_attempt_at) FROM posts p
+			WHERE p.account_id = a.id AND p.state = 'queued') AS t
+	FROM accounts a
+	WHERE a.status = 'active'
+		AND NOT EXISTS (SELECT 1 FROM posts b WHERE b.account_id = a.id AND b.state = 'publishing')
+		AND NOT EXISTS (SELECT 1 FROM posts w%[1]s
+			WHERE w.account_id = a.id AND w.state = 'queued' AND w.awaiting_container = 1)
+	UNION ALL
+	SELECT min(p.next_attempt_at) FROM posts p%[1]s JOIN accounts a ON a.id = p.account_id
+	WHERE p.state = 'queued' AND p.awaiting_container = 1 AND a.status = 'active'
+	UNION ALL
+	SELECT min(lease_expires_at) FROM posts WHERE state = 'publishing') due`
