@@ -98,9 +98,9 @@ const dueScan = 512
 
 // leaseCandidates picks the ids Lease claims. Posts in flight are few (at most one per account
 // plus crashed ones), so they are read whole; expired ones come first. Then the posts whose
-// container is in flight (as few), each the only candidate of its account. Then due posts are read
-// in due order: the first one seen of each idle account is that account's oldest. If the head
-// of the queue is all busy accounts, one indexed probe per account finds the rest.
+// container is in flight (as few), each the only candidate of its account. Then due posts are
+// read in due order: the first one seen of each idle account is that account's oldest. If the
+// head of the queue is all busy accounts, one indexed probe per account finds the rest.
 func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int, held []string) ([]string, error) {
 	mine := make(map[string]bool, len(held))
 	for _, id := range held {
