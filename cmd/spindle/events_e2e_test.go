@@ -50,7 +50,7 @@ func TestEventWebhooksInTheDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret <- added.Secret
-	id := postAndWait(t, dir, "Hello, receivers", 0)
+	id := postAndWait(t, dir, "Hello, receivers", 0, nil)
 
 	select {
 	case h := <-hits:

@@ -40,7 +40,7 @@ func TestRESTInsights(t *testing.T) {
 		_ = json.Unmarshal(raw, &m)
 		return resp.StatusCode, m
 	}
-	id := postAndWait(t, dir, "How many saw this?", 0)
+	id := postAndWait(t, dir, "How many saw this?", 0, nil)
 	code, in := get(owner, "/api/threads/post/"+id+"/insights")
 	if code != http.StatusOK || in["id"] != id || in["views"] != float64(0) || in["replies"] != float64(0) {
 		t.Fatalf("insights: %d %v", code, in)

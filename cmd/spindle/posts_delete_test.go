@@ -17,7 +17,7 @@ func TestPostsDeleteFromTheShell(t *testing.T) {
 	dir := t.TempDir()
 	_, addr, _ := startSpindle(t, []string{"SPINDLE_DATA_DIR=" + dir, "SPINDLE_ADDR=127.0.0.1:0"}, "serve", "--sandbox")
 	env := map[string]string{"SPINDLE_DATA_DIR": dir, "SPINDLE_ADDR": addr}
-	id := postAndWait(t, dir, "Posted, then deleted from the shell", 0)
+	id := postAndWait(t, dir, "Posted, then deleted from the shell", 0, nil)
 
 	code, out, errOut := spindle(t, env, "posts", "delete", id, "--json")
 	var got struct{ ID, Status string }
