@@ -64,11 +64,38 @@ func (p *Publisher) scheduler() *Scheduler {
 
 // Wake runs the drain at once: ingest calls it after committing a post that is due now, so it
 // does not wait for the next interval. A drain in progress notices and goes round again.
+//
+// gocron drops a RunNow while the job still runs, and a drain past its last look at woken
+// (arming its next wake, returning) no longer notices: that wake would be lost until the next
+// interval. So until a drain takes the wake (each round clears woken), Wake asks again, at
+// growing intervals.
 func (p *Publisher) Wake() {
 	p.woken.Store(true)
 	if s := p.scheduler(); s != nil {
 		s.RunNow(jobDrain)
+		if p.waking.CompareAndSwap(false, true) {
+			p.askAgain(s, wakeRetry)
+		}
 	}
+}
+
+// wakeRetry is the first wait before Wake asks again for a drain that has not taken its wake.
+const wakeRetry = 50 * time.Millisecond
+
+// askAgain runs the drain after wait if no drain has taken the wake by then, and keeps asking,
+// waiting twice as long each time up to the poll interval, until one has.
+func (p *Publisher) askAgain(s *Scheduler, wait time.Duration) {
+	time.AfterFunc(wait, func() {
+		if !p.woken.Load() || s.ctx.Err() != nil {
+			p.waking.Store(false)
+			if p.woken.Load() && s.ctx.Err() == nil && p.waking.CompareAndSwap(false, true) {
+				p.askAgain(s, wakeRetry) // a Wake came between the look and the store
+			}
+			return
+		}
+		s.RunNow(jobDrain)
+		p.askAgain(s, min(2*wait, p.opts.PollInterval))
+	})
 }
 
 // wakeAt arranges a Wake at t when that is sooner than the next interval, so a container's

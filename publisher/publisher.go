@@ -220,7 +220,8 @@ type Publisher struct {
 	obs   Observer
 
 	woken   atomic.Bool
-	drainMu sync.Mutex // one drain at a time, whoever calls it
+	waking  atomic.Bool // Wake is asking again until a drain takes its wake (askAgain)
+	drainMu sync.Mutex  // one drain at a time, whoever calls it
 	schedMu sync.Mutex
 	sched   *Scheduler
 	timer   *time.Timer

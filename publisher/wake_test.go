@@ -48,3 +48,42 @@ func TestIdleDrainWaitsForTheAwaitingPost(t *testing.T) {
 		t.Errorf("the publisher leased %d times to publish two posts: the idle drain did not wait for the due time", n)
 	}
 }
+
+// gatedStore holds NextDue's answer, which the drain asks for after its last look at whether
+// it was woken, until the test opens the gate.
+type gatedStore struct {
+	publisher.Store
+	arrived chan struct{} // one value per NextDue call, once it has read the queue
+	gate    chan struct{} // closed to let the answers through
+}
+
+func (s *gatedStore) NextDue(ctx context.Context) (time.Time, bool, error) {
+	at, ok, err := s.Store.NextDue(ctx)
+	select {
+	case s.arrived <- struct{}{}:
+	default: // the test waits for the first
+	}
+	<-s.gate
+	return at, ok, err
+}
+
+// TestWakeDuringTheDrainsLastStepIsNotLost: a Wake that comes while the drain job is past its
+// last look at being woken (arming its next wake) finds the job still running, and gocron
+// drops the run it asks for. The post it was for must still go out long before the next poll.
+func TestWakeDuringTheDrainsLastStepIsNotLost(t *testing.T) {
+	t.Parallel()
+	store := &gatedStore{arrived: make(chan struct{}, 100), gate: make(chan struct{})}
+	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.PollInterval = time.Hour }})
+	store.Store = e.db
+	e.opts.Store = store
+	e.pub = publisher.New(e.opts)
+	a := e.account("woken-late")
+	e.startJobs()
+	<-store.arrived // the start-up drain found nothing, and nothing due, and is about to return
+	p := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "queued while the drain was finishing"})
+	e.pub.Wake()
+	close(store.gate)
+	e.kit.Signals.Stepped.Until(t, "the post published without waiting for the hourly poll", func() bool {
+		return e.get(p.ID).State == storage.StatePosted
+	})
+}
