@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/publishertest"
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
@@ -20,14 +21,27 @@ import (
 // publisher has a database handle of its own, a pool of its own as a replica process has,
 // and they lease side by side from one database. On SQLite, where one daemon owns the data
 // dir, the publishers share the one handle: three drains in one process.
+//
+// The latency=20ms runs answer every API call 20 ms late, nearer what Meta's API takes: the
+// workers then wait on Threads more than they use the CPU, which is when a replica's workers
+// are what the drain lacks.
 func BenchmarkDrainReplicas(b *testing.B) {
-	for _, n := range []int{1, 3} {
-		b.Run(fmt.Sprintf("replicas=%d/workers=8", n), func(b *testing.B) { benchDrainReplicas(b, n, 200, 8) })
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, n := range []int{1, 3} {
+			name := fmt.Sprintf("replicas=%d/workers=8", n)
+			if latency > 0 {
+				name += "/latency=" + latency.String()
+			}
+			b.Run(name, func(b *testing.B) { benchDrainReplicas(b, n, 200, 8, latency) })
+		}
 	}
 }
 
-func benchDrainReplicas(b *testing.B, replicas, accounts, workers int) {
+func benchDrainReplicas(b *testing.B, replicas, accounts, workers int, latency time.Duration) {
 	e := newEnv(b, envOptions{tweak: func(o *publisher.Options) { o.Workers = workers }})
+	if latency > 0 {
+		e.sim.Fault(threadstest.EndpointAll, threadstest.Fault{Kind: threadstest.FaultLatency, Rate: 1, Delay: latency})
+	}
 	stacks := []*publishertest.Stack{e.kit}
 	for range replicas - 1 {
 		db := e.db
