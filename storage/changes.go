@@ -21,8 +21,13 @@ func (db *DB) OthersCommitted(ctx context.Context) (int64, error) {
 // WatchOthers calls fn each time OthersCommitted changes, looking every interval, until ctx
 // ends. The daemon uses it to notice work that another process queued within a moment instead
 // of at its next poll. A failed look is skipped: the next poll catches whatever it missed.
+//
+// It calls fn once after its first look too: a commit made before that look is no change to
+// it, and one made after whatever fn wakes last looked (`spindle post` run as the daemon
+// starts, after its start-up drain and before its watcher) would otherwise wait for the poll.
 func (db *DB) WatchOthers(ctx context.Context, every time.Duration, fn func()) {
 	last, _ := db.OthersCommitted(ctx)
+	fn()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

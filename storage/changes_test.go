@@ -39,6 +39,12 @@ func TestWatchOthersSeesAnotherProcessCommit(t *testing.T) {
 		default:
 		}
 	})
+	// The first call comes after the watcher's first look, for what was committed before it.
+	select {
+	case <-woke:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher did not call once after its first look")
+	}
 	if _, err := cli.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "2"}); err != nil {
 		t.Fatal(err)
 	}
