@@ -80,6 +80,9 @@ type envOptions struct {
 	now   func() time.Time
 	tweak func(*publisher.Options)
 	db    *storage.DB
+	// store, when set, is the Store the publisher uses, made from the test's database (a
+	// wrapper that counts or holds calls).
+	store func(*storage.DB) publisher.Store
 }
 
 func fastOptions(o *publisher.Options) {
@@ -103,6 +106,9 @@ func newEnv(t testing.TB, eo envOptions) *env {
 	fastOptions(&o)
 	if eo.tweak != nil {
 		eo.tweak(&o)
+	}
+	if eo.store != nil {
+		o.Store = eo.store(db)
 	}
 	if os.Getenv("PUBDEBUG") != "" {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -30,10 +30,7 @@ func TestIdleDrainWaitsForTheAwaitingPost(t *testing.T) {
 	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) {
 		o.PollInterval = time.Hour
 		o.Delays.TextCheck = 300 * time.Millisecond
-	}})
-	store.Store = e.db
-	e.opts.Store = store
-	e.pub = publisher.New(e.opts)
+	}, store: func(db *storage.DB) publisher.Store { store.Store = db; return store }})
 	a := e.account("patient")
 	first := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "first"})
 	second := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "second"})
@@ -72,11 +69,9 @@ func (s *gatedStore) NextDue(ctx context.Context) (time.Time, bool, error) {
 // drops the run it asks for. The post it was for must still go out long before the next poll.
 func TestWakeDuringTheDrainsLastStepIsNotLost(t *testing.T) {
 	t.Parallel()
-	store := &gatedStore{arrived: make(chan struct{}, 100), gate: make(chan struct{})}
-	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.PollInterval = time.Hour }})
-	store.Store = e.db
-	e.opts.Store = store
-	e.pub = publisher.New(e.opts)
+	store := &gatedStore{arrived: make(chan struct{}, 1), gate: make(chan struct{})}
+	e := newEnv(t, envOptions{tweak: func(o *publisher.Options) { o.PollInterval = time.Hour },
+		store: func(db *storage.DB) publisher.Store { store.Store = db; return store }})
 	a := e.account("woken-late")
 	e.startJobs()
 	<-store.arrived // the start-up drain found nothing, and nothing due, and is about to return

@@ -108,43 +108,35 @@ func (db *DB) leaseCandidates(ctx context.Context, tx *sql.Tx, now int64, n int,
 	}
 	busy := map[int64]bool{}
 	var ids []string
-	err := db.eachRow(ctx, tx, inFlightPosts, nil, func(rows *sql.Rows) error {
-		var (
-			id               string
-			account, expires int64
-		)
-		if err := rows.Scan(&id, &account, &expires); err != nil {
-			return err
-		}
-		if !busy[account] {
-			busy[account] = true
-			if expires <= now && !mine[id] && len(ids) < n {
-				ids = append(ids, id) // reclaim: its worker is gone
+	// holders reads posts that hold their account (id, account, the time they fall due) and
+	// takes each one that is due, when take allows it; either way its account is busy.
+	holders := func(q string, take func(id string) bool) error {
+		return db.eachRow(ctx, tx, q, nil, func(rows *sql.Rows) error {
+			var (
+				id          string
+				account, at int64
+			)
+			if err := rows.Scan(&id, &account, &at); err != nil {
+				return err
 			}
-		}
-		return nil
-	})
+			if !busy[account] {
+				busy[account] = true
+				if at <= now && take(id) && len(ids) < n {
+					ids = append(ids, id)
+				}
+			}
+			return nil
+		})
+	}
+	// A post in flight whose lease expired is reclaimed (its worker is gone), unless this
+	// process still works on it.
+	err := holders(inFlightPosts, func(id string) bool { return !mine[id] })
 	if err != nil || len(ids) >= n {
 		return ids, err
 	}
 	// A post whose container is in flight holds its account (migration 0036): it is the one
 	// post of its account leased, once due, and the account's others wait for it.
-	err = db.eachRow(ctx, tx, awaitingPosts, nil, func(rows *sql.Rows) error {
-		var (
-			id            string
-			account, next int64
-		)
-		if err := rows.Scan(&id, &account, &next); err != nil {
-			return err
-		}
-		if !busy[account] {
-			busy[account] = true
-			if next <= now && len(ids) < n {
-				ids = append(ids, id)
-			}
-		}
-		return nil
-	})
+	err = holders(awaitingPosts, func(string) bool { return true })
 	if err != nil || len(ids) >= n {
 		return ids, err
 	}
