@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/spindle-threads/spindle/internal/testsignal"
 )
 
 // batchDB opens a database with a scratch table for the group committer's tests.
@@ -156,21 +154,20 @@ func TestBatcherCallerGivesUpWhileQueued(t *testing.T) {
 	var once sync.Once
 	letGo := func() { once.Do(func() { close(release) }) }
 	first := make(chan error, 1)
+	holding := make(chan struct{})
+	var held sync.Once
 	go func() {
 		first <- db.batch.do(context.Background(), func(tx *sql.Tx) error {
+			held.Do(func() { close(holding) })
 			<-release // hold the writer, as a slow fsync would
 			return insert(1)(tx)
 		})
 	}()
-	// Wait until the first write leads, so the next one queues behind it (the batcher's
-	// state, which nothing signals).
-	testsignal.Eventually(t, 0, "the first write leading the batch", func() bool {
-		db.batch.g.mu.Lock()
-		defer db.batch.g.mu.Unlock()
-		return db.batch.g.leading > 0
-	})
-	// Only now, with the first write leading (a loaded machine may take seconds to get it
-	// there): a batcher that ignored ctx would otherwise hang on the write below.
+	// Wait until the first write runs, its group closed, so the next one queues behind it.
+	// (Its leader is already counted while it still gathers: a write arriving then would
+	// join its group, not wait for it.)
+	<-holding
+	// Only now: a batcher that ignored ctx would otherwise hang on the write below.
 	time.AfterFunc(2*time.Second, letGo)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
