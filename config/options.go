@@ -54,7 +54,7 @@ func options() []option {
 			parse: func(c *Config, v string) (err error) { c.DataDir, err = parseDataDir(v); return err },
 			show:  func(c Config) string { return c.DataDir }},
 		{env: envDatabaseURL, field: func(c *Config) *Secret { return &c.DatabaseURL }, defDoc: "SQLite in the data dir", meta: "URL", secret: true,
-			usage: "postgres://user:password@host:5432/dbname stores everything in that PostgreSQL (13 or later) instead, shared by every replica; needs SPINDLE_SECRET_KEY",
+			usage: "postgres://user:password@host:5432/dbname stores everything in that PostgreSQL (13 or later) instead, shared by every replica; needs SPINDLE_SECRET_KEY; ?pool_max_conns=N bounds each process's connections (8)",
 			parse: func(c *Config, v string) error { c.DatabaseURL = NewSecret(v); return parseDatabaseURL(v) }},
 		{env: envPublicURL, def: "http://localhost:8080", meta: "URL", usage: "base of the links Spindle hands out (OAuth, media, status); absolute http(s), no query",
 			parse: func(c *Config, v string) (err error) {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/spindle-threads/spindle/storage"
 )
 
 // The parsers below return errors that complete a sentence whose subject is the value, and
@@ -268,6 +270,9 @@ func parseDatabaseURL(v string) error {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" || u.Path == "" || u.Path == "/" {
 		return fmt.Errorf("is not a PostgreSQL URL; use one like postgres://spindle:password@db.example.com:5432/spindle, or unset it to use SQLite in the data dir")
+	}
+	if _, _, err := storage.SplitPoolSize(v); err != nil {
+		return fmt.Errorf("is a PostgreSQL URL, but its %w", err)
 	}
 	return nil
 }

@@ -71,6 +71,8 @@ func TestBadValues(t *testing.T) {
 		{"database url mysql", map[string]string{"SPINDLE_DATABASE_URL": "mysql://u:p@db/spindle", "SPINDLE_SECRET_KEY": strings.Repeat("ab", 32)}, nil, "SPINDLE_DATABASE_URL", "postgres://"},
 		{"database url no host", map[string]string{"SPINDLE_DATABASE_URL": "postgres:///spindle", "SPINDLE_SECRET_KEY": strings.Repeat("ab", 32)}, nil, "SPINDLE_DATABASE_URL", "db.example.com"},
 		{"database url no database", map[string]string{"SPINDLE_DATABASE_URL": "postgres://u:p@db:5432", "SPINDLE_SECRET_KEY": strings.Repeat("ab", 32)}, nil, "SPINDLE_DATABASE_URL", "/spindle"},
+		{"database url pool of one", map[string]string{"SPINDLE_DATABASE_URL": "postgres://u:p@db:5432/spindle?pool_max_conns=1", "SPINDLE_SECRET_KEY": strings.Repeat("ab", 32)}, nil, "SPINDLE_DATABASE_URL", "pool_max_conns must be a whole number from 2 to 1000"},
+		{"database url pool not a number", map[string]string{"SPINDLE_DATABASE_URL": "postgres://u:p@db:5432/spindle?pool_max_conns=lots", "SPINDLE_SECRET_KEY": strings.Repeat("ab", 32)}, nil, "SPINDLE_DATABASE_URL", `(got "lots")`},
 		{"database url without secret key", map[string]string{"SPINDLE_DATABASE_URL": "postgres://u:p@db:5432/spindle"}, nil, "SPINDLE_SECRET_KEY", "every replica"},
 		{"redirect relative", map[string]string{"THREADS_REDIRECT_URI": "/cb"}, nil, "THREADS_REDIRECT_URI", "https://"},
 		{"redirect fragment", map[string]string{"THREADS_REDIRECT_URI": "https://x.example/cb#x"}, nil, "THREADS_REDIRECT_URI", "#fragment"},

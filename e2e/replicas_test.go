@@ -188,11 +188,21 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 // leaderID reads a replica's candidate id from its log.
 var leaderID = regexp.MustCompile(`msg="standing for leader among the replicas".* leader_id=(\w+)`)
 
+// openPGX opens pgx's own driver beside the replicas; pool_max_conns, Spindle's setting, is not
+// the server's.
+func openPGX(u string) (*sql.DB, error) {
+	dsn, _, err := storage.SplitPoolSize(u)
+	if err != nil {
+		return nil, err
+	}
+	return sql.Open("pgx", dsn)
+}
+
 // freshPGSchema creates a schema of its own on the server at base and returns a URL whose
 // connections use it; the schema is dropped at cleanup.
 func freshPGSchema(t *testing.T, base string) string {
 	t.Helper()
-	admin, err := sql.Open("pgx", base)
+	admin, err := openPGX(base)
 	if err != nil {
 		t.Fatal(err)
 	}

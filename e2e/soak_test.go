@@ -314,7 +314,7 @@ type dueFeeds struct {
 
 func newDueFeeds(t *testing.T, dbURL string) *dueFeeds {
 	t.Helper()
-	db, err := sql.Open("pgx", dbURL)
+	db, err := openPGX(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,3 +96,6 @@ func MigrationNames(dialect string) ([]string, error) {
 	}
 	return names, err
 }
+
+// MaxConns is the bound of db's writer pool (PostgreSQL's one pool).
+func (db *DB) MaxConns() int { return db.w.Stats().MaxOpenConnections }

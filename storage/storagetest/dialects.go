@@ -66,7 +66,7 @@ func Dialects() ([]string, error) {
 		}
 		return []string{"sqlite"}, nil
 	}
-	admin, err := sql.Open("pgx", u)
+	admin, err := openAdmin(u)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = admin.PingContext(ctx)
@@ -77,6 +77,16 @@ func Dialects() ([]string, error) {
 		return nil, fmt.Errorf("storagetest: %s is set but the server does not answer (%v); %s", EnvDatabaseURL, err, howToStart)
 	}
 	return []string{"sqlite", "postgres"}, nil
+}
+
+// openAdmin opens pgx's own driver on the server at u, for what the tests do beside storage
+// (creating and dropping schemas); the pool size of u is storage's to read, not the server's.
+func openAdmin(u string) (*sql.DB, error) {
+	dsn, _, err := storage.SplitPoolSize(u)
+	if err != nil {
+		return nil, err
+	}
+	return sql.Open("pgx", dsn)
 }
 
 // Dialect is the engine this run of the suite is for: "sqlite" or "postgres".
@@ -167,7 +177,7 @@ func ReopenServerFunctionsFirst(t testing.TB, db *storage.DB) *storage.DB {
 func freshSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvDatabaseURL)
-	admin, err := sql.Open("pgx", base)
+	admin, err := openAdmin(base)
 	if err != nil {
 		t.Fatalf("storagetest: %v; %s", err, howToStart)
 	}

@@ -17,15 +17,19 @@ type Watcher struct {
 	pg   bool
 }
 
-// Watch opens a read-only connection of its own to db's file, closed at cleanup.
+// Watch opens a read-only connection of its own to db's file (or schema), closed at cleanup.
 func Watch(t testing.TB, db *storage.DB) *Watcher {
 	t.Helper()
-	driver, dsn := "sqlite3", "file:"+db.Path()+"?_query_only=1"
 	u, pg := pgURLs.Load(db)
+	var (
+		raw *sql.DB
+		err error
+	)
 	if pg {
-		driver, dsn = "pgx", u.(string)
+		raw, err = openAdmin(u.(string))
+	} else {
+		raw, err = sql.Open("sqlite3", "file:"+db.Path()+"?_query_only=1")
 	}
-	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
