@@ -60,17 +60,13 @@ func (p *Publisher) Delete(ctx context.Context, postID string) error {
 		return notDeletable(ErrNotDeletable, "post %s is %s; only a published post can be deleted (a queued one can be cancelled)",
 			post.ID, post.State)
 	}
-	st, err := p.store.PostPublishState(ctx, post.ID)
+	parts, st, err := p.store.Progress(ctx, post.ID)
 	if err != nil {
 		return err
 	}
 	if !st.DeletedAt.IsZero() {
 		return notDeletable(ErrAlreadyDeleted, "post %s was already deleted from Threads (at %s)", post.ID,
 			st.DeletedAt.UTC().Format("2006-01-02 15:04 MST"))
-	}
-	parts, err := p.store.Parts(ctx, post.ID)
-	if err != nil {
-		return err
 	}
 	var ids []string
 	for _, pt := range parts {

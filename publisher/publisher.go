@@ -23,7 +23,7 @@ type Queue interface {
 	Extend(ctx context.Context, l storage.Lease, ttl time.Duration) error
 	Get(ctx context.Context, id string) (storage.Post, error)
 	Advance(ctx context.Context, l storage.Lease, s storage.Step) error
-	Parts(ctx context.Context, postID string) ([]storage.Part, error)
+	Progress(ctx context.Context, postID string) ([]storage.Part, storage.PublishState, error)
 	PostPublishState(ctx context.Context, postID string) (storage.PublishState, error)
 	MediaIDTaken(ctx context.Context, mediaID string) (bool, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
@@ -34,7 +34,7 @@ type Quotas interface {
 	QuotaWindow(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (int, time.Time, error)
 	QuotaNth(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time, k int) (time.Time, error)
 	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind, now time.Time) (int, error)
-	RemoteQuotaOf(ctx context.Context, accountID int64, kind storage.QuotaKind) (storage.RemoteQuota, bool, error)
+	QuotaStanding(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (storage.QuotaStanding, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
 	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
 	ReserveQuota(ctx context.Context, r storage.QuotaReservation) (ids []int64, ok bool, err error)

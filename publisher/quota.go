@@ -23,26 +23,19 @@ func (p *Publisher) room(ctx context.Context, accountID int64, kind storage.Quot
 	for reconciled := false; ; reconciled = true {
 		now := p.now()
 		since := now.Add(-quotaWindow)
-		local, _, err := p.store.QuotaWindow(ctx, accountID, kind, since)
+		u, err := p.store.QuotaStanding(ctx, accountID, kind, since)
 		if err != nil {
 			return false, time.Time{}, err
 		}
+		local, rq := u.Local, u.Remote
 		used, total := local, limit
-		rq, have, err := p.store.RemoteQuotaOf(ctx, accountID, kind)
-		if err != nil {
-			return false, time.Time{}, err
-		}
-		if have && rq.CheckedAt.After(since) {
-			after, _, err := p.store.QuotaWindow(ctx, accountID, kind, rq.CheckedAt)
-			if err != nil {
-				return false, time.Time{}, err
-			}
-			used = max(used, rq.Usage+after)
+		if u.Reported && rq.CheckedAt.After(since) {
+			used = max(used, rq.Usage+u.SinceReport)
 			if rq.Total > 0 {
 				total = min(total, rq.Total)
 			}
 		}
-		stale := !have || now.Sub(rq.CheckedAt) >= p.opts.ReconcileEvery
+		stale := !u.Reported || now.Sub(rq.CheckedAt) >= p.opts.ReconcileEvery
 		if !reconciled && stale && token != "" && float64(used+n) > p.opts.ReconcileAt*float64(total) {
 			if p.reconcileQuota(ctx, accountID, token, userID) {
 				continue

@@ -85,10 +85,7 @@ func (r *run) run(ctx context.Context) error {
 		return r.failure(ctx, nil, fmt.Errorf("read the account's token: %w", err))
 	}
 	r.token, r.userID = tok, uid
-	if r.parts, err = p.store.Parts(ctx, r.post.ID); err != nil {
-		return err
-	}
-	if r.state, err = p.store.PostPublishState(ctx, r.post.ID); err != nil {
+	if r.parts, r.state, err = p.store.Progress(ctx, r.post.ID); err != nil {
 		return err
 	}
 	r.texts = partTexts(r.post)

@@ -104,19 +104,38 @@ func (db *DB) SetRemoteQuota(ctx context.Context, q RemoteQuota) error {
 	})
 }
 
-// RemoteQuotaOf reads the reconciled usage; ok is false if it was never reconciled.
-func (db *DB) RemoteQuotaOf(ctx context.Context, accountID int64, kind QuotaKind) (q RemoteQuota, ok bool, err error) {
-	var checked int64
-	err = db.r.QueryRowContext(ctx, `SELECT usage, total, checked_at FROM quota_remote WHERE account_id = ? AND kind = ?`,
-		accountID, string(kind)).Scan(&q.Usage, &q.Total, &checked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return RemoteQuota{}, false, nil
-	}
+// QuotaStanding is one quota of one account as the publishing gate weighs it: the local ledger's
+// uses in the window and the usage Threads last reported, with the local uses since that report.
+type QuotaStanding struct {
+	Local       int         // local uses after since
+	Remote      RemoteQuota // Threads' count, when Reported
+	Reported    bool        // false if the quota was never reconciled with Threads
+	SinceReport int         // local uses after Remote.CheckedAt
+}
+
+// QuotaStanding reads the local window after since and Threads' last report, in one round trip:
+// the gate asks before every publish.
+func (db *DB) QuotaStanding(ctx context.Context, accountID int64, kind QuotaKind, since time.Time) (QuotaStanding, error) {
+	var (
+		u                     QuotaStanding
+		usage, total, checked sql.NullInt64
+	)
+	err := db.r.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM quota_events WHERE account_id = ? AND kind = ? AND at > ?),
+			r.usage, r.total, r.checked_at,
+			(SELECT count(*) FROM quota_events e WHERE e.account_id = ? AND e.kind = ? AND e.at > r.checked_at)
+		FROM (SELECT 1 AS one) x LEFT JOIN quota_remote r ON r.account_id = ? AND r.kind = ?`,
+		accountID, string(kind), ms(since), accountID, string(kind), accountID, string(kind)).
+		Scan(&u.Local, &usage, &total, &checked, &u.SinceReport)
 	if err != nil {
-		return RemoteQuota{}, false, fmt.Errorf("storage: remote quota: %w", err)
+		return QuotaStanding{}, fmt.Errorf("storage: quota standing: %w", err)
 	}
-	q.AccountID, q.Kind, q.CheckedAt = accountID, kind, fromMS(checked)
-	return q, true, nil
+	if checked.Valid {
+		u.Reported = true
+		u.Remote = RemoteQuota{AccountID: accountID, Kind: kind, Usage: int(usage.Int64), Total: int(total.Int64),
+			CheckedAt: fromMS(checked.Int64)}
+	}
+	return u, nil
 }
 
 // RecordDeletion records that a posted post was deleted from Threads: its quota uses (one per

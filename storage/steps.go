@@ -210,54 +210,64 @@ func (db *DB) MarkNeedsReconnect(ctx context.Context, accountID int64, events []
 	return changed, nil
 }
 
-// Parts reads a post's publishing progress, by part.
-func (db *DB) Parts(ctx context.Context, postID string) ([]Part, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT part, container_id, children, container_at, auto_publish_at,
-		media_id, permalink, published_at, not_ready, recreates
-		FROM publish_parts WHERE post_id = `+boundText+` ORDER BY part`, postID)
+// Progress reads a post's publishing progress, by part, and its retry bookkeeping (the zero
+// value if it has none): what each run of the state machine starts from, in one round trip.
+func (db *DB) Progress(ctx context.Context, postID string) ([]Part, PublishState, error) {
+	rows, err := db.r.QueryContext(ctx, progressQ, postID)
 	if err != nil {
-		return nil, fmt.Errorf("storage: parts of %s: %w", postID, err)
+		return nil, PublishState{}, fmt.Errorf("storage: progress of %s: %w", postID, err)
 	}
 	defer rows.Close()
-	var out []Part
+	var (
+		parts []Part
+		state PublishState
+	)
 	for rows.Next() {
 		var (
-			p                        Part
-			children                 string
-			created, auto, published int64
+			failures, first, delayed, deleted             sql.NullInt64
+			kind                                          sql.NullString
+			part, created, auto, published, nr, recreates sql.NullInt64
+			container, children, media, permalink         sql.NullString
 		)
-		if err := rows.Scan(&p.Part, &p.ContainerID, &children, &created, &auto, &p.MediaID, &p.Permalink,
-			&published, &p.NotReady, &p.Recreates); err != nil {
-			return nil, fmt.Errorf("storage: parts of %s: %w", postID, err)
+		if err := rows.Scan(&failures, &first, &delayed, &deleted, &kind, &part, &container, &children,
+			&created, &auto, &media, &permalink, &published, &nr, &recreates); err != nil {
+			return nil, PublishState{}, fmt.Errorf("storage: progress of %s: %w", postID, err)
 		}
-		p.PostID = postID
-		if children != "" {
-			p.Children = strings.Split(children, ",")
+		if failures.Valid {
+			state = PublishState{Failures: int(failures.Int64), FirstFailureAt: fromMS(first.Int64),
+				DelayedUntil: fromMS(delayed.Int64), DeletedAt: fromMS(deleted.Int64), DelayedKind: QuotaKind(kind.String)}
 		}
-		p.ContainerAt, p.AutoPublishAt, p.PublishedAt = fromMS(created), fromMS(auto), fromMS(published)
-		out = append(out, p)
+		if !part.Valid {
+			continue // no part recorded yet: the one row carries the state alone
+		}
+		p := Part{PostID: postID, Part: int(part.Int64), ContainerID: container.String, ContainerAt: fromMS(created.Int64),
+			AutoPublishAt: fromMS(auto.Int64), MediaID: media.String, Permalink: permalink.String,
+			PublishedAt: fromMS(published.Int64), NotReady: int(nr.Int64), Recreates: int(recreates.Int64)}
+		if children.String != "" {
+			p.Children = strings.Split(children.String, ",")
+		}
+		parts = append(parts, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, PublishState{}, fmt.Errorf("storage: progress of %s: %w", postID, err)
+	}
+	return parts, state, nil
 }
+
+// progressQ joins a post's state and parts to one row per part, or one row of NULL parts:
+// the post id is the left side, so a post with neither still answers a row.
+const progressQ = `SELECT s.failures, s.first_failure_at, s.delayed_until, s.deleted_at, s.delayed_kind,
+		pp.part, pp.container_id, pp.children, pp.container_at, pp.auto_publish_at, pp.media_id,
+		pp.permalink, pp.published_at, pp.not_ready, pp.recreates
+	FROM (SELECT ` + boundText + ` AS id) x
+	LEFT JOIN publish_state s ON s.post_id = x.id
+	LEFT JOIN publish_parts pp ON pp.post_id = x.id
+	ORDER BY pp.part`
 
 // PostPublishState reads a post's retry bookkeeping; the zero value if it has none.
 func (db *DB) PostPublishState(ctx context.Context, postID string) (PublishState, error) {
-	var (
-		s                       PublishState
-		first, delayed, deleted int64
-		kind                    string
-	)
-	err := db.r.QueryRowContext(ctx, `SELECT failures, first_failure_at, delayed_until, deleted_at, delayed_kind
-		FROM publish_state WHERE post_id = ?`, postID).Scan(&s.Failures, &first, &delayed, &deleted, &kind)
-	s.DelayedKind = QuotaKind(kind)
-	if errors.Is(err, sql.ErrNoRows) {
-		return PublishState{}, nil
-	}
-	if err != nil {
-		return PublishState{}, fmt.Errorf("storage: publish state of %s: %w", postID, err)
-	}
-	s.FirstFailureAt, s.DelayedUntil, s.DeletedAt = fromMS(first), fromMS(delayed), fromMS(deleted)
-	return s, nil
+	_, s, err := db.Progress(ctx, postID)
+	return s, err
 }
 
 // MediaIDTaken reports whether another post already recorded mediaID, so that reconciling a

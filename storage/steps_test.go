@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -45,7 +46,7 @@ func TestAdvanceIsFencedAndAtomic(t *testing.T) {
 	if got.State != storage.StatePosted || got.MediaID != "m1" {
 		t.Fatalf("post %+v", got)
 	}
-	parts, err := db.Parts(ctx, p.ID)
+	parts, _, err := db.Progress(ctx, p.ID)
 	if err != nil || len(parts) != 1 || parts[0].ContainerID != "c1" || !parts[0].Published() {
 		t.Fatalf("parts %+v %v", parts, err)
 	}
@@ -97,5 +98,60 @@ func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
 	}
 	if got, err := db.Lease(ctx, 5, time.Minute); err != nil || len(got) != 1 {
 		t.Fatalf("after reconnecting leased %d (%v)", len(got), err)
+	}
+}
+
+// TestProgress: one read gives a run what it starts from, whatever the post has recorded so
+// far: nothing, parts only, bookkeeping only, or both (parts in order, a carousel's children
+// whole), and never another post's.
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.Open(t, nil)
+	a := storagetest.Account(t, db, "progress")
+	at := time.UnixMilli(1_780_000_000_000).UTC() // as storage reads times back
+	state := storage.PublishState{Failures: 2, FirstFailureAt: at, DelayedUntil: at.Add(time.Hour), DelayedKind: storage.QuotaReplies}
+	carousel := storage.Part{Part: 0, ContainerID: "car", Children: []string{"k1", "k2"}, ContainerAt: at, MediaID: "m0",
+		Permalink: "https://www.threads.com/@progress/post/m0", PublishedAt: at.Add(time.Minute)}
+	reply := storage.Part{Part: 1, ContainerID: "c1", ContainerAt: at, NotReady: 3, Recreates: 1}
+	for _, c := range []struct {
+		name  string
+		step  storage.Step
+		parts []storage.Part
+		state storage.PublishState
+	}{
+		{name: "nothing yet"},
+		{name: "state only", step: storage.Step{State: &state}, state: state},
+		{name: "parts only", step: storage.Step{Parts: []storage.Part{reply, carousel}}, parts: []storage.Part{carousel, reply}},
+		{name: "both", step: storage.Step{Parts: []storage.Part{carousel, reply}, State: &state}, parts: []storage.Part{carousel, reply}, state: state},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "cli", Text: c.name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			leased, err := db.Lease(ctx, 1, time.Minute)
+			if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
+				t.Fatalf("lease: %v %v", leased, err)
+			}
+			// The step leaves the post in flight; the next case's lease needs the account idle.
+			c.step.Retry = &storage.RetryAt{Next: time.Now().Add(time.Hour), Reason: "test"}
+			if err := db.Advance(ctx, storage.LeaseOf(leased[0]), c.step); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `UPDATE posts SET state = 'cancelled' WHERE id = ?`, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			parts, st, err := db.Progress(ctx, p.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range c.parts {
+				c.parts[i].PostID = p.ID
+			}
+			if !reflect.DeepEqual(parts, c.parts) || !reflect.DeepEqual(st, c.state) {
+				t.Fatalf("progress:\n parts %#v\n state %#v\nwant\n parts %#v\n state %#v", parts, st, c.parts, c.state)
+			}
+		})
 	}
 }
