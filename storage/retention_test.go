@@ -59,6 +59,16 @@ func TestPostCountsFollowEveryChange(t *testing.T) {
 		t.Fatalf("lease: %v %d", err, len(leased))
 	}
 	check("leased")
+	if err := db.Retry(ctx, storage.LeaseOf(leased[0]), clock.Now(), "try again"); err != nil {
+		t.Fatal(err)
+	}
+	check("one put back")
+	again, err := db.Lease(ctx, 2, time.Minute)
+	if err != nil || len(again) != 1 {
+		t.Fatalf("lease again: %v %d, want the one put back (the other account is busy)", err, len(again))
+	}
+	leased[0] = again[0]
+	check("leased again")
 	if err := db.Complete(ctx, storage.LeaseOf(leased[0]), "m1", "https://www.threads.net/@alice/post/1"); err != nil {
 		t.Fatal(err)
 	}
