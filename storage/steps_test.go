@@ -30,6 +30,29 @@ func TestAdvanceIsFencedAndAtomic(t *testing.T) {
 	if err := db.Advance(ctx, stale, storage.Step{Complete: &storage.Completion{MediaID: "m"}}); !errors.Is(err, storage.ErrLeaseLost) {
 		t.Fatalf("stale lease: %v", err)
 	}
+	// A stale step writes nothing, whichever way it would have ended.
+	for _, end := range []storage.Step{
+		{Complete: &storage.Completion{MediaID: "stale"}},
+		{Retry: &storage.RetryAt{Next: time.Now(), Reason: "stale"}},
+		{Fail: "stale"},
+		{}, // stays in flight
+	} {
+		end.Parts = []storage.Part{{Part: 0, ContainerID: "stale-container"}}
+		end.Quota = []storage.QuotaUse{{AccountID: a.ID, Kind: storage.QuotaPosts, At: time.Now(), PostID: p.ID}}
+		end.Events = []storage.OutboxEvent{{Key: p.ID + ":stale", Door: "slack", Payload: []byte(`{}`)}}
+		if err := db.Advance(ctx, stale, end); !errors.Is(err, storage.ErrLeaseLost) {
+			t.Fatalf("stale step %+v: %v", end, err)
+		}
+	}
+	if parts, _, err := db.Progress(ctx, p.ID); err != nil || len(parts) != 0 {
+		t.Fatalf("stale steps left parts %+v (%v)", parts, err)
+	}
+	if n, _, _ := db.QuotaWindow(ctx, a.ID, storage.QuotaPosts, time.Now().Add(-time.Hour)); n != 0 {
+		t.Fatalf("stale steps left %d quota uses", n)
+	}
+	if due, _ := db.DueOutbox(ctx, time.Now().Add(time.Second), 10); len(due) != 0 {
+		t.Fatalf("stale steps left %d results to deliver", len(due))
+	}
 	step := storage.Step{
 		Parts:    []storage.Part{{Part: 0, ContainerID: "c1", MediaID: "m1", PublishedAt: time.Now()}},
 		Quota:    []storage.QuotaUse{{AccountID: a.ID, Kind: storage.QuotaPosts, At: time.Now(), PostID: p.ID}},
