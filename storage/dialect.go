@@ -46,9 +46,10 @@ const PoolParam = "pool_max_conns"
 
 // Pool sizes. Each connection is a server process, and statements beyond the server's cores
 // only queue in its scheduler, where the lease that hands out work waits behind them: on a
-// 2-core server, lease+complete cycles ran 40-70 % faster with 4 or 8 connections than with
-// 16 (docs/benchmarks.md). Waiting for a connection in the pool costs this process nothing. A
-// migration holds one connection for its lock while it works on another, hence at least two.
+// 2-core server, lease+complete cycles ran 1.1 to 2.2 times as fast with 4 or 8 connections
+// as with 16 (docs/benchmarks.md). Waiting for a connection in the pool costs this process
+// nothing. A migration holds one connection for its lock while it works on another, hence at
+// least two.
 const (
 	defaultPoolConns = 8
 	minPoolConns     = 2
