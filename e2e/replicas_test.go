@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // envTestDatabaseURL names the PostgreSQL server replica tests run on (as for the storage
@@ -188,21 +188,11 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 // leaderID reads a replica's candidate id from its log.
 var leaderID = regexp.MustCompile(`msg="standing for leader among the replicas".* leader_id=(\w+)`)
 
-// openPGX opens pgx's own driver beside the replicas; pool_max_conns, Spindle's setting, is not
-// the server's.
-func openPGX(u string) (*sql.DB, error) {
-	dsn, _, err := storage.SplitPoolSize(u)
-	if err != nil {
-		return nil, err
-	}
-	return sql.Open("pgx", dsn)
-}
-
 // freshPGSchema creates a schema of its own on the server at base and returns a URL whose
 // connections use it; the schema is dropped at cleanup.
 func freshPGSchema(t *testing.T, base string) string {
 	t.Helper()
-	admin, err := openPGX(base)
+	admin, err := storagetest.OpenServer(base)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // envSoak set to 1 runs the replica soak for a full minute of kills instead of the short
@@ -314,7 +315,7 @@ type dueFeeds struct {
 
 func newDueFeeds(t *testing.T, dbURL string) *dueFeeds {
 	t.Helper()
-	db, err := openPGX(dbURL)
+	db, err := storagetest.OpenServer(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,6 @@ type Queue interface {
 	Get(ctx context.Context, id string) (storage.Post, error)
 	Advance(ctx context.Context, l storage.Lease, s storage.Step) error
 	Progress(ctx context.Context, postID string) ([]storage.Part, storage.PublishState, error)
-	PostPublishState(ctx context.Context, postID string) (storage.PublishState, error)
 	MediaIDTaken(ctx context.Context, mediaID string) (bool, error)
 	NextDue(ctx context.Context) (time.Time, bool, error)
 }

@@ -36,7 +36,7 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 	}()
 	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
 	var err error
-	if r.state, err = p.store.PostPublishState(ctx, post.ID); err != nil {
+	if _, r.state, err = p.store.Progress(ctx, post.ID); err != nil {
 		p.log.Warn("after a panic, read the post's state", slog.String("post_id", post.ID), slog.Any("error", err))
 		return
 	}

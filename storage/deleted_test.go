@@ -46,7 +46,7 @@ func TestDeletedPostSaysDeleted(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].Status() != storage.StatusDeleted {
 		t.Errorf("list: %v %+v, want the post deleted", err, list)
 	}
-	st, err := db.PostPublishState(ctx, p.ID)
+	_, st, err := db.Progress(ctx, p.ID)
 	if err != nil || !st.DeletedAt.Equal(clock.Now()) {
 		t.Errorf("publish state deleted at %v (%v)", st.DeletedAt, err)
 	}

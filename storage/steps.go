@@ -264,12 +264,6 @@ const progressQ = `SELECT s.failures, s.first_failure_at, s.delayed_until, s.del
 	LEFT JOIN publish_parts pp ON pp.post_id = x.id
 	ORDER BY pp.part`
 
-// PostPublishState reads a post's retry bookkeeping; the zero value if it has none.
-func (db *DB) PostPublishState(ctx context.Context, postID string) (PublishState, error) {
-	_, s, err := db.Progress(ctx, postID)
-	return s, err
-}
-
 // MediaIDTaken reports whether another post already recorded mediaID, so that reconciling a
 // lost publish answer never claims someone else's post.
 func (db *DB) MediaIDTaken(ctx context.Context, mediaID string) (bool, error) {

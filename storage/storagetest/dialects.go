@@ -66,7 +66,7 @@ func Dialects() ([]string, error) {
 		}
 		return []string{"sqlite"}, nil
 	}
-	admin, err := openAdmin(u)
+	admin, err := OpenServer(u)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = admin.PingContext(ctx)
@@ -79,9 +79,10 @@ func Dialects() ([]string, error) {
 	return []string{"sqlite", "postgres"}, nil
 }
 
-// openAdmin opens pgx's own driver on the server at u, for what the tests do beside storage
-// (creating and dropping schemas); the pool size of u is storage's to read, not the server's.
-func openAdmin(u string) (*sql.DB, error) {
+// OpenServer opens pgx's own driver on the server at u, for what tests do beside storage
+// (creating and dropping schemas, reading tables as an observer); the pool size in u is
+// Spindle's setting, not the server's, and is left out.
+func OpenServer(u string) (*sql.DB, error) {
 	dsn, _, err := storage.SplitPoolSize(u)
 	if err != nil {
 		return nil, err
@@ -177,7 +178,7 @@ func ReopenServerFunctionsFirst(t testing.TB, db *storage.DB) *storage.DB {
 func freshSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvDatabaseURL)
-	admin, err := openAdmin(base)
+	admin, err := OpenServer(base)
 	if err != nil {
 		t.Fatalf("storagetest: %v; %s", err, howToStart)
 	}

@@ -26,7 +26,7 @@ func Watch(t testing.TB, db *storage.DB) *Watcher {
 		err error
 	)
 	if pg {
-		raw, err = openAdmin(u.(string))
+		raw, err = OpenServer(u.(string))
 	} else {
 		raw, err = sql.Open("sqlite3", "file:"+db.Path()+"?_query_only=1")
 	}
