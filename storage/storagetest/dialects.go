@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,12 +38,20 @@ const howToStart = `start a throwaway PostgreSQL with: eval "$(.ci/postgres star
 	` (it sets ` + EnvDatabaseURL + `); stop it with .ci/postgres stop`
 
 // RunDialects runs the package's tests once per dialect and returns the exit code; a
-// package's TestMain calls os.Exit(storagetest.RunDialects(m)).
+// package's TestMain calls os.Exit(storagetest.RunDialects(m)). SPINDLE_TEST_DIALECT=postgres
+// (or sqlite) runs one of them only, as for a benchmark of one engine.
 func RunDialects(m *testing.M) int {
 	dialects, err := Dialects()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if d := os.Getenv(envDialect); d != "" {
+		if !slices.Contains(dialects, d) {
+			fmt.Fprintf(os.Stderr, "storagetest: %s=%s, but the dialects here are %v\n", envDialect, d, dialects)
+			return 1
+		}
+		dialects = []string{d}
 	}
 	code := 0
 	for _, d := range dialects {
@@ -208,21 +217,10 @@ func freshSchema(t testing.TB) string {
 // contentVersion is the Watcher's Version on PostgreSQL, which has no data_version: a digest
 // of every row of every table in the test's schema, so any committed change moves it.
 func contentVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
-		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	tables, err := schemaTables(ctx, conn)
 	if err != nil {
 		return 0, err
 	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
 	var all strings.Builder
 	for _, tb := range tables {
 		var sum string
@@ -235,6 +233,91 @@ func contentVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 	var v int64
 	err = conn.QueryRowContext(ctx, `SELECT ('x' || substr(md5($1), 1, 15))::bit(60)::bigint`, all.String()).Scan(&v)
 	return v, err
+}
+
+// schemaTables names the tables of the connection's schema (the test's), in name order.
+func schemaTables(ctx context.Context, conn *sql.Conn) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	return tables, rows.Err()
+}
+
+// AtRest is what db keeps on disk, for tests that look for secrets in it: SQLite's database
+// file, WAL and shared memory as bytes; on PostgreSQL, whose files are the server's, every row
+// of every table in the test's schema as text (bytea in hex, as a dump would hold it).
+func AtRest(t testing.TB, db *storage.DB) []byte {
+	t.Helper()
+	u, pg := pgURLs.Load(db)
+	var all []byte
+	if !pg {
+		files, _ := filepath.Glob(db.Path() + "*")
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, b...)
+		}
+		return all
+	}
+	raw, err := OpenServer(u.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	ctx := context.Background()
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tables, err := schemaTables(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range tables {
+		var rows string
+		if err := conn.QueryRowContext(ctx, `SELECT COALESCE(string_agg(t::text, E'\n'), '') FROM `+tb+` t`).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, rows...)
+	}
+	// A row as text shows bytea in hex, which would hide a secret kept there in clear: those
+	// columns' bytes go in as they are.
+	cols, err := conn.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND data_type = 'bytea'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var binary [][2]string
+	for cols.Next() {
+		var c [2]string
+		if err := cols.Scan(&c[0], &c[1]); err != nil {
+			t.Fatal(err)
+		}
+		binary = append(binary, c)
+	}
+	cols.Close()
+	for _, c := range binary {
+		var b []byte
+		if err := conn.QueryRowContext(ctx, `SELECT COALESCE(string_agg(`+c[1]+`, '\x0a'::bytea), ''::bytea) FROM `+c[0]).Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
 }
 
 // EachDialect runs fn as a subtest once per dialect (Dialects), for a package whose suite does
