@@ -99,3 +99,15 @@ func MigrationNames(dialect string) ([]string, error) {
 
 // MaxConns is the bound of db's writer pool (PostgreSQL's one pool).
 func (db *DB) MaxConns() int { return db.w.Stats().MaxOpenConnections }
+
+// InTx runs fn inside a transaction of db's writer pool, so one connection is held while fn
+// runs.
+func (db *DB) InTx(ctx context.Context, fn func()) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	fn()
+	return tx.Commit()
+}

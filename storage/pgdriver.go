@@ -62,6 +62,20 @@ func (c pgConn) QueryContext(ctx context.Context, q string, args []driver.NamedV
 	return c.Conn.QueryContext(ctx, c.rw.rewrite(q), args)
 }
 
+// ResetSession runs before database/sql hands a pooled connection out again. A connection
+// the server ended while it sat idle (a restart, a failover, pg_terminate_backend, a pooler
+// recycling it) would fail the next statement sent on it with 57P01, though that statement
+// never ran: after a database restart every pooled connection did so once, as a 500 to a user
+// or a failed publishing step. Told the connection is bad, database/sql discards it and takes
+// another (opening a new one if it must). pgx's own check, a ping, comes only after a second
+// idle.
+func (c pgConn) ResetSession(ctx context.Context) error {
+	if !idleAlive(c.Conn.Conn().PgConn().Conn()) {
+		return driver.ErrBadConn
+	}
+	return c.Conn.ResetSession(ctx)
+}
+
 // CheckNamedValue stores Go booleans as 0 and 1, as SQLite's driver does: the flag columns
 // are integers in both schemas.
 func (c pgConn) CheckNamedValue(v *driver.NamedValue) error {
