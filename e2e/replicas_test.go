@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -76,18 +75,8 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 	tokens := make([]string, users)
 	for i := range tokens {
 		u := sim.AddUser(fmt.Sprintf("replica_user%d", i))
-		scopes := []string{"threads_basic", "threads_content_publish", "threads_manage_replies", "threads_read_replies", "threads_delete", "threads_manage_insights"}
-		if _, err := db.LinkAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: u.Username,
-			TokenSealed:    keys.Seal(sim.IssueToken(u.ID, scopes...), u.ID),
-			TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner.ID); err != nil {
-			t.Fatal(err)
-		}
-		var tok struct{ Token string }
-		out := mustCLI(t, bin, cliEnv, "tokens", "create", "--account", u.Username, "--json")
-		if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
-			t.Fatalf("tokens create --json: %v\n%s", err, out)
-		}
-		tokens[i] = tok.Token
+		_, tokens[i] = linkForREST(t, db, keys, sim, u, owner.ID, bin, cliEnv,
+			"threads_basic", "threads_content_publish", "threads_manage_replies", "threads_read_replies", "threads_delete", "threads_manage_insights")
 	}
 
 	replicas := make([]*daemon, 3)
@@ -209,14 +198,7 @@ func freshPGSchema(t *testing.T, base string) string {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return withParam(t, base, "search_path", schema)
 }
 
 // operatorDB is the operator's handle on the replicas' PostgreSQL schema, migrated, with the
@@ -238,4 +220,24 @@ func operatorDB(t *testing.T, dbURL, secretHex string) (*storage.DB, *accounts.K
 		t.Fatal(err)
 	}
 	return db, keys
+}
+
+// linkForREST links u's Threads account as the OAuth flow would leave it (a token with scopes,
+// sealed with keys, owned by owner) and creates a REST token for it with `spindle tokens
+// create`, returning the account and the token.
+func linkForREST(t *testing.T, db *storage.DB, keys *accounts.Keys, sim *threadstest.Server, u *threadstest.User,
+	owner int64, bin string, cliEnv []string, scopes ...string) (storage.Account, string) {
+	t.Helper()
+	a, err := db.LinkAccount(context.Background(), storage.Account{ThreadsUserID: u.ID, Username: u.Username,
+		TokenSealed:    keys.Seal(sim.IssueToken(u.ID, scopes...), u.ID),
+		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	out := mustCLI(t, bin, cliEnv, "tokens", "create", "--account", u.Username, "--json")
+	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
+		t.Fatalf("tokens create --json: %v\n%s", err, out)
+	}
+	return a, tok.Token
 }

@@ -94,13 +94,8 @@ func TestReplicasSoak(t *testing.T) {
 	accts := make([]account, soakAccounts)
 	for i := range accts {
 		u := sim.AddUser(fmt.Sprintf("soak_user%d", i))
-		a, err := db.LinkAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: u.Username,
-			TokenSealed:    keys.Seal(sim.IssueToken(u.ID, "threads_basic", "threads_content_publish"), u.ID),
-			TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		accts[i] = account{user: u, full: i < soakFull}
+		a, token := linkForREST(t, db, keys, sim, u, owner.ID, bin, cliEnv, "threads_basic", "threads_content_publish")
+		accts[i] = account{user: u, token: token, full: i < soakFull}
 		if accts[i].full {
 			// Other apps used all but soakRoom posts today, and Spindle has just reconciled.
 			sim.InjectUsage(u.ID, threadstest.QuotaPosts, 250-soakRoom)
@@ -109,12 +104,6 @@ func TestReplicasSoak(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var tok struct{ Token string }
-		out := mustCLI(t, bin, cliEnv, "tokens", "create", "--account", u.Username, "--json")
-		if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
-			t.Fatalf("tokens create --json: %v\n%s", err, out)
-		}
-		accts[i].token = tok.Token
 	}
 
 	feeds := newDueFeeds(t, dbURL)
