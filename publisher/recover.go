@@ -34,9 +34,8 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 			p.log.Error("recording a panicked post panicked", slog.String("post_id", post.ID), slog.String("panic", fmt.Sprint(v)))
 		}
 	}()
-	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
-	var err error
-	if _, r.state, err = p.store.Progress(ctx, post.ID); err != nil {
+	r, err := p.rerun(ctx, post)
+	if err != nil {
 		p.log.Warn("after a panic, read the post's state", slog.String("post_id", post.ID), slog.Any("error", err))
 		return
 	}
@@ -60,4 +59,42 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 	if err != nil && !errors.Is(err, errStop) {
 		p.log.Warn("after a panic, record the post's retry", slog.String("post_id", post.ID), slog.Any("error", err))
 	}
+}
+
+// unsavedReason is what the owner of a post reads while the database is out of reach.
+const unsavedReason = "Spindle could not save its progress on this post (its database did not answer)"
+
+// unsaved handles a step that ended in an error with nothing committed, or nothing known to
+// be: the database did not answer (a restart, a failover, a connection the server ended) while
+// the step read or wrote. The post goes back in the queue now, through failure's transient
+// path (backoff, counted against the retry budget), in a write fenced by the lease like every
+// step; the pool has by then dropped the dead connection (see storage's pgConn.ResetSession).
+// Left leased, it would wait out LeaseTTL on every replica. What Threads was asked meanwhile
+// is decided by the committed state, as after a crash. If that write fails too, the lease's
+// expiry is the fallback.
+func (p *Publisher) unsaved(ctx context.Context, post storage.Post, cause error) {
+	p.log.Warn("a publishing step could not be saved; the post goes back in the queue",
+		slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID), slog.Any("error", cause))
+	r, err := p.rerun(ctx, post)
+	if err == nil {
+		err = r.failure(ctx, nil, &reasonError{reason: unsavedReason, err: cause})
+	}
+	switch {
+	case err == nil, errors.Is(err, errStop):
+	case errors.Is(err, storage.ErrLeaseLost):
+		// The step's commit went through after all and let the post go, or another replica
+		// reclaimed it: either way its next step is in other hands.
+	default:
+		p.log.Warn("the post will be retried when its lease expires",
+			slog.String("post_id", post.ID), slog.Any("error", err))
+	}
+}
+
+// rerun is a run of post from its committed state, to record what became of a step that
+// ended without committing.
+func (p *Publisher) rerun(ctx context.Context, post storage.Post) (*run, error) {
+	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
+	var err error
+	_, r.state, err = p.store.Progress(ctx, post.ID)
+	return r, err
 }

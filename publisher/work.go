@@ -61,22 +61,26 @@ func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
 		}
 	}()
 	err := r.run(ctx)
-	if err != nil && !errors.Is(err, errStop) {
-		if ctx.Err() != nil {
-			// Shutting down, or the lease was lost: nothing more is written; the post resumes
-			// from its last committed step.
-			if errors.Is(context.Cause(ctx), errLeaseLost) {
-				p.log.Warn("stopped working on a post whose lease was lost", slog.String("post_id", post.ID))
-			}
-			return
-		}
-		p.log.Warn("publishing step failed; the post will be retried when its lease expires",
-			slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID), slog.Any("error", err))
+	switch {
+	case err == nil, errors.Is(err, errStop):
+	case errors.Is(err, storage.ErrLeaseLost), errors.Is(context.Cause(ctx), errLeaseLost):
+		// Another worker has the post now and resumes it from its last committed step.
+		p.log.Warn("stopped working on a post whose lease was lost", slog.String("post_id", post.ID))
+	case ctx.Err() != nil:
+		// Shutting down: nothing more is written; the post resumes from its last committed
+		// step.
+	default:
+		p.unsaved(ctx, post, err)
 	}
 }
 
 func (r *run) run(ctx context.Context) error {
 	p := r.p
+	var err error
+	// The committed state first: a failure recorded below replaces its retry bookkeeping.
+	if r.parts, r.state, err = p.store.Progress(ctx, r.post.ID); err != nil {
+		return err
+	}
 	tok, uid, err := p.toks.Token(ctx, r.post.AccountID)
 	if p.parked(err) {
 		return r.park(ctx, nil, "the Threads account needs to be linked again")
@@ -85,9 +89,6 @@ func (r *run) run(ctx context.Context) error {
 		return r.failure(ctx, nil, fmt.Errorf("read the account's token: %w", err))
 	}
 	r.token, r.userID = tok, uid
-	if r.parts, r.state, err = p.store.Progress(ctx, r.post.ID); err != nil {
-		return err
-	}
 	r.texts = partTexts(r.post)
 	byNum := make([]storage.Part, len(r.texts))
 	for i := range byNum {

@@ -1,0 +1,96 @@
+package publisher_test
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/storage"
+)
+
+// cuttingStore is a database whose connection the server ends in the middle of steps, as a
+// PostgreSQL restart or failover does: the first cuts steps that do not put the post back in
+// the queue (a part published, a post completed) fail with a dropped connection, either
+// before their transaction commits (nothing written) or after (written, the answer lost).
+type cuttingStore struct {
+	publisher.Store
+	afterCommit bool
+	cuts        atomic.Int32
+}
+
+func (s *cuttingStore) Advance(ctx context.Context, l storage.Lease, st storage.Step) error {
+	if st.Retry != nil || st.Fail != "" || s.cuts.Add(-1) < 0 {
+		return s.Store.Advance(ctx, l, st)
+	}
+	if s.afterCommit {
+		if err := s.Store.Advance(ctx, l, st); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("storage: advance post %s: %w", l.ID, driver.ErrBadConn)
+}
+
+// TestUnsavedStepPutsThePostBackAtOnce: a step whose commit failed on a dropped connection
+// must not leave its post leased until the lease expires (an hour here, a test timeout): the
+// worker puts it back in the queue at once, and the next step finds from the committed state
+// what Threads already has, so every post is still published exactly once.
+func TestUnsavedStepPutsThePostBackAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, after := range []bool{false, true} {
+		t.Run(fmt.Sprintf("afterCommit=%v", after), func(t *testing.T) {
+			t.Parallel()
+			const accounts = 4
+			store := &cuttingStore{afterCommit: after}
+			store.cuts.Store(2 * accounts)
+			obs := &countingObserver{}
+			e := newEnv(t, envOptions{
+				tweak: func(o *publisher.Options) { o.LeaseTTL, o.Observer = time.Hour, obs },
+				store: func(db *storage.DB) publisher.Store { store.Store = db; return store },
+			})
+			media := mediaServer(t)
+			var ids []string
+			for i := range accounts {
+				a := e.account(fmt.Sprintf("cut%d", i))
+				var long strings.Builder // every part's text its own, for the ledger's count
+				for j := range 30 {
+					fmt.Fprintf(&long, "Sentence %d of thread %d, whose parts are saved one by one. ", j, i)
+				}
+				for _, np := range []storage.NewPost{
+					{Text: fmt.Sprintf("text post %d", i)},
+					{Text: long.String(), Thread: true},
+					{Text: fmt.Sprintf("image post %d", i), Media: []storage.Media{{Kind: "image", URL: media.URL + "/img.png"}}},
+				} {
+					np.AccountID = a.ID
+					ids = append(ids, e.enqueue(np).ID)
+				}
+			}
+			for _, p := range e.kit.Finish(ids...) {
+				if p.State != storage.StatePosted {
+					t.Errorf("post %s ended %s (%q), want posted", p.ID, p.State, p.LastError)
+				}
+			}
+			if left := store.cuts.Load(); left > 0 {
+				t.Fatalf("%d cuts were never made: the test did not exercise what it means to", left)
+			}
+			for text, n := range ledgerByText(e.sim.Ledger()) {
+				if n != 1 {
+					t.Errorf("%q published %d times, want once", text, n)
+				}
+			}
+			if got := len(e.sim.Ledger()); got < 3*accounts {
+				t.Errorf("the simulator holds %d posts, want at least %d", got, 3*accounts)
+			}
+			if !after {
+				// Nothing was written: each cut step was retried, counted as a transient failure.
+				if n := obs.get("retried:transient"); n < 2*accounts {
+					t.Errorf("retried{class=transient} = %d, want at least %d (one per cut step)", n, 2*accounts)
+				}
+			}
+		})
+	}
+}
