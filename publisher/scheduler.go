@@ -23,8 +23,15 @@ type SchedulerOptions struct {
 	StopTimeout time.Duration
 	// Elector decides whether this replica runs the jobs registered with EveryOnLeader
 	// (gocron's WithDistributedElector); nil runs them here, as a process alone on its
-	// database (SQLite) does. See package publisher/leader.
+	// database (SQLite) does. See package publisher/leader. If it also has a Term method
+	// (leader.Elector does), each run of such a job ends when this replica's term does.
 	Elector gocron.Elector
+}
+
+// termer is an Elector that can bound a run by the current term: gocron asks IsLeader only
+// before a run starts.
+type termer interface {
+	Term(ctx context.Context) (context.Context, context.CancelFunc)
 }
 
 // Scheduler owns Spindle's background jobs on one gocron scheduler, with the options every
@@ -41,6 +48,7 @@ type SchedulerOptions struct {
 type Scheduler struct {
 	s     gocron.Scheduler
 	lead  gocron.Scheduler
+	term  termer // nil: a leader's job runs to its end
 	log   *slog.Logger
 	mu    sync.Mutex
 	jobs  map[string]gocron.Job
@@ -90,8 +98,9 @@ func NewScheduler(o SchedulerOptions) (*Scheduler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("publisher: new scheduler: %w", err)
 	}
+	term, _ := o.Elector.(termer)
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Scheduler{s: s, lead: lead, log: log, jobs: map[string]gocron.Job{}, ctx: ctx, close: cancel}, nil
+	return &Scheduler{s: s, lead: lead, term: term, log: log, jobs: map[string]gocron.Job{}, ctx: ctx, close: cancel}, nil
 }
 
 // Every registers fn to run every interval, first at Start, under a name unique in the
@@ -102,15 +111,27 @@ func (s *Scheduler) Every(name string, interval time.Duration, fn func(context.C
 
 // EveryOnLeader is Every for a job that must run on one replica at a time: it runs only while
 // this replica is the leader (SchedulerOptions.Elector); elsewhere its runs are skipped. A
-// replica that takes over runs it at its next interval.
+// replica that takes over runs it at its next interval. A run still going when this
+// replica's term ends has its context cancelled (see leader.Elector.Term); the next leader
+// does the rest.
 //
 // Each run is logged at Debug ("singleton job started" and "singleton job ended", with the
 // job's name), so that runs on different replicas can be shown never to overlap.
 func (s *Scheduler) EveryOnLeader(name string, interval time.Duration, fn func(context.Context) error) error {
 	return s.every(s.lead, name, interval, func(ctx context.Context) error {
+		if s.term != nil {
+			var end context.CancelFunc
+			ctx, end = s.term.Term(ctx)
+			defer end()
+		}
 		s.log.DebugContext(ctx, "singleton job started", slog.String("job", name))
-		defer s.log.DebugContext(ctx, "singleton job ended", slog.String("job", name))
-		return fn(ctx)
+		err := fn(ctx)
+		attrs := []any{slog.String("job", name)}
+		if ctx.Err() != nil { // the term or the scheduler ended the run: say which
+			attrs = append(attrs, slog.Any("cause", context.Cause(ctx)))
+		}
+		s.log.DebugContext(ctx, "singleton job ended", attrs...)
+		return err
 	})
 }
 

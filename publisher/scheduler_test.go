@@ -7,9 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/leader"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 func TestSchedulerSurvivesPanicsAndRejectsDuplicateNames(t *testing.T) {
@@ -123,5 +127,53 @@ func TestLeaderJobsRunOnlyOnTheLeader(t *testing.T) {
 	}
 	if leaderOnly.Load() == 0 {
 		t.Fatal("the leader job did not run once this replica led")
+	}
+}
+
+// TestLeaderJobEndsWithTheTerm: a singleton job still running when this replica's term runs
+// out unrenewed (the database out of reach) has its context cancelled, cause
+// leader.ErrNotLeader, before another replica can take the term and start the job again.
+// gocron asks IsLeader only before a run, so without the term's bound the run went on.
+func TestLeaderJobEndsWithTheTerm(t *testing.T) {
+	t.Parallel()
+	clock := clockwork.NewFakeClockAt(time.Unix(1_800_000_000, 0))
+	const ttl = 30 * time.Second
+	el := leader.New(leader.Options{Store: storagetest.Open(t, clock.Now), TTL: ttl, Clock: clock})
+	ctx, cancel := context.WithTimeout(context.Background(), testsignal.Timeout)
+	defer cancel()
+	if !el.Try(ctx) { // won once, never renewed: no Run
+		t.Fatal("alone on the database, the replica does not lead")
+	}
+	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second, Elector: el})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, ended := make(chan struct{}, 1), make(chan error, 1)
+	if err := s.EveryOnLeader("long", time.Hour, func(ctx context.Context) error {
+		started <- struct{}{}
+		<-ctx.Done()
+		ended <- context.Cause(ctx)
+		return ctx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	defer s.Shutdown()
+	select {
+	case <-started:
+	case <-ctx.Done():
+		t.Fatal("the singleton job did not start on the leader")
+	}
+	if err := clock.BlockUntilContext(ctx, 1); err != nil { // the run's watch on the term
+		t.Fatal(err)
+	}
+	clock.Advance(ttl - ttl/5)
+	select {
+	case cause := <-ended:
+		if !errors.Is(cause, leader.ErrNotLeader) {
+			t.Fatalf("the run ended with cause %v, want leader.ErrNotLeader", cause)
+		}
+	case <-ctx.Done():
+		t.Fatal("the singleton job still runs after this replica's term ran out")
 	}
 }

@@ -178,6 +178,22 @@ func (e *Elector) WhileLeader(ctx context.Context, fn func(context.Context)) {
 	}
 }
 
+// Term returns a context that ends, with ErrNotLeader as its cause, when this replica's
+// current term does: not renewed in time by its own clock (the database out of reach),
+// taken by another replica, or resigned. If this replica does not lead, it has ended
+// already. gocron asks IsLeader only before a singleton job runs; a run under Term stops a
+// fifth of a term before the database could hand the same job to another replica, so a
+// long run on a leader cut off from the database never overlaps the next leader's. Call
+// the CancelFunc when the run returns.
+func (e *Elector) Term(ctx context.Context) (context.Context, context.CancelFunc) {
+	tctx, cancel := context.WithCancelCause(ctx)
+	go func() {
+		e.awaitNotLeading(tctx)
+		cancel(ErrNotLeader)
+	}()
+	return tctx, func() { cancel(context.Canceled) }
+}
+
 // awaitLeading waits until this replica leads; false when ctx ended first.
 func (e *Elector) awaitLeading(ctx context.Context) bool {
 	for {
@@ -242,3 +258,8 @@ func (Always) IsLeader(context.Context) error { return nil }
 
 // WhileLeader runs fn until ctx ends.
 func (Always) WhileLeader(ctx context.Context, fn func(context.Context)) { fn(ctx) }
+
+// Term is ctx: a process alone on its database leads for as long as it runs.
+func (Always) Term(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithCancel(ctx)
+}

@@ -2,6 +2,7 @@ package leader_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -252,5 +253,112 @@ func TestWhileLeaderStopsWithItsContext(t *testing.T) {
 	}
 	if !c.e.Leading() {
 		t.Fatal("the term ended: the test no longer shows WhileLeader stopping while it leads")
+	}
+}
+
+// partition is a Store the test can cut off from the database, as a network partition
+// would cut off one replica while the others still reach it.
+type partition struct {
+	leader.Store
+	cut atomic.Bool
+}
+
+func (p *partition) ElectLeader(ctx context.Context, name, id string, ttl time.Duration) (bool, error) {
+	if p.cut.Load() {
+		return false, errors.New("dial tcp 10.0.0.5:5432: connect: no route to host")
+	}
+	return p.Store.ElectLeader(ctx, name, id, ttl)
+}
+
+// TestTermEndsBeforeTheDatabaseHandsItOn: a leader cut off from the database keeps its term
+// by its own clock while renewals fail; a run under Term ends (cause ErrNotLeader) while the
+// database still refuses the term to others, so that run never overlaps the next leader's.
+// gocron asks IsLeader only before a run: without Term, a long run went on past the term.
+func TestTermEndsBeforeTheDatabaseHandsItOn(t *testing.T) {
+	clock := clockwork.NewFakeClockAt(time.Unix(1_800_000_000, 0))
+	db := storagetest.Open(t, clock.Now)
+	const ttl = 30 * time.Second
+	p := &partition{Store: db}
+	e := leader.New(leader.Options{Store: p, TTL: ttl, Clock: clock, ID: "cut-off"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	go func() { defer close(ran); e.Run(runCtx) }()
+	defer func() { stop(); <-ran }()
+	if err := clock.BlockUntilContext(ctx, 1); err != nil { // Run's timer
+		t.Fatal(err)
+	}
+	if !e.Leading() {
+		t.Fatal("alone on the database, the replica does not lead")
+	}
+	job, end := e.Term(ctx)
+	defer end()
+	if err := clock.BlockUntilContext(ctx, 2); err != nil { // and Term's
+		t.Fatal(err)
+	}
+
+	p.cut.Store(true)
+	for i := 1; i <= 2; i++ { // two failed renewals: the term still runs by the local clock
+		clock.Advance(ttl / 3)
+		if err := clock.BlockUntilContext(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		if job.Err() != nil {
+			t.Fatalf("the run ended %v into a term of %v", time.Duration(i)*ttl/3, ttl)
+		}
+	}
+	clock.Advance(ttl - ttl/5 - 2*ttl/3) // to the local end of the term
+	select {
+	case <-job.Done():
+	case <-ctx.Done():
+		t.Fatalf("the run still goes on %v into a term of %v, renewals failing", ttl-ttl/5, ttl)
+	}
+	if c := context.Cause(job); !errors.Is(c, leader.ErrNotLeader) {
+		t.Fatalf("the run ended with cause %v, want ErrNotLeader", c)
+	}
+	// The run has ended, and the database has not yet handed the term on.
+	if ok, err := db.ElectLeader(ctx, "scheduler", "next", ttl); err != nil || ok {
+		t.Fatalf("another replica got the term %v after the last renewal: %v, %v", ttl-ttl/5, ok, err)
+	}
+	clock.Advance(ttl / 5)
+	if ok, err := db.ElectLeader(ctx, "scheduler", "next", ttl); err != nil || !ok {
+		t.Fatalf("another replica did not get the term once it expired: %v, %v", ok, err)
+	}
+}
+
+// TestTermEndsWhenNotLeading: a follower's term has ended already; a leader's ends when it
+// resigns.
+func TestTermEndsWhenNotLeading(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db := storagetest.Open(t, nil)
+	l := leader.New(leader.Options{Store: db, TTL: time.Minute})
+	f := leader.New(leader.Options{Store: db, TTL: time.Minute})
+	if !l.Try(ctx) || f.Try(ctx) {
+		t.Fatal("want the first candidate leading and the second not")
+	}
+	fjob, fend := f.Term(ctx)
+	defer fend()
+	select {
+	case <-fjob.Done():
+	case <-ctx.Done():
+		t.Fatal("a follower's term is still running")
+	}
+	ljob, lend := l.Term(ctx)
+	defer lend()
+	if ljob.Err() != nil {
+		t.Fatalf("the leader's run ended at once: %v", context.Cause(ljob))
+	}
+	if err := l.Resign(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ljob.Done():
+	case <-ctx.Done():
+		t.Fatal("the leader's run goes on after it resigned")
+	}
+	if c := context.Cause(ljob); !errors.Is(c, leader.ErrNotLeader) {
+		t.Fatalf("cause %v, want ErrNotLeader", c)
 	}
 }
