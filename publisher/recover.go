@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -64,22 +65,40 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 // unsavedReason is what the owner of a post reads while the database is out of reach.
 const unsavedReason = "Spindle could not save its progress on this post (its database did not answer)"
 
+// unsavedTries is how many times unsaved tries to put a post back before leaving it to its
+// lease's expiry.
+const unsavedTries = 4
+
 // unsaved handles a step that ended in an error with nothing committed, or nothing known to
 // be: the database did not answer (a restart, a failover, a connection the server ended) while
 // the step read or wrote. The post goes back in the queue now, through failure's transient
 // path (backoff, counted against the retry budget), in a write fenced by the lease like every
 // step; the pool has by then dropped the dead connection (see storage's pgConn.ResetSession).
 // Left leased, it would wait out LeaseTTL on every replica. What Threads was asked meanwhile
-// is decided by the committed state, as after a crash. If that write fails too, the lease's
-// expiry is the fallback.
+// is decided by the committed state, as after a crash. The put-back is tried unsavedTries
+// times, at once and then 0.25 s, 1.25 s and 6.25 s after the last try, each on another
+// connection: the database may be restarting (a few seconds), or ending every connection in
+// the pool one by one. The fence makes a repeat harmless. If every try fails, the database
+// is out of reach for longer and the lease's expiry is the fallback.
 func (p *Publisher) unsaved(ctx context.Context, post storage.Post, cause error) {
 	p.log.Warn("a publishing step could not be saved; the post goes back in the queue",
 		slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID), slog.Any("error", cause))
-	r, err := p.rerun(ctx, post)
-	if err == nil {
-		err = r.failure(ctx, nil, &reasonError{reason: unsavedReason, err: cause})
+	var err error
+	wait := 250 * time.Millisecond
+	for try := 1; ; try++ {
+		var r *run
+		if r, err = p.rerun(ctx, post); err == nil {
+			err = r.failure(ctx, nil, &reasonError{reason: unsavedReason, err: cause})
+		}
+		if err == nil || errors.Is(err, errStop) || errors.Is(err, storage.ErrLeaseLost) ||
+			try == unsavedTries || !pause(ctx, wait) {
+			break
+		}
+		wait *= 5
 	}
 	switch {
+	case ctx.Err() != nil:
+		// Shutting down or the lease lost: the post resumes from its last committed step.
 	case err == nil, errors.Is(err, errStop):
 	case errors.Is(err, storage.ErrLeaseLost):
 		// The step's commit went through after all and let the post go, or another replica
@@ -87,6 +106,18 @@ func (p *Publisher) unsaved(ctx context.Context, post storage.Post, cause error)
 	default:
 		p.log.Warn("the post will be retried when its lease expires",
 			slog.String("post_id", post.ID), slog.Any("error", err))
+	}
+}
+
+// pause waits d; false if ctx ended first.
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

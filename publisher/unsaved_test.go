@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,16 +18,34 @@ import (
 // PostgreSQL restart or failover does: the first cuts steps that do not put the post back in
 // the queue (a part published, a post completed) fail with a dropped connection, either
 // before their transaction commits (nothing written) or after (written, the answer lost).
+// With cutPutBack, each post's first write that puts it back fails too, before it commits,
+// as when the server ended every connection in the pool at once.
 type cuttingStore struct {
 	publisher.Store
 	afterCommit bool
 	cuts        atomic.Int32
+	cutPosts    sync.Map // post id → struct{}: one of its steps was cut
+	cutPutBack  bool
+	putBackCut  sync.Map // post id → struct{}: its put-back was cut
+}
+
+// count is how many posts m holds.
+func count(m *sync.Map) int {
+	n := 0
+	m.Range(func(any, any) bool { n++; return true })
+	return n
 }
 
 func (s *cuttingStore) Advance(ctx context.Context, l storage.Lease, st storage.Step) error {
+	if st.Retry != nil && s.cutPutBack && strings.HasPrefix(st.Retry.Reason, "Spindle could not save its progress") {
+		if _, cut := s.putBackCut.LoadOrStore(l.ID, struct{}{}); !cut {
+			return fmt.Errorf("storage: advance post %s: %w", l.ID, driver.ErrBadConn)
+		}
+	}
 	if st.Retry != nil || st.Fail != "" || s.cuts.Add(-1) < 0 {
 		return s.Store.Advance(ctx, l, st)
 	}
+	s.cutPosts.Store(l.ID, struct{}{})
 	if s.afterCommit {
 		if err := s.Store.Advance(ctx, l, st); err != nil {
 			return err
@@ -38,15 +57,26 @@ func (s *cuttingStore) Advance(ctx context.Context, l storage.Lease, st storage.
 // TestUnsavedStepPutsThePostBackAtOnce: a step whose commit failed on a dropped connection
 // must not leave its post leased until the lease expires (an hour here, a test timeout): the
 // worker puts it back in the queue at once, and the next step finds from the committed state
-// what Threads already has, so every post is still published exactly once.
+// what Threads already has, so every post is still published exactly once. A put-back that
+// meets a dropped connection too is tried again on another.
 func TestUnsavedStepPutsThePostBackAtOnce(t *testing.T) {
 	t.Parallel()
-	for _, after := range []bool{false, true} {
-		t.Run(fmt.Sprintf("afterCommit=%v", after), func(t *testing.T) {
+	const accounts = 4
+	for _, tc := range []struct {
+		name       string
+		after      bool
+		cutPutBack bool
+	}{
+		{"before commit", false, false},
+		{"after commit", true, false},
+		{"before commit, the put-back too", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			const accounts = 4
+			after := tc.after
 			store := &cuttingStore{afterCommit: after}
 			store.cuts.Store(2 * accounts)
+			store.cutPutBack = tc.cutPutBack
 			obs := &countingObserver{}
 			e := newEnv(t, envOptions{
 				tweak: func(o *publisher.Options) { o.LeaseTTL, o.Observer = time.Hour, obs },
@@ -76,6 +106,9 @@ func TestUnsavedStepPutsThePostBackAtOnce(t *testing.T) {
 			}
 			if left := store.cuts.Load(); left > 0 {
 				t.Fatalf("%d cuts were never made: the test did not exercise what it means to", left)
+			}
+			if n, want := count(&store.putBackCut), count(&store.cutPosts); tc.cutPutBack && (n != want || n == 0) {
+				t.Fatalf("%d put-backs were cut, want one per post with a cut step (%d)", n, want)
 			}
 			for text, n := range ledgerByText(e.sim.Ledger()) {
 				if n != 1 {
