@@ -131,6 +131,13 @@ func (s *Scheduler) EveryOnLeader(name string, interval time.Duration, fn func(c
 			attrs = append(attrs, slog.Any("cause", context.Cause(ctx)))
 		}
 		s.log.DebugContext(ctx, "singleton job ended", attrs...)
+		if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+			// Not a failure of the job: the term ended under it ("context canceled" would
+			// say nothing to an operator).
+			s.log.WarnContext(ctx, "a singleton job was stopped because this replica stopped leading; the leader runs it at its next interval",
+				slog.String("job", name), slog.Any("error", err))
+			return nil
+		}
 		return err
 	})
 }

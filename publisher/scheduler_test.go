@@ -3,12 +3,15 @@ package publisher_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/spindle-threads/spindle/internal/testlog"
 	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/leader"
@@ -144,7 +147,9 @@ func TestLeaderJobEndsWithTheTerm(t *testing.T) {
 	if !el.Try(ctx) { // won once, never renewed: no Run
 		t.Fatal("alone on the database, the replica does not lead")
 	}
-	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second, Elector: el})
+	var logs testlog.Buffer
+	s, err := publisher.NewScheduler(publisher.SchedulerOptions{StopTimeout: time.Second, Elector: el,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,5 +180,12 @@ func TestLeaderJobEndsWithTheTerm(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("the singleton job still runs after this replica's term ran out")
+	}
+	if err := s.Shutdown(); err != nil { // the run and gocron's listeners are done
+		t.Fatal(err)
+	}
+	// The operator reads why the run stopped, not a job failure saying "context canceled".
+	if l := logs.String(); !strings.Contains(l, "stopped leading") || strings.Contains(l, "background job failed") {
+		t.Errorf("log after the term ended under a run:\n%s", l)
 	}
 }

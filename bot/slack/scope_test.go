@@ -1,34 +1,16 @@
 package slack
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/spindle-threads/spindle/internal/testlog"
 )
-
-// lockedBuffer is a log sink safe for the door's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestMissingUsersReadScopeIsReportedOnce: an app installed without users:read makes Slack
 // answer users.info with missing_scope; every person's times then fall back to
@@ -37,7 +19,7 @@ func TestMissingUsersReadScopeIsReportedOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.slack.SetMissingScopes("users:read")
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	door := New(Options{SigningSecret: testSecret, BotToken: testToken, APIURL: e.slack.APIURL(),
 		Dispatcher: e.disp, Store: e.db, Now: e.clock.Now, HTTPClient: &http.Client{Timeout: 5 * time.Second},
 		AllowResponseURL: func(u *url.URL) bool { return u.Hostname() == "127.0.0.1" },

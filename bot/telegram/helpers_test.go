@@ -1,7 +1,6 @@
 package telegram_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/spindle-threads/spindle/bot/telegram"
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/internal/testlog"
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
@@ -29,24 +29,6 @@ import (
 )
 
 const wait = 10 * time.Second
-
-// logBuffer collects log output from every goroutine.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // accounts gives every Telegram user but the unlinked the one account, as owner and default;
 // with roles set, only the users in it have the account, as its owner (true) or a grantee.
@@ -105,7 +87,7 @@ type harness struct {
 	db      *storage.DB
 	door    *telegram.Door
 	spindle *httptest.Server
-	logs    *logBuffer
+	logs    *testlog.Buffer
 	clock   *storagetest.Clock
 	api     *threads.Client
 	token   string // the Threads access token
@@ -130,7 +112,7 @@ type options struct {
 
 func newHarness(t testing.TB, m mode, o options) *harness {
 	t.Helper()
-	h := &harness{t: t, mode: m, logs: &logBuffer{}, clock: storagetest.NewLiveClock()}
+	h := &harness{t: t, mode: m, logs: &testlog.Buffer{}, clock: storagetest.NewLiveClock()}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h.tg = telegramtest.NewServer("")
 	t.Cleanup(h.tg.Close)

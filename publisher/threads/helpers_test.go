@@ -9,10 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/internal/testlog"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 )
@@ -24,27 +24,9 @@ type env struct {
 	sim   *threadstest.Server
 	clock *threadstest.ManualClock
 	c     *threads.Client
-	log   *syncBuffer
+	log   *testlog.Buffer
 	user  *threadstest.User
 	token string
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // newEnv starts a simulator on loopback with a manual clock, adds user
@@ -58,7 +40,7 @@ func newEnv(t testing.TB, opts threadstest.Options) *env {
 	}
 	sim := threadstest.NewServer(opts)
 	t.Cleanup(sim.Close)
-	logBuf := &syncBuffer{}
+	logBuf := &testlog.Buffer{}
 	c := threads.New(threads.Options{
 		BaseURL:     sim.URL,
 		AuthURL:     sim.AuthorizeURL(),
