@@ -11,6 +11,8 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
+
+	"github.com/spindle-threads/spindle/publisher/leader"
 )
 
 // SchedulerOptions configure NewScheduler.
@@ -126,12 +128,9 @@ func (s *Scheduler) EveryOnLeader(name string, interval time.Duration, fn func(c
 		}
 		s.log.DebugContext(ctx, "singleton job started", slog.String("job", name))
 		err := fn(ctx)
-		attrs := []any{slog.String("job", name)}
-		if ctx.Err() != nil { // the term or the scheduler ended the run: say which
-			attrs = append(attrs, slog.Any("cause", context.Cause(ctx)))
-		}
-		s.log.DebugContext(ctx, "singleton job ended", attrs...)
-		if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+		cause := context.Cause(ctx) // nil while the run's context lasts
+		s.log.DebugContext(ctx, "singleton job ended", slog.String("job", name), slog.Any("cause", cause))
+		if err != nil && errors.Is(cause, leader.ErrNotLeader) {
 			// Not a failure of the job: the term ended under it ("context canceled" would
 			// say nothing to an operator).
 			s.log.WarnContext(ctx, "a singleton job was stopped because this replica stopped leading; the leader runs it at its next interval",

@@ -73,10 +73,8 @@ func TestUnsavedStepPutsThePostBackAtOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			after := tc.after
-			store := &cuttingStore{afterCommit: after}
+			store := &cuttingStore{afterCommit: tc.after, cutPutBack: tc.cutPutBack}
 			store.cuts.Store(2 * accounts)
-			store.cutPutBack = tc.cutPutBack
 			obs := &countingObserver{}
 			e := newEnv(t, envOptions{
 				tweak: func(o *publisher.Options) { o.LeaseTTL, o.Observer = time.Hour, obs },
@@ -118,7 +116,7 @@ func TestUnsavedStepPutsThePostBackAtOnce(t *testing.T) {
 			if got := len(e.sim.Ledger()); got < 3*accounts {
 				t.Errorf("the simulator holds %d posts, want at least %d", got, 3*accounts)
 			}
-			if !after {
+			if !tc.after {
 				// Nothing was written: each cut step was retried, counted as a transient failure.
 				if n := obs.get("retried:transient"); n < 2*accounts {
 					t.Errorf("retried{class=transient} = %d, want at least %d (one per cut step)", n, 2*accounts)
