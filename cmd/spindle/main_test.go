@@ -115,3 +115,26 @@ func TestMigrateThenPostAndBackup(t *testing.T) {
 		t.Errorf("backup with two files: exit %d, want 2", code)
 	}
 }
+
+// TestBackupOnPostgresPrintsThePgDumpCommand: on PostgreSQL spindle backup copies nothing; it
+// answers without reaching the server (the port here refuses) with the pg_dump command for the
+// URL, the password left out.
+func TestBackupOnPostgresPrintsThePgDumpCommand(t *testing.T) {
+	env := map[string]string{
+		"SPINDLE_DATA_DIR":     t.TempDir(),
+		"SPINDLE_DATABASE_URL": "postgres://spindle:s3cret@127.0.0.1:1/spindle?sslmode=disable&pool_max_conns=4",
+		"SPINDLE_SECRET_KEY":   strings.Repeat("ab", 32),
+	}
+	file := filepath.Join(t.TempDir(), "spindle.dump")
+	code, out, errOut := spindle(t, env, "backup", file)
+	want := "pg_dump --format=custom --file " + file + " --dbname 'postgres://spindle@127.0.0.1:1/spindle?sslmode=disable'"
+	if code != 1 || !strings.Contains(errOut, want) {
+		t.Fatalf("backup on PostgreSQL: exit %d, stdout %q, stderr lacks %s:\n%s", code, out, want, errOut)
+	}
+	if strings.Contains(errOut+out, "s3cret") {
+		t.Fatalf("backup printed the database password:\n%s", errOut)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Fatalf("backup on PostgreSQL wrote %s (%v)", file, err)
+	}
+}
