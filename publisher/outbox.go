@@ -104,8 +104,7 @@ func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int,
 	p.dispatchMu.Lock()
 	defer p.dispatchMu.Unlock()
 	limit := deliverBatch + p.lanes.busy()
-	now := p.now()
-	items, err := p.store.ClaimOutbox(ctx, now, now.Add(claimFor), limit)
+	items, err := p.store.ClaimOutbox(ctx, claimFor, limit)
 	if err != nil {
 		return 0, false, err
 	}
@@ -153,8 +152,7 @@ func (p *Publisher) renewClaim(ctx context.Context, it *storage.OutboxItem) bool
 	if it.Claim.IsZero() {
 		return true // not claimed: a caller that owns the event outright
 	}
-	until := p.now().Add(claimFor)
-	ok, err := p.store.RenewOutboxClaim(ctx, it.ID, it.Claim, until)
+	until, ok, err := p.store.RenewOutboxClaim(ctx, it.ID, it.Claim, claimFor)
 	if err != nil {
 		p.log.Warn("could not renew an event's claim; it is delivered later", slog.Int64("outbox", it.ID), slog.Any("error", err))
 		return false
@@ -257,7 +255,7 @@ func (p *Publisher) deliveryFailed(ctx context.Context, it storage.OutboxItem, w
 		p.log.Warn("could not deliver an event; will retry", slog.Int64("outbox", it.ID), slog.String("door", it.Door),
 			slog.String("failure", string(why)), slog.Duration("retry_in", wait), slog.Any("error", err))
 	}
-	if err := p.store.OutboxRetry(context.WithoutCancel(ctx), it.ID, now.Add(wait), err.Error(), giveUp); err != nil {
+	if err := p.store.OutboxRetry(context.WithoutCancel(ctx), it, now.Add(wait), err.Error(), giveUp); err != nil {
 		p.log.Warn("could not record a failed delivery", slog.Int64("outbox", it.ID), slog.Any("error", err))
 	}
 }

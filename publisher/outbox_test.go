@@ -174,11 +174,11 @@ type retried struct {
 	giveUp bool
 }
 
-func (r *retryLog) OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error {
+func (r *retryLog) OutboxRetry(ctx context.Context, it storage.OutboxItem, next time.Time, reason string, giveUp bool) error {
 	r.mu.Lock()
-	r.retries = append(r.retries, retried{id, next, reason, giveUp})
+	r.retries = append(r.retries, retried{it.ID, next, reason, giveUp})
 	r.mu.Unlock()
-	return r.DB.OutboxRetry(ctx, id, next, reason, giveUp)
+	return r.DB.OutboxRetry(ctx, it, next, reason, giveUp)
 }
 
 func (r *retryLog) all() []retried {

@@ -44,11 +44,11 @@ type Quotas interface {
 // Outbox is the durable outbox of results.
 type Outbox interface {
 	AddOutbox(ctx context.Context, events ...storage.OutboxEvent) error
-	ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]storage.OutboxItem, error)
-	RenewOutboxClaim(ctx context.Context, id int64, token, until time.Time) (bool, error)
+	ClaimOutbox(ctx context.Context, claimFor time.Duration, limit int) ([]storage.OutboxItem, error)
+	RenewOutboxClaim(ctx context.Context, id int64, token time.Time, claimFor time.Duration) (time.Time, bool, error)
 	ReleaseOutboxClaim(ctx context.Context, id int64, token time.Time) error
 	OutboxDelivered(ctx context.Context, id int64) error
-	OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error
+	OutboxRetry(ctx context.Context, it storage.OutboxItem, next time.Time, reason string, giveUp bool) error
 	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
 	PruneFinished(ctx context.Context, before time.Time, limit int) (int, error)
 }

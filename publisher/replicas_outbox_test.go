@@ -132,7 +132,7 @@ func TestDeliveryStopsWhenTheClaimWasTaken(t *testing.T) {
 	pub := publisher.New(publisher.Options{Store: db, Notifiers: map[string]publisher.Notifier{"slack": got}})
 	addEvent(t, db, "e1", publisher.Event{Kind: publisher.EventPosted, PostID: "p1", Door: "slack"})
 	// Another replica holds the event.
-	if items, err := db.ClaimOutbox(context.Background(), farFuture().AddDate(-1, 0, 0), farFuture(), 10); err != nil || len(items) != 1 {
+	if items, err := db.ClaimOutbox(context.Background(), time.Hour, 10); err != nil || len(items) != 1 {
 		t.Fatalf("claim: %v, %v", items, err)
 	}
 	if err := pub.Deliver(context.Background()); err != nil {

@@ -7,6 +7,10 @@ package storage
 // renews or releases it with a compare-and-set on it, and a claimer that finds the token
 // changed knows another took the row after its claim ran out, and leaves it alone.
 //
+// Whether a claim has ended, and when a new one ends, is judged by one clock, the database's
+// (leaseClock), as for leases: callers give a claim's length, never a time of their own, so a
+// replica whose clock runs ahead cannot take a row another still holds.
+//
 // On PostgreSQL the statement runs on its own, autocommitted in READ COMMITTED: the row's
 // guard is checked again after any lock wait, so two claimers never both win a row, and
 // FOR UPDATE SKIP LOCKED lets a second claimer take the next rows instead of queueing behind
@@ -79,13 +83,17 @@ var claimFeeds = pair{
 		AND enabled = 1 AND next_poll_at <= $2 RETURNING ` + feedColumns,
 }
 
-// ClaimDueFeeds takes up to limit enabled feeds whose next poll is at or before now, the
-// most overdue first, for one poll each: their next poll moves to until, so no other caller
-// (another replica) takes them before then. Each returned feed's NextPollAt is the claim's
-// token (until): RenewFeedClaim extends it, ReleaseFeedClaim gives it up, and RecordFeedPoll
-// ends it with the real next poll time.
-func (db *DB) ClaimDueFeeds(ctx context.Context, now, until time.Time, limit int) ([]Feed, error) {
-	feeds, err := claimQuery(ctx, db, scanFeed, db.sql(claimFeeds), ms(until), ms(now), limit)
+// ClaimDueFeeds takes up to limit enabled feeds whose next poll has come, the most overdue
+// first, for one poll each, for claimFor: their next poll moves to the claim's end, so no
+// other caller (another replica) takes them before then. Each returned feed's NextPollAt is
+// the claim's token: RenewFeedClaim extends it, ReleaseFeedClaim gives it up, and
+// RecordFeedPoll ends it with the real next poll time.
+func (db *DB) ClaimDueFeeds(ctx context.Context, claimFor time.Duration, limit int) ([]Feed, error) {
+	now, err := db.leaseClock(ctx, db.w)
+	if err != nil {
+		return nil, fmt.Errorf("storage: claim due feeds: %w", err)
+	}
+	feeds, err := claimQuery(ctx, db, scanFeed, db.sql(claimFeeds), ms(now.Add(claimFor)), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: claim due feeds: %w", err)
 	}
@@ -93,23 +101,43 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now, until time.Time, limit int
 	return feeds, nil
 }
 
-// RenewFeedClaim moves the end of a feed's claim from token to until; false when the claim
-// is no longer token (it ran out and another caller took the feed, or the feed was recorded,
-// paused or removed meanwhile): the feed is then not the caller's to poll.
-func (db *DB) RenewFeedClaim(ctx context.Context, id int64, token, until time.Time) (bool, error) {
-	ok, err := db.claimExec(ctx, `UPDATE feeds SET next_poll_at = ? WHERE id = ? AND next_poll_at = ? AND enabled = 1`,
-		ms(until), id, ms(token))
+// RenewFeedClaim gives a feed's claim token claimFor from now, and returns its new token;
+// false when the claim is no longer token (it ran out and another caller took the feed, or
+// the feed was recorded, paused or removed meanwhile): the feed is then not the caller's to
+// poll.
+func (db *DB) RenewFeedClaim(ctx context.Context, id int64, token time.Time, claimFor time.Duration) (time.Time, bool, error) {
+	until, ok, err := db.renewClaim(ctx, `UPDATE feeds SET next_poll_at = ? WHERE id = ? AND next_poll_at = ? AND enabled = 1`,
+		id, token, claimFor)
 	if err != nil {
-		return false, fmt.Errorf("storage: renew claim of feed %d: %w", id, err)
+		return time.Time{}, false, fmt.Errorf("storage: renew claim of feed %d: %w", id, err)
 	}
-	return ok, nil
+	return until, ok, nil
+}
+
+// renewClaim runs q, a compare-and-set of a claim's end to now+claimFor (its placeholders: the
+// new end, the row's id, the token), and returns the new end when it matched.
+func (db *DB) renewClaim(ctx context.Context, q string, id int64, token time.Time, claimFor time.Duration) (time.Time, bool, error) {
+	now, err := db.leaseClock(ctx, db.w)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	until := fromMS(ms(now.Add(claimFor)))
+	ok, err := db.claimExec(ctx, q, ms(until), id, ms(token))
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	return until, true, nil
 }
 
 // ReleaseFeedClaim gives a feed's claim back unpolled (shutdown cut the poll short): the
-// feed is due again at next, for any caller. A claim that is no longer token is left alone.
-func (db *DB) ReleaseFeedClaim(ctx context.Context, id int64, token, next time.Time) error {
-	if _, err := db.claimExec(ctx, `UPDATE feeds SET next_poll_at = ? WHERE id = ? AND next_poll_at = ?`,
-		ms(next), id, ms(token)); err != nil {
+// feed is due again at once, for any caller. A claim that is no longer token is left alone.
+func (db *DB) ReleaseFeedClaim(ctx context.Context, id int64, token time.Time) error {
+	now, err := db.leaseClock(ctx, db.w)
+	if err == nil {
+		_, err = db.claimExec(ctx, `UPDATE feeds SET next_poll_at = ? WHERE id = ? AND next_poll_at = ?`,
+			ms(now), id, ms(token))
+	}
+	if err != nil {
 		return fmt.Errorf("storage: release claim of feed %d: %w", id, err)
 	}
 	return nil
@@ -141,12 +169,12 @@ func scanOutboxItem(s scanner) (OutboxItem, error) {
 	return it, nil
 }
 
-// ClaimOutbox takes up to limit undelivered events due at now, oldest first, for one
-// delivery attempt each: they are claimed until until, and no other caller (another replica)
-// takes them before then. Each item's Claim is the claim's token: RenewOutboxClaim extends
-// it and ReleaseOutboxClaim gives it up; OutboxDelivered and OutboxRetry end it. A caller
-// that dies holding a claim delays its events until the claim ends, then another delivers
-// them (at least once).
+// ClaimOutbox takes up to limit undelivered events that are due, oldest first, for one
+// delivery attempt each, for claimFor: no other caller (another replica) takes them before
+// then. Each item's Claim is the claim's token: RenewOutboxClaim extends it and
+// ReleaseOutboxClaim gives it up; OutboxDelivered and OutboxRetry end it. A caller that dies
+// holding a claim delays its events until the claim ends, then another delivers them (at
+// least once).
 //
 // An event whose post has an older event claimed (in flight somewhere, not waiting for a
 // retry) is left until that one is dealt with, so the results of one post are handed over in
@@ -154,8 +182,7 @@ func scanOutboxItem(s scanner) (OutboxItem, error) {
 // back oldest first and the caller keeps that order. For that, claims take turns: SQLite's
 // one writer, or an advisory lock on PostgreSQL (no SKIP LOCKED here: a claim that skipped a
 // row another is claiming could take a younger event of its post beside it).
-func (db *DB) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) ([]OutboxItem, error) {
-	args := []any{ms(until), ms(now), ms(now), ms(now), limit}
+func (db *DB) ClaimOutbox(ctx context.Context, claimFor time.Duration, limit int) ([]OutboxItem, error) {
 	var items []OutboxItem
 	err := db.guardedWrite(ctx, func(tx *sql.Tx) error {
 		if db.pg {
@@ -163,8 +190,13 @@ func (db *DB) ClaimOutbox(ctx context.Context, now, until time.Time, limit int) 
 				return err
 			}
 		}
-		var err error
-		items, err = queryTx(ctx, tx, scanOutboxItem, claimOutbox, args...)
+		// Read after the lock: a clock read before waiting for it could be older than the
+		// claims the previous holder just made.
+		now, err := db.leaseClock(ctx, tx)
+		if err != nil {
+			return err
+		}
+		items, err = queryTx(ctx, tx, scanOutboxItem, claimOutbox, ms(now.Add(claimFor)), ms(now), ms(now), ms(now), limit)
 		return err
 	})
 	if err != nil {
@@ -193,16 +225,17 @@ func queryTx[T any](ctx context.Context, tx *sql.Tx, scan func(scanner) (T, erro
 	return out, rows.Err()
 }
 
-// RenewOutboxClaim moves the end of an event's claim from token to until; false when the
-// claim is no longer token (it ran out and another caller took the event, or the event was
-// delivered or given up meanwhile): the event is then not the caller's to deliver.
-func (db *DB) RenewOutboxClaim(ctx context.Context, id int64, token, until time.Time) (bool, error) {
-	ok, err := db.claimExec(ctx, `UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_until = ?
-		AND delivered_at = 0 AND given_up = 0`, ms(until), id, ms(token))
+// RenewOutboxClaim gives an event's claim token claimFor from now, and returns its new token;
+// false when the claim is no longer token (it ran out and another caller took the event, or
+// the event was delivered or given up meanwhile): the event is then not the caller's to
+// deliver.
+func (db *DB) RenewOutboxClaim(ctx context.Context, id int64, token time.Time, claimFor time.Duration) (time.Time, bool, error) {
+	until, ok, err := db.renewClaim(ctx, `UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_until = ?
+		AND delivered_at = 0 AND given_up = 0`, id, token, claimFor)
 	if err != nil {
-		return false, fmt.Errorf("storage: renew claim of outbox event %d: %w", id, err)
+		return time.Time{}, false, fmt.Errorf("storage: renew claim of outbox event %d: %w", id, err)
 	}
-	return ok, nil
+	return until, ok, nil
 }
 
 // ReleaseOutboxClaim gives an event's claim back undelivered: it is due again at once, for

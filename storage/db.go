@@ -238,6 +238,14 @@ func cmpOr(v, def int) int {
 // ms converts a time to the unix milliseconds stored in every time column.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+// msOrZero stores the zero time as 0, as fromMS reads it back.
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
 // fromMS converts stored unix milliseconds back; zero stays the zero time.
 func fromMS(v int64) time.Time {
 	if v == 0 {

@@ -273,14 +273,23 @@ func (db *DB) NextEventDelivery(ctx context.Context, subscriptionID int64, now t
 	return d, err
 }
 
-// ClaimEventDelivery takes a pending delivery for one attempt until until, so that no other
-// deliverer (another replica, a restarted one) sends it meanwhile; false when it is not
-// pending or someone else holds it.
-func (db *DB) ClaimEventDelivery(ctx context.Context, id int64, until time.Time) (bool, error) {
-	var n int64
+// ClaimEventDelivery takes a pending delivery for one attempt, for claimFor by the database's
+// clock (leaseClock), so that no other deliverer (another replica, a restarted one) sends it
+// meanwhile, and returns the claim's token; false when it is not pending or someone else holds
+// it.
+func (db *DB) ClaimEventDelivery(ctx context.Context, id int64, claimFor time.Duration) (time.Time, bool, error) {
+	var (
+		n     int64
+		until time.Time
+	)
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		now, err := db.leaseClock(ctx, tx)
+		if err != nil {
+			return err
+		}
+		until = fromMS(ms(now.Add(claimFor)))
 		res, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET claimed_until = ?
-			WHERE id = ? AND state = 'pending' AND claimed_until <= ?`, ms(until), id, ms(db.now()))
+			WHERE id = ? AND state = 'pending' AND claimed_until <= ?`, ms(until), id, ms(now))
 		if err != nil {
 			return err
 		}
@@ -288,9 +297,9 @@ func (db *DB) ClaimEventDelivery(ctx context.Context, id int64, until time.Time)
 		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("storage: claim event delivery %d: %w", id, err)
+		return time.Time{}, false, fmt.Errorf("storage: claim event delivery %d: %w", id, err)
 	}
-	return n == 1, nil
+	return until, n == 1, nil
 }
 
 // EventDelivered marks a delivery acknowledged: it is not sent again.
@@ -303,16 +312,20 @@ func (db *DB) EventDelivered(ctx context.Context, id int64, status int) error {
 	})
 }
 
-// EventDeliveryFailed records a failed attempt: due again at next, or given up for good.
-func (db *DB) EventDeliveryFailed(ctx context.Context, id int64, next time.Time, status int, why string, giveUp bool) error {
+// EventDeliveryFailed records the failed attempt of the claim token: due again at next, or
+// given up for good. When the claim is no longer token (it ran out and another deliverer holds
+// the delivery now), the outcome is late and left out, so it cannot end the new holder's claim
+// under it.
+func (db *DB) EventDeliveryFailed(ctx context.Context, id int64, token, next time.Time, status int, why string, giveUp bool) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		state, done := EventDeliveryPending, int64(0)
 		if giveUp {
 			state, done = EventDeliveryFailed, ms(db.now())
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE event_deliveries SET state = ?, attempts = attempts + 1,
-			next_at = ?, done_at = ?, last_status = ?, last_error = ?, claimed_until = 0 WHERE id = ? AND state = 'pending'`,
-			state, ms(next), done, status, why, id)
+			next_at = ?, done_at = ?, last_status = ?, last_error = ?, claimed_until = 0
+			WHERE id = ? AND state = 'pending' AND claimed_until = ?`,
+			state, ms(next), done, status, why, id, ms(token))
 		return err
 	})
 }

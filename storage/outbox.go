@@ -77,15 +77,21 @@ func (db *DB) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outbox
 	return out, rows.Err()
 }
 
-// OutboxDelivered marks an event delivered.
+// OutboxDelivered marks an event delivered. It is not fenced: a delivery made late is still
+// made, and marking it ends any claim another caller took meanwhile (whose own outcome is then
+// left out).
 func (db *DB) OutboxDelivered(ctx context.Context, id int64) error {
 	return db.outboxUpdate(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, claimed_until = 0 WHERE id = ?`, ms(db.now()), id)
 }
 
-// OutboxRetry records a failed delivery: due again at next, or given up for good.
-func (db *DB) OutboxRetry(ctx context.Context, id int64, next time.Time, reason string, giveUp bool) error {
+// OutboxRetry records the failed delivery of a claimed event: due again at next, or given up
+// for good. It is fenced by the claim: when the claim is no longer it.Claim (it ran out and
+// another caller holds the event now, or delivered it), the outcome is late and left out, so
+// it cannot end the new holder's claim under it.
+func (db *DB) OutboxRetry(ctx context.Context, it OutboxItem, next time.Time, reason string, giveUp bool) error {
 	return db.outboxUpdate(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?,
-		given_up = ?, claimed_until = 0 WHERE id = ?`, ms(next), reason, boolInt(giveUp), id)
+		given_up = ?, claimed_until = 0 WHERE id = ? AND claimed_until = ? AND delivered_at = 0`,
+		ms(next), reason, boolInt(giveUp), it.ID, msOrZero(it.Claim))
 }
 
 // outboxUpdate runs one single-row update: on PostgreSQL autocommitted in READ COMMITTED (a

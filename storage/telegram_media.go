@@ -34,14 +34,6 @@ func (db *DB) SaveHostedMedia(ctx context.Context, m HostedMedia) error {
 	return nil
 }
 
-// msOrZero stores the zero time as 0.
-func msOrZero(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return ms(t)
-}
-
 const hostedColumns = `id, draft_id, file_name, content_type, size, delete_after, created_at`
 
 func scanHosted(s scanner) (HostedMedia, error) {

@@ -112,8 +112,7 @@ func (s Started) Wait() {
 // PollTimeout to finish. Each outcome is stored with its feed (see settle), which ends the
 // claim; the error is the round's own (the database).
 func (m *Manager) StartDue(ctx context.Context) (Started, error) {
-	now := m.now()
-	feeds, err := m.store.ClaimDueFeeds(ctx, now, now.Add(m.claimFor()), dueBatch)
+	feeds, err := m.store.ClaimDueFeeds(ctx, m.claimFor(), dueBatch)
 	if err != nil {
 		return Started{}, fmt.Errorf("feed poll round: %w", err)
 	}
@@ -162,8 +161,8 @@ func (m *Manager) runPoll(ctx context.Context, f storage.Feed, perHost chan stru
 		return
 	}
 	defer func() { <-m.flights.global }()
-	until := m.now().Add(m.claimFor())
-	if ok, err := m.store.RenewFeedClaim(ctx, f.ID, token, until); err != nil || !ok {
+	until, ok, err := m.store.RenewFeedClaim(ctx, f.ID, token, m.claimFor())
+	if err != nil || !ok {
 		if err != nil {
 			m.log.WarnContext(ctx, "could not renew a feed's claim; its poll is left for later", slog.Int64("feed_id", f.ID), slog.Any("error", err))
 		} else {
@@ -195,7 +194,7 @@ func (m *Manager) release(ctx context.Context, id int64, token time.Time) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := m.store.ReleaseFeedClaim(rctx, id, token, m.now()); err != nil {
+	if err := m.store.ReleaseFeedClaim(rctx, id, token); err != nil {
 		m.log.WarnContext(ctx, "could not give back a feed's claim; it is polled once the claim ends",
 			slog.Int64("feed_id", id), slog.Any("error", err))
 	}

@@ -3,6 +3,8 @@ package rss
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -78,5 +80,86 @@ func TestReplicasPollEachDueFeedOnce(t *testing.T) {
 				t.Errorf("feed %d next poll %v, want %v (the poll's outcome, not a claim)", f.ID, f.NextPollAt, want)
 			}
 		}
+	})
+}
+
+// TestAReplicasClockDoesNotDecideFeedClaims: two replicas, with their clocks four minutes
+// apart (NTP broken on one host), on production-like handles (no injected storage clock). A
+// claims a due feed and is fetching it; B's round runs meanwhile. Whether A's claim has
+// ended is the database's to say, not B's clock's: B must not fetch the feed too. On both
+// dialects (SQLite's one process has one clock, but the managers' clocks must not decide
+// there either).
+func TestAReplicasClockDoesNotDecideFeedClaims(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T) {
+		ctx := context.Background()
+		var (
+			mu      sync.Mutex
+			holding bool
+			arrived = make(chan struct{}, 4)
+			release = make(chan struct{})
+		)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hold := holding
+			mu.Unlock()
+			if hold {
+				arrived <- struct{}{}
+				<-release
+			}
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(rssDoc("Skew", numberedItems(0, 2)))
+		}))
+		t.Cleanup(srv.Close)
+		var once sync.Once
+		letGo := func() { once.Do(func() { close(release) }) }
+		t.Cleanup(letGo)
+
+		db := storagetest.Open(t, nil)
+		acct := storagetest.Account(t, db, "alice")
+		manager := func(h *storage.DB, now func() time.Time) *Manager {
+			m := NewManager(ManagerOptions{Store: h, Fetcher: testFetcher(),
+				Enqueuer: ServiceEnqueuer{ingest.NewService(ingest.Options{Queue: h, Now: now})},
+				Now:      now, DefaultInterval: 10 * time.Minute, MinInterval: time.Minute,
+				Jitter: func(time.Duration) time.Duration { return 0 }})
+			t.Cleanup(func() { letGo(); _ = m.Close(ctx) })
+			return m
+		}
+		a := manager(db, time.Now)
+		b := manager(storagetest.Reopen(t, db, nil), func() time.Time { return time.Now().Add(4 * time.Minute) })
+		added, err := a.Add(ctx, AddRequest{URL: srv.URL + "/feed.xml", AccountID: acct.ID, Interval: 10 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetFeedEnabled(ctx, added.Feed.ID, true, "", time.Now().Add(-time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		holding = true
+		mu.Unlock()
+		started, err := a.StartDue(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-arrived:
+		case <-time.After(30 * time.Second):
+			t.Fatal("replica A never fetched the due feed")
+		}
+		// B's round ends at once when it claims nothing; had it claimed the feed, its fetch
+		// arrives at the server (and waits there) first.
+		doneB := make(chan error, 1)
+		go func() { doneB <- b.PollDue(ctx) }()
+		select {
+		case err := <-doneB:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-arrived:
+			t.Error("replica B, its clock 4m ahead, fetched the feed while A's claim on it was live")
+		case <-time.After(30 * time.Second):
+			t.Fatal("replica B's round did not end")
+		}
+		letGo()
+		started.Wait()
 	})
 }

@@ -14,9 +14,9 @@ type Store interface {
 	AddFeedCapped(ctx context.Context, f storage.Feed, limit int) (storage.Feed, error)
 	Feed(ctx context.Context, id int64) (storage.Feed, error)
 	Feeds(ctx context.Context, accountIDs []int64) ([]storage.Feed, error)
-	ClaimDueFeeds(ctx context.Context, now, until time.Time, limit int) ([]storage.Feed, error)
-	RenewFeedClaim(ctx context.Context, id int64, token, until time.Time) (bool, error)
-	ReleaseFeedClaim(ctx context.Context, id int64, token, next time.Time) error
+	ClaimDueFeeds(ctx context.Context, claimFor time.Duration, limit int) ([]storage.Feed, error)
+	RenewFeedClaim(ctx context.Context, id int64, token time.Time, claimFor time.Duration) (time.Time, bool, error)
+	ReleaseFeedClaim(ctx context.Context, id int64, token time.Time) error
 	DeleteFeed(ctx context.Context, id int64) error
 	SetFeedEnabled(ctx context.Context, id int64, enabled bool, reason string, nextPoll time.Time) (storage.Feed, error)
 	RecordFeedPoll(ctx context.Context, p storage.FeedPoll) error

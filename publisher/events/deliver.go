@@ -34,9 +34,9 @@ type DeliverStore interface {
 	EventSubscription(ctx context.Context, id int64) (storage.EventSubscription, error)
 	NextEventDeliveries(ctx context.Context, now time.Time) ([]storage.EventDelivery, error)
 	NextEventDelivery(ctx context.Context, subscriptionID int64, now time.Time) (storage.EventDelivery, error)
-	ClaimEventDelivery(ctx context.Context, id int64, until time.Time) (bool, error)
+	ClaimEventDelivery(ctx context.Context, id int64, claimFor time.Duration) (time.Time, bool, error)
 	EventDelivered(ctx context.Context, id int64, status int) error
-	EventDeliveryFailed(ctx context.Context, id int64, next time.Time, status int, why string, giveUp bool) error
+	EventDeliveryFailed(ctx context.Context, id int64, token, next time.Time, status int, why string, giveUp bool) error
 	PruneEventDeliveries(ctx context.Context, cutoff time.Time) error
 }
 
@@ -166,7 +166,7 @@ func (d *Deliverer) lane(ctx context.Context, next storage.EventDelivery) {
 // attempt claims one delivery, sends it and records the outcome; false when it could not be
 // claimed (another replica is sending it, or it was just acknowledged).
 func (d *Deliverer) attempt(ctx context.Context, dl storage.EventDelivery) bool {
-	ok, err := d.o.Store.ClaimEventDelivery(ctx, dl.ID, d.o.Now().Add(claimFor))
+	token, ok, err := d.o.Store.ClaimEventDelivery(ctx, dl.ID, claimFor)
 	if err != nil || !ok {
 		if err != nil && ctx.Err() == nil {
 			d.o.Logger.Warn("could not claim an event delivery", slog.Int64("delivery", dl.ID), slog.Any("error", err))
@@ -197,7 +197,7 @@ func (d *Deliverer) attempt(ctx context.Context, dl storage.EventDelivery) bool 
 		d.o.Logger.Warn("could not deliver an event webhook; will retry", slog.Int64("delivery", dl.ID),
 			slog.Int64("subscription", dl.SubscriptionID), slog.Duration("retry_in", wait), slog.Any("error", err))
 	}
-	if err := d.o.Store.EventDeliveryFailed(wctx, dl.ID, now.Add(wait), status, err.Error(), giveUp); err != nil {
+	if err := d.o.Store.EventDeliveryFailed(wctx, dl.ID, token, now.Add(wait), status, err.Error(), giveUp); err != nil {
 		d.o.Logger.Warn("could not record a failed event delivery", slog.Int64("delivery", dl.ID), slog.Any("error", err))
 	}
 	return true
