@@ -75,11 +75,21 @@ type lanes struct {
 	refused  bool // an event was refused for a full lane since the last again
 	byKey    map[string]*lane
 	inflight map[int64]struct{} // outbox ids queued or being delivered
-	wg       sync.WaitGroup     // every worker
+	// held are the posts with an event refused this round: their younger events of the round
+	// are refused too, or one accepted after a worker freed up would go out first.
+	held map[string]bool
+	wg   sync.WaitGroup // every worker
 }
 
 func newLanes(run func(delivery), again func()) *lanes {
-	return &lanes{run: run, again: again, byKey: map[string]*lane{}, inflight: map[int64]struct{}{}}
+	return &lanes{run: run, again: again, byKey: map[string]*lane{}, inflight: map[int64]struct{}{}, held: map[string]bool{}}
+}
+
+// newRound starts a round of submissions (one claim's events, oldest first).
+func (ls *lanes) newRound() {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	clear(ls.held)
 }
 
 // busy counts the events queued or in flight, so a round can ask the outbox for that many
@@ -99,7 +109,8 @@ const (
 	full                // the lane, or the number of lanes, is full: left for a later round
 )
 
-// submit queues d on lane key, unless it is a duplicate or does not fit.
+// submit queues d on lane key, unless it is a duplicate, does not fit, or an older event of its
+// post did not fit this round.
 func (ls *lanes) submit(key string, d delivery) submitted {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
@@ -108,8 +119,11 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 		return duplicate
 	}
 	l := ls.byKey[key]
-	if l == nil && len(ls.byKey) >= maxLanes || l != nil && len(l.queue)+l.running >= laneWorkers+laneDepth {
+	if ls.held[d.e.PostID] || l == nil && len(ls.byKey) >= maxLanes || l != nil && len(l.queue)+l.running >= laneWorkers+laneDepth {
 		ls.refused = true
+		if d.e.PostID != "" {
+			ls.held[d.e.PostID] = true
+		}
 		return full
 	}
 	if l == nil {

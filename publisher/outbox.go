@@ -104,6 +104,7 @@ func (p *Publisher) dispatch(ctx context.Context, wg *sync.WaitGroup) (sent int,
 	p.dispatchMu.Lock()
 	defer p.dispatchMu.Unlock()
 	limit := deliverBatch + p.lanes.busy()
+	p.lanes.newRound()
 	items, err := p.store.ClaimOutbox(ctx, claimFor, limit)
 	if err != nil {
 		return 0, false, err
