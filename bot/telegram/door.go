@@ -237,9 +237,12 @@ func (d *Door) redact(s string) string {
 // before its handler finished, so an update in hand when the process dies is lost and the
 // person sends it again. Each update taken in is recorded in the database, and a poller starts
 // after the last one recorded, so a replica that takes over long polling (a new leader) does
-// not handle the updates the old one took in but had not yet confirmed to Telegram. Webhook mode waits (up to AckWait) for a command to be handled before
-// answering, so Telegram redelivers what was not taken in; media is acknowledged first and
-// downloaded after. setWebhook is retried with backoff until it works or ctx ends.
+// not handle the updates the old one took in but had not yet confirmed to Telegram; and the
+// poller confirms only what it handed over (see poller), so when ctx ends (the term, or
+// shutdown) the updates it had not taken in are the next poller's. Webhook mode waits (up to
+// AckWait) for a command to be handled before answering, so Telegram redelivers what was not
+// taken in; media is acknowledged first and downloaded after. setWebhook is retried with
+// backoff until it works or ctx ends.
 func (d *Door) Run(ctx context.Context) error {
 	if err := d.setCommands(ctx); err != nil {
 		d.log.Warn("telegram: could not register the command menu; commands still work", slog.String("error", d.redact(err.Error())))
@@ -264,14 +267,26 @@ func (d *Door) Run(ctx context.Context) error {
 	}
 	d.health.receiving.Store(true)
 	poller.Start(ctx)
+	d.health.receiving.Store(false) // this replica no longer leads, or shuts down
 	return nil
 }
 
-// Close stops album timers and background work and waits for them.
-func (d *Door) Close() {
+// Close stops the door once Run has returned. The updates already taken in and queued in
+// their chats were confirmed to Telegram, which will not send them again, so they are handled
+// first, on a live context, for as long as ctx (the shutdown grace) allows; whatever is still
+// running when ctx ends is cancelled. Then album timers and background work stop, and Close
+// waits for them.
+func (d *Door) Close(ctx context.Context) {
 	d.albums.stop()
+	drained := make(chan struct{})
+	go func() { defer close(drained); d.chats.close() }()
+	select {
+	case <-drained:
+	case <-ctx.Done():
+		d.log.Warn("telegram: the shutdown grace period ended with chat messages still being handled; they are cut short and their senders get no answer")
+	}
 	d.cancel()
-	d.chats.close()
+	<-drained
 	d.bg.Wait()
 }
 

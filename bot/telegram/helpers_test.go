@@ -96,6 +96,9 @@ type harness struct {
 	opts    telegram.Options // as the door was built
 	// stop ends the door's Run and closes it; the test's cleanup calls it too.
 	stop func()
+	// shutdown is stop with the shutdown grace period given (stop's is wait); only the first
+	// of stop and shutdown does anything.
+	shutdown func(grace context.Context)
 }
 
 type options struct {
@@ -161,7 +164,18 @@ func newHarness(t testing.TB, m mode, o options) *harness {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = door.Run(ctx) }()
 	var once sync.Once
-	h.stop = func() { once.Do(func() { cancel(); <-done; door.Close() }) }
+	h.shutdown = func(grace context.Context) {
+		once.Do(func() {
+			cancel()
+			<-done
+			door.Close(grace)
+		})
+	}
+	h.stop = func() {
+		grace, end := context.WithTimeout(context.Background(), wait)
+		defer end()
+		h.shutdown(grace)
+	}
 	t.Cleanup(func() {
 		h.stop()
 		h.checkNoToken()

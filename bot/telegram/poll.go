@@ -20,10 +20,18 @@ const offsetFresh = 24 * time.Hour
 // poller builds the bot that long-polls: the door's own options, a handler that records each
 // update taken in before handing it to its chat, and the first offset after the last update
 // any poller of this bot recorded.
+//
+// The library's updates channel is unbuffered here. Its getUpdates loop asks for the next
+// batch, which confirms the last one to Telegram for good, once it has handed every update
+// over; with a buffer it did so at once, and a term that ended (or a shutdown) with updates
+// still in the buffer dropped them: confirmed, so no poller got them again, and never
+// handled. Unbuffered, an update is confirmed only after the handler took the one before it,
+// and what a stopped poller had not handed over stays with Telegram for the next one.
 func (d *Door) poller(ctx context.Context) (*tg.Bot, error) {
 	last := d.startOffset(ctx)
 	opts := append(slices.Clone(d.botOpts),
 		tg.WithDefaultHandler(func(ctx context.Context, _ *tg.Bot, u *models.Update) { d.took(ctx, u) }),
+		tg.WithUpdatesChannelCap(0),
 		tg.WithInitialOffset(last)) // getUpdates asks for last+1 on
 	b, err := tg.New(d.o.Token, opts...)
 	if err != nil {

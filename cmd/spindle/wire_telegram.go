@@ -70,7 +70,7 @@ func (a *app) buildTelegram(ctx context.Context) error {
 				return errors.New("telegram: the door did not stop within the shutdown grace period")
 			}
 		}
-		door.Close()
+		door.Close(ctx)
 		return nil
 	})
 	return nil

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -350,6 +351,12 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form url.Val
 		close(s.polling)
 	}
 	s.polling = mine
+	// "An update is considered confirmed as soon as getUpdates is called with an offset
+	// higher than its update_id" (Bot API), and Telegram no longer holds it: a poller asking
+	// for a lower offset later (a new leader) does not get it back.
+	if offset > 0 {
+		s.updates = slices.DeleteFunc(s.updates, func(u models.Update) bool { return u.ID < offset })
+	}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()

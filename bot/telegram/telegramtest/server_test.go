@@ -71,6 +71,12 @@ func TestGetUpdatesHonoursOffsetAndBlocks(t *testing.T) {
 	if !s.Confirmed() {
 		t.Fatal("updates not confirmed after a poll past them")
 	}
+	// Confirmed updates are gone: a poller asking from an older offset gets none of them.
+	s.Push(s.Text(Private(u), u, "four"))
+	_, res = call(t, s, "getUpdates", map[string]string{"offset": itoa(ups[0].ID), "timeout": "1"})
+	if json.Unmarshal(res, &got); len(got) != 1 || got[0].Message.Text != "four" {
+		t.Fatalf("a poll from an older offset returned %s; want only the unconfirmed update", res)
+	}
 }
 
 func TestFilesAndErrors(t *testing.T) {
