@@ -95,8 +95,10 @@ type TokenSource interface {
 	// Token returns the account's access token and its Threads user id, or an error wrapping
 	// ErrNeedsReconnect when the account is not active or has no token.
 	Token(ctx context.Context, accountID int64) (token, threadsUserID string, err error)
-	// SaveRefreshed seals and stores a token the refresh job obtained.
-	SaveRefreshed(ctx context.Context, accountID int64, token string, expiresAt time.Time) error
+	// SaveRefreshed seals and stores token, which the refresh job obtained from the token
+	// from, only if the account still holds from: a token stored during the refresh (a
+	// relink, another replica's refresh) wins, and the error wraps storage.ErrTokenReplaced.
+	SaveRefreshed(ctx context.Context, accountID int64, from, token string, expiresAt time.Time) error
 }
 
 // Limits are the per-account quotas over a moving 24 hours. Zero fields mean Meta's. An

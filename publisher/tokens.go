@@ -77,7 +77,16 @@ func (p *Publisher) refreshOne(ctx context.Context, a storage.Account) error {
 	if t.ExpiresIn <= 0 {
 		expires = now.Add(60 * 24 * time.Hour)
 	}
-	if err := p.toks.SaveRefreshed(ctx, a.ID, t.AccessToken, expires); err != nil {
+	err = p.toks.SaveRefreshed(ctx, a.ID, token, t.AccessToken, expires)
+	if errors.Is(err, storage.ErrTokenReplaced) || errors.Is(err, storage.ErrNotFound) {
+		// A newer state was stored during the round trip: the owner linked the account again,
+		// another replica refreshed it, or it was marked needs_reconnect or disconnected. That
+		// state stands and this token is dropped; nothing is wrong with the account for it.
+		p.log.Info("access token changed during its refresh; the newer state is kept", slog.Int64("account_id", a.ID),
+			slog.String("username", a.Username))
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("store refreshed token of @%s: %w", a.Username, err)
 	}
 	p.log.Info("refreshed Threads access token", slog.Int64("account_id", a.ID), slog.String("username", a.Username),

@@ -251,7 +251,9 @@ func TestAccountsExpiringAndMediaLookup(t *testing.T) {
 	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)
 	soon := storagetest.Account(t, db, "soon")
-	db.UpdateAccountToken(ctx, soon.ID, []byte("x"), clock.Now().Add(3*24*time.Hour))
+	if err := db.UpdateAccountToken(ctx, soon.ID, soon.TokenSealed, []byte("x"), clock.Now().Add(3*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	storagetest.Account(t, db, "later") // 60 days
 	due, err := db.AccountsExpiringBefore(ctx, clock.Now().Add(7*24*time.Hour))
 	if err != nil || len(due) != 1 || due[0].Username != "soon" {

@@ -109,22 +109,47 @@ func (db *DB) LinkAccountWith(ctx context.Context, a Account, identityID int64, 
 	return out, t, nil
 }
 
-// UpdateAccountToken replaces an account's sealed token and expiry after a refresh and marks it
-// active. It does not touch a disconnected account (ErrNotFound): a refresh racing a disconnect
-// must not bring the token back.
-func (db *DB) UpdateAccountToken(ctx context.Context, id int64, sealed []byte, expires time.Time) error {
+// ErrTokenReplaced means an account no longer holds the token a refresh started from: while
+// Threads answered, the owner linked it again, another refresh (the REST refresh on another
+// replica, or the leader's job) stored its own token, or the account was marked
+// needs_reconnect. The newer state stands; the refresh's token is dropped, which is not a
+// failure of the account.
+var ErrTokenReplaced = errors.New("the account's token changed while it was being refreshed")
+
+// UpdateAccountToken stores the sealed token a refresh obtained, with its expiry, only if the
+// account is still active and still holds from, the sealed token the refresh started from.
+//
+// The compare is what makes a refresh safe across replicas: a refresh is a round trip to
+// Threads, and anything may be written meanwhile. An unconditional write let a late answer,
+// derived from a token the user had since revoked, overwrite the token a relink on another
+// replica had just stored (and flip an account marked needs_reconnect back to active), so the
+// account looked fine with a dead token. Sealing uses a fresh nonce every time, so the sealed
+// bytes name one write of a token exactly: a relink of the same token still changes them.
+//
+// It fails with ErrTokenReplaced when the account holds another token or is no longer active,
+// and with ErrNotFound when the account is gone or disconnected (a refresh racing a disconnect
+// must not bring the token back).
+func (db *DB) UpdateAccountToken(ctx context.Context, id int64, from, sealed []byte, expires time.Time) error {
 	now := ms(db.now())
 	return db.batch.do(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET token_sealed = ?, token_expires_at = ?,
-			token_refreshed_at = ?, status = 'active', updated_at = ? WHERE id = ? AND status != 'disconnected'`,
-			sealed, ms(expires), now, now, id)
+			token_refreshed_at = ?, updated_at = ? WHERE id = ? AND status = 'active' AND token_sealed = ?`,
+			sealed, ms(expires), now, now, id, from)
 		if err != nil {
 			return fmt.Errorf("storage: update token of account %d: %w", id, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("storage: connected account %d: %w", id, ErrNotFound)
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
 		}
-		return nil
+		var status AccountStatus
+		err = tx.QueryRowContext(ctx, `SELECT status FROM accounts WHERE id = ?`, id).Scan(&status)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || err == nil && status == AccountDisconnected:
+			return fmt.Errorf("storage: connected account %d: %w", id, ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("storage: update token of account %d: %w", id, err)
+		}
+		return fmt.Errorf("storage: update token of account %d (now %s): %w", id, status, ErrTokenReplaced)
 	})
 }
 

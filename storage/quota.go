@@ -90,12 +90,16 @@ type RemoteQuota struct {
 	CheckedAt time.Time
 }
 
-// SetRemoteQuota stores a reconciled usage.
+// SetRemoteQuota stores a reconciled usage, unless a report checked at or after q.CheckedAt
+// is already stored: reconciles of one account may run at once (the gate and the quota job,
+// on several replicas), and one whose answer comes back late must not replace a newer figure
+// with its older one, which misses the uses Threads counted between the two.
 func (db *DB) SetRemoteQuota(ctx context.Context, q RemoteQuota) error {
 	return db.batch.do(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO quota_remote (account_id, kind, usage, total, checked_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, kind) DO UPDATE SET usage = excluded.usage,
-			total = excluded.total, checked_at = excluded.checked_at`,
+			total = excluded.total, checked_at = excluded.checked_at
+			WHERE quota_remote.checked_at < excluded.checked_at`,
 			q.AccountID, string(q.Kind), q.Usage, q.Total, ms(q.CheckedAt))
 		if err != nil {
 			return fmt.Errorf("storage: set remote quota: %w", err)

@@ -88,8 +88,9 @@ func TestQuotaReservationCountsThreadsAndReleases(t *testing.T) {
 	if _, ok, err := db.ReserveQuota(ctx, r); err != nil || !ok {
 		t.Fatalf("after releasing two: %v, %v", ok, err)
 	}
+	// A newer report (an older one would be ignored: SetRemoteQuota keeps the newest).
 	if err := db.SetRemoteQuota(ctx, storage.RemoteQuota{AccountID: a.ID, Kind: storage.QuotaDeletes, Usage: 0,
-		Total: 4, CheckedAt: now.Add(-2 * time.Hour)}); err != nil {
+		Total: 4, CheckedAt: now.Add(-30 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	r.N = 2

@@ -301,7 +301,7 @@ func (s simTokens) Token(context.Context, int64) (string, string, error) {
 	return s.h.token, s.h.simUser.ID, nil
 }
 
-func (simTokens) SaveRefreshed(context.Context, int64, string, time.Time) error { return nil }
+func (simTokens) SaveRefreshed(context.Context, int64, string, string, time.Time) error { return nil }
 
 func (h *harness) posts() []storage.Post {
 	h.t.Helper()

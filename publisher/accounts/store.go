@@ -24,7 +24,9 @@ type AccountStore interface {
 	AccountByUsername(ctx context.Context, username string) (storage.Account, error)
 	AccountsExpiringBefore(ctx context.Context, t time.Time) ([]storage.Account, error)
 	SetAccountStatus(ctx context.Context, id int64, s storage.AccountStatus) error
-	UpdateAccountToken(ctx context.Context, id int64, sealed []byte, expires time.Time) error
+	// UpdateAccountToken stores a refreshed token only if the account still holds from, the
+	// sealed token the refresh started from (storage.ErrTokenReplaced otherwise).
+	UpdateAccountToken(ctx context.Context, id int64, from, sealed []byte, expires time.Time) error
 	// LinkAccountWith stores a linked account and its owner in one transaction, taking it over
 	// (cancelling the previous owner's held posts) when another identity owned it.
 	LinkAccountWith(ctx context.Context, a storage.Account, identityID int64, o storage.LinkOptions) (storage.Account, storage.Takeover, error)

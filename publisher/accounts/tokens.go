@@ -2,14 +2,15 @@ package accounts
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
-	"github.com/spindle-threads/spindle/publisher"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest/httperr"
+	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -24,22 +25,31 @@ func (s *Service) Token(ctx context.Context, accountID int64) (token, threadsUse
 	if err != nil {
 		return "", "", fmt.Errorf("accounts: %w", err)
 	}
+	if token, err = s.open(ctx, a); err != nil {
+		return "", "", err
+	}
+	return token, a.ThreadsUserID, nil
+}
+
+// open is Token for an account already read. Refresh needs the token in clear and the sealed
+// bytes it came from out of one read, so that it stores its result only over that token.
+func (s *Service) open(ctx context.Context, a storage.Account) (string, error) {
 	switch {
 	case a.Status == storage.AccountDisconnected || len(a.TokenSealed) == 0:
-		return "", "", fmt.Errorf("@%s was disconnected; its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNotConnected)
+		return "", fmt.Errorf("@%s was disconnected; its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNotConnected)
 	case a.Status == storage.AccountNeedsReconnect:
-		return "", "", fmt.Errorf("@%s must be connected again: its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNeedsReconnect)
+		return "", fmt.Errorf("@%s must be connected again: its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNeedsReconnect)
 	case !a.TokenExpiresAt.IsZero() && !s.now().Before(a.TokenExpiresAt):
 		reason := "its access token expired on " + a.TokenExpiresAt.UTC().Format(time.DateOnly)
-		_ = s.MarkNeedsReconnect(ctx, accountID, reason)
-		return "", "", fmt.Errorf("@%s: %s; its owner must %s: %w", a.Username, reason, publisher.RelinkHint, ErrNeedsReconnect)
+		_ = s.MarkNeedsReconnect(ctx, a.ID, reason)
+		return "", fmt.Errorf("@%s: %s; its owner must %s: %w", a.Username, reason, publisher.RelinkHint, ErrNeedsReconnect)
 	}
 	tok, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
 	if err != nil {
-		_ = s.MarkNeedsReconnect(ctx, accountID, err.Error())
-		return "", "", fmt.Errorf("@%s: %w: %w", a.Username, ErrNeedsReconnect, err)
+		_ = s.MarkNeedsReconnect(ctx, a.ID, err.Error())
+		return "", fmt.Errorf("@%s: %w: %w", a.Username, ErrNeedsReconnect, err)
 	}
-	return tok, a.ThreadsUserID, nil
+	return tok, nil
 }
 
 // MarkNeedsReconnect records that accountID's token no longer works (expired, revoked at
@@ -65,14 +75,19 @@ func (s *Service) MarkNeedsReconnect(ctx context.Context, accountID int64, reaso
 // Refresh renews accountID's long-lived token for another 60 days and stores it sealed. A
 // token Threads refuses (expired or revoked) marks the account for reconnecting. Threads
 // refuses to refresh tokens younger than 24 hours; that comes back as a *threads.Error too.
+//
+// The new token is stored only over the token it was refreshed from (see
+// storage.UpdateAccountToken). If another token was stored during the round trip (the owner
+// linked the account again, or another replica refreshed it), that newer token stays and the
+// account is answered as it now stands: the caller wanted a fresh token, and it has one.
 func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account, error) {
-	tok, uid, err := s.Token(ctx, accountID)
-	if err != nil {
-		return storage.Account{}, err
-	}
 	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: %w", err)
+	}
+	tok, err := s.open(ctx, a)
+	if err != nil {
+		return storage.Account{}, err
 	}
 	if age := s.now().Sub(a.TokenRefreshedAt); !a.TokenRefreshedAt.IsZero() && age < 24*time.Hour {
 		return a, fmt.Errorf("@%s: the token is %s old and Threads refreshes tokens only once they are 24 hours old; it is valid until %s: %w",
@@ -89,11 +104,32 @@ func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account
 	if ttl <= 0 {
 		ttl = 60 * 24 * time.Hour
 	}
-	if err := s.accts.UpdateAccountToken(ctx, accountID, s.keys.Seal(nt.AccessToken, uid), s.now().Add(ttl)); err != nil {
+	err = s.accts.UpdateAccountToken(ctx, accountID, a.TokenSealed, s.keys.Seal(nt.AccessToken, a.ThreadsUserID), s.now().Add(ttl))
+	if errors.Is(err, storage.ErrTokenReplaced) {
+		return s.superseded(ctx, accountID)
+	}
+	if err != nil {
 		return storage.Account{}, fmt.Errorf("accounts: @%s: %w", a.Username, err)
 	}
 	s.log.InfoContext(ctx, "threads token refreshed", slog.Int64("account_id", accountID), slog.String("username", a.Username))
 	return s.accts.Account(ctx, accountID)
+}
+
+// superseded answers a refresh whose token was dropped because a newer state was stored during
+// its round trip: the account as it now stands. That is a success when the account is active
+// (its newer token is as fresh as the dropped one); an account marked needs_reconnect or
+// disconnected meanwhile fails as Token does, since no token of it works.
+func (s *Service) superseded(ctx context.Context, accountID int64) (storage.Account, error) {
+	a, err := s.accts.Account(ctx, accountID)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("accounts: %w", err)
+	}
+	s.log.InfoContext(ctx, "threads token changed during a refresh; the newer one is kept",
+		slog.Int64("account_id", accountID), slog.String("username", a.Username), slog.String("status", string(a.Status)))
+	if _, err := s.open(ctx, a); err != nil {
+		return storage.Account{}, err
+	}
+	return a, nil
 }
 
 // ErrTooYoung means a token was refreshed less than 24 hours ago; Threads would refuse.
@@ -183,15 +219,27 @@ func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by str
 	return s.accts.Account(ctx, accountID)
 }
 
-// SaveRefreshed seals and stores a token a refresh obtained elsewhere (the publisher's refresh
-// job), with its expiry, and marks the account active. A disconnected account is left alone:
-// the error wraps storage.ErrNotFound.
-func (s *Service) SaveRefreshed(ctx context.Context, accountID int64, token string, expiresAt time.Time) error {
+// SaveRefreshed seals and stores token, which a refresh elsewhere (the publisher's refresh
+// job) obtained from the token from, with its expiry. Like Refresh, it stores it only if the
+// account still holds from and is active: if the owner linked it again or another refresh
+// stored a token during the round trip, that newer token stays and the error wraps
+// storage.ErrTokenReplaced, which the caller treats as done by someone else. A disconnected
+// account is left alone: the error wraps storage.ErrNotFound.
+func (s *Service) SaveRefreshed(ctx context.Context, accountID int64, from, token string, expiresAt time.Time) error {
 	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	if err := s.accts.UpdateAccountToken(ctx, accountID, s.keys.Seal(token, a.ThreadsUserID), expiresAt); err != nil {
+	if a.Status == storage.AccountDisconnected || len(a.TokenSealed) == 0 {
+		return fmt.Errorf("accounts: @%s was disconnected: %w", a.Username, storage.ErrNotFound)
+	}
+	// The sealed bytes differ at each sealing, so the caller's token in clear is compared with
+	// the one stored; the write then compares the sealed bytes read here.
+	held, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
+	if err != nil || subtle.ConstantTimeCompare([]byte(held), []byte(from)) != 1 {
+		return fmt.Errorf("accounts: @%s: %w", a.Username, storage.ErrTokenReplaced)
+	}
+	if err := s.accts.UpdateAccountToken(ctx, accountID, a.TokenSealed, s.keys.Seal(token, a.ThreadsUserID), expiresAt); err != nil {
 		return fmt.Errorf("accounts: @%s: %w", a.Username, err)
 	}
 	return nil

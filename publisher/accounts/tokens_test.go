@@ -124,7 +124,7 @@ func TestDisconnectHoldsQueuedPosts(t *testing.T) {
 		t.Errorf("owner told %q", last)
 	}
 	// A refresh racing the disconnect does not bring the token back.
-	if err := e.db.UpdateAccountToken(ctx, a.ID, []byte("x"), e.clock.Now()); !errors.Is(err, storage.ErrNotFound) {
+	if err := e.db.UpdateAccountToken(ctx, a.ID, a.TokenSealed, []byte("x"), e.clock.Now()); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("UpdateAccountToken on a disconnected account: %v", err)
 	}
 }
@@ -172,7 +172,11 @@ func TestSaveRefreshed(t *testing.T) {
 	ctx := context.Background()
 	owner, a := connected(t, e)
 	exp := e.clock.Now().Add(30 * 24 * time.Hour)
-	if err := e.svc.SaveRefreshed(ctx, a.ID, "THnew", exp); err != nil {
+	old, _, err := e.svc.Token(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SaveRefreshed(ctx, a.ID, old, "THnew", exp); err != nil {
 		t.Fatal(err)
 	}
 	tok, _, err := e.svc.Token(ctx, a.ID)
@@ -181,7 +185,7 @@ func TestSaveRefreshed(t *testing.T) {
 		t.Fatalf("after SaveRefreshed: %q %v, expires %v", tok, err, got.TokenExpiresAt)
 	}
 	e.svc.Disconnect(ctx, owner, a.ID)
-	if err := e.svc.SaveRefreshed(ctx, a.ID, "THlate", exp); !errors.Is(err, storage.ErrNotFound) {
+	if err := e.svc.SaveRefreshed(ctx, a.ID, "THnew", "THlate", exp); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("SaveRefreshed after disconnect: %v", err)
 	}
 }

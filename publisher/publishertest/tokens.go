@@ -26,13 +26,8 @@ func (t Tokens) Token(ctx context.Context, id int64) (string, string, error) {
 	return string(a.TokenSealed), a.ThreadsUserID, nil
 }
 
-// SaveRefreshed stores a refreshed token, in clear.
-func (t Tokens) SaveRefreshed(ctx context.Context, id int64, token string, expires time.Time) error {
-	a, err := t.DB.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	a.TokenSealed, a.TokenExpiresAt, a.TokenRefreshedAt = []byte(token), expires, time.Now()
-	_, err = t.DB.SaveAccount(ctx, a)
-	return err
+// SaveRefreshed stores a refreshed token, in clear, only over from, the token it was refreshed
+// from, as the accounts package does (storage.UpdateAccountToken).
+func (t Tokens) SaveRefreshed(ctx context.Context, id int64, from, token string, expires time.Time) error {
+	return t.DB.UpdateAccountToken(ctx, id, []byte(from), []byte(token), expires)
 }

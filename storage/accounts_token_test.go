@@ -1,0 +1,84 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+// TestUpdateAccountTokenOnlyOverTheTokenItRefreshed: a refreshed token is stored only while the
+// account still holds the token the refresh started from and is active. Whatever was written
+// during the refresh's round trip (a relink, another refresh, needs_reconnect, a disconnect)
+// stays, and the refresh is told why.
+func TestUpdateAccountTokenOnlyOverTheTokenItRefreshed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storagetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	db := storagetest.Open(t, clock.Now)
+	expires := clock.Now().Add(60 * 24 * time.Hour)
+
+	tests := []struct {
+		name string
+		// meanwhile is written between the start of the refresh (the token then held is its
+		// from) and its answer; nil for none.
+		meanwhile  func(t *testing.T, a storage.Account)
+		want       error // nil: the refreshed token is stored
+		wantToken  string
+		wantStatus storage.AccountStatus
+	}{
+		{name: "nothing", want: nil, wantToken: "refreshed", wantStatus: storage.AccountActive},
+		{name: "relinked", meanwhile: func(t *testing.T, a storage.Account) {
+			a.TokenSealed = []byte("relinked")
+			if _, err := db.SaveAccount(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}, want: storage.ErrTokenReplaced, wantToken: "relinked", wantStatus: storage.AccountActive},
+		{name: "refreshed by another replica", meanwhile: func(t *testing.T, a storage.Account) {
+			if err := db.UpdateAccountToken(ctx, a.ID, a.TokenSealed, []byte("other"), expires); err != nil {
+				t.Fatal(err)
+			}
+		}, want: storage.ErrTokenReplaced, wantToken: "other", wantStatus: storage.AccountActive},
+		{name: "needs reconnect", meanwhile: func(t *testing.T, a storage.Account) {
+			if _, err := db.MarkNeedsReconnect(ctx, a.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+		}, want: storage.ErrTokenReplaced, wantStatus: storage.AccountNeedsReconnect},
+		{name: "disconnected", meanwhile: func(t *testing.T, a storage.Account) {
+			if err := db.SetAccountStatus(ctx, a.ID, storage.AccountDisconnected); err != nil {
+				t.Fatal(err)
+			}
+		}, want: storage.ErrNotFound, wantStatus: storage.AccountDisconnected},
+	}
+	for _, tt := range tests {
+		a := storagetest.Account(t, db, "acct_"+tt.name)
+		from := string(a.TokenSealed)
+		if tt.wantToken == "" && tt.wantStatus != storage.AccountDisconnected {
+			tt.wantToken = from
+		}
+		if tt.meanwhile != nil {
+			tt.meanwhile(t, a)
+		}
+		clock.Advance(time.Minute)
+		err := db.UpdateAccountToken(ctx, a.ID, []byte(from), []byte("refreshed"), expires)
+		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("%s: UpdateAccountToken = %v, want %v", tt.name, err, tt.want)
+		}
+		got, err := db.Account(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.TokenSealed) != tt.wantToken || got.Status != tt.wantStatus {
+			t.Errorf("%s: account holds %q, %s; want %q, %s", tt.name, got.TokenSealed, got.Status, tt.wantToken, tt.wantStatus)
+		}
+		if tt.want == nil && (!got.TokenRefreshedAt.Equal(clock.Now()) || !got.TokenExpiresAt.Equal(expires)) {
+			t.Errorf("%s: refreshed at %v, expires %v; want %v, %v", tt.name, got.TokenRefreshedAt, got.TokenExpiresAt, clock.Now(), expires)
+		}
+	}
+	if err := db.UpdateAccountToken(ctx, 424242, []byte("x"), []byte("y"), expires); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("no such account: %v", err)
+	}
+}
