@@ -35,9 +35,6 @@ type Quotas interface {
 	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind, now time.Time) (int, error)
 	QuotaStanding(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (storage.QuotaStanding, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
-	RecordDeletion(ctx context.Context, postID string, uses []storage.QuotaUse, events []storage.OutboxEvent) error
-	ReserveQuota(ctx context.Context, r storage.QuotaReservation) (ids []int64, ok bool, err error)
-	ReleaseQuota(ctx context.Context, ids []int64) error
 	PruneQuota(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -66,6 +63,7 @@ type Accounts interface {
 type Store interface {
 	Queue
 	Quotas
+	Deletions
 	Outbox
 	Accounts
 }

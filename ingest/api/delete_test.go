@@ -28,6 +28,10 @@ func TestDeleteOutcomes(t *testing.T) {
 		{"missing permission", &publisher.DeleteError{Kind: publisher.ErrMissingScope, Scope: "threads_delete", Msg: "the token lacks the threads_delete permission; " + publisher.RelinkHint},
 			403, `"scope":"threads_delete"`, ""},
 		{"not deletable", &publisher.DeleteError{Kind: publisher.ErrNotDeletable, Msg: "Threads never told Spindle the id"}, 409, "never told", ""},
+		{"another request deleting it", &publisher.DeleteError{Kind: publisher.ErrDeleteInProgress, Msg: "post x is being deleted by another request right now",
+			Until: time.Date(2026, 11, 23, 9, 1, 0, 0, time.UTC)}, 409, `"retryAt":"2026-11-23T09:01:00Z"`, "60"},
+		{"Threads refused a part", &publisher.DeleteError{Kind: publisher.ErrDeleteFailed, Msg: "post x is only partly deleted (1 of its 3 parts is gone from Threads)"},
+			502, `"code":"threads_error"`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

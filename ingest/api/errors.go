@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/spindle-threads/spindle/ingest"
 	"github.com/spindle-threads/spindle/ingest/httperr"
@@ -50,7 +51,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // deleteFailed answers a deletion the publisher refused: 410 already deleted, 429 with
-// Retry-After when the deletion quota is used up, 403 naming a missing permission, else 409.
+// Retry-After when the deletion quota is used up, 403 naming a missing permission, 409 with
+// Retry-After while another request deletes the post, 502 when Threads refused or did not
+// answer (the message says what is gone and that deleting again finishes), else 409.
 func (h *Handler) deleteFailed(w http.ResponseWriter, r *http.Request, de *publisher.DeleteError) {
 	p := httperr.Problem{Status: http.StatusConflict, Code: httperr.CodeWrongState, Message: de.Msg, Level: slog.LevelInfo}
 	body := p.Body()
@@ -59,11 +62,11 @@ func (h *Handler) deleteFailed(w http.ResponseWriter, r *http.Request, de *publi
 		p.Status, body.Code = http.StatusGone, httperr.CodeGone
 	case errors.Is(de, publisher.ErrQuotaExceeded):
 		p.Status, body.Code = http.StatusTooManyRequests, httperr.CodeRateLimited
-		if !de.Until.IsZero() {
-			at := de.Until.UTC()
-			body.RetryAt = &at
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(at.Sub(h.now()).Seconds()+0.999))))
-		}
+		h.retryAt(w, &body, de.Until)
+	case errors.Is(de, publisher.ErrDeleteInProgress):
+		h.retryAt(w, &body, de.Until)
+	case errors.Is(de, publisher.ErrDeleteFailed):
+		p.Status, body.Code, p.Level = http.StatusBadGateway, httperr.CodeThreads, slog.LevelWarn
 	case errors.Is(de, publisher.ErrMissingScope):
 		p.Status, body.Code = http.StatusForbidden, httperr.CodeMissingScope
 		body.Scope = de.Scope
@@ -72,4 +75,14 @@ func (h *Handler) deleteFailed(w http.ResponseWriter, r *http.Request, de *publi
 	p.Code = body.Code
 	httperr.Log(r, h.log, p, de, "api deletion refused")
 	writeJSON(w, p.Status, body)
+}
+
+// retryAt tells when to try again, in the body and as Retry-After; nothing for the zero time.
+func (h *Handler) retryAt(w http.ResponseWriter, body *httperr.Body, until time.Time) {
+	if until.IsZero() {
+		return
+	}
+	at := until.UTC()
+	body.RetryAt = &at
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(at.Sub(h.now()).Seconds()+0.999))))
 }
