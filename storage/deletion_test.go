@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -243,5 +244,67 @@ func TestDeletionOfAPostWithoutParts(t *testing.T) {
 	d, err := db.ClaimDeletion(ctx, p.ID, time.Minute)
 	if err != nil || !d.Claimed() || len(d.Parts) != 1 || d.Parts[0].MediaID != "m-1" {
 		t.Fatalf("claim: %+v %v", d, err)
+	}
+}
+
+// TestDeletionReservationsRacingStopAtThreadsLimit: three handles (three replicas) reserve
+// deletions of 30 posts of one account at once, with Threads reporting 12 of its 20 used (a
+// total below Spindle's limit of 100, which it caps): exactly 8 are granted, and another
+// account's quota is untouched.
+func TestDeletionReservationsRacingStopAtThreadsLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.Open(t, nil)
+	a, b := storagetest.Account(t, db, "dora"), storagetest.Account(t, db, "bo")
+	now := time.Now()
+	if err := db.SetRemoteQuota(ctx, storage.RemoteQuota{AccountID: a.ID, Kind: storage.QuotaDeletes, Usage: 12,
+		Total: 20, CheckedAt: now.Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	var posts []storage.Post
+	for range 30 {
+		posts = append(posts, postedChain(t, db, a, 1))
+	}
+	handles := []*storage.DB{db, storagetest.Reopen(t, db, nil), storagetest.Reopen(t, db, nil)}
+	var (
+		wg      sync.WaitGroup
+		granted atomic.Int64
+	)
+	start := make(chan struct{})
+	for i, p := range posts {
+		wg.Go(func() {
+			<-start
+			h := handles[i%len(handles)]
+			d, err := h.ClaimDeletion(ctx, p.ID, time.Minute)
+			if err != nil || !d.Claimed() {
+				t.Errorf("claim %s: %+v %v", p.ID, d, err)
+				return
+			}
+			_, ok, err := h.ReserveDeletion(ctx, d.DeletionClaim, storage.QuotaReservation{AccountID: a.ID, Limit: 100,
+				At: time.Now(), Window: 24 * time.Hour})
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				granted.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if got := granted.Load(); got != 8 {
+		t.Fatalf("%d deletions reserved, want 8 (Threads' total of 20, 12 used)", got)
+	}
+	if n := deleteUses(t, db, a.ID, time.Now()); n != 8 {
+		t.Fatalf("the ledger holds %d uses, want 8", n)
+	}
+	other := postedChain(t, db, b, 2)
+	d, err := db.ClaimDeletion(ctx, other.ID, time.Minute)
+	if err != nil || !d.Claimed() {
+		t.Fatalf("claim of another account's post: %+v %v", d, err)
+	}
+	if _, ok, err := db.ReserveDeletion(ctx, d.DeletionClaim, storage.QuotaReservation{AccountID: b.ID, Limit: 100,
+		At: time.Now(), Window: 24 * time.Hour}); err != nil || !ok {
+		t.Fatalf("another account: %v, %v", ok, err)
 	}
 }

@@ -1,6 +1,9 @@
 package storage
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // Exec lets tests outside the package run raw SQL against the writer.
 func (db *DB) Exec(ctx context.Context, q string, args ...any) (any, error) {
@@ -110,4 +113,17 @@ func (db *DB) InTx(ctx context.Context, fn func()) error {
 	defer tx.Rollback()
 	fn()
 	return tx.Commit()
+}
+
+// AddQuotaUses records uses in the quota ledger as publishing and deleting do, for tests that
+// need a ledger of given times.
+func (db *DB) AddQuotaUses(ctx context.Context, uses ...QuotaUse) error {
+	return db.batch.do(ctx, func(tx *sql.Tx) error {
+		for _, q := range uses {
+			if err := insertQuota(ctx, tx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

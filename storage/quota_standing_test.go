@@ -21,9 +21,12 @@ func TestQuotaStanding(t *testing.T) {
 	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
 	use := func(acct int64, kind storage.QuotaKind, n int, ago time.Duration) {
 		t.Helper()
-		if _, ok, err := db.ReserveQuota(ctx, storage.QuotaReservation{AccountID: acct, Kind: kind, PostID: "p",
-			N: n, Limit: 1000, At: now.Add(-ago), Window: 48 * time.Hour}); err != nil || !ok {
-			t.Fatalf("record %d uses: %v %v", n, ok, err)
+		uses := make([]storage.QuotaUse, n)
+		for i := range uses {
+			uses[i] = storage.QuotaUse{AccountID: acct, Kind: kind, At: now.Add(-ago), PostID: "p"}
+		}
+		if err := db.AddQuotaUses(ctx, uses...); err != nil {
+			t.Fatalf("record %d uses: %v", n, err)
 		}
 	}
 	use(a.ID, storage.QuotaPosts, 3, 30*time.Hour) // left the window
