@@ -19,11 +19,17 @@ const callerKey = "spindle.caller"
 // authentication (accounts.Service.RequireToken): a request without a valid, unrevoked API
 // token is answered 401 exactly as the REST API answers it, before the SDK sees it. Each
 // request's caller is handed to the SDK as its TokenInfo, so every tool call acts with the
-// rights of the token that made that request (a token pinned to an account sees only it), and
-// the SDK refuses a session continued under another identity's token.
+// rights of the token that made that request (a token pinned to an account sees only it).
+//
+// The transport is stateless: the SDK keeps no session between requests, so any replica
+// answers any request behind a load balancer without sticky sessions. With sessions, the one
+// an agent's initialize made lived in that replica's memory, and its next request, sent to
+// another replica, was answered 404. Spindle's tools need nothing a session would carry: they
+// never ask the client anything, and every request names its token.
 func Handler(o Options, requireToken func(http.Handler) http.Handler) http.Handler {
 	s := NewServer(o, fromToken)
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s }, &sdk.StreamableHTTPOptions{Logger: o.Logger})
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return s },
+		&sdk.StreamableHTTPOptions{Logger: o.Logger, Stateless: true})
 	verify := func(_ context.Context, _ string, r *http.Request) (*auth.TokenInfo, error) {
 		c, ok := accounts.CallerFrom(r.Context())
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,8 +63,9 @@ func (h header) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestHandlerActsAsTheToken: a tool call over HTTP runs as the request token's identity, pinned
 // to its account, with results reported through the API door; the agent's arguments reach the
-// dispatcher as fields, never as a command line; and a session continued with another
-// identity's token is refused.
+// dispatcher as fields, never as a command line; and a request made with another token acts
+// as that token's identity alone (the transport keeps no session that could carry the first
+// one's rights).
 func TestHandlerActsAsTheToken(t *testing.T) {
 	rec := &recorder{}
 	srv := httptest.NewServer(mcp.Handler(mcp.Options{Dispatcher: rec}, tokens))
@@ -92,11 +94,48 @@ func TestHandlerActsAsTheToken(t *testing.T) {
 		t.Errorf("a refusal must be a tool error: %v %+v", err, res)
 	}
 
-	auth = "Bearer other" // the same session, another identity's token
-	if _, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "post", Arguments: map[string]any{"text": "hijack"}}); err == nil {
-		t.Error("a session continued with another identity's token was served")
+	auth = "Bearer other" // the same client, another identity's token
+	if res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "post", Arguments: map[string]any{"text": "as ci"}}); err != nil || res.IsError {
+		t.Fatalf("post with the other token: %v %+v", err, res)
 	}
-	if len(rec.ins) != 1 {
-		t.Errorf("dispatcher ran %d commands, want 1", len(rec.ins))
+	if len(rec.ins) != 2 {
+		t.Fatalf("dispatcher ran %d commands, want 2", len(rec.ins))
+	}
+	if in := rec.ins[1]; in.Identity != (bot.Identity{Door: "api", User: "ci"}) || in.Only != 0 {
+		t.Errorf("a request with the other token ran as %+v pinned to %d; want ci's identity alone, not alice's", in.Identity, in.Only)
+	}
+}
+
+// TestHandlerBehindARoundRobinBalancer: every replica serves the MCP door, behind any load
+// balancer (README, Running replicas). Two replicas, each with its own handler as each serve
+// process builds one, behind a balancer that alternates between them: an agent that
+// initialized on one calls tools on the other, one call after another.
+func TestHandlerBehindARoundRobinBalancer(t *testing.T) {
+	recA, recB := &recorder{}, &recorder{}
+	replicas := []http.Handler{
+		mcp.Handler(mcp.Options{Dispatcher: recA}, tokens),
+		mcp.Handler(mcp.Options{Dispatcher: recB}, tokens),
+	}
+	var n atomic.Int64
+	lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		replicas[int(n.Add(1)-1)%len(replicas)].ServeHTTP(w, r)
+	}))
+	defer lb.Close()
+	auth := "Bearer pinned"
+	ctx := context.Background()
+	cs, err := sdk.NewClient(&sdk.Implementation{Name: "t", Version: "1"}, nil).Connect(ctx,
+		&sdk.StreamableClientTransport{Endpoint: lb.URL, HTTPClient: &http.Client{Transport: header{&auth}}}, nil)
+	if err != nil {
+		t.Fatalf("connect through the balancer: %v", err)
+	}
+	defer cs.Close()
+	for i := range 3 {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "post", Arguments: map[string]any{"text": "hi"}})
+		if err != nil || res.IsError {
+			t.Fatalf("tool call %d through a round-robin balancer over two replicas: %v %+v", i+1, err, res)
+		}
+	}
+	if len(recA.ins)+len(recB.ins) != 3 || len(recA.ins) == 0 || len(recB.ins) == 0 {
+		t.Errorf("replicas ran %d and %d calls; want the 3 calls spread over both", len(recA.ins), len(recB.ins))
 	}
 }
