@@ -26,7 +26,9 @@ type Approvals interface {
 	ApprovalPolicyFor(ctx context.Context, accountID int64) (storage.ApprovalPolicy, error)
 	Decide(ctx context.Context, id string, d storage.Decision) (storage.Post, error)
 	ApprovalOf(ctx context.Context, postID string) (storage.Approval, error)
-	AddApprover(ctx context.Context, accountID int64, who storage.ApproverIdentity, addedBy string) error
+	// AddApproverAsOwner names who an approver, as owner (storage.ErrNotOwner when owner no
+	// longer owns the account).
+	AddApproverAsOwner(ctx context.Context, accountID int64, who, owner storage.ApproverIdentity) error
 	RemoveApprover(ctx context.Context, accountID int64, who storage.ApproverIdentity) error
 	Approvers(ctx context.Context, accountID int64) ([]storage.ApproverIdentity, error)
 	ApprovedAccounts(ctx context.Context, door, team, user string) ([]storage.Account, error)

@@ -195,7 +195,12 @@ func (c *call) approver(ctx context.Context) Reply {
 	}
 	who := storage.ApproverIdentity{Door: string(to.Door), Team: to.Team, User: to.User, Name: to.Name}
 	if c.cmd.Sub == "add" {
-		if err := c.d.o.Approvals.AddApprover(ctx, acc.ID, who, c.in.Identity.Key()); err != nil {
+		me := storage.ApproverIdentity{Door: string(c.in.Identity.Door), Team: c.in.Identity.Team, User: c.in.Identity.User}
+		err := c.d.o.Approvals.AddApproverAsOwner(ctx, acc.ID, who, me)
+		if errors.Is(err, storage.ErrNotOwner) {
+			return refuse("You no longer own @%s (it was connected again by someone else); nothing changed.", acc.Username)
+		}
+		if err != nil {
 			return c.fail(ctx, err)
 		}
 		return sayf("✅ %s may now approve and reject posts waiting for @%s (%sapprovals lists them).", c.mention(c.cmd.User), acc.Username, c.prefix)

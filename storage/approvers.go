@@ -39,14 +39,36 @@ type Approver struct {
 }
 
 // AddApprover names who as an approver of accountID (creating the identity on first sight, as
-// a grant does). Adding someone twice is not an error. The caller checked that addedBy owns
-// the account and that who is not the owner.
+// a grant does), for the operator (addedBy names them, "cli"). Adding someone twice is not an
+// error. The caller checked that who is not the owner.
 func (db *DB) AddApprover(ctx context.Context, accountID int64, who ApproverIdentity, addedBy string) error {
+	return db.addApprover(ctx, accountID, who, addedBy, nil)
+}
+
+// AddApproverAsOwner is AddApprover for the account's owner, whose ownership is checked in the
+// same transaction (ErrNotOwner), as GrantAccess checks it: an approver named by an owner the
+// account was just taken from must not survive the takeover.
+func (db *DB) AddApproverAsOwner(ctx context.Context, accountID int64, who, owner ApproverIdentity) error {
+	return db.addApprover(ctx, accountID, who, owner.Key(), &owner)
+}
+
+func (db *DB) addApprover(ctx context.Context, accountID int64, who ApproverIdentity, addedBy string, owner *ApproverIdentity) error {
 	if who.Door == "" || who.User == "" {
 		return fmt.Errorf("storage: an approver needs a door and a user")
 	}
 	now := ms(db.now())
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
+		if owner != nil {
+			var owns bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM account_owners o JOIN identities i ON i.id = o.identity_id
+				WHERE o.account_id = ? AND i.door = ? AND i.team = ? AND i."user" = ?)`,
+				accountID, owner.Door, owner.Team, owner.User).Scan(&owns); err != nil {
+				return err
+			}
+			if !owns {
+				return ErrNotOwner
+			}
+		}
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO identities (door, team, "user", name, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)

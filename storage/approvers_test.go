@@ -203,3 +203,47 @@ func FuzzParseApproverKey(f *testing.F) {
 		}
 	})
 }
+
+// TestAnOwnerNamesApproversOnlyWhileOwning: once another identity linked the account (a
+// takeover, which drops every approver), its former owner's naming of an approver is refused
+// in the write itself and changes nothing; the new owner's works, as the operator's does.
+func TestAnOwnerNamesApproversOnlyWhileOwning(t *testing.T) {
+	t.Parallel()
+	db := storagetest.Open(t, nil)
+	ctx := context.Background()
+	old := storage.ApproverIdentity{Door: "slack", Team: "T1", User: "UOLD"}
+	now := storage.ApproverIdentity{Door: "slack", Team: "T1", User: "UNOW"}
+	acc := storage.Account{ThreadsUserID: "1784erin", Username: "erin", TokenSealed: []byte("s"), TokenExpiresAt: time.Now().Add(time.Hour)}
+	link := func(who storage.ApproverIdentity) storage.Account {
+		t.Helper()
+		id, err := db.UpsertIdentity(ctx, storage.Identity{Door: who.Door, Team: who.Team, User: who.User})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := db.LinkAccount(ctx, acc, id.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := link(old)
+	if err := db.AddApproverAsOwner(ctx, a.ID, ann, old); err != nil {
+		t.Fatalf("the owner names ann: %v", err)
+	}
+	if _, err := db.Exec(ctx, `UPDATE accounts SET status = 'disconnected' WHERE id = ?`, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	link(now)
+	if err := db.AddApproverAsOwner(ctx, a.ID, tom, old); !errors.Is(err, storage.ErrNotOwner) {
+		t.Fatalf("the former owner names tom after the takeover: %v, want ErrNotOwner", err)
+	}
+	if got, err := db.Approvers(ctx, a.ID); err != nil || len(got) != 0 {
+		t.Fatalf("approvers after the takeover and a refused naming: %+v %v", got, err)
+	}
+	if err := db.AddApproverAsOwner(ctx, a.ID, tom, now); err != nil {
+		t.Fatalf("the new owner names tom: %v", err)
+	}
+	if err := db.AddApprover(ctx, a.ID, ann, "cli"); err != nil {
+		t.Fatalf("the operator names ann: %v", err)
+	}
+}

@@ -23,6 +23,11 @@ const (
 // ErrOwnedByOther means a Threads account is already connected to another identity.
 var ErrOwnedByOther = errors.New("the Threads account is already connected to another user")
 
+// ErrNotOwner means the identity giving a right on an account (a grant, an approver) no
+// longer owns it: another identity linked it since (a takeover, on any replica), which drops
+// every right the previous owner gave.
+var ErrNotOwner = errors.New("no longer the account's owner")
+
 // Access is one account an identity may act on, and as what.
 type Access struct {
 	Account Account
@@ -218,9 +223,17 @@ func (db *DB) AccessFor(ctx context.Context, identityID int64) ([]Access, error)
 	return out, rows.Err()
 }
 
-// GrantAccess lets identityID post to accountID. Granting twice is not an error.
+// GrantAccess lets identityID post to accountID, as grantedBy, who must own the account as the
+// grant is written: ErrNotOwner otherwise. The check is in the grant's own transaction
+// (serializable on PostgreSQL, the one writer on SQLite), not before it: a takeover drops
+// every grant, and one checked before the takeover committed but written after it would
+// survive it, giving the new owner's account a poster they never allowed. Granting twice is
+// not an error.
 func (db *DB) GrantAccess(ctx context.Context, accountID, identityID, grantedBy int64) error {
 	return db.batch.do(ctx, func(tx *sql.Tx) error {
+		if err := ownsTx(ctx, tx, accountID, grantedBy); err != nil {
+			return fmt.Errorf("storage: grant account %d to identity %d: %w", accountID, identityID, err)
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO account_grants (account_id, identity_id, granted_by, created_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`, accountID, identityID, grantedBy, ms(db.now()))
 		if err != nil {
@@ -228,6 +241,19 @@ func (db *DB) GrantAccess(ctx context.Context, accountID, identityID, grantedBy 
 		}
 		return nil
 	})
+}
+
+// ownsTx is ErrNotOwner unless identityID owns accountID.
+func ownsTx(ctx context.Context, tx *sql.Tx, accountID, identityID int64) error {
+	var owns bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM account_owners WHERE account_id = ? AND identity_id = ?)`,
+		accountID, identityID).Scan(&owns); err != nil {
+		return err
+	}
+	if !owns {
+		return ErrNotOwner
+	}
+	return nil
 }
 
 // RevokeAccess takes back identityID's grant on accountID; ErrNotFound if it had none.

@@ -59,13 +59,23 @@ func (db *DB) UseLinkToken(ctx context.Context, hash []byte) (identityID int64, 
 	return identityID, nil
 }
 
+// usedStateKept is how long the record of a used OAuth state outlives the state: far more than
+// any clock skew between replicas.
+const usedStateKept = time.Hour
+
 // UseOAuthState records that the OAuth state with this nonce has been used, and fails with
 // ErrUsed if it had been already. The state's signature and expiry are the caller's to check
 // first; expires lets the record be dropped once the state could not be accepted anyway.
+//
+// Records are dropped usedStateKept after their state expired, not at once: the expiry is
+// checked by the clock of the replica that handles a callback, and a replica whose clock runs
+// ahead would otherwise drop the record of a state another replica still accepts, letting a
+// replayed callback through there.
 func (db *DB) UseOAuthState(ctx context.Context, nonce []byte, expires time.Time) error {
 	now := ms(db.now())
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM oauth_states_used WHERE expires_at < ?`, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM oauth_states_used WHERE expires_at < ?`,
+			now-usedStateKept.Milliseconds()); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO oauth_states_used (nonce, expires_at, used_at) VALUES (?, ?, ?)

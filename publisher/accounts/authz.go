@@ -161,7 +161,9 @@ func (s *Service) Grant(ctx context.Context, owner Identity, accountID int64, gr
 	if g.ID == owner.ID {
 		return Identity{}, fmt.Errorf("you own this account already; grant it to someone else: %w", ErrForbidden)
 	}
-	if err := s.access.GrantAccess(ctx, accountID, g.ID, owner.ID); err != nil {
+	if err := s.access.GrantAccess(ctx, accountID, g.ID, owner.ID); errors.Is(err, storage.ErrNotOwner) {
+		return Identity{}, fmt.Errorf("you no longer own this account (it was connected again by someone else); nothing was granted: %w", ErrForbidden)
+	} else if err != nil {
 		return Identity{}, fmt.Errorf("accounts: %w", err)
 	}
 	if a, err := s.accts.Account(ctx, accountID); err == nil {
