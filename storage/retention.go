@@ -12,10 +12,24 @@ import (
 // before before, oldest first, with the rows that hang off them, and returns how many it
 // deleted. Housekeeping calls it in a loop of small batches, so the writer is never held for
 // long; the post counts follow by trigger, and the latency histogram keeps what it measured.
+//
+// A post whose deletion from Threads is claimed (deletion.go) is spared until the claim ends:
+// the deleter records each part it deleted in the rows a prune would take, and a claim does
+// not touch posts.updated_at, so an old post may well be deleted as it ages out. The claim is
+// judged by the clock claims are taken by (leaseClock). On PostgreSQL a claim taken after this
+// transaction read publish_state makes it fail and roll back, deleting nothing: a claim that
+// updated the post's publish_state row is a serialization conflict (the prune runs again at
+// once and sees the claim), one that added the post's first row breaks the foreign key of the
+// post's delete (the next housekeeping run sees the claim). A claim after the prune finds no
+// post.
 func (db *DB) PruneFinished(ctx context.Context, before time.Time, limit int) (int, error) {
 	var n int
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		ids, err := finishedBefore(ctx, tx, ms(before), limit)
+		now, err := db.leaseClock(ctx, tx)
+		if err != nil {
+			return err
+		}
+		ids, err := finishedBefore(ctx, tx, ms(before), ms(now), limit)
 		if err != nil || len(ids) == 0 {
 			n = 0
 			return err
@@ -38,9 +52,13 @@ func (db *DB) PruneFinished(ctx context.Context, before time.Time, limit int) (i
 	return n, nil
 }
 
-func finishedBefore(ctx context.Context, tx *sql.Tx, before int64, limit int) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM posts
-		WHERE state IN ('posted', 'failed', 'cancelled') AND updated_at < ? ORDER BY updated_at LIMIT ?`, before, limit)
+// finishedBefore picks the posts PruneFinished deletes: finished, last changed before before,
+// and not under a deletion claim that holds at now.
+func finishedBefore(ctx context.Context, tx *sql.Tx, before, now int64, limit int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT p.id FROM posts p
+		WHERE p.state IN ('posted', 'failed', 'cancelled') AND p.updated_at < ?
+		  AND NOT EXISTS (SELECT 1 FROM publish_state s WHERE s.post_id = p.id AND s.delete_claim_until > ?)
+		ORDER BY p.updated_at LIMIT ?`, before, now, limit)
 	if err != nil {
 		return nil, err
 	}

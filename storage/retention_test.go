@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -158,5 +159,53 @@ func TestPruneFinishedLeavesNoOrphans(t *testing.T) {
 		if !slices.ContainsFunc(storage.PruneStatements(), func(q string) bool { return strings.Contains(q, "FROM "+table+" ") }) {
 			t.Errorf("table %s refers to posts, but PruneFinished does not delete its rows", table)
 		}
+	}
+}
+
+// TestPruneFinishedSparesAPostBeingDeleted: a replica is deleting an old published chain from
+// Threads (it holds the deletion claim, reserved the quota uses, and is between its calls to
+// Threads) when the leader's retention prune runs. The claim does not touch posts.updated_at,
+// so the post is old enough to prune; pruning it would take its publish_parts and
+// publish_state from under the deleter, whose next step would then be refused as if another
+// request had claimed the post, and what it deleted on Threads would be recorded nowhere. The
+// prune spares it while the claim holds, and takes it once the claim has lapsed.
+func TestPruneFinishedSparesAPostBeingDeleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := storagetest.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+	db := storagetest.Open(t, clock.Now)
+	leader := storagetest.Reopen(t, db, clock.Now)
+	a := storagetest.Account(t, db, "dora")
+	p := postedChain(t, db, a, 2)
+	clock.Advance(40 * 24 * time.Hour)
+	retention := 30 * 24 * time.Hour
+
+	d, err := db.ClaimDeletion(ctx, p.ID, time.Minute)
+	if err != nil || !d.Claimed() {
+		t.Fatalf("claim: %+v %v", d, err)
+	}
+	r := storage.QuotaReservation{AccountID: a.ID, Limit: 100, At: clock.Now(), Window: 24 * time.Hour}
+	if _, ok, err := db.ReserveDeletion(ctx, d.DeletionClaim, r); err != nil || !ok {
+		t.Fatalf("reserve: %v %v", ok, err)
+	}
+	// Part 0 is gone on Threads; the leader's housekeeping runs.
+	if n, err := leader.PruneFinished(ctx, clock.Now().Add(-retention), 100); err != nil || n != 0 {
+		t.Fatalf("retention pruned %d post(s) (%v) while %s was being deleted from Threads under a live claim", n, err, p.ID)
+	}
+	if err := db.SettleDeletion(ctx, d.DeletionClaim, storage.DeletionStep{Gone: []int{0}}); err != nil {
+		t.Fatalf("the deleter's step after the prune: %v", err)
+	}
+	// The step extended the claim by its minute; just before it ends the post is still spared.
+	clock.Advance(time.Minute - time.Millisecond)
+	if n, err := leader.PruneFinished(ctx, clock.Now().Add(-retention), 100); err != nil || n != 0 {
+		t.Fatalf("retention pruned %d post(s) (%v) a moment before the claim ended", n, err)
+	}
+	// The deleter is gone (crashed); once its claim has lapsed, the post ages out as any other.
+	clock.Advance(time.Millisecond)
+	if n, err := leader.PruneFinished(ctx, clock.Now().Add(-retention), 100); err != nil || n != 1 {
+		t.Fatalf("prune after the claim lapsed: %d %v, want the post", n, err)
+	}
+	if _, err := db.Get(ctx, p.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("post %s after the prune: %v, want ErrNotFound", p.ID, err)
 	}
 }

@@ -11,15 +11,27 @@ import (
 
 // RetryFailed puts a failed post back in the queue, due now, for an operator who fixed the
 // cause. A post in any other state is left alone and a *StateError says which state it is in.
+//
+// The post's hosted media (the Telegram door's files, released for deletion when the post
+// failed) is held again in the same transaction: Threads fetches it when the retry creates the
+// container, and the relay refuses a file once its deletion time has come. A post that uses a
+// file already deleted, or due for deletion, cannot be published any more; it stays failed
+// and the error wraps ErrMediaGone, so the operator is told to post it again.
 func (db *DB) RetryFailed(ctx context.Context, id string) (Post, error) {
 	var p Post
 	id = strings.ToLower(id)
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
-		now := ms(db.now())
+		now := db.now()
 		row := tx.QueryRowContext(ctx, `UPDATE posts SET state = 'queued', next_attempt_at = ?, updated_at = ?
-			WHERE id = ? AND state = 'failed' RETURNING `+postColumns, now, now, id)
+			WHERE id = ? AND state = 'failed' RETURNING `+postColumns, ms(now), ms(now), id)
 		var err error
 		p, err = scanPost(row)
+		if err == nil {
+			if err := holdPostMediaTx(ctx, tx, p, now); err != nil {
+				return fmt.Errorf("post %s: %w", id, err)
+			}
+			return nil
+		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

@@ -72,6 +72,9 @@ func (h *Handler) done(w http.ResponseWriter, r *http.Request, ok, what string, 
 		h.redirect(w, r, flashWrongState)
 	case errors.Is(err, storage.ErrNotFound):
 		h.redirect(w, r, flashNotFound)
+	case errors.Is(err, storage.ErrMediaGone):
+		h.opts.Logger.InfoContext(r.Context(), "status page action refused", "action", what, "error", err)
+		h.redirect(w, r, flashMediaGone)
 	default:
 		h.opts.Logger.ErrorContext(r.Context(), "status page action failed", "action", what, "error", err)
 		h.redirect(w, r, flashFailed)

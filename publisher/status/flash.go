@@ -16,6 +16,7 @@ const (
 	flashNotFeedNumber = "not-a-feed"
 	flashWrongState    = "wrong-state"
 	flashNotFound      = "not-found"
+	flashMediaGone     = "media-gone"
 	flashFailed        = "failed"
 )
 
@@ -29,6 +30,7 @@ var flashTexts = map[string]string{
 	flashNotFeedNumber: "That is not a feed number; nothing changed.",
 	flashWrongState:    "That post's state does not allow this (it was published, failed or cancelled meanwhile); nothing changed.",
 	flashNotFound:      "It does not exist (any more?); nothing changed.",
+	flashMediaGone:     "That post's media was already deleted, so it cannot be retried; post it again. Nothing changed.",
 	flashFailed:        "The action failed; check the server log and try again.",
 }
 

@@ -255,6 +255,55 @@ func TestRetry(t *testing.T) {
 	}
 }
 
+// TestRetryOfAPostWhoseMediaIsGone: a Telegram photo post failed, and housekeeping deleted its
+// hosted photo once the grace after the failure ran out. Retrying it would queue a post Threads
+// cannot fetch the photo of; the page says to post it again, and the post stays failed.
+func TestRetryOfAPostWhoseMediaIsGone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
+	const hosted = "hostedphoto00000000000"
+	media := []storage.Media{{Kind: "image", URL: "https://spindle.example/media/" + hosted}}
+	d, err := f.db.CreateTelegramDraft(ctx, storage.TelegramDraft{ChatID: 7, UserID: 7, MessageID: 1, Media: media})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SaveHostedMedia(ctx, storage.HostedMedia{ID: hosted, DraftID: d.ID, FileName: hosted, ContentType: "image/jpeg", Size: 1}); err != nil {
+		t.Fatal(err)
+	}
+	p, _, err := f.db.Enqueue(ctx, storage.NewPost{AccountID: f.acct.ID, Door: "telegram", Text: "photo", Media: media})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetTelegramDraftPost(ctx, d.ID, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	leased, err := f.db.Lease(ctx, 10, time.Minute)
+	if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
+		t.Fatalf("lease: %v %+v", err, leased)
+	}
+	if err := f.db.Fail(ctx, storage.LeaseOf(leased[0]), "token revoked"); err != nil {
+		t.Fatal(err)
+	}
+	// The failure's notice released the photo, its grace ran out, and housekeeping deleted it.
+	if err := f.db.ReleasePostMedia(ctx, p.ID, time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.DeleteHostedMedia(ctx, hosted); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := f.do(t, "POST", "/status/posts/"+p.ID+"/retry", password, url.Values{"csrf": {f.csrf(t)}})
+	if got := f.flash(t, resp); !strings.Contains(got, "media was already deleted") || !strings.Contains(got, "post it again") {
+		t.Errorf("retry of a post whose media is gone: flash %q", got)
+	}
+	if got := f.state(t, p.ID); got != storage.StateFailed {
+		t.Errorf("after the refused retry the post is %s, want failed", got)
+	}
+	if f.woken != 0 {
+		t.Errorf("a refused retry woke the publisher %d times", f.woken)
+	}
+}
+
 func TestFeedPauseResume(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, status.Options{Password: config.NewSecret(password)})
