@@ -29,6 +29,10 @@ type PostEdit struct {
 // edit changes nothing and says so, or commits after, and leases the edited row: never a mix,
 // never twice. A post the edit does not apply to is a *StateError (State publishing for "it is
 // already publishing"); an unknown id wraps ErrNotFound.
+//
+// A new time makes the post one given an exact time: if it was placed in a posting slot, its
+// mark goes in the same transaction, so the slot it left is free for the next post and a
+// schedule change (SetSlots), which moves placed posts only, never moves it back.
 func (db *DB) EditQueued(ctx context.Context, id string, e PostEdit) (Post, error) {
 	var text, media, at any
 	if e.Text != nil {
@@ -56,13 +60,21 @@ func (db *DB) EditQueued(ctx context.Context, id string, e PostEdit) (Post, erro
 			hold = 1
 		}
 		p, err = scanPost(tx.QueryRowContext(ctx, editQueued, text, media, at, at, hold, ms(db.now()), id))
-		if err == nil && hold == 1 {
-			return reholdTx(ctx, tx, p, e.Rehold, ms(db.now()))
+		if errors.Is(err, sql.ErrNoRows) {
+			return whyNotEditable(ctx, tx, id)
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		if err != nil {
 			return err
 		}
-		return whyNotEditable(ctx, tx, id)
+		if at != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM slot_posts WHERE post_id = ?`, id); err != nil {
+				return err
+			}
+		}
+		if hold == 1 {
+			return reholdTx(ctx, tx, p, e.Rehold, ms(db.now()))
+		}
+		return nil
 	})
 	if err != nil {
 		return Post{}, fmt.Errorf("storage: edit: %w", err)

@@ -3,8 +3,17 @@ package storage
 // Posting slots (migration 0021): an account's weekly schedule (slot_schedules) and the posts
 // placed in it (slot_posts). Placement happens inside the transaction that stores the post
 // (EnqueueTx with NewPost.BySlot), so two posts queued at once never take the same slot: on
-// SQLite the one writer orders them, on PostgreSQL the serializable transaction and the unique
-// index on (account_id, slot_at) do.
+// SQLite the one writer orders them, on PostgreSQL the account's slot lock (slotWrite) and the
+// unique index on (account_id, slot_at) do.
+//
+// A mark in slot_posts holds its slot only while its post does (holdsSlot): the post is live
+// (queued, publishing, or pending_approval: a held post keeps its slot's time and goes out then
+// once approved) and still scheduled at the slot. Everything that reads slots, placement,
+// UpcomingSlots and SetSlots, goes by that one condition, so a mark that outlived its post's
+// slot (the post was cancelled, or an edit gave it an exact time) takes no slot from anyone.
+//
+// Which slots have passed is judged by the database's clock (slotClock), the clock the queue
+// decides due-ness by, so no replica places a post in a slot that is already due.
 
 import (
 	"context"
@@ -30,6 +39,20 @@ const pgSlotKey = 0x736c6f74
 
 // DefaultDailyPosts is Meta's posts quota per moving 24 hours, used when a caller gives none.
 const DefaultDailyPosts = 250
+
+// slotHolders are the states in which a post holds the slot it was placed in: waiting
+// (queued), going out (publishing), or waiting for an approver (pending_approval), who leaves
+// its time as it is: approved, it goes out at its slot.
+const slotHolders = `('queued', 'publishing', 'pending_approval')`
+
+// slotMovable are the states in which a placed post still waits, so SetSlots moves it.
+const slotMovable = `('queued', 'pending_approval')`
+
+// holdsSlot is the condition under which the mark s (slot_posts) holds its slot for the post p
+// (posts) it names: p is live and still scheduled at the slot. EditQueued deletes the mark of a
+// post it gives a time; the scheduled_at check also voids a mark that outlived such a change
+// (a schedule change on another replica re-marking the post while the edit committed).
+const holdsSlot = `p.id = s.post_id AND p.state IN ` + slotHolders + ` AND p.scheduled_at = s.slot_at`
 
 // SlotSchedule is an account's stored schedule.
 type SlotSchedule struct {
@@ -106,24 +129,28 @@ func loadSchedule(ctx context.Context, q queryRower, accountID int64) (SlotSched
 // SetSlots stores an account's schedule (replacing any) and moves the posts placed by slot
 // that are still waiting to the new slots, in the order they held, each told through
 // o.Notice. A post that finds no slot within SlotHorizon keeps its time (SlotChange.Kept).
-// Posts given an exact time, and posts being published, are never moved.
+// Posts given an exact time, and posts being published, are never moved; posts held for
+// approval in a slot are placed posts like the others, and move.
 func (db *DB) SetSlots(ctx context.Context, accountID int64, w SlotWeek, o SlotChangeOptions) (SlotChange, error) {
 	if err := w.Check(); err != nil {
 		return SlotChange{}, fmt.Errorf("storage: set slots: %w", err)
 	}
 	var out SlotChange
 	err := db.slotWrite(ctx, accountID, func(tx *sql.Tx) error {
-		now := db.now()
+		now, err := db.slotClock(ctx, tx)
+		if err != nil {
+			return err
+		}
+		stamp := ms(db.now())
 		minutes, _ := json.Marshal(w.Minutes)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO slot_schedules (account_id, zone, minutes, set_by, updated_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET zone = excluded.zone,
 			minutes = excluded.minutes, set_by = excluded.set_by, updated_at = excluded.updated_at`,
-			accountID, w.Zone, string(minutes), o.SetBy, ms(now)); err != nil {
+			accountID, w.Zone, string(minutes), o.SetBy, stamp); err != nil {
 			return err
 		}
-		out = SlotChange{Schedule: SlotSchedule{AccountID: accountID, Week: w, SetBy: o.SetBy, UpdatedAt: fromMS(ms(now))}}
-		var err error
-		out.Moved, out.Kept, err = db.movePlaced(ctx, tx, accountID, w, o, now)
+		out = SlotChange{Schedule: SlotSchedule{AccountID: accountID, Week: w, SetBy: o.SetBy, UpdatedAt: fromMS(stamp)}}
+		out.Moved, out.Kept, err = db.movePlaced(ctx, tx, accountID, w, o, now, stamp)
 		return err
 	})
 	if err != nil {
@@ -151,17 +178,21 @@ func (db *DB) ClearSlots(ctx context.Context, accountID int64) (bool, error) {
 	return had, nil
 }
 
-// UpcomingSlots returns the account's next n slots after now, each with the post placed in it,
-// if any; ErrNotFound when the account has no schedule.
+// UpcomingSlots returns the account's next n slots after now (slotClock: the slots placement
+// would consider), each with the post that holds it, if any; ErrNotFound when the account has
+// no schedule.
 func (db *DB) UpcomingSlots(ctx context.Context, accountID int64, n int) ([]SlotView, error) {
 	s, err := loadSchedule(ctx, db.r, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("storage: upcoming slots: %w", err)
 	}
-	now := db.now()
+	now, err := db.slotClock(ctx, db.r)
+	if err != nil {
+		return nil, fmt.Errorf("storage: upcoming slots: %w", err)
+	}
 	taken := map[int64]string{}
-	rows, err := db.r.QueryContext(ctx, `SELECT s.slot_at, s.post_id FROM slot_posts s JOIN posts p ON p.id = s.post_id
-		WHERE s.account_id = ? AND s.slot_at > ? AND p.state IN ('queued', 'publishing')`, accountID, ms(now))
+	rows, err := db.r.QueryContext(ctx, `SELECT s.slot_at, s.post_id FROM slot_posts s JOIN posts p ON `+holdsSlot+`
+		WHERE s.account_id = ? AND s.slot_at > ?`, accountID, ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("storage: upcoming slots: %w", err)
 	}
@@ -219,6 +250,26 @@ func (db *DB) lockSlots(ctx context.Context, tx *sql.Tx, accountID int64) error 
 	return err
 }
 
+// slotClock is the instant placement counts slots from: the database's clock (leaseClock),
+// by which Lease decides what is due, so that no replica whose clock is behind the database's
+// places a post in a slot that is already due (it would go out at once, beside the post that
+// held that slot before it). On SQLite, and with a clock injected, that is db.now.
+//
+// When this process's clock is ahead of the database's, its reading is taken instead: a new
+// post's row (insertNew) never gets a time before this process's clock, and a slot post's time
+// must be its slot exactly. That only skips the slots inside the skew; what is free, and
+// whether a slot has passed, stays the database's to decide.
+func (db *DB) slotClock(ctx context.Context, q rowQuerier) (time.Time, error) {
+	now, err := db.leaseClock(ctx, q)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if local := db.now(); local.After(now) {
+		now = local
+	}
+	return now, nil
+}
+
 // placeTx finds the next free slot of the account for a new post and returns its instant.
 func (db *DB) placeTx(ctx context.Context, tx *sql.Tx, accountID int64, dailyPosts int) (time.Time, error) {
 	if err := db.lockSlots(ctx, tx, accountID); err != nil {
@@ -231,7 +282,10 @@ func (db *DB) placeTx(ctx context.Context, tx *sql.Tx, accountID int64, dailyPos
 	if err != nil {
 		return time.Time{}, err
 	}
-	now := db.now()
+	now, err := db.slotClock(ctx, tx)
+	if err != nil {
+		return time.Time{}, err
+	}
 	p, err := loadPlacer(ctx, tx, accountID, s.Week, dailyPosts, now, nil)
 	if err != nil {
 		return time.Time{}, err
@@ -243,20 +297,42 @@ func (db *DB) placeTx(ctx context.Context, tx *sql.Tx, accountID int64, dailyPos
 	return at, nil
 }
 
-// markSlotTx records that post id was placed in the slot at at. A row left at that instant by
-// a post that is no longer waiting (cancelled, failed) frees the slot first: placement only
-// chose it because nothing waiting holds it.
+// markSlotTx records that post id was placed in the slot at at. A mark left at that instant
+// that holds nothing (holdsSlot: its post was cancelled, failed, or given another time) is
+// deleted first. A mark that still holds the slot for another post is never taken over:
+// placement chose at because nothing holds it, so such a mark is a bug, refused rather than
+// turned into two posts in one slot.
 func markSlotTx(ctx context.Context, tx *sql.Tx, accountID int64, id string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM slot_posts WHERE account_id = ? AND slot_at = ?`, accountID, ms(at)); err != nil {
+	var holder string
+	err := tx.QueryRowContext(ctx, `SELECT s.post_id FROM slot_posts s JOIN posts p ON `+holdsSlot+`
+		WHERE s.account_id = ? AND s.slot_at = ? AND s.post_id <> ?`, accountID, ms(at), id).Scan(&holder)
+	switch {
+	case err == nil:
+		return fmt.Errorf("place post %s at %s: %w by post %s", id, at.UTC().Format(time.RFC3339), errSlotHeld, holder)
+	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO slot_posts (post_id, account_id, slot_at) VALUES (?, ?, ?)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM slot_posts WHERE account_id = ? AND slot_at = ? AND post_id <> ?`,
+		accountID, ms(at), id); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO slot_posts (post_id, account_id, slot_at) VALUES (?, ?, ?)
 		ON CONFLICT (post_id) DO UPDATE SET slot_at = excluded.slot_at`, id, accountID, ms(at))
 	return err
 }
 
-// movePlaced re-places the account's waiting slot posts under the schedule w.
-func (db *DB) movePlaced(ctx context.Context, tx *sql.Tx, accountID int64, w SlotWeek, o SlotChangeOptions, now time.Time) ([]SlotMove, int, error) {
+// errSlotHeld says a slot placement chose is held by another live post (see markSlotTx).
+var errSlotHeld = errors.New("the slot is held")
+
+// movePlaced re-places the account's waiting slot posts under the schedule w, counting slots
+// from now (slotClock); stamp is the time written as the moved posts' updated_at and their
+// notices'.
+//
+// A post is moved only if it is still where waitingPlaced read it (live, at its slot): on
+// PostgreSQL this transaction reads in READ COMMITTED, and an edit on another replica may give
+// the post an exact time in between. The guarded UPDATE then matches nothing and the post
+// keeps the edit's time; the mark written for it holds nothing (holdsSlot) and is removed.
+func (db *DB) movePlaced(ctx context.Context, tx *sql.Tx, accountID int64, w SlotWeek, o SlotChangeOptions, now time.Time, stamp int64) ([]SlotMove, int, error) {
 	placed, err := waitingPlaced(ctx, tx, accountID, now)
 	if err != nil || len(placed) == 0 {
 		return nil, 0, err
@@ -270,13 +346,12 @@ func (db *DB) movePlaced(ctx context.Context, tx *sql.Tx, accountID int64, w Slo
 		return nil, 0, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM slot_posts WHERE account_id = ? AND slot_at > ? AND post_id IN (
-		SELECT id FROM posts WHERE account_id = ? AND state = 'queued')`, accountID, ms(now), accountID); err != nil {
+		SELECT id FROM posts WHERE account_id = ? AND state IN `+slotMovable+`)`, accountID, ms(now), accountID); err != nil {
 		return nil, 0, err
 	}
 	var (
 		moves []SlotMove
 		kept  int
-		nowMS = ms(now)
 	)
 	for _, pp := range placed {
 		to, ok := p.next(now)
@@ -295,9 +370,18 @@ func (db *DB) movePlaced(ctx context.Context, tx *sql.Tx, accountID int64, w Slo
 		if to.Equal(pp.at) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET scheduled_at = ?, next_attempt_at = ?, updated_at = ?
-			WHERE id = ? AND state = 'queued'`, ms(to), ms(to), nowMS, pp.post.ID); err != nil {
+		res, err := tx.ExecContext(ctx, `UPDATE posts SET scheduled_at = ?, next_attempt_at = ?, updated_at = ?
+			WHERE id = ? AND state IN `+slotMovable+` AND scheduled_at = ?`, ms(to), ms(to), stamp, pp.post.ID, ms(pp.at))
+		if err != nil {
 			return nil, 0, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, 0, err
+		} else if n == 0 { // edited, cancelled or decided meanwhile: not a slot post to move any more
+			if _, err := tx.ExecContext(ctx, `DELETE FROM slot_posts WHERE post_id = ?`, pp.post.ID); err != nil {
+				return nil, 0, err
+			}
+			continue
 		}
 		moves = append(moves, SlotMove{Post: pp.post, From: pp.at, To: to})
 	}
@@ -306,7 +390,7 @@ func (db *DB) movePlaced(ctx context.Context, tx *sql.Tx, accountID int64, w Slo
 		for _, m := range moves {
 			events = append(events, o.Notice(m.Post, m.To))
 		}
-		if err := addOutbox(ctx, tx, nowMS, events); err != nil {
+		if err := addOutbox(ctx, tx, stamp, events); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -318,10 +402,11 @@ type placedPost struct {
 	at   time.Time
 }
 
-// waitingPlaced lists the account's queued posts placed in a slot after now, in slot order.
+// waitingPlaced lists the account's posts that wait in a slot after now (queued, or held for
+// approval), in slot order.
 func waitingPlaced(ctx context.Context, tx *sql.Tx, accountID int64, now time.Time) ([]placedPost, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT slot_at, `+postColumns+` FROM (SELECT s.slot_at, p.* FROM slot_posts s
-		JOIN posts p ON p.id = s.post_id WHERE s.account_id = ? AND s.slot_at > ? AND p.state = 'queued') x
+		JOIN posts p ON `+holdsSlot+` WHERE s.account_id = ? AND s.slot_at > ? AND p.state IN `+slotMovable+`) x
 		ORDER BY slot_at, seq`, accountID, ms(now))
 	if err != nil {
 		return nil, err
@@ -359,15 +444,16 @@ type placer struct {
 	until   time.Time
 }
 
-// loadPlacer reads the account's held slots and quota plan; posts in skip (being moved) count
-// for neither.
+// loadPlacer reads the account's held slots (holdsSlot) and quota plan; posts in skip (being
+// moved) count for neither. A post held for approval counts for both: approved, it goes out
+// at its time.
 func loadPlacer(ctx context.Context, tx *sql.Tx, accountID int64, w SlotWeek, limit int, now time.Time, skip map[string]bool) (*placer, error) {
 	if limit <= 0 {
 		limit = DefaultDailyPosts
 	}
 	p := &placer{week: w, taken: map[int64]bool{}, limit: limit, until: now.Add(SlotHorizon)}
-	rows, err := tx.QueryContext(ctx, `SELECT s.slot_at, s.post_id FROM slot_posts s JOIN posts p ON p.id = s.post_id
-		WHERE s.account_id = ? AND s.slot_at > ? AND p.state IN ('queued', 'publishing')`, accountID, ms(now))
+	rows, err := tx.QueryContext(ctx, `SELECT s.slot_at, s.post_id FROM slot_posts s JOIN posts p ON `+holdsSlot+`
+		WHERE s.account_id = ? AND s.slot_at > ?`, accountID, ms(now))
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +462,7 @@ func loadPlacer(ctx context.Context, tx *sql.Tx, accountID int64, w SlotWeek, li
 	}
 	// Replies count against their own quota; the first part of a chain is the one post.
 	rows, err = tx.QueryContext(ctx, `SELECT next_attempt_at, id FROM posts
-		WHERE account_id = ? AND state IN ('queued', 'publishing') AND reply_to_id = ''
+		WHERE account_id = ? AND state IN `+slotHolders+` AND reply_to_id = ''
 		UNION ALL SELECT at, post_id FROM quota_events WHERE account_id = ? AND kind = 'posts' AND at > ?`,
 		accountID, accountID, ms(now.Add(-24*time.Hour)))
 	if err != nil {

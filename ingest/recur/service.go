@@ -17,6 +17,8 @@ type Store interface {
 	GetSeries(ctx context.Context, id int64) (storage.Series, error)
 	ListSeries(ctx context.Context, accountID int64) ([]storage.Series, error)
 	DueSeries(ctx context.Context, now time.Time, limit int) ([]storage.Series, error)
+	// QueueNow is the clock the queue judges due times by: the database's on PostgreSQL.
+	QueueNow(ctx context.Context) (time.Time, error)
 	Materialise(ctx context.Context, s storage.Series, at time.Time, np storage.NewPost) (storage.Post, error)
 	FinishSeries(ctx context.Context, s storage.Series) error
 	SetSeriesState(ctx context.Context, id int64, to storage.SeriesState) (storage.Series, []string, error)
@@ -31,16 +33,19 @@ type Validator interface {
 type Options struct {
 	Store     Store
 	Validator Validator
-	Now       func() time.Time // nil: time.Now
-	Logger    *slog.Logger     // nil: discard
-	Wake      func()           // called after an occurrence due now was queued; nil: none
+	// Now overrides the clock series are judged by; nil: Store.QueueNow, the clock the queue
+	// goes by. Every replica must read that one (the database's on PostgreSQL): by its own, a
+	// replica behind the database would queue an occurrence the queue counts as past.
+	Now    func() time.Time
+	Logger *slog.Logger // nil: discard
+	Wake   func()       // called after an occurrence due now was queued; nil: none
 }
 
 // Service creates series and materialises their occurrences.
 type Service struct {
 	store Store
 	check Validator
-	now   func() time.Time
+	now   func(context.Context) (time.Time, error)
 	log   *slog.Logger
 	wake  func()
 }
@@ -50,9 +55,9 @@ func NewService(o Options) *Service {
 	if o.Store == nil || o.Validator == nil {
 		panic("recur: NewService needs a Store and a Validator")
 	}
-	s := &Service{store: o.Store, check: o.Validator, now: o.Now, log: o.Logger, wake: o.Wake}
-	if s.now == nil {
-		s.now = time.Now
+	s := &Service{store: o.Store, check: o.Validator, now: o.Store.QueueNow, log: o.Logger, wake: o.Wake}
+	if o.Now != nil {
+		s.now = func(context.Context) (time.Time, error) { return o.Now(), nil }
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -89,7 +94,10 @@ func (s *Service) Create(ctx context.Context, ns NewSeries) (storage.Series, sto
 	case len(texts) > MaxTexts:
 		return storage.Series{}, storage.Post{}, &ingest.InvalidError{Field: "text", Reason: fmt.Sprintf("a series rotates through at most %d texts; this has %d", MaxTexts, len(texts))}
 	}
-	now := s.now()
+	now, err := s.now(ctx)
+	if err != nil {
+		return storage.Series{}, storage.Post{}, fmt.Errorf("recur: nothing was stored: %w", err)
+	}
 	start := DateOf(now, zone)
 	first, ok := ns.Rule.Next(now, zone, start)
 	if !ok {
@@ -148,7 +156,11 @@ const dueBatch = 200
 // and finishes series that have no more. It is safe to run in several processes at once:
 // Store.Materialise decides which one writes. It returns how many posts it queued.
 func (s *Service) RunOnce(ctx context.Context) (int, error) {
-	due, err := s.store.DueSeries(ctx, s.now(), dueBatch)
+	now, err := s.now(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("recur: %w", err)
+	}
+	due, err := s.store.DueSeries(ctx, now, dueBatch)
 	if err != nil {
 		return 0, fmt.Errorf("recur: %w", err)
 	}
@@ -182,7 +194,10 @@ func (s *Service) advance(ctx context.Context, sr storage.Series) (storage.Post,
 	if err != nil {
 		return storage.Post{}, err
 	}
-	now := s.now()
+	now, err := s.now(ctx)
+	if err != nil {
+		return storage.Post{}, err
+	}
 	after := now
 	if sr.LastAt.After(now) {
 		after = sr.LastAt
@@ -204,8 +219,10 @@ func (s *Service) advance(ctx context.Context, sr storage.Series) (storage.Post,
 	}
 	s.log.InfoContext(ctx, "series occurrence queued", slog.String("series_id", sr.Ref()), slog.String("post_id", p.ID),
 		slog.Int64("account_id", sr.AccountID), slog.Time("scheduled_at", at))
-	if s.wake != nil && !at.After(s.now()) {
-		s.wake()
+	if s.wake != nil {
+		if now, err := s.now(ctx); err != nil || !at.After(now) {
+			s.wake() // due now, or maybe: a wake too many only makes the publisher look
+		}
 	}
 	return p, nil
 }
@@ -227,7 +244,15 @@ func (s *Service) SetState(ctx context.Context, id int64, to storage.SeriesState
 	if err != nil {
 		return sr, cancelled, err
 	}
-	if to == storage.SeriesActive && !sr.LastAt.After(s.now()) {
+	if to != storage.SeriesActive {
+		return sr, cancelled, nil
+	}
+	now, err := s.now(ctx)
+	if err != nil { // resumed all the same: the materialiser queues the next occurrence
+		s.log.WarnContext(ctx, "resumed series: next occurrence not queued yet", slog.String("series_id", sr.Ref()), slog.Any("error", err))
+		return sr, cancelled, nil
+	}
+	if !sr.LastAt.After(now) {
 		if _, err := s.advance(ctx, sr); err != nil && !errors.Is(err, storage.ErrSeriesMoved) {
 			s.log.WarnContext(ctx, "resumed series: next occurrence not queued yet", slog.String("series_id", sr.Ref()), slog.Any("error", err))
 		}
