@@ -199,10 +199,9 @@ func TestACleanShutdownHandlesTheQueuedCommands(t *testing.T) {
 	if len(h.tg.WaitCalls("download", 1, wait)) != 1 {
 		t.Fatal("the video download did not start")
 	}
-	polls := len(h.tg.Calls("getUpdates"))
-	h.tg.Push(h.tg.Text(chat, alice, "/post queued behind my video"))
-	// The poll after the one that brought the /post means the poller handed it over.
-	if len(h.tg.WaitCalls("getUpdates", polls+1, wait)) <= polls {
+	post := h.tg.Push(h.tg.Text(chat, alice, "/post queued behind my video"))[0]
+	// A poll asking past the /post means the poller handed it over (and confirmed it).
+	if !waitPolledPast(h.tg, post.ID) {
 		t.Fatal("the /post was never taken in")
 	}
 	stopped := make(chan struct{})
@@ -244,4 +243,20 @@ func TestACleanShutdownHandlesTheQueuedCommands(t *testing.T) {
 	if !strings.Contains(h2.logs.String(), "shutdown grace period ended") {
 		t.Errorf("no warning that chat work was cut short:\n%s", h2.logs.String())
 	}
+}
+
+// waitPolledPast waits for a getUpdates call asking for an offset above id: the poller handed
+// update id over, and Telegram counts it as confirmed.
+func waitPolledPast(tg *telegramtest.Server, id int64) bool {
+	deadline := time.Now().Add(wait)
+	for n := 1; time.Now().Before(deadline); n++ {
+		calls := tg.WaitCalls("getUpdates", n, time.Until(deadline))
+		if len(calls) < n {
+			return false
+		}
+		if off, _ := strconv.ParseInt(calls[n-1].Form.Get("offset"), 10, 64); off > id {
+			return true
+		}
+	}
+	return false
 }
