@@ -126,7 +126,9 @@ func TestApproverCannotDecideOwnPost(t *testing.T) {
 			{"another grantee posts", erin, "", "post erin's words", []string{"waits for approval"}, nil, false},
 			{"the grantee-approver edits it", bob, "C1", "edit %ID% bob's words now", []string{"Edited", "waits for approval"}, nil, false},
 			{"and cannot approve the text he wrote", bob, "C1", "approve %ID%", []string{"You wrote (or last edited) post"}, nil, true},
-			{"the owner may decide it", alice, "C1", "reject %ID% no", []string{"Rejected"}, nil, false},
+			{"not even with its round", bob, "C1", "approve %ID%:2", []string{"You wrote (or last edited) post"}, nil, true},
+			{"a card from before the edit decides nothing", dave, "C1", "approve %ID%:1", []string{"changed since you saw it", "round 2 of its approval is waiting (you saw round 1)"}, nil, true},
+			{"the owner may decide it", alice, "C1", "reject %ID%:2 no", []string{"Rejected"}, nil, false},
 		})
 	})
 }

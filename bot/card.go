@@ -35,6 +35,10 @@ type ApprovalCard struct {
 	Expires  time.Time // when the request expires unanswered; zero if unknown
 	// Waiting is whether the post still waits for a decision as the card was built.
 	Waiting bool
+	// Round is the round of the approval request the card shows (storage.Approval.Rounds; 0
+	// if unknown). Its buttons carry it (DecisionRef), so a press decides only this text:
+	// after an edit, round Round+1 waits with other words, and the press is refused.
+	Round int
 }
 
 // CardPart is one post of the split plan: its count and first words.
@@ -199,8 +203,16 @@ type CardStore interface {
 	IdentityByKey(ctx context.Context, door, team, user string) (storage.Identity, error)
 }
 
-// LoadApprovalCard builds the card of the post postID from s.
+// LoadApprovalCard builds the card of the post postID from s. It reads the request (its round)
+// before the post: an edit writes both in one transaction, so the text read after round N is
+// round N's or a later one's, and a card can show newer text than its round (a press is then
+// refused as stale, and the edit's own card follows), never older text with a newer round,
+// whose press would approve words nobody was shown.
 func LoadApprovalCard(ctx context.Context, s CardStore, postID string) (ApprovalCard, error) {
+	a, err := s.ApprovalOf(ctx, postID)
+	if err != nil {
+		return ApprovalCard{}, fmt.Errorf("approval card of %s: request: %w", postID, err)
+	}
 	p, err := s.Get(ctx, postID)
 	if err != nil {
 		return ApprovalCard{}, fmt.Errorf("approval card of %s: %w", postID, err)
@@ -209,12 +221,14 @@ func LoadApprovalCard(ctx context.Context, s CardStore, postID string) (Approval
 	if err != nil {
 		return ApprovalCard{}, fmt.Errorf("approval card of %s: account: %w", postID, err)
 	}
-	a, err := s.ApprovalOf(ctx, postID)
-	if err != nil {
-		return ApprovalCard{}, fmt.Errorf("approval card of %s: request: %w", postID, err)
-	}
-	return NewApprovalCard(p, acc.Username, authorName(ctx, s, a.Author, p.Door), a.ExpiresAt), nil
+	c := NewApprovalCard(p, acc.Username, authorName(ctx, s, a.Author, p.Door), a.ExpiresAt)
+	c.Round = a.Rounds
+	return c, nil
 }
+
+// Ref is what the card's Approve and Reject buttons type after the verb: the post id and the
+// round shown (DecisionRef).
+func (c ApprovalCard) Ref() string { return DecisionRef(c.PostID, c.Round) }
 
 // authorName is the display name of the identity key who wrote a post ("slack:T1:U2",
 // "telegram:42"), or what wrote it when no person did (a feed, a webhook).

@@ -61,6 +61,10 @@ type Command struct {
 	Permalink string // delete, stats, reply, quote: the Threads permalink given instead of a post id
 	Shortcode string // delete, stats, reply, quote: the permalink's post shortcode (the part after /post/)
 	MediaID   string // reply, quote: a Threads media id given instead (any post, not only Spindle's)
+	// Round is, for approve and reject, the approval round the decider saw: an approval
+	// card's buttons type "approve <id>:<round>", and the MCP tools pass it. 0: not known
+	// (a typed id); the decision then applies to whatever round waits.
+	Round int
 
 	URL      string // feed add: the feed's http(s) URL
 	Template string // feed add: optional text/template for the post, verbatim

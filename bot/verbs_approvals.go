@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/spindle-threads/spindle/publisher"
@@ -56,7 +57,9 @@ func (c *call) approvalLine(ctx context.Context, id string) string {
 	return line + "."
 }
 
-// parseDecision reads "approve <id>" and "reject <id> [reason]".
+// parseDecision reads "approve <id>" and "reject <id> [reason]". The id may carry the
+// approval round its card showed, "<id>:<round>" (DecisionRef): what an approval card's
+// buttons type, so a press decides only the text the card showed.
 func parseDecision(verb, rest string) (Command, error) {
 	w, reason := cutWord(rest)
 	if w == "" {
@@ -65,11 +68,30 @@ func parseDecision(verb, rest string) (Command, error) {
 	if verb == VerbApprove && reason != "" {
 		return Command{}, usage(verb, "“approve” takes only the post id; got “%s” after it.", reason)
 	}
+	w, r, hasRound := strings.Cut(w, ":")
 	id, err := parsePostID(verb, w)
 	if err != nil {
 		return Command{}, err
 	}
-	return Command{Verb: verb, PostID: id, Text: strings.TrimSpace(reason)}, nil
+	round := 0
+	if hasRound {
+		n, err := strconv.ParseInt(r, 10, 32)
+		if err != nil || n < 1 {
+			return Command{}, usage(verb, "“%s:%s” is not a post id with its approval round; ids look like p7k2m9 (or p7k2m9:2, as a card's button sends), and “approvals” shows what waits.", w, r)
+		}
+		round = int(n)
+	}
+	return Command{Verb: verb, PostID: id, Round: round, Text: strings.TrimSpace(reason)}, nil
+}
+
+// DecisionRef is how a decision names the post and the approval round its card showed,
+// "<id>:<round>" ("<id>" for round 0): the text an approval card's buttons type after
+// approve or reject.
+func DecisionRef(postID string, round int) string {
+	if round <= 0 {
+		return postID
+	}
+	return postID + ":" + strconv.Itoa(round)
 }
 
 // nameOrKey is who decided, for status: their name, else their identity key.
@@ -97,7 +119,10 @@ func (c *call) approvals(ctx context.Context) Reply {
 
 // decide approves or rejects a held post. Only the owner of the post's account, and the
 // approvers the owner named, may: a grantee cannot approve their own post, and a stranger
-// learns nothing about it.
+// learns nothing about it. That a named approver did not write or last edit the round that
+// waits, and that it is the round they saw (a card's), storage.Decide checks in the
+// decision's own transaction: read here, before it, an edit on another replica could come
+// between the check and the decision.
 func (c *call) decide(ctx context.Context) Reply {
 	if c.d.o.Approvals == nil || c.d.o.Queue == nil {
 		return c.unavailable("approvals")
@@ -122,26 +147,16 @@ func (c *call) decide(ctx context.Context) Reply {
 	case !may:
 		return refuse("Only the owner of @%s, or an approver the owner named, can approve or reject its posts.", seen.Username)
 	}
-	if !acc.Owner {
-		if r := c.ownPost(ctx, p.ID, acc); r != nil {
-			return *r
-		}
-	}
 	outcome := storage.DecisionApproved
 	if c.cmd.Verb == VerbReject {
 		outcome = storage.DecisionRejected
 	}
-	d := storage.Decision{Outcome: outcome, By: c.in.Identity.Key(), ByName: c.in.Identity.Name, Reason: c.cmd.Text}
+	d := storage.Decision{Outcome: outcome, By: c.in.Identity.Key(), ByName: c.in.Identity.Name, Reason: c.cmd.Text,
+		Round: c.cmd.Round, Owner: acc.Owner}
 	d.Events = publisher.DecisionEvents(d, c.in.Identity.Name)
 	got, err := c.d.o.Approvals.Decide(ctx, p.ID, d)
-	var se *storage.StateError
-	if errors.As(err, &se) {
-		gone := refuse("Post %s is not waiting for approval any more (it is %s); nothing was changed.", p.ID, se.State)
-		gone.Decided = p.ID
-		return gone
-	}
 	if err != nil {
-		return c.fail(ctx, err)
+		return c.refusedDecision(ctx, p.ID, acc, err)
 	}
 	by := orDefault(c.in.Identity.Name, "you")
 	reply := sayf("👎 Rejected by %s: %s for @%s will not go out; its author is told%s.", by, got.ID, acc.Username, reasonSuffix(c.cmd.Text))
@@ -152,23 +167,25 @@ func (c *call) decide(ctx context.Context) Reply {
 	return reply
 }
 
-// ownPost refuses a named approver's decision on a post they wrote or last edited: approval
-// is a second pair of eyes, and an approver who is also a grantee would otherwise approve
-// their own words. The owner decides as the owner.
-func (c *call) ownPost(ctx context.Context, id string, acc Account) *Reply {
-	a, err := c.d.o.Approvals.ApprovalOf(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil // never held: Decide says it is not waiting
+// refusedDecision answers a decision Decide refused. A post no longer waiting, and a card's
+// round that no longer waits, are over for the card that asked (Reply.Decided: its buttons
+// go); the decider's own post is refused and the card stays for the others.
+func (c *call) refusedDecision(ctx context.Context, id string, acc Account, err error) Reply {
+	if se, ok := errors.AsType[*storage.StateError](err); ok {
+		gone := refuse("Post %s is not waiting for approval any more (it is %s); nothing was changed.", id, se.State)
+		gone.Decided = id
+		return gone
 	}
-	if err != nil {
-		r := c.fail(ctx, err)
-		return &r
+	if re, ok := errors.AsType[*storage.RoundError](err); ok {
+		stale := refuse("Post %s changed since you saw it: it was edited, and round %d of its approval is waiting (you saw round %d). Nothing was changed; look at it again (%sapprovals) before you decide.",
+			id, re.Waiting, re.Seen, c.prefix)
+		stale.Decided = id
+		return stale
 	}
-	if a.Author != "" && a.Author == c.in.Identity.Key() {
-		r := refuse("You wrote (or last edited) post %s, so you cannot decide it; the owner of @%s or another approver must.", id, acc.Username)
-		return &r
+	if _, ok := errors.AsType[*storage.OwnPostError](err); ok {
+		return refuse("You wrote (or last edited) post %s, so you cannot decide it; the owner of @%s or another approver must.", id, acc.Username)
 	}
-	return nil
+	return c.fail(ctx, err)
 }
 
 func reasonSuffix(reason string) string {

@@ -32,6 +32,8 @@ func approvalParseCases() []parseCase {
 		{name: "approve", in: "approve P7K2M9", want: Command{Verb: VerbApprove, PostID: "p7k2m9"}},
 		{name: "reject", in: "reject p7k2m9", want: Command{Verb: VerbReject, PostID: "p7k2m9"}},
 		{name: "reject reason", in: "reject #p7k2m9 not before the launch", want: Command{Verb: VerbReject, PostID: "p7k2m9", Text: "not before the launch"}},
+		{name: "approve a card's round", in: "approve p7k2m9:2", want: Command{Verb: VerbApprove, PostID: "p7k2m9", Round: 2}},
+		{name: "reject a card's round", in: "reject #P7K2M9:13 not before the launch", want: Command{Verb: VerbReject, PostID: "p7k2m9", Round: 13, Text: "not before the launch"}},
 	}
 }
 
@@ -50,6 +52,11 @@ func approvalBadCases() []badCase {
 		{"approve bare", "approve", VerbApprove, "needs the post id"},
 		{"approve extra", "approve p7k2m9 looks good", VerbApprove, "takes only the post id"},
 		{"reject bare", "reject", VerbReject, "needs the post id"},
+		{"approve round 0", "approve p7k2m9:0", VerbApprove, "not a post id with its approval round"},
+		{"approve round not a number", "approve p7k2m9:two", VerbApprove, "not a post id with its approval round"},
+		{"approve empty round", "approve p7k2m9:", VerbApprove, "not a post id with its approval round"},
+		{"approve round over 32 bits", "approve p7k2m9:2147483648", VerbApprove, "not a post id with its approval round"},
+		{"reject bad id with round", "reject p7:2", VerbReject, "is not a post id"},
 	}
 }
 

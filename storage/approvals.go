@@ -6,12 +6,20 @@ package storage
 // approved → queued (due at its schedule, or at once if that has passed), rejected or expired →
 // cancelled. Two approvers racing, or an approver racing expiry, yield one outcome: the UPDATE
 // only matches a post still pending, and the loser gets a *StateError.
+//
+// A decision is about what its decider saw. An edit of a pending post (EditQueued with
+// Rehold) changes the text, makes the editor the request's author and starts a new round, in
+// one transaction; Decide checks the round and the author in its own transaction, on the
+// request row it writes, so a decision made on round N never approves round N+1's text, and a
+// named approver never decides a post they last edited, however the edit and the decision
+// interleave across replicas (*RoundError, *OwnPostError).
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -130,15 +138,64 @@ type Decision struct {
 	By      string // the approver's identity key; "" for expiry
 	ByName  string // the approver's display name, shown in status
 	Reason  string // a rejection's reason, for the author
+	// Round is the round of the approval request the decider saw (Approval.Rounds, on the
+	// card, list or record they acted on): the decision applies only while that round is the
+	// one waiting, since an edit sends the post back with new text. 0: the decider's door
+	// knows no round (a typed command, a button from before rounds were on buttons, an API
+	// call without one); the decision then applies to whatever waits, still never by its
+	// author (Owner).
+	Round int
+	// Owner says By owns the account. The owner may decide a post they wrote or last edited
+	// (their policy holds their own API posts, say); anyone else (a named approver) is a
+	// second pair of eyes and may not, which Decide checks on the request it decides.
+	Owner bool
 	// Events builds the results to write in the same transaction (the author is told through
 	// the post's door), from the post as decided. nil: none.
 	Events func(Post) []OutboxEvent
 }
 
-// Decide applies d to a post pending approval in one guarded UPDATE. A post no longer pending
-// (decided by someone else first, expired, cancelled) is a *StateError naming its state; an
-// unknown id wraps ErrNotFound.
+// RoundError says a decision was made on a round of a post's approval request that no longer
+// waits: the post was edited, and sent back for approval, after the decider saw it. Nothing
+// was decided; the decider should look at the post again.
+type RoundError struct {
+	ID      string
+	Seen    int // the round the decider saw
+	Waiting int // the round waiting now
+}
+
+func (e *RoundError) Error() string {
+	return fmt.Sprintf("post %s changed since you saw it: round %d is waiting, you saw round %d; look again", e.ID, e.Waiting, e.Seen)
+}
+
+// OwnPostError says a named approver tried to decide a post they wrote or last edited (the
+// author of the round waiting). Nothing was decided; another approver or the owner must.
+type OwnPostError struct {
+	ID string
+}
+
+func (e *OwnPostError) Error() string {
+	return fmt.Sprintf("you wrote or last edited post %s; another approver must decide it", e.ID)
+}
+
+// Decide applies d to a post pending approval, in one transaction: the guarded UPDATE of the
+// post (it must still be pending), then the guarded UPDATE of its request (the round d saw,
+// and an author who is not d's decider unless d.Owner). A post no longer pending (decided by
+// someone else first, expired, cancelled) is a *StateError naming its state; a request whose
+// round or author refuses d is a *RoundError or *OwnPostError, and the post's UPDATE is rolled
+// back with it; an unknown id wraps ErrNotFound.
+//
+// Why this holds across replicas: the edit (EditQueued, reholdTx) writes the post, then its
+// request, in one transaction; Decide writes them in the same order. Whichever takes the
+// post's row first commits before the other gets past it (SQLite has one writer; PostgreSQL
+// runs every write serializable and retries the loser), so the request row Decide checks is
+// the one written with the text it approves. The checks are in the request's UPDATE, on the
+// row it locks, rather than in a subquery of the post's UPDATE, so they hold even at a weaker
+// isolation level, where a subquery could read the request as of the statement's start.
 func (db *DB) Decide(ctx context.Context, id string, d Decision) (Post, error) {
+	if d.Round < 0 || d.Round > math.MaxInt32 {
+		// The doors refuse such a round from people; the column is a 32-bit INTEGER.
+		return Post{}, fmt.Errorf("storage: %s: %d is not an approval round", d.Outcome, d.Round)
+	}
 	id = strings.ToLower(id)
 	var p Post
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
@@ -161,8 +218,7 @@ func (db *DB) Decide(ctx context.Context, id string, d Decision) (Post, error) {
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE post_approvals SET decision = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, reason = ?
-			WHERE post_id = ?`, d.Outcome, d.By, d.ByName, now, d.Reason, id); err != nil {
+		if err := recordDecisionTx(ctx, tx, id, d, now); err != nil {
 			return err
 		}
 		if d.Events != nil {
@@ -174,6 +230,39 @@ func (db *DB) Decide(ctx context.Context, id string, d Decision) (Post, error) {
 		return Post{}, fmt.Errorf("storage: %s: %w", d.Outcome, err)
 	}
 	return p, nil
+}
+
+// recordDecisionTx writes d on post id's request, guarded by the round d saw and by its
+// author: the checks and the write are one statement on the request row, so no edit can slip
+// between them. A request that refuses d is explained (*RoundError, *OwnPostError) and the
+// caller's transaction rolls back with the post's UPDATE.
+func recordDecisionTx(ctx context.Context, tx *sql.Tx, id string, d Decision, now int64) error {
+	notBy := d.By // "" matches no author: the owner (and expiry, by nobody) may decide a post they wrote
+	if d.Owner {
+		notBy = ""
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE post_approvals SET decision = ?, decided_by = ?, decided_by_name = ?, decided_at = ?, reason = ?
+		WHERE post_id = ? AND CAST(? AS INTEGER) IN (0, rounds) AND (author = '' OR author != ?)`,
+		d.Outcome, d.By, d.ByName, now, d.Reason, id, d.Round, notBy)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var (
+		rounds int
+		author string
+	)
+	switch err := tx.QueryRowContext(ctx, `SELECT rounds, author FROM post_approvals WHERE post_id = ?`, id).Scan(&rounds, &author); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil // pending without a request row (never written since 0025): nothing to check, as before
+	case err != nil:
+		return err
+	case notBy != "" && author == notBy:
+		return &OwnPostError{ID: id}
+	}
+	return &RoundError{ID: id, Seen: d.Round, Waiting: rounds}
 }
 
 // decisionWords is what a rejected or expired post's last_error says.

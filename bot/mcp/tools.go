@@ -114,9 +114,16 @@ func (t tools) register(s *sdk.Server) {
 
 // run acts as the caller and answers with the dispatcher's reply.
 func (t tools) run(ctx context.Context, req *sdk.CallToolRequest, cmd bot.Command) (*sdk.CallToolResult, any, error) {
+	res, _ := t.runReply(ctx, req, cmd)
+	return res, nil, nil
+}
+
+// runReply is run, also returning the dispatcher's reply (empty when the caller is unknown)
+// for a tool that adds what the reply holds in structured form.
+func (t tools) runReply(ctx context.Context, req *sdk.CallToolRequest, cmd bot.Command) (*sdk.CallToolResult, bot.Reply) {
 	in, err := t.who(ctx, req)
 	if err != nil {
-		return toolError(err.Error()), nil, nil
+		return toolError(err.Error()), bot.Reply{}
 	}
 	in.RequestID = requestID()
 	r := t.d.Run(ctx, in, cmd)
@@ -124,7 +131,7 @@ func (t tools) run(ctx context.Context, req *sdk.CallToolRequest, cmd bot.Comman
 	if r.Queued != "" {
 		res.StructuredContent = map[string]string{"post_id": r.Queued, "message": r.Text}
 	}
-	return res, nil, nil
+	return res, r
 }
 
 // schedule reads the time as chat does (bot.ParseWhen, in the dispatcher's zone); what the

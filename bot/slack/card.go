@@ -45,14 +45,18 @@ func cardBlocks(c bot.ApprovalCard, zone *time.Location) []slack.Block {
 		b.WriteString("\n✨ With " + escape(strings.Join(c.Shape, ", ")) + ".")
 	}
 	b.WriteString("\n" + escape(c.Schedule(zone)))
-	return []slack.Block{section(b.String()), decisionButtons(c.PostID)}
+	return []slack.Block{section(b.String()), decisionButtons(c.PostID, c.Round)}
 }
 
-// decisionButtons are the Approve and Reject buttons of one post; their value is its id.
-func decisionButtons(id string) slack.Block {
-	approve := slack.NewButtonBlockElement(actionApprove, id,
+// decisionButtons are the Approve and Reject buttons of one post. Their value is the post id
+// and the approval round the card shows, "<id>:<round>" (bot.DecisionRef), which a press
+// types after the verb, so it decides only that round's text; round 0 (unknown) leaves the
+// bare id, as buttons carried before rounds did.
+func decisionButtons(id string, round int) slack.Block {
+	ref := bot.DecisionRef(id, round)
+	approve := slack.NewButtonBlockElement(actionApprove, ref,
 		slack.NewTextBlockObject(slack.PlainTextType, "Approve "+id, false, false)).WithStyle(slack.StylePrimary)
-	reject := slack.NewButtonBlockElement(actionReject, id,
+	reject := slack.NewButtonBlockElement(actionReject, ref,
 		slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger)
 	return slack.NewActionBlock("", approve, reject)
 }
@@ -70,7 +74,7 @@ func withApprovalCards(msg *slack.WebhookMessage, r bot.Reply, zone *time.Locati
 			blocks = append(blocks, cardBlocks(c, zone)...)
 			continue
 		}
-		blocks = append(blocks, decisionButtons(c.PostID))
+		blocks = append(blocks, decisionButtons(c.PostID, c.Round))
 	}
 	msg.Blocks = &slack.Blocks{BlockSet: blocks}
 }

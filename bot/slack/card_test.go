@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,26 +85,30 @@ func (c *cardEnv) card(id string) slacktest.Message {
 	if err := c.door.SendApprovalCard(context.Background(), alice, card); err != nil {
 		c.t.Fatal(err)
 	}
+	// The buttons carry the post id and the round the card shows.
+	value := `"value":"` + id + ":" + strconv.Itoa(card.Round) + `"`
 	got := c.slack.WaitMessages(c.t, "the card of "+id, func(ms []slacktest.Message) bool {
 		for _, m := range ms {
-			if m.Via == "chat.postMessage" && strings.Contains(m.Blocks, `"value":"`+id+`"`) {
+			if m.Via == "chat.postMessage" && strings.Contains(m.Blocks, value) {
 				return true
 			}
 		}
 		return false
 	})
 	for _, m := range got {
-		if m.Via == "chat.postMessage" && strings.Contains(m.Blocks, `"value":"`+id+`"`) {
+		if m.Via == "chat.postMessage" && strings.Contains(m.Blocks, value) {
 			return m
 		}
 	}
 	return slacktest.Message{}
 }
 
-func (c *cardEnv) pressCard(user, action, id, secret string) int {
+// pressCard presses a card's button as user; value is what the button carries: "<id>:<round>",
+// or a bare id as buttons carried before rounds were on them.
+func (c *cardEnv) pressCard(user, action, value, secret string) int {
 	c.t.Helper()
 	body := slacktest.ButtonPress{Team: "T1", Channel: "DALICE", User: user, UserName: strings.ToLower(user),
-		ActionID: action, Value: id, ResponseURL: c.slack.ResponseURL("card-" + user + itoa(c.seq.Add(1)))}.Form()
+		ActionID: action, Value: value, ResponseURL: c.slack.ResponseURL("card-" + user + itoa(c.seq.Add(1)))}.Form()
 	return c.press(c.presses, body, secret, time.Now())
 }
 
@@ -163,7 +168,7 @@ func TestApprovalCardApprovedOncePublishedOnce(t *testing.T) {
 		}
 	}
 
-	if code := c.pressCard("UALICE", actionApprove, p.ID, testSecret); code != http.StatusOK {
+	if code := c.pressCard("UALICE", actionApprove, p.ID+":1", testSecret); code != http.StatusOK {
 		t.Fatalf("alice's press: %d", code)
 	}
 	if r := c.replaced(1); !strings.Contains(r.Text, "Approved by ualice: "+p.ID) {
@@ -227,8 +232,8 @@ func TestApprovalsListShowsCards(t *testing.T) {
 	a := c.say("UALICE", "approvals")
 	blocks := string(a.Blocks)
 	for _, id := range []string{first.ID, second.ID} {
-		if !strings.Contains(blocks, `"value":"`+id+`"`) {
-			t.Errorf("no buttons for %s: %s", id, blocks)
+		if !strings.Contains(blocks, `"value":"`+id+`:1"`) {
+			t.Errorf("no buttons for %s round 1: %s", id, blocks)
 		}
 	}
 	if n := strings.Count(blocks, "characters as Threads counts them: one post"); n != 2 {
@@ -318,5 +323,41 @@ func TestApprovalExpiryTellsAuthor(t *testing.T) {
 	}
 	if n := len(c.stack.Sim.Ledger()); n != 0 {
 		t.Errorf("an expired post was published: %d", n)
+	}
+}
+
+// TestStaleApprovalCardOnSlack: alice's card shows round 1 of bob's post and its buttons carry
+// it. Bob edits the post (round 2, other words, a new card on its way); alice's press on the
+// old card approves nothing: the old card is replaced with why (the post changed, round 2
+// waits) and the post still waits. A press on round 2's buttons approves it.
+func TestStaleApprovalCardOnSlack(t *testing.T) {
+	t.Parallel()
+	c := newCardEnv(t)
+	p := c.held("The words alice reads")
+	c.card(p.ID)
+	if a := c.say("UBOB", "edit "+p.ID+" The words alice never read"); !strings.Contains(a.Text, p.ID) {
+		t.Fatalf("bob's edit: %q", a.Text)
+	}
+	if code := c.pressCard("UALICE", actionApprove, p.ID+":1", testSecret); code != http.StatusOK {
+		t.Fatalf("alice's press: %d", code)
+	}
+	if r := c.replaced(1); !strings.Contains(r.Text, "changed since you saw it") || !strings.Contains(r.Text, "round 2") {
+		t.Errorf("the old card was replaced with %q, want why nothing was decided", r.Text)
+	}
+	if got, err := c.db.Get(context.Background(), p.ID); err != nil || got.State != storage.StatePendingApproval {
+		t.Fatalf("after a press on the old card: %+v %v", got, err)
+	}
+	m := c.card(p.ID) // round 2's card
+	if !strings.Contains(m.Blocks, "The words alice never read") {
+		t.Fatalf("round 2's card: %s", m.Blocks)
+	}
+	if code := c.pressCard("UALICE", actionApprove, p.ID+":2", testSecret); code != http.StatusOK {
+		t.Fatalf("alice's press on round 2: %d", code)
+	}
+	if r := c.replaced(2); !strings.Contains(r.Text, "Approved by ualice: "+p.ID) {
+		t.Fatalf("round 2's card was replaced with %q", r.Text)
+	}
+	if s := c.state(p.ID); s != storage.StateQueued {
+		t.Fatalf("after approving round 2 the post is %s", s)
 	}
 }

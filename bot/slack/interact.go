@@ -20,7 +20,9 @@ const actionCancel = "cancel_post"
 
 // actionApprove and actionReject are the action_ids of the Approve and Reject buttons on an
 // approval card (card.go) and on the list of posts waiting for approval; their value is the
-// post id.
+// post id and the approval round the card showed, "<id>:<round>" (bot.DecisionRef), or the
+// bare post id (buttons sent before rounds were on them, and the list without cards). A press
+// types "<verb> <value>", so an old button still decides, by whoever may, whatever round waits.
 const (
 	actionApprove = "approve_post"
 	actionReject  = "reject_post"
@@ -167,11 +169,7 @@ func withApprovalButtons(msg *slack.WebhookMessage, ids []string) {
 		blocks = []slack.Block{section(msg.Text)}
 	}
 	for _, id := range ids {
-		approve := slack.NewButtonBlockElement(actionApprove, id,
-			slack.NewTextBlockObject(slack.PlainTextType, "Approve "+id, false, false)).WithStyle(slack.StylePrimary)
-		reject := slack.NewButtonBlockElement(actionReject, id,
-			slack.NewTextBlockObject(slack.PlainTextType, "Reject", false, false)).WithStyle(slack.StyleDanger)
-		blocks = append(blocks, slack.NewActionBlock("", approve, reject))
+		blocks = append(blocks, decisionButtons(id, 0)) // no card, no round known
 	}
 	msg.Blocks = &slack.Blocks{BlockSet: blocks}
 }

@@ -15,8 +15,12 @@ import (
 	"github.com/spindle-threads/spindle/bot"
 )
 
-// An approval card's buttons carry "v:<post id>:a" (Approve) or "v:<post id>:r" (Reject) as
-// their callback data: at most 16 bytes for Spindle's ids, well within Telegram's 1–64.
+// An approval card's buttons carry "v:<post id>:a:<round>" (Approve) or "v:<post id>:r:<round>"
+// (Reject) as their callback data, the round being the approval round the card shows: at
+// most 27 bytes for Spindle's ids, well within Telegram's 1–64. A press decides only that
+// round's text. Buttons sent before rounds were on them carry "v:<post id>:a" or ":r"; they
+// still work, deciding whatever round waits (never by the post's author, which storage
+// checks with the decision).
 const (
 	cardPrefix  = "v:"
 	cardApprove = "a"
@@ -26,36 +30,51 @@ const (
 // maxCallbackData is Telegram's limit on a button's callback_data, in bytes.
 const maxCallbackData = 64
 
-func cardData(postID, act string) string { return cardPrefix + postID + ":" + act }
+// cardData is a button's callback data; round 0 (unknown) writes none.
+func cardData(postID, act string, round int) string {
+	if round <= 0 {
+		return cardPrefix + postID + ":" + act
+	}
+	return cardPrefix + postID + ":" + act + ":" + strconv.Itoa(round)
+}
 
-// parseCardData reads an approval card's callback data into the post id and the verb a press
-// types (bot.VerbApprove or bot.VerbReject). Anything else (a draft's data, a forged or
-// truncated string) is not a card press: ok is false.
-func parseCardData(data string) (postID, verb string, ok bool) {
+// parseCardData reads an approval card's callback data into the post id, the verb a press
+// types (bot.VerbApprove or bot.VerbReject) and the round the card showed (0 for a button
+// without one). Anything else (a draft's data, a forged or truncated string) is not a card
+// press: ok is false.
+func parseCardData(data string) (postID, verb string, round int, ok bool) {
 	if len(data) > maxCallbackData {
-		return "", "", false
+		return "", "", 0, false
 	}
 	rest, found := strings.CutPrefix(data, cardPrefix)
 	if !found {
-		return "", "", false
+		return "", "", 0, false
 	}
-	id, act, found := strings.Cut(rest, ":")
-	if !found || !bot.IsPostID(id) {
-		return "", "", false
+	parts := strings.Split(rest, ":")
+	if len(parts) < 2 || len(parts) > 3 || !bot.IsPostID(parts[0]) {
+		return "", "", 0, false
 	}
-	switch act {
+	if len(parts) == 3 {
+		// The canonical decimal only, so each press has one spelling (cardData writes it back).
+		n, err := strconv.ParseInt(parts[2], 10, 32)
+		if err != nil || n < 1 || strconv.FormatInt(n, 10) != parts[2] {
+			return "", "", 0, false
+		}
+		round = int(n)
+	}
+	switch parts[1] {
 	case cardApprove:
-		return id, bot.VerbApprove, true
+		return parts[0], bot.VerbApprove, round, true
 	case cardReject:
-		return id, bot.VerbReject, true
+		return parts[0], bot.VerbReject, round, true
 	}
-	return "", "", false
+	return "", "", 0, false
 }
 
-func cardButtons(postID string) models.ReplyMarkup {
+func cardButtons(c bot.ApprovalCard) models.ReplyMarkup {
 	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: "👍 Approve", CallbackData: cardData(postID, cardApprove)},
-		{Text: "👎 Reject", CallbackData: cardData(postID, cardReject)},
+		{Text: "👍 Approve", CallbackData: cardData(c.PostID, cardApprove, c.Round)},
+		{Text: "👎 Reject", CallbackData: cardData(c.PostID, cardReject, c.Round)},
 	}}}
 }
 
@@ -67,7 +86,7 @@ func (d *Door) SendApprovalCard(ctx context.Context, to bot.Identity, card bot.A
 	if err != nil {
 		return fmt.Errorf("telegram: %q is not a user id", to.User)
 	}
-	_, err = d.send(ctx, id, 0, card.Render(d.zoneOf(ctx, id)), cardButtons(card.PostID))
+	_, err = d.send(ctx, id, 0, card.Render(d.zoneOf(ctx, id)), cardButtons(card))
 	if errors.Is(err, tg.ErrorForbidden) || errors.Is(err, tg.ErrorBadRequest) {
 		d.log.WarnContext(ctx, "telegram: approval card not deliverable", slog.String("post_id", card.PostID),
 			slog.Int64("user_id", id), slog.String("error", d.redact(err.Error())))
@@ -83,7 +102,7 @@ func (d *Door) SendApprovalCard(ctx context.Context, to bot.Identity, card bot.A
 func (d *Door) sendCards(ctx context.Context, chatID, userID int64, cards []bot.ApprovalCard) {
 	zone := d.zoneOf(ctx, userID)
 	for _, c := range cards {
-		if _, err := d.send(ctx, chatID, 0, c.Render(zone), cardButtons(c.PostID)); err != nil {
+		if _, err := d.send(ctx, chatID, 0, c.Render(zone), cardButtons(c)); err != nil {
 			d.log.Warn("telegram: could not send an approval card", slog.String("post_id", c.PostID), slog.String("error", d.redact(err.Error())))
 			return
 		}
@@ -96,7 +115,7 @@ func (d *Door) sendCards(ctx context.Context, chatID, userID int64, cards []bot.
 // decided before loses its buttons; a refused press changes nothing. It returns the text of the
 // callback answer.
 func (d *Door) onCardPress(ctx context.Context, cq *models.CallbackQuery) string {
-	id, verb, ok := parseCardData(cq.Data)
+	id, verb, round, ok := parseCardData(cq.Data)
 	if !ok {
 		return "That button is no longer valid."
 	}
@@ -108,7 +127,7 @@ func (d *Door) onCardPress(ctx context.Context, cq *models.CallbackQuery) string
 	r := d.o.Dispatcher.Handle(ctx, bot.Incoming{
 		Identity:  identity(&cq.From),
 		Zone:      d.zoneOf(ctx, cq.From.ID),
-		Text:      verb + " " + id,
+		Text:      verb + " " + bot.DecisionRef(id, round), // the round the card showed, if it carries one
 		Origin:    origin(chatID, msgID, cq.From.ID),
 		Channel:   strconv.FormatInt(chatID, 10),
 		RequestID: "tg-cq-" + cq.ID,

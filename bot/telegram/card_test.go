@@ -195,7 +195,7 @@ func TestApprovalsListCardsOnTelegram(t *testing.T) {
 	card := h.waitSent("with the listed card", func(s telegramtest.Sent) bool {
 		return s.ChatID == alice.ID && len(s.Buttons) == 2 && strings.Contains(s.Text, "Post "+p.ID)
 	})
-	if !strings.Contains(card.Text, "characters as Threads counts them") || button(card, "👍 Approve") != "v:"+p.ID+":a" {
+	if !strings.Contains(card.Text, "characters as Threads counts them") || button(card, "👍 Approve") != "v:"+p.ID+":a:1" {
 		t.Errorf("the listed card: %+v", card)
 	}
 }
@@ -223,5 +223,42 @@ func TestApprovalExpiryOnTelegram(t *testing.T) {
 	})
 	if s := h.state(p.ID); s != storage.StateCancelled || len(h.sim.Ledger()) != 0 {
 		t.Fatalf("the expired post is %s; ledger %+v", s, h.sim.Ledger())
+	}
+}
+
+// TestStaleApprovalCardOnTelegram: alice's card shows round 1 of bob's post, and its buttons
+// carry that round. Bob edits the post (round 2, other words); alice's press on the old card
+// approves nothing, says the post changed, and takes the old card's buttons away; the post
+// still waits. A button from before rounds were on buttons ("v:<id>:a") still decides.
+func TestStaleApprovalCardOnTelegram(t *testing.T) {
+	t.Parallel()
+	h := cardHarness(t)
+	p := h.heldPhoto("The words alice reads")
+	card := h.sendCard(p.ID)
+	approve := button(card, "👍 Approve")
+	if approve != "v:"+p.ID+":a:1" {
+		t.Fatalf("the card's Approve carries %q, want round 1", approve)
+	}
+	edit := h.tg.Text(telegramtest.Private(bob), bob, "/edit "+p.ID+" The words alice never read")
+	h.deliver(edit)
+	h.waitSent("answering bob's edit", func(s telegramtest.Sent) bool { return s.ReplyTo == edit.ID })
+	if a, err := h.db.ApprovalOf(context.Background(), p.ID); err != nil || a.Rounds != 2 {
+		t.Fatalf("after bob's edit the request is %+v %v, want round 2", a, err)
+	}
+
+	if got := h.pressCard(alice, card, approve); !strings.Contains(got, "changed since you saw it") || !strings.Contains(got, "round 2") {
+		t.Errorf("alice's press on the old card answered %q", got)
+	}
+	if s := h.state(p.ID); s != storage.StatePendingApproval {
+		t.Fatalf("after a press on the old card the post is %s, want pending_approval", s)
+	}
+	if n := len(h.tg.Calls("editMessageReplyMarkup")); n != 1 {
+		t.Errorf("the old card's buttons were removed %d times, want once", n)
+	}
+	if got := h.pressCard(alice, card, "v:"+p.ID+":a"); !strings.Contains(got, "Approved by alice_tg: "+p.ID) {
+		t.Fatalf("alice's press of a button without a round answered %q", got)
+	}
+	if got, err := h.db.Get(context.Background(), p.ID); err != nil || got.State != storage.StateQueued || got.Text != "The words alice never read" {
+		t.Fatalf("after approval: %+v %v", got, err)
 	}
 }

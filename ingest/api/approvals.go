@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"time"
@@ -23,7 +24,10 @@ type Approvals interface {
 
 // approvalJSON is a post's approval record as GET /api/posts/{id} shows it.
 type approvalJSON struct {
-	Status      string     `json:"status"` // pending, approved, rejected or expired
+	Status string `json:"status"` // pending, approved, rejected or expired
+	// Round counts the times the post was sent for approval (an edit sends it again): send it
+	// back with approve or reject, and the decision applies only to the text you read.
+	Round       int        `json:"round"`
 	RequestedAt time.Time  `json:"requestedAt"`
 	ExpiresAt   time.Time  `json:"expiresAt"`
 	DecidedBy   string     `json:"decidedBy,omitempty"` // the approver's display name (else identity key)
@@ -40,7 +44,7 @@ func (h *Handler) approvalOf(r *http.Request, id string) *approvalJSON {
 	if err != nil {
 		return nil
 	}
-	out := &approvalJSON{Status: cmp.Or(a.Decision, "pending"), RequestedAt: a.RequestedAt.UTC(), ExpiresAt: a.ExpiresAt.UTC(),
+	out := &approvalJSON{Status: cmp.Or(a.Decision, "pending"), Round: a.Rounds, RequestedAt: a.RequestedAt.UTC(), ExpiresAt: a.ExpiresAt.UTC(),
 		DecidedBy: a.Decider(), Reason: a.Reason}
 	if !a.DecidedAt.IsZero() {
 		at := a.DecidedAt.UTC()
@@ -49,28 +53,38 @@ func (h *Handler) approvalOf(r *http.Request, id string) *approvalJSON {
 	return out
 }
 
-// decisionRequest is the optional body of POST /api/threads/post/{id}/reject.
+// decisionRequest is the optional body of POST /api/threads/post/{id}/approve and …/reject.
 type decisionRequest struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason"` // reject: why, told to the author
+	// Round is the approval round the caller read (approval.round of GET /api/posts/{id}):
+	// when set, the decision applies only while that round waits, so an edit made after the
+	// caller read the post is never approved unread. 0 or absent: whatever round waits.
+	Round int `json:"round"`
 }
 
 // maxReason bounds a rejection's reason: it is shown to the author in chat.
 const maxReason = 500
 
-// approvePost is POST /api/threads/post/{id}/approve.
+// errChanged answers a decision on a round that no longer waits: 409, nothing decided.
+var errChanged = httperr.New(http.StatusConflict, httperr.CodeWrongState, "nothing was decided")
+
+// approvePost is POST /api/threads/post/{id}/approve, with an optional {"round": N}.
 func (h *Handler) approvePost(w http.ResponseWriter, r *http.Request) {
 	h.decide(w, r, storage.DecisionApproved)
 }
 
-// rejectPost is POST /api/threads/post/{id}/reject, with an optional {"reason": "…"}.
+// rejectPost is POST /api/threads/post/{id}/reject, with an optional {"reason": "…", "round": N}.
 func (h *Handler) rejectPost(w http.ResponseWriter, r *http.Request) {
 	h.decide(w, r, storage.DecisionRejected)
 }
 
 // decide approves or rejects a post waiting for approval: the post as decided (200), 404 for a
 // post the caller cannot see, 403 for one it may post to but not decide (a grantee cannot
-// approve its own post), 409 for a post no longer waiting (another approver was quicker).
-// The owner and the approvers the owner named may decide.
+// approve its own post) or that it wrote or last edited, 409 for a post no longer waiting
+// (another approver was quicker) or edited since the round the caller sent. The owner and
+// the approvers the owner named may decide. Who wrote the round that waits, and which round
+// it is, are checked by storage.Decide in the decision's own transaction: a check here,
+// before it, could read the request as it was before an edit on another replica.
 func (h *Handler) decide(w http.ResponseWriter, r *http.Request, outcome string) {
 	if h.approvals == nil {
 		writeError(w, http.StatusNotImplemented, httperr.CodeNotImplemented, "approvals are not available in this Spindle")
@@ -84,17 +98,22 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request, outcome string)
 		writeError(w, http.StatusBadRequest, httperr.CodeInvalid, fmt.Sprintf("the reason is over %d bytes; say it shorter", maxReason))
 		return
 	}
-	p, a, err := h.decidablePost(r, r.PathValue("id"))
+	if body.Round < 0 || body.Round > math.MaxInt32 {
+		writeError(w, http.StatusBadRequest, httperr.CodeInvalid, "round is the approval round you read (approval.round of GET /api/posts/{id}), a positive number; leave it out to decide whatever round waits")
+		return
+	}
+	p, a, owner, err := h.decidablePost(r, r.PathValue("id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	c := caller(r)
-	d := storage.Decision{Outcome: outcome, By: c.Identity.Key(), ByName: c.Identity.Name, Reason: body.Reason}
+	d := storage.Decision{Outcome: outcome, By: c.Identity.Key(), ByName: c.Identity.Name, Reason: body.Reason,
+		Round: body.Round, Owner: owner}
 	d.Events = publisher.DecisionEvents(d, c.Identity.Name)
 	out, err := h.approvals.Decide(r.Context(), p.ID, d)
 	if err != nil {
-		h.fail(w, r, err)
+		h.fail(w, r, refusedDecision(err, a.Username))
 		return
 	}
 	pj := h.postJSON(out, a.Username)
@@ -102,46 +121,56 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request, outcome string)
 	writeJSON(w, http.StatusOK, pj)
 }
 
-// decidablePost reads a post the caller may approve or reject: one on an account it owns, or
-// whose owner named it an approver. A post it may only post to is 403 (a grantee cannot
-// approve its own post, nor a named approver one they wrote or last edited); any other, like
-// an unknown id, is 404, so ids cannot be probed.
-func (h *Handler) decidablePost(r *http.Request, id string) (storage.Post, storage.Account, error) {
+// refusedDecision words Decide's refusals for the API: a round that no longer waits is 409,
+// a post the caller wrote or last edited 403. Any other error is left as it is.
+func refusedDecision(err error, username string) error {
+	if re, ok := errors.AsType[*storage.RoundError](err); ok {
+		return fmt.Errorf("post %s changed since you read it: round %d is waiting, and you sent round %d; read it again (GET /api/posts/%s) and decide round %d: %w",
+			re.ID, re.Waiting, re.Seen, re.ID, re.Waiting, errChanged)
+	}
+	if oe, ok := errors.AsType[*storage.OwnPostError](err); ok {
+		return fmt.Errorf("you wrote (or last edited) post %s; the owner of @%s or another approver must decide it: %w", oe.ID, username, httperr.ErrForbidden)
+	}
+	return err
+}
+
+// decidablePost reads a post the caller may approve or reject: one on an account it owns
+// (owner is true), or whose owner named it an approver. A post it may only post to is 403 (a
+// grantee cannot approve its own post); any other, like an unknown id, is 404, so ids cannot
+// be probed. That a named approver did not write or last edit the post is for Decide to
+// check, atomically with the decision.
+func (h *Handler) decidablePost(r *http.Request, id string) (p storage.Post, a storage.Account, owner bool, err error) {
 	ctx := r.Context()
 	c := caller(r)
 	notFound := fmt.Errorf("no post %s that you can see: %w", id, storage.ErrNotFound)
-	p, err := h.posts.Get(ctx, id)
+	p, err = h.posts.Get(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
-		return p, storage.Account{}, notFound
+		return p, storage.Account{}, false, notFound
 	}
 	if err != nil {
-		return p, storage.Account{}, err
+		return p, storage.Account{}, false, err
 	}
 	if c.Token.AccountID != 0 && c.Token.AccountID != p.AccountID {
-		return p, storage.Account{}, notFound
+		return p, storage.Account{}, false, notFound
 	}
-	a, err := h.posts.Account(ctx, p.AccountID)
+	a, err = h.posts.Account(ctx, p.AccountID)
 	if err != nil {
-		return p, storage.Account{}, err
+		return p, storage.Account{}, false, err
 	}
 	if h.acct.CanManage(ctx, c.Identity, p.AccountID) == nil {
-		return p, a, nil
+		return p, a, true, nil
 	}
 	named, err := h.approvals.ApprovedAccounts(ctx, c.Identity.Door, c.Identity.Team, c.Identity.User)
 	if err != nil {
-		return p, storage.Account{}, err
+		return p, storage.Account{}, false, err
 	}
 	if slices.ContainsFunc(named, func(x storage.Account) bool { return x.ID == p.AccountID }) {
-		// A second pair of eyes: a named approver never decides a post they wrote or last edited.
-		if ap, err := h.approvals.ApprovalOf(ctx, p.ID); err == nil && ap.Author != "" && ap.Author == c.Identity.Key() {
-			return p, storage.Account{}, fmt.Errorf("you wrote (or last edited) post %s; the owner of @%s or another approver must decide it: %w", p.ID, a.Username, httperr.ErrForbidden)
-		}
-		return p, a, nil
+		return p, a, false, nil
 	}
 	if h.acct.CanPost(ctx, c.Identity, p.AccountID) == nil {
-		return p, storage.Account{}, fmt.Errorf("only the owner of @%s, or an approver the owner named, may approve or reject its posts: %w", a.Username, httperr.ErrForbidden)
+		return p, storage.Account{}, false, fmt.Errorf("only the owner of @%s, or an approver the owner named, may approve or reject its posts: %w", a.Username, httperr.ErrForbidden)
 	}
-	return p, storage.Account{}, notFound
+	return p, storage.Account{}, false, notFound
 }
 
 // approverSees reads post id for a caller the account's owner named approver without a right
