@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -114,5 +115,32 @@ func TestEditSendsANewNotice(t *testing.T) {
 		if !strings.Contains(notices[i], want) {
 			t.Errorf("notice %d lacks %q: %s", i, want, notices[i])
 		}
+	}
+}
+
+// TestAnEditWithoutPoliciesStillStartsANewRound: the operator's command line edits without
+// reading approval policies, yet a post that waits for approval goes back for it with the new
+// text (a new round), so an approver's decision on the round they saw decides nothing.
+func TestAnEditWithoutPoliciesStillStartsANewRound(t *testing.T) {
+	ctx := context.Background()
+	clock := storagetest.NewClock(time.Time{})
+	db := storagetest.Open(t, clock.Now)
+	acct := storagetest.Account(t, db, "brand")
+	p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: acct.ID, Door: "slack", Text: "first draft",
+		Approval: storage.ApprovalHold{Author: "slack:T1:UG", ExpiresAt: clock.Now().Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := ingest.NewService(ingest.Options{Queue: db, Now: clock.Now})
+	text := "rewritten by the operator"
+	if p, err = cli.Edit(ctx, p, ingest.Edit{Text: &text, Author: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	if ap, err := db.ApprovalOf(ctx, p.ID); err != nil || ap.Rounds != 2 || p.State != storage.StatePendingApproval {
+		t.Fatalf("after the edit: %s, request %+v %v; want it waiting in round 2", p.State, ap, err)
+	}
+	_, err = db.Decide(ctx, p.ID, storage.Decision{Outcome: storage.DecisionApproved, By: "slack:T1:UO", Owner: true, Round: 1})
+	if _, ok := errors.AsType[*storage.RoundError](err); !ok {
+		t.Fatalf("approving round 1 after the edit: %v, want a RoundError", err)
 	}
 }

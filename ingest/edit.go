@@ -101,13 +101,12 @@ func requestOf(p storage.Post) Request {
 }
 
 // reholdIfNeeded asks the edit to send p back for approval: always when it waits for one (an
-// approver has not seen the new text), and when the account's policy covers the editor.
+// approver has not seen the new text, whoever edited it, the operator's command line too: a
+// new round, so a decision on the old one decides nothing), and when the account's policy
+// covers the editor.
 func (s *Service) reholdIfNeeded(ctx context.Context, p storage.Post, e Edit, pe *storage.PostEdit) error {
-	if s.policies == nil {
-		return nil
-	}
 	hold := p.State == storage.StatePendingApproval
-	if !hold {
+	if !hold && s.policies != nil {
 		pol, err := s.policies.ApprovalPolicyFor(ctx, p.AccountID)
 		if err != nil {
 			return fmt.Errorf("ingest: could not read the approval policy, nothing was changed; try again: %w", err)

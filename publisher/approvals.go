@@ -67,7 +67,7 @@ func nameOr(n string) string {
 // Approvals is the storage of held posts that expiry needs (storage.DB). It is optional: a
 // Store without it holds nothing, so nothing expires.
 type Approvals interface {
-	DueApprovals(ctx context.Context, now time.Time, limit int) ([]string, error)
+	DueApprovals(ctx context.Context, now time.Time, limit int) ([]storage.DueApproval, error)
 	Decide(ctx context.Context, id string, d storage.Decision) (storage.Post, error)
 }
 
@@ -75,27 +75,32 @@ type Approvals interface {
 const expireBatch = 200
 
 // ExpireApprovals cancels the posts whose approval request expired, telling each author. A
-// post decided meanwhile (an approver was quicker) is left as the approver decided.
+// post decided meanwhile (an approver was quicker) is left as the approver decided, and one
+// an edit sent back for approval meanwhile (a new round, with a new deadline) waits on: the
+// expiry decides the round that expired only.
 func (p *Publisher) ExpireApprovals(ctx context.Context) error {
 	a, ok := p.store.(Approvals)
 	if !ok {
 		return nil
 	}
-	ids, err := a.DueApprovals(ctx, p.now(), expireBatch)
+	due, err := a.DueApprovals(ctx, p.now(), expireBatch)
 	if err != nil {
 		return err
 	}
-	d := storage.Decision{Outcome: storage.DecisionExpired}
-	d.Events = DecisionEvents(d, "")
-	for _, id := range ids {
-		_, err := a.Decide(ctx, id, d)
+	for _, x := range due {
+		d := storage.Decision{Outcome: storage.DecisionExpired, Round: x.Round}
+		d.Events = DecisionEvents(d, "")
+		_, err := a.Decide(ctx, x.PostID, d)
 		if _, lost := errors.AsType[*storage.StateError](err); lost {
+			continue
+		}
+		if _, renewed := errors.AsType[*storage.RoundError](err); renewed {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		p.log.InfoContext(ctx, "approval request expired; post cancelled", slog.String("post_id", id))
+		p.log.InfoContext(ctx, "approval request expired; post cancelled", slog.String("post_id", x.PostID))
 	}
 	return nil
 }

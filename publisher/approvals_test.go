@@ -83,3 +83,58 @@ func TestApprovalFlowAgainstTheSimulator(t *testing.T) {
 		t.Fatalf("results: %d expired (of %d)", expired, len(out))
 	}
 }
+
+// editAfterDue is the leader's store, with an edit committed on another replica right after
+// expiry listed the requests that ran out.
+type editAfterDue struct {
+	*storage.DB
+	edit func()
+}
+
+func (e *editAfterDue) DueApprovals(ctx context.Context, now time.Time, limit int) ([]storage.DueApproval, error) {
+	due, err := e.DB.DueApprovals(ctx, now, limit)
+	e.edit()
+	return due, err
+}
+
+// TestExpiryLeavesAPostEditedSinceItWasDue: the leader lists a held post whose request ran
+// out; before it cancels the post, an edit on another replica sends it back for approval with
+// a new deadline three days away. The expiry decides only the round that ran out: the post
+// keeps waiting under its new request, and expires when that one does.
+func TestExpiryLeavesAPostEditedSinceItWasDue(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T) {
+		ctx := context.Background()
+		clock := storagetest.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
+		db := storagetest.Open(t, clock.Now)
+		other := storagetest.Reopen(t, db, clock.Now)
+		a := storagetest.Account(t, db, "erin")
+		p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "slack", Text: "draft",
+			Approval: storage.ApprovalHold{Author: "slack:T1:U2", ExpiresAt: clock.Now().Add(time.Hour)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Hour + time.Minute)
+		text, renewed := "draft, fixed", clock.Now().Add(72*time.Hour)
+		store := &editAfterDue{DB: db, edit: func() {
+			if _, err := other.EditQueued(ctx, p.ID, storage.PostEdit{Text: &text,
+				Rehold: storage.ApprovalHold{Author: "slack:T1:U2", ExpiresAt: renewed}}); err != nil {
+				t.Errorf("edit on the other replica: %v", err)
+			}
+		}}
+		pub := publisher.New(publisher.Options{Store: store, Now: clock.Now})
+		if err := pub.ExpireApprovals(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.Get(ctx, p.ID); got.State != storage.StatePendingApproval || got.Text != text {
+			t.Fatalf("post edited and re-held until %s: %s %q after the expiry; want it still waiting with its new text", renewed, got.State, got.Text)
+		}
+		clock.Advance(72 * time.Hour)
+		store.edit = func() {}
+		if err := pub.ExpireApprovals(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.Get(ctx, p.ID); got.State != storage.StateCancelled {
+			t.Fatalf("after its new request ran out: %s, want cancelled", got.State)
+		}
+	})
+}

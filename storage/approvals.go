@@ -306,21 +306,29 @@ func (db *DB) ApprovalOf(ctx context.Context, postID string) (Approval, error) {
 	return a, nil
 }
 
-// DueApprovals returns the ids of up to limit posts still pending whose request expired by now.
-func (db *DB) DueApprovals(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT a.post_id FROM post_approvals a JOIN posts p ON p.id = a.post_id
+// DueApproval is a request that expired: the post, and the round that expired. Expiry
+// decides that round only (Decision.Round), so a post an edit sent back for approval since,
+// with a new deadline, is not cancelled for the old request's.
+type DueApproval struct {
+	PostID string
+	Round  int
+}
+
+// DueApprovals returns up to limit posts still pending whose request expired by now.
+func (db *DB) DueApprovals(ctx context.Context, now time.Time, limit int) ([]DueApproval, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT a.post_id, a.rounds FROM post_approvals a JOIN posts p ON p.id = a.post_id
 		WHERE a.decision = '' AND a.expires_at <= ? AND p.state = 'pending_approval' ORDER BY a.expires_at LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("storage: due approvals: %w", err)
 	}
 	defer rows.Close()
-	var ids []string
+	var due []DueApproval
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var d DueApproval
+		if err := rows.Scan(&d.PostID, &d.Round); err != nil {
 			return nil, fmt.Errorf("storage: due approvals: %w", err)
 		}
-		ids = append(ids, id)
+		due = append(due, d)
 	}
-	return ids, rows.Err()
+	return due, rows.Err()
 }

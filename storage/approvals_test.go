@@ -126,7 +126,7 @@ func TestRejectExpireAndEditRehold(t *testing.T) {
 	}
 	clock.Advance(2 * time.Hour)
 	ids, err := db.DueApprovals(ctx, clock.Now(), 10)
-	if err != nil || len(ids) != 1 || ids[0] != exp.ID {
+	if err != nil || len(ids) != 1 || ids[0] != (storage.DueApproval{PostID: exp.ID, Round: 1}) {
 		t.Fatalf("due: %v %v", ids, err)
 	}
 	if got, err := db.Decide(ctx, exp.ID, storage.Decision{Outcome: storage.DecisionExpired}); err != nil || got.State != storage.StateCancelled {
