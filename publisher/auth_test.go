@@ -3,10 +3,12 @@ package publisher_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/publishertest"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
@@ -165,5 +167,48 @@ func TestTokenThatCannotBeRefreshedWarnsBeforeExpiry(t *testing.T) {
 	}
 	if got, _ := e.db.Account(ctx, a.ID); got.Status != storage.AccountNeedsReconnect {
 		t.Errorf("account is %s after the token expired, want needs_reconnect", got.Status)
+	}
+}
+
+// relinkDuring is the token source of a run during which the account's owner links it again
+// (after revoking access in Threads): the run publishes with the token it read first, and the
+// relink, with a new token, commits right after that read.
+type relinkDuring struct {
+	publishertest.Tokens
+	once   sync.Once
+	relink func()
+}
+
+func (r *relinkDuring) Token(ctx context.Context, id int64) (string, string, error) {
+	tok, uid, err := r.Tokens.Token(ctx, id)
+	r.once.Do(r.relink)
+	return tok, uid, err
+}
+
+// TestARelinkDuringAPublishIsNotUndone: Threads refuses the token a run read, because the
+// owner revoked it and linked the account again while the run was publishing. The account
+// holds the new token by then, so it is not marked for reconnecting (which would ask the
+// owner to link the account they just linked): the post goes out with the new token.
+func TestARelinkDuringAPublishIsNotUndone(t *testing.T) {
+	t.Parallel()
+	stack := publishertest.New(t, publishertest.Options{})
+	a := stack.Account("relinked")
+	toks := &relinkDuring{Tokens: publishertest.Tokens{DB: stack.DB}}
+	toks.relink = func() {
+		stack.Sim.RevokeTokens(a.ThreadsUserID)
+		a.TokenSealed = []byte(stack.Sim.IssueToken(a.ThreadsUserID, threads.DefaultScopes()...))
+		if _, err := stack.DB.SaveAccount(context.Background(), a); err != nil {
+			t.Errorf("relink: %v", err)
+		}
+	}
+	opts := stack.Opts
+	opts.Tokens = toks
+	stack.Pub = publisher.New(opts)
+	p := stack.Enqueue(storage.NewPost{AccountID: a.ID, Door: "cli", Text: "through the relink"})
+	if got := stack.Finish(p.ID)[0]; got.State != storage.StatePosted {
+		t.Fatalf("post %s, want posted with the new token", got.State)
+	}
+	if acct, _ := stack.DB.Account(context.Background(), a.ID); acct.Status != storage.AccountActive {
+		t.Fatalf("account %s after a relink during a publish, want active", acct.Status)
 	}
 }

@@ -35,6 +35,10 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 		class = threads.ClassTransient
 	}
 	switch {
+	case (class == threads.ClassAuth || te != nil && te.Scope != "") && r.tokenReplaced(ctx):
+		// Threads refused the token this run read, but the account holds another one now (its
+		// owner linked it again meanwhile, perhaps on another replica): that one decides.
+		return r.retryNow(ctx, pt, "the account was linked again while this post was being published; trying again with its new token")
 	case class == threads.ClassAuth:
 		return r.park(ctx, pt, reasonOf(err))
 	case te != nil && te.Scope != "":
@@ -124,6 +128,28 @@ func (r *run) publishedParts() int {
 		}
 	}
 	return n
+}
+
+// tokenReplaced reports whether the account holds another token than the one this run read:
+// a token Threads refused is then no reason to park the account, whose new token (a relink
+// committed during the call) may well work. A failure to read says no: the refusal stands.
+func (r *run) tokenReplaced(ctx context.Context) bool {
+	tok, _, err := r.p.toks.Token(ctx, r.post.AccountID)
+	return err == nil && tok != r.token
+}
+
+// retryNow puts the post back in the queue, due at once, without counting a failure: nothing
+// was wrong with it, only with what this run had read.
+func (r *run) retryNow(ctx context.Context, pt *storage.Part, why string) error {
+	var parts []storage.Part
+	if pt != nil {
+		parts = []storage.Part{*pt}
+	}
+	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts,
+		Retry: &storage.RetryAt{Next: r.p.now(), Reason: why}}); err != nil {
+		return err
+	}
+	return errStop
 }
 
 // park puts the post back in the queue because the account's token is expired or revoked: the
