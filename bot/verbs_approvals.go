@@ -68,18 +68,23 @@ func parseDecision(verb, rest string) (Command, error) {
 	if verb == VerbApprove && reason != "" {
 		return Command{}, usage(verb, "“approve” takes only the post id; got “%s” after it.", reason)
 	}
-	w, r, hasRound := strings.Cut(w, ":")
 	id, err := parsePostID(verb, w)
+	round := 0
+	if i := strings.LastIndexByte(w, ':'); err != nil && i >= 0 {
+		// "<id>:<round>"; a word whose part before the colon is no id is refused as typed.
+		idPart, r := w[:i], w[i+1:]
+		var idErr error
+		if id, idErr = parsePostID(verb, idPart); idErr != nil {
+			return Command{}, err
+		}
+		n, perr := strconv.ParseInt(r, 10, 32)
+		if perr != nil || n < 1 {
+			return Command{}, usage(verb, "“%s” is not a post id with its approval round; ids look like p7k2m9 (or p7k2m9:2, as a card's button sends), and “approvals” shows what waits.", w)
+		}
+		round, err = int(n), nil
+	}
 	if err != nil {
 		return Command{}, err
-	}
-	round := 0
-	if hasRound {
-		n, err := strconv.ParseInt(r, 10, 32)
-		if err != nil || n < 1 {
-			return Command{}, usage(verb, "“%s:%s” is not a post id with its approval round; ids look like p7k2m9 (or p7k2m9:2, as a card's button sends), and “approvals” shows what waits.", w, r)
-		}
-		round = int(n)
 	}
 	return Command{Verb: verb, PostID: id, Round: round, Text: strings.TrimSpace(reason)}, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
+	"github.com/spindle-threads/spindle/publisher"
 )
 
 // runPostsEdit is `spindle posts edit`: a new text, time or media for a queued post, checked
@@ -74,7 +75,8 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := ingest.NewService(ingest.Options{Queue: db}).Edit(ctx, p, e)
+	out, err := ingest.NewService(ingest.Options{Queue: db, ApprovalTTL: cfg.ApprovalTTL,
+		ApprovalNotice: publisher.PendingApprovalEvent}).Edit(ctx, p, e)
 	if err != nil {
 		return err
 	}
