@@ -31,6 +31,9 @@ var (
 	// ErrDeleteFailed: Threads refused to delete the post or one of its parts, or did not
 	// say whether it had; Msg says what is gone and whether deleting again finishes the job.
 	ErrDeleteFailed = errors.New("post not deleted")
+	// ErrDeleteUnrecorded (also an ErrDeleteFailed): Threads deleted what it was asked, but
+	// Spindle could not record it (its database); deleting again finishes the job.
+	ErrDeleteUnrecorded = fmt.Errorf("deletion not recorded: %w", ErrDeleteFailed)
 )
 
 // DeleteError is why Delete did not delete, in words for the person who asked (chat shows
@@ -158,12 +161,15 @@ func (p *Publisher) deleteClaimed(ctx context.Context, post storage.Post, d stor
 		p.settleAfterFailure(wctx, post, c, storage.DeletionStep{Stop: true})
 		return notDeletable(ErrNotDeletable, "Threads never told Spindle the id of post %s; delete it in the Threads app", post.ID)
 	}
+	// need counts the new uses the parts left take, as storage.ReserveDeletion counts them: a
+	// part without a use, or whose earlier use has left the window (it counts again).
 	total, gone, need := len(d.Parts), 0, 0
+	since := p.now().Add(-quotaWindow)
 	for _, pt := range d.Parts {
 		switch {
 		case pt.Gone:
 			gone++
-		case pt.Use == 0:
+		case pt.Use == 0 || !pt.UseAt.After(since):
 			need++
 		}
 	}
@@ -320,7 +326,7 @@ func unrecorded(postID string, err error, gone, total int) error {
 	if errors.Is(err, storage.ErrDeletionClaimLost) {
 		return takenOver(postID, err)
 	}
-	return &DeleteError{Kind: ErrDeleteFailed, Err: err, Msg: fmt.Sprintf(
+	return &DeleteError{Kind: ErrDeleteUnrecorded, Err: err, Msg: fmt.Sprintf(
 		"post %s: Threads deleted what it was asked (%s), but Spindle could not record it; delete it again in a minute to finish: nothing is deleted or counted twice",
 		postID, partsGone(gone, total))}
 }

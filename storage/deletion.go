@@ -44,6 +44,9 @@ type DeletionPart struct {
 	MediaID string
 	Gone    bool  // Threads deleted it, or answered that it does not exist
 	Use     int64 // the quota use reserved for deleting it; 0 when it holds none
+	// UseAt is when Use is dated: a use that has left the quota window by the time of the next
+	// attempt counts again, so that attempt needs room for it as for a new one.
+	UseAt time.Time
 	// Earlier: Use was reserved by an earlier attempt whose outcome is unknown (that call may
 	// have deleted the part), and this attempt reuses it (ReserveDeletion).
 	Earlier bool
@@ -160,6 +163,7 @@ func deletionParts(ctx context.Context, tx *sql.Tx, postID string, left bool) ([
 		if err := rows.Scan(&r.Part, &r.MediaID, &deleted, &r.Use, &r.useAt); err != nil {
 			return nil, err
 		}
+		r.UseAt = fromMS(r.useAt)
 		r.Gone = deleted > 0
 		out = append(out, r)
 	}

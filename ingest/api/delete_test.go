@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher"
+	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -30,8 +32,10 @@ func TestDeleteOutcomes(t *testing.T) {
 		{"not deletable", &publisher.DeleteError{Kind: publisher.ErrNotDeletable, Msg: "Threads never told Spindle the id"}, 409, "never told", ""},
 		{"another request deleting it", &publisher.DeleteError{Kind: publisher.ErrDeleteInProgress, Msg: "post x is being deleted by another request right now",
 			Until: time.Date(2026, 11, 23, 9, 1, 0, 0, time.UTC)}, 409, `"retryAt":"2026-11-23T09:01:00Z"`, "60"},
-		{"Threads refused a part", &publisher.DeleteError{Kind: publisher.ErrDeleteFailed, Msg: "post x is only partly deleted (1 of its 3 parts is gone from Threads)"},
-			502, `"code":"threads_error"`, ""},
+		{"Threads refused a part", &publisher.DeleteError{Kind: publisher.ErrDeleteFailed, Msg: "post x is only partly deleted (1 of its 3 parts is gone from Threads)",
+			Err: &threads.Error{Op: "delete", HTTPStatus: 400, Code: 100}}, 502, `"code":"threads_error"`, ""},
+		{"deleted but not recorded", &publisher.DeleteError{Kind: publisher.ErrDeleteUnrecorded, Msg: "post x: Threads deleted what it was asked, but Spindle could not record it",
+			Err: errors.New("storage: database is locked")}, 503, `"code":"unavailable"`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -53,7 +53,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // deleteFailed answers a deletion the publisher refused: 410 already deleted, 429 with
 // Retry-After when the deletion quota is used up, 403 naming a missing permission, 409 with
 // Retry-After while another request deletes the post, 502 when Threads refused or did not
-// answer (the message says what is gone and that deleting again finishes), else 409.
+// answer, 503 when Spindle could not record what Threads did (each message says what is gone
+// and that deleting again finishes), else 409.
 func (h *Handler) deleteFailed(w http.ResponseWriter, r *http.Request, de *publisher.DeleteError) {
 	p := httperr.Problem{Status: http.StatusConflict, Code: httperr.CodeWrongState, Message: de.Msg, Level: slog.LevelInfo}
 	body := p.Body()
@@ -65,6 +66,8 @@ func (h *Handler) deleteFailed(w http.ResponseWriter, r *http.Request, de *publi
 		h.retryAt(w, &body, de.Until)
 	case errors.Is(de, publisher.ErrDeleteInProgress):
 		h.retryAt(w, &body, de.Until)
+	case errors.Is(de, publisher.ErrDeleteUnrecorded):
+		p.Status, body.Code, p.Level = http.StatusServiceUnavailable, httperr.CodeUnavailable, slog.LevelWarn
 	case errors.Is(de, publisher.ErrDeleteFailed):
 		p.Status, body.Code, p.Level = http.StatusBadGateway, httperr.CodeThreads, slog.LevelWarn
 	case errors.Is(de, publisher.ErrMissingScope):
