@@ -55,7 +55,7 @@ type Outbox interface {
 type Accounts interface {
 	Accounts(ctx context.Context) ([]storage.Account, error)
 	Account(ctx context.Context, id int64) (storage.Account, error)
-	MarkNeedsReconnect(ctx context.Context, accountID int64, events []storage.OutboxEvent) (bool, error)
+	MarkNeedsReconnect(ctx context.Context, accountID int64, refused []byte, events []storage.OutboxEvent) (bool, error)
 	ForgetScope(ctx context.Context, accountID int64, scope string) error
 }
 

@@ -114,12 +114,14 @@ func (p *Publisher) warnExpiring(ctx context.Context, a storage.Account, why str
 	return nil
 }
 
-// needsReconnect marks the account and tells its owner (the Notifier of door "") once.
+// needsReconnect marks the account and tells its owner (the Notifier of door "") once. It
+// marks it only while it holds the token of a, as read before the refused call: a token stored
+// since (the owner linked the account again) stands (storage.MarkNeedsReconnect).
 func (p *Publisher) needsReconnect(ctx context.Context, a storage.Account, why string) error {
 	now := p.now()
 	ev := Event{Kind: EventNeedsReconnect, AccountID: a.ID, At: now,
 		Reason: why + " — " + RelinkHint + "; its posts wait until then"}
-	changed, err := p.store.MarkNeedsReconnect(ctx, a.ID,
+	changed, err := p.store.MarkNeedsReconnect(ctx, a.ID, a.TokenSealed,
 		[]storage.OutboxEvent{p.outboxEvent(ev, fmt.Sprintf("account:%d:reconnect:%d", a.ID, now.UnixMilli()))})
 	if err != nil {
 		return err

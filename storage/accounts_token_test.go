@@ -43,7 +43,7 @@ func TestUpdateAccountTokenOnlyOverTheTokenItRefreshed(t *testing.T) {
 			}
 		}, want: storage.ErrTokenReplaced, wantToken: "other", wantStatus: storage.AccountActive},
 		{name: "needs reconnect", meanwhile: func(t *testing.T, a storage.Account) {
-			if _, err := db.MarkNeedsReconnect(ctx, a.ID, nil); err != nil {
+			if _, err := db.MarkNeedsReconnect(ctx, a.ID, nil, nil); err != nil {
 				t.Fatal(err)
 			}
 		}, want: storage.ErrTokenReplaced, wantStatus: storage.AccountNeedsReconnect},
@@ -80,5 +80,29 @@ func TestUpdateAccountTokenOnlyOverTheTokenItRefreshed(t *testing.T) {
 	}
 	if err := db.UpdateAccountToken(ctx, 424242, []byte("x"), []byte("y"), expires); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("no such account: %v", err)
+	}
+}
+
+// TestMarkNeedsReconnectOnlyOverTheRefusedToken: an account is marked for reconnecting for a
+// refused token only while it still holds that token; one linked again meanwhile (a new token)
+// stays active, and the mark changes nothing. Without a token, the mark is unconditional.
+func TestMarkNeedsReconnectOnlyOverTheRefusedToken(t *testing.T) {
+	t.Parallel()
+	db := storagetest.Open(t, nil)
+	ctx := context.Background()
+	a := storagetest.Account(t, db, "relinked")
+	refused := a.TokenSealed
+	a.TokenSealed = []byte("sealed:relinked, linked again")
+	if _, err := db.SaveAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := db.MarkNeedsReconnect(ctx, a.ID, refused, nil); err != nil || changed {
+		t.Fatalf("marked for a token the account no longer holds: %v %v", changed, err)
+	}
+	if got, _ := db.Account(ctx, a.ID); got.Status != storage.AccountActive {
+		t.Fatalf("status %s after a refusal of its old token, want active", got.Status)
+	}
+	if changed, err := db.MarkNeedsReconnect(ctx, a.ID, a.TokenSealed, nil); err != nil || !changed {
+		t.Fatalf("a refusal of the token it holds: %v %v, want marked", changed, err)
 	}
 }

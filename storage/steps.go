@@ -117,7 +117,7 @@ func (db *DB) advanceTx(ctx context.Context, tx *sql.Tx, l Lease, s Step) error 
 		return err
 	}
 	if s.NeedsReconnect {
-		changed, err := markNeedsReconnect(ctx, tx, account, now)
+		changed, err := markNeedsReconnect(ctx, tx, account, now, nil)
 		if err != nil {
 			return err
 		}
@@ -181,9 +181,15 @@ func putState(ctx context.Context, tx *sql.Tx, postID string, s PublishState) er
 	return err
 }
 
-func markNeedsReconnect(ctx context.Context, tx *sql.Tx, account, now int64) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE accounts SET status = 'needs_reconnect', updated_at = ?
-		WHERE id = ? AND status = 'active'`, now, account)
+// markNeedsReconnect marks an active account needs_reconnect; with refused set, only while it
+// still holds that sealed token (see MarkNeedsReconnect).
+func markNeedsReconnect(ctx context.Context, tx *sql.Tx, account, now int64, refused []byte) (bool, error) {
+	q, args := `UPDATE accounts SET status = 'needs_reconnect', updated_at = ?
+		WHERE id = ? AND status = 'active'`, []any{now, account}
+	if refused != nil {
+		q, args = q+` AND token_sealed = ?`, append(args, refused)
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return false, err
 	}
@@ -194,12 +200,18 @@ func markNeedsReconnect(ctx context.Context, tx *sql.Tx, account, now int64) (bo
 // MarkNeedsReconnect marks an active account needs_reconnect and, only if that changed its
 // status, writes events in the same transaction, so the owner is told once. It reports
 // whether the status changed.
-func (db *DB) MarkNeedsReconnect(ctx context.Context, accountID int64, events []OutboxEvent) (bool, error) {
+//
+// refused is the sealed token Threads refused (as the caller read it before the call); the
+// account is marked only while it still holds that token. A call is a round trip, and the
+// owner may have linked the account again meanwhile, on any replica: its new token is not the
+// one refused, and marking the account would ask them to link what they just linked. nil
+// marks the account whatever token it holds.
+func (db *DB) MarkNeedsReconnect(ctx context.Context, accountID int64, refused []byte, events []OutboxEvent) (bool, error) {
 	var changed bool
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		now := ms(db.now())
 		var err error
-		if changed, err = markNeedsReconnect(ctx, tx, accountID, now); err != nil || !changed {
+		if changed, err = markNeedsReconnect(ctx, tx, accountID, now, refused); err != nil || !changed {
 			return err
 		}
 		return addOutbox(ctx, tx, now, events)

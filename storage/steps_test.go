@@ -100,11 +100,11 @@ func TestLeaseSkipsAccountsThatNeedReconnecting(t *testing.T) {
 	if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "slack", Text: "x"}); err != nil {
 		t.Fatal(err)
 	}
-	changed, err := db.MarkNeedsReconnect(ctx, a.ID, []storage.OutboxEvent{{Key: "k", Door: "", Payload: []byte(`{}`)}})
+	changed, err := db.MarkNeedsReconnect(ctx, a.ID, nil, []storage.OutboxEvent{{Key: "k", Door: "", Payload: []byte(`{}`)}})
 	if err != nil || !changed {
 		t.Fatalf("mark: %v %v", changed, err)
 	}
-	if changed, _ := db.MarkNeedsReconnect(ctx, a.ID, nil); changed {
+	if changed, _ := db.MarkNeedsReconnect(ctx, a.ID, nil, nil); changed {
 		t.Error("marked twice")
 	}
 	if got, err := db.Lease(ctx, 5, time.Minute); err != nil || len(got) != 0 {

@@ -24,6 +24,8 @@ type AccountStore interface {
 	AccountByUsername(ctx context.Context, username string) (storage.Account, error)
 	AccountsExpiringBefore(ctx context.Context, t time.Time) ([]storage.Account, error)
 	SetAccountStatus(ctx context.Context, id int64, s storage.AccountStatus) error
+	// MarkNeedsReconnect marks an active account that still holds the sealed token refused.
+	MarkNeedsReconnect(ctx context.Context, accountID int64, refused []byte, events []storage.OutboxEvent) (bool, error)
 	// UpdateAccountToken stores a refreshed token only if the account still holds from, the
 	// sealed token the refresh started from (storage.ErrTokenReplaced otherwise).
 	UpdateAccountToken(ctx context.Context, id int64, from, sealed []byte, expires time.Time) error

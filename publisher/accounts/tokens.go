@@ -41,34 +41,45 @@ func (s *Service) open(ctx context.Context, a storage.Account) (string, error) {
 		return "", fmt.Errorf("@%s must be connected again: its owner must %s: %w", a.Username, publisher.RelinkHint, ErrNeedsReconnect)
 	case !a.TokenExpiresAt.IsZero() && !s.now().Before(a.TokenExpiresAt):
 		reason := "its access token expired on " + a.TokenExpiresAt.UTC().Format(time.DateOnly)
-		_ = s.MarkNeedsReconnect(ctx, a.ID, reason)
+		_ = s.markRefused(ctx, a, reason)
 		return "", fmt.Errorf("@%s: %s; its owner must %s: %w", a.Username, reason, publisher.RelinkHint, ErrNeedsReconnect)
 	}
 	tok, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
 	if err != nil {
-		_ = s.MarkNeedsReconnect(ctx, a.ID, err.Error())
+		_ = s.markRefused(ctx, a, err.Error())
 		return "", fmt.Errorf("@%s: %w: %w", a.Username, ErrNeedsReconnect, err)
 	}
 	return tok, nil
 }
 
 // MarkNeedsReconnect records that accountID's token no longer works (expired, revoked at
-// Threads, unreadable) and tells its owner, once: queued posts wait until it is connected
-// again. reason is for a person and must not contain a secret.
+// Threads): posts wait, and the owner is told to connect again. Already-marked accounts are
+// left alone.
 func (s *Service) MarkNeedsReconnect(ctx context.Context, accountID int64, reason string) error {
 	a, err := s.accts.Account(ctx, accountID)
 	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
+	return s.markRefused(ctx, a, reason)
+}
+
+// markRefused is MarkNeedsReconnect for the token of a, as read before the call Threads
+// refused: an account that holds another token by now (linked again during the call, on any
+// replica) is left active, since its new token is not the one refused.
+func (s *Service) markRefused(ctx context.Context, a storage.Account, reason string) error {
 	if a.Status != storage.AccountActive {
 		return nil
 	}
-	if err := s.accts.SetAccountStatus(ctx, accountID, storage.AccountNeedsReconnect); err != nil {
+	changed, err := s.accts.MarkNeedsReconnect(ctx, a.ID, a.TokenSealed, nil)
+	if err != nil {
 		return fmt.Errorf("accounts: %w", err)
 	}
-	s.log.WarnContext(ctx, "threads account needs reconnecting", slog.Int64("account_id", accountID),
+	if !changed {
+		return nil
+	}
+	s.log.WarnContext(ctx, "threads account needs reconnecting", slog.Int64("account_id", a.ID),
 		slog.String("username", a.Username), slog.String("reason", reason))
-	s.notifyOwner(ctx, accountID, fmt.Sprintf("Threads account @%s must be connected again: %s. Send connect; queued posts wait until then.", a.Username, reason))
+	s.notifyOwner(ctx, a.ID, fmt.Sprintf("Threads account @%s must be connected again: %s. Send connect; queued posts wait until then.", a.Username, reason))
 	return nil
 }
 
@@ -96,7 +107,7 @@ func (s *Service) Refresh(ctx context.Context, accountID int64) (storage.Account
 	nt, err := s.threads.Refresh(ctx, tok)
 	if err != nil {
 		if threads.IsAuth(err) {
-			_ = s.MarkNeedsReconnect(ctx, accountID, "Threads no longer accepts its access token")
+			_ = s.markRefused(ctx, a, "Threads no longer accepts its access token")
 		}
 		return storage.Account{}, fmt.Errorf("@%s: refresh: %w", a.Username, err)
 	}
@@ -161,14 +172,18 @@ func (s *Service) RefreshDue(ctx context.Context, within time.Duration) (int, er
 
 // Profile reads accountID's Threads profile with its token.
 func (s *Service) Profile(ctx context.Context, accountID int64) (threads.Profile, error) {
-	tok, _, err := s.Token(ctx, accountID)
+	a, err := s.accts.Account(ctx, accountID)
+	if err != nil {
+		return threads.Profile{}, fmt.Errorf("accounts: %w", err)
+	}
+	tok, err := s.open(ctx, a)
 	if err != nil {
 		return threads.Profile{}, err
 	}
 	p, err := s.threads.Me(ctx, tok)
 	if err != nil {
 		if threads.IsAuth(err) {
-			_ = s.MarkNeedsReconnect(ctx, accountID, "Threads no longer accepts its access token")
+			_ = s.markRefused(ctx, a, "Threads no longer accepts its access token")
 		}
 		return threads.Profile{}, err
 	}
