@@ -12,6 +12,7 @@ package publisher
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/spindle-threads/spindle/storage"
 )
@@ -74,7 +75,7 @@ type lanes struct {
 	mu       sync.Mutex
 	refused  bool // an event was refused for a full lane since the last again
 	byKey    map[string]*lane
-	inflight map[int64]struct{} // outbox ids queued or being delivered
+	inflight map[int64]time.Time // outbox ids queued or being delivered → their latest claim
 	// held are the posts with an event refused this round: their younger events of the round
 	// are refused too, or one accepted after a worker freed up would go out first.
 	held map[string]bool
@@ -82,7 +83,7 @@ type lanes struct {
 }
 
 func newLanes(run func(delivery), again func()) *lanes {
-	return &lanes{run: run, again: again, byKey: map[string]*lane{}, inflight: map[int64]struct{}{}, held: map[string]bool{}}
+	return &lanes{run: run, again: again, byKey: map[string]*lane{}, inflight: map[int64]time.Time{}, held: map[string]bool{}}
 }
 
 // newRound starts a round of submissions (one claim's events, oldest first).
@@ -115,6 +116,7 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if _, dup := ls.inflight[d.it.ID]; dup {
+		ls.inflight[d.it.ID] = d.it.Claim
 		ls.retoken(d.it)
 		return duplicate
 	}
@@ -130,7 +132,7 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 		l = &lane{posts: map[string]bool{}}
 		ls.byKey[key] = l
 	}
-	ls.inflight[d.it.ID] = struct{}{}
+	ls.inflight[d.it.ID] = d.it.Claim
 	l.queue = append(l.queue, d)
 	if l.running < laneWorkers {
 		l.running++
@@ -141,7 +143,8 @@ func (ls *lanes) submit(key string, d delivery) submitted {
 }
 
 // retoken hands a newer claim on an event still queued to its queued delivery, so that
-// delivery, not the newer claim, is the one that goes out. Under ls.mu.
+// delivery, not the newer claim, is the one that goes out. Under ls.mu. A delivery a worker
+// has taken already reads the newer claim through latestClaim.
 func (ls *lanes) retoken(it storage.OutboxItem) {
 	for _, l := range ls.byKey {
 		for i := range l.queue {
@@ -188,6 +191,18 @@ func (ls *lanes) work(key string, l *lane) {
 			d.done()
 		}
 	}
+}
+
+// latestClaim is the newest claim on event id this process holds (a round may claim again an
+// event whose delivery a worker has just taken, before the worker renewed its claim): the
+// one to renew. claim when the event is not here.
+func (ls *lanes) latestClaim(id int64, claim time.Time) time.Time {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if c, ok := ls.inflight[id]; ok {
+		return c
+	}
+	return claim
 }
 
 // wait waits for every worker to finish; the job's context ending at shutdown makes them quick.

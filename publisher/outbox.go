@@ -207,6 +207,7 @@ func (p *Publisher) deliver(d delivery) {
 			p.deliveryFailed(d.ctx, d.it, DeliveryPanicked, fmt.Errorf("the %s notifier panicked: %v", d.it.Door, r), false)
 		}
 	}()
+	d.it.Claim = p.lanes.latestClaim(d.it.ID, d.it.Claim) // a round may have claimed it again since it was queued
 	if !p.renewClaim(d.ctx, &d.it) {
 		return
 	}
