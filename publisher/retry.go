@@ -20,10 +20,7 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err() // shutting down: not the post's fault; resume later
 	}
-	var parts []storage.Part
-	if pt != nil {
-		parts = []storage.Part{*pt}
-	}
+	parts := partsOf(pt)
 	class := threads.ClassOf(err)
 	var te *threads.Error
 	switch {
@@ -105,13 +102,9 @@ func (r *run) fail(ctx context.Context, pt *storage.Part, class FailureClass, re
 	if done := r.publishedParts(); done > 0 {
 		reason = fmt.Sprintf("%s (the first %d of %d parts of the thread were published)", reason, done, len(r.parts))
 	}
-	var parts []storage.Part
-	if pt != nil {
-		parts = []storage.Part{*pt}
-	}
 	ev := r.event(EventFailed)
 	ev.Reason = reason
-	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts, Fail: reason,
+	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: partsOf(pt), Fail: reason,
 		Events: []storage.OutboxEvent{r.p.outboxEvent(ev, r.post.ID+":failed")}}); err != nil {
 		return err
 	}
@@ -141,11 +134,7 @@ func (r *run) tokenReplaced(ctx context.Context) bool {
 // retryNow puts the post back in the queue, due at once, without counting a failure: nothing
 // was wrong with it, only with what this run had read.
 func (r *run) retryNow(ctx context.Context, pt *storage.Part, why string) error {
-	var parts []storage.Part
-	if pt != nil {
-		parts = []storage.Part{*pt}
-	}
-	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts,
+	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: partsOf(pt),
 		Retry: &storage.RetryAt{Next: r.p.now(), Reason: why}}); err != nil {
 		return err
 	}
@@ -156,14 +145,10 @@ func (r *run) retryNow(ctx context.Context, pt *storage.Part, why string) error 
 // account is marked needs_reconnect (the queue does not lease its posts meanwhile) and, the
 // first time, the owner is told how to reconnect. After reconnecting the posts go out.
 func (r *run) park(ctx context.Context, pt *storage.Part, why string) error {
-	var parts []storage.Part
-	if pt != nil {
-		parts = []storage.Part{*pt}
-	}
 	ev := r.event(EventWaitingReconnect)
 	ev.Reason = why + " — " + RelinkHint + ", and the post will go out"
 	now := r.p.now()
-	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: parts,
+	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: partsOf(pt),
 		NeedsReconnect:  true,
 		ReconnectEvents: []storage.OutboxEvent{r.p.outboxEvent(ev, fmt.Sprintf("%s:reconnect:%d", r.post.ID, now.UnixMilli()))},
 		Retry:           &storage.RetryAt{Next: now, Reason: "waiting for the account to be linked again"}})
@@ -246,4 +231,12 @@ func mediaErrorReason(msg, url string) string {
 		return "Threads could not process the media" + where + " (" + msg + "); check it meets Threads' format limits (MP4/MOV, H.264, at most 5 minutes, aspect ratio between 0.01:1 and 10:1)"
 	}
 	return "Threads could not process the media" + where + " (" + cmpOr(msg, "UNKNOWN") + "); make sure the URL is public and the file is a valid JPEG, PNG or MP4"
+}
+
+// partsOf is the progress of the part a step writes along with its outcome: none when pt is nil.
+func partsOf(pt *storage.Part) []storage.Part {
+	if pt == nil {
+		return nil
+	}
+	return []storage.Part{*pt}
 }

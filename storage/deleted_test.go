@@ -17,17 +17,7 @@ func TestDeletedPostSaysDeleted(t *testing.T) {
 	clock := storagetest.NewClock(time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC))
 	db := storagetest.Open(t, clock.Now)
 	a := storagetest.Account(t, db, "dora")
-	p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "api", Text: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leased, err := db.Lease(ctx, 1, time.Minute)
-	if err != nil || len(leased) != 1 {
-		t.Fatalf("lease: %v %d", err, len(leased))
-	}
-	if err := db.Complete(ctx, storage.LeaseOf(leased[0]), "m-1", "https://www.threads.net/@dora/post/abc"); err != nil {
-		t.Fatal(err)
-	}
+	p := completed(t, db, a)
 	if got, _ := db.Get(ctx, p.ID); got.Status() != "posted" || !got.DeletedAt.IsZero() {
 		t.Fatalf("before deletion: %s %v", got.Status(), got.DeletedAt)
 	}

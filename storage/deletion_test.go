@@ -37,6 +37,25 @@ func postedChain(t *testing.T, db *storage.DB, a storage.Account, parts int) sto
 	return p
 }
 
+// completed stores a post of account a published through Complete alone (media id m-1), with
+// no parts recorded, as posts published before parts were.
+func completed(t *testing.T, db *storage.DB, a storage.Account) storage.Post {
+	t.Helper()
+	ctx := context.Background()
+	p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "api", Text: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leased, err := db.Lease(ctx, 1, time.Minute)
+	if err != nil || len(leased) != 1 {
+		t.Fatalf("lease: %v %d", err, len(leased))
+	}
+	if err := db.Complete(ctx, storage.LeaseOf(leased[0]), "m-1", "https://www.threads.net/@dora/post/abc"); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // deleteUses counts the account's deletion uses in the window ending at now.
 func deleteUses(t *testing.T, db *storage.DB, accountID int64, now time.Time) int {
 	t.Helper()
@@ -229,18 +248,7 @@ func TestDeletionOfAPostWithoutParts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.Open(t, nil)
-	a := storagetest.Account(t, db, "dora")
-	p, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "api", Text: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	leased, err := db.Lease(ctx, 1, time.Minute)
-	if err != nil || len(leased) != 1 {
-		t.Fatalf("lease: %v %d", err, len(leased))
-	}
-	if err := db.Complete(ctx, storage.LeaseOf(leased[0]), "m-1", "https://www.threads.net/@dora/post/abc"); err != nil {
-		t.Fatal(err)
-	}
+	p := completed(t, db, storagetest.Account(t, db, "dora"))
 	d, err := db.ClaimDeletion(ctx, p.ID, time.Minute)
 	if err != nil || !d.Claimed() || len(d.Parts) != 1 || d.Parts[0].MediaID != "m-1" {
 		t.Fatalf("claim: %+v %v", d, err)

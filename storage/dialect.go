@@ -56,13 +56,17 @@ const (
 	maxPoolConns     = 1000
 )
 
+// errNotAURL completes a sentence about SPINDLE_DATABASE_URL; it never quotes the URL, which
+// holds a password.
+var errNotAURL = errors.New("is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
+
 // SplitPoolSize takes PoolParam out of a PostgreSQL URL and returns the URL to connect with
 // and the pool size (defaultPoolConns when the URL does not set one). Its errors complete a
 // sentence about the URL and never quote it: it holds a password.
 func SplitPoolSize(dsn string) (string, int, error) {
 	u, err := url.Parse(dsn)
 	if err != nil {
-		return "", 0, errors.New("is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
+		return "", 0, errNotAURL
 	}
 	q := u.Query()
 	if !q.Has(PoolParam) {

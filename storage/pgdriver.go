@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ func newPGConnector(dsn string) (*pgConnector, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message can quote the URL, password included; say what is wrong without it.
-		return nil, errors.New("SPINDLE_DATABASE_URL is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
+		return nil, fmt.Errorf("SPINDLE_DATABASE_URL %w", errNotAURL)
 	}
 	return &pgConnector{Connector: stdlib.GetConnector(*cfg), rw: &placeholders{}}, nil
 }

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"errors"
 	"maps"
 	"net/url"
 	"slices"
@@ -25,11 +24,11 @@ func DumpCommand(dsn, file string) (string, error) {
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return "", errors.New("is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
+		return "", errNotAURL
 	}
-	u, err := url.Parse(dsn)
+	u, err := url.Parse(dsn) // SplitPoolSize parsed it already
 	if err != nil {
-		return "", errors.New("is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname)")
+		return "", errNotAURL
 	}
 	if u.User != nil {
 		u.User = url.User(u.User.Username())

@@ -44,14 +44,22 @@ func failedTelegramPost(t *testing.T, db *storage.DB, a storage.Account, n int) 
 	if err := db.SetTelegramDraftPost(ctx, d.ID, p.ID); err != nil {
 		t.Fatal(err)
 	}
+	failNext(t, db, p.ID)
+	return p, ids
+}
+
+// failNext leases the next post, which must be id, and fails it as a revoked token does.
+func failNext(t *testing.T, db *storage.DB, id string) storage.Post {
+	t.Helper()
+	ctx := context.Background()
 	leased, err := db.Lease(ctx, 1, time.Minute)
-	if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
+	if err != nil || len(leased) != 1 || leased[0].ID != id {
 		t.Fatalf("lease: %v %+v", err, leased)
 	}
 	if err := db.Fail(ctx, storage.LeaseOf(leased[0]), "token revoked"); err != nil {
 		t.Fatal(err)
 	}
-	return p, ids
+	return leased[0]
 }
 
 // deleteAfter reads when hosted file id is to be deleted; zero when it is held.
@@ -177,15 +185,9 @@ func useMediaOfElsewhere(t *testing.T, db *storage.DB, clock *storagetest.Clock,
 	if _, err := db.EditQueued(ctx, p.ID, storage.PostEdit{Media: &media}); err != nil {
 		t.Fatal(err)
 	}
-	leased, err := db.Lease(ctx, 1, time.Minute)
-	if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
-		t.Fatalf("lease again: %v %+v", err, leased)
-	}
-	if err := db.Fail(ctx, storage.LeaseOf(leased[0]), "token revoked"); err != nil {
-		t.Fatal(err)
-	}
+	failed := failNext(t, db, p.ID)
 	clock.Advance(time.Second)
-	return leased[0]
+	return failed
 }
 
 // TestLateResultNoticeKeepsRetriedPostsMedia: result notices are delivered at least once and
@@ -208,13 +210,7 @@ func TestLateResultNoticeKeepsRetriedPostsMedia(t *testing.T) {
 	if at := deleteAfter(t, db, ids[0]); !at.IsZero() {
 		t.Fatalf("the late notice of the first failure released the file of queued post %s for %v", p.ID, at)
 	}
-	leased, err := db.Lease(ctx, 1, time.Minute)
-	if err != nil || len(leased) != 1 {
-		t.Fatalf("lease: %v %d", err, len(leased))
-	}
-	if err := db.Fail(ctx, storage.LeaseOf(leased[0]), "token revoked"); err != nil {
-		t.Fatal(err)
-	}
+	failNext(t, db, p.ID)
 	if err := db.ReleasePostMedia(ctx, p.ID, clock.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}

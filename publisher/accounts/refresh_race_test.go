@@ -11,14 +11,22 @@ import (
 	"github.com/spindle-threads/spindle/storage"
 )
 
-// lateRefresh is the Threads client whose next successful refresh answer is held, once, while
-// meanwhile runs: what another replica or the user does during that round trip.
+// lateRefresh is the Threads client whose next refresh runs meanwhile once during its round
+// trip, as another replica or the user would: before the request reaches Threads (first), or
+// after a successful answer and before it is stored.
 type lateRefresh struct {
 	Threads
+	first     bool
 	meanwhile atomic.Pointer[func()]
 }
 
 func (l *lateRefresh) Refresh(ctx context.Context, token string) (threads.Token, error) {
+	if l.first {
+		if f := l.meanwhile.Swap(nil); f != nil {
+			(*f)()
+		}
+		return l.Threads.Refresh(ctx, token)
+	}
 	t, err := l.Threads.Refresh(ctx, token)
 	if f := l.meanwhile.Swap(nil); err == nil && f != nil {
 		(*f)()
@@ -27,8 +35,13 @@ func (l *lateRefresh) Refresh(ctx context.Context, token string) (threads.Token,
 }
 
 // during makes e's next refresh answer arrive only after f ran, and reports whether it did.
-func (e *env) during(f func()) (ran func() bool) {
-	late := &lateRefresh{Threads: e.svc.threads}
+func (e *env) during(f func()) (ran func() bool) { return e.race(false, f) }
+
+// before runs f as e's next refresh request leaves, before Threads sees it.
+func (e *env) before(f func()) (ran func() bool) { return e.race(true, f) }
+
+func (e *env) race(first bool, f func()) (ran func() bool) {
+	late := &lateRefresh{Threads: e.svc.threads, first: first}
 	late.meanwhile.Store(&f)
 	e.svc.threads = late
 	return func() bool { return late.meanwhile.Load() == nil }
@@ -138,5 +151,37 @@ func TestSaveRefreshedOverAReplacedTokenIsDropped(t *testing.T) {
 	}
 	if tok, _, err := e.svc.Token(ctx, a.ID); err != nil || tok != "THfresh" {
 		t.Errorf("after SaveRefreshed from the current token: %v", err)
+	}
+}
+
+// TestRESTRefreshRefusedAfterARelinkKeepsTheAccountActive: the REST refresh reads the token;
+// the owner revokes Spindle and links the account again; Threads refuses the revoked token.
+// The relinked account is not marked needs_reconnect for the old token's refusal.
+func TestRESTRefreshRefusedAfterARelinkKeepsTheAccountActive(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{})
+	ctx := context.Background()
+	id, a := connected(t, e)
+	e.clock.Advance(2 * 24 * time.Hour)
+	ran := e.before(func() {
+		e.sim.RevokeTokens(a.ThreadsUserID)
+		if status, _, body := e.connect(id); status != 200 {
+			t.Fatalf("relink: %d %s", status, body)
+		}
+	})
+	_, err := e.svc.Refresh(ctx, a.ID)
+	if !ran() {
+		t.Fatal("the relink did not run during the refresh")
+	}
+	t.Logf("refresh: %v", err)
+	got, err := e.db.Account(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != storage.AccountActive {
+		t.Errorf("account linked again during the refresh is %s; want active (its new token works)", got.Status)
+	}
+	if _, err := e.svc.Profile(ctx, a.ID); err != nil {
+		t.Errorf("relinked account unusable: %v", err)
 	}
 }
