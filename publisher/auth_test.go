@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,21 +195,68 @@ func TestARelinkDuringAPublishIsNotUndone(t *testing.T) {
 	stack := publishertest.New(t, publishertest.Options{})
 	a := stack.Account("relinked")
 	toks := &relinkDuring{Tokens: publishertest.Tokens{DB: stack.DB}}
+	relink := relinker(t, stack, a)
 	toks.relink = func() {
 		stack.Sim.RevokeTokens(a.ThreadsUserID)
+		relink()
+	}
+	publishAcrossARelink(t, stack, a, toks)
+}
+
+// TestARelinkAfterTheRefusalWasCheckedIsNotUndone: Threads refuses the token a run read, the
+// run finds the account still holding it, and only then, before the run parks the account,
+// does the relink (on another replica, say) commit. Parking writes over the refused token
+// alone, so the new one stands: the account stays active and the post goes out with it.
+func TestARelinkAfterTheRefusalWasCheckedIsNotUndone(t *testing.T) {
+	t.Parallel()
+	stack := publishertest.New(t, publishertest.Options{})
+	a := stack.Account("relinked-late")
+	stack.Sim.RevokeTokens(a.ThreadsUserID) // revoked at Threads; Spindle learns it from the refusal
+	toks := &relinkAfterCheck{Tokens: publishertest.Tokens{DB: stack.DB}, relink: relinker(t, stack, a)}
+	publishAcrossARelink(t, stack, a, toks)
+	if !toks.checked.Load() {
+		t.Fatal("the run never checked which token Threads refused")
+	}
+}
+
+// relinker links a again with a new token from the simulator, as its owner would.
+func relinker(t *testing.T, stack *publishertest.Stack, a storage.Account) func() {
+	return func() {
 		a.TokenSealed = []byte(stack.Sim.IssueToken(a.ThreadsUserID, threads.DefaultScopes()...))
 		if _, err := stack.DB.SaveAccount(context.Background(), a); err != nil {
 			t.Errorf("relink: %v", err)
 		}
 	}
+}
+
+// publishAcrossARelink publishes a post of a through toks, during whose run the account is
+// linked again, and checks that it went out and the account stayed active.
+func publishAcrossARelink(t *testing.T, stack *publishertest.Stack, a storage.Account, toks publisher.TokenSource) {
+	t.Helper()
 	opts := stack.Opts
 	opts.Tokens = toks
 	stack.Pub = publisher.New(opts)
-	p := stack.Enqueue(storage.NewPost{AccountID: a.ID, Door: "cli", Text: "through the relink"})
+	p := stack.Enqueue(storage.NewPost{AccountID: a.ID, Door: "cli", Text: "across a relink"})
 	if got := stack.Finish(p.ID)[0]; got.State != storage.StatePosted {
-		t.Fatalf("post %s, want posted with the new token", got.State)
+		t.Fatalf("post %s (%s), want posted with the new token", got.State, got.LastError)
 	}
 	if acct, _ := stack.DB.Account(context.Background(), a.ID); acct.Status != storage.AccountActive {
 		t.Fatalf("account %s after a relink during a publish, want active", acct.Status)
 	}
+}
+
+// relinkAfterCheck is the token source of a run whose token Threads refuses: the owner links
+// the account again right after the run found it still holding the refused token.
+type relinkAfterCheck struct {
+	publishertest.Tokens
+	checked atomic.Bool
+	relink  func()
+}
+
+func (r *relinkAfterCheck) Refused(ctx context.Context, id int64, token string) ([]byte, error) {
+	sealed, err := r.Tokens.Refused(ctx, id, token)
+	if err == nil && r.checked.CompareAndSwap(false, true) {
+		r.relink()
+	}
+	return sealed, err
 }

@@ -97,6 +97,11 @@ type TokenSource interface {
 	// from, only if the account still holds from: a token stored during the refresh (a
 	// relink, another replica's refresh) wins, and the error wraps storage.ErrTokenReplaced.
 	SaveRefreshed(ctx context.Context, accountID int64, from, token string, expiresAt time.Time) error
+	// Refused returns the sealed bytes of the account's token while it is token, the one
+	// Threads just refused, so that the account is marked for reconnecting only while it
+	// holds them (storage.Step.Refused). It is nil for an account with no token, and the error
+	// wraps storage.ErrTokenReplaced when the account holds another token by now.
+	Refused(ctx context.Context, accountID int64, token string) ([]byte, error)
 }
 
 // Limits are the per-account quotas over a moving 24 hours. Zero fields mean Meta's. An

@@ -31,20 +31,25 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 		// next step reconciles from the committed marker or container before anything else.
 		class = threads.ClassTransient
 	}
+	var refused []byte // the token Threads refused, as stored: the account is parked only while it holds it
+	if class == threads.ClassAuth || te != nil && te.Scope != "" {
+		var replaced bool
+		if refused, replaced = r.refusedToken(ctx); replaced {
+			// The account holds another token than the one Threads refused (its owner linked it
+			// again meanwhile, perhaps on another replica): that one decides.
+			return r.retryNow(ctx, pt, "the account was linked again while this post was being published; trying again with its new token")
+		}
+	}
 	switch {
-	case (class == threads.ClassAuth || te != nil && te.Scope != "") && r.tokenReplaced(ctx):
-		// Threads refused the token this run read, but the account holds another one now (its
-		// owner linked it again meanwhile, perhaps on another replica): that one decides.
-		return r.retryNow(ctx, pt, "the account was linked again while this post was being published; trying again with its new token")
 	case class == threads.ClassAuth:
-		return r.park(ctx, pt, reasonOf(err))
+		return r.park(ctx, pt, refused, reasonOf(err))
 	case te != nil && te.Scope != "":
 		// The token lacks a permission this post needs (a chain's replies need
 		// threads_manage_replies): only linking again fixes it, so the post waits for that
 		// like an expired token, and a chain resumes from the part that was refused instead
 		// of failing with its first parts live.
 		r.p.forgetScope(ctx, r.post.AccountID, te.Scope)
-		return r.park(ctx, pt, "the Threads token of this account lacks the "+te.Scope+
+		return r.park(ctx, pt, refused, "the Threads token of this account lacks the "+te.Scope+
 			" permission this post needs (it was linked before Spindle asked for it)")
 	case class.Retryable():
 		if class == threads.ClassRateLimited {
@@ -123,12 +128,14 @@ func (r *run) publishedParts() int {
 	return n
 }
 
-// tokenReplaced reports whether the account holds another token than the one this run read:
-// a token Threads refused is then no reason to park the account, whose new token (a relink
+// refusedToken reads the account's token as stored while it is the one this run read and
+// Threads refused: park marks the account only while it holds those bytes, since a relink may
+// still commit between this read and that write. replaced says the account holds another
+// token already: the refusal is then no reason to park it, since its new token (a relink
 // committed during the call) may well work. A failure to read says no: the refusal stands.
-func (r *run) tokenReplaced(ctx context.Context) bool {
-	tok, _, err := r.p.toks.Token(ctx, r.post.AccountID)
-	return err == nil && tok != r.token
+func (r *run) refusedToken(ctx context.Context) (sealed []byte, replaced bool) {
+	sealed, err := r.p.toks.Refused(ctx, r.post.AccountID, r.token)
+	return sealed, errors.Is(err, storage.ErrTokenReplaced)
 }
 
 // retryNow puts the post back in the queue, due at once, without counting a failure: nothing
@@ -143,13 +150,16 @@ func (r *run) retryNow(ctx context.Context, pt *storage.Part, why string) error 
 
 // park puts the post back in the queue because the account's token is expired or revoked: the
 // account is marked needs_reconnect (the queue does not lease its posts meanwhile) and, the
-// first time, the owner is told how to reconnect. After reconnecting the posts go out.
-func (r *run) park(ctx context.Context, pt *storage.Part, why string) error {
+// first time, the owner is told how to reconnect. After reconnecting the posts go out. With
+// refused set, the account is marked only while it holds that token: linked again by then, it
+// stays active and the post, due at once, goes out with the new token.
+func (r *run) park(ctx context.Context, pt *storage.Part, refused []byte, why string) error {
 	ev := r.event(EventWaitingReconnect)
 	ev.Reason = why + " — " + RelinkHint + ", and the post will go out"
 	now := r.p.now()
 	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: partsOf(pt),
 		NeedsReconnect:  true,
+		Refused:         refused,
 		ReconnectEvents: []storage.OutboxEvent{r.p.outboxEvent(ev, fmt.Sprintf("%s:reconnect:%d", r.post.ID, now.UnixMilli()))},
 		Retry:           &storage.RetryAt{Next: now, Reason: "waiting for the account to be linked again"}})
 	if err != nil {

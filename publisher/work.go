@@ -83,7 +83,7 @@ func (r *run) run(ctx context.Context) error {
 	}
 	tok, uid, err := p.toks.Token(ctx, r.post.AccountID)
 	if p.parked(err) {
-		return r.park(ctx, nil, "the Threads account needs to be linked again")
+		return r.park(ctx, nil, nil, "the Threads account needs to be linked again")
 	}
 	if err != nil {
 		return r.failure(ctx, nil, fmt.Errorf("read the account's token: %w", err))

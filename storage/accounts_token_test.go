@@ -106,3 +106,51 @@ func TestMarkNeedsReconnectOnlyOverTheRefusedToken(t *testing.T) {
 		t.Fatalf("a refusal of the token it holds: %v %v, want marked", changed, err)
 	}
 }
+
+// TestAParkingStepMarksOnlyOverTheRefusedToken: a publish step that parks its account for a
+// refused token (Step.Refused) leaves an account linked again meanwhile active, and tells its
+// owner nothing, while its post goes back to the queue all the same; over the token it still
+// holds, the step marks it and writes the notice.
+func TestAParkingStepMarksOnlyOverTheRefusedToken(t *testing.T) {
+	t.Parallel()
+	db := storagetest.Open(t, nil)
+	ctx := context.Background()
+	a := storagetest.Account(t, db, "parked")
+	refused := a.TokenSealed
+	park := func(refused []byte, key string) {
+		t.Helper()
+		if _, _, err := db.Enqueue(ctx, storage.NewPost{AccountID: a.ID, Door: "cli", Text: key}); err != nil {
+			t.Fatal(err)
+		}
+		leased, err := db.Lease(ctx, 1, time.Minute)
+		if err != nil || len(leased) != 1 {
+			t.Fatalf("lease: %v %d", err, len(leased))
+		}
+		if err := db.Advance(ctx, storage.LeaseOf(leased[0]), storage.Step{NeedsReconnect: true, Refused: refused,
+			ReconnectEvents: []storage.OutboxEvent{{Key: key, Door: "cli", Payload: []byte(`{}`)}},
+			Retry:           &storage.RetryAt{Next: time.Now(), Reason: "waiting"}}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.Get(ctx, leased[0].ID); got.State != storage.StateQueued {
+			t.Fatalf("parked post %s, want queued", got.State)
+		}
+	}
+	a.TokenSealed = []byte("sealed:parked, linked again")
+	if _, err := db.SaveAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	park(refused, "old token")
+	if got, _ := db.Account(ctx, a.ID); got.Status != storage.AccountActive {
+		t.Fatalf("status %s after a step parked it for its old token, want active", got.Status)
+	}
+	if due, _ := db.DueOutbox(ctx, time.Now().Add(time.Second), 10); len(due) != 0 {
+		t.Fatalf("the owner of an account linked again was told to link it: %d notices", len(due))
+	}
+	park(a.TokenSealed, "held token")
+	if got, _ := db.Account(ctx, a.ID); got.Status != storage.AccountNeedsReconnect {
+		t.Fatalf("status %s after a step parked it for the token it holds, want needs_reconnect", got.Status)
+	}
+	if due, _ := db.DueOutbox(ctx, time.Now().Add(time.Second), 10); len(due) != 1 {
+		t.Fatalf("%d notices after parking, want 1", len(due))
+	}
+}

@@ -55,9 +55,12 @@ type Step struct {
 	Retry    *RetryAt
 	Fail     string // the reason, for a person
 
-	// NeedsReconnect marks the post's account needs_reconnect if it is active; the
-	// ReconnectEvents are written only if that changed the status, so the owner is told once.
+	// NeedsReconnect marks the post's account needs_reconnect if it is active and, when
+	// Refused is set, still holds that sealed token, the one Threads refused (see
+	// MarkNeedsReconnect); the ReconnectEvents are written only if that changed the status, so
+	// the owner is told once.
 	NeedsReconnect  bool
+	Refused         []byte
 	ReconnectEvents []OutboxEvent
 }
 
@@ -117,7 +120,7 @@ func (db *DB) advanceTx(ctx context.Context, tx *sql.Tx, l Lease, s Step) error 
 		return err
 	}
 	if s.NeedsReconnect {
-		changed, err := markNeedsReconnect(ctx, tx, account, now, nil)
+		changed, err := markNeedsReconnect(ctx, tx, account, now, s.Refused)
 		if err != nil {
 			return err
 		}

@@ -303,6 +303,8 @@ func (s simTokens) Token(context.Context, int64) (string, string, error) {
 
 func (simTokens) SaveRefreshed(context.Context, int64, string, string, time.Time) error { return nil }
 
+func (simTokens) Refused(context.Context, int64, string) ([]byte, error) { return nil, nil }
+
 func (h *harness) posts() []storage.Post {
 	h.t.Helper()
 	ps, err := h.db.List(context.Background(), storage.ListFilter{})

@@ -142,6 +142,14 @@ func TestSaveRefreshedOverAReplacedTokenIsDropped(t *testing.T) {
 	if err := e.svc.SaveRefreshed(ctx, a.ID, from, "THstale", e.clock.Now().Add(60*24*time.Hour)); !errors.Is(err, storage.ErrTokenReplaced) {
 		t.Errorf("SaveRefreshed from the token before the relink: %v, want storage.ErrTokenReplaced", err)
 	}
+	// The publisher asks the same before it parks the account for a refused token.
+	if _, err := e.svc.Refused(ctx, a.ID, from); !errors.Is(err, storage.ErrTokenReplaced) {
+		t.Errorf("Refused for the token before the relink: %v, want storage.ErrTokenReplaced", err)
+	}
+	held, err := e.svc.Refused(ctx, a.ID, relinked)
+	if stored, _ := e.db.Account(ctx, a.ID); err != nil || string(held) != string(stored.TokenSealed) {
+		t.Errorf("Refused for the token the account holds: %v, want its sealed bytes", err)
+	}
 	if tok, _, err := e.svc.Token(ctx, a.ID); err != nil || tok != relinked {
 		t.Errorf("the relinked token was replaced (%v)", err)
 	}

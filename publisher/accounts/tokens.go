@@ -241,21 +241,43 @@ func (s *Service) DisconnectAccount(ctx context.Context, accountID int64, by str
 // storage.ErrTokenReplaced, which the caller treats as done by someone else. A disconnected
 // account is left alone: the error wraps storage.ErrNotFound.
 func (s *Service) SaveRefreshed(ctx context.Context, accountID int64, from, token string, expiresAt time.Time) error {
-	a, err := s.accts.Account(ctx, accountID)
+	a, err := s.holding(ctx, accountID, from)
 	if err != nil {
-		return fmt.Errorf("accounts: %w", err)
+		return err
 	}
 	if a.Status == storage.AccountDisconnected || len(a.TokenSealed) == 0 {
 		return fmt.Errorf("accounts: @%s was disconnected: %w", a.Username, storage.ErrNotFound)
-	}
-	// The sealed bytes differ at each sealing, so the caller's token in clear is compared with
-	// the one stored; the write then compares the sealed bytes read here.
-	held, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
-	if err != nil || subtle.ConstantTimeCompare([]byte(held), []byte(from)) != 1 {
-		return fmt.Errorf("accounts: @%s: %w", a.Username, storage.ErrTokenReplaced)
 	}
 	if err := s.accts.UpdateAccountToken(ctx, accountID, a.TokenSealed, s.keys.Seal(token, a.ThreadsUserID), expiresAt); err != nil {
 		return fmt.Errorf("accounts: @%s: %w", a.Username, err)
 	}
 	return nil
+}
+
+// Refused returns the sealed bytes accountID holds while they are token, the one Threads
+// refused, for the write that marks the account to compare (publisher.TokenSource).
+func (s *Service) Refused(ctx context.Context, accountID int64, token string) ([]byte, error) {
+	a, err := s.holding(ctx, accountID, token)
+	if err != nil {
+		return nil, err
+	}
+	return a.TokenSealed, nil
+}
+
+// holding reads accountID and checks that it holds token, unless it was disconnected. The
+// sealed bytes differ at each sealing, so the token in clear is compared with the one stored;
+// the caller's write then compares the sealed bytes read here.
+func (s *Service) holding(ctx context.Context, accountID int64, token string) (storage.Account, error) {
+	a, err := s.accts.Account(ctx, accountID)
+	if err != nil {
+		return storage.Account{}, fmt.Errorf("accounts: %w", err)
+	}
+	if a.Status == storage.AccountDisconnected || len(a.TokenSealed) == 0 {
+		return a, nil
+	}
+	held, err := s.keys.Open(a.TokenSealed, a.ThreadsUserID)
+	if err != nil || subtle.ConstantTimeCompare([]byte(held), []byte(token)) != 1 {
+		return storage.Account{}, fmt.Errorf("accounts: @%s: %w", a.Username, storage.ErrTokenReplaced)
+	}
+	return a, nil
 }

@@ -31,3 +31,15 @@ func (t Tokens) Token(ctx context.Context, id int64) (string, string, error) {
 func (t Tokens) SaveRefreshed(ctx context.Context, id int64, from, token string, expires time.Time) error {
 	return t.DB.UpdateAccountToken(ctx, id, []byte(from), []byte(token), expires)
 }
+
+// Refused returns the stored token while it is token, as the accounts package does.
+func (t Tokens) Refused(ctx context.Context, id int64, token string) ([]byte, error) {
+	a, err := t.DB.Account(ctx, id)
+	switch {
+	case err != nil:
+		return nil, err
+	case len(a.TokenSealed) > 0 && string(a.TokenSealed) != token:
+		return nil, fmt.Errorf("account @%s: %w", a.Username, storage.ErrTokenReplaced)
+	}
+	return a.TokenSealed, nil
+}
