@@ -58,6 +58,7 @@ type Store interface {
 	// replica that polls next starts after it (see poll.go).
 	TelegramOffset(ctx context.Context, botID int64) (updateID int64, at time.Time, ok bool, err error)
 	SetTelegramOffset(ctx context.Context, botID, updateID int64) error
+	AlbumStore
 }
 
 // Options configure a Door. Token, Dispatcher, Accounts, Ingest, Store, PublicURL and MediaDir
@@ -188,7 +189,7 @@ func New(ctx context.Context, o Options) (*Door, error) {
 		d.allowed[id] = true
 	}
 	d.baseCtx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	d.albums = newAlbums(o.AlbumWindow, d.albumReady)
+	d.albums = newAlbums(d.baseCtx, o.AlbumWindow, o.Store, d.albumReady, d.log)
 	opts := []tg.Option{
 		tg.WithSkipGetMe(), // called below, to learn the bot's username
 		tg.WithHTTPClient(o.PollTimeout, &api),

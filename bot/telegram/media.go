@@ -20,7 +20,10 @@ const maxAlbum = 20
 // onMedia takes a photo or video message: an album item waits for the rest of its album.
 func (d *Door) onMedia(ctx context.Context, m *models.Message) {
 	if m.MediaGroupID != "" {
-		d.albums.add(m)
+		if err := d.albums.add(ctx, m); err != nil {
+			d.log.Error("telegram: could not file an album item", slog.String("request_id", requestID(m.Chat.ID, m.ID)), slog.Any("error", err))
+			d.reply(ctx, m, "Sorry, Spindle could not take in this album (its database did not answer); nothing was posted. Please send the album again.", nil)
+		}
 		return
 	}
 	d.mediaPost(ctx, []*models.Message{m})

@@ -72,7 +72,8 @@ const sweepBatch = 100
 // Sweep is the media housekeeping: it closes drafts left open past DraftTTL and releases
 // their media at once, releases the media of posts that ended without a result notice
 // reaching the door (a cancel), then deletes up to a batch of files whose time has come, file
-// first, then its row. It returns how many files it deleted.
+// first, then its row. It also takes the albums whose collecting replica stopped (albums.sweep).
+// It returns how many files it deleted.
 func (d *Door) Sweep(ctx context.Context) (int, error) {
 	now := d.now()
 	if n, err := d.o.Store.ExpireTelegramDrafts(ctx, now.Add(-d.o.DraftTTL), now, sweepBatch); err != nil {
@@ -97,6 +98,9 @@ func (d *Door) Sweep(ctx context.Context) (int, error) {
 			return n, err
 		}
 		n++
+	}
+	if err := d.albums.sweep(ctx); err != nil {
+		return n, err
 	}
 	orphans, err := d.sweepOrphans(ctx, now)
 	return n + orphans, err
