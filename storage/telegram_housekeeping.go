@@ -49,7 +49,8 @@ func (db *DB) TelegramMediaUsage(ctx context.Context, userID int64) (MediaUsage,
 
 // ExpireTelegramDrafts closes up to limit drafts still open that were created before
 // `before` (moved to discarded: nobody pressed a button in time) and releases their media for
-// deletion at now. It returns how many drafts it closed.
+// deletion at now, and forgets the questions for a typed time asked before `before`. It
+// returns how many drafts it closed.
 func (db *DB) ExpireTelegramDrafts(ctx context.Context, before, now time.Time, limit int) (int, error) {
 	var n int64
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
@@ -64,7 +65,11 @@ func (db *DB) ExpireTelegramDrafts(ctx context.Context, before, now time.Time, l
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		// Questions for a typed time asked as long ago are moot too (TakeTelegramAsk).
+		_, err = tx.ExecContext(ctx, `DELETE FROM telegram_time_asks WHERE asked_at < ?`, ms(before))
 		return err
 	})
 	if err != nil {

@@ -58,6 +58,10 @@ type Store interface {
 	// replica that polls next starts after it (see poll.go).
 	TelegramOffset(ctx context.Context, botID int64) (updateID int64, at time.Time, ok bool, err error)
 	SetTelegramOffset(ctx context.Context, botID, updateID int64) error
+	// AskTelegramTime and TakeTelegramAsk keep the draft a chat waits to read a typed time
+	// for, so that whichever replica the text reaches reads it as one.
+	AskTelegramTime(ctx context.Context, chatID int64, draftID string, at time.Time) error
+	TakeTelegramAsk(ctx context.Context, chatID int64, since time.Time) (string, error)
 	AlbumStore
 }
 
@@ -126,10 +130,9 @@ type Door struct {
 	cancel   context.CancelFunc
 	bg       sync.WaitGroup
 	mu       sync.Mutex
-	refused  map[int64]bool   // users told once that they may not use the bot (memory only)
-	pending  map[int64]string // chat id → draft id waiting for a typed schedule time
-	notified map[int64]bool   // outbox ids already replied to
-	recent   map[int64]bool   // update ids already taken (memory only)
+	refused  map[int64]bool // users told once that they may not use the bot (memory only)
+	notified map[int64]bool // outbox ids already replied to
+	recent   map[int64]bool // update ids already taken (memory only)
 	chats    *chats
 	limits   *limits
 	health   health
@@ -163,7 +166,7 @@ func New(ctx context.Context, o Options) (*Door, error) {
 	}
 	defaults(&o)
 	d := &Door{o: o, log: o.Logger, now: o.Now, zone: o.Zone, webhook: o.WebhookSecret != "",
-		allowed: map[int64]bool{}, refused: map[int64]bool{}, pending: map[int64]string{}, notified: map[int64]bool{},
+		allowed: map[int64]bool{}, refused: map[int64]bool{}, notified: map[int64]bool{},
 		recent: map[int64]bool{}, limits: newLimits(),
 		dl: &http.Client{Timeout: 2 * time.Minute, Transport: o.HTTPClient.Transport}}
 	if d.log == nil {

@@ -175,10 +175,10 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 	case actTomorrow:
 		answer = d.publishDraft(ctx, dr, chatID, msgID, tomorrowAt9(d.now(), d.zoneOf(ctx, dr.UserID)))
 	case actSchedule:
-		d.setPending(dr.ChatID, dr.ID)
+		d.setPending(ctx, dr.ChatID, dr.ID)
 		d.edit(ctx, chatID, msgID, "🗓️ When should it go out? Pick one, or send me a time such as “in 2h”, “tomorrow 18:30” or “2026-12-01 09:00” ("+d.zoneOf(ctx, dr.UserID).String()+").", scheduleButtons(dr.ID))
 	case actBack:
-		d.clearPending(dr.ChatID)
+		d.clearPending(ctx, dr.ChatID)
 		d.edit(ctx, chatID, msgID, d.preview(ctx, dr.UserID, dr.Text, dr.Media, dr.Shape), draftButtons(dr.ID))
 	case actDiscard:
 		moved, err := d.o.Store.MoveTelegramDraft(ctx, dr.ID, storage.DraftOpen, storage.DraftDiscarded)
@@ -186,7 +186,7 @@ func (d *Door) onCallback(ctx context.Context, cq *models.CallbackQuery) {
 			answer = "Nothing changed; the draft was already handled."
 			return
 		}
-		d.clearPending(dr.ChatID)
+		d.clearPending(ctx, dr.ChatID)
 		if err := d.o.Store.ReleaseDraftMedia(ctx, dr.ID, d.now()); err != nil {
 			d.log.Warn("telegram: could not release a discarded draft's media", slog.String("draft", dr.ID), slog.Any("error", err))
 		}
@@ -218,7 +218,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 	if !moved {
 		return "Already handled."
 	}
-	d.clearPending(dr.ChatID)
+	d.clearPending(ctx, dr.ChatID)
 	text, err := d.queue(ctx, dr, "", at, false, "")
 	if err != nil {
 		if _, rerr := d.o.Store.MoveTelegramDraft(ctx, dr.ID, to, storage.DraftOpen); rerr != nil {
@@ -238,7 +238,7 @@ func (d *Door) publishDraft(ctx context.Context, dr storage.TelegramDraft, chatI
 func (d *Door) scheduleTyped(ctx context.Context, m *models.Message, draftID, text string) {
 	at, rest, err := bot.ParseWhen(text, d.now(), d.zoneOf(ctx, m.From.ID))
 	if err != nil || strings.TrimSpace(rest) != "" {
-		d.setPending(m.Chat.ID, draftID)
+		d.setPending(ctx, m.Chat.ID, draftID)
 		msg := "I could not read that as a time"
 		if err != nil {
 			msg += ": " + err.Error()
@@ -370,20 +370,23 @@ func (d *Door) answer(ctx context.Context, id, text string) {
 	}
 }
 
-func (d *Door) setPending(chatID int64, draftID string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.pending[chatID] = draftID
+// setPending records that draftID waits for a typed time in chatID. It is kept in the
+// database, since the text with the time may reach another replica than the press did.
+func (d *Door) setPending(ctx context.Context, chatID int64, draftID string) {
+	if err := d.o.Store.AskTelegramTime(ctx, chatID, draftID, d.now()); err != nil {
+		d.log.Warn("telegram: could not record the draft waiting for a typed time", slog.String("draft", draftID), slog.Any("error", err))
+	}
 }
 
-func (d *Door) clearPending(chatID int64) { d.takePending(chatID) }
+func (d *Door) clearPending(ctx context.Context, chatID int64) { d.takePending(ctx, chatID) }
 
-// takePending returns and forgets the draft waiting for a typed time in chatID (memory only:
-// after a restart the next message is a new draft and the old one keeps its buttons).
-func (d *Door) takePending(chatID int64) string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	id := d.pending[chatID]
-	delete(d.pending, chatID)
+// takePending returns and forgets the draft waiting for a typed time in chatID, if it was
+// asked about within the draft lifetime (DraftTTL); "" when none, and when the database
+// cannot say (the text then becomes a draft of its own, as the person sees).
+func (d *Door) takePending(ctx context.Context, chatID int64) string {
+	id, err := d.o.Store.TakeTelegramAsk(ctx, chatID, d.now().Add(-d.o.DraftTTL))
+	if err != nil {
+		d.log.Warn("telegram: could not read the draft waiting for a typed time", slog.Any("error", err))
+	}
 	return id
 }

@@ -100,12 +100,12 @@ func (d *Door) onMessage(ctx context.Context, m *models.Message) {
 		return
 	}
 	if m.Poll != nil && private {
-		d.clearPending(m.Chat.ID)
+		d.clearPending(ctx, m.Chat.ID)
 		d.onPoll(ctx, m)
 		return
 	}
 	if isCmd {
-		d.clearPending(m.Chat.ID)
+		d.clearPending(ctx, m.Chat.ID)
 		d.runCommand(ctx, m, cmd)
 		return
 	}
@@ -113,7 +113,7 @@ func (d *Door) onMessage(ctx context.Context, m *models.Message) {
 		d.reply(ctx, m, "I can post text, photos and videos. Send me one, or /help for the commands.", nil)
 		return
 	}
-	if draftID := d.takePending(m.Chat.ID); draftID != "" {
+	if draftID := d.takePending(ctx, m.Chat.ID); draftID != "" {
 		d.scheduleTyped(ctx, m, draftID, text)
 		return
 	}

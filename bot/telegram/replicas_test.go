@@ -140,3 +140,26 @@ func postTo(t *testing.T, base string, u models.Update) {
 		t.Fatalf("webhook answered %d, want 200", resp.StatusCode)
 	}
 }
+
+// TestATimeTypedToAnotherReplicaSchedulesTheDraft: the person presses "Schedule…" on a
+// draft, and the load balancer sends that press to one replica and the time they type next to
+// another. The time schedules the draft; it does not become a draft of its own.
+func TestATimeTypedToAnotherReplicaSchedulesTheDraft(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T) {
+		h := newHarness(t, webhook, options{})
+		other, _ := h.replica(nil)
+		now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+		h.clock.Set(now)
+		chat := telegramtest.Private(alice)
+		h.deliver(h.tg.Text(chat, alice, "later, from two replicas"))
+		pv := h.waitSent("with the draft preview", func(s telegramtest.Sent) bool { return len(s.Buttons) == 3 })
+		h.deliver(h.tg.Press(alice, pv.Message(), button(pv, "Schedule…")))
+		h.tg.WaitCalls("editMessageText", 1, wait)
+		postTo(t, other, h.tg.Update(h.tg.Text(chat, alice, "in 2h")))
+		h.waitSent("confirming the schedule", func(s telegramtest.Sent) bool { return strings.Contains(s.Text, "Scheduled") })
+		ps := h.posts()
+		if len(ps) != 1 || ps[0].Text != "later, from two replicas" || !ps[0].ScheduledAt.Equal(now.Add(2*time.Hour)) {
+			t.Fatalf("posts %+v: want the draft alone, scheduled at %v", ps, now.Add(2*time.Hour))
+		}
+	})
+}
