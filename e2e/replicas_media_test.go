@@ -13,7 +13,6 @@ import (
 
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
-	"github.com/spindle-threads/spindle/storage"
 )
 
 // TestReplicasServeMediaAnotherReceived: two `spindle serve` replicas on one PostgreSQL.
@@ -42,16 +41,7 @@ func TestReplicasServeMediaAnotherReceived(t *testing.T) {
 	// flow would leave it), so bob's media posts go to it.
 	db, keys := operatorDB(t, dbURL, secret)
 	bob := telegramtest.User(4343, "bob_media")
-	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "telegram", User: "4343", Name: bob.Username})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := sim.AddUser("replica_media")
-	if _, err := db.LinkAccount(ctx, storage.Account{ThreadsUserID: u.ID, Username: u.Username,
-		TokenSealed:    keys.Seal(sim.IssueToken(u.ID, "threads_basic", "threads_content_publish"), u.ID),
-		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner.ID); err != nil {
-		t.Fatal(err)
-	}
+	linkFromTelegram(t, db, keys, sim, bob, "replica_media")
 
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	dirA, dirB := t.TempDir(), t.TempDir()

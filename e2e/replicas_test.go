@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-telegram/bot/models"
 
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
 	"github.com/spindle-threads/spindle/publisher/accounts"
@@ -228,16 +231,36 @@ func operatorDB(t *testing.T, dbURL, secretHex string) (*storage.DB, *accounts.K
 func linkForREST(t *testing.T, db *storage.DB, keys *accounts.Keys, sim *threadstest.Server, u *threadstest.User,
 	owner int64, bin string, cliEnv []string, scopes ...string) (storage.Account, string) {
 	t.Helper()
-	a, err := db.LinkAccount(context.Background(), storage.Account{ThreadsUserID: u.ID, Username: u.Username,
-		TokenSealed:    keys.Seal(sim.IssueToken(u.ID, scopes...), u.ID),
-		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := linkAccount(t, db, keys, sim, u, owner, scopes...)
 	var tok struct{ Token string }
 	out := mustCLI(t, bin, cliEnv, "tokens", "create", "--account", u.Username, "--json")
 	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
 		t.Fatalf("tokens create --json: %v\n%s", err, out)
 	}
 	return a, tok.Token
+}
+
+// linkAccount links u's Threads account as the OAuth flow would leave it: a token with scopes,
+// sealed with keys, good for 60 days, owned by owner.
+func linkAccount(t *testing.T, db *storage.DB, keys *accounts.Keys, sim *threadstest.Server, u *threadstest.User,
+	owner int64, scopes ...string) storage.Account {
+	t.Helper()
+	a, err := db.LinkAccount(context.Background(), storage.Account{ThreadsUserID: u.ID, Username: u.Username,
+		TokenSealed:    keys.Seal(sim.IssueToken(u.ID, scopes...), u.ID),
+		TokenExpiresAt: time.Now().Add(60 * 24 * time.Hour), TokenRefreshedAt: time.Now()}, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// linkFromTelegram links a new Threads account named threadsName to the Telegram user tu, as
+// the OAuth flow started from the bot's /connect would leave it, so tu's posts go to it.
+func linkFromTelegram(t *testing.T, db *storage.DB, keys *accounts.Keys, sim *threadstest.Server, tu models.User, threadsName string) {
+	t.Helper()
+	owner, err := db.UpsertIdentity(context.Background(), storage.Identity{Door: "telegram", User: strconv.FormatInt(tu.ID, 10), Name: tu.Username})
+	if err != nil {
+		t.Fatal(err)
+	}
+	linkAccount(t, db, keys, sim, sim.AddUser(threadsName), owner.ID, "threads_basic", "threads_content_publish")
 }
