@@ -39,7 +39,9 @@ func TestReplicasTelegramWebhookBehindALoadBalancer(t *testing.T) {
 	linkFromTelegram(t, db, keys, sim, carol, "replica_webhook")
 
 	addrA, addrB := freeAddr(t), freeAddr(t)
-	shared := []string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret,
+	// Behind a load balancer every replica has its address as public URL (here A's), so the
+	// media one relays is its own to the other too.
+	shared := []string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret, "SPINDLE_PUBLIC_URL=http://" + addrA,
 		"TELEGRAM_BOT_TOKEN=" + telegramToken, "TELEGRAM_API_URL=" + tg.URL, "TELEGRAM_WEBHOOK_SECRET=" + hookSecret}
 	a := startDaemon(t, bin, daemonEnv(t, addrA, sim, shared...))
 	b := startDaemon(t, bin, daemonEnv(t, addrB, sim, shared...))
