@@ -386,7 +386,7 @@ func (p *Publisher) reserveDeletes(ctx context.Context, post storage.Post, c sto
 			}
 		}
 		parts, ok, err := p.store.ReserveDeletion(ctx, c, storage.QuotaReservation{AccountID: post.AccountID,
-			Limit: p.limit(storage.QuotaDeletes), At: p.now(), Window: quotaWindow})
+			Limit: p.limit(storage.QuotaDeletes), Window: quotaWindow}) // dated by the ledger's clock
 		if errors.Is(err, storage.ErrDeletionClaimLost) {
 			return nil, takenOver(post.ID, err)
 		}

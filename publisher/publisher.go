@@ -35,6 +35,8 @@ type Quotas interface {
 	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind, now time.Time) (int, error)
 	QuotaStanding(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (storage.QuotaStanding, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
+	// Clock is the clock the ledger dates uses with (the database's on PostgreSQL).
+	Clock(ctx context.Context) (time.Time, error)
 	PruneQuota(ctx context.Context, before time.Time) (int64, error)
 }
 

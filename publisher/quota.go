@@ -117,18 +117,26 @@ func (p *Publisher) ownSlot(ctx context.Context, post storage.Post, kind storage
 // reconcileQuota asks Threads for the account's usage and stores it; it reports whether that
 // worked. Failures are logged: the local ledger still gates.
 //
-// The report is stamped before the call, with the clock that stamps the local uses (p.now),
-// not when the answer arrives. The gate counts Threads' figure plus the local uses after the
-// stamp; a use recorded (here or by another replica) while the call is in flight may be
-// missing from Threads' figure, so it must fall after the stamp to be counted at all. Stamped
-// at the answer, each such use was counted nowhere and Spindle went one over the quota per
-// overlapping use. Stamped before, a use Threads counted too may be counted twice, which only
-// holds a post back until the next reconcile. A use stamped in the stamp's own millisecond is
-// left out (uses count strictly after the stamp, here and in storage.ReserveQuota): a use is
-// stamped once Threads answered its publish or deletion, so Threads performed that before this
-// call, sent in the same millisecond, could reach it.
+// The report is stamped before the call, with the clock that stamps the local uses (the
+// ledger's: the database's on PostgreSQL), not when the answer arrives. The gate counts
+// Threads' figure plus the local uses after the stamp; a use recorded (here or by another
+// replica) while the call is in flight may be missing from Threads' figure, so it must fall
+// after the stamp to be counted at all. Stamped at the answer, each such use was counted
+// nowhere and Spindle went one over the quota per overlapping use. Stamped before, a use
+// Threads counted too may be counted twice, which only holds a post back until the next
+// reconcile. Stamped by each replica's own clock, a use of a replica whose clock is behind
+// fell before the stamp of a replica whose clock is ahead, and was counted nowhere again. A use
+// stamped in the stamp's own millisecond is left out (uses count strictly after the stamp,
+// here and in storage.ReserveDeletion): a use is stamped once Threads answered its publish or
+// deletion, so Threads performed that before this call, sent in the same millisecond, could
+// reach it.
 func (p *Publisher) reconcileQuota(ctx context.Context, accountID int64, token, userID string) bool {
-	checked := p.now()
+	checked, err := p.store.Clock(ctx)
+	if err != nil {
+		p.log.Warn("could not read the database clock to reconcile the quota; the local count still applies",
+			slog.Int64("account_id", accountID), slog.Any("error", err))
+		return false
+	}
 	l, err := p.api.PublishingLimit(ctx, token, userID)
 	if err != nil {
 		p.log.Warn("could not read the Threads publishing limits; the local count still applies",

@@ -145,3 +145,44 @@ func TestLateReconcileKeepsTheNewerReport(t *testing.T) {
 		r.overQuota(t)
 	})
 }
+
+// TestReconcileCountsUsesOfAReplicaWhoseClockIsBehind: as TestReconcileCountsUsesMadeDuringTheCall,
+// on the real clock, with replica two's clock five seconds behind replica one's. Its deletion
+// during one's reconcile must still count after one's report. (Dated by each replica's own
+// clock, it fell five seconds before the report, counted nowhere, and Spindle sent a deletion
+// over the quota: uses and reports are dated by the ledger's one clock now.)
+func TestReconcileCountsUsesOfAReplicaWhoseClockIsBehind(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T) {
+		ctx := context.Background()
+		sim := threadstest.NewServer(threadstest.Options{Quotas: threadstest.Quotas{Deletes: deleteLimit}})
+		t.Cleanup(sim.Close)
+		opts := func(api publisher.API, now func() time.Time) publisher.Options {
+			o := publisher.Options{API: api, Now: now, ReconcileEvery: time.Minute, ReconcileAt: 0.01}
+			o.Limits.Deletes = deleteLimit
+			return o
+		}
+		late := &slowLimits{Client: threads.New(threads.Options{BaseURL: sim.URL}), clock: storagetest.NewClock(time.Time{})}
+		one := publishertest.New(t, publishertest.Options{Server: sim, Publisher: opts(late, nil)})
+		behind := func() time.Time { return time.Now().Add(-5 * time.Second) }
+		two := publishertest.New(t, publishertest.Options{Server: sim, DB: storagetest.Reopen(t, one.DB, nil),
+			Publisher: opts(threads.New(threads.Options{BaseURL: sim.URL}), behind)})
+		r := &reconcileRace{one: one, two: two, late: late, account: one.Account("skewed")}
+		// The posts go out through a third replica that never reconciles three posts, so the
+		// first deletion of each of the two asks Threads.
+		setup := publishertest.New(t, publishertest.Options{Server: sim, DB: storagetest.Reopen(t, one.DB, nil)})
+		for i := range 3 {
+			r.posts = append(r.posts, setup.Enqueue(storage.NewPost{AccountID: r.account.ID, Text: fmt.Sprint("post ", i)}).ID)
+		}
+		setup.Finish(r.posts...)
+		sim.InjectUsage(r.account.ThreadsUserID, threadstest.QuotaDeletes, deleteLimit-2) // other apps
+		var twoErr error
+		late.meanwhile.Store(new(func() { twoErr = two.Pub.Delete(ctx, r.posts[1]) }))
+		if err := one.Pub.Delete(ctx, r.posts[0]); err != nil {
+			t.Fatalf("replica one's deletion: %v", err)
+		}
+		if late.meanwhile.Load() != nil || twoErr != nil {
+			t.Fatalf("replica two's deletion during the reconcile: ran %v, %v", late.meanwhile.Load() == nil, twoErr)
+		}
+		r.overQuota(t)
+	})
+}

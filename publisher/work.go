@@ -291,7 +291,8 @@ func (r *run) published(ctx context.Context, i int, mediaID, permalink string) e
 	pt := &r.parts[i]
 	now := r.p.now()
 	pt.MediaID, pt.Permalink, pt.PublishedAt = mediaID, permalink, now
-	use := storage.QuotaUse{AccountID: r.post.AccountID, Kind: r.quotaKind(i), At: now, PostID: r.post.ID}
+	// Dated by the ledger as it commits (At zero), not by this replica's clock: see reconcileQuota.
+	use := storage.QuotaUse{AccountID: r.post.AccountID, Kind: r.quotaKind(i), PostID: r.post.ID}
 	if i < len(r.parts)-1 {
 		return r.p.store.Advance(ctx, r.lease, storage.Step{Parts: []storage.Part{*pt}, Quota: []storage.QuotaUse{use}})
 	}

@@ -201,11 +201,12 @@ func (db *DB) holdDeletion(ctx context.Context, tx *sql.Tx, c DeletionClaim, kee
 // it, moved to r.At: if this attempt is the one Threads performs, Threads counts it now, and a
 // use dated earlier would leave the window before Threads' does. Such a use needs no room of
 // its own, unless it had already left the window. The count, the check and the writes are one
-// step per account, as ReserveQuota's are: exact across replicas.
+// step per account (quotaLockKey): exact across replicas.
 func (db *DB) ReserveDeletion(ctx context.Context, c DeletionClaim, r QuotaReservation) (parts []DeletionPart, ok bool, err error) {
 	r.Kind, r.PostID = QuotaDeletes, c.PostID
+	at := r.At
 	fn := func(tx *sql.Tx) error {
-		parts, ok = nil, false
+		parts, ok, r.At = nil, false, at
 		if db.pg {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, quotaLockKey(r.AccountID, r.Kind)); err != nil {
 				return err
@@ -213,6 +214,15 @@ func (db *DB) ReserveDeletion(ctx context.Context, c DeletionClaim, r QuotaReser
 		}
 		if err := db.holdDeletion(ctx, tx, c, true); err != nil {
 			return err
+		}
+		// The ledger's clock is read after the lock, as claims read theirs: a reservation
+		// that waited for the lock is dated when it counts.
+		if at.IsZero() {
+			now, err := db.leaseClock(ctx, tx)
+			if err != nil {
+				return err
+			}
+			r.At = now
 		}
 		left, err := deletionParts(ctx, tx, c.PostID, true)
 		if err != nil {

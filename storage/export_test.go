@@ -120,7 +120,7 @@ func (db *DB) InTx(ctx context.Context, fn func()) error {
 func (db *DB) AddQuotaUses(ctx context.Context, uses ...QuotaUse) error {
 	return db.batch.do(ctx, func(tx *sql.Tx) error {
 		for _, q := range uses {
-			if err := insertQuota(ctx, tx, q); err != nil {
+			if err := db.insertQuota(ctx, tx, q); err != nil {
 				return err
 			}
 		}

@@ -18,17 +18,7 @@ import (
 func TestLeasesFollowTheDatabaseClock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	first := storagetest.Open(t, nil)
-	acct := storagetest.Account(t, first, "alice")
-	db := storagetest.ReopenServerFunctionsFirst(t, first)
-	ahead := time.Duration(0)
-	if db.Postgres() {
-		ahead = time.Hour
-		if _, err := db.Exec(ctx, `CREATE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
-			AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 hour' $$`); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, acct, ahead := serverClockAhead(t)
 	p := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "later",
 		ScheduledAt: time.Now().Add(30 * time.Minute)})
 	before := time.Now()
@@ -61,4 +51,53 @@ func TestLeasesFollowTheDatabaseClock(t *testing.T) {
 	if exp := again.LeaseExpiresAt; exp.Before(lo.Add(time.Minute)) {
 		t.Fatalf("extended lease expires at %s, want after %s", exp, lo.Add(time.Minute))
 	}
+}
+
+// TestTheQuotaLedgerFollowsTheDatabaseClock: a quota use whose time the caller leaves zero (the
+// publisher does) is dated by the ledger's clock, as Clock reads it: on PostgreSQL the server's,
+// here an hour ahead of this process, so the uses of replicas whose clocks disagree, and the
+// reports they reconcile, are dated alike. On SQLite it is the process's clock.
+func TestTheQuotaLedgerFollowsTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, acct, ahead := serverClockAhead(t)
+	p := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "gone"})
+	before := time.Now()
+	clock, err := db.Clock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RecordDeletion(ctx, p.ID, []storage.QuotaUse{{AccountID: acct.ID, Kind: storage.QuotaDeletes, PostID: p.ID}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	lo, hi := before.Add(ahead-time.Second), after.Add(ahead+time.Second)
+	if clock.Before(lo) || clock.After(hi) {
+		t.Errorf("Clock = %s, want between %s and %s", clock, lo, hi)
+	}
+	at, err := db.QuotaNth(ctx, acct.ID, storage.QuotaDeletes, before.Add(-time.Minute), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at.Before(lo) || at.After(hi) {
+		t.Errorf("the use is dated %s, want the ledger's clock, between %s and %s", at, lo, hi)
+	}
+}
+
+// serverClockAhead opens a database with an account, alice, whose server clock runs an hour
+// ahead of this process (a clock_timestamp of the test's own schema) on PostgreSQL, and
+// reports by how much: zero on SQLite, whose clock is the process's.
+func serverClockAhead(t *testing.T) (*storage.DB, storage.Account, time.Duration) {
+	t.Helper()
+	first := storagetest.Open(t, nil)
+	acct := storagetest.Account(t, first, "alice")
+	db := storagetest.ReopenServerFunctionsFirst(t, first)
+	if !db.Postgres() {
+		return db, acct, 0
+	}
+	if _, err := db.Exec(context.Background(), `CREATE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
+		AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 hour' $$`); err != nil {
+		t.Fatal(err)
+	}
+	return db, acct, time.Hour
 }

@@ -25,14 +25,34 @@ const (
 type QuotaUse struct {
 	AccountID int64
 	Kind      QuotaKind
-	At        time.Time
-	PostID    string
+	// At is when the use counts from. Zero, as the publisher leaves it, is the ledger's clock
+	// (Clock) as the use is committed: a use and a report reconciled by another replica are
+	// then dated by one clock, whatever the replicas' own clocks say.
+	At     time.Time
+	PostID string
 }
 
-func insertQuota(ctx context.Context, tx *sql.Tx, q QuotaUse) error {
+// insertQuota records q, dated at q.At or, when that is zero, at the ledger's clock: read by
+// the statement itself on PostgreSQL, so the commit of a publish costs no extra round trip.
+func (db *DB) insertQuota(ctx context.Context, tx *sql.Tx, q QuotaUse) error {
+	if q.At.IsZero() && db.serverClock {
+		_, err := tx.ExecContext(ctx, `INSERT INTO quota_events (account_id, kind, at, post_id)
+			VALUES (?, ?, `+serverNowExpr+`, ?)`, q.AccountID, string(q.Kind), q.PostID)
+		return err
+	}
+	if q.At.IsZero() {
+		q.At = db.now()
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO quota_events (account_id, kind, at, post_id) VALUES (?, ?, ?, ?)`,
 		q.AccountID, string(q.Kind), ms(q.At), q.PostID)
 	return err
+}
+
+// Clock is the time by the ledger's clock, the one that dates quota uses and judges leases:
+// the database server's on PostgreSQL, this process's on SQLite (the only process on its
+// data dir). A reconcile dates Threads' report with it before asking (see SetRemoteQuota).
+func (db *DB) Clock(ctx context.Context) (time.Time, error) {
+	return db.leaseClock(ctx, db.r)
 }
 
 // QuotaWindow counts the uses of a quota after since, and returns the oldest of them (zero when
@@ -93,7 +113,9 @@ type RemoteQuota struct {
 // SetRemoteQuota stores a reconciled usage, unless a report checked at or after q.CheckedAt
 // is already stored: reconciles of one account may run at once (the gate and the quota job,
 // on several replicas), and one whose answer comes back late must not replace a newer figure
-// with its older one, which misses the uses Threads counted between the two.
+// with its older one, which misses the uses Threads counted between the two. The publisher
+// dates a report by Clock before it asks Threads, so that every use recorded while the call is
+// in flight, by any replica, falls after the report and counts in SinceReport.
 func (db *DB) SetRemoteQuota(ctx context.Context, q RemoteQuota) error {
 	return db.batch.do(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO quota_remote (account_id, kind, usage, total, checked_at)
@@ -148,7 +170,7 @@ func (db *DB) RecordDeletion(ctx context.Context, postID string, uses []QuotaUse
 	err := db.batch.do(ctx, func(tx *sql.Tx) error {
 		now := ms(db.now())
 		for _, q := range uses {
-			if err := insertQuota(ctx, tx, q); err != nil {
+			if err := db.insertQuota(ctx, tx, q); err != nil {
 				return err
 			}
 		}

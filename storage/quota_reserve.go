@@ -16,8 +16,9 @@ import (
 	"time"
 )
 
-// QuotaReservation asks for uses of an account's quota at At, allowed when the uses counted
-// in the Window before At, plus the new ones, stay within Limit. Like the publisher's own
+// QuotaReservation asks for uses of an account's quota at At (zero: the ledger's clock, read
+// once the reservation holds the account's quota), allowed when the uses counted in the
+// Window before At, plus the new ones, stay within Limit. Like the publisher's own
 // gate, it counts what Threads last reported (quota_remote) when that is more than the local
 // ledger knows, and a smaller total Threads reported caps Limit. Kind and PostID are the
 // reserving call's to set.

@@ -112,7 +112,7 @@ func (db *DB) advanceTx(ctx context.Context, tx *sql.Tx, l Lease, s Step) error 
 		}
 	}
 	for _, q := range s.Quota {
-		if err := insertQuota(ctx, tx, q); err != nil {
+		if err := db.insertQuota(ctx, tx, q); err != nil {
 			return err
 		}
 	}
