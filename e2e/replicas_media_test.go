@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
-	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 )
 
 // TestReplicasServeMediaAnotherReceived: two `spindle serve` replicas on one PostgreSQL.
@@ -24,32 +23,24 @@ func TestReplicasServeMediaAnotherReceived(t *testing.T) {
 	// Parallel: most of its time is the publisher's wait before an image's first status check
 	// (30 s), which other tests may use.
 	t.Parallel()
-	base, ok := needPostgres(t)
+	r, ok := newTelegramReplicas(t)
 	if !ok {
 		return
 	}
 	ctx := context.Background()
-	dbURL := freshPGSchema(t, base)
-	secret := strings.Repeat("6b", 32)
-	bin := buildSpindle(t)
-	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
-	t.Cleanup(sim.Close)
-	tg := telegramtest.NewServer(telegramToken)
-	t.Cleanup(tg.Close)
+	sim, tg, db := r.sim, r.tg, r.db
 
-	// The operator's part: the schema, and bob's account linked from Telegram (as the OAuth
-	// flow would leave it), so bob's media posts go to it.
-	db, keys := operatorDB(t, dbURL, secret)
+	// The operator's part: bob's account linked from Telegram (as the OAuth flow would leave
+	// it), so bob's media posts go to it.
 	bob := telegramtest.User(4343, "bob_media")
-	linkFromTelegram(t, db, keys, sim, bob, "replica_media")
+	linkFromTelegram(t, db, r.keys, sim, bob, "replica_media")
 
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	dirA, dirB := t.TempDir(), t.TempDir()
-	shared := []string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret,
-		"TELEGRAM_BOT_TOKEN=" + telegramToken, "TELEGRAM_API_URL=" + tg.URL}
-	a := startDaemon(t, bin, daemonEnv(t, addrA, sim, append(shared, "SPINDLE_DATA_DIR="+dirA, "SPINDLE_PUBLIC_URL=http://"+addrB)...))
+	shared := r.shared
+	a := startDaemon(t, r.bin, daemonEnv(t, addrA, sim, append(shared, "SPINDLE_DATA_DIR="+dirA, "SPINDLE_PUBLIC_URL=http://"+addrB)...))
 	eventually(t, 30*time.Second, "replica A leading", func() bool { return strings.Contains(a.logs(), "this replica is now the leader") })
-	b := startDaemon(t, bin, daemonEnv(t, addrB, sim, append(shared, "SPINDLE_DATA_DIR="+dirB)...))
+	b := startDaemon(t, r.bin, daemonEnv(t, addrB, sim, append(shared, "SPINDLE_DATA_DIR="+dirB)...))
 	explain := func() { t.Logf("replica A log:\n%s\nreplica B log:\n%s", a.logs(), b.logs()) }
 
 	photo := append([]byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00}, bytes.Repeat([]byte{0x5a, 0x00}, 8192)...)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
-	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 )
 
@@ -20,31 +19,22 @@ import (
 // schedules that draft, rather than making a draft of the time.
 func TestReplicasTelegramWebhookBehindALoadBalancer(t *testing.T) {
 	t.Parallel()
-	base, ok := needPostgres(t)
+	r, ok := newTelegramReplicas(t)
 	if !ok {
 		return
 	}
 	ctx := context.Background()
-	dbURL := freshPGSchema(t, base)
-	secret := strings.Repeat("7c", 32)
+	sim, tg, db := r.sim, r.tg, r.db
 	const hookSecret = "e2e_hook-secret"
-	bin := buildSpindle(t)
-	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
-	t.Cleanup(sim.Close)
-	tg := telegramtest.NewServer(telegramToken)
-	t.Cleanup(tg.Close)
-
-	db, keys := operatorDB(t, dbURL, secret)
 	carol := telegramtest.User(5151, "carol_lb")
-	linkFromTelegram(t, db, keys, sim, carol, "replica_webhook")
+	linkFromTelegram(t, db, r.keys, sim, carol, "replica_webhook")
 
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	// Behind a load balancer every replica has its address as public URL (here A's), so the
 	// media one relays is its own to the other too.
-	shared := []string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret, "SPINDLE_PUBLIC_URL=http://" + addrA,
-		"TELEGRAM_BOT_TOKEN=" + telegramToken, "TELEGRAM_API_URL=" + tg.URL, "TELEGRAM_WEBHOOK_SECRET=" + hookSecret}
-	a := startDaemon(t, bin, daemonEnv(t, addrA, sim, shared...))
-	b := startDaemon(t, bin, daemonEnv(t, addrB, sim, shared...))
+	shared := append(r.shared, "SPINDLE_PUBLIC_URL=http://"+addrA, "TELEGRAM_WEBHOOK_SECRET="+hookSecret)
+	a := startDaemon(t, r.bin, daemonEnv(t, addrA, sim, shared...))
+	b := startDaemon(t, r.bin, daemonEnv(t, addrB, sim, shared...))
 	explain := func() { t.Logf("replica A log:\n%s\nreplica B log:\n%s", a.logs(), b.logs()) }
 	if len(tg.WaitCalls("setWebhook", 2, 30*time.Second)) < 2 {
 		explain()

@@ -264,3 +264,38 @@ func linkFromTelegram(t *testing.T, db *storage.DB, keys *accounts.Keys, sim *th
 	}
 	linkAccount(t, db, keys, sim, sim.AddUser(threadsName), owner.ID, "threads_basic", "threads_content_publish")
 }
+
+// telegramReplicas is where a replica test of the Telegram door starts: its own PostgreSQL
+// schema, migrated, with the operator's handle on it; the Threads and Telegram simulators; the
+// binary; and the environment every replica shares (the database, the secret key, the bot).
+type telegramReplicas struct {
+	bin    string
+	sim    *threadstest.Server
+	tg     *telegramtest.Server
+	db     *storage.DB
+	keys   *accounts.Keys
+	shared []string
+}
+
+// newTelegramReplicas sets up a telegramReplicas; ok is false when there is no PostgreSQL to
+// run on (see needPostgres).
+func newTelegramReplicas(t *testing.T) (r *telegramReplicas, ok bool) {
+	t.Helper()
+	base, ok := needPostgres(t)
+	if !ok {
+		return nil, false
+	}
+	dbURL := freshPGSchema(t, base)
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	secret := hex.EncodeToString(raw)
+	r = &telegramReplicas{bin: buildSpindle(t),
+		sim: threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret}),
+		tg:  telegramtest.NewServer(telegramToken)}
+	t.Cleanup(r.sim.Close)
+	t.Cleanup(r.tg.Close)
+	r.db, r.keys = operatorDB(t, dbURL, secret)
+	r.shared = []string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret,
+		"TELEGRAM_BOT_TOKEN=" + telegramToken, "TELEGRAM_API_URL=" + r.tg.URL}
+	return r, true
+}
