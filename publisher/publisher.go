@@ -32,8 +32,8 @@ type Queue interface {
 type Quotas interface {
 	QuotaWindow(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (int, time.Time, error)
 	QuotaNth(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time, k int) (time.Time, error)
-	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind, now time.Time) (int, error)
-	QuotaStanding(ctx context.Context, accountID int64, kind storage.QuotaKind, since time.Time) (storage.QuotaStanding, error)
+	QuotaWaiting(ctx context.Context, accountID int64, postID string, kind storage.QuotaKind) (int, error)
+	QuotaStanding(ctx context.Context, accountID int64, kind storage.QuotaKind, window time.Duration) (storage.QuotaStanding, error)
 	SetRemoteQuota(ctx context.Context, q storage.RemoteQuota) error
 	// Clock is the clock the ledger dates uses with (the database's on PostgreSQL).
 	Clock(ctx context.Context) (time.Time, error)

@@ -17,16 +17,16 @@ import (
 
 const quotaWindow = 24 * time.Hour
 
-// room says whether n more uses of kind fit now; if not, until is when they should.
+// room says whether n more uses of kind fit now; if not, until is when they should. Now is
+// the ledger's (the database's clock on PostgreSQL), as are the uses it counts and until.
 func (p *Publisher) room(ctx context.Context, accountID int64, kind storage.QuotaKind, n int, token, userID string) (ok bool, until time.Time, err error) {
 	limit := p.limit(kind)
 	for reconciled := false; ; reconciled = true {
-		now := p.now()
-		since := now.Add(-quotaWindow)
-		u, err := p.store.QuotaStanding(ctx, accountID, kind, since)
+		u, err := p.store.QuotaStanding(ctx, accountID, kind, quotaWindow)
 		if err != nil {
 			return false, time.Time{}, err
 		}
+		now, since := u.Now, u.Now.Add(-quotaWindow) // the ledger's clock, which dates the uses
 		local, rq := u.Local, u.Remote
 		used, total := local, limit
 		if u.Reported && rq.CheckedAt.After(since) {
@@ -99,7 +99,7 @@ func (r *run) gate(ctx context.Context, i int) error {
 // waiting for another quota take none). Without it every waiting post was told the
 // time the first slot frees, and all but one of those notices were wrong.
 func (p *Publisher) ownSlot(ctx context.Context, post storage.Post, kind storage.QuotaKind, first time.Time) (time.Time, error) {
-	ahead, err := p.store.QuotaWaiting(ctx, post.AccountID, post.ID, kind, p.now())
+	ahead, err := p.store.QuotaWaiting(ctx, post.AccountID, post.ID, kind)
 	if err != nil || ahead == 0 {
 		return first, err
 	}
@@ -170,11 +170,15 @@ func (p *Publisher) ReconcileQuotas(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	now, err := p.store.Clock(ctx) // the ledger's, which dates the uses
+	if err != nil {
+		return err
+	}
+	since := now.Add(-quotaWindow)
 	for _, a := range accounts {
 		if a.Status != storage.AccountActive {
 			continue
 		}
-		since := p.now().Add(-quotaWindow)
 		busy := false
 		for _, k := range []storage.QuotaKind{storage.QuotaPosts, storage.QuotaReplies, storage.QuotaDeletes} {
 			n, _, err := p.store.QuotaWindow(ctx, a.ID, k, since)

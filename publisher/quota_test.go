@@ -11,6 +11,7 @@ import (
 	"github.com/spindle-threads/spindle/publisher"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
 // count tallies the account's posts by state.
@@ -272,4 +273,45 @@ func TestQuotaNoticeTellsEachKindItsOwnTime(t *testing.T) {
 			t.Errorf("post %s was told %v, want %v (all notices: %v)", id, got[id], w, got)
 		}
 	}
+}
+
+// TestTheGateJudgesTheWindowByTheLedgersClock: a replica whose clock runs two hours ahead of
+// the database's dates its status checks by the database's clock, which the lease judges them
+// by (dated by its own, every post waited two hours for its first check), and counts the
+// uses of the last 24 hours by the database's clock, which dated them. Judged by its own
+// clock, the three posts of 23 hours ago (by the database) had left its window an hour
+// before, and it published a fourth into a full quota, which Threads refused.
+func TestTheGateJudgesTheWindowByTheLedgersClock(t *testing.T) {
+	storagetest.EachDialect(t, func(t *testing.T) {
+		clock := threadstest.NewManualClock(time.Time{})
+		const limit = 3
+		e := newEnv(t, envOptions{sim: threadstest.Options{Clock: clock, Quotas: threadstest.Quotas{Posts: limit}},
+			now: clock.Now, tweak: func(o *publisher.Options) {
+				o.Limits.Posts = limit
+				o.Now = func() time.Time { return clock.Now().Add(2 * time.Hour) }
+			}})
+		a := e.account("ahead")
+		for i := range limit {
+			e.enqueue(storage.NewPost{AccountID: a.ID, Text: fmt.Sprintf("post %d", i)})
+		}
+		e.settle(clock)
+		if got := e.count(a.ID); got[storage.StatePosted] != limit {
+			t.Fatalf("first day: %v, want %d posted", got, limit)
+		}
+
+		clock.Advance(23 * time.Hour)
+		late := e.enqueue(storage.NewPost{AccountID: a.ID, Text: "one too many"})
+		e.settle(clock)
+		if n := e.sim.QuotaRefusals(a.ThreadsUserID); n != 0 {
+			t.Fatalf("Threads refused %d publishes over the quota: the gate judged the window by the replica's clock", n)
+		}
+		if got := e.get(late.ID); got.State != storage.StateQueued {
+			t.Fatalf("the fourth post, an hour before the window moves: %s, want queued", got.State)
+		}
+		clock.Advance(time.Hour + time.Second)
+		e.settle(clock)
+		if got := e.get(late.ID); got.State != storage.StatePosted {
+			t.Fatalf("the fourth post, after the window moved: %s (%s), want posted", got.State, got.LastError)
+		}
+	})
 }

@@ -40,7 +40,7 @@ func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 		p.log.Warn("after a panic, read the post's state", slog.String("post_id", post.ID), slog.Any("error", err))
 		return
 	}
-	now := p.now()
+	now := r.clock()
 	if r.state.Failures == 0 {
 		r.state.FirstFailureAt = now
 	}
@@ -124,7 +124,7 @@ func pause(ctx context.Context, d time.Duration) bool {
 // rerun is a run of post from its committed state, to record what became of a step that
 // ended without committing.
 func (p *Publisher) rerun(ctx context.Context, post storage.Post) (*run, error) {
-	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
+	r := p.newRun(post, nil)
 	var err error
 	_, r.state, err = p.store.Progress(ctx, post.ID)
 	return r, err

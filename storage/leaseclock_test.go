@@ -82,6 +82,29 @@ func TestTheQuotaLedgerFollowsTheDatabaseClock(t *testing.T) {
 	if at.Before(lo) || at.After(hi) {
 		t.Errorf("the use is dated %s, want the ledger's clock, between %s and %s", at, lo, hi)
 	}
+	// The gate's window ends at the ledger's clock, which it is given to judge by.
+	u, err := db.QuotaStanding(ctx, acct.ID, storage.QuotaDeletes, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Now.Before(lo) || u.Now.After(time.Now().Add(ahead+time.Second)) || u.Local != 1 {
+		t.Errorf("standing: now %s with %d uses, want the ledger's clock (after %s) and 1 use", u.Now, u.Local, lo)
+	}
+	// A post told to wait for the quota until half an hour from now by this process's clock
+	// waits no longer by the ledger's, when that runs an hour ahead.
+	leased, err := db.Lease(ctx, 1, time.Minute)
+	if err != nil || len(leased) != 1 {
+		t.Fatalf("lease: %v %v", leased, err)
+	}
+	told := storage.PublishState{DelayedUntil: before.Add(30 * time.Minute), DelayedKind: storage.QuotaPosts}
+	if err := db.Advance(ctx, storage.LeaseOf(leased[0]), storage.Step{State: &told,
+		Retry: &storage.RetryAt{Next: before.Add(3 * time.Hour), Reason: "quota"}}); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := db.QuotaWaiting(ctx, acct.ID, "another post", storage.QuotaPosts)
+	if want := map[bool]int{true: 1, false: 0}[ahead == 0]; err != nil || waiting != want {
+		t.Errorf("posts waiting for the quota: %d (%v), want %d", waiting, err, want)
+	}
 }
 
 // serverClockAhead opens a database with an account, alice, whose server clock runs an hour

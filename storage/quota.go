@@ -35,16 +35,12 @@ type QuotaUse struct {
 // insertQuota records q, dated at q.At or, when that is zero, at the ledger's clock: read by
 // the statement itself on PostgreSQL, so the commit of a publish costs no extra round trip.
 func (db *DB) insertQuota(ctx context.Context, tx *sql.Tx, q QuotaUse) error {
-	if q.At.IsZero() && db.serverClock {
-		_, err := tx.ExecContext(ctx, `INSERT INTO quota_events (account_id, kind, at, post_id)
-			VALUES (?, ?, `+serverNowExpr+`, ?)`, q.AccountID, string(q.Kind), q.PostID)
-		return err
+	at, args := db.ledgerClock()
+	if !q.At.IsZero() {
+		at, args = "?", []any{ms(q.At)}
 	}
-	if q.At.IsZero() {
-		q.At = db.now()
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO quota_events (account_id, kind, at, post_id) VALUES (?, ?, ?, ?)`,
-		q.AccountID, string(q.Kind), ms(q.At), q.PostID)
+	_, err := tx.ExecContext(ctx, `INSERT INTO quota_events (account_id, kind, at, post_id) VALUES (?, ?, `+at+`, ?)`,
+		append(append([]any{q.AccountID, string(q.Kind)}, args...), q.PostID)...)
 	return err
 }
 
@@ -85,20 +81,33 @@ func (db *DB) QuotaNth(ctx context.Context, accountID int64, kind QuotaKind, sin
 	return fromMS(at), nil
 }
 
-// QuotaWaiting counts the account's other posts still waiting for the kind quota at now (told a
-// time that has not come, and neither published nor given up): the posts ahead of a newly
-// delayed one, each of which takes a slot of that quota before it. Posts waiting for another
-// quota take none of its slots (rows from before migration 0020 name no kind and count).
-func (db *DB) QuotaWaiting(ctx context.Context, accountID int64, postID string, kind QuotaKind, now time.Time) (int, error) {
+// QuotaWaiting counts the account's other posts still waiting for the kind quota (told a time
+// that has not come by the ledger's clock, and neither published nor given up): the posts
+// ahead of a newly delayed one, each of which takes a slot of that quota before it. Posts
+// waiting for another quota take none of its slots (rows from before migration 0020 name no
+// kind and count). The times they were told are the ledger's (see QuotaStanding), so it is the
+// ledger's clock, not the caller's, that says which have come.
+func (db *DB) QuotaWaiting(ctx context.Context, accountID int64, postID string, kind QuotaKind) (int, error) {
+	clock, args := db.ledgerClock()
 	var n int
 	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM publish_state s JOIN posts p ON p.id = s.post_id
-		WHERE p.account_id = ? AND p.id <> ? AND p.state IN ('queued', 'publishing') AND s.delayed_until > ?
+		WHERE p.account_id = ? AND p.id <> ? AND p.state IN ('queued', 'publishing') AND s.delayed_until > `+clock+`
 		AND s.delayed_kind IN (?, '')`,
-		accountID, postID, ms(now), string(kind)).Scan(&n)
+		append([]any{accountID, postID}, append(args, string(kind))...)...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("storage: posts waiting for quota: %w", err)
 	}
 	return n, nil
+}
+
+// ledgerClock is the ledger's clock (Clock) for a statement that reads it itself, in no extra
+// round trip: PostgreSQL's clock in the statement when replicas share it, or else the one
+// bound value it returns.
+func (db *DB) ledgerClock() (string, []any) {
+	if db.serverClock {
+		return serverNowExpr, nil
+	}
+	return boundInt, []any{ms(db.now())}
 }
 
 // RemoteQuota is an account's usage of a quota as Threads last reported it.
@@ -133,29 +142,38 @@ func (db *DB) SetRemoteQuota(ctx context.Context, q RemoteQuota) error {
 // QuotaStanding is one quota of one account as the publishing gate weighs it: the local ledger's
 // uses in the window and the usage Threads last reported, with the local uses since that report.
 type QuotaStanding struct {
-	Local       int         // local uses after since
+	// Now is the ledger's clock (Clock) at the read; the window ends there. The gate judges by
+	// it, never by its own clock: uses are dated by the ledger's, and a replica whose clock ran
+	// ahead would otherwise see the oldest uses leave the window early and publish past the
+	// quota.
+	Now         time.Time
+	Local       int         // local uses in the window that ends at Now
 	Remote      RemoteQuota // Threads' count, when Reported
 	Reported    bool        // false if the quota was never reconciled with Threads
 	SinceReport int         // local uses after Remote.CheckedAt
 }
 
-// QuotaStanding reads the local window after since and Threads' last report, in one round trip:
-// the gate asks before every publish.
-func (db *DB) QuotaStanding(ctx context.Context, accountID int64, kind QuotaKind, since time.Time) (QuotaStanding, error) {
+// QuotaStanding reads the ledger's clock, the local uses in the window that ends there and
+// Threads' last report, in one round trip: the gate asks before every publish.
+func (db *DB) QuotaStanding(ctx context.Context, accountID int64, kind QuotaKind, window time.Duration) (QuotaStanding, error) {
 	var (
 		u                     QuotaStanding
+		now                   int64
 		usage, total, checked sql.NullInt64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT
-			(SELECT count(*) FROM quota_events WHERE account_id = ? AND kind = ? AND at > ?),
+	clock, args := db.ledgerClock()
+	err := db.r.QueryRowContext(ctx, `WITH clock AS (SELECT `+clock+` AS now)
+		SELECT c.now,
+			(SELECT count(*) FROM quota_events WHERE account_id = ? AND kind = ? AND at > c.now - ?),
 			r.usage, r.total, r.checked_at,
 			(SELECT count(*) FROM quota_events e WHERE e.account_id = ? AND e.kind = ? AND e.at > r.checked_at)
-		FROM (SELECT 1 AS one) x LEFT JOIN quota_remote r ON r.account_id = ? AND r.kind = ?`,
-		accountID, string(kind), ms(since), accountID, string(kind), accountID, string(kind)).
-		Scan(&u.Local, &usage, &total, &checked, &u.SinceReport)
+		FROM clock c LEFT JOIN quota_remote r ON r.account_id = ? AND r.kind = ?`,
+		append(args, accountID, string(kind), window.Milliseconds(), accountID, string(kind), accountID, string(kind))...).
+		Scan(&now, &u.Local, &usage, &total, &checked, &u.SinceReport)
 	if err != nil {
 		return QuotaStanding{}, fmt.Errorf("storage: quota standing: %w", err)
 	}
+	u.Now = fromMS(now)
 	if checked.Valid {
 		u.Reported = true
 		u.Remote = RemoteQuota{AccountID: accountID, Kind: kind, Usage: int(usage.Int64), Total: int(total.Int64),

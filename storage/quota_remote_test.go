@@ -35,7 +35,7 @@ func TestSetRemoteQuotaKeepsTheNewerReport(t *testing.T) {
 		if err := db.SetRemoteQuota(ctx, s.set); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		got, err := db.QuotaStanding(ctx, a.ID, storage.QuotaDeletes, now.Add(-24*time.Hour))
+		got, err := db.QuotaStanding(ctx, a.ID, storage.QuotaDeletes, 24*time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestSetRemoteQuotaKeepsTheNewerReport(t *testing.T) {
 	if err := db.SetRemoteQuota(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := db.QuotaStanding(ctx, a.ID, storage.QuotaPosts, now.Add(-24*time.Hour)); got.Remote != other {
+	if got, _ := db.QuotaStanding(ctx, a.ID, storage.QuotaPosts, 24*time.Hour); got.Remote != other {
 		t.Errorf("posts report: %+v, want %+v", got.Remote, other)
 	}
 }

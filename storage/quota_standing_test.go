@@ -9,16 +9,16 @@ import (
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
-// TestQuotaStanding: the gate's one read counts this account's uses of this quota in the
-// window (not older ones, not another kind's or account's), and gives Threads' last report with
+// TestQuotaStanding: the gate's one read gives the ledger's clock and counts this account's
+// uses of this quota in the window that ends there (not older ones, not another kind's or account's), and gives Threads' last report with
 // the local uses since it, or says there was none.
 func TestQuotaStanding(t *testing.T) {
 	t.Parallel()
-	db := storagetest.Open(t, nil)
+	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
+	db := storagetest.Open(t, func() time.Time { return now }) // the ledger's clock, on both engines
 	ctx := context.Background()
 	a := storagetest.Account(t, db, "alice")
 	b := storagetest.Account(t, db, "bob")
-	now := time.UnixMilli(time.Now().UnixMilli()).UTC()
 	use := func(acct int64, kind storage.QuotaKind, n int, ago time.Duration) {
 		t.Helper()
 		uses := make([]storage.QuotaUse, n)
@@ -34,13 +34,12 @@ func TestQuotaStanding(t *testing.T) {
 	use(a.ID, storage.QuotaPosts, 4, time.Hour)
 	use(a.ID, storage.QuotaReplies, 5, time.Hour)
 	use(b.ID, storage.QuotaPosts, 7, time.Hour)
-	since := now.Add(-24 * time.Hour)
 
-	got, err := db.QuotaStanding(ctx, a.ID, storage.QuotaPosts, since)
+	got, err := db.QuotaStanding(ctx, a.ID, storage.QuotaPosts, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (storage.QuotaStanding{Local: 6}); got != want {
+	if want := (storage.QuotaStanding{Now: now, Local: 6}); got != want {
 		t.Fatalf("never reconciled: %+v, want %+v", got, want)
 	}
 
@@ -48,18 +47,18 @@ func TestQuotaStanding(t *testing.T) {
 	if err := db.SetRemoteQuota(ctx, report); err != nil {
 		t.Fatal(err)
 	}
-	got, err = db.QuotaStanding(ctx, a.ID, storage.QuotaPosts, since)
+	got, err = db.QuotaStanding(ctx, a.ID, storage.QuotaPosts, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (storage.QuotaStanding{Local: 6, Remote: report, Reported: true, SinceReport: 4}); got != want {
+	if want := (storage.QuotaStanding{Now: now, Local: 6, Remote: report, Reported: true, SinceReport: 4}); got != want {
 		t.Fatalf("reconciled: %+v, want %+v", got, want)
 	}
-	got, err = db.QuotaStanding(ctx, a.ID, storage.QuotaReplies, since)
+	got, err = db.QuotaStanding(ctx, a.ID, storage.QuotaReplies, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (storage.QuotaStanding{Local: 5}); got != want {
+	if want := (storage.QuotaStanding{Now: now, Local: 5}); got != want {
 		t.Fatalf("another kind: %+v, want %+v (the posts report is not the replies')", got, want)
 	}
 }
