@@ -48,10 +48,10 @@ type run struct {
 	hold   *hold         // this process's claim on the post, kept alive by the heartbeat
 }
 
-// newRun starts a run of a leased post.
+// newRun starts a run of a post just leased, whose UpdatedAt is the claim's stamp.
 func (p *Publisher) newRun(post storage.Post, h *hold) *run {
 	r := &run{p: p, post: post, lease: storage.LeaseOf(post), hold: h}
-	if !post.UpdatedAt.IsZero() { // the claim's stamp, by the ledger's clock
+	if !post.UpdatedAt.IsZero() {
 		r.skew = post.UpdatedAt.Sub(p.now().Truncate(time.Millisecond))
 	}
 	return r
@@ -74,7 +74,7 @@ func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
 	r := p.newRun(post, h)
 	defer func() {
 		if v := recover(); v != nil {
-			p.recovered(ctx, post, v)
+			p.recovered(ctx, r, v)
 		}
 	}()
 	err := r.run(ctx)
@@ -87,7 +87,7 @@ func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
 		// Shutting down: nothing more is written; the post resumes from its last committed
 		// step.
 	default:
-		p.unsaved(ctx, post, err)
+		p.unsaved(ctx, r, err)
 	}
 }
 
