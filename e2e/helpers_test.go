@@ -273,6 +273,20 @@ func apiPostStatus(t *testing.T, public, token, id string) apiPostView {
 	return p
 }
 
+// apiPost sends body as JSON to the REST API at public+path with token, and returns the
+// status and the answer.
+func apiPost(t *testing.T, public, token, path string, body any) (int, string) {
+	t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, public+path, strings.NewReader(string(raw)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	return httpJSON(t, req, nil)
+}
+
 // httpJSON sends req, decodes a JSON answer into v when v is not nil, and returns the status and body.
 func httpJSON(t *testing.T, req *http.Request, v any) (int, string) {
 	t.Helper()

@@ -75,12 +75,9 @@ func TestReplicasRideOutLostConnections(t *testing.T) {
 		u := n % users
 		text := fmt.Sprintf("connloss post %d of user %d", n, u)
 		d := replicas[n%len(replicas)]
-		body, _ := json.Marshal(map[string]string{"text": text})
-		req, _ := http.NewRequest(http.MethodPost, "http://"+d.addr+"/api/threads/post", strings.NewReader(string(body)))
-		req.Header.Set("Authorization", "Bearer "+tokens[u])
-		req.Header.Set("Content-Type", "application/json")
 		var created struct{ ID string }
-		if code, body := httpJSON(t, req, nil); code != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
+		code, body := apiPost(t, "http://"+d.addr, tokens[u], "/api/threads/post", map[string]string{"text": text})
+		if code != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
 			explain()
 			t.Fatalf("POST /api/threads/post on replica %s: %d %s", d.addr, code, body)
 		}

@@ -98,12 +98,9 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 		for u := 0; u < users; u++ {
 			text := fmt.Sprintf("replica post %d of user %d", n, u)
 			d := replicas[(n*users+u)%len(replicas)]
-			body, _ := json.Marshal(map[string]string{"text": text})
-			req, _ := http.NewRequest(http.MethodPost, public(d)+"/api/threads/post", strings.NewReader(string(body)))
-			req.Header.Set("Authorization", "Bearer "+tokens[u])
-			req.Header.Set("Content-Type", "application/json")
 			var created struct{ ID string }
-			if code, body := httpJSON(t, req, nil); code != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
+			code, body := apiPost(t, public(d), tokens[u], "/api/threads/post", map[string]string{"text": text})
+			if code != http.StatusAccepted || json.Unmarshal([]byte(body), &created) != nil {
 				t.Fatalf("POST /api/threads/post on replica %s: %d %s", d.addr, code, body)
 			}
 			posts = append(posts, queued{id: created.ID, text: text, token: tokens[u]})

@@ -41,8 +41,9 @@ type DB struct {
 	path   string
 	pg     bool // PostgreSQL; see dialect.go
 	// serverClock: leases are judged by the database server's clock (PostgreSQL, no injected
-	// clock); see leaseClock.
+	// clock); see leaseClock. db.now is then serverSetNow, set by skew.
 	serverClock bool
+	skew        skew
 }
 
 // Sentinel errors callers match with errors.Is.

@@ -108,8 +108,12 @@ func openPostgres(opts Options) (*DB, error) {
 		return nil, fmt.Errorf("storage: connect to PostgreSQL: %w; check SPINDLE_DATABASE_URL and that the server is running", err)
 	}
 	db := &DB{w: pool, r: pool, now: opts.Now, pg: true, serverClock: opts.Now == nil}
-	if db.now == nil {
-		db.now = time.Now
+	if db.serverClock {
+		db.now = db.serverSetNow
+		if _, err := db.leaseClock(ctx, pool); err != nil { // sets the skew
+			pool.Close()
+			return nil, fmt.Errorf("storage: %w", err)
+		}
 	}
 	db.batch = &batcher{w: pool, alone: true}
 	db.inserts = newInserter(db)

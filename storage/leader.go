@@ -52,6 +52,9 @@ func (db *DB) ElectLeader(ctx context.Context, name, id string, ttl time.Duratio
 	if err != nil {
 		return false, fmt.Errorf("storage: elect leader: %w", err)
 	}
+	if db.serverClock {
+		db.heard(until - ttl.Milliseconds()) // the term runs from the server's now
+	}
 	return true, nil
 }
 

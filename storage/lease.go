@@ -65,33 +65,6 @@ func (db *DB) Lease(ctx context.Context, n int, ttl time.Duration, held ...strin
 	return leased, nil
 }
 
-// leaseClock is the one clock leases are judged by: claims, expiry, extensions and due times.
-// For SQLite, whose every user is in this process (one daemon per data dir, enforced by the
-// data dir lock), it is the process's clock, db.now. On PostgreSQL, shared by replicas whose
-// clocks may disagree, it is the server's (clock_timestamp(), read in the lease's own
-// transaction), unless a test injected a clock through Options.Now.
-func (db *DB) leaseClock(ctx context.Context, q rowQuerier) (time.Time, error) {
-	if !db.serverClock {
-		return db.now(), nil
-	}
-	var now int64
-	if err := q.QueryRowContext(ctx, serverNow).Scan(&now); err != nil {
-		return time.Time{}, fmt.Errorf("read the database clock: %w", err)
-	}
-	return time.UnixMilli(now), nil
-}
-
-// serverNow is PostgreSQL's clock in unix milliseconds.
-const serverNow = `SELECT ` + serverNowExpr
-
-// serverNowExpr is serverNow as an expression, for statements that read the clock themselves.
-const serverNowExpr = `CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)`
-
-// rowQuerier is a transaction or the pool, whichever leaseClock reads in.
-type rowQuerier interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
 // dueScan bounds how many due rows leaseCandidates reads in arrival order before it probes
 // account by account instead (when a few busy accounts fill the head of the queue).
 const dueScan = 512

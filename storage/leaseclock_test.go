@@ -18,7 +18,7 @@ import (
 func TestLeasesFollowTheDatabaseClock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, acct, ahead := serverClockAhead(t)
+	db, acct, ahead := serverClockOff(t, time.Hour)
 	p := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "later",
 		ScheduledAt: time.Now().Add(30 * time.Minute)})
 	before := time.Now()
@@ -64,7 +64,7 @@ func TestLeasesFollowTheDatabaseClock(t *testing.T) {
 func TestTheQuotaLedgerFollowsTheDatabaseClock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, acct, ahead := serverClockAhead(t)
+	db, acct, ahead := serverClockOff(t, time.Hour)
 	p := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "gone"})
 	before := time.Now()
 	clock, err := db.Clock(ctx)
@@ -111,20 +111,39 @@ func TestTheQuotaLedgerFollowsTheDatabaseClock(t *testing.T) {
 	}
 }
 
-// serverClockAhead opens a database with an account, alice, whose server clock runs an hour
-// ahead of this process (a clock_timestamp of the test's own schema) on PostgreSQL, and
-// reports by how much: zero on SQLite, whose clock is the process's.
-func serverClockAhead(t *testing.T) (*storage.DB, storage.Account, time.Duration) {
+// serverClockOff opens a database with an account, alice, whose server clock runs off ahead
+// of this process (behind, when negative) on PostgreSQL, and reports the offset: zero on
+// SQLite, whose clock is the process's.
+func serverClockOff(t *testing.T, off time.Duration) (*storage.DB, storage.Account, time.Duration) {
 	t.Helper()
 	first := storagetest.Open(t, nil)
 	acct := storagetest.Account(t, first, "alice")
-	db := storagetest.ReopenServerFunctionsFirst(t, first)
-	if !db.Postgres() {
-		return db, acct, 0
+	db, off := storagetest.ReopenWithServerClock(t, first, off)
+	return db, acct, off
+}
+
+// TestWhatAProcessWritesFollowsTheDatabaseClock: a replica whose clock runs an hour ahead of
+// the server's writes the times it stamps by the server's clock (Now): a post to go out now is
+// due at once, and so is an event to deliver. Stamped by the replica's own clock, both waited
+// an hour.
+func TestWhatAProcessWritesFollowsTheDatabaseClock(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	before := time.Now()
+	db, acct, off := serverClockOff(t, -time.Hour)
+	if now := db.Now(); now.Before(before.Add(off-time.Second)) || now.After(time.Now().Add(off+time.Second)) {
+		t.Fatalf("Now = %s, want the server's clock, %s from this process's", now, off)
 	}
-	if _, err := db.Exec(context.Background(), `CREATE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
-		AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 hour' $$`); err != nil {
+	p := enqueue(t, db, storage.NewPost{AccountID: acct.ID, Door: "cli", Text: "now"})
+	leased, err := db.Lease(ctx, 1, time.Minute)
+	if err != nil || len(leased) != 1 || leased[0].ID != p.ID {
+		t.Fatalf("lease = %v, %v; a post to go out now is due by the server's clock", leased, err)
+	}
+	if err := db.AddOutbox(ctx, storage.OutboxEvent{Key: "k", Door: "cli", Payload: []byte("{}"), PostID: p.ID}); err != nil {
 		t.Fatal(err)
 	}
-	return db, acct, time.Hour
+	items, err := db.ClaimOutbox(ctx, time.Minute, 10)
+	if err != nil || len(items) != 1 {
+		t.Fatalf("claim outbox = %v, %v; an event written now is due by the server's clock", items, err)
+	}
 }

@@ -44,13 +44,6 @@ func (db *DB) insertQuota(ctx context.Context, tx *sql.Tx, q QuotaUse) error {
 	return err
 }
 
-// Clock is the time by the ledger's clock, the one that dates quota uses and judges leases:
-// the database server's on PostgreSQL, this process's on SQLite (the only process on its
-// data dir). A reconcile dates Threads' report with it before asking (see SetRemoteQuota).
-func (db *DB) Clock(ctx context.Context) (time.Time, error) {
-	return db.leaseClock(ctx, db.r)
-}
-
 // QuotaWindow counts the uses of a quota after since, and returns the oldest of them (zero when
 // there are none): the window moves when it leaves.
 func (db *DB) QuotaWindow(ctx context.Context, accountID int64, kind QuotaKind, since time.Time) (int, time.Time, error) {
@@ -98,16 +91,6 @@ func (db *DB) QuotaWaiting(ctx context.Context, accountID int64, postID string, 
 		return 0, fmt.Errorf("storage: posts waiting for quota: %w", err)
 	}
 	return n, nil
-}
-
-// ledgerClock is the ledger's clock (Clock) for a statement that reads it itself, in no extra
-// round trip: PostgreSQL's clock in the statement when replicas share it, or else the one
-// bound value it returns.
-func (db *DB) ledgerClock() (string, []any) {
-	if db.serverClock {
-		return serverNowExpr, nil
-	}
-	return boundInt, []any{ms(db.now())}
 }
 
 // RemoteQuota is an account's usage of a quota as Threads last reported it.

@@ -144,22 +144,8 @@ func (db *DB) ListSeries(ctx context.Context, accountID int64) ([]Series, error)
 		WHERE account_id = ? AND state IN ('active', 'paused') ORDER BY id`, accountID)
 }
 
-// QueueNow is the instant the queue decides due-ness by (leaseClock, as Lease does): the
-// database server's clock on PostgreSQL, so that replicas whose clocks disagree still agree on
-// what has fallen due; db's own clock on SQLite or with a clock injected. The series
-// materialiser (recur) reads it to pick the series that are due (DueSeries) and the time of
-// their next occurrence: by its process's clock, a replica behind the database would queue an
-// occurrence whose time the queue already counts as passed, to go out at once.
-func (db *DB) QueueNow(ctx context.Context) (time.Time, error) {
-	now, err := db.leaseClock(ctx, db.r)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("storage: %w", err)
-	}
-	return now, nil
-}
-
 // DueSeries returns up to limit active series whose pending occurrence has fallen due (or that
-// have none) by now (QueueNow): those Materialise should advance.
+// have none) by now (Clock): those Materialise should advance.
 func (db *DB) DueSeries(ctx context.Context, now time.Time, limit int) ([]Series, error) {
 	return queryAll(ctx, db.r, "due series", scanSeries, `SELECT `+seriesColumns+` FROM series
 		WHERE state = 'active' AND last_at <= ? ORDER BY last_at, id LIMIT ?`, ms(now), limit)

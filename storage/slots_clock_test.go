@@ -18,20 +18,12 @@ func everyTenMinutes(offset int) storage.SlotWeek {
 	return w
 }
 
-// clockAhead returns db, a handle on first's database whose server clock (clock_timestamp())
-// is ahead of this process's by the duration returned: an hour on PostgreSQL, as
-// TestLeasesFollowTheDatabaseClock sets it; on SQLite, whose clock is the process's, none.
+// clockAhead returns db, a handle on first's database whose server clock is an hour ahead
+// of this process's on PostgreSQL, and by how much: none on SQLite, whose clock is the
+// process's.
 func clockAhead(t *testing.T, first *storage.DB) (*storage.DB, time.Duration) {
 	t.Helper()
-	db := storagetest.ReopenServerFunctionsFirst(t, first)
-	if !db.Postgres() {
-		return db, 0
-	}
-	if _, err := db.Exec(context.Background(), `CREATE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
-		AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 hour' $$`); err != nil {
-		t.Fatal(err)
-	}
-	return db, time.Hour
+	return storagetest.ReopenWithServerClock(t, first, time.Hour)
 }
 
 // TestSlotPlacementFollowsTheDatabaseClock: on PostgreSQL the queue judges due times by the

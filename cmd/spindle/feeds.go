@@ -45,6 +45,7 @@ func runFeeds(ctx context.Context, env *cliEnv, args []string) error {
 func newFeedManager(cfg config.Config, db *storage.DB, svc *ingest.Service, notices rss.Notices, obs rss.Observer, log *slog.Logger) *rss.Manager {
 	return rss.NewManager(rss.ManagerOptions{
 		Store:           db,
+		Now:             db.Now,
 		Fetcher:         rss.NewFetcher(rss.FetcherOptions{Version: version, AllowPrivate: cfg.AllowPrivateURLs}),
 		Enqueuer:        rss.ServiceEnqueuer{Service: svc},
 		Notices:         notices,

@@ -120,7 +120,7 @@ func (a *app) build(ctx context.Context) error {
 	if err := a.buildPublisher(ctx, a.buildEvents(keys)); err != nil {
 		return err
 	}
-	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
+	a.ingest = ingest.NewService(ingest.Options{Queue: a.db, Now: a.db.Now, Logger: a.log, MediaURLCheck: mediaURLCheck(&a.cfg),
 		MediaProbe: mediaProbe(&a.cfg), PostsPerDay: a.cfg.Quota.Posts, Wake: a.publisher.Wake, Approvals: a.db, ApprovalTTL: a.cfg.ApprovalTTL,
 		ApprovalNotice: publisher.PendingApprovalEvent})
 	if err := a.buildSeries(); err != nil {

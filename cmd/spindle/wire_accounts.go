@@ -18,7 +18,7 @@ import (
 // sandbox mode it also links a demo account, @sandbox, so a fresh machine can publish at once.
 func (a *app) buildAccounts(ctx context.Context, keys *accounts.Keys) error {
 	a.accounts = accounts.New(accounts.Options{
-		DB: a.db, Threads: a.threads, Keys: keys, PublicURL: a.cfg.PublicURL,
+		DB: a.db, Now: a.db.Now, Threads: a.threads, Keys: keys, PublicURL: a.cfg.PublicURL,
 		SuccessRedirectURI: a.cfg.Threads.SuccessRedirectURI, FailureRedirectURI: a.cfg.Threads.FailureRedirectURI,
 		Notifier: a.doors, Logger: a.log.With(slog.String("component", "accounts")),
 		// A takeover tells the authors of the posts it cancels, through the publisher's outbox.
@@ -37,7 +37,7 @@ func (a *app) buildAccounts(ctx context.Context, keys *accounts.Keys) error {
 // GET /api/posts/{id}, and its identities are told nothing, so it registers no notifiers.
 func (a *app) buildAPI() {
 	h := api.New(api.Options{
-		Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
+		Now: a.db.Now, Accounts: a.accounts, Posts: a.db, Enqueuer: a.ingest, PublicURL: a.cfg.PublicURL,
 		Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher, Series: a.series, Approvals: a.db,
 		Slots: publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts}, Zone: a.cfg.Timezone,
 		Events: eventHooks{a.eventSubs, a.db},

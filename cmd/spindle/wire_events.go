@@ -23,7 +23,7 @@ func (a *app) buildEvents(keys *accounts.Keys) publisher.Doors {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	a.eventSubs = events.Subscriptions{Store: a.db, Sealer: keys}
-	d := events.NewDeliverer(events.Options{Store: a.db, Sealer: keys, Client: client, Logger: a.log})
+	d := events.NewDeliverer(events.Options{Store: a.db, Now: a.db.Now, Sealer: keys, Client: client, Logger: a.log})
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	a.starts = append(a.starts, func(context.Context) error {

@@ -14,7 +14,7 @@ import (
 // publisher (its Observer) and feed polls by the feed manager (its Observer). build calls it
 // first, before the Threads client and the services that count into it.
 func (a *app) buildMetrics() {
-	a.metrics = metrics.New(metrics.Options{Store: a.db, Version: version, Logger: a.log.With(slog.String("component", "metrics"))})
+	a.metrics = metrics.New(metrics.Options{Store: a.db, Now: a.db.Now, Version: version, Logger: a.log.With(slog.String("component", "metrics"))})
 	// Only loopback and SPINDLE_METRICS_ALLOWED_NETWORKS may read it: it names accounts,
 	// sources and feeds.
 	h := metrics.OnlyFrom(a.cfg.MetricsAllowedNetworks, a.metrics.Handler())

@@ -27,6 +27,9 @@ func (a *app) buildPublisher(ctx context.Context, doors publisher.Doors) error {
 		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
 		Workers:      a.cfg.PublishWorkers, PollInterval: a.cfg.PollInterval, LeaseTTL: a.cfg.LeaseTTL, Retention: a.cfg.Retention, Logger: log,
 		Limits: a.limits(),
+		// The database's clock, as storage keeps it: the times the publisher writes (a retry's,
+		// a delivery's) are judged by it on every replica.
+		Now: a.db.Now,
 		// Posts published, failed by class and retried are counted as they happen.
 		Observer: a.metrics,
 	})

@@ -29,7 +29,7 @@ import (
 // webhook sources.
 func (a *app) buildDispatcher() {
 	a.dispatcher = bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: a.ingest, Queue: a.db, Routes: a.db, Approvals: a.db, Cards: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
+		Now: a.db.Now, Ingest: a.ingest, Queue: a.db, Routes: a.db, Approvals: a.db, Cards: a.db, Zones: a.db, Series: a.series, LongTexts: a.db,
 		Slots:    publisher.Slots{Store: a.db, DailyPosts: a.cfg.Quota.Posts},
 		Quotas:   storeQuotas{db: a.db, limits: a.limits()},
 		Accounts: chatAccounts{svc: a.accounts}, Deleter: a.publisher, Insights: a.publisher, Polls: a.publisher,
@@ -47,6 +47,7 @@ func (a *app) buildSlack() {
 		return
 	}
 	door := slackdoor.New(slackdoor.Options{
+		Now:           a.db.Now,
 		SigningSecret: a.cfg.Slack.SigningSecret.Reveal(),
 		BotToken:      a.cfg.Slack.BotToken.Reveal(),
 		APIURL:        a.cfg.Slack.APIURL,
@@ -91,7 +92,7 @@ type storeQuotas struct {
 }
 
 func (q storeQuotas) Quota(ctx context.Context, accountID int64) (bot.QuotaView, error) {
-	since := time.Now().Add(-24 * time.Hour)
+	since := q.db.Now().Add(-24 * time.Hour) // the ledger's clock, which dates the uses
 	limits := q.limits.OrMeta()
 	var v bot.QuotaView
 	for _, kind := range []storage.QuotaKind{storage.QuotaPosts, storage.QuotaReplies, storage.QuotaDeletes} {

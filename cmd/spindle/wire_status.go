@@ -20,6 +20,7 @@ func (a *app) routeStatus() {
 	}
 	h := status.New(status.Options{
 		Store:    a.db,
+		Now:      a.db.Now,
 		Password: a.cfg.AdminPassword,
 		Open:     a.cfg.Sandbox,
 		Location: a.cfg.Timezone,

@@ -23,6 +23,7 @@ func (a *app) buildTelegram(ctx context.Context) error {
 	}
 	log := a.log.With(slog.String("door", "telegram"))
 	door, err := telegram.New(ctx, telegram.Options{
+		Now:           a.db.Now,
 		Token:         a.cfg.Telegram.BotToken.Reveal(),
 		APIURL:        a.cfg.Telegram.APIURL,
 		WebhookSecret: a.cfg.Telegram.WebhookSecret.Reveal(),

@@ -17,20 +17,7 @@ import (
 // process's), and a series service on it judging time as serve does: no clock of its own.
 func clockAhead(t *testing.T, first *storage.DB) (*storage.DB, *recur.Service, time.Duration) {
 	t.Helper()
-	db := storagetest.ReopenServerFunctionsFirst(t, first)
-	ahead := time.Duration(0)
-	if db.Postgres() {
-		ahead = time.Hour
-		server, err := storagetest.OpenServer(storagetest.DatabaseURL(first)) // in first's schema
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer server.Close()
-		if _, err := server.ExecContext(context.Background(), `CREATE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
-			AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 hour' $$`); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db, ahead := storagetest.ReopenWithServerClock(t, first, time.Hour)
 	return db, serviceOn(db), ahead
 }
 

@@ -17,8 +17,10 @@ type Store interface {
 	GetSeries(ctx context.Context, id int64) (storage.Series, error)
 	ListSeries(ctx context.Context, accountID int64) ([]storage.Series, error)
 	DueSeries(ctx context.Context, now time.Time, limit int) ([]storage.Series, error)
-	// QueueNow is the clock the queue judges due times by: the database's on PostgreSQL.
-	QueueNow(ctx context.Context) (time.Time, error)
+	// Clock is the clock the queue judges due times by: the database's on PostgreSQL. A
+	// replica reading its own instead, behind the database's, would queue an occurrence
+	// whose time the queue already counts as passed, to go out at once.
+	Clock(ctx context.Context) (time.Time, error)
 	Materialise(ctx context.Context, s storage.Series, at time.Time, np storage.NewPost) (storage.Post, error)
 	FinishSeries(ctx context.Context, s storage.Series) error
 	SetSeriesState(ctx context.Context, id int64, to storage.SeriesState) (storage.Series, []string, error)
@@ -33,7 +35,7 @@ type Validator interface {
 type Options struct {
 	Store     Store
 	Validator Validator
-	// Now overrides the clock series are judged by; nil: Store.QueueNow, the clock the queue
+	// Now overrides the clock series are judged by; nil: Store.Clock, the clock the queue
 	// goes by. Every replica must read that one (the database's on PostgreSQL): by its own, a
 	// replica behind the database would queue an occurrence the queue counts as past.
 	Now    func() time.Time
@@ -55,7 +57,7 @@ func NewService(o Options) *Service {
 	if o.Store == nil || o.Validator == nil {
 		panic("recur: NewService needs a Store and a Validator")
 	}
-	s := &Service{store: o.Store, check: o.Validator, now: o.Store.QueueNow, log: o.Logger, wake: o.Wake}
+	s := &Service{store: o.Store, check: o.Validator, now: o.Store.Clock, log: o.Logger, wake: o.Wake}
 	if o.Now != nil {
 		s.now = func(context.Context) (time.Time, error) { return o.Now(), nil }
 	}

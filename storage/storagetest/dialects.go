@@ -157,14 +157,26 @@ func DatabaseURL(db *storage.DB) string {
 	return s
 }
 
-// ReopenServerFunctionsFirst is Reopen with the test's own schema searched before PostgreSQL's
-// built-in pg_catalog, so that a function the test creates there (clock_timestamp, to move the
-// server's clock) stands in for the built-in one. On SQLite it is Reopen.
-func ReopenServerFunctionsFirst(t testing.TB, db *storage.DB) *storage.DB {
+// ReopenWithServerClock is Reopen onto a server whose clock runs off ahead of this process's
+// (behind, when negative) and reports by how much: on PostgreSQL a clock_timestamp() of the
+// test's own schema, searched before the built-in pg_catalog, as a replica meets a server
+// whose clock differs from its own. The clock is moved before the handle opens (which reads
+// it, and keeps its statements prepared against whichever function it found). On SQLite, whose
+// clock is the process's, it is Reopen and the offset is zero.
+func ReopenWithServerClock(t testing.TB, db *storage.DB, off time.Duration) (*storage.DB, time.Duration) {
 	t.Helper()
 	u, ok := pgURLs.Load(db)
 	if !ok {
-		return Reopen(t, db, nil)
+		return Reopen(t, db, nil), 0
+	}
+	server, err := OpenServer(u.(string)) // in db's schema
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err := server.Exec(fmt.Sprintf(`CREATE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
+		AS $$ SELECT pg_catalog.clock_timestamp() + interval '%d milliseconds' $$`, off.Milliseconds())); err != nil {
+		t.Fatalf("move the server's clock: %v", err)
 	}
 	parsed, err := url.Parse(u.(string))
 	if err != nil {
@@ -178,7 +190,7 @@ func ReopenServerFunctionsFirst(t testing.TB, db *storage.DB) *storage.DB {
 		t.Fatalf("reopen database: %v", err)
 	}
 	t.Cleanup(func() { again.Close() })
-	return again
+	return again, off
 }
 
 // freshSchema creates a schema of its own for t on the test server and returns a URL whose

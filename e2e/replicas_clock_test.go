@@ -1,0 +1,82 @@
+package e2e
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
+	"github.com/spindle-threads/spindle/storage"
+	"github.com/spindle-threads/spindle/storage/storagetest"
+)
+
+// TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock runs `spindle serve` on a PostgreSQL
+// whose clock is an hour behind the replica's: the server's clock_timestamp() is a function
+// of the test's schema, searched before pg_catalog, as a replica on a machine whose clock
+// drifted meets its database. A post sent over REST to go out now is published at once, and
+// a time half an hour before the replica's clock, half an hour ahead of the database's, is
+// accepted as a time to schedule at. Stamped by the replica's own clock, the first post was
+// not due for an hour, and the time was refused as past.
+func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
+	base, ok := needPostgres(t)
+	if !ok {
+		return
+	}
+	ctx := context.Background()
+	dbURL := freshPGSchema(t, base)
+	secret := strings.Repeat("6b", 32)
+	bin := buildSpindle(t)
+	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
+	t.Cleanup(sim.Close)
+
+	db, keys := operatorDB(t, dbURL, secret)
+	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "drifting", Name: "drifting"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir(),
+		"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret}
+	_, token := linkForREST(t, db, keys, sim, sim.AddUser("drifting_user"), owner.ID, bin, cliEnv,
+		"threads_basic", "threads_content_publish")
+
+	schema := mustURL(t, dbURL).Query().Get("search_path")
+	behind, err := storagetest.OpenServer(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer behind.Close()
+	if _, err := behind.Exec(`CREATE FUNCTION ` + schema + `.clock_timestamp() RETURNS timestamptz LANGUAGE sql
+		AS $$ SELECT pg_catalog.clock_timestamp() - interval '1 hour' $$`); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	d := startDaemon(t, bin, daemonEnv(t, addr, sim,
+		"SPINDLE_DATABASE_URL="+withParam(t, dbURL, "search_path", schema+",pg_catalog"), "SPINDLE_SECRET_KEY="+secret))
+	public := "http://" + addr
+
+	if code, body := apiPost(t, public, token, "/api/threads/post", map[string]string{"text": "out now, whatever my clock says"}); code != http.StatusAccepted {
+		t.Fatalf("POST /api/threads/post: %d %s", code, body)
+	}
+	eventually(t, 30*time.Second, "the post published at once", func() bool {
+		return ledgerHas(sim, "out now, whatever my clock says")
+	}, func() { t.Logf("replica log:\n%s", d.logs()) })
+
+	at := time.Now().Add(-30 * time.Minute).UTC().Format(time.RFC3339)
+	if code, body := apiPost(t, public, token, "/api/threads/post/schedule", map[string]string{"text": "in half an hour, by the database", "scheduledAt": at}); code != http.StatusCreated {
+		t.Fatalf("scheduling at %s, half an hour ahead by the database's clock: %d %s", at, code, body)
+	}
+}
+
+// mustURL parses a URL the test made.
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
