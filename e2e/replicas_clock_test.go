@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -19,8 +20,9 @@ import (
 // of the test's schema, searched before pg_catalog, as a replica on a machine whose clock
 // drifted meets its database. A post sent over REST to go out now is published at once, and
 // a time half an hour before the replica's clock, half an hour ahead of the database's, is
-// accepted as a time to schedule at. Stamped by the replica's own clock, the first post was
-// not due for an hour, and the time was refused as past.
+// accepted as a time to schedule at; `spindle post --at "in 2h"` on that machine means two
+// hours after the database's now. By the replica's own clock, the first post was not due for
+// an hour, the time was refused as past, and "in 2h" was three hours away.
 func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	base, ok := needPostgres(t)
 	if !ok {
@@ -68,6 +70,19 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	at := time.Now().Add(-30 * time.Minute).UTC().Format(time.RFC3339)
 	if code, body := apiPost(t, public, token, "/api/threads/post/schedule", map[string]string{"text": "in half an hour, by the database", "scheduledAt": at}); code != http.StatusCreated {
 		t.Fatalf("scheduling at %s, half an hour ahead by the database's clock: %d %s", at, code, body)
+	}
+
+	// The command line on the same machine reads "in 2h" by the database's clock too.
+	driftingCLI := append(cliEnv[:len(cliEnv):len(cliEnv)], "SPINDLE_DATABASE_URL="+withParam(t, dbURL, "search_path", schema+",pg_catalog"))
+	var queued struct {
+		ScheduledAt time.Time `json:"scheduled_at"`
+	}
+	out := mustCLI(t, bin, driftingCLI, "post", "two hours on, by the database", "--account", "drifting_user", "--at", "in 2h", "--json")
+	if err := json.Unmarshal([]byte(out), &queued); err != nil {
+		t.Fatalf("spindle post --json: %v\n%s", err, out)
+	}
+	if want := time.Now().Add(time.Hour); queued.ScheduledAt.Before(want.Add(-time.Minute)) || queued.ScheduledAt.After(want.Add(time.Minute)) {
+		t.Fatalf("\"in 2h\" scheduled at %s, want two hours after the database's now, about %s", queued.ScheduledAt, want)
 	}
 }
 

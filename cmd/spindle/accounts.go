@@ -76,7 +76,7 @@ func accountsCLI(ctx context.Context, cfg config.Config) (*storage.DB, *accounts
 	client := threads.New(threads.Options{BaseURL: cfg.Threads.APIURL, AuthURL: cfg.Threads.AuthURL,
 		AppID: cfg.Threads.AppID, AppSecret: cfg.Threads.AppSecret.Reveal(), RedirectURI: cfg.Threads.RedirectURI,
 		Scopes: cfg.Threads.DefaultScopes})
-	svc := accounts.New(accounts.Options{DB: db, Threads: client, Keys: keys, PublicURL: cfg.PublicURL,
+	svc := accounts.New(accounts.Options{DB: db, Now: db.Now, Threads: client, Keys: keys, PublicURL: cfg.PublicURL,
 		Logger: slog.New(slog.DiscardHandler)})
 	return db, svc, nil
 }

@@ -46,10 +46,10 @@ func runMCP(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer db.Close()
 	log := env.logger(cfg).With(slog.String("door", "mcp"))
-	svc := ingest.NewService(ingest.Options{Queue: db, Logger: log, PostsPerDay: cfg.Quota.Posts,
+	svc := ingest.NewService(ingest.Options{Queue: db, Now: db.Now, Logger: log, PostsPerDay: cfg.Quota.Posts,
 		ApprovalTTL: cfg.ApprovalTTL, ApprovalNotice: publisher.PendingApprovalEvent})
 	disp := bot.NewDispatcher(bot.DispatcherOptions{
-		Ingest: svc, Queue: db,
+		Now: db.Now, Ingest: svc, Queue: db,
 		// A series made here is stored; the daemon's series job queues its later occurrences.
 		Series:   recur.NewService(recur.Options{Store: db, Validator: svc, Logger: log}),
 		Slots:    publisher.Slots{Store: db, DailyPosts: cfg.Quota.Posts},

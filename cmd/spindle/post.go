@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
@@ -61,7 +60,7 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *at != "" {
-		when, left, err := bot.ParseWhen(*at, time.Now(), cfg.Timezone)
+		when, left, err := bot.ParseWhen(*at, db.Now(), cfg.Timezone)
 		if err != nil {
 			return usagef("--at: %v", err)
 		}
@@ -70,7 +69,7 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		req.ScheduledAt = when
 	}
-	acc, err := ingest.NewService(ingest.Options{Queue: db, PostsPerDay: cfg.Quota.Posts}).Enqueue(ctx, req)
+	acc, err := ingest.NewService(ingest.Options{Queue: db, Now: db.Now, PostsPerDay: cfg.Quota.Posts}).Enqueue(ctx, req)
 	if errors.Is(err, storage.ErrNoSlots) {
 		return fmt.Errorf("@%s has no posting slots, so nothing was queued; set them with: spindle slots set mon-fri 09:00,12:30,17:00 --account %s", acct.Username, acct.Username)
 	}

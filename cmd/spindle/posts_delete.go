@@ -85,7 +85,7 @@ func cliPublisher(ctx context.Context, cfg config.Config) (*storage.DB, *publish
 	client := threads.New(threads.Options{BaseURL: cfg.Threads.APIURL, AuthURL: cfg.Threads.AuthURL,
 		AppID: cfg.Threads.AppID, AppSecret: cfg.Threads.AppSecret.Reveal(), RedirectURI: cfg.Threads.RedirectURI,
 		Scopes: cfg.Threads.DefaultScopes})
-	pub := publisher.New(publisher.Options{Store: db, API: client, Tokens: svc,
+	pub := publisher.New(publisher.Options{Store: db, Now: db.Now, API: client, Tokens: svc,
 		ParkedErrors: []error{accounts.ErrNeedsReconnect, accounts.ErrNotConnected},
 		Limits:       publisher.Limits{Posts: cfg.Quota.Posts, Replies: cfg.Quota.Replies, Deletes: cfg.Quota.Deletes},
 		Logger:       slog.New(slog.DiscardHandler)})

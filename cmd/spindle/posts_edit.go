@@ -75,7 +75,7 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := ingest.NewService(ingest.Options{Queue: db, ApprovalTTL: cfg.ApprovalTTL,
+	out, err := ingest.NewService(ingest.Options{Queue: db, Now: db.Now, ApprovalTTL: cfg.ApprovalTTL,
 		ApprovalNotice: publisher.PendingApprovalEvent}).Edit(ctx, p, e)
 	if err != nil {
 		return err
