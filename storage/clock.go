@@ -75,9 +75,9 @@ func (db *DB) heard(serverMS int64) {
 }
 
 // serverSetNow is db.now on PostgreSQL without an injected clock: this process's clock set to
-// the server's. It is read when the database opens and again whenever a lease, claim or
-// election reads the server's clock, every few seconds on a running daemon, so a clock
-// stepped by NTP is followed within that.
+// the server's. The skew is heard when the database opens and again whenever a claim, an
+// extension, Clock or an election reads the server's clock: every 2 s on a running daemon
+// (the outbox claim), so a clock stepped by NTP is followed within that.
 func (db *DB) serverSetNow() time.Time {
 	return time.Now().Add(time.Duration(db.skew.ns.Load()))
 }
