@@ -147,3 +147,29 @@ func TestWhatAProcessWritesFollowsTheDatabaseClock(t *testing.T) {
 		t.Fatalf("claim outbox = %v, %v; an event written now is due by the server's clock", items, err)
 	}
 }
+
+// TestNowFollowsTheServersClockWhenItMoves: the offset Now keeps is heard again at each read
+// of the server's clock, so a clock stepped (by NTP, on either machine) after the database
+// was opened is followed from the next claim on, not only after a restart.
+func TestNowFollowsTheServersClockWhenItMoves(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	first := storagetest.Open(t, nil)
+	db, _ := storagetest.ReopenWithServerClock(t, first, 0)
+	if !db.Postgres() {
+		return // one process's clock: nothing to follow
+	}
+	if d := time.Until(db.Now()); d < -time.Second || d > time.Second {
+		t.Fatalf("Now is %s off this process's clock before the server's moved", d)
+	}
+	if _, err := first.Exec(ctx, `CREATE OR REPLACE FUNCTION clock_timestamp() RETURNS timestamptz LANGUAGE sql
+		AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 hour' $$`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ClaimOutbox(ctx, time.Minute, 1); err != nil { // as the delivery job does every 2 s
+		t.Fatal(err)
+	}
+	if d := time.Until(db.Now()); d < time.Hour-time.Second || d > time.Hour+time.Second {
+		t.Fatalf("after a claim, Now is %s ahead of this process's clock, want the server's hour", d)
+	}
+}
