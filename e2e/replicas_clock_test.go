@@ -20,8 +20,8 @@ import (
 // of the test's schema, searched before pg_catalog, as a replica on a machine whose clock
 // drifted meets its database. A post sent over REST to go out now is published at once, and
 // a time half an hour before the replica's clock, half an hour ahead of the database's, is
-// accepted as a time to schedule at; `spindle post --at "in 2h"` on that machine means two
-// hours after the database's now. By the replica's own clock, the first post was not due for
+// accepted as a time to schedule at; `spindle post --at "in 2h"` (and `posts edit --at`) on
+// that machine means two hours after the database's now. By the replica's own clock, the first post was not due for
 // an hour, the time was refused as past, and "in 2h" was three hours away.
 func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	base, ok := needPostgres(t)
@@ -75,15 +75,22 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	// The command line on the same machine reads "in 2h" by the database's clock too.
 	driftingCLI := append(cliEnv[:len(cliEnv):len(cliEnv)], "SPINDLE_DATABASE_URL="+withParam(t, dbURL, "search_path", schema+",pg_catalog"))
 	var queued struct {
+		ID          string
 		ScheduledAt time.Time `json:"scheduled_at"`
 	}
-	out := mustCLI(t, bin, driftingCLI, "post", "two hours on, by the database", "--account", "drifting_user", "--at", "in 2h", "--json")
-	if err := json.Unmarshal([]byte(out), &queued); err != nil {
-		t.Fatalf("spindle post --json: %v\n%s", err, out)
+	scheduled := func(what string, want time.Time, args ...string) {
+		t.Helper()
+		out := mustCLI(t, bin, driftingCLI, append(args, "--json")...)
+		if err := json.Unmarshal([]byte(out), &queued); err != nil {
+			t.Fatalf("spindle %s --json: %v\n%s", args[0], err, out)
+		}
+		if queued.ScheduledAt.Before(want.Add(-time.Minute)) || queued.ScheduledAt.After(want.Add(time.Minute)) {
+			t.Fatalf("%s scheduled at %s, want about %s, by the database's clock", what, queued.ScheduledAt, want)
+		}
 	}
-	if want := time.Now().Add(time.Hour); queued.ScheduledAt.Before(want.Add(-time.Minute)) || queued.ScheduledAt.After(want.Add(time.Minute)) {
-		t.Fatalf("\"in 2h\" scheduled at %s, want two hours after the database's now, about %s", queued.ScheduledAt, want)
-	}
+	scheduled(`post --at "in 2h"`, time.Now().Add(time.Hour),
+		"post", "two hours on, by the database", "--account", "drifting_user", "--at", "in 2h")
+	scheduled(`posts edit --at "in 3h"`, time.Now().Add(2*time.Hour), "posts", "edit", queued.ID, "--at", "in 3h")
 }
 
 // mustURL parses a URL the test made.

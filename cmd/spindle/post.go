@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
@@ -60,14 +61,9 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *at != "" {
-		when, left, err := bot.ParseWhen(*at, db.Now(), cfg.Timezone)
-		if err != nil {
-			return usagef("--at: %v", err)
+		if req.ScheduledAt, err = parseAt(*at, db.Now(), cfg.Timezone); err != nil {
+			return err
 		}
-		if strings.TrimSpace(left) != "" {
-			return usagef("--at: could not read %q as part of a time", left)
-		}
-		req.ScheduledAt = when
 	}
 	acc, err := ingest.NewService(ingest.Options{Queue: db, Now: db.Now, PostsPerDay: cfg.Quota.Posts}).Enqueue(ctx, req)
 	if errors.Is(err, storage.ErrNoSlots) {
@@ -86,6 +82,19 @@ func runPost(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "%s %s for @%s at %s\n", acc.Post.ID, verb, acct.Username, bot.FormatWhen(acc.Post.ScheduledAt, cfg.Timezone))
 	return nil
+}
+
+// parseAt reads a command's --at (RFC 3339, "in 2h", "tomorrow 09:00") against now, which is
+// the database's clock (storage.DB.Now), as the daemon reads a time typed in chat.
+func parseAt(at string, now time.Time, zone *time.Location) (time.Time, error) {
+	when, left, err := bot.ParseWhen(at, now, zone)
+	if err != nil {
+		return time.Time{}, usagef("--at: %v", err)
+	}
+	if strings.TrimSpace(left) != "" {
+		return time.Time{}, usagef("--at: could not read %q as part of a time", left)
+	}
+	return when, nil
 }
 
 // postTarget resolves --reply-to or --quote to a Threads media id: a Spindle post id names a

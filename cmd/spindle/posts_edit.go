@@ -38,15 +38,10 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *at != "" {
-		when, left, err := bot.ParseWhen(*at, time.Now(), cfg.Timezone)
-		if err != nil {
-			return usagef("--at: %v", err)
+	if *at != "" { // read again below, by the database's clock; a typo is told before connecting
+		if e.ScheduledAt, err = parseAt(*at, time.Now(), cfg.Timezone); err != nil {
+			return err
 		}
-		if strings.TrimSpace(left) != "" {
-			return usagef("--at: could not read %q as part of a time", left)
-		}
-		e.ScheduledAt = when
 	}
 	if set["media-url"] {
 		media := []ingest.Media{}
@@ -71,6 +66,11 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if *at != "" {
+		if e.ScheduledAt, err = parseAt(*at, db.Now(), cfg.Timezone); err != nil {
+			return err
+		}
+	}
 	p, err := db.Get(ctx, rest[0])
 	if err != nil {
 		return err
