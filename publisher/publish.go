@@ -62,7 +62,7 @@ func (r *run) checkAndPublish(ctx context.Context, i int) error {
 		if pt.NotReady >= r.p.opts.Retry.MaxNotReady {
 			return r.recreate(ctx, i, "Threads kept answering that the media was not ready")
 		}
-		return r.requeue(ctx, pt, r.clock().Add(r.p.opts.Delays.NotReadyWait), "Threads had not finished processing the media")
+		return r.requeue(ctx, pt, r.p.now().Add(r.p.opts.Delays.NotReadyWait), "Threads had not finished processing the media")
 	}
 	return r.failure(ctx, pt, r.explain(err, ""))
 }

@@ -21,8 +21,7 @@ const maxPanicFailures = 3
 // container's status deciding as after a crash) and the post is put back with backoff, or
 // failed with a reason once it panicked maxPanicFailures times. The stack goes to the log; the
 // Observer counts it under FailPanic.
-func (p *Publisher) recovered(ctx context.Context, first *run, v any) {
-	post := first.post
+func (p *Publisher) recovered(ctx context.Context, post storage.Post, v any) {
 	p.log.Error("publishing a post panicked; the post is retried or failed, the daemon goes on",
 		slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID),
 		slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
@@ -36,12 +35,12 @@ func (p *Publisher) recovered(ctx context.Context, first *run, v any) {
 			p.log.Error("recording a panicked post panicked", slog.String("post_id", post.ID), slog.String("panic", fmt.Sprint(v)))
 		}
 	}()
-	r, err := p.rerun(ctx, first)
+	r, err := p.rerun(ctx, post)
 	if err != nil {
 		p.log.Warn("after a panic, read the post's state", slog.String("post_id", post.ID), slog.Any("error", err))
 		return
 	}
-	now := r.clock()
+	now := p.now()
 	if r.state.Failures == 0 {
 		r.state.FirstFailureAt = now
 	}
@@ -81,15 +80,14 @@ const unsavedTries = 4
 // connection: the database may be restarting (a few seconds), or ending every connection in
 // the pool one by one. The fence makes a repeat harmless. If every try fails, the database
 // is out of reach for longer and the lease's expiry is the fallback.
-func (p *Publisher) unsaved(ctx context.Context, first *run, cause error) {
-	post := first.post
+func (p *Publisher) unsaved(ctx context.Context, post storage.Post, cause error) {
 	p.log.Warn("a publishing step could not be saved; the post goes back in the queue",
 		slog.String("post_id", post.ID), slog.Int64("account_id", post.AccountID), slog.Any("error", cause))
 	var err error
 	wait := 250 * time.Millisecond
 	for try := 1; ; try++ {
 		var r *run
-		if r, err = p.rerun(ctx, first); err == nil {
+		if r, err = p.rerun(ctx, post); err == nil {
 			err = r.failure(ctx, nil, &reasonError{reason: unsavedReason, err: cause})
 		}
 		if err == nil || errors.Is(err, errStop) || errors.Is(err, storage.ErrLeaseLost) ||
@@ -123,11 +121,11 @@ func pause(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// rerun is the first run's post again from its committed state, to record what became of a
-// step that ended without committing. It reads the ledger's clock as the first run did.
-func (p *Publisher) rerun(ctx context.Context, first *run) (*run, error) {
-	r := &run{p: p, post: first.post, lease: first.lease, skew: first.skew}
+// rerun is a run of post from its committed state, to record what became of a step that
+// ended without committing.
+func (p *Publisher) rerun(ctx context.Context, post storage.Post) (*run, error) {
+	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now()}
 	var err error
-	_, r.state, err = p.store.Progress(ctx, r.post.ID)
+	_, r.state, err = p.store.Progress(ctx, post.ID)
 	return r, err
 }

@@ -55,7 +55,7 @@ func (r *run) failure(ctx context.Context, pt *storage.Part, err error) error {
 		if class == threads.ClassRateLimited {
 			r.p.reconcileQuota(ctx, r.post.AccountID, r.token, r.userID)
 		}
-		now := r.clock()
+		now := r.p.now()
 		if r.state.Failures == 0 {
 			r.state.FirstFailureAt = now
 		}
@@ -142,7 +142,7 @@ func (r *run) refusedToken(ctx context.Context) (sealed []byte, replaced bool) {
 // was wrong with it, only with what this run had read.
 func (r *run) retryNow(ctx context.Context, pt *storage.Part, why string) error {
 	if err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: partsOf(pt),
-		Retry: &storage.RetryAt{Next: r.clock(), Reason: why}}); err != nil {
+		Retry: &storage.RetryAt{Next: r.p.now(), Reason: why}}); err != nil {
 		return err
 	}
 	return errStop
@@ -156,7 +156,7 @@ func (r *run) retryNow(ctx context.Context, pt *storage.Part, why string) error 
 func (r *run) park(ctx context.Context, pt *storage.Part, refused []byte, why string) error {
 	ev := r.event(EventWaitingReconnect)
 	ev.Reason = why + " — " + RelinkHint + ", and the post will go out"
-	now := r.clock()
+	now := r.p.now()
 	err := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: partsOf(pt),
 		NeedsReconnect:  true,
 		Refused:         refused,

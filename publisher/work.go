@@ -44,26 +44,9 @@ type run struct {
 	texts  []string
 	parts  []storage.Part
 	state  storage.PublishState
-	skew   time.Duration // the ledger's clock less this process's, at the claim (see clock)
-	hold   *hold         // this process's claim on the post, kept alive by the heartbeat
+	now    time.Time
+	hold   *hold // this process's claim on the post, kept alive by the heartbeat
 }
-
-// newRun starts a run of a post just leased, whose UpdatedAt is the claim's stamp.
-func (p *Publisher) newRun(post storage.Post, h *hold) *run {
-	r := &run{p: p, post: post, lease: storage.LeaseOf(post), hold: h}
-	if !post.UpdatedAt.IsZero() {
-		r.skew = post.UpdatedAt.Sub(p.now().Truncate(time.Millisecond))
-	}
-	return r
-}
-
-// clock is the ledger's clock (the database's on PostgreSQL) as this run reads it: the time
-// the claim was stamped with, moved on by this process's clock since. The times a run writes
-// for later are judged by that clock: a retry's due time by the lease, when a container was
-// made or the first failure happened by whichever replica leases the post next. Taken from a
-// replica's own clock, one running two hours ahead held every status check and retry two
-// hours longer, and one running behind retried early.
-func (r *run) clock() time.Time { return r.p.now().Add(r.skew) }
 
 // errStop ends a run after it committed its step.
 var errStop = errors.New("step committed")
@@ -71,10 +54,10 @@ var errStop = errors.New("step committed")
 // process runs the state machine for one leased post until it commits a step. A panic on the
 // way fails this post's step (see recovered), never the daemon.
 func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
-	r := p.newRun(post, h)
+	r := &run{p: p, post: post, lease: storage.LeaseOf(post), now: p.now(), hold: h}
 	defer func() {
 		if v := recover(); v != nil {
-			p.recovered(ctx, r, v)
+			p.recovered(ctx, post, v)
 		}
 	}()
 	err := r.run(ctx)
@@ -87,7 +70,7 @@ func (p *Publisher) process(ctx context.Context, post storage.Post, h *hold) {
 		// Shutting down: nothing more is written; the post resumes from its last committed
 		// step.
 	default:
-		p.unsaved(ctx, r, err)
+		p.unsaved(ctx, post, err)
 	}
 }
 
@@ -185,7 +168,7 @@ const autoPublishSettle = 2 * time.Minute
 // not there goes on with a container (the container flow every post uses now).
 func (r *run) legacyAutoPublish(ctx context.Context, i int) error {
 	pt := &r.parts[i]
-	if settled := pt.AutoPublishAt.Add(autoPublishSettle); r.clock().Before(settled) {
+	if settled := pt.AutoPublishAt.Add(autoPublishSettle); r.p.now().Before(settled) {
 		return r.requeue(ctx, pt, settled, "waiting to learn whether an earlier attempt published the post")
 	}
 	m, found, err := r.findPublished(ctx, i, pt.AutoPublishAt)
@@ -222,7 +205,7 @@ func (r *run) container(i int) threads.Container {
 // create makes part i's containers and requeues the post for their first status check.
 func (r *run) create(ctx context.Context, i int) error {
 	pt := &r.parts[i]
-	now := r.clock()
+	now := r.p.now()
 	if i == 0 && len(r.post.Media) > 1 {
 		var kids []string
 		for _, m := range r.post.Media {
@@ -297,7 +280,7 @@ func (r *run) checkChildren(ctx context.Context, i int) error {
 		}
 		return r.failure(ctx, pt, r.explain(err, ""))
 	}
-	now := r.clock()
+	now := r.p.now()
 	pt.ContainerID, pt.ContainerAt = id, now
 	return r.requeue(ctx, pt, now.Add(r.p.opts.Delays.TextCheck), "waiting for Threads to process the carousel")
 }
@@ -306,7 +289,7 @@ func (r *run) checkChildren(ctx context.Context, i int) error {
 // in the same transaction, with its quota use and its result event.
 func (r *run) published(ctx context.Context, i int, mediaID, permalink string) error {
 	pt := &r.parts[i]
-	now := r.clock()
+	now := r.p.now()
 	pt.MediaID, pt.Permalink, pt.PublishedAt = mediaID, permalink, now
 	// Dated by the ledger as it commits (At zero), not by this replica's clock: see reconcileQuota.
 	use := storage.QuotaUse{AccountID: r.post.AccountID, Kind: r.quotaKind(i), PostID: r.post.ID}
@@ -328,10 +311,10 @@ func (r *run) finish(ctx context.Context, use *storage.QuotaUse) error {
 		m, err := r.p.api.Media(ctx, r.token, root.MediaID)
 		if err == nil {
 			root.Permalink = m.Permalink
-		} else if r.clock().Sub(root.PublishedAt) < r.p.opts.Delays.PermalinkMax && threads.IsRetryable(err) {
+		} else if r.p.now().Sub(root.PublishedAt) < r.p.opts.Delays.PermalinkMax && threads.IsRetryable(err) {
 			// Published and committed now; the link is fetched at the next step.
 			r.state.Failures++
-			next := r.clock().Add(r.backoff(r.state.Failures, err))
+			next := r.p.now().Add(r.backoff(r.state.Failures, err))
 			if aerr := r.p.store.Advance(ctx, r.lease, storage.Step{Parts: r.parts, Quota: quota,
 				Retry: &storage.RetryAt{Next: next, Reason: "published; looking up its link"}, State: &r.state}); aerr != nil {
 				return aerr
@@ -377,10 +360,10 @@ func (r *run) requeue(ctx context.Context, pt *storage.Part, next time.Time, why
 
 func (r *run) stillProcessing(ctx context.Context, i int) error {
 	pt := &r.parts[i]
-	if r.clock().Sub(pt.ContainerAt) > r.p.opts.Delays.ContainerMax {
+	if r.p.now().Sub(pt.ContainerAt) > r.p.opts.Delays.ContainerMax {
 		return r.recreate(ctx, i, "Threads did not finish processing the media in time")
 	}
-	return r.requeue(ctx, pt, r.clock().Add(r.p.opts.Delays.StatusPoll), "waiting for Threads to process the media")
+	return r.requeue(ctx, pt, r.p.now().Add(r.p.opts.Delays.StatusPoll), "waiting for Threads to process the media")
 }
 
 // recreate drops part i's containers so the next step creates new ones, up to a budget.
@@ -391,7 +374,7 @@ func (r *run) recreate(ctx context.Context, i int, why string) error {
 		return r.fail(ctx, pt, FailContainer, fmt.Sprintf("Threads could not publish the post: %s, %d times — try again later or with other media", why, pt.Recreates))
 	}
 	pt.ContainerID, pt.Children, pt.ContainerAt, pt.NotReady = "", nil, time.Time{}, 0
-	return r.requeue(ctx, pt, r.clock(), why+"; creating it again")
+	return r.requeue(ctx, pt, r.p.now(), why+"; creating it again")
 }
 
 // containerError handles a container in status ERROR: the media's problem. It is recreated
@@ -414,5 +397,5 @@ func cmpOr(s, def string) string {
 // event is an event about this post.
 func (r *run) event(k EventKind) Event {
 	return Event{Kind: k, PostID: r.post.ID, AccountID: r.post.AccountID, Door: r.post.Door,
-		OriginRef: r.post.OriginRef, Text: r.post.Text, At: r.clock()}
+		OriginRef: r.post.OriginRef, Text: r.post.Text, At: r.p.now()}
 }

@@ -122,7 +122,7 @@ type Post struct {
 	IdempotencyKey string
 	RequestID      string
 	CreatedAt      time.Time
-	UpdatedAt      time.Time // of a post Lease returns, the claim's time by the lease's clock
+	UpdatedAt      time.Time
 	// DeletedAt is when the posted post was deleted from Threads on request; zero if it was not.
 	// The state stays posted (it was published, and counted so); Status says "deleted".
 	DeletedAt time.Time
