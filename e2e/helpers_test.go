@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindle-threads/spindle/ingest/webhook"
 	"github.com/spindle-threads/spindle/internal/testsignal"
 	"github.com/spindle-threads/spindle/publisher/accounts"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
@@ -284,6 +285,26 @@ func apiPost(t *testing.T, public, token, path string, body any) (int, string) {
 	req, _ := http.NewRequest(http.MethodPost, public+path, strings.NewReader(string(raw)))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
+	return httpJSON(t, req, nil)
+}
+
+// sendRelease posts GitHub's documented "release published" event (the webhook package's
+// fixture) to a source's URL, signed with secret as GitHub signs it, and returns the status
+// and the answer.
+func sendRelease(t *testing.T, hookURL, secret string) (int, string) {
+	t.Helper()
+	release, err := os.ReadFile("../ingest/webhook/testdata/github-release-published.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := webhook.Sign(webhook.SchemeGitHub, secret, release, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, hookURL, bytes.NewReader(release))
+	req.Header = h
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-GitHub-Event", "release")
 	return httpJSON(t, req, nil)
 }
 

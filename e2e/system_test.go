@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/spindle-threads/spindle/bot/slack/slacktest"
 	"github.com/spindle-threads/spindle/bot/telegram/telegramtest"
-	"github.com/spindle-threads/spindle/ingest/webhook"
 	"github.com/spindle-threads/spindle/publisher/threads"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 )
@@ -284,26 +281,8 @@ func TestWholeSystem(t *testing.T) {
 		if !strings.HasPrefix(src.URL, public+"/") {
 			t.Fatalf("source URL %q is not under %s", src.URL, public)
 		}
-		release, err := os.ReadFile("../ingest/webhook/testdata/github-release-published.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		h, err := webhook.Sign(webhook.SchemeGitHub, src.Secret, release, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		req, _ := http.NewRequest(http.MethodPost, src.URL, bytes.NewReader(release))
-		req.Header = h
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-GitHub-Event", "release")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			t.Fatalf("signed release: %d %s", resp.StatusCode, body)
+		if code, body := sendRelease(t, src.URL, src.Secret); code != http.StatusAccepted {
+			t.Fatalf("signed release: %d %s", code, body)
 		}
 		text := "🚀 Codertocat/Hello-World 0.0.1 is out\n\nhttps://github.com/Codertocat/Hello-World/releases/tag/0.0.1"
 		posts = append(posts, text)

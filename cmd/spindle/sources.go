@@ -69,7 +69,7 @@ func openSources(ctx context.Context, cfg config.Config) (*sourcesCmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &sourcesCmd{cfg: cfg, db: db, store: webhookstore.New(webhookstore.Options{DB: db, Sealer: keys})}, nil
+	return &sourcesCmd{cfg: cfg, db: db, store: webhookstore.New(webhookstore.Options{DB: db, Sealer: keys, Now: db.Now})}, nil
 }
 
 func (c *sourcesCmd) url(name string) string { return c.cfg.PublicURL + "/hooks/" + name }

@@ -20,7 +20,8 @@ const sourceCacheTTL = time.Second
 // buildWebhooks mounts POST /hooks/{source} (issue 8), the door "webhook", which registers its
 // results as signed callbacks.
 func (a *app) buildWebhooks(keys *accounts.Keys) {
-	store := webhookstore.New(webhookstore.Options{DB: a.db, Sealer: keys, Logger: a.log, CacheTTL: sourceCacheTTL})
+	store := webhookstore.New(webhookstore.Options{DB: a.db, Sealer: keys, Logger: a.log, CacheTTL: sourceCacheTTL,
+		Now: a.db.Now}) // a rotated secret's grace ends by the database's clock on every replica
 	deliveries := webhook.NewDeliveryLog(store.FlushDeliveries, time.Second, a.log)
 	h := webhook.NewHandler(webhook.Options{
 		Sources:               store,
