@@ -69,7 +69,7 @@ func openEvents(ctx context.Context, env *cliEnv, cf *config.Flags) (*eventsCmd,
 	if err != nil {
 		return nil, err
 	}
-	return &eventsCmd{db: db, subs: events.Subscriptions{Store: db, Sealer: keys}}, nil
+	return &eventsCmd{db: db, subs: events.Subscriptions{Store: db, Sealer: keys, Now: db.Now}}, nil
 }
 
 // oneID parses a subcommand that takes exactly one id.

@@ -22,7 +22,7 @@ func (a *app) buildEvents(keys *accounts.Keys) publisher.Doors {
 		Transport:     guard.Transport(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	a.eventSubs = events.Subscriptions{Store: a.db, Sealer: keys}
+	a.eventSubs = events.Subscriptions{Store: a.db, Sealer: keys, Now: a.db.Now}
 	d := events.NewDeliverer(events.Options{Store: a.db, Now: a.db.Now, Sealer: keys, Client: client, Logger: a.log})
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
