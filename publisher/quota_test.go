@@ -278,8 +278,10 @@ func TestQuotaNoticeTellsEachKindItsOwnTime(t *testing.T) {
 // TestTheGateJudgesTheWindowByTheLedgersClock: a publisher whose clock runs two hours behind
 // the database's counts the uses of the last 24 hours by the database's clock, which dated
 // them. Judged by its own clock, the three posts of 24 hours ago (by the database) were still
-// in its window, and the fourth post waited two hours longer than the quota asks. (A daemon
-// gives its publisher the database's clock, storage.DB.Now; the gate does not rely on that.)
+// in its window: the fourth post was held until a time the database's clock had passed, and
+// the drain leased it again at once, without end (this test then hangs until go test's
+// timeout). A daemon gives its publisher the database's clock (storage.DB.Now); the gate does
+// not rely on that.
 func TestTheGateJudgesTheWindowByTheLedgersClock(t *testing.T) {
 	storagetest.EachDialect(t, func(t *testing.T) {
 		clock := threadstest.NewManualClock(time.Time{})
