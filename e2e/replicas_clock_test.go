@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,14 +16,18 @@ import (
 )
 
 // TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock runs `spindle serve` on a PostgreSQL
-// whose clock is an hour behind the replica's: the server's clock_timestamp() is a function
-// of the test's schema, searched before pg_catalog, as a replica on a machine whose clock
-// drifted meets its database. A post sent over REST to go out now is published at once, and
-// a time half an hour before the replica's clock, half an hour ahead of the database's, is
-// accepted as a time to schedule at; `spindle post --at "in 2h"` (and `posts edit --at`) on
-// that machine means two hours after the database's now; and a webhook secret rotated with
-// half an hour of grace, by a replica whose clock agrees with the database's, still works. By the replica's own clock, the first post was not due for
-// an hour, the time was refused as past, and "in 2h" was three hours away.
+// whose clock is an hour behind the replica's (storagetest.ServerClockURL), as a replica on a
+// machine whose clock drifted meets its database. On that replica:
+//   - a post sent over REST to go out now is published at once;
+//   - a time half an hour before the replica's clock, half an hour ahead of the database's, is
+//     accepted as a time to schedule at;
+//   - `spindle post --at "in 2h"` (and `posts edit --at`) means two hours after the database's
+//     now;
+//   - a webhook secret rotated with half an hour of grace, through another handle on the same
+//     database, still verifies.
+//
+// By the replica's own clock, the first post was not due for an hour, the time was refused as
+// past, "in 2h" was three hours away and the old secret's grace had ended.
 func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	base, ok := needPostgres(t)
 	if !ok {
@@ -38,27 +40,9 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
 	t.Cleanup(sim.Close)
 
-	db, keys := operatorDB(t, dbURL, secret)
-	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "drifting", Name: "drifting"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir(),
-		"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret}
-	acct, token := linkForREST(t, db, keys, sim, sim.AddUser("drifting_user"), owner.ID, bin, cliEnv,
-		"threads_basic", "threads_content_publish")
-
-	schema := mustURL(t, dbURL).Query().Get("search_path")
-	behind, err := storagetest.OpenServer(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer behind.Close()
-	if _, err := behind.Exec(`CREATE FUNCTION ` + schema + `.clock_timestamp() RETURNS timestamptz LANGUAGE sql
-		AS $$ SELECT pg_catalog.clock_timestamp() - interval '1 hour' $$`); err != nil {
-		t.Fatal(err)
-	}
-	drifting := withParam(t, dbURL, "search_path", schema+",pg_catalog") // the server's clock an hour behind
+	op := newRESTOperator(t, dbURL, secret, "drifting")
+	acct, token := op.linkForREST(t, sim, sim.AddUser("drifting_user"), bin, "threads_basic", "threads_content_publish")
+	drifting := storagetest.ServerClockURL(t, dbURL, -time.Hour) // the server's clock an hour behind
 	addr := freeAddr(t)
 	d := startDaemon(t, bin, daemonEnv(t, addr, sim, "SPINDLE_DATABASE_URL="+drifting, "SPINDLE_SECRET_KEY="+secret))
 	public := "http://" + addr
@@ -76,7 +60,7 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	}
 
 	// The command line on the same machine reads "in 2h" by the database's clock too.
-	driftingCLI := append(cliEnv[:len(cliEnv):len(cliEnv)], "SPINDLE_DATABASE_URL="+drifting)
+	driftingCLI := append(op.cli[:len(op.cli):len(op.cli)], "SPINDLE_DATABASE_URL="+drifting)
 	var queued struct {
 		ID          string
 		ScheduledAt time.Time `json:"scheduled_at"`
@@ -103,7 +87,7 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	sources := webhookstore.New(webhookstore.Options{DB: other, Sealer: keys, Now: other.Now})
+	sources := webhookstore.New(webhookstore.Options{DB: other, Sealer: op.keys, Now: other.Now})
 	src, err := sources.Add(ctx, webhookstore.Spec{Name: "rel", AccountID: acct.ID, Scheme: webhook.SchemeGitHub, Preset: "github-release"})
 	if err != nil {
 		t.Fatal(err)
@@ -114,14 +98,4 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	if code, body := sendRelease(t, public+"/hooks/rel", src.Secret); code != http.StatusAccepted {
 		t.Fatalf("a release signed with the old secret, in its grace by the database's clock: %d %s", code, body)
 	}
-}
-
-// mustURL parses a URL the test made.
-func mustURL(t *testing.T, raw string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

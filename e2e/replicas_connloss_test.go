@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
-	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
 )
 
@@ -45,18 +43,12 @@ func TestReplicasRideOutLostConnections(t *testing.T) {
 	t.Cleanup(sim.Close)
 	sim.Fault(threadstest.EndpointAll, threadstest.Fault{Kind: threadstest.FaultLatency, Rate: 1, Delay: 20 * time.Millisecond})
 
-	db, keys := operatorDB(t, dbURL, secret)
-	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "connloss", Name: "connloss"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir(),
-		"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret}
+	op := newRESTOperator(t, dbURL, secret, "connloss")
 	const users = 12
 	tokens := make([]string, users)
 	for i := range tokens {
 		u := sim.AddUser(fmt.Sprintf("connloss_user%d", i))
-		_, tokens[i] = linkForREST(t, db, keys, sim, u, owner.ID, bin, cliEnv, "threads_basic", "threads_content_publish")
+		_, tokens[i] = op.linkForREST(t, sim, u, bin, "threads_basic", "threads_content_publish")
 	}
 	replicas := make([]*daemon, 2)
 	for i := range replicas {

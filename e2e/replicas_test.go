@@ -67,18 +67,13 @@ func TestReplicasPublishEachPostOnce(t *testing.T) {
 
 	// The operator's part: the schema, and three linked accounts (as the OAuth flow would
 	// leave them) with a REST token each.
-	db, keys := operatorDB(t, dbURL, secret)
-	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "replicas", Name: "replicas"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cliEnv := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir(),
-		"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret}
+	op := newRESTOperator(t, dbURL, secret, "replicas")
+	db := op.db
 	const users = 3
 	tokens := make([]string, users)
 	for i := range tokens {
 		u := sim.AddUser(fmt.Sprintf("replica_user%d", i))
-		_, tokens[i] = linkForREST(t, db, keys, sim, u, owner.ID, bin, cliEnv,
+		_, tokens[i] = op.linkForREST(t, sim, u, bin,
 			"threads_basic", "threads_content_publish", "threads_manage_replies", "threads_read_replies", "threads_delete", "threads_manage_insights")
 	}
 
@@ -222,15 +217,39 @@ func operatorDB(t *testing.T, dbURL, secretHex string) (*storage.DB, *accounts.K
 	return db, keys
 }
 
-// linkForREST links u's Threads account as the OAuth flow would leave it (a token with scopes,
-// sealed with keys, owned by owner) and creates a REST token for it with `spindle tokens
-// create`, returning the account and the token.
-func linkForREST(t *testing.T, db *storage.DB, keys *accounts.Keys, sim *threadstest.Server, u *threadstest.User,
-	owner int64, bin string, cliEnv []string, scopes ...string) (storage.Account, string) {
+// restOperator is the operator of a replica test driven over REST: a migrated handle on the
+// schema (operatorDB), the token keys, the API identity that owns the accounts it links, and
+// the environment its `spindle` commands run in.
+type restOperator struct {
+	db    *storage.DB
+	keys  *accounts.Keys
+	owner int64
+	cli   []string
+}
+
+// newRESTOperator sets up the operator called name on dbURL; extra adds settings to the
+// environment of its commands.
+func newRESTOperator(t *testing.T, dbURL, secretHex, name string, extra ...string) restOperator {
 	t.Helper()
-	a := linkAccount(t, db, keys, sim, u, owner, scopes...)
+	db, keys := operatorDB(t, dbURL, secretHex)
+	owner, err := db.UpsertIdentity(context.Background(), storage.Identity{Door: "api", User: name, Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir(),
+		"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secretHex}, extra...)
+	return restOperator{db: db, keys: keys, owner: owner.ID, cli: cli}
+}
+
+// linkForREST links u's Threads account as the OAuth flow would leave it (a token with scopes,
+// sealed with the operator's keys, owned by its identity) and creates a REST token for it with
+// `spindle tokens create`, returning the account and the token.
+func (o restOperator) linkForREST(t *testing.T, sim *threadstest.Server, u *threadstest.User, bin string,
+	scopes ...string) (storage.Account, string) {
+	t.Helper()
+	a := linkAccount(t, o.db, o.keys, sim, u, o.owner, scopes...)
 	var tok struct{ Token string }
-	out := mustCLI(t, bin, cliEnv, "tokens", "create", "--account", u.Username, "--json")
+	out := mustCLI(t, bin, o.cli, "tokens", "create", "--account", u.Username, "--json")
 	if err := json.Unmarshal([]byte(out), &tok); err != nil || tok.Token == "" {
 		t.Fatalf("tokens create --json: %v\n%s", err, out)
 	}

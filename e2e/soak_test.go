@@ -78,14 +78,10 @@ func TestReplicasSoak(t *testing.T) {
 	sim.Fault(threadstest.EndpointCreateContainer, threadstest.Fault{Kind: threadstest.FaultReset, Rate: 0.05})
 	sim.Fault(threadstest.EndpointContainerStatus, threadstest.Fault{Kind: threadstest.FaultServerError, Rate: 0.05})
 
-	db, keys := operatorDB(t, dbURL, secret)
-	owner, err := db.UpsertIdentity(ctx, storage.Identity{Door: "api", User: "soak", Name: "soak"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	common := []string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret,
-		"SPINDLE_FEED_INTERVAL=" + soakFeedEvery.String(), "SPINDLE_ALLOW_PRIVATE_URLS=true"}
-	cliEnv := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "SPINDLE_DATA_DIR=" + t.TempDir()}, common...)
+	settings := []string{"SPINDLE_FEED_INTERVAL=" + soakFeedEvery.String(), "SPINDLE_ALLOW_PRIVATE_URLS=true"}
+	op := newRESTOperator(t, dbURL, secret, "soak", settings...)
+	db, cliEnv := op.db, op.cli
+	common := append([]string{"SPINDLE_DATABASE_URL=" + dbURL, "SPINDLE_SECRET_KEY=" + secret}, settings...)
 	type account struct {
 		user  *threadstest.User
 		token string
@@ -94,7 +90,7 @@ func TestReplicasSoak(t *testing.T) {
 	accts := make([]account, soakAccounts)
 	for i := range accts {
 		u := sim.AddUser(fmt.Sprintf("soak_user%d", i))
-		a, token := linkForREST(t, db, keys, sim, u, owner.ID, bin, cliEnv, "threads_basic", "threads_content_publish")
+		a, token := op.linkForREST(t, sim, u, bin, "threads_basic", "threads_content_publish")
 		accts[i] = account{user: u, token: token, full: i < soakFull}
 		if accts[i].full {
 			// Other apps used all but soakRoom posts today, and Spindle has just reconciled.

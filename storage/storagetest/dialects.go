@@ -158,18 +158,31 @@ func DatabaseURL(db *storage.DB) string {
 }
 
 // ReopenWithServerClock is Reopen onto a server whose clock runs off ahead of this process's
-// (behind, when negative) and reports by how much: on PostgreSQL a clock_timestamp() of the
-// test's own schema, searched before the built-in pg_catalog, as a replica meets a server
-// whose clock differs from its own. The clock is moved before the handle opens (which reads
-// it, and keeps its statements prepared against whichever function it found). On SQLite, whose
-// clock is the process's, it is Reopen and the offset is zero.
+// (behind, when negative; see ServerClockURL) and reports by how much. On SQLite, whose clock
+// is the process's, it is Reopen and the offset is zero.
 func ReopenWithServerClock(t testing.TB, db *storage.DB, off time.Duration) (*storage.DB, time.Duration) {
 	t.Helper()
 	u, ok := pgURLs.Load(db)
 	if !ok {
 		return Reopen(t, db, nil), 0
 	}
-	server, err := OpenServer(u.(string)) // in db's schema
+	again, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: ServerClockURL(t, u.(string), off)})
+	if err != nil {
+		t.Fatalf("reopen database: %v", err)
+	}
+	t.Cleanup(func() { again.Close() })
+	return again, off
+}
+
+// ServerClockURL moves the clock of the schema dbURL connects to (its search_path) off ahead
+// of this process's, behind when negative, and returns the URL whose connections see it: a
+// clock_timestamp() of that schema, searched before the built-in pg_catalog, as a replica meets
+// a server whose clock differs from its own. Open handles on the URL only after this: a handle
+// reads the clock when it opens and keeps its statements prepared against whichever function
+// it found.
+func ServerClockURL(t testing.TB, dbURL string, off time.Duration) string {
+	t.Helper()
+	server, err := OpenServer(dbURL) // in the URL's schema
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,19 +191,14 @@ func ReopenWithServerClock(t testing.TB, db *storage.DB, off time.Duration) (*st
 		AS $$ SELECT pg_catalog.clock_timestamp() + interval '%d milliseconds' $$`, off.Milliseconds())); err != nil {
 		t.Fatalf("move the server's clock: %v", err)
 	}
-	parsed, err := url.Parse(u.(string))
+	parsed, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := parsed.Query()
 	q.Set("search_path", q.Get("search_path")+",pg_catalog")
 	parsed.RawQuery = q.Encode()
-	again, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: parsed.String()})
-	if err != nil {
-		t.Fatalf("reopen database: %v", err)
-	}
-	t.Cleanup(func() { again.Close() })
-	return again, off
+	return parsed.String()
 }
 
 // freshSchema creates a schema of its own for t on the test server and returns a URL whose
