@@ -10,8 +10,9 @@ import (
 )
 
 // TestQuotaStanding: the gate's one read gives the ledger's clock and counts this account's
-// uses of this quota in the window that ends there (not older ones, not another kind's or account's), and gives Threads' last report with
-// the local uses since it, or says there was none.
+// uses of this quota in the window that ends there (not older ones, not another kind's or
+// account's), and gives Threads' last report with the local uses since it, or says there was
+// none.
 func TestQuotaStanding(t *testing.T) {
 	t.Parallel()
 	now := time.UnixMilli(time.Now().UnixMilli()).UTC()

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spindle-threads/spindle/bot"
 	"github.com/spindle-threads/spindle/ingest"
@@ -38,11 +37,6 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *at != "" { // read again below, by the database's clock; a typo is told before connecting
-		if e.ScheduledAt, err = parseAt(*at, time.Now(), cfg.Timezone); err != nil {
-			return err
-		}
-	}
 	if set["media-url"] {
 		media := []ingest.Media{}
 		if *mediaURL != "" && *mediaURL != "none" {
@@ -58,7 +52,7 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		e.Media = &media
 	}
-	if e.Text == nil && e.Media == nil && e.ScheduledAt.IsZero() {
+	if e.Text == nil && e.Media == nil && *at == "" {
 		return usagef("say what to change with --text, --at or --media-url")
 	}
 	db, err := openStore(ctx, cfg)
@@ -66,7 +60,7 @@ func runPostsEdit(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if *at != "" {
+	if *at != "" { // by the database's clock, as the daemon reads a time typed in chat
 		if e.ScheduledAt, err = parseAt(*at, db.Now(), cfg.Timezone); err != nil {
 			return err
 		}
