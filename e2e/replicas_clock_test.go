@@ -2,14 +2,22 @@ package e2e
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spindle-threads/spindle/ingest/webhook"
 	"github.com/spindle-threads/spindle/ingest/webhook/webhookstore"
+	"github.com/spindle-threads/spindle/publisher/accounts"
+	"github.com/spindle-threads/spindle/publisher/events"
 	"github.com/spindle-threads/spindle/publisher/threads/threadstest"
 	"github.com/spindle-threads/spindle/storage"
 	"github.com/spindle-threads/spindle/storage/storagetest"
@@ -24,16 +32,17 @@ import (
 //   - `spindle post --at "in 2h"` (and `posts edit --at`) means two hours after the database's
 //     now;
 //   - a webhook secret rotated with half an hour of grace, through another handle on the same
-//     database, still verifies.
+//     database, still verifies;
+//   - events are still signed with an event subscription's old secret, rotated the same way,
+//     beside the new one.
 //
 // By the replica's own clock, the first post was not due for an hour, the time was refused as
-// past, "in 2h" was three hours away and the old secret's grace had ended.
+// past, "in 2h" was three hours away and both old secrets' graces had ended.
 func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	base, ok := needPostgres(t)
 	if !ok {
 		return
 	}
-	ctx := context.Background()
 	dbURL := freshPGSchema(t, base)
 	secret := strings.Repeat("6b", 32)
 	bin := buildSpindle(t)
@@ -44,7 +53,8 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 	acct, token := op.linkForREST(t, sim, sim.AddUser("drifting_user"), bin, "threads_basic", "threads_content_publish")
 	drifting := storagetest.ServerClockURL(t, dbURL, -time.Hour) // the server's clock an hour behind
 	addr := freeAddr(t)
-	d := startDaemon(t, bin, daemonEnv(t, addr, sim, "SPINDLE_DATABASE_URL="+drifting, "SPINDLE_SECRET_KEY="+secret))
+	d := startDaemon(t, bin, daemonEnv(t, addr, sim, "SPINDLE_DATABASE_URL="+drifting, "SPINDLE_SECRET_KEY="+secret,
+		"SPINDLE_ALLOW_PRIVATE_URLS=true"))
 	public := "http://" + addr
 
 	if code, body := apiPost(t, public, token, "/api/threads/post", map[string]string{"text": "out now, whatever my clock says"}); code != http.StatusAccepted {
@@ -79,23 +89,151 @@ func TestAReplicaWhoseClockRunsAheadGoesByTheDatabasesClock(t *testing.T) {
 		"post", "two hours on, by the database", "--account", "drifting_user", "--at", "in 2h")
 	scheduled(`posts edit --at "in 3h"`, time.Now().Add(2*time.Hour), "posts", "edit", queued.ID, "--at", "in 3h")
 
-	// A rotated webhook secret's grace ends by the database's clock. Another replica, on the
-	// same database, rotates with half an hour of grace: this one must still take the old
-	// secret. By its own clock the grace had ended half an hour before.
+	// A rotated secret's grace ends by the database's clock. Another replica, on the same
+	// database, rotates a webhook source's secret and an event subscription's with half an
+	// hour of grace: this one must still take the old webhook secret and still sign events
+	// with the old subscription secret too. By its own clock both graces had ended half an
+	// hour before.
 	other, err := storage.Open(t.TempDir(), storage.Options{DatabaseURL: drifting})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	sources := webhookstore.New(webhookstore.Options{DB: other, Sealer: op.keys, Now: other.Now})
-	src, err := sources.Add(ctx, webhookstore.Spec{Name: "rel", AccountID: acct.ID, Scheme: webhook.SchemeGitHub, Preset: "github-release"})
+	receiver, deliveries := eventReceiver(t)
+	sec := rotateWithGrace(t, other, op.keys, acct.ID, receiver.URL)
+	if code, body := sendRelease(t, public+"/hooks/rel", sec.oldHook); code != http.StatusAccepted {
+		t.Fatalf("a release signed with the old secret, in its grace by the database's clock: %d %s", code, body)
+	}
+	select {
+	case got := <-deliveries:
+		if !got.signedBy(sec.newEvents) || !got.signedBy(sec.oldEvents) {
+			t.Fatalf("the event was signed %q: want the new secret's signature and the old one's", got.sigs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no event reached the receiver within 30 s\nreplica log:\n%s", d.logs())
+	}
+}
+
+// TestAReplicaWhoseClockRunsBehindEndsGracesByTheDatabasesClock is the other side of the test
+// above, where a grace is a trust boundary: the replica's clock runs an hour behind its
+// database's. An hour ago by the database's clock (now by the process's), the operator rotated
+// the webhook source's secret and the event subscription's, each with half an hour of grace.
+// Both graces have ended. On that replica:
+//   - a release signed with the old webhook secret is refused, one signed with the new is
+//     taken;
+//   - the event of that release's post is signed with the new subscription secret alone;
+//   - `spindle sources list` no longer shows the old webhook secret as valid.
+//
+// By the replica's own clock both graces had half an hour to run: whoever held the old webhook
+// secret could still post, and receivers still saw the old secret's signature.
+func TestAReplicaWhoseClockRunsBehindEndsGracesByTheDatabasesClock(t *testing.T) {
+	base, ok := needPostgres(t)
+	if !ok {
+		return
+	}
+	dbURL := freshPGSchema(t, base)
+	bin := buildSpindle(t)
+	sim := threadstest.NewServer(threadstest.Options{AppID: appID, AppSecret: appSecret})
+	t.Cleanup(sim.Close)
+	receiver, deliveries := eventReceiver(t)
+
+	secret := strings.Repeat("7c", 32)
+	op := newRESTOperator(t, dbURL, secret, "lagging")
+	acct := linkAccount(t, op.db, op.keys, sim, sim.AddUser("lagging_user"), op.owner, "threads_basic", "threads_content_publish")
+	// The rotations, dated by the process's clock: an hour ago by the database's.
+	sec := rotateWithGrace(t, op.db, op.keys, acct.ID, receiver.URL)
+
+	ahead := storagetest.ServerClockURL(t, dbURL, time.Hour) // the server's clock an hour ahead
+	addr := freeAddr(t)
+	d := startDaemon(t, bin, daemonEnv(t, addr, sim, "SPINDLE_DATABASE_URL="+ahead, "SPINDLE_SECRET_KEY="+secret,
+		"SPINDLE_ALLOW_PRIVATE_URLS=true"))
+	hook := "http://" + addr + "/hooks/rel"
+	if code, body := sendRelease(t, hook, sec.oldHook); code != http.StatusUnauthorized {
+		t.Fatalf("a release signed with the old secret, half an hour after its grace ended by the database's clock: %d %s, want 401", code, body)
+	}
+	if code, body := sendRelease(t, hook, sec.newHook); code != http.StatusAccepted {
+		t.Fatalf("a release signed with the new secret: %d %s", code, body)
+	}
+	// `spindle sources list` on that machine no longer shows the old secret as valid.
+	laggingCLI := append(op.cli[:len(op.cli):len(op.cli)], "SPINDLE_DATABASE_URL="+ahead)
+	if out := mustCLI(t, bin, laggingCLI, "sources", "list", "--json"); strings.Contains(out, "previous_secret_valid_until") {
+		t.Fatalf("sources list shows the old secret as valid after its grace ended by the database's clock:\n%s", out)
+	}
+	select {
+	case got := <-deliveries:
+		if !got.signedBy(sec.newEvents) || got.signedBy(sec.oldEvents) || len(got.sigs) != 1 {
+			t.Fatalf("the event was signed %q: want the new secret's signature alone", got.sigs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no event reached the receiver within 30 s\nreplica log:\n%s", d.logs())
+	}
+}
+
+// rotated are the secrets rotateWithGrace leaves: the webhook source's and the event
+// subscription's, old and new.
+type rotated struct{ oldHook, newHook, oldEvents, newEvents string }
+
+// rotateWithGrace adds, through db, the webhook source "rel" of account (GitHub releases) and
+// a subscription of receiverURL to post.published, then rotates both secrets with half an
+// hour of grace, dated by db's clock.
+func rotateWithGrace(t *testing.T, db *storage.DB, keys *accounts.Keys, account int64, receiverURL string) rotated {
+	t.Helper()
+	ctx := context.Background()
+	sources := webhookstore.New(webhookstore.Options{DB: db, Sealer: keys, Now: db.Now})
+	src, err := sources.Add(ctx, webhookstore.Spec{Name: "rel", AccountID: account, Scheme: webhook.SchemeGitHub, Preset: "github-release"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sources.Rotate(ctx, "rel", 30*time.Minute); err != nil {
+	hook, err := sources.Rotate(ctx, "rel", 30*time.Minute)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if code, body := sendRelease(t, public+"/hooks/rel", src.Secret); code != http.StatusAccepted {
-		t.Fatalf("a release signed with the old secret, in its grace by the database's clock: %d %s", code, body)
+	subs := events.Subscriptions{Store: db, Sealer: keys, Now: db.Now}
+	sub, oldEvents, err := subs.Add(ctx, events.Spec{URL: receiverURL, Events: []string{"post.published"}})
+	if err != nil {
+		t.Fatal(err)
 	}
+	newEvents, err := subs.Rotate(ctx, sub.ID, 30*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rotated{oldHook: src.Secret, newHook: hook.Secret, oldEvents: oldEvents, newEvents: newEvents}
+}
+
+// delivery is one event as a receiver gets it: the Standard Webhooks headers and the body.
+type delivery struct {
+	id, timestamp string
+	sigs          []string // the signatures in webhook-signature, "v1,<base64>" each
+	body          []byte
+}
+
+// signedBy says whether one of d's signatures is secret's (a whsec_ secret): the HMAC-SHA256
+// of "id.timestamp.body" under the base64-decoded key, as the specification defines it.
+func (d delivery) signedBy(secret string) bool {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(d.id + "." + d.timestamp + "."))
+	m.Write(d.body)
+	want := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
+	return slices.ContainsFunc(d.sigs, func(s string) bool { return hmac.Equal([]byte(s), []byte(want)) })
+}
+
+// eventReceiver is an operator's receiver of Spindle's events: it answers 200 to each and hands
+// it to the test.
+func eventReceiver(t *testing.T) (*httptest.Server, <-chan delivery) {
+	t.Helper()
+	got := make(chan delivery, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		select {
+		case got <- delivery{id: r.Header.Get("webhook-id"), timestamp: r.Header.Get("webhook-timestamp"),
+			sigs: strings.Fields(r.Header.Get("webhook-signature")), body: body}:
+		default:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, got
 }

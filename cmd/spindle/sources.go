@@ -225,7 +225,7 @@ func (c *sourcesCmd) view(ctx context.Context, s storage.WebhookSource, names ma
 		return &t
 	}
 	v.RotatedAt, v.LastDeliveryAt = opt(s.RotatedAt), opt(s.LastDeliveryAt)
-	if s.PrevSecretSealed != nil && time.Now().Before(s.PrevExpiresAt) {
+	if s.PrevSecretSealed != nil && c.db.Now().Before(s.PrevExpiresAt) {
 		v.PreviousSecretExpiry = opt(s.PrevExpiresAt)
 	}
 	return v
