@@ -22,10 +22,10 @@ import (
 // and they lease side by side from one database. On SQLite, where one daemon owns the data
 // dir, the publishers share the one handle: three drains in one process.
 //
-// The latency runs answer every API call that much late. At 20 ms, nearer what Meta's API
-// takes, the workers wait on Threads more than they use the CPU, which is when a replica's
-// workers are what the drain lacks. The 2 ms and 5 ms runs find where, on this machine, three
-// replicas start to drain faster than one.
+// The latency runs answer every API call that long after it arrives. At 20 ms, nearer what
+// Meta's API takes, the workers wait on Threads more than they use the CPU, which is when a
+// replica's workers are what the drain lacks. The 2 ms and 5 ms runs find where, on this
+// machine, three replicas start to drain faster than one.
 func BenchmarkDrainReplicas(b *testing.B) {
 	for _, latency := range []time.Duration{0, 2 * time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
 		for _, n := range []int{1, 3} {
