@@ -47,9 +47,16 @@ type Options struct {
 	// Client sends the requests; production's goes through the network guard (ingest/netguard)
 	// so a subscription cannot reach private addresses unless they are allowed.
 	Client *http.Client
-	Now    func() time.Time
+	// Now is the clock deliveries fall due, are retried and given up by, and a rotated
+	// secret's grace ends by: the database's (storage.DB.Now) in the daemon, as the store
+	// judges them. nil: time.Now.
+	Now func() time.Time
+	// Wall dates each attempt's webhook-timestamp, which receivers check against their own
+	// clocks (Standard Webhooks allows minutes): this machine's clock, as any sender's, not
+	// the database's, which may be off. nil: time.Now.
+	Wall   func() time.Time
 	Logger *slog.Logger
-	// Delivered, when set, is called after each attempt (tests wait on it).
+	// Attempted, when set, is called after each attempt (tests wait on it).
 	Attempted func(d storage.EventDelivery)
 }
 
@@ -71,6 +78,9 @@ func NewDeliverer(o Options) *Deliverer {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Wall == nil {
+		o.Wall = time.Now
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -219,7 +229,7 @@ func (d *Deliverer) send(ctx context.Context, dl storage.EventDelivery) (int, er
 	if err != nil {
 		return 0, err
 	}
-	id, ts := MessageID(dl.ID), now.Unix()
+	id, ts := MessageID(dl.ID), d.o.Wall().Unix()
 	sigs := make([]string, 0, len(secrets))
 	for _, sec := range secrets { // after a rotation, one signature per secret, space-separated
 		sig, err := Sign(sec, id, ts, dl.Body)

@@ -163,7 +163,7 @@ func (k *kit) deliverer(client *http.Client, attempted func(storage.EventDeliver
 	if client == nil {
 		client = http.DefaultClient
 	}
-	return events.NewDeliverer(events.Options{Store: k.db, Sealer: k.keys, Client: client, Now: k.clock.Now, Attempted: attempted})
+	return events.NewDeliverer(events.Options{Store: k.db, Sealer: k.keys, Client: client, Now: k.clock.Now, Wall: k.clock.Now, Attempted: attempted})
 }
 
 func (k *kit) add(t *testing.T, r *receiver, spec events.Spec) storage.EventSubscription {
@@ -212,6 +212,24 @@ func TestDeliverSignedAndFiltered(t *testing.T) {
 	k.deliverer(nil, nil).Drain(context.Background())
 	if n := all.attempts(); n != 3 {
 		t.Fatalf("%d attempts after a second drain, want 3", n)
+	}
+}
+
+// TestTimestampByTheWallClock: a deliverer whose database clock (Now) runs an hour ahead of
+// the machine's (Wall) still sends what falls due by the database's clock, and dates
+// webhook-timestamp by the machine's, which receivers hold to five minutes of their own. Dated
+// by the database's clock, every delivery was refused as stale.
+func TestTimestampByTheWallClock(t *testing.T) {
+	t.Parallel()
+	k := newKit(t)
+	wall := storagetest.NewClock(k.clock.Now().Add(-time.Hour))
+	r := newReceiver(t, wall, nil)
+	k.add(t, r, events.Spec{})
+	k.event(t, 1, publisher.EventPosted, 7)
+	events.NewDeliverer(events.Options{Store: k.db, Sealer: k.keys, Client: http.DefaultClient,
+		Now: k.clock.Now, Wall: wall.Now}).Drain(context.Background())
+	if got := r.delivered(); len(got) != 1 || got[0].Data.PostID != "p1" {
+		t.Fatalf("delivered %+v, want p1's event, verified against the receiver's clock", got)
 	}
 }
 
@@ -358,7 +376,7 @@ func TestRestartResumes(t *testing.T) {
 	// A daemon stopped before it delivered anything; a fresh one on the reopened database
 	// delivers both.
 	db := storagetest.Reopen(t, k.db, k.clock.Now)
-	events.NewDeliverer(events.Options{Store: db, Sealer: k.keys, Client: http.DefaultClient, Now: k.clock.Now}).Drain(context.Background())
+	events.NewDeliverer(events.Options{Store: db, Sealer: k.keys, Client: http.DefaultClient, Now: k.clock.Now, Wall: k.clock.Now}).Drain(context.Background())
 	if got := r.delivered(); len(got) != 2 || got[0].Data.PostID != "p1" || got[1].Data.PostID != "p2" {
 		t.Fatalf("after restart: %+v", got)
 	}
