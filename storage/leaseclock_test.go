@@ -101,8 +101,12 @@ func TestTheQuotaLedgerFollowsTheDatabaseClock(t *testing.T) {
 		Retry: &storage.RetryAt{Next: before.Add(3 * time.Hour), Reason: "quota"}}); err != nil {
 		t.Fatal(err)
 	}
+	want := 0 // the half hour has passed by the ledger's clock
+	if ahead == 0 {
+		want = 1 // SQLite: the ledger's clock is this process's
+	}
 	waiting, err := db.QuotaWaiting(ctx, acct.ID, "another post", storage.QuotaPosts)
-	if want := map[bool]int{true: 1, false: 0}[ahead == 0]; err != nil || waiting != want {
+	if err != nil || waiting != want {
 		t.Errorf("posts waiting for the quota: %d (%v), want %d", waiting, err, want)
 	}
 }
